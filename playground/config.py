@@ -1,0 +1,219 @@
+"""RunConfig: the one object that describes a run (data + model + training).
+
+Widgets build it, presets and URLs store it, the worker receives it and exports are generated from it.
+Validation happens here, once, with messages that name the field and say what is allowed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from playground.data.registry import DATASETS, dataset_input_shape, dataset_task
+from playground.data.two_d import FEATURES
+from playground.layers import Dense, LayerSpec, Shape, ShapeError
+
+Task = Literal["binary", "multiclass", "regression"]
+OptimizerName = Literal["sgd", "momentum", "adam", "rmsprop", "adamw"]
+LossName = Literal["auto", "bce", "cross_entropy", "mse", "mae"]
+Regularization = Literal["none", "l1", "l2"]
+
+#: TensorFlow Playground's learning-rate choices, offered by the 2D page.
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+#: TensorFlow Playground's regularisation-rate choices.
+REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; the message is meant for the user as it is."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataConfig(_Section):
+    dataset: str = "circle"
+    n_points: int = Field(500, ge=100, le=20_000, description="number of points or samples")
+    noise: int = Field(0, ge=0, le=50, description="label noise in percent")
+    train_share: int = Field(50, ge=10, le=90, description="percent of the data used for training")
+    features: list[str] = Field(default_factory=lambda: ["x1", "x2"], description="2D input features")
+    n_classes: int = Field(3, ge=2, le=5, description="classes of a multiclass dataset")
+    n_features: int = Field(100, ge=1, le=1000, description="features of a tabular dataset")
+    seed: int = Field(0, ge=0, description="seed of the data generator")
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, name: str) -> str:
+        if name not in DATASETS:
+            raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        return name
+
+    @field_validator("features")
+    @classmethod
+    def _known_features(cls, features: list[str]) -> list[str]:
+        unknown = [f for f in features if f not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown feature {unknown[0]!r}; choose from {', '.join(FEATURES)}")
+        if not features:
+            raise ValueError("pick at least one input feature")
+        if len(set(features)) != len(features):
+            raise ValueError("each feature may appear once")
+        return features
+
+    @model_validator(mode="after")
+    def _limits_of_dataset(self) -> DataConfig:
+        spec = DATASETS[self.dataset]
+        if self.n_points > spec.max_points:
+            raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
+        if spec.task == "multiclass" and not 3 <= self.n_classes <= 5:
+            raise ValueError(f"n_classes: {self.dataset} has 3 to 5 classes, not {self.n_classes}")
+        return self
+
+
+class ModelConfig(_Section):
+    layers: list[LayerSpec] = Field(min_length=1, description="the layer stack, output layer last")
+
+
+class TrainConfig(_Section):
+    optimizer: OptimizerName = "sgd"
+    learning_rate: float = Field(0.03, gt=0, le=10, description="step size of each update")
+    batch_size: int = Field(10, ge=1, le=4096)
+    regularization: Regularization = "none"
+    reg_rate: float = Field(0.0, ge=0, le=10, description="strength of the weight penalty")
+    loss: LossName = "auto"
+    epochs: int = Field(100, ge=1, le=100_000, description="epochs for a command-line run")
+    seed: int = Field(0, ge=0, description="seed of weight initialisation and batch order")
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One row of a model summary."""
+
+    index: int
+    title: str
+    output_shape: Shape
+    params: int
+
+
+_ALLOWED_LOSSES: dict[str, tuple[str, ...]] = {
+    "binary": ("bce", "mse"),
+    "multiclass": ("cross_entropy",),
+    "regression": ("mse", "mae"),
+}
+_DEFAULT_LOSS = {"binary": "bce", "multiclass": "cross_entropy", "regression": "mse"}
+
+
+class RunConfig(_Section):
+    name: str = ""
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig
+    training: TrainConfig = Field(default_factory=TrainConfig)
+
+    @property
+    def task(self) -> Task:
+        return dataset_task(self.data.dataset)
+
+    @property
+    def input_shape(self) -> Shape:
+        return dataset_input_shape(self.data)
+
+    @property
+    def output_size(self) -> int:
+        return self.data.n_classes if self.task == "multiclass" else 1
+
+    @property
+    def loss(self) -> str:
+        """The loss actually used: the user's choice, or the usual one for the task."""
+        return _DEFAULT_LOSS[self.task] if self.training.loss == "auto" else self.training.loss
+
+    @model_validator(mode="after")
+    def _runnable(self) -> RunConfig:
+        if self.training.loss != "auto" and self.training.loss not in _ALLOWED_LOSSES[self.task]:
+            allowed = ", ".join(_ALLOWED_LOSSES[self.task])
+            raise ValueError(f"training.loss: {self.training.loss} does not fit a {self.task} task; use {allowed}")
+        infos = infer_shapes(self.model.layers, self.input_shape)
+        out = infos[-1].output_shape
+        if out != (self.output_size,):
+            need = f"{self.output_size} output" + ("s" if self.output_size > 1 else "")
+            raise ValueError(
+                f"model.layers[{len(infos) - 1}] {infos[-1].title}: the network ends with shape {out}, "
+                f"but a {self.task} task on {self.data.dataset} needs {need}"
+            )
+        last = self.model.layers[-1]
+        if isinstance(last, Dense) and last.activation == "softmax" and last.units == 1:
+            raise ValueError("model.layers[-1]: softmax over one output is always 1; use sigmoid")
+        return self
+
+    def summary(self) -> list[LayerInfo]:
+        return infer_shapes(self.model.layers, self.input_shape)
+
+    def total_params(self) -> int:
+        return sum(info.params for info in self.summary())
+
+    # Round trips -------------------------------------------------------------------------------
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as error:
+            raise ConfigError(describe_validation_error(error)) from None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunConfig:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise ConfigError(describe_validation_error(error)) from None
+
+    def to_url_param(self) -> str:
+        """A compact, URL-safe form (deflated JSON of the non-default fields)."""
+        compact = self.model_dump(exclude_defaults=True, exclude={"model"})
+        compact["model"] = self.model.model_dump()  # layers keep their "kind" tag even where it is a default
+        text = json.dumps(compact, separators=(",", ":"))
+        return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+
+    @classmethod
+    def from_url_param(cls, param: str) -> RunConfig:
+        try:
+            raw = zlib.decompress(base64.urlsafe_b64decode(param + "=" * (-len(param) % 4)))
+            data = json.loads(raw)
+        except (ValueError, zlib.error) as error:
+            raise ConfigError(f"the link's config is damaged ({error})") from None
+        return cls.from_dict(data)
+
+
+def infer_shapes(layers: list, input_shape: Shape) -> list[LayerInfo]:
+    """Every layer's output shape and parameter count, or a ConfigError naming the first bad layer."""
+    infos: list[LayerInfo] = []
+    shape = tuple(input_shape)
+    for index, layer in enumerate(layers):
+        try:
+            params = layer.param_count(shape)
+            shape = layer.output_shape(shape)
+        except ShapeError as error:
+            raise ConfigError(f"model.layers[{index}] {layer.title()}: {error}") from None
+        infos.append(LayerInfo(index, layer.title(), shape, params))
+    return infos
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One readable line per problem: the field path, then what is wrong and what is allowed."""
+    lines = []
+    for problem in error.errors():
+        path = ".".join(str(part) for part in problem["loc"] if part not in ("function-after",))
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem.get("type") == "literal_error":
+            message = message.replace("Input should be", "must be")
+        elif "input" in problem and problem["type"] not in ("missing", "model_type"):
+            message = f"{message} (got {problem['input']!r})"
+        lines.append(f"{path}: {message}" if path else message)
+    return "; ".join(lines)

@@ -1,0 +1,194 @@
+"""The training loop, epoch by epoch, with the metrics and probes the views show.
+
+Plain tensors and index slicing instead of a DataLoader: on two cores the loader's overhead costs more than
+the small models the playground trains.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground.config import RunConfig
+from playground.data import two_d
+from playground.data.registry import Dataset, load_dataset
+from playground.model import build_model, outputs_probabilities
+
+
+class Diverged(RuntimeError):
+    """The loss stopped being a finite number."""
+
+
+def make_optimizer(name: str, parameters, learning_rate: float) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(parameters, lr=learning_rate)
+    if name == "momentum":
+        return torch.optim.SGD(parameters, lr=learning_rate, momentum=0.9)
+    if name == "adam":
+        return torch.optim.Adam(parameters, lr=learning_rate)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=learning_rate)
+    if name == "adamw":
+        return torch.optim.AdamW(parameters, lr=learning_rate)
+    raise ValueError(f"unknown optimizer {name!r}")
+
+
+def history_columns(task: str) -> list[str]:
+    """The columns of a history table, in order, for a task."""
+    if task == "regression":
+        return ["epoch", "train_loss", "test_loss", "train_r2", "test_r2", "train_rmse", "test_rmse"]
+    return ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"]
+
+
+class Trainer:
+    """Owns the model, optimizer and data of one run; trains one epoch at a time."""
+
+    def __init__(self, config: RunConfig, dataset: Dataset | None = None) -> None:
+        self.config = config
+        self.dataset = dataset if dataset is not None else load_dataset(config.data)
+        self.task = config.task
+        self.loss_name = config.loss
+        self.model = build_model(config)
+        self.probabilities = outputs_probabilities(config)
+        label_dtype = torch.long if self.task == "multiclass" else torch.float32
+        self.x_train = torch.as_tensor(self.dataset.x_train, dtype=torch.float32)
+        self.x_test = torch.as_tensor(self.dataset.x_test, dtype=torch.float32)
+        self.y_train = torch.as_tensor(self.dataset.y_train, dtype=label_dtype)
+        self.y_test = torch.as_tensor(self.dataset.y_test, dtype=label_dtype)
+        if self.task != "multiclass":
+            self.y_train = self.y_train.reshape(-1, 1)
+            self.y_test = self.y_test.reshape(-1, 1)
+        training = config.training
+        self.batch_size = training.batch_size
+        self.regularization = training.regularization
+        self.reg_rate = training.reg_rate
+        self.optimizer = make_optimizer(training.optimizer, self.model.parameters(), training.learning_rate)
+        self.batch_order = torch.Generator().manual_seed(training.seed)
+        self.epoch = 0
+        self.step = 0
+        self.history: list[dict[str, float]] = []
+
+    # Live changes that keep the weights --------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate
+
+    def set_regularization(self, kind: str, rate: float) -> None:
+        if kind not in ("none", "l1", "l2"):
+            raise ValueError(f"unknown regularization {kind!r}")
+        self.regularization, self.reg_rate = kind, rate
+
+    # Loss and metrics --------------------------------------------------------------------------
+    def data_loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if self.loss_name == "bce":
+            if self.probabilities:
+                return F.binary_cross_entropy(outputs.clamp(1e-7, 1 - 1e-7), targets)
+            return F.binary_cross_entropy_with_logits(outputs, targets)
+        if self.loss_name == "cross_entropy":
+            if self.probabilities:
+                return F.nll_loss(torch.log(outputs.clamp_min(1e-12)), targets)
+            return F.cross_entropy(outputs, targets)
+        if self.loss_name == "mae":
+            return F.l1_loss(outputs, targets)
+        return F.mse_loss(outputs, targets)
+
+    def penalty(self) -> torch.Tensor | float:
+        """L1 or L2 weight penalty (weights only, not biases), as TensorFlow Playground applies it."""
+        if self.regularization == "none" or self.reg_rate == 0:
+            return 0.0
+        weights = [p for name, p in self.model.named_parameters() if name.endswith("weight") and p.dim() > 1]
+        if self.regularization == "l1":
+            return self.reg_rate * sum(w.abs().sum() for w in weights)
+        return self.reg_rate * 0.5 * sum((w * w).sum() for w in weights)
+
+    def predict(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Probabilities for classification (P(class 1) or one per class), values for regression."""
+        self.model.eval()
+        with torch.no_grad():
+            outputs = self.model(inputs)
+        if self.task == "binary" and not self.probabilities and self.loss_name == "bce":
+            return torch.sigmoid(outputs)
+        if self.task == "multiclass" and not self.probabilities:
+            return torch.softmax(outputs, dim=-1)
+        return outputs
+
+    def _metrics(self, inputs: torch.Tensor, targets: torch.Tensor, prefix: str) -> dict[str, float]:
+        self.model.eval()
+        with torch.no_grad():
+            outputs = self.model(inputs)
+            loss = float(self.data_loss(outputs, targets))
+        metrics = {f"{prefix}_loss": loss}
+        predictions = self.predict(inputs)
+        if self.task == "binary":
+            metrics[f"{prefix}_accuracy"] = float(((predictions > 0.5).float() == targets).float().mean())
+        elif self.task == "multiclass":
+            metrics[f"{prefix}_accuracy"] = float((predictions.argmax(dim=-1) == targets).float().mean())
+        else:
+            residual = ((predictions - targets) ** 2).sum()
+            spread = ((targets - targets.mean()) ** 2).sum()
+            metrics[f"{prefix}_r2"] = float(1 - residual / spread) if spread > 0 else 0.0
+            metrics[f"{prefix}_rmse"] = float(torch.sqrt(residual / len(targets)))
+        return metrics
+
+    def evaluate(self) -> dict[str, float]:
+        row = {"epoch": self.epoch, **self._metrics(self.x_train, self.y_train, "train")}
+        row.update(self._metrics(self.x_test, self.y_test, "test"))
+        return {column: row[column] for column in history_columns(self.task)}
+
+    # Training ----------------------------------------------------------------------------------
+    def train_epoch(self) -> dict[str, float]:
+        """One pass over the training data in shuffled mini-batches; returns the epoch's history row.
+
+        Raises Diverged (after recording nothing) when a batch loss is NaN or infinite.
+        """
+        self.model.train()
+        order = torch.randperm(len(self.x_train), generator=self.batch_order)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            if len(batch) < 2 and len(order) > 1 and self._has_batchnorm():
+                continue  # batch norm cannot normalise a single sample
+            outputs = self.model(self.x_train[batch])
+            loss = self.data_loss(outputs, self.y_train[batch]) + self.penalty()
+            if not math.isfinite(loss.item()):
+                raise Diverged(self._divergence_message())
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.step += 1
+        self.epoch += 1
+        row = self.evaluate()
+        if not all(math.isfinite(value) for value in row.values()):
+            self.epoch -= 1
+            raise Diverged(self._divergence_message())
+        self.history.append(row)
+        return row
+
+    def _has_batchnorm(self) -> bool:
+        return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
+
+    def _divergence_message(self) -> str:
+        return (
+            f"The loss became NaN or infinite in epoch {self.epoch + 1}: the learning rate "
+            f"({self.learning_rate:g}) is probably too high for this network. Lower it and press Reset."
+        )
+
+    # Probes for the views ----------------------------------------------------------------------
+    def boundary(self, resolution: int = 100) -> dict:
+        """The model's output over the data plane, row-major with y outer, for the decision-boundary view."""
+        _, _, grid = two_d.boundary_grid(resolution)
+        inputs = torch.as_tensor(two_d.feature_matrix(grid, self.config.data.features), dtype=torch.float32)
+        predictions = self.predict(inputs).numpy()
+        probe: dict = {"resolution": resolution, "extent": two_d.COORD_LIMIT}
+        if self.task == "multiclass":
+            probe["values"] = predictions.argmax(axis=1).astype(np.int8)
+            probe["confidence"] = predictions.max(axis=1).astype(np.float32)
+        else:
+            probe["values"] = predictions.reshape(-1).astype(np.float32)
+        return probe

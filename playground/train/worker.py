@@ -1,0 +1,360 @@
+"""The trainer in its own process, steered by commands and publishing snapshots at a bounded rate.
+
+Training in a thread of the Streamlit server starves both the training and the page on the GIL, so every
+run lives in a child process. The server keeps a ``WorkerHandle``: it sends commands through a pipe and a
+reader thread keeps the newest snapshot, so the worker never blocks on a page that is not looking.
+
+A worker dies with its owner: ``WorkerHandle.stop`` ends it, and the worker itself exits as soon as its
+parent process is gone (the pipe closes or its parent id changes), so a killed server leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+import numpy as np
+
+from playground.config import ConfigError, RunConfig
+
+#: Commands the worker understands: play, pause, step, reset [config json], set {hyperparameters}, stop.
+COMMANDS = ("play", "pause", "step", "reset", "set", "stop")
+STATUSES = ("starting", "paused", "running", "diverged", "error", "stopped")
+
+
+@dataclass
+class Snapshot:
+    """What a worker publishes: counters, status, the history rows new since the last one, and probes."""
+
+    run_id: str
+    status: str
+    epoch: int
+    step: int
+    learning_rate: float
+    message: str | None = None
+    new_rows: list[dict[str, float]] = field(default_factory=list)
+    probes: dict[str, dict] = field(default_factory=dict)
+    sent_at: float = 0.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Worker side (runs in the child process)
+# --------------------------------------------------------------------------------------------------
+class _WorkerLoop:
+    def __init__(self, config_json: str, conn: Connection, parent_pid: int, rate_hz: float, probes: list[str]):
+        self.conn = conn
+        self.parent_pid = parent_pid
+        self.min_interval = 1.0 / rate_hz
+        self.probe_names = probes
+        self.running = False
+        self.status = "paused"
+        self.message: str | None = None
+        self.unsent_rows: list[dict[str, float]] = []
+        self.last_sent = 0.0
+        self.trainer = None
+        self.run_id = ""
+        self._start(config_json)
+
+    def _start(self, config_json: str) -> None:
+        from playground.train.trainer import Trainer
+
+        self.run_id = uuid.uuid4().hex[:12]
+        self.running = False
+        self.unsent_rows = []
+        try:
+            self.trainer = Trainer(RunConfig.from_json(config_json))
+            self.status, self.message = "paused", None
+        except Exception as error:  # a bad config or dataset must reach the page, not kill the worker
+            self.trainer = None
+            self.status, self.message = "error", _readable(error)
+
+    def parent_alive(self) -> bool:
+        return os.getppid() == self.parent_pid
+
+    def handle(self, command: tuple) -> bool:
+        """Apply one command; False means stop the loop."""
+        name = command[0]
+        if name == "stop":
+            return False
+        if name == "reset":
+            self._start(command[1])
+        elif self.trainer is None:
+            pass  # nothing to play until a good config arrives
+        elif name == "play":
+            if self.status != "diverged":
+                self.running, self.status, self.message = True, "running", None
+        elif name == "pause":
+            self.running, self.status = False, "paused"
+        elif name == "step":
+            self.running = False
+            if self.status != "diverged":
+                self.status = "paused"
+                self._train_one_epoch()
+        elif name == "set":
+            settings = command[1]
+            if "learning_rate" in settings:
+                self.trainer.set_learning_rate(float(settings["learning_rate"]))
+            if "regularization" in settings:
+                self.trainer.set_regularization(settings["regularization"], float(settings.get("reg_rate", 0)))
+        self.publish(force=True)
+        return True
+
+    def _train_one_epoch(self) -> None:
+        from playground.train.trainer import Diverged
+
+        try:
+            self.unsent_rows.append(self.trainer.train_epoch())
+        except Diverged as error:
+            self.running, self.status, self.message = False, "diverged", str(error)
+        except Exception as error:
+            self.running, self.status, self.message = False, "error", _readable(error)
+
+    def publish(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last_sent < self.min_interval:
+            return
+        trainer = self.trainer
+        probes = {}
+        if trainer is not None and self.status != "error":
+            for name in self.probe_names:
+                try:
+                    probes[name] = getattr(trainer, name)()
+                except Exception as error:  # a probe that cannot run for this data is just absent
+                    probes[name] = {"error": _readable(error)}
+        snapshot = Snapshot(
+            run_id=self.run_id,
+            status=self.status,
+            epoch=trainer.epoch if trainer else 0,
+            step=trainer.step if trainer else 0,
+            learning_rate=trainer.learning_rate if trainer else 0.0,
+            message=self.message,
+            new_rows=self.unsent_rows,
+            probes=probes,
+            sent_at=time.time(),
+        )
+        self.conn.send(snapshot)
+        self.unsent_rows = []
+        self.last_sent = now
+
+    def run(self) -> None:
+        self.publish(force=True)
+        while self.parent_alive():
+            wait = 0.0 if self.running else 0.1
+            while self.conn.poll(wait):
+                if not self.handle(self.conn.recv()):
+                    return
+                wait = 0.0
+            if self.running:
+                self._train_one_epoch()
+                self.publish(force=not self.running)
+            else:
+                self.publish()
+
+
+def _readable(error: BaseException) -> str:
+    if isinstance(error, ConfigError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def worker_main() -> None:
+    """Entry point of the worker process: ``argv`` holds the socket fd, parent pid, rate and probe names.
+
+    A plain subprocess instead of multiprocessing's spawn: spawn re-runs the parent's ``__main__``, which under
+    ``streamlit run`` is the page script.
+    """
+    import torch
+
+    fd, parent_pid, rate_hz, probes = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+    conn = Connection(int(fd))
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the server and the page
+    try:
+        config_json = conn.recv()
+        _WorkerLoop(config_json, conn, parent_pid, rate_hz, [p for p in probes.split(",") if p]).run()
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        pass  # the owner went away; exit quietly
+    except Exception:
+        traceback.print_exc()
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Owner side (runs in the server or a test)
+# --------------------------------------------------------------------------------------------------
+_LIVE_HANDLES: weakref.WeakSet[WorkerHandle] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all_workers() -> None:
+    for handle in list(_LIVE_HANDLES):
+        handle.stop(timeout=1.0)
+
+
+class WorkerHandle:
+    """Owns one worker process: sends it commands and keeps its newest snapshot and full history."""
+
+    def __init__(self, config: RunConfig, probes: tuple[str, ...] = (), rate_hz: float = 20.0) -> None:
+        self.config = config
+        self.probes = list(probes)
+        self.rate_hz = rate_hz
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._history: list[dict[str, float]] = []
+        self._latest = Snapshot(run_id="", status="starting", epoch=0, step=0,
+                                learning_rate=config.training.learning_rate)
+        parent_socket, child_socket = socket.socketpair()
+        child_fd = child_socket.fileno()
+        launcher = "from playground.train.worker import worker_main; worker_main()"
+        arguments = [str(child_fd), str(os.getpid()), str(rate_hz), ",".join(self.probes)]
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", launcher, *arguments], pass_fds=(child_fd,), stdin=subprocess.DEVNULL
+        )
+        child_socket.close()
+        self._conn = Connection(parent_socket.detach())
+        self._conn.send(config.model_dump_json())
+        self._reader = threading.Thread(target=self._read_forever, daemon=True, name="playground-reader")
+        self._reader.start()
+        _LIVE_HANDLES.add(self)
+
+    # Reading ------------------------------------------------------------------------------------
+    def _read_forever(self) -> None:
+        while True:
+            try:
+                snapshot: Snapshot = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            with self._changed:
+                if snapshot.run_id != self._latest.run_id:
+                    self._history = []
+                self._history.extend(snapshot.new_rows)
+                snapshot.new_rows = []
+                self._latest = snapshot
+                self._changed.notify_all()
+        with self._changed:
+            if self._latest.status != "stopped":
+                code = self.process.poll()
+                self._latest.status = "error"
+                self._latest.message = f"The training process stopped unexpectedly (exit code {code})."
+            self._changed.notify_all()
+
+    def snapshot(self) -> tuple[Snapshot, list[dict[str, float]]]:
+        """The newest snapshot and a copy of the whole history of the current run."""
+        with self._lock:
+            return self._latest, list(self._history)
+
+    def wait_until(self, predicate, timeout: float = 30.0) -> Snapshot:
+        """Block until predicate(snapshot, history) holds; raises TimeoutError. For tests and scripts."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self._latest, self._history):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"worker stayed at {self._latest.status}, epoch {self._latest.epoch}")
+                self._changed.wait(remaining)
+            return self._latest
+
+    # Commands -----------------------------------------------------------------------------------
+    def _send(self, *command) -> None:
+        try:
+            self._conn.send(command)
+        except (OSError, BrokenPipeError):
+            pass  # the reader thread reports the dead worker
+
+    def play(self) -> None:
+        self._send("play")
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def step(self) -> None:
+        self._send("step")
+
+    def reset(self, config: RunConfig | None = None) -> None:
+        if config is not None:
+            self.config = config
+        self._send("reset", self.config.model_dump_json())
+
+    def set_hyperparameters(self, learning_rate: float, regularization: str, reg_rate: float) -> None:
+        self._send("set", {"learning_rate": learning_rate, "regularization": regularization, "reg_rate": reg_rate})
+
+    def apply(self, config: RunConfig) -> bool:
+        """Follow a changed config: data, model or other training settings reset the run; the learning rate
+        and regularisation change live. Returns True when it reset."""
+        old = self.config
+        live_fields = {"learning_rate", "regularization", "reg_rate"}
+        structural_old = old.model_dump(exclude={"training": live_fields, "name": True})
+        structural_new = config.model_dump(exclude={"training": live_fields, "name": True})
+        if structural_old != structural_new:
+            self.reset(config)
+            return True
+        t_old, t_new = old.training, config.training
+        if (t_old.learning_rate, t_old.regularization, t_old.reg_rate) != (
+            t_new.learning_rate, t_new.regularization, t_new.reg_rate
+        ):
+            self.set_hyperparameters(t_new.learning_rate, t_new.regularization, t_new.reg_rate)
+        self.config = config
+        return False
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """End the worker and wait for it; escalate to terminate and kill if it does not listen."""
+        with self._lock:
+            self._latest.status = "stopped"
+        self._send("stop")
+        for escalate in (None, self.process.terminate, self.process.kill):
+            if escalate is not None:
+                escalate()
+            try:
+                self.process.wait(timeout)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self._conn.close()
+        _LIVE_HANDLES.discard(self)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    # Frames for the live view -------------------------------------------------------------------
+    def frame(self, since_epoch: int = 0) -> dict:
+        """A JSON-able frame for the browser: counters, status, history rows after ``since_epoch``, probes."""
+        snapshot, history = self.snapshot()
+        rows = [row for row in history if row["epoch"] > since_epoch]
+        columns = list(rows[0]) if rows else ["epoch", "train_loss", "test_loss"]
+        return {
+            "run_id": snapshot.run_id,
+            "status": snapshot.status,
+            "message": snapshot.message,
+            "epoch": snapshot.epoch,
+            "step": snapshot.step,
+            "learning_rate": snapshot.learning_rate,
+            "history": {column: [_json_number(row[column]) for row in rows] for column in columns},
+            "boundary": _json_probe(snapshot.probes.get("boundary")),
+        }
+
+
+def _json_number(value: float) -> float | None:
+    return round(float(value), 6) if np.isfinite(value) else None
+
+
+def _json_probe(probe: dict | None) -> dict | None:
+    if not probe or "error" in probe:
+        return None
+    encoded = {}
+    for key, value in probe.items():
+        if isinstance(value, np.ndarray):
+            encoded[key] = np.round(value, 4).tolist() if value.dtype.kind == "f" else value.tolist()
+        else:
+            encoded[key] = value
+    return encoded
