@@ -6,7 +6,6 @@ import torch
 from torch import nn
 
 from playground.config import RunConfig
-from playground.layers import Dense
 
 
 def build_model(config: RunConfig) -> nn.Sequential:

@@ -11,6 +11,7 @@ parent process is gone (the pipe closes or its parent id changes), so a killed s
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import socket
 import subprocess
@@ -22,8 +23,6 @@ import uuid
 import weakref
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-
-import numpy as np
 
 from playground.config import ConfigError, RunConfig
 
@@ -211,8 +210,9 @@ class WorkerHandle:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._history: list[dict[str, float]] = []
-        self._latest = Snapshot(run_id="", status="starting", epoch=0, step=0,
-                                learning_rate=config.training.learning_rate)
+        self._latest = Snapshot(
+            run_id="", status="starting", epoch=0, step=0, learning_rate=config.training.learning_rate
+        )
         parent_socket, child_socket = socket.socketpair()
         child_fd = child_socket.fileno()
         launcher = "from playground.train.worker import worker_main; worker_main()"
@@ -266,10 +266,8 @@ class WorkerHandle:
 
     # Commands -----------------------------------------------------------------------------------
     def _send(self, *command) -> None:
-        try:
+        with contextlib.suppress(OSError):  # a dead worker is reported by the reader thread
             self._conn.send(command)
-        except (OSError, BrokenPipeError):
-            pass  # the reader thread reports the dead worker
 
     def play(self) -> None:
         self._send("play")
@@ -300,7 +298,9 @@ class WorkerHandle:
             return True
         t_old, t_new = old.training, config.training
         if (t_old.learning_rate, t_old.regularization, t_old.reg_rate) != (
-            t_new.learning_rate, t_new.regularization, t_new.reg_rate
+            t_new.learning_rate,
+            t_new.regularization,
+            t_new.reg_rate,
         ):
             self.set_hyperparameters(t_new.learning_rate, t_new.regularization, t_new.reg_rate)
         self.config = config
@@ -339,22 +339,11 @@ class WorkerHandle:
             "epoch": snapshot.epoch,
             "step": snapshot.step,
             "learning_rate": snapshot.learning_rate,
-            "history": {column: [_json_number(row[column]) for row in rows] for column in columns},
-            "boundary": _json_probe(snapshot.probes.get("boundary")),
+            "history": {column: [row[column] for row in rows] for column in columns},
+            "boundary": _usable_probe(snapshot.probes.get("boundary")),
         }
 
 
-def _json_number(value: float) -> float | None:
-    return round(float(value), 6) if np.isfinite(value) else None
-
-
-def _json_probe(probe: dict | None) -> dict | None:
-    if not probe or "error" in probe:
-        return None
-    encoded = {}
-    for key, value in probe.items():
-        if isinstance(value, np.ndarray):
-            encoded[key] = np.round(value, 4).tolist() if value.dtype.kind == "f" else value.tolist()
-        else:
-            encoded[key] = value
-    return encoded
+def _usable_probe(probe: dict | None) -> dict | None:
+    """The probe as the worker computed it (the frame route encodes arrays compactly), or None if it failed."""
+    return None if not probe or "error" in probe else probe

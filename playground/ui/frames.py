@@ -17,7 +17,7 @@ Frame format (what a frame source returns)
 
     {
       "run_id": str,               # a new id resets the browser's history
-      "status": "idle" | "running" | "paused" | "finished" | "error" | "diverged",   # other words are shown as-is
+      "status": "idle" | "running" | "paused" | "finished" | "error" | "diverged",  # others shown as-is
       "message": str | None,       # shown visibly, e.g. why a run diverged or failed
       "epoch": int, "step": int, "learning_rate": float,
       "history": {"epoch": [...], "train_loss": [...], "test_loss": [...]},
@@ -43,7 +43,7 @@ cell and base64-encoded (10,000 cells -> 13,336 characters instead of ~65 KB of 
 browser is a single ``atob`` pass, and 256 levels are more than a colour ramp can show)::
 
     "boundary": {"resolution": 100, "extent": 6.0, "encoding": "u8",
-                 "lo": 0.0 | -1.0, "hi": 1.0, "values": "<base64>"}          # value = lo + byte / 255 * (hi - lo)
+                 "lo": 0.0 | -1.0, "hi": 1.0, "values": "<base64>"}     # value = lo + byte / 255 * (hi - lo)
     "boundary": {"resolution": 100, "extent": 6.0, "encoding": "class-u8",
                  "values": "<base64 class ids>", "confidence": "<base64 u8, confidence * 255>"}
 

@@ -1,0 +1,43 @@
+"""The 2D playground: click a small network together, press Play, watch the boundary and the loss move."""
+
+import streamlit as st
+
+from playground.ui import controls_2d as controls
+from playground.ui.common import language_picker
+from playground.ui.live_view import live_training_view
+from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
+
+t = language_picker()
+controls.ensure_widgets_seeded()
+st.title(t("page_2d_title"))
+st.caption(t("page_2d_intro"))
+
+controls.hyperparameter_row(t)
+data_column, network_column, output_column = st.columns([1, 1, 2], gap="medium")
+with data_column:
+    controls.data_panel(t)
+with network_column:
+    controls.network_panel(t)
+config = controls.current_config(t)
+
+with output_column:
+    st.subheader(t("output"))
+    if isinstance(config, str):
+        st.error(t("config_invalid", reason=config))
+        st.stop()
+    run = run_buttons(t, page="2d", config=config)
+    show_test, discretize = controls.view_options(t)
+    dataset = cached_dataset(config.data)
+    live_training_view(
+        run.token,
+        kind=config.task,
+        n_classes=dataset.n_classes,
+        train_points=dataset.points_train,
+        train_labels=dataset.y_train,
+        test_points=dataset.points_test,
+        test_labels=dataset.y_test,
+        show_test=show_test,
+        discretize=discretize,
+        labels=live_view_labels(t),
+        key="pg2d_live",
+    )

@@ -1,0 +1,238 @@
+"""The 2D playground's controls, in the style of TensorFlow Playground: widgets in, a RunConfig out."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.config import LEARNING_RATES, REGULARIZATION_RATES, ConfigError, RunConfig
+from playground.data import two_d
+from playground.data.registry import DATASETS
+from playground.i18n import Translator
+from playground.layers import ACTIVATIONS
+from playground.presets import load_preset
+from playground.viz.thumbnails import dataset_thumbnail
+
+KEY = "pg2d_"  # prefix of this page's widget keys
+PROBLEMS = {"binary": two_d.CLASSIFICATION_2D, "regression": two_d.REGRESSION_2D, "multiclass": two_d.MULTICLASS_2D}
+HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adamw")
+LOSSES = {
+    "binary": ("auto", "bce", "mse"),
+    "multiclass": ("auto", "cross_entropy"),
+    "regression": ("auto", "mse", "mae"),
+}
+MAX_HIDDEN_LAYERS, MAX_NEURONS = 8, 32
+
+
+# Widgets that are not always drawn lose their state in between (Streamlit cleans it up); these fill the gap.
+_FALLBACKS: dict[str, object] = {"n_classes": 3, **{f"units_{i}": 4 for i in range(MAX_HIDDEN_LAYERS)}}
+
+
+def _state(name: str):
+    if name in _FALLBACKS:
+        return st.session_state.setdefault(KEY + name, _FALLBACKS[name])
+    return st.session_state[KEY + name]
+
+
+def seed_widgets(config: RunConfig) -> None:
+    """Put a config into the widgets' state (on first load, or when a preset or link is opened)."""
+    data, training = config.data, config.training
+    hidden = config.model.layers[:-1]
+    values = {
+        "problem": config.task,
+        "dataset": data.dataset,
+        "noise": data.noise,
+        "train_share": data.train_share,
+        "n_points": data.n_points,
+        "n_classes": data.n_classes,
+        "data_seed": data.seed,
+        "features": list(data.features),
+        "n_hidden": len(hidden),
+        "activation": getattr(hidden[0], "activation", "tanh") if hidden else "tanh",
+        "learning_rate": min(LEARNING_RATES, key=lambda rate: abs(rate - training.learning_rate)),
+        "regularization": training.regularization,
+        "reg_rate": min(REGULARIZATION_RATES, key=lambda rate: abs(rate - training.reg_rate)),
+        "batch_size": training.batch_size,
+        "optimizer": training.optimizer,
+        "loss": training.loss,
+        "show_test": False,
+        "discretize": False,
+    }
+    for index in range(MAX_HIDDEN_LAYERS):
+        values[f"units_{index}"] = getattr(hidden[index], "units", 4) if index < len(hidden) else 4
+    for name, value in values.items():
+        st.session_state[KEY + name] = value
+
+
+def _on_problem_change() -> None:
+    """A new problem type picks its first dataset and the usual loss."""
+    st.session_state[KEY + "dataset"] = PROBLEMS[_state("problem")][0]
+    st.session_state[KEY + "loss"] = "auto"
+
+
+def _regenerate() -> None:
+    st.session_state[KEY + "data_seed"] = _state("data_seed") + 1
+
+
+def hyperparameter_row(t: Translator) -> None:
+    """The strip across the top: learning rate, activation, regularisation, rate, problem type."""
+    columns = st.columns(6)
+    columns[0].select_slider(
+        t("learning_rate"),
+        LEARNING_RATES,
+        key=KEY + "learning_rate",
+        format_func=lambda rate: f"{rate:g}",
+        help=t("help_learning_rate"),
+    )
+    columns[1].selectbox(t("activation"), HIDDEN_ACTIVATIONS, key=KEY + "activation", help=t("help_activation"))
+    columns[2].selectbox(
+        t("regularization"),
+        ("none", "l1", "l2"),
+        key=KEY + "regularization",
+        format_func=lambda kind: t(f"reg_{kind}"),
+        help=t("help_regularization"),
+    )
+    columns[3].select_slider(
+        t("reg_rate"),
+        REGULARIZATION_RATES,
+        key=KEY + "reg_rate",
+        format_func=lambda rate: f"{rate:g}",
+        help=t("help_reg_rate"),
+    )
+    columns[4].selectbox(
+        t("problem"),
+        tuple(PROBLEMS),
+        key=KEY + "problem",
+        on_change=_on_problem_change,
+        format_func=lambda problem: t(f"problem_{problem}"),
+        help=t("help_problem"),
+    )
+    columns[5].selectbox(
+        t("optimizer"),
+        OPTIMIZERS,
+        key=KEY + "optimizer",
+        format_func=lambda name: t(f"optimizer_{name}"),
+        help=t("help_optimizer"),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _thumbnail(name: str, task: str, noise: int, n_classes: int):
+    return dataset_thumbnail(name, task, noise, n_classes)
+
+
+def data_panel(t: Translator) -> None:
+    """Dataset picker with previews, noise, train share, points, regenerate, batch size."""
+    st.subheader(t("data"))
+    problem = _state("problem")
+    names = PROBLEMS[problem]
+    previews = st.columns(len(names))
+    for column, name in zip(previews, names, strict=True):
+        column.image(_thumbnail(name, problem, _state("noise"), _state("n_classes")), caption=t(f"dataset_{name}"))
+    st.radio(
+        t("dataset"),
+        names,
+        key=KEY + "dataset",
+        horizontal=True,
+        format_func=lambda name: t(f"dataset_{name}"),
+        help=t("help_dataset"),
+    )
+    if problem == "multiclass":
+        _state("n_classes")
+        st.slider(t("n_classes"), 3, 5, key=KEY + "n_classes", help=t("help_n_classes"))
+    st.slider(t("noise"), 0, 50, step=5, key=KEY + "noise", help=t("help_noise"))
+    st.slider(t("train_share"), 10, 90, step=10, key=KEY + "train_share", format="%d%%", help=t("help_train_share"))
+    st.slider(t("n_points"), 100, 5000, step=100, key=KEY + "n_points", help=t("help_n_points"))
+    st.slider(t("batch_size"), 1, 100, key=KEY + "batch_size", help=t("help_batch_size"))
+    st.button(t("regenerate"), key=KEY + "regenerate", on_click=_regenerate, help=t("help_regenerate"))
+
+
+def network_panel(t: Translator) -> None:
+    """Input features and the hidden layers (0 to 8, each 1 to 32 neurons)."""
+    st.subheader(t("network"))
+    st.multiselect(
+        t("features"),
+        list(two_d.FEATURES),
+        key=KEY + "features",
+        format_func=two_d.FEATURE_LABELS.__getitem__,
+        help=t("help_features"),
+    )
+    n_hidden = st.number_input(
+        t("hidden_layers"), 0, MAX_HIDDEN_LAYERS, key=KEY + "n_hidden", help=t("help_hidden_layers")
+    )
+    for index in range(int(n_hidden)):
+        _state(f"units_{index}")
+        st.slider(
+            t("neurons_in_layer", n=index + 1), 1, MAX_NEURONS, key=KEY + f"units_{index}", help=t("help_neurons")
+        )
+    st.selectbox(
+        t("loss"),
+        LOSSES[_state("problem")],
+        key=KEY + "loss",
+        format_func=lambda name: t(f"loss_{name}"),
+        help=t("help_loss"),
+    )
+
+
+def view_options(t: Translator) -> tuple[bool, bool]:
+    left, right = st.columns(2)
+    show_test = left.checkbox(t("show_test"), key=KEY + "show_test", help=t("help_show_test"))
+    discretize = right.checkbox(t("discretize"), key=KEY + "discretize", help=t("help_discretize"))
+    return show_test, discretize
+
+
+def current_config(t: Translator) -> RunConfig | str:
+    """The RunConfig the widgets describe, or a readable reason why they describe none."""
+    problem = _state("problem")
+    activation = _state("activation")
+    layers = [
+        {"kind": "dense", "units": _state(f"units_{i}"), "activation": activation}
+        for i in range(int(_state("n_hidden")))
+    ]
+    output = {"binary": ("sigmoid", 1), "regression": ("linear", 1), "multiclass": ("linear", _state("n_classes"))}
+    out_activation, out_units = output[problem]
+    layers.append({"kind": "dense", "units": out_units, "activation": out_activation})
+    loss = _state("loss") if _state("loss") in LOSSES[problem] else "auto"
+    raw = {
+        "name": t(f"dataset_{_state('dataset')}"),
+        "data": {
+            "dataset": _state("dataset"),
+            "n_points": _state("n_points"),
+            "noise": _state("noise"),
+            "train_share": _state("train_share"),
+            "features": _state("features"),
+            "n_classes": _state("n_classes"),
+            "seed": _state("data_seed"),
+        },
+        "model": {"layers": layers},
+        "training": {
+            "optimizer": _state("optimizer"),
+            "learning_rate": _state("learning_rate"),
+            "batch_size": _state("batch_size"),
+            "regularization": _state("regularization"),
+            "reg_rate": _state("reg_rate"),
+            "loss": loss,
+        },
+    }
+    try:
+        return RunConfig.from_dict(raw)
+    except ConfigError as error:
+        return str(error)
+
+
+def initial_config() -> RunConfig:
+    """The setup a fresh page opens with: a shared link's config if there is a valid one, else the circle."""
+    param = st.query_params.get("config")
+    if param:
+        try:
+            config = RunConfig.from_url_param(param)
+            if DATASETS[config.data.dataset].family == "2d":
+                return config
+        except ConfigError:
+            pass
+    return load_preset("circle")
+
+
+def ensure_widgets_seeded() -> None:
+    if KEY + "problem" not in st.session_state:
+        seed_widgets(initial_config())

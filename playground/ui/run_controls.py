@@ -1,0 +1,77 @@
+"""Play/Pause, Step and Reset for a page's worker, and the strings its live view shows."""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+
+from playground.config import DataConfig, RunConfig
+from playground.data.registry import Dataset, load_dataset
+from playground.i18n import Translator
+from playground.ui.session import SessionRun, session_run
+
+#: Keys of the live view's own words (counters, legends, statuses), looked up in the translation tables.
+LIVE_VIEW_KEYS = (
+    "epoch",
+    "train_loss",
+    "test_loss",
+    "learning_rate",
+    "loss",
+    "log_scale",
+    "linear_scale",
+    "no_data",
+    "connection_lost",
+    "status_idle",
+    "status_starting",
+    "status_running",
+    "status_paused",
+    "status_diverged",
+    "status_error",
+    "status_stopped",
+    "status_finished",
+)
+
+
+def live_view_labels(t: Translator) -> dict[str, str]:
+    return {key: t(key) for key in LIVE_VIEW_KEYS}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _dataset_from_json(data_json: str) -> Dataset:
+    return load_dataset(DataConfig.model_validate_json(data_json))
+
+
+def cached_dataset(data: DataConfig) -> Dataset:
+    """The page draws the same points the worker trains on (same config, same seed, same generator)."""
+    return _dataset_from_json(data.model_dump_json())
+
+
+def run_buttons(t: Translator, page: str, config: RunConfig) -> SessionRun:
+    """Start or follow this session's worker for the page and draw its buttons."""
+    run = session_run(page, config, probes=("boundary",))
+    snapshot, _ = run.handle.snapshot()
+    running = snapshot.status == "running"
+    play, step, reset = st.columns(3)
+    if play.button(
+        t("pause") if running else t("play"),
+        key=f"{page}_play",
+        type="primary",
+        icon=":material/pause:" if running else ":material/play_arrow:",
+        help=t("help_play"),
+        use_container_width=True,
+    ):
+        (run.handle.pause if running else run.handle.play)()
+        settled = {"paused", "diverged", "error"} if running else {"running", "diverged", "error"}
+        with contextlib.suppress(TimeoutError):  # let the label follow the worker's answer
+            run.handle.wait_until(lambda latest, _: latest.status in settled, timeout=5.0)
+        st.rerun()
+    if step.button(
+        t("step"), key=f"{page}_step", icon=":material/skip_next:", help=t("help_step"), use_container_width=True
+    ):
+        run.handle.step()
+    if reset.button(
+        t("reset"), key=f"{page}_reset", icon=":material/restart_alt:", help=t("help_reset"), use_container_width=True
+    ):
+        run.handle.reset(config)
+    return run

@@ -1,0 +1,1 @@
+"""Pure functions from data and snapshots to pictures; no Streamlit here."""
