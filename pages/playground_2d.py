@@ -25,6 +25,7 @@ with output_column:
     if isinstance(config, str):
         st.error(t("config_invalid", reason=config))
         st.stop()
+    st.query_params["config"] = config.to_url_param()  # the address bar always holds a link to this setup
     run = run_buttons(t, page="2d", config=config)
     show_test, discretize = controls.view_options(t)
     dataset = cached_dataset(config.data)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs (first run only) and run it: ruff, then pytest.
+#
+#   bash scripts/test.sh                      # the whole suite, browser tests included
+#   bash scripts/test.sh tests/browser -x     # arguments go to pytest
+#
+# Needs Python 3.10+ and, for the browser tests, Debian's chromium at /usr/bin/chromium, which this script
+# installs with apt-get when it is missing (as root, or through sudo). The browser tests never skip: without
+# a browser they fail.
+set -euo pipefail
+
+# shellcheck source=scripts/start.sh
+source "$(dirname "${BASH_SOURCE[0]}")/start.sh"   # set-up functions only; sourcing starts no server
+
+CHROMIUM=/usr/bin/chromium
+
+cd "$REPO_ROOT"
+lock_setup
+ensure_venv
+ensure_installed ".[test]" test
+unlock_setup
+
+if [[ ! -x "$CHROMIUM" ]]; then
+    say "$CHROMIUM is missing; the browser tests need it"
+    apt_install chromium
+    [[ -x "$CHROMIUM" ]] || die "apt-get install chromium did not provide $CHROMIUM"
+fi
+
+say "ruff check ."
+"$VENV/bin/ruff" check .
+
+say "pytest $*"
+exec "$VENV/bin/python" -m pytest "$@"

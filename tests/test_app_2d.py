@@ -1,0 +1,160 @@
+"""The 2D page under Streamlit's AppTest: widgets build the config, the buttons drive the worker."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground.config import LEARNING_RATES, REGULARIZATION_RATES, RunConfig
+from playground.presets import load_preset
+from playground.train import worker as worker_module
+from playground.ui import controls_2d as controls
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "playground_2d.py")
+
+
+def live_handles():
+    return [handle for handle in list(worker_module._LIVE_HANDLES) if handle.alive]
+
+
+@pytest.fixture
+def page():
+    before = set(live_handles())
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception
+    yield app
+    for handle in set(live_handles()) - before:  # AppTest never ends its session, so release by hand
+        handle.stop()
+
+
+def page_config(app: AppTest) -> RunConfig:
+    return RunConfig.from_url_param(app.query_params["config"])
+
+
+def page_handle(before=frozenset()):
+    handles = [handle for handle in live_handles() if handle not in before]
+    assert len(handles) == 1
+    return handles[0]
+
+
+def test_page_opens_with_the_circle_preset(page):
+    config = page_config(page)
+    assert config.data.dataset == "circle"
+    assert config.model == load_preset("circle").model
+    assert [button.label for button in page.button] == ["Regenerate", "Play", "Step", "Reset"]
+
+
+def test_widgets_change_the_config(page):
+    page.slider(key="pg2d_noise").set_value(25).run()
+    page.select_slider(key="pg2d_learning_rate").set_value(0.3).run()
+    page.number_input(key="pg2d_n_hidden").set_value(3).run()
+    page.slider(key="pg2d_units_2").set_value(7).run()
+    page.multiselect(key="pg2d_features").set_value(["x1", "x2", "x1_x2"]).run()
+    page.selectbox(key="pg2d_activation").set_value("relu").run()
+    page.selectbox(key="pg2d_regularization").set_value("l2").run()
+    config = page_config(page)
+    assert config.data.noise == 25
+    assert config.training.learning_rate == 0.3
+    assert config.training.regularization == "l2"
+    assert config.input_shape == (3,)
+    assert [layer.units for layer in config.model.layers] == [4, 2, 7, 1]
+    assert {layer.activation for layer in config.model.layers[:-1]} == {"relu"}
+
+
+def test_problem_type_switches_datasets_and_output(page):
+    page.selectbox(key="pg2d_problem").set_value("multiclass").run()
+    page.slider(key="pg2d_n_classes").set_value(5).run()
+    config = page_config(page)
+    assert config.data.dataset == "moons" and config.task == "multiclass"
+    assert config.model.layers[-1].units == 5
+    page.selectbox(key="pg2d_problem").set_value("regression").run()
+    assert page_config(page).data.dataset == "plane"
+
+
+def test_play_step_and_pause_drive_the_worker(page):
+    handle = page_handle()
+    handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    page.button(key="2d_step").click().run()
+    handle.wait_until(lambda s, _: s.epoch == 1)
+    page.button(key="2d_play").click().run()
+    assert page.button(key="2d_play").label == "Pause"
+    handle.wait_until(lambda s, _: s.epoch >= 5)
+    page.button(key="2d_play").click().run()
+    assert page.button(key="2d_play").label == "Play"
+    assert handle.snapshot()[0].status == "paused"
+
+
+def test_learning_rate_changes_live_but_data_resets(page):
+    handle = page_handle()
+    handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    page.button(key="2d_step").click().run()
+    first = handle.wait_until(lambda s, _: s.epoch == 1)
+    page.select_slider(key="pg2d_learning_rate").set_value(0.1).run()
+    live = handle.wait_until(lambda s, _: s.learning_rate == 0.1)
+    assert live.run_id == first.run_id and live.epoch == 1
+    page.button(key="pg2d_regenerate").click().run()
+    fresh = handle.wait_until(lambda s, _: s.run_id != first.run_id)
+    assert fresh.epoch == 0
+    assert page_config(page).data.seed == 1
+
+
+def test_no_features_is_a_readable_error_not_a_crash(page):
+    page.multiselect(key="pg2d_features").set_value([]).run()
+    assert not page.exception
+    assert "at least one input feature" in page.error[0].value
+
+
+def test_every_control_at_its_extremes_raises_nothing(page):
+    choices = {
+        "pg2d_learning_rate": (LEARNING_RATES[0], LEARNING_RATES[-1]),
+        "pg2d_reg_rate": (REGULARIZATION_RATES[0], REGULARIZATION_RATES[-1]),
+        "pg2d_activation": controls.HIDDEN_ACTIVATIONS,
+        "pg2d_regularization": ("l1", "l2", "none"),
+        "pg2d_optimizer": controls.OPTIMIZERS,
+    }
+    for problem in ("binary", "regression", "multiclass"):
+        page.selectbox(key="pg2d_problem").set_value(problem).run()
+        for dataset in controls.PROBLEMS[problem]:
+            page.radio(key="pg2d_dataset").set_value(dataset).run()
+            assert not page.exception, (problem, dataset)
+        for loss in controls.LOSSES[problem]:
+            page.selectbox(key="pg2d_loss").set_value(loss).run()
+            assert not page.exception, (problem, loss)
+        for key, values in choices.items():
+            widget = page.select_slider(key=key) if key.endswith("rate") else page.selectbox(key=key)
+            for value in values:
+                widget.set_value(value).run()
+                assert not page.exception, (problem, key, value)
+        page.number_input(key="pg2d_n_hidden").set_value(8).run()
+        for key in [slider.key for slider in page.slider]:
+            slider = page.slider(key=key)
+            for value in (slider.max, slider.min):
+                page.slider(key=key).set_value(value).run()
+                assert not page.exception, (problem, key, value)
+        for checkbox in page.checkbox:
+            checkbox.check().run()
+        page.number_input(key="pg2d_n_hidden").set_value(0).run()
+        assert not page.exception
+        assert page_config(page).task == problem
+    page.button(key="2d_step").click().run()
+    page.button(key="2d_reset").click().run()
+    assert not page.exception
+
+
+def test_a_shared_link_opens_its_setup():
+    spiral = load_preset("spiral")
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.query_params["config"] = spiral.to_url_param()
+    app.query_params["lang"] = "zh"
+    before = set(live_handles())
+    try:
+        app.run()
+        assert not app.exception
+        opened = page_config(app)
+        assert opened.data == spiral.data and opened.model == spiral.model
+        assert opened.training.learning_rate == spiral.training.learning_rate
+        assert app.button(key="2d_play").label == "播放"
+    finally:
+        for handle in set(live_handles()) - before:
+            handle.stop()

@@ -1,0 +1,73 @@
+"""The command line: summary, train with a history CSV, and readable refusals."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from playground.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_summary_of_the_seed_model():
+    result = run_cli("summary", "seed-ffn")
+    assert result.returncode == 0
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "Total params: 8,577"
+    assert any("Dense(64, relu)" in line and "6,464" in line for line in lines)
+
+
+def test_train_writes_the_history(tmp_path, capsys):
+    out = tmp_path / "history.csv"
+    assert main(["train", "circle", "--epochs", "3", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("epoch ") == 3
+    rows = list(csv.DictReader(out.open()))
+    assert list(rows[0]) == ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"]
+    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
+
+
+def test_regression_history_columns(tmp_path):
+    out = tmp_path / "plane.csv"
+    assert main(["train", "plane", "--epochs", "2", "--out", str(out)]) == 0
+    header = out.read_text().splitlines()[0]
+    assert header == "epoch,train_loss,test_loss,train_r2,test_r2,train_rmse,test_rmse"
+
+
+def test_inline_json_and_file(tmp_path, capsys):
+    config = {"data": {"dataset": "xor"}, "model": {"layers": [{"kind": "dense", "units": 1, "activation": "sigmoid"}]}}
+    assert main(["summary", json.dumps(config)]) == 0
+    assert "Total params: 3" in capsys.readouterr().out
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(config))
+    assert main(["summary", str(path)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("no-such-preset", "no preset named 'no-such-preset'; known presets: blobs"),
+        ('{"model": {"layers": [{"kind": "dense", "units": 0}]}}', "units"),
+        ('{"model": ', "Invalid JSON"),
+        ("missing.json", "no such config file: missing.json"),
+    ],
+)
+def test_bad_config_exits_2_with_one_readable_line(target, message):
+    result = run_cli("train", target)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_seed_ffn_trains_from_the_command_line():
+    result = run_cli("train", "seed-ffn", "--epochs", "2")
+    assert result.returncode == 0, result.stderr
+    last_epoch = [line for line in result.stdout.splitlines() if line.startswith("epoch")][-1]
+    accuracy = float(last_epoch.split("test_accuracy")[1])
+    assert accuracy > 0.8

@@ -1,0 +1,147 @@
+"""The worker process: its commands, its snapshots, and that it never outlives its owner."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+import pytest
+
+from playground.config import RunConfig
+from playground.presets import load_preset
+from playground.train.worker import WorkerHandle
+
+
+@pytest.fixture
+def handle():
+    worker = WorkerHandle(load_preset("circle"), probes=("boundary",))
+    worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    yield worker
+    worker.stop()
+    assert not worker.alive
+
+
+def test_play_pause_step_and_history(handle):
+    handle.play()
+    handle.wait_until(lambda s, history: s.status == "running" and len(history) >= 5)
+    handle.pause()
+    paused = handle.wait_until(lambda s, _: s.status == "paused")
+    time.sleep(0.5)
+    still, history = handle.snapshot()
+    assert still.epoch == paused.epoch or still.epoch == len(history)
+    epoch = still.epoch
+    handle.step()
+    after = handle.wait_until(lambda s, _: s.epoch == epoch + 1)
+    assert after.status == "paused"
+    _, history = handle.snapshot()
+    assert [row["epoch"] for row in history] == list(range(1, epoch + 2))
+    assert after.probes["boundary"]["values"].shape == (100 * 100,)
+
+
+def test_frame_carries_only_new_rows_and_the_boundary(handle):
+    handle.step()
+    handle.step()
+    handle.wait_until(lambda s, _: s.epoch == 2)
+    frame = handle.frame(since_epoch=1)
+    assert frame["history"]["epoch"] == [2]
+    assert frame["status"] == "paused" and frame["epoch"] == 2
+    assert len(frame["boundary"]["values"]) == 10_000
+
+
+def test_reset_starts_a_new_run_and_live_changes_keep_it(handle):
+    handle.step()
+    first = handle.wait_until(lambda s, _: s.epoch == 1)
+    changed = RunConfig.from_dict(
+        {
+            **handle.config.model_dump(),
+            "training": {
+                **handle.config.training.model_dump(),
+                "learning_rate": 0.3,
+                "regularization": "l2",
+                "reg_rate": 0.01,
+            },
+        }
+    )
+    assert handle.apply(changed) is False
+    live = handle.wait_until(lambda s, _: s.learning_rate == 0.3)
+    assert live.run_id == first.run_id and live.epoch == 1
+    noisier = RunConfig.from_dict({**changed.model_dump(), "data": {**changed.data.model_dump(), "noise": 20}})
+    assert handle.apply(noisier) is True
+    fresh = handle.wait_until(lambda s, _: s.run_id != first.run_id)
+    assert fresh.epoch == 0 and handle.snapshot()[1] == []
+
+
+def test_divergence_pauses_and_says_why():
+    raw = load_preset("plane").model_dump()
+    raw["training"].update(learning_rate=10.0, optimizer="sgd")
+    worker = WorkerHandle(RunConfig.from_dict(raw))
+    try:
+        worker.play()
+        snapshot = worker.wait_until(lambda s, _: s.status == "diverged", timeout=60)
+        assert "learning rate (10) is probably too high" in snapshot.message
+        worker.play()  # play does not resume a diverged run: reset first
+        time.sleep(0.5)
+        assert worker.snapshot()[0].status == "diverged"
+    finally:
+        worker.stop()
+
+
+def test_a_bad_config_reaches_the_owner_as_a_message():
+    config = load_preset("circle")
+    worker = WorkerHandle(config)
+    try:
+        worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
+        broken = config.model_copy(update={"training": config.training.model_copy(update={"batch_size": 0})})
+        worker.reset(broken)  # bypasses validation on purpose: the worker validates again
+        snapshot = worker.wait_until(lambda s, _: s.status == "error")
+        assert "batch_size" in snapshot.message
+    finally:
+        worker.stop()
+
+
+def test_a_killed_worker_is_reported():
+    worker = WorkerHandle(load_preset("circle"))
+    worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    os.kill(worker.process.pid, signal.SIGKILL)
+    snapshot = worker.wait_until(lambda s, _: s.status == "error")
+    assert "stopped unexpectedly" in snapshot.message
+    worker.stop()
+
+
+def test_stop_leaves_no_process():
+    worker = WorkerHandle(load_preset("circle"))
+    pid = worker.process.pid
+    worker.play()
+    worker.stop()
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_worker_dies_when_its_owner_is_killed():
+    owner_script = textwrap.dedent("""
+        import sys, time
+        from playground.presets import load_preset
+        from playground.train.worker import WorkerHandle
+        handle = WorkerHandle(load_preset("circle"))
+        handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+        handle.play()
+        print(handle.process.pid, flush=True)
+        time.sleep(600)
+    """)
+    owner = subprocess.Popen([sys.executable, "-c", owner_script], stdout=subprocess.PIPE, text=True)
+    try:
+        worker_pid = int(owner.stdout.readline())
+        assert psutil.pid_exists(worker_pid)
+        owner.kill()  # like a crashed server: no clean-up code runs
+        owner.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and psutil.pid_exists(worker_pid):
+            if psutil.Process(worker_pid).status() == psutil.STATUS_ZOMBIE:
+                break
+            time.sleep(0.1)
+        alive = psutil.pid_exists(worker_pid) and psutil.Process(worker_pid).status() != psutil.STATUS_ZOMBIE
+        assert not alive, "the worker outlived its killed owner"
+    finally:
+        owner.kill()
