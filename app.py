@@ -17,18 +17,39 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from playground.ui.frames import frame_routes
+from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from playground.ui.frames import enable_tcp_nodelay, frame_routes
 
 
 def _inside_script_run() -> bool:
     return get_script_run_ctx(suppress_warning=True) is not None
 
 
+def _disable_pages_directory_mode() -> None:
+    """Keep Streamlit from treating ``pages/`` as an old-style (v1) multipage folder.
+
+    Streamlit decides once per process, when the first session starts, that a ``pages/`` folder next to
+    the main script means v1 multipage mode, and only leaves it when ``st.navigation`` runs. In v1 mode a
+    deep link such as ``/playground_2d`` runs that page directly, without this script, so until someone
+    opens ``/`` every session gets the auto-generated sidebar (with an extra "app" page) instead of
+    ``navigation()``. Deciding "no" up front avoids that; renaming the folder would too.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the v1 mode
+        return
+    if hasattr(PagesManager, "uses_pages_directory"):
+        PagesManager.uses_pages_directory = False
+
+
 def navigation() -> None:
-    """The multipage navigation, run on every rerun of every session."""
+    """The multipage navigation, run on every rerun of every session, in the session's language."""
+    language = st.session_state.get("lang") or st.query_params.get("lang", DEFAULT_LANGUAGE)
+    t = translator(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    st.set_page_config(page_title=t("app_title"), page_icon=":material/hub:", layout="wide")
     pages = [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-        st.Page("pages/playground_2d.py", title="2D playground", icon=":material/scatter_plot:"),
+        st.Page("pages/home.py", title=t("nav_home"), icon=":material/home:", default=True),
+        st.Page("pages/playground_2d.py", title=t("nav_2d"), icon=":material/scatter_plot:", url_path="playground_2d"),
     ]
     st.navigation(pages).run()
 
@@ -36,6 +57,8 @@ def navigation() -> None:
 if _inside_script_run():
     navigation()
 else:
+    enable_tcp_nodelay()  # without it every kept-alive request waits ~40 ms (see its docstring)
+    _disable_pages_directory_mode()
     app = st.App(__file__, routes=frame_routes())
 
     if __name__ == "__main__":

@@ -20,10 +20,17 @@ ensure_venv
 ensure_installed ".[test]" test
 unlock_setup
 
+# The browser tests need Chromium. A CJK font is only cosmetic: it lets the Chinese UI (and the "语言" in
+# the sidebar of the README screenshot) render as text instead of boxes.
+has_cjk_font() { command -v fc-list >/dev/null 2>&1 && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]; }
 if [[ ! -x "$CHROMIUM" ]]; then
     say "$CHROMIUM is missing; the browser tests need it"
-    apt_install chromium
-    [[ -x "$CHROMIUM" ]] || die "apt-get install chromium did not provide $CHROMIUM"
+    packages=(chromium)
+    has_cjk_font || packages+=(fonts-wqy-microhei)
+    apt_install "${packages[@]}"
+    [[ -x "$CHROMIUM" ]] || die "$CHROMIUM is still missing after apt-get install chromium"
+elif ! has_cjk_font; then
+    (apt_install fonts-wqy-microhei) || say "warning: no CJK font; Chinese text will render as boxes"
 fi
 
 say "ruff check ."

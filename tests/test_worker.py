@@ -145,3 +145,18 @@ def test_worker_dies_when_its_owner_is_killed():
         assert not alive, "the worker outlived its killed owner"
     finally:
         owner.kill()
+
+
+def test_play_pressed_while_starting_counts_as_playing():
+    worker = WorkerHandle(load_preset("circle"))
+    try:
+        assert worker.snapshot()[0].status == "starting" and not worker.playing
+        worker.play()
+        assert worker.playing  # the button must show Pause at once, though torch is still importing
+        worker.wait_until(lambda s, _: s.status == "running" and s.epoch >= 2, timeout=60)
+        assert worker.playing
+        worker.pause()
+        worker.wait_until(lambda s, _: s.status == "paused")
+        assert not worker.playing
+    finally:
+        worker.stop()

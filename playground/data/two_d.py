@@ -157,9 +157,7 @@ def _multi_gauss(rng: np.random.Generator, n: int, noise_frac: float) -> tuple[n
 # --------------------------------------------------------------------------- multiclass
 
 
-def _moons(
-    rng: np.random.Generator, n: int, noise_frac: float, n_classes: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _moons(rng: np.random.Generator, n: int, noise_frac: float, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """A chain of interleaved half-moons (sklearn's two moons, extended to k arcs).
 
     Arc c is a unit half-circle centred at (1.5 c, 0.5 (c mod 2)), opening down for even c and up
@@ -183,9 +181,7 @@ def _moons(
     return points, np.concatenate(labels).astype(np.int64)
 
 
-def _blobs(
-    rng: np.random.Generator, n: int, noise_frac: float, n_classes: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _blobs(rng: np.random.Generator, n: int, noise_frac: float, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs whose centres sit evenly on a circle of radius 3.5."""
     sd = 0.5 + noise_frac * 2 * 1.5  # noise/50 * 1.5, with noise_frac = noise/100
     counts = _split_counts(n, n_classes)
@@ -212,9 +208,7 @@ _MULTICLASS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {"moons":
 # --------------------------------------------------------------------------- public API
 
 
-def generate_2d(
-    name: str, n_points: int, noise: int, seed: int, n_classes: int = 3
-) -> tuple[np.ndarray, np.ndarray]:
+def generate_2d(name: str, n_points: int, noise: int, seed: int, n_classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Sample a named 2-D dataset: points float32 [n_points, 2] in [-6, 6]^2 and their labels.
 
     Labels are float32 0/1 for binary sets, float32 in [-1, 1] for regression and int64
@@ -231,9 +225,7 @@ def generate_2d(
     noise_frac = noise / 100.0
     if name in _MULTICLASS:
         if not MIN_CLASSES <= n_classes <= MAX_CLASSES:
-            raise ValueError(
-                f"n_classes must be between {MIN_CLASSES} and {MAX_CLASSES} for {name!r}, got {n_classes}"
-            )
+            raise ValueError(f"n_classes must be between {MIN_CLASSES} and {MAX_CLASSES} for {name!r}, got {n_classes}")
         points, labels = _MULTICLASS[name](rng, n_points, noise_frac, n_classes)
     else:
         points, labels = _BINARY_AND_REGRESSION[name](rng, n_points, noise_frac)

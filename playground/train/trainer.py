@@ -47,6 +47,9 @@ class Trainer:
     """Owns the model, optimizer and data of one run; trains one epoch at a time."""
 
     def __init__(self, config: RunConfig, dataset: Dataset | None = None) -> None:
+        # Adam's second-moment estimates sink into denormal floats, which made the seed FFN's epochs 10x slower
+        # (2.7 s instead of 0.24 s measured); flushing them to zero changes no result we can see.
+        torch.set_flush_denormal(True)
         self.config = config
         self.dataset = dataset if dataset is not None else load_dataset(config.data)
         self.task = config.task

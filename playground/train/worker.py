@@ -203,10 +203,11 @@ def _stop_all_workers() -> None:
 class WorkerHandle:
     """Owns one worker process: sends it commands and keeps its newest snapshot and full history."""
 
-    def __init__(self, config: RunConfig, probes: tuple[str, ...] = (), rate_hz: float = 20.0) -> None:
+    def __init__(self, config: RunConfig, probes: tuple[str, ...] = (), rate_hz: float = 30.0) -> None:
         self.config = config
         self.probes = list(probes)
         self.rate_hz = rate_hz
+        self.wants_to_run = False
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._history: list[dict[str, float]] = []
@@ -270,18 +271,28 @@ class WorkerHandle:
             self._conn.send(command)
 
     def play(self) -> None:
+        self.wants_to_run = True
         self._send("play")
 
     def pause(self) -> None:
+        self.wants_to_run = False
         self._send("pause")
 
     def step(self) -> None:
+        self.wants_to_run = False
         self._send("step")
 
     def reset(self, config: RunConfig | None = None) -> None:
         if config is not None:
             self.config = config
+        self.wants_to_run = False
         self._send("reset", self.config.model_dump_json())
+
+    @property
+    def playing(self) -> bool:
+        """Running, or asked to run and still starting up (importing torch can take seconds)."""
+        status = self.snapshot()[0].status
+        return status == "running" or (status == "starting" and self.wants_to_run)
 
     def set_hyperparameters(self, learning_rate: float, regularization: str, reg_rate: float) -> None:
         self._send("set", {"learning_rate": learning_rate, "regularization": regularization, "reg_rate": reg_rate})

@@ -9,8 +9,11 @@ labels, the options) travels through Streamlit; a rerun with unchanged arguments
 DOM, and changed arguments update it in place, so the view never blanks.
 
 The mounted element is ``[data-testid="pg-live"]``; it carries ``data-frames`` (paints so far),
-``data-status``, ``data-epoch`` and ``data-run-id``. The counter is ``[data-testid="pg-epoch"]``, the
-status badge ``[data-testid="pg-status"]`` and the message box ``[data-testid="pg-message"]``.
+``data-status``, ``data-epoch``, ``data-run-id``, ``data-rows`` (history rows held) and, for benchmarks,
+``data-fetch-ms`` and ``data-paint-ms`` (moving averages of a frame's round trip and of a paint). The
+counter is ``[data-testid="pg-epoch"]``, the status badge ``[data-testid="pg-status"]``, the message
+box ``[data-testid="pg-message"]``, the canvases ``[data-testid="pg-boundary"]`` and
+``[data-testid="pg-loss"]``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ DEFAULT_LABELS: dict[str, str] = {
 }
 
 _CSS = r"""
+/* The view paints live data during a rerun too, so Streamlit's fade of stale elements would only mislead. */
+[data-testid="stElementContainer"][data-stale="true"]:has(> .stBidiComponent .pg-live) {
+  opacity: 1 !important; transition: none !important; }
 .pg-live { display: flex; flex-direction: column; gap: 0.6rem; width: 100%;
   font-family: var(--st-font, inherit); color: var(--st-text-color, inherit); }
 .pg-live .pg-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.3rem 1.4rem; }
@@ -74,10 +80,9 @@ _CSS = r"""
   color: var(--st-red-text-color, #b42318); font-weight: 600; }
 .pg-live .pg-message[hidden] { display: none; }
 .pg-live .pg-body { display: flex; flex-wrap: wrap; gap: 1rem; align-items: stretch; }
-.pg-live .pg-heat-wrap { position: relative; flex: 0 1 420px; min-width: 220px; aspect-ratio: 1 / 1;
-  align-self: flex-start; }
-.pg-live .pg-loss-wrap { position: relative; flex: 1 1 320px; min-width: 240px;
-  min-height: 240px; }
+.pg-live .pg-heat-wrap { position: relative; flex: 1 1 300px; min-width: 220px; max-width: 480px;
+  aspect-ratio: 1 / 1; align-self: flex-start; }
+.pg-live .pg-loss-wrap { position: relative; flex: 1 1 300px; min-width: 240px; min-height: 240px; }
 .pg-live canvas { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }
 .pg-live .pg-tooltip { position: absolute; z-index: 2; pointer-events: none; white-space: nowrap;
   font-size: 12px;
@@ -98,7 +103,10 @@ _CSS = r"""
 """
 
 _JS = r"""
-const VIEWS = new WeakMap();
+// Mounted views by parent element. Global, so that a new version of this code (a new module, after the
+// Python source changed) finds and replaces the views of the old one instead of stacking a second view.
+const VIEWS = (globalThis.__pgLiveViews ||= new WeakMap());
+const VERSION = {};  // one per evaluation of this module
 
 const NEG = [245, 147, 34];    // class 0 / negative: TF Playground orange
 const MID = [232, 234, 235];   // undecided
@@ -122,6 +130,7 @@ const pack = (c) =>
   ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0;
 const diverging = (t) => (t < 0 ? mix(MID, NEG, clamp(-t, 0, 1)) : mix(MID, POS, clamp(t, 0, 1)));
 const finite = (v) => typeof v === "number" && Number.isFinite(v);
+const ema = (average, value) => (average === undefined ? value : average + 0.1 * (value - average));
 
 function decodeBase64(text) {
   const bin = atob(text);
@@ -172,6 +181,9 @@ function logTicks(lo10, hi10) {
       }
     }
     out.sort((a, b) => a - b);
+  }
+  if (out.length < 3) {  // less than a decade: plain nice steps read better
+    return linearTicks(Math.pow(10, lo10), Math.pow(10, hi10), 4).filter((v) => v > 0);
   }
   return out;
 }
@@ -319,8 +331,6 @@ class LiveView {
 
   wake() { if (this.wakeUp) this.wakeUp(); }
 
-  nextFrame() { return new Promise((resolve) => requestAnimationFrame(() => resolve())); }
-
   async fetchFrame() {
     const generation = this.generation;
     const controller = new AbortController();
@@ -345,12 +355,11 @@ class LiveView {
         try {
           const { generation, frame } = await this.fetchFrame();
           if (this.stopped) return;
+          this.fetchMs = ema(this.fetchMs, performance.now() - started);
           if (generation === this.generation) {
             this.failures = 0;
-            if (frame === null) {
-              this.setOffline(false);
-            } else {
-              this.offline = false;
+            this.setOffline(false);
+            if (frame !== null) {
               const refetch = this.applyFrame(frame);
               gap = refetch ? 0 : frame.status === "running" ? RUNNING_GAP_MS
                 : frame.status === "starting" ? STARTING_GAP_MS : IDLE_GAP_MS;
@@ -364,15 +373,14 @@ class LiveView {
           if (this.failures >= 3) this.setOffline(true);
           gap = Math.min(IDLE_GAP_MS * this.failures, 5000);
         }
-        if (this.anyDirty()) {
-          await this.nextFrame();
-          if (this.stopped) return;
-          this.paint();
-        }
+        if (this.anyDirty()) this.requestPaint();
       }
       if (performance.now() < this.pokeUntil) gap = Math.min(gap, RUNNING_GAP_MS);
       const wait = gap - (performance.now() - started);
       if (wait > 0) await this.sleep(wait);
+      // Never fetch ahead of painting: the paint overlaps the wait, and a hidden tab (no animation frames)
+      // stops polling right here.
+      if (this.paintPending) await this.paintDone;
     }
   }
 
@@ -436,11 +444,17 @@ class LiveView {
   requestPaint() {
     if (this.paintPending || this.stopped) return;
     this.paintPending = true;
-    requestAnimationFrame(() => { this.paintPending = false; if (!this.stopped) this.paint(); });
+    this.paintDone = new Promise((resolve) => { this.paintResolve = resolve; });
+    requestAnimationFrame(() => {
+      this.paintPending = false;
+      if (!this.stopped) this.paint();
+      this.paintResolve();
+    });
   }
 
   paint() {
     if (!this.data || !this.anyDirty()) return;
+    const started = performance.now();
     const style = getComputedStyle(this.root);
     const themeKey = `${style.color}|${style.fontFamily}`;
     if (themeKey !== this.themeKey) {
@@ -455,7 +469,11 @@ class LiveView {
     if (d.heat || d.overlay) this.paintBoundary(d.overlay);
     if (d.loss) this.paintLoss();
     this.frames++;
-    this.root.dataset.frames = String(this.frames);
+    this.paintMs = ema(this.paintMs, performance.now() - started);
+    const root = this.root.dataset;
+    root.frames = String(this.frames);
+    root.paintMs = this.paintMs.toFixed(1);
+    root.fetchMs = this.fetchMs === undefined ? "" : this.fetchMs.toFixed(1);
   }
 
   paintText() {
@@ -465,6 +483,7 @@ class LiveView {
     this.root.dataset.epoch = String(epoch);
     this.root.dataset.status = s.status || "idle";
     this.root.dataset.runId = this.runId || "";
+    this.root.dataset.rows = String(h.epoch.length);
     el.status.dataset.status = s.status || "idle";
     el.status.textContent = this.label(`status_${s.status || "idle"}`);
     const lastFinite = (arr) => {
@@ -665,16 +684,8 @@ class LiveView {
     ctx.lineTo(pad.l + pw, pad.t + ph + 0.5); ctx.stroke();
     ctx.globalAlpha = 0.7; ctx.textAlign = "right"; ctx.textBaseline = "alphabetic";
     ctx.fillText(this.label("epoch"), pad.l + pw, h - 2); ctx.globalAlpha = 1;
-    // legend
-    ctx.textAlign = "left"; ctx.textBaseline = "middle";
-    let lx = pad.l;
-    for (const [color, key] of [[TRAIN_COLOR, "train_loss"], [TEST_COLOR, "test_loss"]]) {
-      ctx.fillStyle = color; ctx.fillRect(lx, 9, 16, 3);
-      ctx.fillStyle = this.textColor; ctx.globalAlpha = 0.85;
-      const text = this.label(key);
-      ctx.fillText(text, lx + 21, 11); ctx.globalAlpha = 1;
-      lx += 21 + ctx.measureText(text).width + 16;
-    }
+    // the header above shows the legend: a swatch, the name and the latest value of each curve
+    ctx.textBaseline = "middle";
     if (!n) {
       ctx.globalAlpha = 0.5; ctx.textAlign = "center";
       ctx.fillText(this.label("no_data"), pad.l + pw / 2, pad.t + ph / 2); ctx.globalAlpha = 1;
@@ -767,6 +778,7 @@ class LiveView {
   destroy() {
     this.stopped = true;
     this.wake();
+    if (this.paintResolve) this.paintResolve();
     this.resizer.disconnect();
     document.removeEventListener("pointerdown", this.onPoke, true);
     document.removeEventListener("keydown", this.onPoke, true);
@@ -777,8 +789,13 @@ class LiveView {
 export default function (component) {
   const { data, parentElement } = component;
   let view = VIEWS.get(parentElement);
+  if (view && view.version !== VERSION) {
+    view.destroy();
+    view = undefined;
+  }
   if (!view) {
     view = new LiveView(parentElement);
+    view.version = VERSION;
     VIEWS.set(parentElement, view);
   }
   view.update(data);
@@ -793,9 +810,7 @@ export default function (component) {
 _component = st.components.v2.component(COMPONENT_NAME, css=_CSS, js=_JS, isolate_styles=False)
 
 
-def _points_payload(
-    points: Sequence[Sequence[float]] | np.ndarray, labels: Sequence[Any] | np.ndarray
-) -> dict:
+def _points_payload(points: Sequence[Sequence[float]] | np.ndarray, labels: Sequence[Any] | np.ndarray) -> dict:
     array = np.asarray(points, dtype=np.float64).reshape(-1, 2) if len(points) else np.zeros((0, 2))
     values = np.asarray(labels).reshape(-1)
     if values.dtype.kind == "f":

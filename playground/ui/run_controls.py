@@ -50,8 +50,7 @@ def cached_dataset(data: DataConfig) -> Dataset:
 def run_buttons(t: Translator, page: str, config: RunConfig) -> SessionRun:
     """Start or follow this session's worker for the page and draw its buttons."""
     run = session_run(page, config, probes=("boundary",))
-    snapshot, _ = run.handle.snapshot()
-    running = snapshot.status == "running"
+    running = run.handle.playing
     play, step, reset = st.columns(3)
     if play.button(
         t("pause") if running else t("play"),
@@ -59,19 +58,17 @@ def run_buttons(t: Translator, page: str, config: RunConfig) -> SessionRun:
         type="primary",
         icon=":material/pause:" if running else ":material/play_arrow:",
         help=t("help_play"),
-        use_container_width=True,
+        width="stretch",
     ):
         (run.handle.pause if running else run.handle.play)()
-        settled = {"paused", "diverged", "error"} if running else {"running", "diverged", "error"}
+        settled = {"paused", "diverged", "error"} if running else {"running", "diverged", "error", "starting"}
         with contextlib.suppress(TimeoutError):  # let the label follow the worker's answer
             run.handle.wait_until(lambda latest, _: latest.status in settled, timeout=5.0)
         st.rerun()
-    if step.button(
-        t("step"), key=f"{page}_step", icon=":material/skip_next:", help=t("help_step"), use_container_width=True
-    ):
+    if step.button(t("step"), key=f"{page}_step", icon=":material/skip_next:", help=t("help_step"), width="stretch"):
         run.handle.step()
     if reset.button(
-        t("reset"), key=f"{page}_reset", icon=":material/restart_alt:", help=t("help_reset"), use_container_width=True
+        t("reset"), key=f"{page}_reset", icon=":material/restart_alt:", help=t("help_reset"), width="stretch"
     ):
         run.handle.reset(config)
     return run

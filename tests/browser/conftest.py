@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 HEALTH_TIMEOUT_S = 120.0
 #: How long a SIGTERMed server group gets before SIGKILL.
 TERM_GRACE_S = 5.0
-VIEWPORT = {"width": 1440, "height": 1000}
+VIEWPORT = {"width": 1280, "height": 1240}  # tall enough for the whole live view
 
 
 def free_port() -> int:
@@ -247,9 +247,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture
-def crash_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of its own, for a test that kills it."""
-    with running_server(tmp_path_factory.mktemp("servers"), "crash") as own:
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A fresh server of its own (it starts in seconds once installed), for a test that kills it or needs a
+    process no other session has touched yet."""
+    with running_server(tmp_path_factory.mktemp("servers"), "own") as own:
         yield own
 
 

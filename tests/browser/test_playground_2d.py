@@ -1,0 +1,205 @@
+"""The 2D playground in a real browser against the real server: training runs and shows, the UI switches
+language, and no training process outlives its tab or its server."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = REPO_ROOT / "assets" / "screenshot-2d.png"
+PAGE_PATH = "/playground_2d"  # st.navigation's URL for pages/playground_2d.py
+PLAY = ".st-key-2d_play"  # the element container of the Play/Pause button (key "2d_play")
+#: Streamlit 1.67 clears a session's ``scope="session"`` resources as soon as its websocket closes
+#: (``WebsocketSessionManager.disconnect_session`` calls ``clear_session_caches``), not after
+#: ``server.disconnectedSessionTTL``; so the default TTL is kept and the worker must go within seconds.
+RELEASE_TIMEOUT_S = 15.0
+#: The worker polls its parent's pid about every 0.1 s (and its pipe breaks when the server dies).
+ORPHAN_TIMEOUT_S = 10.0
+
+#: Coloured pixels of the two canvases: the loss curves (train #636efa, test #ef553b; the legend swatches
+#: count too, so compare with the empty chart) and the share of the boundary tinted blue or orange.
+CANVAS_STATS_JS = """() => {
+  const near = (d, i, c) => Math.abs(d[i] - c[0]) < 25 && Math.abs(d[i + 1] - c[1]) < 25
+      && Math.abs(d[i + 2] - c[2]) < 25 && d[i + 3] > 200;
+  const loss = document.querySelector('[data-testid="pg-loss"]');
+  const ld = loss.getContext("2d").getImageData(0, 0, loss.width, loss.height).data;
+  let train = 0, test = 0;
+  for (let i = 0; i < ld.length; i += 4) {
+    if (near(ld, i, [99, 110, 250])) train++;
+    if (near(ld, i, [239, 85, 59])) test++;
+  }
+  const heat = document.querySelector('[data-testid="pg-boundary"]');
+  const hd = heat.getContext("2d").getImageData(0, 0, heat.width, heat.height).data;
+  let blue = 0, orange = 0, painted = 0;
+  for (let i = 0; i < hd.length; i += 4) {
+    if (hd[i + 3] < 200) continue;
+    painted++;
+    if (hd[i + 2] - hd[i] > 60) blue++;
+    if (hd[i] - hd[i + 2] > 60) orange++;
+  }
+  return {train, test, blue: blue / Math.max(1, painted), orange: orange / Math.max(1, painted)};
+}"""
+
+
+def play_button(page: Page):
+    # Streamlit renders a second, hidden copy of a button to measure it; the role query skips hidden ones.
+    return page.locator(PLAY).get_by_role("button")
+
+
+def play_label(page: Page):
+    """The button's text without its icon's ligature name ("play_arrow")."""
+    return play_button(page).get_by_test_id("stMarkdownContainer")
+
+
+def epoch(page: Page) -> int:
+    return int(page.get_by_test_id("pg-epoch").inner_text())
+
+
+def frames(page: Page) -> int:
+    return int(page.get_by_test_id("pg-live").get_attribute("data-frames") or 0)
+
+
+def nav_link(page: Page, title: str):
+    return page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
+
+
+def open_playground(page: Page, url: str, *, via_home: bool = False) -> None:
+    if via_home:  # the way a visitor arrives: the home page, then the page's entry in the sidebar
+        page.goto(url + "/")
+        nav_link(page, "2D playground").click()
+        expect(page).to_have_url(re.compile(re.escape(url + PAGE_PATH) + r"(\?|$)"))
+    else:  # a shared link
+        page.goto(url + PAGE_PATH)
+    expect(play_button(page)).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("pg-live")).to_be_attached()
+
+
+def new_worker(server, before: set[int], timeout: float = 30.0) -> int:
+    """The worker the page just started (the server starts one per session and page on the first run)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fresh = set(server.workers()) - before
+        if fresh:
+            assert len(fresh) == 1, f"one page started several workers: {server.describe(sorted(fresh))}"
+            return fresh.pop()
+        time.sleep(0.2)
+    raise AssertionError(f"no worker process appeared within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+def press_play(page: Page) -> None:
+    # Wait for the worker's first snapshot ("starting" -> "paused": it has imported torch and built the
+    # model). Pressed earlier, Play works but its label can stay "Play" when the worker needs more than the
+    # 5 s that run_buttons waits for it (a known bug, seen on a loaded 2-core machine).
+    expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "paused", timeout=60_000)
+    expect(play_label(page)).to_have_text("Play")
+    play_button(page).click()
+    expect(play_label(page)).to_have_text("Pause", timeout=20_000)
+    expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "running", timeout=20_000)
+
+
+def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server, context):
+    page = context.new_page()
+    frame_urls: list[str] = []
+    page.on("request", lambda request: frame_urls.append(request.url) if "/_playground/frame/" in request.url else None)
+    before = set(server.workers())
+    open_playground(page, server.url, via_home=True)
+    worker = new_worker(server, before)
+    assert epoch(page) == 0
+    page.wait_for_timeout(1000)
+    empty_chart = page.evaluate(CANVAS_STATS_JS)
+
+    press_play(page)
+    started = time.monotonic()
+    frames_at_play = frames(page)
+    first = epoch(page)
+    page.wait_for_timeout(3000)
+    second = epoch(page)
+    assert second > first, f"the epoch counter stayed at {first} for 3 s of training"
+    page.wait_for_timeout(3000)
+    third = epoch(page)
+    assert third > second, f"the epoch counter stayed at {second} for 3 s of training"
+
+    # About 10 s of training on the default circle data; then the README's screenshot.
+    page.wait_for_timeout(max(0.0, 10.0 - (time.monotonic() - started)) * 1000)
+    page.mouse.move(5, 5)  # no hover tooltip in the picture
+    page.wait_for_timeout(300)
+    assert frames(page) > frames_at_play + 10, "the live view painted (almost) no new frames while training"
+    losses = [page.locator('[data-r="train"]').inner_text(), page.locator('[data-r="test"]').inner_text()]
+    for text in losses:
+        assert float(text) >= 0, f"loss read-outs {losses}"
+    chart = page.evaluate(CANVAS_STATS_JS)
+    assert chart["train"] > empty_chart["train"] + 50, f"no training-loss curve drawn: {empty_chart} -> {chart}"
+    assert chart["test"] > empty_chart["test"] + 50, f"no test-loss curve drawn: {empty_chart} -> {chart}"
+    # The circle: a blue disc inside an orange ring, each far more than the dots of its class alone.
+    assert chart["blue"] > 0.08 and chart["orange"] > 0.3, f"no decision boundary painted: {chart}"
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    play_button(page).click()
+    expect(play_label(page)).to_have_text("Play", timeout=20_000)
+    expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "paused", timeout=20_000)
+    paused_at = epoch(page)
+    assert paused_at >= third
+    page.wait_for_timeout(2000)
+    assert epoch(page) == paused_at, "the epoch counter kept rising after Pause"
+
+    # Closing the tab ends the session: its worker stops and its frame route is unregistered.
+    assert frame_urls, "the live view never fetched a frame"
+    frame_url = frame_urls[-1].split("?")[0]
+    context.close()
+    left = server.wait_until_gone([worker], RELEASE_TIMEOUT_S)
+    assert not left, f"the worker outlived its closed tab by {RELEASE_TIMEOUT_S:.0f} s: {server.describe(left)}"
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(frame_url, timeout=5)
+    assert answer.value.code == 404, f"{frame_url} still answers after the session ended"
+    with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=5) as response:
+        assert response.status == 200
+
+
+def test_language_switch_shows_the_page_in_chinese(server, context):
+    page = context.new_page()
+    open_playground(page, server.url)
+    expect(play_label(page)).to_have_text("Play")
+    page.locator(".st-key-lang").get_by_role("combobox").click()
+    page.get_by_role("option", name="中文").click()
+    expect(play_label(page)).to_have_text("播放", timeout=20_000)
+    expect(page.get_by_role("heading", name="二维游乐场")).to_be_visible()
+    expect(page.get_by_test_id("pg-live").locator(".pg-epoch-label")).to_have_text("轮次")
+    assert "lang=zh" in page.url
+
+
+def test_worker_exits_by_itself_when_the_server_is_killed(own_server, context):
+    server = own_server
+    page = context.new_page()
+    open_playground(page, server.url)
+    worker = new_worker(server, set())
+    press_play(page)
+    expect(page.get_by_test_id("pg-epoch")).not_to_have_text("0", timeout=20_000)
+
+    os.kill(server.pid, signal.SIGKILL)  # the server only, not its process group
+    server.process.wait(10)
+    left = server.wait_until_gone([worker], ORPHAN_TIMEOUT_S)
+    assert not left, f"the worker outlived its killed server by {ORPHAN_TIMEOUT_S:.0f} s: {server.describe(left)}"
+    deadline = time.monotonic() + ORPHAN_TIMEOUT_S
+    while not server.port_is_free():
+        assert time.monotonic() < deadline, f"port {server.port} still taken after the server was killed"
+        time.sleep(0.2)
+
+
+def test_a_shared_link_on_a_fresh_server_shows_the_app_navigation(own_server, context):
+    page = context.new_page()
+    open_playground(page, own_server.url)  # the first session of this server comes in through a shared link
+    expect(nav_link(page, "Home")).to_be_visible(timeout=3000)
+    expect(nav_link(page, "2D playground")).to_be_visible(timeout=1000)
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_count(2)
