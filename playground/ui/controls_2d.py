@@ -127,8 +127,8 @@ def data_panel(t: Translator) -> None:
     problem = _state("problem")
     names = PROBLEMS[problem]
     previews = st.columns(len(names))
-    for column, name in zip(previews, names, strict=True):
-        column.image(_thumbnail(name, problem, _state("noise"), _state("n_classes")), caption=t(f"dataset_{name}"))
+    for column, name in zip(previews, names, strict=True):  # same order as the radio below (captions would wrap)
+        column.image(_thumbnail(name, problem, _state("noise"), _state("n_classes")), width="stretch")
     st.radio(
         t("dataset"),
         names,
