@@ -50,25 +50,48 @@ def cached_dataset(data: DataConfig) -> Dataset:
 def run_buttons(t: Translator, page: str, config: RunConfig) -> SessionRun:
     """Start or follow this session's worker for the page and draw its buttons."""
     run = session_run(page, config, probes=("boundary",))
+    _buttons(t, page, run, config)
+    return run
+
+
+def _toggle_play(run: SessionRun) -> None:
+    """Play or pause, then wait briefly for the worker's answer so the redrawn label is the true one."""
+    running = run.handle.playing
+    (run.handle.pause if running else run.handle.play)()
+    settled = {"paused", "diverged", "error"} if running else {"running", "diverged", "error", "starting"}
+    with contextlib.suppress(TimeoutError):
+        run.handle.wait_until(lambda latest, _: latest.status in settled, timeout=5.0)
+
+
+@st.fragment(run_every=1.0)
+def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig) -> None:
+    """Redrawn every second on its own, so Play/Pause follows a run that stopped itself (diverged, failed)."""
     running = run.handle.playing
     play, step, reset = st.columns(3)
-    if play.button(
+    play.button(
         t("pause") if running else t("play"),
         key=f"{page}_play",
         type="primary",
         icon=":material/pause:" if running else ":material/play_arrow:",
         help=t("help_play"),
         width="stretch",
-    ):
-        (run.handle.pause if running else run.handle.play)()
-        settled = {"paused", "diverged", "error"} if running else {"running", "diverged", "error", "starting"}
-        with contextlib.suppress(TimeoutError):  # let the label follow the worker's answer
-            run.handle.wait_until(lambda latest, _: latest.status in settled, timeout=5.0)
-        st.rerun()
-    if step.button(t("step"), key=f"{page}_step", icon=":material/skip_next:", help=t("help_step"), width="stretch"):
-        run.handle.step()
-    if reset.button(
-        t("reset"), key=f"{page}_reset", icon=":material/restart_alt:", help=t("help_reset"), width="stretch"
-    ):
-        run.handle.reset(config)
-    return run
+        on_click=_toggle_play,
+        args=(run,),
+    )
+    step.button(
+        t("step"),
+        key=f"{page}_step",
+        icon=":material/skip_next:",
+        help=t("help_step"),
+        width="stretch",
+        on_click=run.handle.step,
+    )
+    reset.button(
+        t("reset"),
+        key=f"{page}_reset",
+        icon=":material/restart_alt:",
+        help=t("help_reset"),
+        width="stretch",
+        on_click=run.handle.reset,
+        args=(config,),
+    )
