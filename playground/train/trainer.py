@@ -194,4 +194,5 @@ class Trainer:
             probe["confidence"] = predictions.max(axis=1).astype(np.float32)
         else:
             probe["values"] = predictions.reshape(-1).astype(np.float32)
+            probe["lo"] = -1.0 if self.task == "regression" else 0.0  # where the colour scale starts
         return probe

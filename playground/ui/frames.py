@@ -62,13 +62,11 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Mapping
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 FrameSource = Callable[[int], dict]
@@ -76,11 +74,9 @@ FrameSource = Callable[[int], dict]
 #: URL prefix of every route this module serves.
 ROUTE_PREFIX = "/_playground"
 FRAME_PATH = f"{ROUTE_PREFIX}/frame"
-PLOTLY_PATH = f"{ROUTE_PREFIX}/static/plotly.min.js"
 
 _LOGGER = logging.getLogger(__name__)
 _NO_STORE = {"Cache-Control": "no-store"}
-_LONG_CACHE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 # Streamlit evicts every watched module from ``sys.modules`` when a source file of the app changes, and the
 # next script run imports a fresh copy of this module. The routes, built once at server start, and the
@@ -182,7 +178,10 @@ def encode_boundary(boundary: Mapping[str, Any] | None) -> dict[str, Any] | None
         return encoded
     values = np.asarray(boundary["values"], dtype=np.float64).reshape(-1)
     finite = np.isfinite(values)
-    low = -1.0 if finite.any() and float(values[finite].min()) < 0.0 else 0.0
+    if "lo" in boundary:  # the source knows its scale: 0..1 for probabilities, -1..1 for regression
+        low = float(boundary["lo"])
+    else:
+        low = -1.0 if finite.any() and float(values[finite].min()) < 0.0 else 0.0
     middle = (low + 1.0) / 2.0
     values = np.where(finite, values, middle).clip(low, 1.0)
     encoded.update(encoding="u8", lo=low, hi=1.0, values=_b64(np.rint((values - low) / (1.0 - low) * 255.0)))
@@ -232,22 +231,6 @@ def _frame_endpoint(request: Request) -> Response:
     return Response(body, media_type="application/json", headers=_NO_STORE)
 
 
-def plotly_js_path() -> Path | None:
-    """Where the plotly wheel keeps ``plotly.min.js``, if plotly is installed."""
-    try:
-        path = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
-    except ModuleNotFoundError:
-        return None
-    return path if path.is_file() else None
-
-
-def _plotly_endpoint(request: Request) -> Response:
-    path = plotly_js_path()
-    if path is None:
-        return JSONResponse({"error": "plotly is not installed"}, status_code=404)
-    return FileResponse(path, media_type="text/javascript", headers=_LONG_CACHE)
-
-
 def enable_tcp_nodelay() -> None:
     """Make asyncio set ``TCP_NODELAY`` on every TCP connection it wraps, Streamlit's included.
 
@@ -279,16 +262,14 @@ def enable_tcp_nodelay() -> None:
 
 
 def frame_routes() -> list[BaseRoute]:
-    """The routes to mount on ``st.App``: the frame endpoint and plotly's bundle for pages that want it."""
+    """The routes to mount on ``st.App``: the frame endpoint."""
     return [
         Route(FRAME_PATH + "/{token}", _frame_endpoint, methods=["GET"], name="playground_frame"),
-        Route(PLOTLY_PATH, _plotly_endpoint, methods=["GET"], name="playground_plotly_js"),
     ]
 
 
 __all__ = [
     "FRAME_PATH",
-    "PLOTLY_PATH",
     "FrameSource",
     "dumps_frame",
     "enable_tcp_nodelay",
@@ -296,7 +277,6 @@ __all__ = [
     "encode_frame",
     "frame_routes",
     "get_frame_source",
-    "plotly_js_path",
     "register_frame_source",
     "registered_tokens",
     "unregister_frame_source",
