@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from playground.i18n import I18N_DIR, LANGUAGES, table, translator
-from playground.ui.run_controls import LIVE_VIEW_KEYS
+from playground.ui.live_view import LABEL_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def test_keys_used_by_the_pages_exist():
     english = set(table("en"))
     plain = {key for key in used_keys() if key in english or not any(k.startswith(key + "_") for k in english)}
     assert plain <= english, sorted(plain - english)
-    assert set(LIVE_VIEW_KEYS) <= english
+    assert set(LABEL_KEYS) <= english
 
 
 def test_placeholders_are_the_same_in_every_language():

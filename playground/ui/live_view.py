@@ -24,31 +24,35 @@ from typing import Any, Literal
 import numpy as np
 import streamlit as st
 
+from playground.i18n import translator
 from playground.ui.frames import FRAME_PATH
+
+_english = translator("en")
 
 Kind = Literal["binary", "multiclass", "regression"]
 
 COMPONENT_NAME = "nn_playground_live_view"
 
 #: English fallbacks; the page passes translated strings through ``labels``, which override these.
-DEFAULT_LABELS: dict[str, str] = {
-    "epoch": "Epoch",
-    "learning_rate": "Learning rate",
-    "train_loss": "Train loss",
-    "test_loss": "Test loss",
-    "linear_scale": "linear",
-    "log_scale": "log",
-    "no_data": "No training yet",
-    "connection_lost": "Waiting for the server...",
-    "status_idle": "Idle",
-    "status_starting": "Starting",
-    "status_running": "Training",
-    "status_paused": "Paused",
-    "status_finished": "Finished",
-    "status_stopped": "Stopped",
-    "status_error": "Error",
-    "status_diverged": "Diverged",
-}
+#: The view's own words (counters, legend, statuses): keys of the translation tables in ``assets/i18n``.
+LABEL_KEYS: tuple[str, ...] = (
+    "epoch",
+    "learning_rate",
+    "train_loss",
+    "test_loss",
+    "linear_scale",
+    "log_scale",
+    "no_data",
+    "connection_lost",
+    "status_idle",
+    "status_starting",
+    "status_running",
+    "status_paused",
+    "status_finished",
+    "status_stopped",
+    "status_error",
+    "status_diverged",
+)
 
 _CSS = r"""
 /* The view paints live data during a rerun too, so Streamlit's fade of stale elements would only mislead. */
@@ -845,7 +849,7 @@ def live_training_view(
     ``token`` names a frame source registered with ``playground.ui.frames.register_frame_source``; the view
     shows an empty plot until one is registered. ``kind`` is ``"binary"``, ``"multiclass"`` or
     ``"regression"``; labels are class ids (0/1 for binary) or regression targets in [-1, 1]. ``labels``
-    holds the translated UI strings (keys of ``DEFAULT_LABELS``; missing keys fall back to English).
+    holds the translated UI strings (keys of ``LABEL_KEYS``; missing keys fall back to English).
     ``log_y`` is the initial scale of the loss axis (the chart has its own linear/log switch). ``extent``
     is the half-width of the plane, used until the first boundary arrives. Keep ``key`` stable: the same key
     keeps the same mounted view across reruns.
@@ -860,9 +864,9 @@ def live_training_view(
         "show_test": bool(show_test),
         "discretize": bool(discretize),
         "log_y": bool(log_y),
-        "labels": {**DEFAULT_LABELS, **{name: str(text) for name, text in labels.items()}},
+        "labels": {**{key: _english(key) for key in LABEL_KEYS}, **{name: str(text) for name, text in labels.items()}},
     }
     _component(key=key, data=data, width="stretch", height="content")
 
 
-__all__ = ["COMPONENT_NAME", "DEFAULT_LABELS", "live_training_view"]
+__all__ = ["COMPONENT_NAME", "LABEL_KEYS", "live_training_view"]

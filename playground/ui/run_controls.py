@@ -9,32 +9,12 @@ import streamlit as st
 from playground.config import DataConfig, RunConfig
 from playground.data.registry import Dataset, load_dataset
 from playground.i18n import Translator
+from playground.ui.live_view import LABEL_KEYS
 from playground.ui.session import SessionRun, session_run
-
-#: Keys of the live view's own words (counters, legends, statuses), looked up in the translation tables.
-LIVE_VIEW_KEYS = (
-    "epoch",
-    "train_loss",
-    "test_loss",
-    "learning_rate",
-    "loss",
-    "log_scale",
-    "linear_scale",
-    "no_data",
-    "connection_lost",
-    "status_idle",
-    "status_starting",
-    "status_running",
-    "status_paused",
-    "status_diverged",
-    "status_error",
-    "status_stopped",
-    "status_finished",
-)
 
 
 def live_view_labels(t: Translator) -> dict[str, str]:
-    return {key: t(key) for key in LIVE_VIEW_KEYS}
+    return {key: t(key) for key in LABEL_KEYS}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
