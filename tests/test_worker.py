@@ -31,7 +31,7 @@ def test_play_pause_step_and_history(handle):
     paused = handle.wait_until(lambda s, _: s.status == "paused")
     time.sleep(0.5)
     still, history = handle.snapshot()
-    assert still.epoch == paused.epoch or still.epoch == len(history)
+    assert still.epoch == paused.epoch == len(history), "training went on after Pause"
     epoch = still.epoch
     handle.step()
     after = handle.wait_until(lambda s, _: s.epoch == epoch + 1)
@@ -160,3 +160,62 @@ def test_play_pressed_while_starting_counts_as_playing():
         assert not worker.playing
     finally:
         worker.stop()
+
+
+def slow_epoch_config() -> RunConfig:
+    """An epoch of 4,500 single-sample steps through 8 layers of 32: seconds per epoch on any laptop."""
+    raw = load_preset("circle").model_dump()
+    raw["data"].update(n_points=5000, train_share=90)
+    raw["model"]["layers"] = [{"kind": "dense", "units": 32, "activation": "tanh"}] * 8 + [raw["model"]["layers"][-1]]
+    raw["training"].update(batch_size=1)
+    return RunConfig.from_dict(raw)
+
+
+def test_commands_and_views_do_not_wait_for_a_long_epoch_to_end():
+    worker = WorkerHandle(slow_epoch_config(), probes=("boundary",))
+    try:
+        worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
+        first = worker.snapshot()[0].probes["boundary"]["values"].copy()
+        worker.play()
+        moving = worker.wait_until(lambda s, _: s.step > 50, timeout=30)
+        assert moving.epoch == 0, "the test needs an epoch longer than this"
+        assert (moving.probes["boundary"]["values"] != first).any(), "the boundary only moves at epoch ends"
+        worker.pause()
+        paused = worker.wait_until(lambda s, _: s.status == "paused", timeout=30)
+        assert paused.epoch == 0, "Pause waited for the end of the epoch"
+        time.sleep(0.3)
+        assert worker.snapshot()[0].step == paused.step, "training went on after Pause"
+        worker.step()  # finishes the epoch in progress, then pauses
+        done = worker.wait_until(lambda s, _: s.epoch == 1, timeout=120)
+        assert done.status == "paused"
+    finally:
+        worker.stop()
+
+
+def test_live_regularization_change_keeps_the_run(handle):
+    handle.step()
+    first = handle.wait_until(lambda s, _: s.epoch == 1)
+    handle.set_hyperparameters(0.03, "l1", 0.01)
+    changed = handle.wait_until(lambda s, _: s.regularization == "l1")
+    assert changed.reg_rate == 0.01 and changed.run_id == first.run_id and changed.epoch == 1
+
+
+def test_stop_escalates_when_the_worker_does_not_listen():
+    worker = WorkerHandle(load_preset("circle"))
+    worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    os.kill(worker.process.pid, signal.SIGSTOP)  # frozen: it cannot read the stop command
+    worker.stop(timeout=0.5)
+    assert not worker.alive
+    assert worker.snapshot()[0].status == "stopped"
+
+
+def test_ending_a_browser_session_stops_its_workers():
+    from playground.ui import frames
+    from playground.ui.session import SessionRun, _release
+
+    handle = WorkerHandle(load_preset("circle"))
+    frames.register_frame_source("session-token", handle.frame)
+    runs = {"2d": SessionRun(token="session-token", handle=handle)}
+    _release(runs)
+    assert not handle.alive and runs == {}
+    assert "session-token" not in frames.registered_tokens()

@@ -7,10 +7,12 @@ the small models the playground trains.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from playground.config import RunConfig
 from playground.data import two_d
@@ -73,6 +75,9 @@ class Trainer:
         self.epoch = 0
         self.step = 0
         self.history: list[dict[str, float]] = []
+        self.has_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
+        self._epoch_order: torch.Tensor | None = None  # the batch order of an epoch in progress
+        self._epoch_cursor = 0
 
     # Live changes that keep the weights --------------------------------------------------------
     @property
@@ -147,16 +152,29 @@ class Trainer:
 
     # Training ----------------------------------------------------------------------------------
     def train_epoch(self) -> dict[str, float]:
-        """One pass over the training data in shuffled mini-batches; returns the epoch's history row.
+        """Train to the end of the current epoch; returns its history row. Raises Diverged on NaN or inf."""
+        row = self.train_batches(budget_s=None)
+        assert row is not None
+        return row
 
-        Raises Diverged (after recording nothing) when a batch loss is NaN or infinite.
+    def train_batches(self, budget_s: float | None) -> dict[str, float] | None:
+        """Train shuffled mini-batches until the epoch ends (returns its history row) or ``budget_s`` seconds
+        have passed (returns None; the next call carries on where this one stopped).
+
+        The worker trains in slices of a few hundredths of a second, so a click or a new learning rate takes
+        effect at once even when one epoch over 5,000 points at batch size 1 takes seconds.
         """
+        if self._epoch_order is None:
+            self._epoch_order = torch.randperm(len(self.x_train), generator=self.batch_order)
+            self._epoch_cursor = 0
+        order = self._epoch_order
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
         self.model.train()
-        order = torch.randperm(len(self.x_train), generator=self.batch_order)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            if len(batch) < 2 and len(order) > 1 and self._has_batchnorm():
-                continue  # batch norm cannot normalise a single sample
+        while self._epoch_cursor < len(order):
+            batch = order[self._epoch_cursor : self._epoch_cursor + self.batch_size]
+            self._epoch_cursor += self.batch_size
+            if len(batch) < 2 and self.has_batchnorm:
+                continue  # batch norm cannot normalise a lone left-over sample; the next epoch reshuffles
             outputs = self.model(self.x_train[batch])
             loss = self.data_loss(outputs, self.y_train[batch]) + self.penalty()
             if not math.isfinite(loss.item()):
@@ -165,16 +183,15 @@ class Trainer:
             loss.backward()
             self.optimizer.step()
             self.step += 1
-        self.epoch += 1
-        row = self.evaluate()
+            if deadline is not None and time.perf_counter() >= deadline and self._epoch_cursor < len(order):
+                return None
+        self._epoch_order = None
+        row = {**self.evaluate(), "epoch": self.epoch + 1}
         if not all(math.isfinite(value) for value in row.values()):
-            self.epoch -= 1
             raise Diverged(self._divergence_message())
+        self.epoch += 1
         self.history.append(row)
         return row
-
-    def _has_batchnorm(self) -> bool:
-        return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
 
     def _divergence_message(self) -> str:
         return (

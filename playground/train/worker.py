@@ -26,21 +26,28 @@ from multiprocessing.connection import Connection
 
 from playground.config import ConfigError, RunConfig
 
-#: Commands the worker understands: play, pause, step, reset [config json], set {hyperparameters}, stop.
-COMMANDS = ("play", "pause", "step", "reset", "set", "stop")
-STATUSES = ("starting", "paused", "running", "diverged", "error", "stopped")
+#: How long the worker trains between looks at its commands: short enough that clicks feel immediate.
+TRAIN_SLICE_S = 0.03
 
 
 @dataclass
 class Snapshot:
-    """What a worker publishes: counters, status, the history rows new since the last one, and probes."""
+    """What a worker publishes: counters, status, the history rows new since the last one, and probes.
+
+    ``message`` is English (logs, the command line); ``message_key`` and ``message_args`` let a page show it in
+    the user's language (keys ``msg_*`` of the translation tables).
+    """
 
     run_id: str
-    status: str
+    status: str  # starting, paused, running, diverged, error, stopped
     epoch: int
     step: int
     learning_rate: float
+    regularization: str = "none"
+    reg_rate: float = 0.0
     message: str | None = None
+    message_key: str | None = None
+    message_args: dict[str, object] = field(default_factory=dict)
     new_rows: list[dict[str, float]] = field(default_factory=list)
     probes: dict[str, dict] = field(default_factory=dict)
     sent_at: float = 0.0
@@ -55,10 +62,12 @@ class _WorkerLoop:
         self.parent_pid = parent_pid
         self.min_interval = 1.0 / rate_hz
         self.probe_names = probes
-        self.running = False
+        self.running = False  # playing: train slice after slice
+        self.steps_left = 0  # epochs still to finish for Step presses, then pause
         self.status = "paused"
-        self.message: str | None = None
+        self.message: tuple[str, str, dict] | None = None  # (english, key, args)
         self.unsent_rows: list[dict[str, float]] = []
+        self.changed = True  # something worth publishing happened since the last snapshot
         self.last_sent = 0.0
         self.trainer = None
         self.run_id = ""
@@ -68,14 +77,21 @@ class _WorkerLoop:
         from playground.train.trainer import Trainer
 
         self.run_id = uuid.uuid4().hex[:12]
-        self.running = False
+        self.running, self.steps_left = False, 0
         self.unsent_rows = []
         try:
             self.trainer = Trainer(RunConfig.from_json(config_json))
             self.status, self.message = "paused", None
-        except Exception as error:  # a bad config or dataset must reach the page, not kill the worker
+        except ConfigError as error:  # a bad config must reach the page, not kill the worker
+            self._fail("error", str(error), "msg_config_invalid", reason=str(error))
+        except Exception as error:
+            self._fail("error", _readable(error), "msg_worker_error", detail=_readable(error))
+
+    def _fail(self, status: str, english: str, key: str, **args: object) -> None:
+        self.running, self.steps_left = False, 0
+        self.status, self.message = status, (english, key, args)
+        if status == "error":
             self.trainer = None
-            self.status, self.message = "error", _readable(error)
 
     def parent_alive(self) -> bool:
         return os.getppid() == self.parent_pid
@@ -91,78 +107,92 @@ class _WorkerLoop:
             pass  # nothing to play until a good config arrives
         elif name == "play":
             if self.status != "diverged":
-                self.running, self.status, self.message = True, "running", None
+                self.running, self.steps_left, self.status, self.message = True, 0, "running", None
         elif name == "pause":
-            self.running, self.status = False, "paused"
+            self.running, self.steps_left = False, 0
+            if self.status != "diverged":
+                self.status = "paused"
         elif name == "step":
             self.running = False
             if self.status != "diverged":
-                self.status = "paused"
-                self._train_one_epoch()
+                self.steps_left, self.status = self.steps_left + 1, "paused"
         elif name == "set":
             settings = command[1]
             if "learning_rate" in settings:
                 self.trainer.set_learning_rate(float(settings["learning_rate"]))
             if "regularization" in settings:
                 self.trainer.set_regularization(settings["regularization"], float(settings.get("reg_rate", 0)))
+        self.changed = True
         self.publish(force=True)
         return True
 
-    def _train_one_epoch(self) -> None:
+    def _train_slice(self) -> None:
         from playground.train.trainer import Diverged
 
         try:
-            self.unsent_rows.append(self.trainer.train_epoch())
+            row = self.trainer.train_batches(TRAIN_SLICE_S)
         except Diverged as error:
-            self.running, self.status, self.message = False, "diverged", str(error)
+            trainer = self.trainer
+            self._fail("diverged", str(error), "msg_diverged", epoch=trainer.epoch + 1, lr=trainer.learning_rate)
         except Exception as error:
-            self.running, self.status, self.message = False, "error", _readable(error)
+            self._fail("error", _readable(error), "msg_worker_error", detail=_readable(error))
+        else:
+            if row is not None:
+                self.unsent_rows.append(row)
+                self.steps_left = max(0, self.steps_left - 1)
+        self.changed = True
 
     def publish(self, force: bool = False) -> None:
+        """Send a snapshot if something changed, at most ``rate_hz`` times a second unless forced."""
         now = time.monotonic()
-        if not force and now - self.last_sent < self.min_interval:
+        if not self.changed or (not force and now - self.last_sent < self.min_interval):
             return
         trainer = self.trainer
         probes = {}
-        if trainer is not None and self.status != "error":
+        if trainer is not None:
             for name in self.probe_names:
                 try:
                     probes[name] = getattr(trainer, name)()
                 except Exception as error:  # a probe that cannot run for this data is just absent
                     probes[name] = {"error": _readable(error)}
-        snapshot = Snapshot(
-            run_id=self.run_id,
-            status=self.status,
-            epoch=trainer.epoch if trainer else 0,
-            step=trainer.step if trainer else 0,
-            learning_rate=trainer.learning_rate if trainer else 0.0,
-            message=self.message,
-            new_rows=self.unsent_rows,
-            probes=probes,
-            sent_at=time.time(),
+        english, key, args = self.message or (None, None, {})
+        self.conn.send(
+            Snapshot(
+                run_id=self.run_id,
+                status=self.status,
+                epoch=trainer.epoch if trainer else 0,
+                step=trainer.step if trainer else 0,
+                learning_rate=trainer.learning_rate if trainer else 0.0,
+                regularization=trainer.regularization if trainer else "none",
+                reg_rate=trainer.reg_rate if trainer else 0.0,
+                message=english,
+                message_key=key,
+                message_args=args,
+                new_rows=self.unsent_rows,
+                probes=probes,
+                sent_at=time.time(),
+            )
         )
-        self.conn.send(snapshot)
         self.unsent_rows = []
         self.last_sent = now
+        self.changed = False
 
     def run(self) -> None:
         self.publish(force=True)
         while self.parent_alive():
-            wait = 0.0 if self.running else 0.1
+            wait = 0.0 if self.running or self.steps_left else 0.1
             while self.conn.poll(wait):
                 if not self.handle(self.conn.recv()):
                     return
                 wait = 0.0
-            if self.running:
-                self._train_one_epoch()
-                self.publish(force=not self.running)
+            if self.running or self.steps_left:
+                self._train_slice()
+                self.publish(force=not (self.running or self.steps_left))
             else:
                 self.publish()
 
 
 def _readable(error: BaseException) -> str:
-    if isinstance(error, ConfigError):
-        return str(error)
     return f"{type(error).__name__}: {error}"
 
 
@@ -176,7 +206,8 @@ def worker_main() -> None:
 
     fd, parent_pid, rate_hz, probes = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
     conn = Connection(int(fd))
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the server and the page
+    # Leave a core to the server and the page, and keep a class of 30 workers from oversubscribing a big host.
+    torch.set_num_threads(min(2, max(1, (os.cpu_count() or 2) - 1)))
     try:
         config_json = conn.recv()
         _WorkerLoop(config_json, conn, parent_pid, rate_hz, [p for p in probes.split(",") if p]).run()
@@ -208,6 +239,7 @@ class WorkerHandle:
         self.probes = list(probes)
         self.rate_hz = rate_hz
         self.wants_to_run = False
+        self._stopping = False  # set by stop(): the pipe closing is then expected, not a crash
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._history: list[dict[str, float]] = []
@@ -243,16 +275,23 @@ class WorkerHandle:
                 self._latest = snapshot
                 self._changed.notify_all()
         with self._changed:
-            if self._latest.status != "stopped":
+            if self._stopping:
+                self._latest.status = "stopped"
+            else:
                 code = self.process.poll()
                 self._latest.status = "error"
                 self._latest.message = f"The training process stopped unexpectedly (exit code {code})."
+                self._latest.message_key, self._latest.message_args = "msg_worker_died", {"code": str(code)}
             self._changed.notify_all()
 
-    def snapshot(self) -> tuple[Snapshot, list[dict[str, float]]]:
-        """The newest snapshot and a copy of the whole history of the current run."""
+    def snapshot(self, since_epoch: int = 0) -> tuple[Snapshot, list[dict[str, float]]]:
+        """The newest snapshot and a copy of the current run's history rows after ``since_epoch``.
+
+        Rows hold epochs 1, 2, 3... in order, so the tail is a slice: a page polling 30 times a second copies
+        only what it has not seen, however long the run.
+        """
         with self._lock:
-            return self._latest, list(self._history)
+            return self._latest, self._history[max(0, since_epoch) :]
 
     def wait_until(self, predicate, timeout: float = 30.0) -> Snapshot:
         """Block until predicate(snapshot, history) holds; raises TimeoutError. For tests and scripts."""
@@ -320,6 +359,7 @@ class WorkerHandle:
     def stop(self, timeout: float = 3.0) -> None:
         """End the worker and wait for it; escalate to terminate and kill if it does not listen."""
         with self._lock:
+            self._stopping = True
             self._latest.status = "stopped"
         self._send("stop")
         for escalate in (None, self.process.terminate, self.process.kill):
@@ -340,13 +380,14 @@ class WorkerHandle:
     # Frames for the live view -------------------------------------------------------------------
     def frame(self, since_epoch: int = 0) -> dict:
         """A JSON-able frame for the browser: counters, status, history rows after ``since_epoch``, probes."""
-        snapshot, history = self.snapshot()
-        rows = [row for row in history if row["epoch"] > since_epoch]
+        snapshot, rows = self.snapshot(since_epoch)
         columns = list(rows[0]) if rows else ["epoch", "train_loss", "test_loss"]
         return {
             "run_id": snapshot.run_id,
             "status": snapshot.status,
             "message": snapshot.message,
+            "message_key": snapshot.message_key,
+            "message_args": snapshot.message_args,
             "epoch": snapshot.epoch,
             "step": snapshot.step,
             "learning_rate": snapshot.learning_rate,

@@ -33,7 +33,6 @@ Kind = Literal["binary", "multiclass", "regression"]
 
 COMPONENT_NAME = "nn_playground_live_view"
 
-#: English fallbacks; the page passes translated strings through ``labels``, which override these.
 #: The view's own words (counters, legend, statuses): keys of the translation tables in ``assets/i18n``.
 LABEL_KEYS: tuple[str, ...] = (
     "epoch",
@@ -52,6 +51,10 @@ LABEL_KEYS: tuple[str, ...] = (
     "status_stopped",
     "status_error",
     "status_diverged",
+    "msg_diverged",
+    "msg_worker_died",
+    "msg_worker_error",
+    "msg_config_invalid",
 )
 
 _CSS = r"""
@@ -310,6 +313,18 @@ class LiveView {
     this.requestPaint();
   }
 
+  /** The worker's message in the page's language: a translated template filled with its arguments. */
+  translatedMessage(s) {
+    const labels = (this.data && this.data.labels) || {};
+    const template = s.message_key ? labels[s.message_key] : undefined;
+    if (template === undefined) return s.message || "";
+    return template.replace(/\{(\w+)\}/g, (whole, name) => {
+      const value = (s.message_args || {})[name];
+      if (value === undefined || value === null) return whole;
+      return typeof value === "number" ? formatValue(value) : String(value);
+    });
+  }
+
   label(key) {
     const labels = (this.data && this.data.labels) || {};
     return labels[key] !== undefined ? labels[key] : key;
@@ -421,10 +436,11 @@ class LiveView {
       if (hist.epoch.length) this.since = hist.epoch[hist.epoch.length - 1];
     }
     const s = this.state;
-    for (const key of ["status", "message", "epoch", "step", "learning_rate"]) {
+    for (const key of ["status", "message", "message_key", "epoch", "step", "learning_rate"]) {
       const value = f[key] === undefined ? null : f[key];
       if (s[key] !== value) { s[key] = value; this.dirty.text = true; }
     }
+    s.message_args = f.message_args || {};
     const b = f.boundary;
     if (b && b.values) {
       const old = this.boundary;
@@ -498,7 +514,7 @@ class LiveView {
     el.test.textContent = formatValue(lastFinite(h.test));
     el.lr.textContent = finite(s.learning_rate) ? formatValue(s.learning_rate) : "\u2013";
     const bad = s.status === "error" || s.status === "diverged";
-    let text = s.message || (bad ? this.label(`status_${s.status}`) : "");
+    let text = this.translatedMessage(s) || (bad ? this.label(`status_${s.status}`) : "");
     if (!text && this.offline) text = this.label("connection_lost");
     el.message.hidden = !text;
     el.message.textContent = text;

@@ -1,0 +1,561 @@
+"""What a user sees while training: redraws per second, training speed with the page open, click latency.
+
+Starts the real server the way the README does (``bash scripts/start.sh --server.port N`` in a process group
+of its own, stopped with all its children at the end), opens the 2D playground (default circle data) in
+headless Chromium and prints:
+
+* **redraws/s** of the live view, counting only complete frames: a script injected into the page checks, on
+  every animation frame, whether the view's paint counter (``data-frames``) advanced, and if so whether both
+  canvases are fully painted (no transparent cell in a 16 x 16 sample grid of the boundary, pixels of both
+  loss curves' colours in the chart); frames failing that are counted as incomplete;
+* **epochs/s** of training with the page open (``data-epoch`` over the same window) against a
+  ``WorkerHandle`` of the same config (the config the page put in its ``?config=`` link) that nobody reads
+  frames from, measured before and after the page's run;
+* **click-to-effect latency** of Pause (until ``data-status`` is ``paused`` and the epoch stops) and Play
+  (until ``data-status`` is ``running`` and the epoch advances), timed in the page from the pointer press to
+  the DOM change, repeated; and of a learning-rate change (arrow key on the slider until the view shows it).
+
+Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
+(Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
+Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+from playground.config import RunConfig
+from playground.train.worker import WorkerHandle
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [  # as the browser tests launch it
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 1240}  # tall enough for the whole live view
+PAGE_PATH = "/playground_2d"
+PLAY = ".st-key-2d_play"  # the Play/Pause button's element container
+LEARNING_RATE = ".st-key-pg2d_learning_rate"
+HEALTH_TIMEOUT_S = 120.0
+TERM_GRACE_S = 5.0
+
+TARGET_REDRAWS = 10.0  # complete redraws per second
+TARGET_LATENCY_S = 1.0  # from a click to its visible effect
+
+# Injected into the page. On every animation frame: if the view's paint counter advanced, check that both
+# canvases are complete; record the epoch; a MutationObserver timestamps every data-status / data-epoch
+# change and the learning-rate read-out, and pointer presses and key presses are timestamped too.
+BENCH_JS = r"""() => {
+  if (window.__pgBench) return;
+  const TRAIN = [99, 110, 250], TEST = [239, 85, 59];    // the loss curves' colours (#636efa, #ef553b)
+  const near = (d, i, c) => Math.abs(d[i] - c[0]) < 25 && Math.abs(d[i + 1] - c[1]) < 25
+      && Math.abs(d[i + 2] - c[2]) < 25 && d[i + 3] > 200;
+  const B = window.__pgBench = { events: [], measuring: false };
+  const now = () => performance.now();
+  document.addEventListener("pointerdown", () => B.events.push([now(), "press", ""]), true);
+  document.addEventListener("keydown", () => B.events.push([now(), "key", ""]), true);
+  let root = null, observer = null;
+  const attach = () => {
+    const el = document.querySelector('[data-testid="pg-live"]');
+    if (el === root) return el;
+    if (observer) observer.disconnect();
+    root = el;
+    if (el) {
+      const lr = el.querySelector('[data-r="lr"]');
+      observer = new MutationObserver((records) => {
+        const t = now();
+        for (const r of records) {
+          if (r.type === "attributes") B.events.push([t, r.attributeName, el.getAttribute(r.attributeName)]);
+          else B.events.push([t, "lr", lr.textContent]);
+        }
+      });
+      observer.observe(el, { attributes: true, attributeFilter: ["data-status", "data-epoch"] });
+      observer.observe(lr, { childList: true, characterData: true, subtree: true });
+      B.events.push([now(), "mounted", ""]);
+    }
+    return el;
+  };
+
+  // Is what the canvases show right now complete? Returns [problems, boundary signature, loss signature].
+  const check = (el) => {
+    const problems = [];
+    const dpr = window.devicePixelRatio || 1;
+    const heat = el.querySelector('[data-testid="pg-boundary"]');
+    const loss = el.querySelector('[data-testid="pg-loss"]');
+    let heatSig = 0, lossSig = 0;
+    // The boundary: the plot square (the view's layout: 26 px left, 6 px top, 8 px right, 20 px bottom).
+    const hw = heat.width / dpr, hh = heat.height / dpr;
+    const side = Math.floor(Math.max(10, Math.min(hw - 34, hh - 26)) * dpr);
+    if (heat.width < 40 || heat.height < 40) problems.push("boundary canvas has no size");
+    else {
+      const d = heat.getContext("2d").getImageData(Math.round(26 * dpr), Math.round(6 * dpr), side, side).data;
+      const G = 16;
+      let blank = 0;
+      for (let gy = 0; gy < G; gy++) {
+        for (let gx = 0; gx < G; gx++) {
+          const px = Math.floor(((gx + 0.5) * side) / G), py = Math.floor(((gy + 0.5) * side) / G);
+          const i = (py * side + px) * 4;
+          if (d[i + 3] < 255) blank++;
+          heatSig = (Math.imul(heatSig, 31) + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+        }
+      }
+      if (blank) problems.push("boundary with blank cells");
+    }
+    // The loss chart: the plot area (54 px left, 12 px right, 26 px top, 30 px bottom).
+    const lw = loss.width / dpr, lh = loss.height / dpr;
+    if (loss.width < 80 || loss.height < 80) problems.push("loss canvas has no size");
+    else {
+      const x0 = Math.round(54 * dpr), y0 = Math.round(24 * dpr);
+      const w = Math.round((lw - 54 - 10) * dpr), h = Math.round((lh - 24 - 28) * dpr);
+      const d = loss.getContext("2d").getImageData(x0, y0, w, h).data;
+      let train = 0, test = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] <= 200) continue;
+        if (near(d, i, TRAIN)) { train++; lossSig = (lossSig + i) | 0; }
+        else if (near(d, i, TEST)) { test++; lossSig = (lossSig + 3 * i) | 0; }
+      }
+      if (train < 10) problems.push("no training-loss curve");
+      if (test < 10) problems.push("no test-loss curve");
+    }
+    return [problems, heatSig, lossSig];
+  };
+
+  let lastFrames = null;
+  const tick = () => {
+    requestAnimationFrame(tick);
+    const el = attach();
+    if (!el || !B.measuring) return;
+    const m = B.m;
+    m.animationFrames++;
+    const frames = +(el.dataset.frames || 0);
+    if (lastFrames === null) lastFrames = frames;
+    if (frames === lastFrames) return;
+    m.paints += frames - lastFrames;
+    lastFrames = frames;
+    const started = now();
+    const [problems, heatSig, lossSig] = check(el);
+    m.checkMs += now() - started;
+    m.checks++;
+    if (problems.length) {
+      m.incomplete++;
+      for (const p of problems) m.reasons[p] = (m.reasons[p] || 0) + 1;
+    } else {
+      m.complete++;
+      if (heatSig !== m.heatSig) m.heatChanged++;
+      if (lossSig !== m.lossSig) m.lossChanged++;
+      if (heatSig !== m.heatSig || lossSig !== m.lossSig) m.changed++;
+    }
+    m.heatSig = heatSig; m.lossSig = lossSig;
+  };
+  requestAnimationFrame(tick);
+
+  B.start = () => {
+    const el = attach();
+    lastFrames = +(el.dataset.frames || 0);
+    B.m = { started: now(), epoch0: +(el.dataset.epoch || 0), animationFrames: 0, paints: 0, checks: 0,
+            checkMs: 0, complete: 0, incomplete: 0, changed: 0, heatChanged: 0, lossChanged: 0, reasons: {},
+            heatSig: null, lossSig: null };
+    B.measuring = true;
+  };
+  B.stop = () => {
+    B.measuring = false;
+    const el = attach();
+    const m = B.m;
+    m.seconds = (now() - m.started) / 1000;
+    m.epoch1 = +(el.dataset.epoch || 0);
+    return m;
+  };
+  B.mark = () => B.events.length;
+  B.since = (index) => B.events.slice(index);
+}"""
+
+
+# --------------------------------------------------------------------------------------------------
+# The server: scripts/start.sh in a session (and process group) of its own
+# --------------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+class Server:
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.seen: set[int] = set()
+
+    def start(self) -> None:
+        command = [
+            "bash",
+            str(REPO_ROOT / "scripts" / "start.sh"),
+            "--server.port",
+            str(self.port),
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() >= deadline:
+                raise RuntimeError(f"no healthy server on {self.url} in {HEALTH_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
+            time.sleep(0.25)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+    def session_pids(self) -> list[int]:
+        """Live processes of the server's session: the server and the training workers it started."""
+        if self.process is None:
+            return []
+        found = []
+        for process in psutil.process_iter(["pid"]):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.getsid(process.pid) == self.process.pid and not _gone(process.pid):
+                    found.append(process.pid)
+        self.seen.update(found)
+        return found
+
+    def workers(self) -> list[int]:
+        if self.process is None:
+            return []
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        found = []
+        for child in children:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if "worker_main" in " ".join(child.cmdline()) and not _gone(child.pid):
+                    found.append(child.pid)
+        self.seen.update(found)
+        return found
+
+    def wait_for_no_workers(self, timeout: float = 15.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.workers():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    def stop(self) -> list[int]:
+        """End the server's process group (SIGTERM, then SIGKILL); returns the pids still alive after."""
+        if self.process is None:
+            return []
+        pgid = self.process.pid
+        self.session_pids()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(TERM_GRACE_S)
+        if self.process.poll() is None or self.session_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(TERM_GRACE_S)
+        deadline = time.monotonic() + 3.0
+        left = [pid for pid in self.seen if not _gone(pid)]
+        while left and time.monotonic() < deadline:
+            time.sleep(0.1)
+            left = [pid for pid in left if not _gone(pid)]
+        for pid in left:  # only pids of this server's session, recorded while it ran
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process = None
+        return left
+
+
+@contextlib.contextmanager
+def running_server(log_dir: Path) -> Iterator[Server]:
+    server = Server(log_dir / "server.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        left = server.stop()
+        if left:
+            print(f"warning: processes of the server outlived it and were killed: {left}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------------------------------
+def worker_epochs_per_second(config: RunConfig, seconds: float) -> float:
+    """A WorkerHandle playing the config for ``seconds``, nobody asking it for frames (as the page's worker
+    does, it computes the boundary probe for each snapshot it publishes)."""
+    handle = WorkerHandle(config, probes=("boundary",))
+    try:
+        handle.wait_until(lambda latest, _: latest.status == "paused", timeout=60)
+        handle.play()
+        first = handle.wait_until(lambda latest, _: latest.status == "running" and latest.epoch >= 1, timeout=60)
+        started, epoch0 = time.monotonic(), first.epoch
+        time.sleep(seconds)
+        latest, _ = handle.snapshot()
+        elapsed = time.monotonic() - started
+        return (latest.epoch - epoch0) / elapsed
+    finally:
+        handle.stop()
+
+
+def play_button(page):
+    return page.locator(PLAY).get_by_role("button")
+
+
+def open_playground(page, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url + PAGE_PATH)
+    expect(play_button(page)).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
+    page.wait_for_function("() => location.search.includes('config=')", timeout=30_000)
+
+
+def wait_status(page, status: str, timeout_ms: int = 20_000) -> None:
+    page.wait_for_function(
+        "(s) => document.querySelector('[data-testid=\"pg-live\"]')?.dataset.status === s", arg=status,
+        timeout=timeout_ms,
+    )  # fmt: skip
+
+
+def live_epoch(page) -> int:
+    return int(page.get_by_test_id("pg-live").get_attribute("data-epoch") or 0)
+
+
+def click_latency(page, action: str, hold_s: float = 1.0) -> tuple[float | None, str]:
+    """Press Play/Pause once; returns (seconds from the press to the visible effect, note)."""
+    target = "paused" if action == "pause" else "running"
+    mark = page.evaluate("() => __pgBench.mark()")
+    epoch_before = live_epoch(page)
+    play_button(page).click()
+    wait_status(page, target)
+    if action == "play":
+        page.wait_for_function(
+            "(e) => +document.querySelector('[data-testid=\"pg-live\"]').dataset.epoch > e", arg=epoch_before,
+            timeout=20_000,
+        )  # fmt: skip
+    page.wait_for_timeout(hold_s * 1000)  # after Pause: does the epoch stay put?
+    now, events = page.evaluate("(i) => [performance.now(), __pgBench.since(i)]", mark)
+    presses = [t for t, kind, _ in events if kind == "press"]
+    if not presses:
+        return None, "no pointer press recorded"
+    pressed = presses[0]
+    after = [(t, kind, value) for t, kind, value in events if t >= pressed]
+    status_at = next((t for t, kind, value in after if kind == "data-status" and value == target), None)
+    epochs = [(t, int(value)) for t, kind, value in after if kind == "data-epoch"]
+    if status_at is None:
+        return None, f"data-status never became {target}"
+    if action == "pause":
+        # The epoch stops at its last change after the press; it must not change in the last half of the hold.
+        stopped_at = max([status_at] + [t for t, _ in epochs])
+        note = "" if not epochs or epochs[-1][0] < now - hold_s * 500 else "the epoch kept changing after Pause"
+        return (stopped_at - pressed) / 1000, note
+    advanced = next((t for t, value in epochs if value > epoch_before), None)
+    if advanced is None:
+        return None, "the epoch did not advance"
+    return (max(status_at, advanced) - pressed) / 1000, ""
+
+
+def learning_rate_latency(page) -> tuple[float | None, str]:
+    """Arrow-right on the learning-rate slider: seconds from the key press until the view shows the new rate."""
+    slider = page.locator(LEARNING_RATE).get_by_role("slider")
+    if slider.count() != 1:
+        return None, "learning-rate slider not found"
+    before = page.locator('[data-testid="pg-live"] [data-r="lr"]').inner_text()
+    slider.focus()
+    mark = page.evaluate("() => __pgBench.mark()")
+    page.keyboard.press("ArrowRight")
+    try:
+        page.wait_for_function(
+            "(b) => document.querySelector('[data-testid=\"pg-live\"] [data-r=\"lr\"]').textContent !== b",
+            arg=before, timeout=10_000,
+        )  # fmt: skip
+    except Exception:
+        return None, "the view's learning rate did not change within 10 s"
+    events = page.evaluate("(i) => __pgBench.since(i)", mark)
+    keys = [t for t, kind, _ in events if kind == "key"]
+    shown = next((t for t, kind, value in events if kind == "lr" and value != before), None)
+    after = page.locator('[data-testid="pg-live"] [data-r="lr"]').inner_text()
+    if not keys or shown is None:
+        return None, "no key press or read-out change recorded"
+    return (shown - keys[0]) / 1000, f"{before} -> {after}"
+
+
+def verdict(ok: bool) -> str:
+    return "target met" if ok else "below target"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each training window (default 8)")
+    parser.add_argument("--cycles", type=int, default=5, help="Pause/Play presses to time (default 5 each)")
+    args = parser.parse_args(argv)
+    if not os.path.exists(CHROMIUM):
+        print(f"{CHROMIUM} is missing (scripts/test.sh installs it)", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    with (
+        tempfile.TemporaryDirectory(prefix="pg-bench-") as tmp,
+        running_server(Path(tmp)) as server,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            results = run_page_benchmarks(browser, server, args.seconds, args.cycles)
+        finally:
+            browser.close()
+    report(results, args.seconds)
+    return 0
+
+
+def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) -> dict:
+    results: dict = {}
+    # The config exactly as the page builds it: its ?config= link.
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    page = context.new_page()
+    open_playground(page, server.url)
+    param = urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0]
+    config = RunConfig.from_url_param(param)
+    results["config"] = f"{config.data.dataset}, {len(config.model.layers) - 1} hidden layers, " + (
+        f"batch {config.training.batch_size}, {config.training.optimizer}"
+    )
+    context.close()  # ends the session and its (idle) worker
+    server.wait_for_no_workers()
+
+    # (3a) nobody watching, before the page's run.
+    results["worker_before"] = worker_epochs_per_second(config, seconds)
+
+    # (2) and (3b): the page open and training.
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    open_playground(page, server.url)
+    page.evaluate(BENCH_JS)
+    page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
+    page.wait_for_timeout(500)
+    play_button(page).click()
+    wait_status(page, "running", 60_000)
+    page.wait_for_function(
+        "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=30_000
+    )
+    page.evaluate("() => __pgBench.start()")
+    page.wait_for_timeout(seconds * 1000)
+    results["page"] = page.evaluate("() => __pgBench.stop()")
+
+    # (4) Pause and Play, one after the other, while training.
+    pauses, plays, notes = [], [], []
+    for _ in range(cycles):
+        latency, note = click_latency(page, "pause", hold_s=1.0)
+        pauses.append(latency)
+        if note:
+            notes.append(f"pause: {note}")
+        latency, note = click_latency(page, "play", hold_s=0.5)
+        plays.append(latency)
+        if note:
+            notes.append(f"play: {note}")
+    results["pause"], results["play"], results["click_notes"] = pauses, plays, notes
+    results["learning_rate"] = learning_rate_latency(page)
+    context.close()
+    server.wait_for_no_workers()
+
+    # (3a) again, after the page's run: the machine is noisy, so the page's figure sits between two.
+    results["worker_after"] = worker_epochs_per_second(config, seconds)
+    return results
+
+
+def report(results: dict, seconds: float) -> None:
+    m = results["page"]
+    complete_rate = m["complete"] / m["seconds"]
+    print(f"Live view in Chromium, 2D playground with its default config ({results['config']}):")
+    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
+    print(
+        f"  redraws: {complete_rate:.1f} complete redraws/s ({verdict(complete_rate >= TARGET_REDRAWS)}, "
+        f"target >= {TARGET_REDRAWS:g}); {m['incomplete']} incomplete (blank or half-painted) of "
+        f"{m['complete'] + m['incomplete']} checked over {m['seconds']:.1f} s ({reasons})"
+    )
+    print(
+        f"  {'':9}of the complete ones {m['changed'] / m['seconds']:.1f}/s changed what is shown (boundary "
+        f"{m['heatChanged'] / m['seconds']:.1f}/s, loss chart {m['lossChanged'] / m['seconds']:.1f}/s); "
+        f"browser animation frames {m['animationFrames'] / m['seconds']:.0f}/s; "
+        f"checking cost {m['checkMs'] / max(1, m['checks']):.1f} ms per redraw"
+    )
+    page_rate = (m["epoch1"] - m["epoch0"]) / m["seconds"]
+    before, after = results["worker_before"], results["worker_after"]
+    alone = (before + after) / 2
+    print(
+        f"  training: {page_rate:.1f} epochs/s with the page open and painting; {alone:.1f} epochs/s with nobody "
+        f"watching (a WorkerHandle of the same config: {before:.1f} before, {after:.1f} after); "
+        f"ratio {page_rate / alone:.2f}"
+    )
+    for name, values in (("Pause", results["pause"]), ("Play", results["play"])):
+        measured = [v for v in values if v is not None]
+        if measured:
+            worst = max(measured)
+            print(
+                f"  click to effect, {name}: median {statistics.median(measured):.2f} s, max {worst:.2f} s "
+                f"over {len(measured)} clicks ({verdict(worst < TARGET_LATENCY_S and len(measured) == len(values))}, "
+                f"target < {TARGET_LATENCY_S:g} s)"
+            )
+        else:
+            print(f"  click to effect, {name}: not measured")
+    for note in results["click_notes"]:
+        print(f"  note: {note}")
+    latency, note = results["learning_rate"]
+    if latency is None:
+        print(f"  learning-rate change: not measured ({note})")
+    else:
+        print(f"  learning-rate change (arrow key on the slider, {note}): shown after {latency:.2f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
