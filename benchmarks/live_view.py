@@ -444,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
+    # A SIGTERM (from a stopped script) unwinds like Ctrl+C, so the server and its workers are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with (
         tempfile.TemporaryDirectory(prefix="pg-bench-") as tmp,
         running_server(Path(tmp)) as server,

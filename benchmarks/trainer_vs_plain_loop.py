@@ -5,10 +5,12 @@ initial weights), the optimizer from ``make_optimizer`` (the config's optimizer 
 loss that matches the Trainer's ``data_loss`` for the config's loss and output layer, the same L1/L2 penalty
 when the config has one, shuffled mini-batches of the config's batch size, and no evaluation at all.
 
-The Trainer's ``train_epoch`` ends with an evaluation pass over the train and test data (the metrics of the
-epoch's history row). Its time is measured inside each ``train_epoch`` call (``evaluate`` is wrapped with a
-timer), so every epoch splits into its training part and its evaluation part, and the ratio is printed both
-ways: training only against the plain loop, and the whole epoch, evaluation included, against the plain loop.
+The Trainer's epoch ends with an evaluation pass over the train and test data (the metrics of the epoch's
+history row). Its time is measured inside each epoch (``evaluate`` is wrapped with a timer), so every epoch
+splits into its training part and its evaluation part, and the ratio is printed both ways: training only
+against the plain loop, and the whole epoch, evaluation included, against the plain loop. The Trainer runs
+both ways it is used: ``train_epoch()`` in one go (the command line), and ``train_batches(budget_s)`` in
+slices of ``TRAIN_SLICE_S`` until the epoch ends (the worker behind the page).
 
 Prints figures, asserts nothing: these machines are noisy, so both loops run side by side, interleaved (their
 order alternates every round), and the medians and their ratio are what to read.
@@ -31,6 +33,7 @@ from playground.config import RunConfig
 from playground.model import build_model, outputs_probabilities
 from playground.presets import load_preset
 from playground.train.trainer import Trainer, make_optimizer
+from playground.train.worker import TRAIN_SLICE_S
 
 DEFAULT_PRESETS = ("seed-ffn", "spiral", "plane")
 TARGET_RATIO = 0.9  # the issue's target: the Trainer trains at least 0.9 as fast as the plain loop
@@ -96,7 +99,7 @@ class _TimedEvaluation:
 
 
 def measure(preset: str, seconds: float = 4.0, min_rounds: int = 7, max_rounds: int = 400) -> dict:
-    """Interleaved rounds of one Trainer epoch and one plain-loop epoch; returns medians in seconds."""
+    """Interleaved rounds of a Trainer epoch in one go, one in slices and a plain-loop epoch; medians in seconds."""
     config = load_preset(preset)
     trainer = Trainer(config)
     evaluation = _TimedEvaluation(trainer)
@@ -106,14 +109,22 @@ def measure(preset: str, seconds: float = 4.0, min_rounds: int = 7, max_rounds: 
     generator = torch.Generator().manual_seed(config.training.seed)
     x, y, batch_size = trainer.x_train, trainer.y_train, config.training.batch_size
 
-    def run_trainer() -> tuple[float, float]:
-        started = time.perf_counter()
+    def whole_epoch() -> None:
         trainer.train_epoch()
+
+    def sliced_epoch() -> None:
+        while trainer.train_batches(TRAIN_SLICE_S) is None:
+            pass
+
+    def run_trainer(epoch) -> tuple[float, float]:
+        """(seconds of the whole epoch, seconds of its evaluation)"""
+        started = time.perf_counter()
+        epoch()
         total = time.perf_counter() - started
         evaluated, calls = evaluation.take()
         if calls == 0:  # the epoch did not go through ``evaluate``: time it on its own instead
             started = time.perf_counter()
-            trainer.evaluate.inner()
+            evaluation.inner()
             evaluated = time.perf_counter() - started
             total += evaluated  # so that total is still training plus evaluation
         return total, evaluated
@@ -123,32 +134,31 @@ def measure(preset: str, seconds: float = 4.0, min_rounds: int = 7, max_rounds: 
         plain_epoch(model, optimizer, loss_fn, penalty, x, y, batch_size, generator)
         return time.perf_counter() - started
 
-    run_trainer(), run_plain()  # warm-up: first-call allocations and lazy initialisation
-    totals, evals, plains = [], [], []
+    run_trainer(whole_epoch), run_trainer(sliced_epoch), run_plain()  # warm-up: first-call allocations
+    times: dict[str, list[float]] = {"total": [], "evaluate": [], "train": [], "sliced": [], "plain": []}
     started = time.perf_counter()
     rounds = 0
     while rounds < max_rounds and (rounds < min_rounds or time.perf_counter() - started < seconds):
-        if rounds % 2 == 0:
-            total, evaluated = run_trainer()
-            plain = run_plain()
-        else:
-            plain = run_plain()
-            total, evaluated = run_trainer()
-        totals.append(total)
-        evals.append(evaluated)
-        plains.append(plain)
+        steps = ["whole", "sliced", "plain"]
+        for step in steps[rounds % 3 :] + steps[: rounds % 3]:  # each one goes first every third round
+            if step == "whole":
+                total, evaluated = run_trainer(whole_epoch)
+                times["total"].append(total)
+                times["evaluate"].append(evaluated)
+                times["train"].append(total - evaluated)
+            elif step == "sliced":
+                total, evaluated = run_trainer(sliced_epoch)
+                times["sliced"].append(total - evaluated)
+            else:
+                times["plain"].append(run_plain())
         rounds += 1
-    trains = [total - evaluated for total, evaluated in zip(totals, evals, strict=True)]
     return {
         "preset": preset,
         "rounds": rounds,
         "batches": -(-len(x) // batch_size),
-        "trainer_total": statistics.median(totals),
-        "trainer_train": statistics.median(trains),
-        "evaluate": statistics.median(evals),
-        "plain": statistics.median(plains),
         "optimizer": config.training.optimizer,
         "loss": config.loss,
+        **{name: statistics.median(values) for name, values in times.items()},
     }
 
 
@@ -157,18 +167,17 @@ def verdict(ratio: float) -> str:
 
 
 def report(result: dict) -> None:
-    ms = {key: result[key] * 1000 for key in ("trainer_total", "trainer_train", "evaluate", "plain")}
-    without = result["plain"] / result["trainer_train"]
-    with_eval = result["plain"] / result["trainer_total"]
+    ms = {key: result[key] * 1000 for key in ("total", "train", "evaluate", "sliced", "plain")}
+    whole, sliced, with_eval = (result["plain"] / result[key] for key in ("train", "sliced", "total"))
     print(
         f"  {result['preset']:>9} ({result['optimizer']}, {result['loss']}, {result['batches']} batches/epoch, "
-        f"{result['rounds']} rounds): plain loop {ms['plain']:.2f} ms/epoch; "
-        f"Trainer {ms['trainer_train']:.2f} ms training + {ms['evaluate']:.2f} ms evaluation "
-        f"= {ms['trainer_total']:.2f} ms/epoch"
+        f"{result['rounds']} rounds): plain loop {ms['plain']:.2f} ms/epoch; Trainer {ms['train']:.2f} ms "
+        f"training (in {TRAIN_SLICE_S * 1000:.0f} ms slices as the worker runs it: {ms['sliced']:.2f} ms) "
+        f"+ {ms['evaluate']:.2f} ms evaluation = {ms['total']:.2f} ms/epoch"
     )
     print(
-        f"  {'':>9} throughput ratio, training only: {without:.2f} ({verdict(without)}, target >= {TARGET_RATIO}); "
-        f"whole epoch with evaluation: {with_eval:.2f}"
+        f"  {'':>9} throughput ratio, training only: {whole:.2f} ({verdict(whole)}, target >= {TARGET_RATIO}), "
+        f"in slices {sliced:.2f} ({verdict(sliced)}); whole epoch with its evaluation: {with_eval:.2f}"
     )
 
 
@@ -179,8 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=max(1, (os.cpu_count() or 2) - 1),
-        help="torch threads (default: as the training worker uses, one core less than the machine has)",
+        default=min(2, max(1, (os.cpu_count() or 2) - 1)),
+        help="torch threads (default: as many as the training worker uses)",
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)

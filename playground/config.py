@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from playground.data.registry import DATASETS, dataset_input_shape, dataset_task
 from playground.data.two_d import FEATURES
-from playground.layers import Dense, LayerSpec, Shape, ShapeError
+from playground.layers import LAYER_KINDS, Dense, LayerBase, LayerSpec, Shape, ShapeError
 
 Task = Literal["binary", "multiclass", "regression"]
 OptimizerName = Literal["sgd", "momentum", "adam", "rmsprop", "adamw"]
@@ -44,7 +44,7 @@ class DataConfig(_Section):
     train_share: int = Field(50, ge=10, le=90, description="percent of the data used for training")
     features: list[str] = Field(default_factory=lambda: ["x1", "x2"], description="2D input features")
     n_classes: int = Field(3, ge=2, le=5, description="classes of a multiclass dataset")
-    n_features: int = Field(100, ge=1, le=1000, description="features of a tabular dataset")
+    n_features: int = Field(100, ge=2, le=1000, description="features of a tabular dataset")
     seed: int = Field(0, ge=0, description="seed of the data generator")
 
     @field_validator("dataset")
@@ -145,9 +145,16 @@ class RunConfig(_Section):
                 f"model.layers[{len(infos) - 1}] {infos[-1].title}: the network ends with shape {out}, "
                 f"but a {self.task} task on {self.data.dataset} needs {need}"
             )
-        last = self.model.layers[-1]
-        if isinstance(last, Dense) and last.activation == "softmax" and last.units == 1:
-            raise ValueError("model.layers[-1]: softmax over one output is always 1; use sigmoid")
+        ending = self.model.layers[-1].final_activation()
+        index = len(self.model.layers) - 1
+        if ending == "softmax" and self.output_size == 1:
+            raise ValueError(f"model.layers[{index}]: softmax over one output is always 1; use sigmoid")
+        if ending == "sigmoid" and self.task == "multiclass":
+            raise ValueError(
+                f"model.layers[{index}]: a multiclass output needs softmax or no activation (logits), not sigmoid"
+            )
+        if self.training.batch_size == 1 and any(layer.kind == "batchnorm" for layer in self.model.layers):
+            raise ValueError("training.batch_size: batch norm needs batches of at least 2 samples")
         return self
 
     def summary(self) -> list[LayerInfo]:
@@ -191,7 +198,21 @@ class RunConfig(_Section):
         return cls.from_dict(data)
 
 
-def infer_shapes(layers: list, input_shape: Shape) -> list[LayerInfo]:
+def output_layer(task: str, n_classes: int) -> Dense:
+    """The output layer a page adds for a task: one sigmoid unit, one linear unit, or one logit per class."""
+    if task == "binary":
+        return Dense(units=1, activation="sigmoid")
+    if task == "regression":
+        return Dense(units=1, activation="linear")
+    return Dense(units=n_classes, activation="linear")
+
+
+def allowed_losses(task: str) -> tuple[str, ...]:
+    """The losses a user may choose for a task, "auto" first."""
+    return ("auto", *_ALLOWED_LOSSES[task])
+
+
+def infer_shapes(layers: list[LayerBase], input_shape: Shape) -> list[LayerInfo]:
     """Every layer's output shape and parameter count, or a ConfigError naming the first bad layer."""
     infos: list[LayerInfo] = []
     shape = tuple(input_shape)
@@ -205,15 +226,30 @@ def infer_shapes(layers: list, input_shape: Shape) -> list[LayerInfo]:
     return infos
 
 
+def _field_path(location: tuple) -> str:
+    """("model", "layers", 0, "dense", "units") -> "model.layers[0].units" (the kind tag says nothing new)."""
+    kinds = {kind.model_fields["kind"].default for kind in LAYER_KINDS}
+    path = ""
+    for position, part in enumerate(location):
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not (position and isinstance(location[position - 1], int) and part in kinds):
+            path += f".{part}" if path else str(part)
+    return path
+
+
 def describe_validation_error(error: ValidationError) -> str:
     """One readable line per problem: the field path, then what is wrong and what is allowed."""
     lines = []
     for problem in error.errors():
-        path = ".".join(str(part) for part in problem["loc"] if part not in ("function-after",))
+        path = _field_path(problem["loc"])
         message = problem["msg"].removeprefix("Value error, ")
         if problem.get("type") == "literal_error":
             message = message.replace("Input should be", "must be")
-        elif "input" in problem and problem["type"] not in ("missing", "model_type"):
+        elif problem["type"] not in ("missing", "model_type") and not isinstance(problem.get("input"), dict):
             message = f"{message} (got {problem['input']!r})"
+        if problem["type"] == "value_error" and ": " in message and message.split(": ")[0].isidentifier():
+            path = f"{path}.{message.split(': ')[0]}" if path else message.split(": ")[0]  # a section's check
+            message = message.split(": ", 1)[1]
         lines.append(f"{path}: {message}" if path else message)
     return "; ".join(lines)

@@ -43,7 +43,7 @@ def activation_module(name: str) -> nn.Module:
     return modules[name]()
 
 
-class _Layer(BaseModel):
+class LayerBase(BaseModel):
     """Common behaviour; subclasses set ``kind`` and override the shape maths."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -61,6 +61,10 @@ class _Layer(BaseModel):
         """A short human name, as in a Keras summary."""
         return type(self).__name__
 
+    def final_activation(self) -> str | None:
+        """The nonlinearity this layer ends with, if any (the trainer picks its loss form from the last one)."""
+        return None
+
     def _require_vector(self, in_shape: Shape) -> int:
         if len(in_shape) != 1:
             raise ShapeError(
@@ -69,7 +73,7 @@ class _Layer(BaseModel):
         return in_shape[0]
 
 
-class Dense(_Layer):
+class Dense(LayerBase):
     """Fully connected layer: every input feeds every unit."""
 
     kind: Literal["dense"] = "dense"
@@ -92,8 +96,11 @@ class Dense(_Layer):
     def title(self) -> str:
         return f"Dense({self.units}, {self.activation})"
 
+    def final_activation(self) -> str | None:
+        return self.activation
 
-class Activation(_Layer):
+
+class Activation(LayerBase):
     """A stand-alone nonlinearity, applied element-wise."""
 
     kind: Literal["activation"] = "activation"
@@ -105,8 +112,11 @@ class Activation(_Layer):
     def title(self) -> str:
         return f"Activation({self.function})"
 
+    def final_activation(self) -> str | None:
+        return self.function
 
-class Dropout(_Layer):
+
+class Dropout(LayerBase):
     """Zeroes a random share of inputs while training, to fight over-fitting."""
 
     kind: Literal["dropout"] = "dropout"
@@ -119,7 +129,7 @@ class Dropout(_Layer):
         return f"Dropout({self.rate:g})"
 
 
-class BatchNorm(_Layer):
+class BatchNorm(LayerBase):
     """Normalises each feature over the batch, then rescales it with a learned scale and shift."""
 
     kind: Literal["batchnorm"] = "batchnorm"
@@ -134,7 +144,7 @@ class BatchNorm(_Layer):
         return "BatchNorm"
 
 
-class Flatten(_Layer):
+class Flatten(LayerBase):
     """Turns any shape into one flat vector."""
 
     kind: Literal["flatten"] = "flatten"
@@ -149,6 +159,7 @@ class Flatten(_Layer):
         return "Flatten"
 
 
-LAYER_KINDS: tuple[type[_Layer], ...] = (Dense, Activation, Dropout, BatchNorm, Flatten)
+LAYER_KINDS: tuple[type[LayerBase], ...] = (Dense, Activation, Dropout, BatchNorm, Flatten)
 
-LayerSpec = Annotated[Union[Dense, Activation, Dropout, BatchNorm, Flatten], Field(discriminator="kind")]  # noqa: UP007
+#: Any layer of a RunConfig, told apart by its ``kind``; built from the registry above, so a new kind is one entry.
+LayerSpec = Annotated[Union[LAYER_KINDS], Field(discriminator="kind")]  # noqa: UP007

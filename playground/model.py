@@ -20,10 +20,10 @@ def build_model(config: RunConfig) -> nn.Sequential:
 
 
 def outputs_probabilities(config: RunConfig) -> bool:
-    """True when the last layer already squashes to probabilities (sigmoid or softmax), as in the seed models."""
-    last = config.model.layers[-1]
-    function = getattr(last, "activation", None) or getattr(last, "function", None)
-    return function in ("sigmoid", "softmax")
+    """True when the network already ends in probabilities, as the seed models do: sigmoid for a binary task,
+    softmax for a multiclass one. Otherwise its outputs are logits and the loss applies the squashing itself."""
+    wanted = {"binary": "sigmoid", "multiclass": "softmax"}.get(config.task)
+    return wanted is not None and config.model.layers[-1].final_activation() == wanted
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -120,3 +120,40 @@ def test_loss_follows_the_task_unless_chosen():
         {"data": {"dataset": "circle"}, "model": {"layers": [dense(1)]}, "training": {"loss": "mse"}}
     )
     assert chosen.loss == "mse"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"data": {"dataset": "seed_ffn", "n_features": 1}, "model": {"layers": [dense(1)]}}, r"data.n_features"),
+        (
+            {"data": {"dataset": "blobs"}, "model": {"layers": [dense(3, "sigmoid")]}},
+            r"multiclass output needs softmax or no activation",
+        ),
+        (
+            {"model": {"layers": [dense(4), {"kind": "batchnorm"}, dense(1)]}, "training": {"batch_size": 1}},
+            r"training.batch_size: batch norm needs batches of at least 2",
+        ),
+    ],
+)
+def test_configs_that_would_fail_in_training_are_refused_up_front(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        RunConfig.from_dict(raw)
+
+
+def test_error_paths_read_like_the_json():
+    with pytest.raises(ConfigError) as caught:
+        make([{"kind": "dense", "units": 0}])
+    assert str(caught.value).startswith("model.layers[0].units: ")
+    with pytest.raises(ConfigError) as caught:
+        RunConfig.from_dict({"data": {"dataset": "blobs", "n_classes": 7}, "model": {"layers": [dense(7)]}})
+    assert "data.n_classes" in str(caught.value) and "{" not in str(caught.value)
+
+
+def test_output_layer_fits_every_task():
+    from playground.config import output_layer
+
+    for dataset, task, classes in (("circle", "binary", 2), ("plane", "regression", 1), ("moons", "multiclass", 4)):
+        raw = {"data": {"dataset": dataset, "n_classes": max(3, classes)}, "model": {"layers": [dense(4, "relu")]}}
+        raw["model"]["layers"].append(output_layer(task, max(3, classes)).model_dump())
+        assert RunConfig.from_dict(raw).task == task

@@ -49,10 +49,14 @@ def test_shapes_and_dtypes(name: str, n_points: int) -> None:
 
 @pytest.mark.parametrize("name", ALL_NAMES)
 @pytest.mark.parametrize("noise", [0, 50])
-def test_points_stay_inside_the_square(name: str, noise: int) -> None:
+def test_points_are_finite_and_mostly_on_the_plane(name: str, noise: int) -> None:
     points, _ = generate_2d(name, 1000, noise, seed=3, n_classes=5)
-    assert np.all(np.abs(points) <= COORD_LIMIT)
     assert np.all(np.isfinite(points))
+    inside = np.all(np.abs(points) <= COORD_LIMIT, axis=1).mean()
+    if name in ("circle", "xor", "spiral", "plane", "multi_gauss") and noise == 0:
+        assert inside == 1.0  # drawn inside the plane by construction
+    else:
+        assert inside > 0.9  # Gaussian clouds may spill over the edge, as in TensorFlow Playground
 
 
 @pytest.mark.parametrize("name", ["gauss", "spiral"])
@@ -74,7 +78,9 @@ def test_binary_label_set_and_rough_balance(name: str) -> None:
 @pytest.mark.parametrize("name", REGRESSION_2D)
 def test_regression_labels_are_real_and_bounded(name: str) -> None:
     _, labels = generate_2d(name, 2000, 30, seed=2)
-    assert labels.min() >= -1.0 and labels.max() <= 1.0
+    # multi-gauss is clamped to [-1, 1]; plane is (x + y + jitter) / 10 with |x + y| <= 12 and jitter <= 2 * 6 * 0.3
+    bound = 1.0 if name == "multi_gauss" else (12 + 2 * 6 * 0.3) / 10
+    assert labels.min() >= -bound and labels.max() <= bound
     assert len(np.unique(labels)) > 100  # genuinely real-valued, not classes
     assert labels.min() < -0.5 and labels.max() > 0.5  # spans both signs
 
@@ -186,7 +192,7 @@ def test_spiral_without_noise_lies_on_two_opposite_arms() -> None:
 
 def test_plane_label_is_the_scaled_diagonal_without_noise() -> None:
     points, labels = generate_2d("plane", 500, 0, seed=15)
-    expected = np.clip(points.sum(axis=1) / 10, -1, 1)
+    expected = points.sum(axis=1) / 10  # TF's d3 scale is not clamped
     np.testing.assert_allclose(labels, expected, atol=1e-5)
 
 

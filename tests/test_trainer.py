@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from playground.config import RunConfig
 from playground.presets import load_preset
@@ -100,3 +101,41 @@ def test_boundary_probe_covers_the_plane_in_row_major_order():
     grid = probe["values"].reshape(10, 10)
     # gauss puts class 1 at (2, 2): top right (y and x high) must be more "class 1" than bottom left
     assert grid[-1, -1] > 0.5 > grid[0, 0]
+
+
+def test_penalty_values_count_weights_but_not_biases():
+    trainer = Trainer(config_for("circle", regularization="l1", reg_rate=0.1))
+    weights = [p.detach() for name, p in trainer.model.named_parameters() if name.endswith("weight")]
+    with torch.no_grad():
+        for name, parameter in trainer.model.named_parameters():
+            if name.endswith("bias"):
+                parameter.fill_(100.0)  # huge biases must not change the penalty
+    l1 = sum(float(w.abs().sum()) for w in weights)
+    l2 = sum(float((w * w).sum()) for w in weights)
+    assert float(trainer.penalty().detach()) == pytest.approx(0.1 * l1, rel=1e-5)
+    trainer.set_regularization("l2", 0.1)
+    assert float(trainer.penalty().detach()) == pytest.approx(0.1 * 0.5 * l2, rel=1e-5)
+    trainer.set_regularization("none", 0.1)
+    assert trainer.penalty() == 0.0
+
+
+def test_binary_accuracy_and_loss_agree_with_numpy():
+    trainer = Trainer(load_preset("xor"))
+    for _ in range(5):
+        row = trainer.train_epoch()
+    probabilities = trainer.predict(trainer.x_test).numpy().ravel()
+    truth = trainer.y_test.numpy().ravel()
+    assert row["test_accuracy"] == pytest.approx(np.mean((probabilities > 0.5) == truth), abs=1e-6)
+    clipped = np.clip(probabilities, 1e-12, 1 - 1e-12)
+    bce = -np.mean(truth * np.log(clipped) + (1 - truth) * np.log(1 - clipped))
+    assert row["test_loss"] == pytest.approx(bce, rel=1e-4)
+
+
+def test_logit_outputs_are_squashed_for_predictions():
+    raw = load_preset("circle").model_dump()
+    raw["model"]["layers"][-1]["activation"] = "linear"  # logits: the loss applies the sigmoid itself
+    trainer = Trainer(RunConfig.from_dict(raw))
+    row = trainer.train_epoch()
+    predictions = trainer.predict(trainer.x_test)
+    assert float(predictions.min()) >= 0 and float(predictions.max()) <= 1
+    assert 0 <= row["test_accuracy"] <= 1

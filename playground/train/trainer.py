@@ -96,8 +96,8 @@ class Trainer:
     # Loss and metrics --------------------------------------------------------------------------
     def data_loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if self.loss_name == "bce":
-            if self.probabilities:
-                return F.binary_cross_entropy(outputs.clamp(1e-7, 1 - 1e-7), targets)
+            if self.probabilities:  # torch bounds the log and the gradient's denominator itself
+                return F.binary_cross_entropy(outputs, targets)
             return F.binary_cross_entropy_with_logits(outputs, targets)
         if self.loss_name == "cross_entropy":
             if self.probabilities:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.config import LEARNING_RATES, REGULARIZATION_RATES, ConfigError, RunConfig
+from playground.config import (
+    LEARNING_RATES,
+    REGULARIZATION_RATES,
+    ConfigError,
+    OptimizerName,
+    RunConfig,
+    allowed_losses,
+    output_layer,
+)
 from playground.data import two_d
 from playground.data.registry import DATASETS
 from playground.i18n import Translator
@@ -15,12 +23,8 @@ from playground.viz.thumbnails import dataset_thumbnail
 KEY = "pg2d_"  # prefix of this page's widget keys
 PROBLEMS = {"binary": two_d.CLASSIFICATION_2D, "regression": two_d.REGRESSION_2D, "multiclass": two_d.MULTICLASS_2D}
 HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]
-OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "adamw")
-LOSSES = {
-    "binary": ("auto", "bce", "mse"),
-    "multiclass": ("auto", "cross_entropy"),
-    "regression": ("auto", "mse", "mae"),
-}
+OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]
+LOSSES = {problem: allowed_losses(problem) for problem in PROBLEMS}
 MAX_HIDDEN_LAYERS, MAX_NEURONS = 8, 32
 
 
@@ -189,9 +193,7 @@ def current_config(t: Translator) -> RunConfig | str:
         {"kind": "dense", "units": _state(f"units_{i}"), "activation": activation}
         for i in range(int(_state("n_hidden")))
     ]
-    output = {"binary": ("sigmoid", 1), "regression": ("linear", 1), "multiclass": ("linear", _state("n_classes"))}
-    out_activation, out_units = output[problem]
-    layers.append({"kind": "dense", "units": out_units, "activation": out_activation})
+    layers.append(output_layer(problem, _state("n_classes")).model_dump())
     loss = _state("loss") if _state("loss") in LOSSES[problem] else "auto"
     raw = {
         "name": t(f"dataset_{_state('dataset')}"),

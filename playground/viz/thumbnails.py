@@ -20,6 +20,8 @@ def point_colors(labels: np.ndarray, task: str) -> np.ndarray:
 def dataset_thumbnail(name: str, task: str, noise: int = 0, n_classes: int = 3, size: int = 72) -> np.ndarray:
     """A size x size x 3 uint8 image of the dataset's points (y up), 300 points, fixed seed."""
     points, labels = two_d.generate_2d(name, 300, noise, seed=0, n_classes=n_classes)
+    on_plane = np.all(np.abs(points) <= two_d.COORD_LIMIT, axis=1)
+    points, labels = points[on_plane], labels[on_plane]
     image = np.full((size, size, 3), 248, dtype=np.uint8)
     scale = (size - 3) / (2 * two_d.COORD_LIMIT)
     columns = ((points[:, 0] + two_d.COORD_LIMIT) * scale).astype(int)

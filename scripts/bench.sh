@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Speed figures of the playground, from one run (about a minute and a half), printed with their targets:
+#
+#   1. the Trainer's throughput against a plain PyTorch loop on the same model, data and batch size;
+#   2. complete redraws per second of the live view in Chromium while training;
+#   3. training epochs per second with the page open against without;
+#   4. time from a click (Pause, Play, a learning-rate change) to its visible effect.
+#
+#   bash scripts/bench.sh
+#
+# Installs what it needs first, as scripts/test.sh does (.venv with ".[test]" for Playwright, and Debian's
+# chromium when it is missing). Starts its own server on a free port and stops it, with all its children, at
+# the end. Prints figures and asserts nothing: timings belong in a benchmark, not in the tests.
+set -euo pipefail
+
+# shellcheck source=scripts/start.sh
+source "$(dirname "${BASH_SOURCE[0]}")/start.sh"   # set-up functions only; sourcing starts no server
+
+CHROMIUM=/usr/bin/chromium
+
+cd "$REPO_ROOT"
+lock_setup
+ensure_venv
+ensure_installed ".[test]" test
+unlock_setup
+
+if [[ ! -x "$CHROMIUM" ]]; then
+    say "$CHROMIUM is missing; the live-view benchmark needs it"
+    apt_install chromium
+    [[ -x "$CHROMIUM" ]] || die "$CHROMIUM is still missing after apt-get install chromium"
+fi
+
+say "benchmarking (about a minute and a half; the figures follow)"
+echo "== 1. Trainer throughput =="
+"$VENV/bin/python" benchmarks/trainer_vs_plain_loop.py seed-ffn spiral plane
+echo
+echo "== 2-4. Live view in the browser =="
+exec "$VENV/bin/python" benchmarks/live_view.py
