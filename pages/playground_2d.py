@@ -6,11 +6,14 @@ from playground.ui import controls_2d as controls
 from playground.ui.common import language_picker
 from playground.ui.live_view import live_training_view
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
+from playground.ui.session import pause_session_run
 
 t = language_picker()
-controls.ensure_widgets_seeded()
+controls.ensure_widgets_seeded(t)
 st.title(t("page_2d_title"))
 st.caption(t("page_2d_intro"))
+if notice := controls.link_notice():
+    st.warning(notice, icon=":material/link_off:")
 
 controls.hyperparameter_row(t)
 data_column, network_column, output_column = st.columns([1, 1, 2], gap="medium")
@@ -23,6 +26,7 @@ config = controls.current_config(t)
 with output_column:
     st.subheader(t("output"))
     if isinstance(config, str):
+        pause_session_run("2d")  # no buttons are drawn below, so nothing may keep training unseen
         st.error(t("config_invalid", reason=config))
         st.stop()
     st.query_params["config"] = config.to_url_param()  # the address bar always holds a link to this setup

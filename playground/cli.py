@@ -7,6 +7,7 @@ readable line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import sys
 import time
@@ -40,24 +41,26 @@ def _format_row(row: dict[str, float]) -> str:
 def train(config: RunConfig, epochs: int, out: str | None) -> int:
     from playground.train.trainer import Diverged, Trainer, history_columns
 
-    trainer = Trainer(config)
-    started = time.perf_counter()
-    status = 0
-    for _ in range(epochs):
-        try:
-            row = trainer.train_epoch()
-        except Diverged as error:
-            print(f"stopped: {error}", file=sys.stderr)
-            status = 1
-            break
-        print(_format_row(row), flush=True)
-    print(f"trained {trainer.epoch} epochs in {time.perf_counter() - started:.1f} s")
-    if out:
-        with open(out, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=history_columns(config.task))
+    with contextlib.ExitStack() as files:
+        # Opened first, so a bad --out fails before minutes of training, not after.
+        history_file = files.enter_context(open(out, "w", newline="", encoding="utf-8")) if out else None
+        trainer = Trainer(config)
+        started = time.perf_counter()
+        status = 0
+        for _ in range(epochs):
+            try:
+                row = trainer.train_epoch()
+            except Diverged as error:
+                print(f"stopped: {error}", file=sys.stderr)
+                status = 1
+                break
+            print(_format_row(row), flush=True)
+        print(f"trained {trainer.epoch} epochs in {time.perf_counter() - started:.1f} s")
+        if history_file is not None:
+            writer = csv.DictWriter(history_file, fieldnames=history_columns(config.task))
             writer.writeheader()
             writer.writerows(trainer.history)
-        print(f"history written to {out}")
+            print(f"history written to {out}")
     return status
 
 

@@ -158,3 +158,57 @@ def test_a_shared_link_opens_its_setup():
     finally:
         for handle in set(live_handles()) - before:
             handle.stop()
+
+
+def open_with_link(param: str) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.query_params["config"] = param
+    app.run()
+    assert not app.exception
+    return app
+
+
+def stop_new_handles(before):
+    for handle in set(live_handles()) - before:
+        handle.stop()
+
+
+def test_a_damaged_link_says_so_and_opens_the_default():
+    before = set(live_handles())
+    try:
+        app = open_with_link("damaged")
+        assert "could not be opened" in app.warning[0].value
+        assert page_config(app).data.dataset == "circle"
+    finally:
+        stop_new_handles(before)
+
+
+def test_a_link_the_controls_cannot_show_exactly_says_so():
+    raw = load_preset("circle").model_dump()
+    raw["model"]["layers"].insert(1, {"kind": "dropout", "rate": 0.2})
+    before = set(live_handles())
+    try:
+        app = open_with_link(RunConfig.from_dict(raw).to_url_param())
+        assert "does not offer" in app.warning[0].value
+    finally:
+        stop_new_handles(before)
+
+
+def test_changing_the_architecture_resets_the_run(page):
+    handle = page_handle()
+    handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    page.button(key="2d_step").click().run()
+    first = handle.wait_until(lambda s, _: s.epoch == 1)
+    page.slider(key="pg2d_units_0").set_value(6).run()
+    fresh = handle.wait_until(lambda s, _: s.run_id != first.run_id)
+    assert fresh.epoch == 0
+    assert [layer.units for layer in page_config(page).model.layers] == [6, 2, 1]
+
+
+def test_an_invalid_setup_pauses_the_running_worker(page):
+    handle = page_handle()
+    page.button(key="2d_play").click().run()
+    handle.wait_until(lambda s, _: s.status == "running", timeout=60)
+    page.multiselect(key="pg2d_features").set_value([]).run()
+    assert "at least one input feature" in page.error[0].value
+    handle.wait_until(lambda s, _: s.status == "paused")

@@ -71,3 +71,9 @@ def test_seed_ffn_trains_from_the_command_line():
     last_epoch = [line for line in result.stdout.splitlines() if line.startswith("epoch")][-1]
     accuracy = float(last_epoch.split("test_accuracy")[1])
     assert accuracy > 0.8
+
+
+def test_an_unwritable_history_file_fails_before_training(tmp_path):
+    result = run_cli("train", "seed-ffn", "--out", str(tmp_path / "no-such-dir" / "history.csv"))
+    assert result.returncode == 2
+    assert "epoch" not in result.stdout and "No such file or directory" in result.stderr

@@ -222,19 +222,36 @@ def current_config(t: Translator) -> RunConfig | str:
         return str(error)
 
 
-def initial_config() -> RunConfig:
-    """The setup a fresh page opens with: a shared link's config if there is a valid one, else the circle."""
+def initial_config() -> tuple[RunConfig, str | None]:
+    """The setup a fresh page opens with: a shared link's config if it is valid, else the circle; plus why a
+    link could not be opened as it is (translation key and reason), so nobody is left wondering."""
     param = st.query_params.get("config")
-    if param:
-        try:
-            config = RunConfig.from_url_param(param)
-            if DATASETS[config.data.dataset].family == "2d":
-                return config
-        except ConfigError:
-            pass
-    return load_preset("circle")
+    if not param:
+        return load_preset("circle"), None
+    try:
+        config = RunConfig.from_url_param(param)
+    except ConfigError as error:
+        return load_preset("circle"), str(error)
+    if DATASETS[config.data.dataset].family != "2d":
+        return load_preset("circle"), f"{config.data.dataset} is not a 2D dataset"
+    return config, None
 
 
-def ensure_widgets_seeded() -> None:
-    if KEY + "problem" not in st.session_state:
-        seed_widgets(initial_config())
+def ensure_widgets_seeded(t: Translator) -> None:
+    """On a session's first run: fill the widgets from the link or the default, and warn when the widgets
+    cannot show the linked setup exactly (a bad link, or layers and rates this page does not offer)."""
+    if KEY + "problem" in st.session_state:
+        return
+    config, problem = initial_config()
+    seed_widgets(config)
+    if problem:
+        st.session_state[KEY + "notice"] = t("link_invalid", reason=problem)
+        return
+    shown = current_config(t)
+    if isinstance(shown, str) or shown.model_dump(exclude={"name"}) != config.model_dump(exclude={"name"}):
+        st.session_state[KEY + "notice"] = t("link_adjusted")
+
+
+def link_notice() -> str | None:
+    """The warning ``ensure_widgets_seeded`` left for this session, shown once."""
+    return st.session_state.pop(KEY + "notice", None)

@@ -26,6 +26,7 @@ import streamlit as st
 
 from playground.i18n import translator
 from playground.ui.frames import FRAME_PATH
+from playground.viz.colors import CLASS_PALETTE, hex_to_rgb
 
 _english = translator("en")
 
@@ -118,7 +119,7 @@ const VERSION = {};  // one per evaluation of this module
 const NEG = [245, 147, 34];    // class 0 / negative: TF Playground orange
 const MID = [232, 234, 235];   // undecided
 const POS = [8, 119, 189];     // class 1 / positive: TF Playground blue
-const PALETTE = [[245, 147, 34], [8, 119, 189], [46, 158, 87], [155, 89, 182], [214, 60, 94]];
+const PALETTE = [[245, 147, 34], [8, 119, 189], [46, 158, 87], [155, 89, 182], [214, 60, 94]];  // fallback
 const HEAT_ALPHA = 160 / 255;  // the boundary is painted as if translucent over white, as in TF Playground
 const TRAIN_COLOR = "#636efa";
 const TEST_COLOR = "#ef553b";
@@ -533,10 +534,12 @@ class LiveView {
     if (b.encoding === "class-u8") {
       const k = Math.max(2, data.n_classes || 2);
       lut = new Uint32Array(256 * 256);
+      const palette = data.palette || PALETTE;
       for (let c = 0; c < 256; c++) {
-        const color = PALETTE[c % PALETTE.length];
+        const color = palette[c % palette.length];
         for (let q = 0; q < 256; q++) {
-          const w = clamp((q / 255 - 1 / k) / (1 - 1 / k), 0, 1);
+          // confidence as depth of colour, unless discretized: then each region is its class's colour
+          const w = data.discretize ? 1 : clamp((q / 255 - 1 / k) / (1 - 1 / k), 0, 1);
           lut[c * 256 + q] = pack(overWhite(mix(MID, color, 0.12 + 0.88 * w)));
         }
       }
@@ -572,7 +575,10 @@ class LiveView {
 
   pointColor(label) {
     const kind = this.data.kind;
-    if (kind === "multiclass") return css(PALETTE[(label | 0) % PALETTE.length]);
+    if (kind === "multiclass") {
+      const palette = this.data.palette || PALETTE;
+      return css(palette[(label | 0) % palette.length]);
+    }
     if (kind === "regression") return css(diverging(clamp(+label, -1, 1)));
     return css(+label > 0.5 ? POS : NEG);
   }
@@ -879,6 +885,7 @@ def live_training_view(
         "test": _points_payload(test_points, test_labels),
         "show_test": bool(show_test),
         "discretize": bool(discretize),
+        "palette": [list(hex_to_rgb(color)) for color in CLASS_PALETTE],  # the thumbnails' colours too
         "log_y": bool(log_y),
         "labels": {**{key: _english(key) for key in LABEL_KEYS}, **{name: str(text) for name, text in labels.items()}},
     }

@@ -46,3 +46,10 @@ def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> Sessio
     register_frame_source(run.token, run.handle.frame)
     runs[page] = run
     return run
+
+
+def pause_session_run(page: str) -> None:
+    """Pause this session's run for a page, if it has one (for example while its setup is invalid)."""
+    run = _session_runs().get(page)
+    if run is not None and run.handle.alive:
+        run.handle.pause()
