@@ -7,6 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 
+from playground.data.tabular import make_seed_ffn
 from playground.data.two_d import (
     CLASSIFICATION_2D,
     COORD_LIMIT,
@@ -17,7 +18,6 @@ from playground.data.two_d import (
     boundary_grid,
     feature_matrix,
     generate_2d,
-    make_seed_sequences_ffn,
     train_test_split_indices,
 )
 
@@ -306,22 +306,22 @@ def test_boundary_grid_default_resolution() -> None:
 
 
 def test_seed_sequences_ffn_shape_labels_and_determinism() -> None:
-    features, labels = make_seed_sequences_ffn(500, 100, seed=0)
+    features, labels = make_seed_ffn(500, 100, seed=0)
     assert features.shape == (500, 100) and labels.shape == (500,)
     assert features.dtype == np.float32 and labels.dtype == np.float32
     assert set(np.unique(labels).tolist()) == {0.0, 1.0}
     assert 0.4 < labels.mean() < 0.6
     np.testing.assert_allclose(features.mean(axis=0), 0, atol=1e-5)
     np.testing.assert_allclose(features.std(axis=0), 1, atol=1e-4)
-    again, again_labels = make_seed_sequences_ffn(500, 100, seed=0)
+    again, again_labels = make_seed_ffn(500, 100, seed=0)
     np.testing.assert_array_equal(features, again)
     np.testing.assert_array_equal(labels, again_labels)
-    other, _ = make_seed_sequences_ffn(500, 100, seed=1)
+    other, _ = make_seed_ffn(500, 100, seed=1)
     assert not np.array_equal(features, other)
 
 
 def test_seed_sequences_ffn_is_learnable_but_not_trivial() -> None:
-    features, labels = make_seed_sequences_ffn(2000, 100, seed=0)
+    features, labels = make_seed_ffn(2000, 100, seed=0)
     model = LogisticRegression(max_iter=2000).fit(features[:1500], labels[:1500])
     accuracy = model.score(features[1500:], labels[1500:])
     assert 0.6 < accuracy < 0.99

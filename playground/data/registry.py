@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from playground.data import two_d
+from playground.data import tabular, two_d
 
 if TYPE_CHECKING:
     from playground.config import DataConfig
@@ -53,7 +53,6 @@ class Dataset:
     feature_names: list[str]
     points_train: np.ndarray | None = None  # raw 2D coordinates, for plotting
     points_test: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def load_dataset(config: DataConfig) -> Dataset:
@@ -67,7 +66,7 @@ def load_dataset(config: DataConfig) -> Dataset:
         inputs = two_d.feature_matrix(points, config.features)
         names = list(config.features)
     else:
-        inputs, labels = two_d.make_seed_sequences_ffn(config.n_points, config.n_features, config.seed)
+        inputs, labels = tabular.make_seed_ffn(config.n_points, config.n_features, config.seed)
         points = None
         names = [f"f{i}" for i in range(config.n_features)]
     train, test = two_d.train_test_split_indices(len(labels), config.train_share, config.seed)

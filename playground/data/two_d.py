@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sklearn.datasets import make_classification
 
 __all__ = [
     "CLASSIFICATION_2D",
@@ -22,7 +21,6 @@ __all__ = [
     "boundary_grid",
     "feature_matrix",
     "generate_2d",
-    "make_seed_sequences_ffn",
     "train_test_split_indices",
 ]
 
@@ -277,29 +275,3 @@ def boundary_grid(resolution: int = 100) -> tuple[np.ndarray, np.ndarray, np.nda
     grid_x, grid_y = np.meshgrid(xs, ys, indexing="xy")
     points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1).astype(np.float32)
     return xs, ys, points
-
-
-def make_seed_sequences_ffn(n_samples: int, n_features: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The seed article's feedforward task: standardised features float32 [n, f], labels float32 0/1.
-
-    Ten informative and ten redundant directions with 2 % flipped labels: a small MLP learns it
-    well but cannot reach 100 %, which keeps the train/test curves interesting.
-    """
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be at least 2, got {n_samples}")
-    if n_features < 2:
-        raise ValueError(f"n_features must be at least 2, got {n_features}")
-    n_informative = min(10, n_features)
-    n_redundant = min(10, n_features - n_informative)
-    features, labels = make_classification(
-        n_samples=n_samples,
-        n_features=n_features,
-        n_informative=n_informative,
-        n_redundant=n_redundant,
-        class_sep=1.0,
-        flip_y=0.02,
-        random_state=seed,
-    )
-    std = features.std(axis=0)
-    features = (features - features.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    return features.astype(np.float32), labels.astype(np.float32)
