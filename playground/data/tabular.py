@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import make_classification
 
 
 def make_seed_ffn(n_samples: int, n_features: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -12,6 +11,8 @@ def make_seed_ffn(n_samples: int, n_features: int, seed: int) -> tuple[np.ndarra
     Ten informative and ten redundant directions with 2 % flipped labels: a small MLP learns it
     well but cannot reach 100 %, which keeps the train/test curves interesting.
     """
+    from sklearn.datasets import make_classification  # imported here: it costs every worker ~140 MB and 1 s
+
     if n_samples < 2:
         raise ValueError(f"n_samples must be at least 2, got {n_samples}")
     if n_features < 2:
