@@ -212,3 +212,16 @@ def test_an_invalid_setup_pauses_the_running_worker(page):
     page.multiselect(key="pg2d_features").set_value([]).run()
     assert "at least one input feature" in page.error[0].value
     handle.wait_until(lambda s, _: s.status == "paused")
+
+
+@pytest.mark.parametrize("preset", ["circle", "xor", "gauss", "spiral", "plane", "multi-gauss", "blobs", "moons"])
+def test_every_2d_preset_opens_from_a_link_exactly(preset):
+    config = load_preset(preset)
+    before = set(live_handles())
+    try:
+        app = open_with_link(config.to_url_param())
+        assert not app.warning, app.warning[0].value
+        opened = page_config(app)
+        assert opened.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
+    finally:
+        stop_new_handles(before)

@@ -61,6 +61,9 @@ def seed_widgets(config: RunConfig) -> None:
         "loss": training.loss,
         "show_test": False,
         "discretize": False,
+        # not on this page, but part of the setup a link or preset carries: kept so links round-trip
+        "epochs": training.epochs,
+        "train_seed": training.seed,
     }
     for index in range(MAX_HIDDEN_LAYERS):
         values[f"units_{index}"] = getattr(hidden[index], "units", 4) if index < len(hidden) else 4
@@ -214,6 +217,8 @@ def current_config(t: Translator) -> RunConfig | str:
             "regularization": _state("regularization"),
             "reg_rate": _state("reg_rate"),
             "loss": loss,
+            "epochs": _state("epochs"),
+            "seed": _state("train_seed"),
         },
     }
     try:

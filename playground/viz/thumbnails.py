@@ -10,9 +10,10 @@ from playground.viz.colors import CLASS_PALETTE, NEGATIVE, POSITIVE, hex_to_rgb
 
 def point_colors(labels: np.ndarray, task: str) -> np.ndarray:
     """An RGB colour per point: by class, or blended orange-to-blue by value for regression."""
-    if task == "regression":
-        share = ((np.clip(labels, -1, 1) + 1) / 2)[:, None]
-        return (1 - share) * np.array(hex_to_rgb(NEGATIVE)) + share * np.array(hex_to_rgb(POSITIVE))
+    if task == "regression":  # through a light grey at zero, like the live view's diverging scale
+        value = np.clip(labels, -1, 1)[:, None]
+        end = np.where(value < 0, np.array(hex_to_rgb(NEGATIVE)), np.array(hex_to_rgb(POSITIVE)))
+        return (1 - np.abs(value)) * np.array([215, 215, 215]) + np.abs(value) * end
     palette = np.array([hex_to_rgb(c) for c in CLASS_PALETTE], dtype=float)
     return palette[labels.astype(int)]
 
