@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from playground.data.registry import DATASETS, dataset_input_shape, dataset_task
+from playground.data.registry import DATASETS, dataset_classes, dataset_input_shape, dataset_task
 from playground.data.two_d import FEATURES
 from playground.layers import LAYER_KINDS, Dense, LayerBase, LayerSpec, Shape, ShapeError
 
@@ -71,7 +71,7 @@ class DataConfig(_Section):
         spec = DATASETS[self.dataset]
         if self.n_points > spec.max_points:
             raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
-        if spec.task == "multiclass" and not 3 <= self.n_classes <= 5:
+        if spec.task == "multiclass" and spec.fixed_classes is None and not 3 <= self.n_classes <= 5:
             raise ValueError(f"n_classes: {self.dataset} has 3 to 5 classes, not {self.n_classes}")
         return self
 
@@ -125,7 +125,7 @@ class RunConfig(_Section):
 
     @property
     def output_size(self) -> int:
-        return self.data.n_classes if self.task == "multiclass" else 1
+        return dataset_classes(self.data) if self.task == "multiclass" else 1
 
     @property
     def loss(self) -> str:

@@ -18,8 +18,10 @@ class DatasetSpec:
     """Static facts about a dataset, known before generating it."""
 
     task: str  # "binary" | "multiclass" | "regression"
-    family: str  # "2d" (points on a plane, with features) | "tabular"
+    family: str  # "2d" (points on a plane, with features) | "tabular" (generated) | "table" (fixed rows)
     max_points: int
+    fixed_classes: int | None = None  # a table's own number of classes; generated sets take n_classes
+    fixed_inputs: int | None = None  # a table's own number of feature columns
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -27,6 +29,10 @@ DATASETS: dict[str, DatasetSpec] = {
     **{name: DatasetSpec("regression", "2d", 5_000) for name in two_d.REGRESSION_2D},
     **{name: DatasetSpec("multiclass", "2d", 5_000) for name in two_d.MULTICLASS_2D},
     "seed_ffn": DatasetSpec("binary", "tabular", 20_000),
+    **{
+        name: DatasetSpec(task, "table", 20_000, classes if task == "multiclass" else None, inputs)
+        for name, (_, task, classes, inputs) in tabular.SKLEARN_TABLES.items()
+    },
 }
 
 
@@ -35,9 +41,15 @@ def dataset_task(name: str) -> str:
 
 
 def dataset_input_shape(config: DataConfig) -> tuple[int, ...]:
-    if DATASETS[config.dataset].family == "2d":
+    spec = DATASETS[config.dataset]
+    if spec.family == "2d":
         return (len(config.features),)
-    return (config.n_features,)
+    return (spec.fixed_inputs or config.n_features,)
+
+
+def dataset_classes(config: DataConfig) -> int:
+    """Classes of a multiclass dataset: a table's own, or the n_classes asked of a generator."""
+    return DATASETS[config.dataset].fixed_classes or config.n_classes
 
 
 @dataclass
@@ -58,23 +70,32 @@ class Dataset:
 def load_dataset(config: DataConfig) -> Dataset:
     """Generate the dataset a DataConfig describes; deterministic for its seed."""
     spec = DATASETS[config.dataset]
-    n_classes = config.n_classes if spec.task == "multiclass" else (2 if spec.task == "binary" else 1)
+    n_classes = dataset_classes(config) if spec.task == "multiclass" else (2 if spec.task == "binary" else 1)
     if spec.family == "2d":
         points, labels = two_d.generate_2d(
             config.dataset, config.n_points, config.noise, config.seed, n_classes=config.n_classes
         )
         inputs = two_d.feature_matrix(points, config.features)
         names = list(config.features)
+    elif spec.family == "table":
+        inputs, labels, names = tabular.load_sklearn_table(config.dataset)
+        points = None
     else:
         inputs, labels = tabular.make_seed_ffn(config.n_points, config.n_features, config.seed)
         points = None
         names = [f"f{i}" for i in range(config.n_features)]
     train, test = two_d.train_test_split_indices(len(labels), config.train_share, config.seed)
+    x_train, x_test = inputs[train], inputs[test]
+    y_train, y_test = labels[train], labels[test]
+    if spec.family == "table":  # raw units (cm, mg, ...) differ by orders of magnitude; networks want z-scores
+        x_train, x_test = tabular.standardize(x_train, x_test)
+        if spec.task == "regression":
+            y_train, y_test = (column.ravel() for column in tabular.standardize(y_train[:, None], y_test[:, None]))
     return Dataset(
-        x_train=inputs[train],
-        y_train=labels[train],
-        x_test=inputs[test],
-        y_test=labels[test],
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
         task=spec.task,
         n_classes=n_classes,
         feature_names=names,

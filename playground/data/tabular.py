@@ -31,3 +31,32 @@ def make_seed_ffn(n_samples: int, n_features: int, seed: int) -> tuple[np.ndarra
     std = features.std(axis=0)
     features = (features - features.mean(axis=0)) / np.where(std > 0, std, 1.0)
     return features.astype(np.float32), labels.astype(np.float32)
+
+
+#: scikit-learn's bundled tables (they ship inside the wheel): name -> (loader name, task, classes, inputs).
+SKLEARN_TABLES: dict[str, tuple[str, str, int, int]] = {
+    "iris": ("load_iris", "multiclass", 3, 4),
+    "wine": ("load_wine", "multiclass", 3, 13),
+    "breast_cancer": ("load_breast_cancer", "binary", 2, 30),
+    "diabetes": ("load_diabetes", "regression", 1, 10),
+}
+
+
+def load_sklearn_table(name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features float32 [n, f], labels (int64 classes, float32 0/1 or float32 values) and the column names."""
+    import sklearn.datasets
+
+    if name not in SKLEARN_TABLES:
+        raise ValueError(f"unknown table {name!r}; choose one of {', '.join(SKLEARN_TABLES)}")
+    loader, task, _, _ = SKLEARN_TABLES[name]
+    bunch = getattr(sklearn.datasets, loader)()
+    labels = bunch.target.astype(np.int64 if task == "multiclass" else np.float32)
+    return bunch.data.astype(np.float32), labels, [str(column) for column in bunch.feature_names]
+
+
+def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """Scale columns to mean 0 and spread 1 with the training rows' statistics only (no peeking at test)."""
+    mean = train.mean(axis=0)
+    std = train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return [((array - mean) / std).astype(np.float32) for array in (train, *others)]
