@@ -23,44 +23,25 @@ Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N]``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-
-import psutil
 
 from playground.config import RunConfig
 from playground.train.worker import WorkerHandle
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# The server (and how Chromium is launched) comes from the browser tests' module, importable from the repo root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as the browser tests launch it
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1280, "height": 1240}  # tall enough for the whole live view
 PAGE_PATH = "/playground_2d"
 PLAY = ".st-key-2d_play"  # the Play/Pause button's element container
 LEARNING_RATE = ".st-key-pg2d_learning_rate"
-HEALTH_TIMEOUT_S = 120.0
-TERM_GRACE_S = 5.0
 
 TARGET_REDRAWS = 10.0  # complete redraws per second
 TARGET_LATENCY_S = 1.0  # from a click to its visible effect
@@ -194,140 +175,6 @@ BENCH_JS = r"""() => {
 
 
 # --------------------------------------------------------------------------------------------------
-# The server: scripts/start.sh in a session (and process group) of its own
-# --------------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-class Server:
-    def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://localhost:{self.port}"
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-        self.seen: set[int] = set()
-
-    def start(self) -> None:
-        command = [
-            "bash",
-            str(REPO_ROOT / "scripts" / "start.sh"),
-            "--server.port",
-            str(self.port),
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() >= deadline:
-                raise RuntimeError(f"no healthy server on {self.url} in {HEALTH_TIMEOUT_S:.0f} s:\n{self.log_tail()}")
-            time.sleep(0.25)
-
-    def log_tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return "(no log)"
-
-    def session_pids(self) -> list[int]:
-        """Live processes of the server's session: the server and the training workers it started."""
-        if self.process is None:
-            return []
-        found = []
-        for process in psutil.process_iter(["pid"]):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                if os.getsid(process.pid) == self.process.pid and not _gone(process.pid):
-                    found.append(process.pid)
-        self.seen.update(found)
-        return found
-
-    def workers(self) -> list[int]:
-        if self.process is None:
-            return []
-        try:
-            children = psutil.Process(self.process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return []
-        found = []
-        for child in children:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                if "worker_main" in " ".join(child.cmdline()) and not _gone(child.pid):
-                    found.append(child.pid)
-        self.seen.update(found)
-        return found
-
-    def wait_for_no_workers(self, timeout: float = 15.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while self.workers():
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.2)
-        return True
-
-    def stop(self) -> list[int]:
-        """End the server's process group (SIGTERM, then SIGKILL); returns the pids still alive after."""
-        if self.process is None:
-            return []
-        pgid = self.process.pid
-        self.session_pids()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(TERM_GRACE_S)
-        if self.process.poll() is None or self.session_pids():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(TERM_GRACE_S)
-        deadline = time.monotonic() + 3.0
-        left = [pid for pid in self.seen if not _gone(pid)]
-        while left and time.monotonic() < deadline:
-            time.sleep(0.1)
-            left = [pid for pid in left if not _gone(pid)]
-        for pid in left:  # only pids of this server's session, recorded while it ran
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        self.process = None
-        return left
-
-
-@contextlib.contextmanager
-def running_server(log_dir: Path) -> Iterator[Server]:
-    server = Server(log_dir / "server.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        left = server.stop()
-        if left:
-            print(f"warning: processes of the server outlived it and were killed: {left}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------------------
 def worker_epochs_per_second(config: RunConfig, seconds: float) -> float:
@@ -448,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with (
         tempfile.TemporaryDirectory(prefix="pg-bench-") as tmp,
-        running_server(Path(tmp)) as server,
+        running_server(Path(tmp), check=False) as server,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -8,27 +8,16 @@
 #
 #   bash scripts/bench.sh
 #
-# Installs what it needs first, as scripts/test.sh does (.venv with ".[test]" for Playwright, and Debian's
-# chromium when it is missing). Starts its own server on a free port and stops it, with all its children, at
-# the end. Prints figures and asserts nothing: timings belong in a benchmark, not in the tests.
+# Installs what it needs first, as scripts/test.sh does (prepare_browser_tools in scripts/start.sh: .venv with
+# ".[test]" for Playwright, and Debian's chromium when it is missing). Starts its own server on a free port and
+# stops it, with all its children, at the end. Prints figures and asserts nothing: timings belong in a
+# benchmark, not in the tests.
 set -euo pipefail
 
 # shellcheck source=scripts/start.sh
 source "$(dirname "${BASH_SOURCE[0]}")/start.sh"   # set-up functions only; sourcing starts no server
 
-CHROMIUM=/usr/bin/chromium
-
-cd "$REPO_ROOT"
-lock_setup
-ensure_venv
-ensure_installed ".[test]" test
-unlock_setup
-
-if [[ ! -x "$CHROMIUM" ]]; then
-    say "$CHROMIUM is missing; the live-view benchmark needs it"
-    apt_install chromium
-    [[ -x "$CHROMIUM" ]] || die "$CHROMIUM is still missing after apt-get install chromium"
-fi
+prepare_browser_tools
 
 say "benchmarking (about a minute and a half; the figures follow)"
 echo "== 1. Trainer throughput =="

@@ -10,7 +10,8 @@
 # pip reads its usual PIP_* variables, e.g. PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu for
 # a CPU-only PyTorch, which is much smaller than the default wheel with CUDA libraries.
 #
-# scripts/test.sh sources this file for the same set-up steps; sourced, it only defines the functions.
+# scripts/test.sh and scripts/bench.sh source this file for the same set-up steps (prepare_browser_tools);
+# sourced, it only defines the functions.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,6 +89,28 @@ lock_setup() {
 unlock_setup() {
     if command -v flock >/dev/null 2>&1; then
         exec 9>&-
+    fi
+}
+
+has_cjk_font() { command -v fc-list >/dev/null 2>&1 && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]; }
+
+# What the browser tests and the live-view benchmark need: .venv with ".[test]" (Playwright), Debian's chromium
+# at /usr/bin/chromium, and a CJK font. The font is only cosmetic: it lets the Chinese UI (and the "语言" in the
+# sidebar of the README screenshot) render as text instead of boxes.
+prepare_browser_tools() {
+    local chromium=/usr/bin/chromium packages=(chromium)
+    cd "$REPO_ROOT"
+    lock_setup
+    ensure_venv
+    ensure_installed ".[test]" test
+    unlock_setup
+    if [[ ! -x "$chromium" ]]; then
+        say "$chromium is missing; the browser tests and the live-view benchmark need it"
+        has_cjk_font || packages+=(fonts-wqy-microhei)
+        apt_install "${packages[@]}"
+        [[ -x "$chromium" ]] || die "$chromium is still missing after apt-get install chromium"
+    elif ! has_cjk_font; then
+        (apt_install fonts-wqy-microhei) || say "warning: no CJK font; Chinese text will render as boxes"
     fi
 }
 
