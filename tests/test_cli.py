@@ -1,11 +1,14 @@
-"""The command line: summary, train with a history CSV, and readable refusals."""
+"""The command line: summary, train with a history CSV, export, inspect, and readable refusals."""
 
+import ast
 import csv
 import json
 import subprocess
 import sys
 
+import onnx
 import pytest
+import torch
 
 from playground.cli import main
 
@@ -77,3 +80,57 @@ def test_an_unwritable_history_file_fails_before_training(tmp_path):
     result = run_cli("train", "seed-ffn", "--out", str(tmp_path / "no-such-dir" / "history.csv"))
     assert result.returncode == 2
     assert "epoch" not in result.stdout and "No such file or directory" in result.stderr
+
+
+def test_export_writes_code_and_models(tmp_path, capsys):
+    script, keras, model = tmp_path / "xor.py", tmp_path / "xor_keras.py", tmp_path / "xor.onnx"
+    assert main(["export", "xor", "--to", "pytorch", "-o", str(script), "--epochs", "3"]) == 0
+    assert "EPOCHS = 3\n" in script.read_text()
+    assert main(["export", "xor", "--to", "keras", "-o", str(keras)]) == 0
+    assert "EPOCHS = 200\n" in keras.read_text()
+    ast.parse(keras.read_text())
+    assert main(["export", "xor", "--to", "onnx", "-o", str(model)]) == 0
+    onnx.checker.check_model(str(model))
+    printed = capsys.readouterr().out
+    assert "keras code written to" in printed and "(initial, untrained weights)" in printed and "epoch " not in printed
+
+
+def test_checkpoints_from_export_and_train_can_be_inspected(tmp_path, capsys):
+    exported, saved = tmp_path / "exported.zip", tmp_path / "saved.zip"
+    assert main(["export", "circle", "--to", "checkpoint", "-o", str(exported)]) == 0
+    assert main(["train", "circle", "--epochs", "2", "--save", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["inspect", str(exported)]) == 0
+    printed = capsys.readouterr().out
+    assert "Total params: 25" in printed and printed.strip().endswith(
+        "history: none (saved untrained, or without its history)"
+    )
+    assert main(["inspect", str(saved)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("history: 2 epochs; last: epoch    2  train_loss ")
+
+
+def test_inspect_refuses_a_torch_save_file_in_one_line(tmp_path):
+    path = tmp_path / "model.pt"
+    torch.save({"weights": torch.zeros(2)}, path)
+    result = run_cli("inspect", str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {path}: refused: this looks like a torch.save file")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["inspect", "{here}/history.csv"], "not a playground checkpoint: the file is not a zip archive"),
+        (["inspect", "{here}/missing.zip"], "No such file or directory"),
+        (["export", "xor", "--to", "pytorch", "-o", "{here}/x.py", "--epochs", "0"], "training.epochs: "),
+        (["export", "seed-ffn", "--to", "onnx", "-o", "{here}/no-such-dir/m.onnx", "--epochs", "5"], "No such file"),
+    ],
+)
+def test_export_and_inspect_refusals_exit_2(tmp_path, capsys, args, message):
+    (tmp_path / "history.csv").write_text("epoch,train_loss\n1,0.5\n")
+    assert main([arg.replace("{here}", str(tmp_path)) for arg in args]) == 2
+    printed = capsys.readouterr()
+    assert "epoch " not in printed.out  # refused before any training
+    assert printed.err.startswith("error: ") and message in printed.err and len(printed.err.splitlines()) == 1

@@ -1,0 +1,192 @@
+"""The data part of an exported script: the playground's own generator functions, copied as source.
+
+Copying the exact source (with ``inspect``) rather than rewriting the generators keeps the exported data
+identical to the playground's for the same seed, and keeps the script free of any ``playground`` import. Only the
+few lines that call the generators are written here; the tests check them against ``load_dataset``.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable
+from types import CodeType
+from typing import NamedTuple
+
+import numpy as np
+
+from playground.config import DataConfig, RunConfig
+from playground.data import tabular, two_d
+from playground.data.registry import DATASETS
+from playground.export import ExportError
+from playground.export.source import python_literal
+
+#: Top-level modules and the packages that install them.
+_PACKAGES = {"numpy": "numpy", "pandas": "pandas", "sklearn": "scikit-learn", "torch": "torch"}
+
+
+class DataSource(NamedTuple):
+    """Import lines, then the code that defines ``load_data() -> (x_train, y_train, x_test, y_test)``."""
+
+    imports: list[str]
+    code: str
+
+    def packages(self) -> list[str]:
+        """What the data code needs installed, found from its imports (some sit inside functions)."""
+        modules = set()
+        for node in ast.walk(ast.parse("\n".join([*self.imports, self.code]))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules.add(node.module.split(".")[0])
+        return [package for module, package in _PACKAGES.items() if module in modules]
+
+
+def data_source(config: RunConfig) -> DataSource:
+    data = config.data
+    family = DATASETS[data.dataset].family
+    if family not in _FAMILIES:
+        raise ExportError(f"data.dataset: {data.dataset} cannot be written into a script yet")
+    functions, settings, body = _FAMILIES[family](data, config.task)
+    imports = ["import numpy as np"]
+    parts = [_settings_source(settings)]
+    if family == "2d":
+        parts.append(_features_source(data.features))
+    parts += _bundle(functions, imports, provided={"FEATURES"})
+    parts.append(
+        "def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:\n"
+        '    """Inputs and labels for training and testing, made exactly as the playground makes them."""\n' + body
+    )
+    return DataSource(imports, "\n\n".join(part.strip("\n") + "\n" for part in parts))
+
+
+# Families: what to copy, which settings, and the lines of load_data ----------------------------
+
+
+def _two_d(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    generator = {**two_d._BINARY_AND_REGRESSION, **two_d._MULTICLASS}[data.dataset]
+    settings: dict[str, object] = {"N_POINTS": data.n_points, "NOISE": data.noise}
+    classes = ""
+    if task == "multiclass":
+        settings["N_CLASSES"] = data.n_classes
+        classes = ", N_CLASSES"
+    settings.update(TRAIN_SHARE=data.train_share, DATA_SEED=data.seed, FEATURE_NAMES=list(data.features))
+    body = f"""\
+    rng = np.random.default_rng(DATA_SEED)
+    points, labels = {generator.__name__}(rng, N_POINTS, NOISE / 100.0{classes})
+    order = rng.permutation(N_POINTS)  # shuffled, so that any prefix mixes the classes
+    points, labels = points[order].astype(np.float32), labels[order]
+    inputs = feature_matrix(points, FEATURE_NAMES)
+    train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
+    return inputs[train], labels[train], inputs[test], labels[test]
+"""
+    return [generator, two_d.feature_matrix, two_d.train_test_split_indices], settings, body
+
+
+def _generated_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    settings = {"N_POINTS": data.n_points, "N_FEATURES": data.n_features, "TRAIN_SHARE": data.train_share}
+    settings["DATA_SEED"] = data.seed
+    body = """\
+    inputs, labels = make_seed_ffn(N_POINTS, N_FEATURES, DATA_SEED)
+    train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
+    return inputs[train], labels[train], inputs[test], labels[test]
+"""
+    return [tabular.make_seed_ffn, two_d.train_test_split_indices], settings, body
+
+
+def _bundled_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    settings = {"DATASET": data.dataset, "TRAIN_SHARE": data.train_share, "DATA_SEED": data.seed}
+    body = """\
+    inputs, labels, _ = load_sklearn_table(DATASET)
+    train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
+    x_train, x_test = standardize(inputs[train], inputs[test])  # with the training rows' statistics only
+    y_train, y_test = labels[train], labels[test]
+"""
+    if task == "regression":
+        body += "    y_train, y_test = (column.ravel() for column in standardize(y_train[:, None], y_test[:, None]))\n"
+    body += "    return x_train, y_train, x_test, y_test\n"
+    functions = [tabular.load_sklearn_table, tabular.standardize, two_d.train_test_split_indices]
+    return functions, settings, body
+
+
+#: Keyed by ``DatasetSpec.family``; a new family of datasets adds one entry.
+_FAMILIES: dict[str, Callable[[DataConfig, str], tuple[list[Callable], dict[str, object], str]]] = {
+    "2d": _two_d,
+    "tabular": _generated_table,
+    "table": _bundled_table,
+}
+
+
+# Writing source ---------------------------------------------------------------------------------
+
+
+def _settings_source(settings: dict[str, object]) -> str:
+    return "\n".join(f"{name} = {python_literal(value)}" for name, value in settings.items())
+
+
+def _features_source(features: list[str]) -> str:
+    """The chosen entries of ``two_d.FEATURES``, each lambda copied from its line of source."""
+    lines = [inspect.getsource(two_d.FEATURES[name]).strip() for name in features]
+    return "FEATURES = {\n" + "".join(f"    {line}\n" for line in lines) + "}"
+
+
+def _bundle(functions: list[Callable], imports: list[str], provided: set[str]) -> list[str]:
+    """The source of ``functions`` and of the module-level helpers and constants they use, helpers first.
+
+    Adds an import line for each module the code names; refuses anything it cannot copy faithfully.
+    """
+    parts: dict[str, str] = {}
+
+    def visit(function: Callable) -> None:
+        if function.__name__ in parts or function.__name__ in provided:
+            return
+        parts[function.__name__] = ""  # keeps a recursive helper from being visited twice
+        namespace = function.__globals__
+        for name in dict.fromkeys(_global_names(function.__code__)):
+            if name in parts or name in provided or name not in namespace:
+                continue  # a builtin, an attribute, or already copied
+            value = namespace[name]
+            if inspect.ismodule(value):
+                _add_import(imports, name, value.__name__)
+            elif inspect.isfunction(value):
+                visit(value)
+            else:
+                parts[name] = _constant_source(name, value)
+        source = inspect.getsource(function)
+        del parts[function.__name__]
+        parts[function.__name__] = source
+
+    for function in functions:
+        visit(function)
+    return list(parts.values())
+
+
+def _global_names(code: CodeType) -> list[str]:
+    """Names a function's code looks up, including those of its lambdas and comprehensions."""
+    names = list(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            names += _global_names(constant)
+    return names
+
+
+def _add_import(imports: list[str], alias: str, module: str) -> None:
+    if module.split(".")[0] not in _PACKAGES:
+        raise ExportError(f"the data code uses the module {module}, which an exported script may not import")
+    line = f"import {module}" if alias == module else f"import {module} as {alias}"
+    if line not in imports:
+        imports.append(line)
+
+
+def _constant_source(name: str, value: object) -> str:
+    if isinstance(value, np.ndarray):
+        rows = "".join(f"    {row!r},\n" for row in value.tolist()) if value.ndim == 2 else None
+        listed = f"[\n{rows}]" if rows else repr(value.tolist())
+        return f"{name} = np.array({listed}, dtype=np.{value.dtype})"
+    try:
+        literal = ast.literal_eval(repr(value)) == value
+    except (ValueError, SyntaxError):
+        literal = False
+    if not literal:
+        raise ExportError(f"the data code uses {name}, which cannot be written into a script")
+    return f"{name} = {value!r}"

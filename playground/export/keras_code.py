@@ -1,0 +1,131 @@
+"""Keras code for a config, in the style of the seed article: ``keras.Sequential``, ``compile``, ``fit``.
+
+For learners who go on with Keras. It makes the same data as the playground (the same copied generators as the
+PyTorch script) and uses the same layers, optimizer, loss, penalty, batch size and epochs; Keras initialises the
+weights its own way, so the numbers differ a little. Written for Keras 3 (``import keras``) on any backend.
+"""
+
+from __future__ import annotations
+
+from playground.config import RunConfig
+from playground.export.data_source import data_source
+from playground.export.layer_source import keras_source, layers_with_inputs
+from playground.export.source import (
+    has_penalty,
+    paragraph,
+    python_literal,
+    requirements_sentence,
+    script_title,
+    section,
+    training_settings,
+)
+from playground.model import outputs_probabilities
+
+_OPTIMIZERS = {
+    "sgd": "keras.optimizers.SGD(learning_rate=LEARNING_RATE),",
+    "momentum": "keras.optimizers.SGD(learning_rate=LEARNING_RATE, momentum=0.9),",
+    "adam": "keras.optimizers.Adam(learning_rate=LEARNING_RATE),",
+    "rmsprop": "keras.optimizers.RMSprop(learning_rate=LEARNING_RATE, rho=0.99),  # PyTorch's smoothing",
+    "adamw": "keras.optimizers.AdamW(learning_rate=LEARNING_RATE, weight_decay=0.01),  # PyTorch's decay",
+}
+
+#: (loss, network ends in probabilities) -> the Keras loss, with a comment that says why.
+_LOSSES = {
+    ("bce", True): '"binary_crossentropy",  # the network ends in a sigmoid: its outputs are probabilities',
+    ("bce", False): "keras.losses.BinaryCrossentropy(from_logits=True),  # the network outputs logits",
+    ("cross_entropy", True): '"sparse_categorical_crossentropy",  # the network ends in a softmax',
+    ("cross_entropy", False): "keras.losses.SparseCategoricalCrossentropy(from_logits=True),  # one logit per class",
+    ("mse", False): '"mean_squared_error",',
+    ("mae", False): '"mean_absolute_error",',
+}
+
+_REGULARIZERS = {
+    "l1": "keras.regularizers.L1(REG_RATE)  # on the kernels, not the biases, as in the playground",
+    "l2": "keras.regularizers.L2(REG_RATE / 2)  # Keras's L2 is rate * sum w²; the playground's is half that",
+}
+
+
+def keras_code(config: RunConfig) -> str:
+    """The whole Keras program as text; ``training.epochs`` sets how long it trains."""
+    data = data_source(config)
+    needs = requirements_sentence(data.packages())
+    about = paragraph(
+        "Keras code exported from the neural-network playground: the same data, layers, optimizer, loss, batch size "
+        f"and epochs. Run it with `python <this file>`; it needs {needs}, and Keras 3 with one of its backends "
+        "(TensorFlow, JAX, or PyTorch with KERAS_BACKEND=torch). Keras initialises weights its own way, so the numbers "
+        "differ a little from the playground's."
+    )
+    imports = sorted({*data.imports, "import keras"})
+    header = f'''\
+"""{script_title(config)}
+
+{about}
+"""
+
+from __future__ import annotations
+
+{chr(10).join(imports)}
+from keras import layers
+'''
+    sections = [
+        header,
+        section("Training settings") + _settings(config),
+        section("Data: the playground's own code, copied so that the data is the same") + data.code,
+        section("Model and training") + _model(config) + "\n\n" + _main(config),
+    ]
+    return "\n\n\n".join(part.rstrip("\n") for part in sections) + "\n"
+
+
+def _settings(config: RunConfig) -> str:
+    return "\n".join(training_settings(config)) + "\n"
+
+
+def _model(config: RunConfig) -> str:
+    penalty = f"    penalty = {_REGULARIZERS[config.training.regularization]}\n" if has_penalty(config) else ""
+    rows = f"            keras.Input(shape={python_literal(tuple(config.input_shape))}),\n"
+    for index, (layer, shape) in enumerate(layers_with_inputs(config)):
+        calls = keras_source(layer, shape, "penalty" if penalty else None)
+        rows += f"            {calls[0]},  # {index}: {layer.title()}\n"
+        rows += "".join(f"            {call},\n" for call in calls[1:])
+    return f'''\
+def build_model() -> keras.Sequential:
+    """The playground's layers, one Keras layer each (a leaky ReLU gets its own layer, with PyTorch's slope)."""
+{penalty}    return keras.Sequential(
+        [
+{rows}        ]
+    )
+'''
+
+
+def _metrics(config: RunConfig, probabilities: bool) -> str:
+    if config.task == "regression":
+        return '[keras.metrics.R2Score(name="r2"), keras.metrics.RootMeanSquaredError(name="rmse")]'
+    if config.task == "multiclass":
+        return '[keras.metrics.SparseCategoricalAccuracy(name="accuracy")]'
+    threshold = "0.0" if config.loss == "bce" and not probabilities else "0.5"  # a logit of 0 is probability 0.5
+    return f'[keras.metrics.BinaryAccuracy(threshold={threshold}, name="accuracy")]'
+
+
+def _main(config: RunConfig) -> str:
+    probabilities = outputs_probabilities(config)
+    loss = _LOSSES[(config.loss, probabilities and config.loss in ("bce", "cross_entropy"))]
+    labels = ""
+    if config.task != "multiclass":
+        labels = "    y_train, y_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)  # one column, like the output\n"
+    return f"""\
+def main() -> None:
+    keras.utils.set_random_seed(TRAINING_SEED)
+    x_train, y_train, x_test, y_test = load_data()
+{labels}    model = build_model()
+    model.compile(
+        optimizer={_OPTIMIZERS[config.training.optimizer]}
+        loss={loss}
+        metrics={_metrics(config, probabilities)},
+    )
+    model.summary()
+    model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_data=(x_test, y_test))
+
+
+if __name__ == "__main__":
+    main()
+"""

@@ -1,0 +1,132 @@
+"""Each layer kind written as PyTorch and as Keras source code: one entry per kind in ``LAYER_SOURCE``.
+
+The PyTorch form mirrors ``LayerBase.build`` module for module (the tests compare them), so an exported script
+builds the same network, with the same parameter names and initial weights, as the playground.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from playground.config import RunConfig
+from playground.export import ExportError
+from playground.layers import Activation, BatchNorm, Dense, Dropout, Flatten, LayerBase, Shape
+
+_TORCH_ACTIVATIONS = {
+    "linear": "nn.Identity()",
+    "relu": "nn.ReLU()",
+    "tanh": "nn.Tanh()",
+    "sigmoid": "nn.Sigmoid()",
+    "leaky_relu": "nn.LeakyReLU()",
+    "elu": "nn.ELU()",
+    "gelu": "nn.GELU()",
+    "silu": "nn.SiLU()",
+    "softplus": "nn.Softplus()",
+    "softmax": "nn.Softmax(dim=-1)",
+}
+
+#: Keras's names for the activations that mean the same function there (gelu is exact, elu's alpha is 1 in both).
+_KERAS_ACTIVATIONS = {
+    name: name for name in ("linear", "relu", "tanh", "sigmoid", "elu", "gelu", "silu", "softplus", "softmax")
+}
+#: Keras's leaky ReLU has a slope of 0.2 or 0.3 below zero, PyTorch's 0.01: a layer with torch's slope.
+_KERAS_LEAKY_RELU = "layers.LeakyReLU(negative_slope=0.01)"
+
+
+def _keras_activation(name: str) -> str:
+    return _KERAS_LEAKY_RELU if name == "leaky_relu" else f'layers.Activation("{_KERAS_ACTIVATIONS[name]}")'
+
+
+def _dense_torch(layer: Dense, in_shape: Shape) -> str:
+    linear = f"nn.Linear({in_shape[0]}, {layer.units})"
+    if layer.activation == "linear":
+        return linear
+    return f"nn.Sequential({linear}, {_TORCH_ACTIVATIONS[layer.activation]})"
+
+
+def _dense_keras(layer: Dense, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    arguments = [str(layer.units)]
+    if layer.activation not in ("linear", "leaky_relu"):
+        arguments.append(f'activation="{_KERAS_ACTIVATIONS[layer.activation]}"')
+    if kernel_regularizer:
+        arguments.append(f"kernel_regularizer={kernel_regularizer}")
+    dense = f"layers.Dense({', '.join(arguments)})"
+    return [dense, _KERAS_LEAKY_RELU] if layer.activation == "leaky_relu" else [dense]
+
+
+def _activation_torch(layer: Activation, in_shape: Shape) -> str:
+    return _TORCH_ACTIVATIONS[layer.function]
+
+
+def _activation_keras(layer: Activation, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    return [_keras_activation(layer.function)]
+
+
+def _dropout_torch(layer: Dropout, in_shape: Shape) -> str:
+    return f"nn.Dropout({layer.rate!r})"
+
+
+def _dropout_keras(layer: Dropout, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    return [f"layers.Dropout({layer.rate!r})"]
+
+
+def _batchnorm_torch(layer: BatchNorm, in_shape: Shape) -> str:
+    return f"nn.BatchNorm1d({in_shape[0]})"
+
+
+def _batchnorm_keras(layer: BatchNorm, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    # PyTorch's defaults: Keras's momentum is the share kept (torch's 0.1 is the share replaced), epsilon 1e-5.
+    return ["layers.BatchNormalization(momentum=0.9, epsilon=1e-5)"]
+
+
+def _flatten_torch(layer: Flatten, in_shape: Shape) -> str:
+    return "nn.Flatten()"
+
+
+def _flatten_keras(layer: Flatten, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    return ["layers.Flatten()"]
+
+
+class LayerSource(NamedTuple):
+    """How to write one layer kind: a torch module expression, and the Keras layer expressions."""
+
+    torch: Callable[[Any, Shape], str]
+    keras: Callable[[Any, Shape, str | None], list[str]]
+
+
+#: Keyed by ``kind``; a new layer kind adds one entry here.
+LAYER_SOURCE: dict[str, LayerSource] = {
+    "dense": LayerSource(_dense_torch, _dense_keras),
+    "activation": LayerSource(_activation_torch, _activation_keras),
+    "dropout": LayerSource(_dropout_torch, _dropout_keras),
+    "batchnorm": LayerSource(_batchnorm_torch, _batchnorm_keras),
+    "flatten": LayerSource(_flatten_torch, _flatten_keras),
+}
+
+
+def layers_with_inputs(config: RunConfig) -> list[tuple[LayerBase, Shape]]:
+    """Every layer with the shape that reaches it, as ``build_model`` walks them."""
+    shape = config.input_shape
+    walked = []
+    for layer in config.model.layers:
+        walked.append((layer, shape))
+        shape = layer.output_shape(shape)
+    return walked
+
+
+def layer_source(layer: LayerBase) -> LayerSource:
+    try:
+        return LAYER_SOURCE[layer.kind]  # type: ignore[attr-defined]
+    except KeyError:
+        raise ExportError(f"{layer.title()} layers cannot be exported yet") from None
+
+
+def torch_source(layer: LayerBase, in_shape: Shape) -> str:
+    """A torch module expression that builds what ``layer.build(in_shape)`` builds."""
+    return layer_source(layer).torch(layer, in_shape)
+
+
+def keras_source(layer: LayerBase, in_shape: Shape, kernel_regularizer: str | None = None) -> list[str]:
+    """The Keras layer expressions for ``layer``; the regularizer applies to dense kernels only, as in training."""
+    return layer_source(layer).keras(layer, in_shape, kernel_regularizer)

@@ -1,0 +1,85 @@
+"""ONNX export of a (trained) model, for runtimes outside Python: onnxruntime, browsers, phones.
+
+Uses PyTorch's current exporter (``torch.export`` plus ``onnxscript``), the one PyTorch keeps developing; the
+older TorchScript exporter warns that it will be removed. The batch axis stays dynamic, so one file serves any
+number of rows; the file carries the RunConfig and what the output means as metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import torch
+from torch import nn
+
+from playground.config import RunConfig
+from playground.data.registry import DATASETS
+from playground.export.source import script_title
+from playground.model import outputs_probabilities
+
+INPUT_NAME = "input"
+OUTPUT_NAME = "output"
+
+
+def output_meaning(config: RunConfig) -> str:
+    """What the network's output holds: "probabilities", "logits" (apply sigmoid or softmax) or "values"."""
+    if config.task == "regression":
+        return "values"
+    return "probabilities" if outputs_probabilities(config) else "logits"
+
+
+def export_onnx(model: nn.Module, config: RunConfig, path: str | os.PathLike | BinaryIO) -> None:
+    """Write ``model`` in inference mode (no dropout, batch norm's running statistics) as a checked ONNX file."""
+    import onnx
+
+    was_training = model.training
+    model.eval()
+    try:
+        example = torch.zeros(2, *config.input_shape)  # two rows: a batch of one would fix the batch size at 1
+        with _quiet_exporter():
+            program = torch.onnx.export(
+                model,
+                (example,),
+                input_names=[INPUT_NAME],
+                output_names=[OUTPUT_NAME],
+                dynamic_shapes=({0: torch.export.Dim("batch")},),
+                dynamo=True,
+                verbose=False,
+            )
+    finally:
+        model.train(was_training)
+    proto = program.model_proto
+    proto.doc_string = (
+        f"{script_title(config)}. Input: float32 [batch, {', '.join(map(str, config.input_shape))}]"
+        f"{_input_columns(config)}; output: {output_meaning(config)}. Exported from the neural-network playground."
+    )
+    onnx.helper.set_model_props(
+        proto, {"playground.config": config.to_json(), "playground.output": output_meaning(config)}
+    )
+    onnx.checker.check_model(proto, full_check=True)
+    onnx.save(proto, path)
+
+
+def _input_columns(config: RunConfig) -> str:
+    if DATASETS[config.data.dataset].family == "2d":
+        return f" ({', '.join(config.data.features)})"
+    return ""
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """The exporter logs and warns about things that do not concern the user (torchvision missing, deprecations)."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
