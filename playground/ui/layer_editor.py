@@ -1,0 +1,317 @@
+"""The layer-stack editor every page uses: rows to add, insert, move, duplicate, remove and edit, undo,
+templates, live shapes and parameters, a Keras-style summary and a diagram.
+
+The logic lives in ``playground.layer_stack``; this module only draws it and turns clicks into its operations.
+Widget keys derive from each row's stable id, so moving a row moves its widgets' state with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import streamlit as st
+
+from playground.config import RunConfig
+from playground.i18n import DEFAULT_LANGUAGE, Translator
+from playground.layer_stack import (
+    KIND_NAMES,
+    EditorState,
+    StackRow,
+    default_layer,
+    failing_layer_index,
+    load_templates,
+    param_totals,
+    plain_reason,
+    stack_rows,
+)
+from playground.layers import ACTIVATIONS, Shape
+from playground.viz.network_diagram import stack_diagram
+
+#: The settings each kind shows in its row (kinds not listed have none).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "dense": ("units", "activation"),
+    "activation": ("function",),
+    "dropout": ("rate",),
+}
+
+
+@dataclass
+class EditedStack:
+    """What the editor hands back to its page on every run."""
+
+    layers: list[dict]  # the current stack as LayerSpec dicts (always returned, even when invalid)
+    config: RunConfig | None  # the validated config when the stack is valid, else None
+    error: str | None  # readable reason when invalid (names the layer)
+    failing_index: int | None  # index of the layer the error names, if any
+
+
+def _state(key: str) -> EditorState:
+    return st.session_state[f"{key}_state"]
+
+
+def _widget_key(key: str, row_id: int, name: str) -> str:
+    return f"{key}_{row_id}_{name}"
+
+
+def _sync_widgets(key: str, state: EditorState, overwrite: bool) -> None:
+    """Put each layer's settings into its widgets' state: all of them after undo or a template (the widgets must
+    show the restored values), only the missing ones otherwise (new rows, or widgets Streamlit cleaned up)."""
+    for row_id, layer in zip(state.ids, state.layers, strict=True):
+        for name in FIELDS.get(layer.get("kind", ""), ()):
+            widget = _widget_key(key, row_id, name)
+            if name in layer and (overwrite or widget not in st.session_state):
+                st.session_state[widget] = float(layer[name]) if name == "rate" else layer[name]  # 0 -> 0.0
+
+
+def replace_stack(key: str, layers: list[dict]) -> None:
+    """Swap the editor's whole stack (undoable): for a page that adapts the model, e.g. to a new task. Call it
+    from a callback or before ``layer_stack_editor`` runs in the script."""
+    state_key = f"{key}_state"
+    if state_key not in st.session_state:
+        st.session_state[state_key] = EditorState.start(layers)
+    else:
+        st.session_state[state_key].replace(layers)
+    _sync_widgets(key, st.session_state[state_key], overwrite=True)
+
+
+# Callbacks: they run before the script, so they may set widget state. -------------------------------------------
+def _add(key: str) -> None:
+    _state(key).add(default_layer(st.session_state[f"{key}_new_kind"]))
+
+
+def _insert(key: str, row_id: int, below: bool) -> None:
+    state = _state(key)
+    state.insert(state.index_of(row_id) + int(below), default_layer(st.session_state[f"{key}_new_kind"]))
+
+
+def _remove(key: str, row_id: int) -> None:
+    state = _state(key)
+    state.remove(state.index_of(row_id))
+
+
+def _duplicate(key: str, row_id: int) -> None:
+    state = _state(key)
+    state.duplicate(state.index_of(row_id))
+    _sync_widgets(key, state, overwrite=False)
+
+
+def _move(key: str, row_id: int, offset: int) -> None:
+    state = _state(key)
+    state.move(state.index_of(row_id), offset)
+
+
+def _edit(key: str, row_id: int, name: str) -> None:
+    state = _state(key)
+    state.edit(state.index_of(row_id), **{name: st.session_state[_widget_key(key, row_id, name)]})
+
+
+def _undo(key: str) -> None:
+    state = _state(key)
+    if state.undo():
+        _sync_widgets(key, state, overwrite=True)
+
+
+def _use_template(key: str, output: dict | None) -> None:
+    chosen = st.session_state[f"{key}_template"]
+    template = next(template for template in load_templates() if template.id == chosen)
+    _state(key).replace(template.stack(output))
+    _sync_widgets(key, _state(key), overwrite=True)
+
+
+# Drawing --------------------------------------------------------------------------------------------------------
+def _shape_text(shape: Shape | None, t: Translator) -> str:
+    if shape is None:
+        return t("editor_shape_unknown")
+    return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _params_text(params: int | None, t: Translator) -> str:
+    return t("editor_shape_unknown") if params is None else f"{params:,}"
+
+
+def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None) -> None:
+    """New-layer kind, add, undo; the template picker."""
+    language = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    templates = {template.id: template for template in load_templates()}
+    kind, add, undo = st.columns([3, 2, 2], vertical_alignment="bottom")
+    kind.selectbox(
+        t("editor_new_kind"),
+        KIND_NAMES,
+        key=f"{key}_new_kind",
+        format_func=lambda name: t(f"editor_kind_{name}"),
+        help=t("editor_help_new_kind"),
+    )
+    add.button(
+        t("editor_add"),
+        key=f"{key}_add",
+        icon=":material/add:",
+        help=t("editor_help_add"),
+        on_click=_add,
+        args=(key,),
+        width="stretch",
+    )
+    undo.button(
+        t("editor_undo"),
+        key=f"{key}_undo",
+        icon=":material/undo:",
+        help=t("editor_help_undo"),
+        on_click=_undo,
+        args=(key,),
+        disabled=not state.can_undo,
+        width="stretch",
+    )
+    if not templates:
+        return
+    choice, use = st.columns([5, 2], vertical_alignment="bottom")
+    choice.selectbox(
+        t("editor_template"),
+        list(templates),
+        key=f"{key}_template",
+        format_func=lambda template_id: templates[template_id].name(language),
+        help=t("editor_help_template"),
+    )
+    use.button(
+        t("editor_use_template"),
+        key=f"{key}_use_template",
+        icon=":material/auto_awesome:",
+        help=t("editor_help_use_template"),
+        on_click=_use_template,
+        args=(key, output),
+        width="stretch",
+    )
+
+
+def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -> None:
+    """The layer's own settings, edited in place; each change is one undoable step."""
+    kind = layer.get("kind", "")
+    fields = FIELDS.get(kind, ())
+    if not fields:
+        places[0].caption(t("editor_no_settings"))
+        return
+    for place, name in zip(places, fields, strict=False):
+        widget = _widget_key(key, row_id, name)
+        common = {"key": widget, "on_change": _edit, "args": (key, row_id, name), "help": t(f"editor_help_{name}")}
+        if name == "units":
+            place.number_input(t("editor_units"), min_value=1, max_value=4096, step=1, **common)
+        elif name == "rate":
+            place.number_input(t("editor_rate"), min_value=0.0, max_value=0.99, step=0.05, format="%.2f", **common)
+        else:
+            place.selectbox(t(f"editor_{name}"), ACTIVATIONS, **common)
+
+
+def _row_buttons(t: Translator, key: str, row_id: int, index: int, count: int) -> None:
+    buttons = [
+        ("move_up", ":material/arrow_upward:", _move, (key, row_id, -1), index == 0),
+        ("move_down", ":material/arrow_downward:", _move, (key, row_id, 1), index == count - 1),
+        ("insert_above", ":material/add_row_above:", _insert, (key, row_id, False), False),
+        ("insert_below", ":material/add_row_below:", _insert, (key, row_id, True), False),
+        ("duplicate", ":material/content_copy:", _duplicate, (key, row_id), False),
+        ("remove", ":material/delete:", _remove, (key, row_id), False),
+    ]
+    with st.container(horizontal=True, gap="small"):
+        for name, icon, callback, args, disabled in buttons:
+            st.button(  # icon only, so six fit in a row; the tooltip says what it does
+                "",
+                icon=icon,
+                key=f"{key}_{row_id}_{name}",
+                help=t(f"editor_help_{name}"),
+                on_click=callback,
+                args=args,
+                disabled=disabled,
+            )
+
+
+def _row(t: Translator, key: str, state: EditorState, row: StackRow, reason: str | None) -> None:
+    """One bordered row: number and title, output shape and parameters, settings, buttons; the reason if it fails."""
+    row_id = state.ids[row.index]
+    with st.container(border=True, key=f"{key}_row_{row_id}"):
+        info, first, second, buttons = st.columns([3, 2, 2, 5], vertical_alignment="center")
+        info.markdown(f"**{row.index + 1}. {row.title}**")
+        info.caption(
+            t("editor_row_caption", shape=_shape_text(row.output_shape, t), params=_params_text(row.params, t))
+        )
+        _settings(t, key, row_id, state.layers[row.index], [first, second])
+        with buttons:
+            _row_buttons(t, key, row_id, row.index, len(state.layers))
+        if reason is not None:
+            st.error(t("editor_layer_invalid", reason=reason), icon=":material/error:")
+    if reason is not None:  # a red outline, so the failing row stands out in a long stack
+        css_class = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", f"{key}_row_{row_id}".strip())  # as Streamlit names it
+        st.html(f"<style>.{css_class} {{border: 2px solid #dc2626 !important;}}</style>")
+
+
+def _summary(t: Translator, rows: list[StackRow]) -> None:
+    """The Keras ``model.summary()`` students know: one line per layer, then the totals."""
+    table = [
+        {
+            t("editor_col_layer"): f"{row.index + 1}. {row.title}",
+            t("editor_col_shape"): _shape_text(row.output_shape, t),
+            t("editor_col_params"): _params_text(row.params, t),
+        }
+        for row in rows
+    ]
+    if table:
+        st.dataframe(table, hide_index=True, width="stretch")
+    totals = param_totals(rows)
+    st.markdown(
+        "  \n".join(
+            [
+                t("editor_total_params", n=f"{totals.total:,}"),
+                t("editor_trainable_params", n=f"{totals.trainable:,}"),
+                t("editor_non_trainable_params", n=f"{totals.non_trainable:,}"),
+            ]
+        )
+    )
+
+
+def layer_stack_editor(
+    t: Translator,
+    key: str,
+    initial: list[dict],
+    validate: Callable[[list[dict]], RunConfig | str],
+    input_shape: tuple[int, ...],
+    output_layer: dict | None = None,
+) -> EditedStack:
+    """Draw the editor for the stack kept under ``key`` (seeded from ``initial`` on the session's first run) and
+    return the stack with the page's verdict on it. ``validate`` builds the page's RunConfig or says why it
+    cannot; ``output_layer``, when given, replaces a template's last layer so templates fit the page's task."""
+    state_key = f"{key}_state"
+    if state_key not in st.session_state:
+        st.session_state[state_key] = EditorState.start(initial)
+    state: EditorState = st.session_state[state_key]
+    _sync_widgets(key, state, overwrite=False)
+
+    layers = [dict(layer) for layer in state.layers]
+    verdict = validate(layers)
+    config = verdict if isinstance(verdict, RunConfig) else None
+    error = None if config is not None else str(verdict)
+    failing = failing_layer_index(error)
+    rows = stack_rows(layers, input_shape)
+    if failing is not None and not 0 <= failing < len(rows):
+        failing = None
+
+    st.subheader(t("editor_title"))
+    _toolbar(t, key, state, output_layer)
+    if not rows:
+        st.info(t("editor_empty"), icon=":material/info:")
+    if failing is not None and error is not None:  # the page's verdict names the row: it is the one to mark
+        rows = [replace(row, error=plain_reason(error) if row.index == failing else None) for row in rows]
+    for row in rows:
+        _row(t, key, state, row, row.error)
+    if error is not None and failing is None:
+        st.error(t("editor_stack_invalid", reason=error), icon=":material/error:")
+
+    summary, diagram = st.tabs([t("editor_summary"), t("editor_diagram")])
+    with summary:
+        _summary(t, rows)
+    with diagram:
+        labels = {
+            "input": t("editor_input"),
+            "output": t("editor_output"),
+            "params": t("editor_params"),
+            "unknown": t("editor_shape_unknown"),
+        }
+        st.graphviz_chart(stack_diagram(input_shape, rows, labels))
+    return EditedStack(layers, config, error, failing)

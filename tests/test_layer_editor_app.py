@@ -1,0 +1,158 @@
+"""The layer-stack editor under Streamlit's AppTest, on a small page around it (seed dataset: 100 inputs, binary)."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parent / "pages" / "editor_page.py")
+SEED = [
+    {"kind": "dense", "units": 64, "activation": "relu"},
+    {"kind": "dense", "units": 32, "activation": "relu"},
+    {"kind": "dense", "units": 1, "activation": "sigmoid"},
+]
+
+
+@pytest.fixture
+def page():
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def edited(app: AppTest):
+    assert not app.exception
+    return app.session_state["edited"]
+
+
+def titles(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown if m.value.startswith("**")]
+
+
+def total(app: AppTest) -> str:
+    return app.text[0].value
+
+
+def test_opens_with_the_initial_stack_live_shapes_and_summary(page):
+    result = edited(page)
+    assert result.layers == SEED and result.error is None and result.failing_index is None
+    assert total(page) == "total params: 8577"
+    assert titles(page) == ["**1. Dense(64, relu)**", "**2. Dense(32, relu)**", "**3. Dense(1, sigmoid)**"]
+    assert [c.value for c in page.caption][:3] == [
+        "Output shape (64,) · 6,464 parameters",
+        "Output shape (32,) · 2,080 parameters",
+        "Output shape (1,) · 33 parameters",
+    ]
+    assert any("Total params: 8,577" in m.value and "Non-trainable params: 0" in m.value for m in page.markdown)
+    assert [tab.label for tab in page.tabs] == ["Summary", "Diagram"]
+    assert page.button(key="ed_undo").disabled  # nothing to take back yet
+    assert not page.button(key="train").disabled
+
+
+def test_add_a_layer_at_the_end(page):
+    page.selectbox(key="ed_new_kind").set_value("dropout").run()
+    page.button(key="ed_add").click().run()
+    assert edited(page).layers[-1] == {"kind": "dropout", "rate": 0.2}
+    # a dropout after the sigmoid changes no shape, but the network no longer ends with sigmoid: still valid
+    assert titles(page)[-1] == "**4. Dropout(0.2)**"
+
+
+def test_remove_marks_the_failing_row_and_disables_train(page):
+    page.button(key="ed_2_remove").click().run()
+    result = edited(page)
+    assert result.layers == SEED[:2]
+    assert result.config is None and result.failing_index == 1
+    assert "model.layers[1] Dense(32, relu)" in result.error
+    assert [e.value for e in page.error] == [
+        "This layer cannot run: the network ends with shape (32,), but a binary task on seed_ffn needs 1 output"
+    ]
+    assert page.button(key="train").disabled
+    assert total(page) == "total params: -"
+    styles = [element.proto.body for element in page.get("html")]
+    assert styles == ["<style>.st-key-ed_row_1 {border: 2px solid #dc2626 !important;}</style>"]  # red outline
+    assert page.button(key="ed_1_remove").proto.icon == ":material/delete:"
+
+
+def test_reorder_keeps_each_rows_widgets(page):
+    page.button(key="ed_2_move_up").click().run()
+    assert [layer["units"] for layer in edited(page).layers] == [64, 1, 32]
+    assert edited(page).failing_index == 2  # now ends with 32 units
+    assert page.number_input(key="ed_2_units").value == 1  # the widget moved with its layer (id 2)
+    page.button(key="ed_2_move_down").click().run()
+    assert edited(page).layers == SEED and edited(page).config is not None
+    assert page.button(key="ed_0_move_up").disabled and page.button(key="ed_2_move_down").disabled
+
+
+def test_edit_units_and_activation_update_shapes_and_params(page):
+    page.number_input(key="ed_0_units").set_value(10).run()
+    page.selectbox(key="ed_1_activation").set_value("tanh").run()
+    assert edited(page).layers[:2] == [
+        {"kind": "dense", "units": 10, "activation": "relu"},
+        {"kind": "dense", "units": 32, "activation": "tanh"},
+    ]
+    assert total(page) == f"total params: {101 * 10 + 11 * 32 + 33}"
+    assert titles(page)[1] == "**2. Dense(32, tanh)**"
+    assert page.caption[0].value == "Output shape (10,) · 1,010 parameters"
+
+
+def test_insert_duplicate_and_settings_of_other_kinds(page):
+    page.selectbox(key="ed_new_kind").set_value("dropout").run()
+    page.button(key="ed_0_insert_below").click().run()
+    assert edited(page).layers[1] == {"kind": "dropout", "rate": 0.2}
+    page.number_input(key="ed_3_rate").set_value(0.5).run()
+    page.selectbox(key="ed_new_kind").set_value("batchnorm").run()
+    page.button(key="ed_0_insert_above").click().run()
+    page.button(key="ed_1_duplicate").click().run()
+    layers = edited(page).layers
+    assert [layer["kind"] for layer in layers] == ["batchnorm", "dense", "dropout", "dense", "dense", "dense"]
+    assert layers[2]["rate"] == 0.5 and layers[3] == layers[4] == SEED[1]
+    assert page.number_input(key="ed_5_units").value == 32  # the copy (id 5) starts with its original's settings
+    assert edited(page).config is not None
+    assert total(page) == f"total params: {2 * 100 + 101 * 64 + 65 * 32 + 33 * 32 + 33}"  # batch norm: 2 per feature
+
+
+def test_undo_takes_back_each_change_in_turn(page):
+    page.number_input(key="ed_0_units").set_value(5).run()
+    page.button(key="ed_1_remove").click().run()
+    assert [layer["units"] for layer in edited(page).layers] == [5, 1]
+    page.button(key="ed_undo").click().run()
+    assert [layer["units"] for layer in edited(page).layers] == [5, 32, 1]
+    page.button(key="ed_undo").click().run()
+    assert edited(page).layers == SEED
+    assert page.number_input(key="ed_0_units").value == 64  # the widget shows the restored value
+    assert page.button(key="ed_undo").disabled
+
+
+def test_template_replaces_the_stack_and_undo_brings_it_back(page):
+    page.selectbox(key="ed_template").set_value("deep-dropout").run()
+    page.button(key="ed_use_template").click().run()
+    result = edited(page)
+    assert [layer["kind"] for layer in result.layers] == ["dense", "dropout"] * 3 + ["dense"]
+    assert result.config is not None and total(page) == f"total params: {101 * 64 + 2 * 65 * 64 + 65}"
+    page.button(key="ed_undo").click().run()
+    assert edited(page).layers == SEED
+
+
+def test_empty_stack_is_reported_without_a_row(page):
+    for _ in range(3):
+        page.button(key=[b.key for b in page.button if b.key.endswith("_remove")][0]).click().run()
+    result = edited(page)
+    assert result.layers == [] and result.config is None and result.failing_index is None
+    assert "model.layers" in result.error
+    assert [e.value for e in page.error] == [f"The network cannot run: {result.error}"]
+    assert page.info[0].value == "The stack is empty: add a layer or use a template."
+    assert page.button(key="train").disabled
+
+
+def test_chinese_labels_and_a_flatten_row():
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.session_state["lang"] = "zh"
+    app.run()
+    app.selectbox(key="ed_new_kind").set_value("flatten").run()
+    app.button(key="ed_0_insert_above").click().run()
+    assert edited(app).config is not None  # flatten of a vector is the same vector
+    app.number_input(key="ed_0_units").set_value(3).run()
+    assert edited(app).layers[1]["units"] == 3
+    assert app.caption[0].value == "输出形状 (100,) · 0 个参数"
+    assert app.tabs[0].label == "摘要"

@@ -1,0 +1,192 @@
+"""The layer-stack editor's logic without Streamlit: list operations, undo, live rows, templates, the diagram."""
+
+import json
+
+import pytest
+
+from playground.config import RunConfig, output_layer
+from playground.layer_stack import (
+    DEFAULT_LAYERS,
+    KIND_NAMES,
+    EditorState,
+    add_layer,
+    default_layer,
+    duplicate_layer,
+    failing_layer_index,
+    insert_layer,
+    load_templates,
+    move_layer,
+    param_totals,
+    plain_reason,
+    remove_layer,
+    stack_rows,
+    update_layer,
+    with_output_layer,
+)
+from playground.viz.network_diagram import stack_diagram
+
+A = {"kind": "dense", "units": 8, "activation": "relu"}
+B = {"kind": "dropout", "rate": 0.1}
+C = {"kind": "dense", "units": 1, "activation": "sigmoid"}
+
+
+def test_every_kind_has_a_default_that_parses():
+    assert set(DEFAULT_LAYERS) == set(KIND_NAMES)
+    assert stack_rows([default_layer(kind) for kind in KIND_NAMES], (4,))[-1].error is None
+    with pytest.raises(ValueError, match="unknown layer kind"):
+        default_layer("conv")
+
+
+def test_list_operations_return_new_lists():
+    stack = [A, B, C]
+    assert add_layer(stack, B) == [A, B, C, B]
+    assert insert_layer(stack, 0, C) == [C, A, B, C]
+    assert insert_layer(stack, 3, A) == [A, B, C, A]
+    assert remove_layer(stack, 1) == [A, C]
+    assert duplicate_layer(stack, 0) == [A, A, B, C]
+    assert move_layer(stack, 2, -1) == [A, C, B]
+    assert move_layer(stack, 0, 1) == [B, A, C]
+    assert move_layer(stack, 0, -1) == stack  # stops at the ends
+    assert move_layer(stack, 2, 5) == stack
+    assert update_layer(stack, 0, units=3)[0] == {**A, "units": 3}
+    assert stack == [A, B, C] and A["units"] == 8  # inputs untouched
+    copy = duplicate_layer(stack, 0)
+    copy[1]["units"] = 99
+    assert copy[0]["units"] == 8  # a duplicate is a copy, not the same dict
+
+
+def test_bad_operations_say_why():
+    with pytest.raises(IndexError):
+        remove_layer([A], 1)
+    with pytest.raises(IndexError):
+        insert_layer([A], 3, B)
+    with pytest.raises(ValueError, match="kind cannot be edited"):
+        update_layer([A], 0, kind="dropout")
+
+
+def test_with_output_layer_replaces_only_the_last():
+    three = {"kind": "dense", "units": 3, "activation": "linear"}
+    assert with_output_layer([A, B, C], three) == [A, B, three]
+    assert with_output_layer([C], three) == [three]
+
+
+def test_editor_state_ids_follow_layers_and_undo_restores():
+    state = EditorState.start([A, B, C])
+    assert state.ids == [0, 1, 2] and not state.can_undo
+    state.move(2, -1)
+    assert state.layers == [A, C, B] and state.ids == [0, 2, 1]
+    state.add(default_layer("batchnorm"))
+    state.insert(0, default_layer("flatten"))
+    assert state.ids == [4, 0, 2, 1, 3]
+    state.duplicate(1)
+    assert state.ids[2] == 5 and state.layers[2] == A
+    state.remove(0)
+    state.edit(state.index_of(2), units=4)
+    assert state.layers[state.index_of(2)]["units"] == 4
+    state.replace([C])
+    assert state.layers == [C] and state.ids == [6]
+    for _ in range(7):
+        assert state.undo()
+    assert state.layers == [A, B, C] and state.ids == [0, 1, 2]
+    assert not state.undo() and not state.can_undo
+
+
+def test_a_change_that_changes_nothing_is_not_history():
+    state = EditorState.start([A, B])
+    state.move(0, -1)
+    state.edit(0, units=8)
+    assert not state.can_undo
+
+
+def test_history_is_bounded():
+    state = EditorState.start([A], limit=5)
+    for units in range(2, 12):
+        state.edit(0, units=units)
+    assert len(state.history) == 5
+    while state.undo():
+        pass
+    assert state.layers[0]["units"] == 6  # the five oldest versions are gone
+
+
+def test_rows_show_shapes_and_params_up_to_a_failure():
+    rows = stack_rows([{"kind": "dense", "units": 64, "activation": "relu"}, {"kind": "batchnorm"}, C], (100,))
+    assert [row.output_shape for row in rows] == [(64,), (64,), (1,)]
+    assert [row.params for row in rows] == [6464, 128, 65]
+    assert [row.title for row in rows] == ["Dense(64, relu)", "BatchNorm", "Dense(1, sigmoid)"]
+    totals = param_totals(rows)
+    assert (totals.total, totals.trainable, totals.non_trainable) == (6657, 6657, 0)  # running stats are buffers
+
+    broken = stack_rows([A, {"kind": "dense", "units": 0}, C], (4,))
+    assert broken[0].output_shape == (8,) and broken[0].error is None
+    assert "units" in broken[1].error and broken[1].output_shape is None
+    assert broken[2].output_shape is None and broken[2].params is None and broken[2].error is None
+
+    image = stack_rows([A, {"kind": "flatten"}], (3, 4))
+    assert "add a flatten layer first" in image[0].error and image[1].output_shape is None
+
+
+def test_failing_index_and_plain_reason_read_config_errors():
+    error = "model.layers[2] Dense(4, relu): the network ends with shape (4,), but a binary task needs 1 output"
+    assert failing_layer_index(error) == 2
+    assert plain_reason(error) == "the network ends with shape (4,), but a binary task needs 1 output"
+    assert plain_reason("model.layers[1].units: Input should be greater than or equal to 1") == (
+        "Input should be greater than or equal to 1"
+    )
+    assert failing_layer_index("training.batch_size: batch norm needs batches of at least 2 samples") is None
+    assert failing_layer_index(None) is None
+
+
+def test_templates_load_and_each_runs_on_a_matching_task():
+    templates = load_templates("vector")
+    assert templates[0].id == "seed-ffn"
+    assert templates[0].stack() == [
+        {"kind": "dense", "units": 64, "activation": "relu"},
+        {"kind": "dense", "units": 32, "activation": "relu"},
+        {"kind": "dense", "units": 1, "activation": "sigmoid"},
+    ]
+    assert len(templates) >= 3 and {"en", "zh"} <= set(templates[1].names)
+    for template in templates:
+        binary = RunConfig.from_dict({"data": {"dataset": "seed_ffn"}, "model": {"layers": template.stack()}})
+        assert binary.model.layers[-1].units == 1
+        three = output_layer("multiclass", 3).model_dump()
+        wine = {"data": {"dataset": "wine"}, "model": {"layers": template.stack(three)}}
+        assert RunConfig.from_dict(wine).model.layers[-1].units == 3, template.id
+
+
+def test_templates_come_from_files(tmp_path):
+    (tmp_path / "b.json").write_text(json.dumps({"name": "Bee", "order": 0, "layers": [C]}), encoding="utf-8")
+    (tmp_path / "a.json").write_text(
+        json.dumps({"name": {"en": "A", "zh": "甲"}, "family": "image", "order": 1, "layers": [A, C]}),
+        encoding="utf-8",
+    )
+    templates = load_templates(directory=tmp_path)
+    assert [template.id for template in templates] == ["b", "a"]
+    assert templates[1].name("zh") == "甲" and templates[0].name("zh") == "Bee"
+    assert [template.id for template in load_templates("image", tmp_path)] == ["a"]
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.json").write_text(json.dumps({"name": "X", "layers": [{"kind": "dense"}]}))
+    with pytest.raises(ValueError, match="template x: layers\\[0\\]"):
+        load_templates(directory=tmp_path / "bad")
+
+
+def test_diagram_has_input_each_layer_and_output():
+    rows = stack_rows(load_templates()[0].stack(), (100,))
+    dot = stack_diagram((100,), rows)
+    assert dot.startswith("digraph network {") and dot.rstrip().endswith("}")
+    assert 'input [label="Input\\n(100,)"' in dot
+    assert '"Dense(64, relu)\\n(64,) · 6,464 params"' in dot
+    assert "layer2 [" in dot and "layer3" not in dot
+    assert "input -> layer0;" in dot and "layer2 -> output;" in dot
+    assert 'output [label="Output\\n(1,)"' in dot
+    assert "#dc2626" not in dot
+
+
+def test_diagram_marks_a_failure_and_translates():
+    rows = stack_rows([{"kind": "dense", "units": 4}, {"kind": "flatten"}], (3, 4))
+    dot = stack_diagram((3, 4), rows, {"input": "输入", "output": "输出", "params": "个参数"})
+    assert 'label="输入\\n(3, 4)"' in dot
+    assert dot.count("#dc2626") == 1  # only the failing layer is outlined
+    assert "(4,)" not in dot and "–" in dot  # no shapes after the failure
+    assert 'output [label="输出\\n–"' in dot
+    empty = stack_diagram((2,), [])
+    assert "input -> output;" in empty
