@@ -13,6 +13,11 @@ with st.container(border=True):
     st.write(t("home_2d_text"))
     st.page_link("pages/playground_2d.py", label=t("home_2d_link"), icon=":material/scatter_plot:")
 
+with st.container(border=True):
+    st.subheader(t("home_tabular_title"))
+    st.write(t("home_tabular_text"))
+    st.page_link("pages/tabular.py", label=t("home_tabular_link"), icon=":material/table_chart:")
+
 st.subheader(t("home_training_title"))
 st.write(t("home_training_text"))
 st.subheader(t("home_cli_title"))

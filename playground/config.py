@@ -14,8 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from playground.data.registry import DATASETS, dataset_classes, dataset_input_shape, dataset_task
+from playground.data.registry import DATASETS, UPLOAD, data_task, dataset_classes, dataset_input_shape
 from playground.data.two_d import FEATURES
+from playground.data.upload import UploadError, upload_info
 from playground.layers import LAYER_KINDS, Dense, LayerBase, LayerSpec, Shape, ShapeError
 
 Task = Literal["binary", "multiclass", "regression"]
@@ -46,6 +47,7 @@ class DataConfig(_Section):
     n_classes: int = Field(3, ge=2, le=5, description="classes of a multiclass dataset")
     n_features: int = Field(100, ge=2, le=1000, description="features of a tabular dataset")
     seed: int = Field(0, ge=0, description="seed of the data generator")
+    upload: str | None = Field(None, description="sha256 of an uploaded table (dataset 'upload')")
 
     @field_validator("dataset")
     @classmethod
@@ -69,6 +71,15 @@ class DataConfig(_Section):
     @model_validator(mode="after")
     def _limits_of_dataset(self) -> DataConfig:
         spec = DATASETS[self.dataset]
+        if self.dataset == UPLOAD:
+            if not self.upload:
+                raise ValueError("upload: an uploaded dataset needs the sha256 of its table")
+            try:
+                upload_info(self.upload)
+            except UploadError as error:
+                raise ValueError(f"upload: {error}") from None
+        elif self.upload is not None:
+            raise ValueError(f"upload: only the dataset {UPLOAD!r} takes an uploaded table")
         if self.n_points > spec.max_points:
             raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
         if spec.task == "multiclass" and spec.fixed_classes is None and not 3 <= self.n_classes <= 5:
@@ -117,7 +128,7 @@ class RunConfig(_Section):
 
     @property
     def task(self) -> Task:
-        return dataset_task(self.data.dataset)
+        return data_task(self.data)  # type: ignore[return-value]
 
     @property
     def input_shape(self) -> Shape:

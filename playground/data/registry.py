@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from playground.data import tabular, two_d
+from playground.data import tabular, two_d, upload
+
+#: The dataset id of uploaded tables (``DataConfig.upload`` holds which one).
+UPLOAD = "upload"
 
 if TYPE_CHECKING:
     from playground.config import DataConfig
@@ -18,7 +21,7 @@ class DatasetSpec:
     """Static facts about a dataset, known before generating it."""
 
     task: str  # "binary" | "multiclass" | "regression"
-    family: str  # "2d" (points on a plane, with features) | "tabular" (generated) | "table" (fixed rows)
+    family: str  # "2d" (points on a plane) | "tabular" (generated) | "table" (fixed rows) | "upload" (a user's CSV)
     max_points: int
     fixed_classes: int | None = None  # a table's own number of classes; generated sets take n_classes
     fixed_inputs: int | None = None  # a table's own number of feature columns
@@ -33,6 +36,8 @@ DATASETS: dict[str, DatasetSpec] = {
         name: DatasetSpec(task, "table", 20_000, classes if task == "multiclass" else None, inputs)
         for name, (_, task, classes, inputs) in tabular.SKLEARN_TABLES.items()
     },
+    # A user's CSV, named by ``DataConfig.upload``; its task, classes and width come from the stored table.
+    UPLOAD: DatasetSpec("binary", "upload", upload.MAX_ROWS),
 }
 
 
@@ -40,16 +45,33 @@ def dataset_task(name: str) -> str:
     return DATASETS[name].task
 
 
+def data_task(config: DataConfig) -> str:
+    """The task a DataConfig poses; an upload's depends on its target column, not on its name."""
+    if config.dataset == UPLOAD:
+        return upload.upload_info(_upload_sha(config)).task
+    return DATASETS[config.dataset].task
+
+
 def dataset_input_shape(config: DataConfig) -> tuple[int, ...]:
     spec = DATASETS[config.dataset]
     if spec.family == "2d":
         return (len(config.features),)
+    if spec.family == "upload":
+        return (upload.upload_info(_upload_sha(config)).n_inputs,)
     return (spec.fixed_inputs or config.n_features,)
 
 
 def dataset_classes(config: DataConfig) -> int:
     """Classes of a multiclass dataset: a table's own, or the n_classes asked of a generator."""
+    if config.dataset == UPLOAD:
+        return upload.upload_info(_upload_sha(config)).n_classes
     return DATASETS[config.dataset].fixed_classes or config.n_classes
+
+
+def _upload_sha(config: DataConfig) -> str:
+    if not config.upload:
+        raise upload.UploadError("data.upload: an uploaded dataset needs the sha256 of its table")
+    return config.upload
 
 
 @dataclass
@@ -70,6 +92,8 @@ class Dataset:
 def load_dataset(config: DataConfig) -> Dataset:
     """Generate the dataset a DataConfig describes; deterministic for its seed."""
     spec = DATASETS[config.dataset]
+    if spec.family == "upload":
+        return _load_upload(config)
     n_classes = dataset_classes(config) if spec.task == "multiclass" else (2 if spec.task == "binary" else 1)
     if spec.family == "2d":
         points, labels = two_d.generate_2d(
@@ -102,3 +126,19 @@ def load_dataset(config: DataConfig) -> Dataset:
         points_train=None if points is None else points[train],
         points_test=None if points is None else points[test],
     )
+
+
+def _load_upload(config: DataConfig) -> Dataset:
+    """A stored CSV, split by the config's share and seed and standardised with training statistics like the tables.
+
+    Regression targets are standardised too; one-hot columns are scaled like any other (harmless, and it keeps
+    every input at the same scale for the first layer).
+    """
+    table = upload.load_upload(_upload_sha(config))
+    train, test = two_d.train_test_split_indices(len(table.labels), config.train_share, config.seed)
+    x_train, x_test = tabular.standardize(table.inputs[train], table.inputs[test])
+    y_train, y_test = table.labels[train], table.labels[test]
+    if table.task == "regression":
+        y_train, y_test = (column.ravel() for column in tabular.standardize(y_train[:, None], y_test[:, None]))
+    n_classes = len(table.class_names) if table.task == "multiclass" else (2 if table.task == "binary" else 1)
+    return Dataset(x_train, y_train, x_test, y_test, table.task, n_classes, list(table.feature_names))

@@ -6,8 +6,12 @@ message that names the column and says what to do, never a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -105,3 +109,100 @@ def _encode_features(features: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         parts.append(pd.get_dummies(column.astype(str), prefix=str(name), prefix_sep="=", dtype=np.float32))
     encoded = pd.concat(parts, axis=1)
     return encoded.to_numpy(dtype=np.float32), [str(column) for column in encoded.columns]
+
+
+# Stored uploads: a table a RunConfig can name ------------------------------------------------------------------
+#: Where uploaded tables live, one ``<sha256>.csv`` plus ``<sha256>.json`` each; ``NN_PLAYGROUND_CACHE`` moves it.
+CACHE_ENV = "NN_PLAYGROUND_CACHE"
+
+
+def uploads_dir() -> Path:
+    """The per-user folder of stored uploads (a RunConfig names a table by hash, so the bytes must live somewhere)."""
+    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "nn-playground"
+    return Path(root) / "uploads"
+
+
+def upload_id(data: bytes, target: str) -> str:
+    """The content hash naming an upload: the same bytes with another target column are another dataset."""
+    return hashlib.sha256(target.encode("utf-8") + b"\0" + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """What a RunConfig must know of a stored upload before loading it: task, classes, input width."""
+
+    target: str
+    task: str
+    n_classes: int
+    n_inputs: int
+    rows: int
+    feature_names: list[str]
+    class_names: list[str]
+
+
+def store_upload(data: bytes, target: str) -> tuple[str, Table]:
+    """Validate the CSV (UploadError if unusable), keep it under its hash, and return the hash and the table."""
+    table = read_csv_table(data, target)
+    sha = upload_id(data, target)
+    folder = uploads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    info = UploadInfo(
+        target=target,
+        task=table.task,
+        n_classes=len(table.class_names) if table.task == "multiclass" else (2 if table.task == "binary" else 1),
+        n_inputs=table.inputs.shape[1],
+        rows=len(table.labels),
+        feature_names=table.feature_names,
+        class_names=table.class_names,
+    )
+    _write_atomically(folder / f"{sha}.csv", data)
+    _write_atomically(folder / f"{sha}.json", json.dumps(info.__dict__, ensure_ascii=False).encode("utf-8"))
+    return sha, table
+
+
+def upload_info(sha: str) -> UploadInfo:
+    """The stored facts of an upload; UploadError when this computer does not hold it (say, a shared config).
+
+    Kept in memory once read: a RunConfig asks for its task and shape many times, and hashed files never change.
+    """
+    if not (len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
+        raise UploadError(f"{sha!r} is not the sha256 of an uploaded table")
+    key = (str(uploads_dir()), sha)
+    if key not in _INFO_CACHE:
+        try:
+            text = (uploads_dir() / f"{sha}.json").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UploadError(_missing(sha)) from None
+        try:
+            _INFO_CACHE[key] = UploadInfo(**json.loads(text))
+        except (ValueError, TypeError) as error:
+            raise UploadError(f"the stored upload {sha[:12]}… is damaged ({error}); upload the CSV again") from None
+    return _INFO_CACHE[key]
+
+
+_INFO_CACHE: dict[tuple[str, str], UploadInfo] = {}
+
+
+def _missing(sha: str) -> str:
+    return f"the uploaded table {sha[:12]}… is not stored on this computer; upload the CSV again"
+
+
+def load_upload(sha: str) -> Table:
+    """Read a stored upload back, validated exactly as when it was uploaded."""
+    info = upload_info(sha)
+    try:
+        data = (uploads_dir() / f"{sha}.csv").read_bytes()
+    except FileNotFoundError:
+        raise UploadError(
+            f"the uploaded table {sha[:12]}… is not stored on this computer; upload the CSV again"
+        ) from None
+    if upload_id(data, info.target) != sha:
+        raise UploadError(f"the stored upload {sha[:12]}… was changed on disk; upload the CSV again")
+    return read_csv_table(data, info.target)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary name and rename, so a worker reading the file never sees half of it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

@@ -78,6 +78,7 @@ class Trainer:
         self.has_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
         self._epoch_order: torch.Tensor | None = None  # the batch order of an epoch in progress
         self._epoch_cursor = 0
+        self._probe_cache: dict[str, tuple[tuple[int, int], float, dict]] = {}
 
     # Live changes that keep the weights --------------------------------------------------------
     @property
@@ -213,3 +214,91 @@ class Trainer:
             probe["values"] = predictions.reshape(-1).astype(np.float32)
             probe["lo"] = -1.0 if self.task == "regression" else 0.0  # where the colour scale starts
         return probe
+
+    # Probes of the tabular page: cheap, on at most PROBE_ROWS test rows, and at most every PROBE_INTERVAL_S -----
+    def _sample(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first PROBE_ROWS rows (the split is already shuffled, so a prefix is a fair sample)."""
+        return inputs[:PROBE_ROWS], targets[:PROBE_ROWS]
+
+    def _throttled(self, name: str, compute) -> dict:
+        """The worker publishes up to 30 times a second; charts redraw about once a second, so recompute a probe
+        only after a new epoch or PROBE_INTERVAL_S of training, never for an unchanged model."""
+        key = (self.epoch, self.step)
+        cached = self._probe_cache.get(name)
+        now = time.monotonic()
+        if cached is not None:
+            (epoch, step), when, probe = cached
+            if (epoch, step) == key or (epoch == self.epoch and now - when < PROBE_INTERVAL_S):
+                return probe
+        probe = compute()
+        self._probe_cache[name] = (key, now, probe)
+        return probe
+
+    def confusion(self) -> dict:
+        """Counts of (true class, predicted class) on the test rows: where a classifier goes wrong."""
+        if self.task == "regression":
+            raise ValueError("a confusion matrix needs classes; this is a regression task")
+        return self._throttled("confusion", self._confusion)
+
+    def _confusion(self) -> dict:
+        inputs, targets = self._sample(self.x_test, self.y_test)
+        predictions = self.predict(inputs)
+        if self.task == "binary":
+            predicted = (predictions.reshape(-1) > 0.5).long()
+            true, n_classes = targets.reshape(-1).long(), 2
+        else:
+            predicted, true, n_classes = predictions.argmax(dim=-1), targets.long(), int(predictions.shape[-1])
+        matrix = torch.bincount(true * n_classes + predicted, minlength=n_classes * n_classes)
+        return {"matrix": matrix.reshape(n_classes, n_classes).numpy().astype(np.int64), "rows": len(true)}
+
+    def predictions(self) -> dict:
+        """Predicted against true values on the test rows (standardised units): how far a regression is off."""
+        if self.task != "regression":
+            raise ValueError("predicted-vs-true values need a regression task")
+        return self._throttled("predictions", self._predictions)
+
+    def _predictions(self) -> dict:
+        inputs, targets = self._sample(self.x_test, self.y_test)
+        predicted = self.predict(inputs).reshape(-1).numpy().astype(np.float32)
+        return {"true": targets.reshape(-1).numpy().astype(np.float32), "predicted": predicted}
+
+    def histograms(self, bins: int = 30) -> dict:
+        """Per layer with weights: a histogram of its weights and of its outputs on the test rows, to show
+        saturation (tanh or sigmoid piled at the ends), dead ReLUs (a spike at 0) and exploding weights."""
+        return self._throttled("histograms", lambda: self._histograms(bins))
+
+    def _histograms(self, bins: int) -> dict:
+        inputs, _ = self._sample(self.x_test, self.y_test)
+        outputs: list[np.ndarray] = []
+        self.model.eval()
+        with torch.no_grad():
+            value = inputs
+            for module in self.model:
+                value = module(value)
+                outputs.append(value.reshape(len(value), -1).numpy())
+        layers = []
+        for index, (layer, module) in enumerate(zip(self.config.model.layers, self.model, strict=True)):
+            # a Dense layer may be a Sequential of Linear and its activation: look inside for the weight matrix
+            weights = [p for name, p in module.named_parameters() if name.endswith("weight") and p.dim() > 1]
+            entry: dict = {"index": index, "title": layer.title()}
+            if weights:
+                entry["weights"] = _histogram(torch.cat([w.detach().reshape(-1) for w in weights]).numpy(), bins)
+            if entry.get("weights") is not None or index == len(self.model) - 1:
+                entry["activations"] = _histogram(outputs[index].reshape(-1), bins)
+                layers.append(entry)
+        return {"layers": layers}
+
+
+#: At most this many test rows feed the tabular probes, so they stay cheap on 20,000-row tables.
+PROBE_ROWS = 1_000
+#: A probe is recomputed at most this often within an epoch (a new epoch always recomputes it).
+PROBE_INTERVAL_S = 0.5
+
+
+def _histogram(values: np.ndarray, bins: int) -> dict:
+    """Counts and bin edges (float32), or empty arrays when the values are not finite."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"counts": np.zeros(0, np.int64), "edges": np.zeros(0, np.float32)}
+    counts, edges = np.histogram(finite, bins=bins)
+    return {"counts": counts.astype(np.int64), "edges": edges.astype(np.float32)}

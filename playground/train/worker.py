@@ -51,6 +51,7 @@ class Snapshot:
     new_rows: list[dict[str, float]] = field(default_factory=list)
     probes: dict[str, dict] = field(default_factory=dict)
     sent_at: float = 0.0
+    saved: tuple[str, str | None] | None = None  # (path, error or None) of the last "checkpoint" command
 
 
 # --------------------------------------------------------------------------------------------------
@@ -71,16 +72,23 @@ class _WorkerLoop:
         self.last_sent = 0.0
         self.trainer = None
         self.run_id = ""
+        self.saved: tuple[str, str | None] | None = None
         self._start(config_json)
 
-    def _start(self, config_json: str) -> None:
+    def _start(self, config_json: str, checkpoint_path: str | None = None) -> None:
         from playground.train.trainer import Trainer
 
         self.run_id = uuid.uuid4().hex[:12]
         self.running, self.steps_left = False, 0
         self.unsent_rows = []
         try:
-            self.trainer = Trainer(RunConfig.from_json(config_json))
+            if checkpoint_path:  # carry on from saved weights and history (the config comes from the file)
+                from playground.export.checkpoint import resume_trainer
+
+                self.trainer = resume_trainer(checkpoint_path)
+                self.unsent_rows = list(self.trainer.history)
+            else:
+                self.trainer = Trainer(RunConfig.from_json(config_json))
             self.status, self.message = "paused", None
         except ConfigError as error:  # a bad config must reach the page, not kill the worker
             self._fail("error", str(error), "msg_config_invalid", reason=str(error))
@@ -102,7 +110,9 @@ class _WorkerLoop:
         if name == "stop":
             return False
         if name == "reset":
-            self._start(command[1])
+            self._start(command[1], command[2] if len(command) > 2 else None)
+        elif name == "checkpoint":
+            self._save_checkpoint(command[1])
         elif self.trainer is None:
             pass  # nothing to play until a good config arrives
         elif name == "play":
@@ -125,6 +135,19 @@ class _WorkerLoop:
         self.changed = True
         self.publish(force=True)
         return True
+
+    def _save_checkpoint(self, path: str) -> None:
+        """Write the current model, config and history as a checkpoint zip; the reply rides on the snapshots."""
+        if self.trainer is None:
+            self.saved = (path, "there is no model to save: the setup is invalid")
+            return
+        try:
+            from playground.export.checkpoint import save_checkpoint
+
+            save_checkpoint(self.trainer.model, self.trainer.config, path, self.trainer.history)
+            self.saved = (path, None)
+        except Exception as error:
+            self.saved = (path, _readable(error))
 
     def _train_slice(self) -> None:
         from playground.train.trainer import Diverged
@@ -171,6 +194,7 @@ class _WorkerLoop:
                 new_rows=self.unsent_rows,
                 probes=probes,
                 sent_at=time.time(),
+                saved=self.saved,
             )
         )
         self.unsent_rows = []
@@ -321,11 +345,30 @@ class WorkerHandle:
         self.wants_to_run = False
         self._send("step")
 
-    def reset(self, config: RunConfig | None = None) -> None:
+    def reset(self, config: RunConfig | None = None, checkpoint_path: str | None = None) -> None:
+        """Start the run afresh; with ``checkpoint_path`` (a checkpoint zip of ``config``) from its weights."""
         if config is not None:
             self.config = config
         self.wants_to_run = False
-        self._send("reset", self.config.model_dump_json())
+        if checkpoint_path:
+            self._send("reset", self.config.model_dump_json(), str(checkpoint_path))
+        else:
+            self._send("reset", self.config.model_dump_json())
+
+    def save_checkpoint(self, path: str, timeout: float = 30.0) -> None:
+        """Have the worker (which holds the model) write a checkpoint zip to ``path``; RuntimeError if it fails."""
+        target = str(path)
+        self._send("checkpoint", target)
+        snapshot = self.wait_until(
+            lambda latest, _: (
+                (latest.saved is not None and latest.saved[0] == target) or latest.status in ("stopped", "error")
+            ),
+            timeout=timeout,
+        )
+        if snapshot.saved is None or snapshot.saved[0] != target:
+            raise RuntimeError(snapshot.message or f"the training process is {snapshot.status}")
+        if snapshot.saved[1]:
+            raise RuntimeError(snapshot.saved[1])
 
     @property
     def playing(self) -> bool:

@@ -90,6 +90,7 @@ _CSS = r"""
 .pg-live .pg-body { display: flex; flex-wrap: wrap; gap: 1rem; align-items: stretch; }
 .pg-live .pg-heat-wrap { position: relative; flex: 1 1 300px; min-width: 220px; max-width: 480px;
   aspect-ratio: 1 / 1; align-self: flex-start; }
+.pg-live .pg-heat-wrap[hidden] { display: none; }
 .pg-live .pg-loss-wrap { position: relative; flex: 1 1 300px; min-width: 240px; min-height: 240px; }
 .pg-live canvas { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }
 .pg-live .pg-tooltip { position: absolute; z-index: 2; pointer-events: none; white-space: nowrap;
@@ -299,6 +300,7 @@ class LiveView {
   update(data) {
     const previous = this.data;
     this.data = data;
+    this.el.heatWrap.hidden = data.show_boundary === false;  // tables have no plane to draw
     if (!previous || previous.log_y !== data.log_y) this.logY = !!data.log_y;
     for (const node of this.root.querySelectorAll("[data-l]")) node.textContent = this.label(node.dataset.l);
     for (const node of this.root.querySelectorAll("[data-scale]")) {
@@ -487,7 +489,7 @@ class LiveView {
     const d = this.dirty;
     this.dirty = { heat: false, overlay: false, loss: false, text: false };
     if (d.text) this.paintText();
-    if (d.heat || d.overlay) this.paintBoundary(d.overlay);
+    if ((d.heat || d.overlay) && !this.el.heatWrap.hidden) this.paintBoundary(d.overlay);
     if (d.loss) this.paintLoss();
     this.frames++;
     this.paintMs = ema(this.paintMs, performance.now() - started);
@@ -865,6 +867,7 @@ def live_training_view(
     key: str,
     log_y: bool = False,
     extent: float = 6.0,
+    show_boundary: bool = True,
 ) -> None:
     """Mount (or update in place) the live view that paints the run served under ``token``.
 
@@ -873,7 +876,8 @@ def live_training_view(
     ``"regression"``; labels are class ids (0/1 for binary) or regression targets in [-1, 1]. ``labels``
     holds the translated UI strings (keys of ``LABEL_KEYS``; missing keys fall back to English).
     ``log_y`` is the initial scale of the loss axis (the chart has its own linear/log switch). ``extent``
-    is the half-width of the plane, used until the first boundary arrives. Keep ``key`` stable: the same key
+    is the half-width of the plane, used until the first boundary arrives; ``show_boundary=False`` leaves the
+    plane out (tables: only the counters and the loss chart). Keep ``key`` stable: the same key
     keeps the same mounted view across reruns.
     """
     data = {
@@ -887,6 +891,7 @@ def live_training_view(
         "discretize": bool(discretize),
         "palette": [list(hex_to_rgb(color)) for color in CLASS_PALETTE],  # the thumbnails' colours too
         "log_y": bool(log_y),
+        "show_boundary": bool(show_boundary),
         "labels": {**{key: _english(key) for key in LABEL_KEYS}, **{name: str(text) for name, text in labels.items()}},
     }
     _component(key=key, data=data, width="stretch", height="content")

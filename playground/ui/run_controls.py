@@ -27,10 +27,13 @@ def cached_dataset(data: DataConfig) -> Dataset:
     return _dataset_from_json(data.model_dump_json())
 
 
-def run_buttons(t: Translator, page: str, config: RunConfig) -> SessionRun:
-    """Start or follow this session's worker for the page and draw its buttons."""
-    run = session_run(page, config, probes=("boundary",))
-    _buttons(t, page, run, config)
+def run_buttons(
+    t: Translator, page: str, config: RunConfig, probes: tuple[str, ...] = ("boundary",), disabled: bool = False
+) -> SessionRun:
+    """Start or follow this session's worker for the page and draw its buttons (greyed out while ``disabled``,
+    say while the page's setup is invalid and ``config`` is the last good one)."""
+    run = session_run(page, config, probes=probes)
+    _buttons(t, page, run, config, disabled)
     return run
 
 
@@ -44,7 +47,7 @@ def _toggle_play(run: SessionRun) -> None:
 
 
 @st.fragment(run_every=1.0)
-def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig) -> None:
+def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disabled: bool = False) -> None:
     """Redrawn every second on its own, so Play/Pause follows a run that stopped itself (diverged, failed)."""
     running = run.handle.playing
     play, step, reset = st.columns(3)
@@ -55,6 +58,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig) -> No
         icon=":material/pause:" if running else ":material/play_arrow:",
         help=t("help_play"),
         width="stretch",
+        disabled=disabled,
         on_click=_toggle_play,
         args=(run,),
     )
@@ -64,6 +68,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig) -> No
         icon=":material/skip_next:",
         help=t("help_step"),
         width="stretch",
+        disabled=disabled,
         on_click=run.handle.step,
     )
     reset.button(
@@ -72,6 +77,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig) -> No
         icon=":material/restart_alt:",
         help=t("help_reset"),
         width="stretch",
+        disabled=disabled,
         on_click=run.handle.reset,
         args=(config,),
     )

@@ -1,0 +1,500 @@
+"""The tabular page: pick a table (or upload a CSV), stack layers, train live, and take the result with you.
+
+The page holds no model: the session's worker trains it (``session_run``), the loss chart is the 2D page's live
+view without its plane, and the other charts redraw once a second from the worker's probes. Downloads that need
+the trained weights (checkpoint, ONNX) ask the worker for a checkpoint when clicked, not on every rerun.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+import streamlit as st
+
+from playground.config import ConfigError, DataConfig, RunConfig, output_layer
+from playground.data.registry import DATASETS, UPLOAD, data_task, dataset_classes, dataset_input_shape
+from playground.data.upload import UploadError, store_upload, upload_id, upload_info, uploads_dir
+from playground.export import ExportError
+from playground.i18n import Translator
+from playground.layers import Dense
+from playground.presets import load_preset
+from playground.ui.live_view import live_training_view
+from playground.ui.run_controls import live_view_labels, run_buttons
+from playground.ui.session import SessionRun, pause_session_run
+from playground.viz import tabular_charts as charts
+
+PAGE = "tabular"
+#: The tables this page offers, the seed article's task first; "upload" stands for the user's CSV.
+DATASET_CHOICES: tuple[str, ...] = ("seed_ffn", "iris", "wine", "breast_cancer", "diabetes", UPLOAD)
+PROBES: tuple[str, ...] = ("confusion", "predictions", "histograms")
+OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "adamw")
+BATCH_SIZES: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256)
+#: The defaults of every table: the seed article's training setup and split.
+DEFAULT_TRAINING: dict[str, Any] = {"optimizer": "adam", "learning_rate": 0.001, "batch_size": 32, "epochs": 10}
+TRAIN_SHARE = 80
+
+# Session-state keys (widgets and what the page keeps between reruns).
+K_DATASET, K_CSV, K_TARGET = "tab_dataset", "tab_csv", "tab_target"
+K_OPTIMIZER, K_LR, K_BATCH = "tab_optimizer", "tab_learning_rate", "tab_batch_size"
+K_GENERATION, K_BASE, K_LAYERS = "tab_generation", "tab_base", "tab_loaded_layers"
+K_RESUME, K_NOTICE, K_GOOD = "tab_resume", "tab_notice", "tab_last_good"
+
+
+class Edited(NamedTuple):
+    """The editor's answer, as ``layer_stack_editor`` gives it (the fallback editor answers the same)."""
+
+    layers: list[dict]
+    config: RunConfig | None
+    error: str | None
+    failing_index: int | None
+
+
+# Engine-side helpers (no widgets): what the page and its tests call -------------------------------------------
+
+
+def data_config(dataset: str, upload: str | None = None, base: DataConfig | None = None) -> DataConfig:
+    """The DataConfig of a choice: the seed article's 10,000 rows x 100 features, a table, or a stored upload.
+
+    ``base`` (from a loaded config or checkpoint) keeps its split and seed when it names the same dataset.
+    """
+    if base is not None and base.dataset == dataset and (dataset != UPLOAD or base.upload == upload):
+        return base
+    if dataset == "seed_ffn":
+        return load_preset("seed-ffn").data
+    if dataset == UPLOAD:
+        return DataConfig(dataset=UPLOAD, upload=upload, train_share=TRAIN_SHARE)
+    return DataConfig(dataset=dataset, train_share=TRAIN_SHARE)
+
+
+def initial_layers(data: DataConfig) -> list[dict]:
+    """The stack a dataset opens with: the seed article's FFN, or a small MLP ending in the task's output."""
+    if data.dataset == "seed_ffn":
+        return [layer.model_dump() for layer in load_preset("seed-ffn").model.layers]
+    task = data_task(data)
+    classes = dataset_classes(data) if task == "multiclass" else 1
+    return [Dense(units=16, activation="relu").model_dump(), output_layer(task, classes).model_dump()]
+
+
+def build_config(data: DataConfig, training: dict[str, Any], layers: list[dict]) -> RunConfig | str:
+    """The RunConfig of the page's choices, or the one readable sentence saying why it cannot run."""
+    try:
+        return RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}, "training": training})
+    except ConfigError as error:
+        return str(error)
+
+
+def stored_upload(data: bytes, target: str) -> str:
+    """Validate and store an uploaded CSV; returns the hash a DataConfig names it by (UploadError if unusable).
+
+    A table already stored is not parsed again: every rerun of the page passes the same file through here.
+    """
+    sha = upload_id(data, target)
+    if (uploads_dir() / f"{sha}.json").is_file() and (uploads_dir() / f"{sha}.csv").is_file():
+        return sha
+    sha, _ = store_upload(data, target)
+    return sha
+
+
+def csv_columns(data: bytes) -> list[str]:
+    """The header of an uploaded CSV, for the target picker; UploadError when it is not a table."""
+    import pandas as pd
+
+    try:
+        return [str(column) for column in pd.read_csv(io.BytesIO(data), nrows=0).columns]
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UploadError(f"the file is not a readable CSV table ({error})") from None
+
+
+def class_names(data: DataConfig) -> list[str]:
+    """Names of the classes for the confusion matrix: an upload's own labels, else the class numbers."""
+    if data.dataset == UPLOAD and data.upload:
+        with contextlib.suppress(UploadError):
+            return list(upload_info(data.upload).class_names)
+    task = data_task(data)
+    return [str(index) for index in range(dataset_classes(data) if task == "multiclass" else 2)]
+
+
+def script_or_error(make: Callable[[RunConfig], str], config: RunConfig) -> tuple[str | None, str | None]:
+    """An exported script, or the reason it cannot be written (uploads, say, live only on this computer)."""
+    try:
+        return make(config), None
+    except ExportError as error:
+        return None, str(error)
+
+
+def checkpoint_bytes(run: SessionRun) -> bytes:
+    """The worker's current model as a checkpoint zip (the worker holds the weights, so it writes the file)."""
+    with tempfile.TemporaryDirectory(prefix="nn-playground-") as folder:
+        path = os.path.join(folder, "checkpoint.zip")
+        run.handle.save_checkpoint(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def onnx_bytes(run: SessionRun) -> bytes:
+    """The worker's current model as ONNX, converted here from a fresh checkpoint (the worker never loads onnx)."""
+    from playground.export.checkpoint import load_checkpoint
+    from playground.export.onnx_export import export_onnx
+
+    checkpoint = load_checkpoint(io.BytesIO(checkpoint_bytes(run)))
+    buffer = io.BytesIO()
+    export_onnx(checkpoint.model, checkpoint.config, buffer)
+    return buffer.getvalue()
+
+
+def history_csv(run: SessionRun, task: str) -> str:
+    """The current run's history, one row per epoch."""
+    from playground.export.history import write_history_csv
+
+    table = io.StringIO()
+    write_history_csv(run.handle.snapshot()[1], task, table)
+    return table.getvalue()
+
+
+def config_from_upload(data: bytes) -> RunConfig:
+    """A RunConfig from an uploaded JSON file, refused (ConfigError) when this page cannot train it."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("the file is not a JSON text file") from None
+    config = RunConfig.from_json(text)
+    _check_tabular(config)
+    return config
+
+
+def _check_tabular(config: RunConfig) -> None:
+    if config.data.dataset not in DATASET_CHOICES:
+        family = DATASETS[config.data.dataset].family
+        where = "the 2D playground" if family == "2d" else "another page"
+        raise ConfigError(f"data.dataset: {config.data.dataset} is not a table; open it in {where}")
+
+
+# Loading a config or checkpoint: callbacks that run before the widgets, so they may set the widgets' values ----
+
+
+def _adopt(config: RunConfig) -> None:
+    """Make the page show ``config``: the data, training settings and layer stack (a fresh editor)."""
+    state = st.session_state
+    state[K_DATASET] = config.data.dataset
+    state[K_OPTIMIZER] = config.training.optimizer
+    state[K_LR] = float(config.training.learning_rate)
+    state[K_BATCH] = int(config.training.batch_size)
+    state[K_BASE] = config.model_dump_json()
+    state[K_LAYERS] = [layer.model_dump() for layer in config.model.layers]
+    state[K_GENERATION] = state.get(K_GENERATION, 0) + 1
+
+
+def _load_config_file() -> None:
+    file = st.session_state.get("tab_config_file")
+    if file is None:
+        return
+    try:
+        config = config_from_upload(file.getvalue())
+    except ConfigError as error:
+        st.session_state[K_NOTICE] = ("error", "tab_load_config_failed", str(error))
+        return
+    _adopt(config)
+    st.session_state[K_NOTICE] = ("success", "tab_loaded_config", "")
+
+
+def _load_checkpoint_file() -> None:
+    from playground.export.checkpoint import CheckpointError, load_checkpoint
+
+    file = st.session_state.get("tab_checkpoint_file")
+    if file is None:
+        return
+    data = file.getvalue()
+    try:
+        config = load_checkpoint(io.BytesIO(data)).config
+        _check_tabular(config)
+    except (CheckpointError, ConfigError) as error:
+        st.session_state[K_NOTICE] = ("error", "tab_load_checkpoint_failed", str(error))
+        return
+    handle, path = tempfile.mkstemp(prefix="nn-playground-", suffix=".zip")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    _adopt(config)
+    st.session_state[K_RESUME] = path
+    st.session_state[K_NOTICE] = ("success", "tab_loaded_checkpoint", "")
+
+
+# The page -------------------------------------------------------------------------------------------------------
+
+
+def render(t: Translator) -> None:
+    """Draw the whole page; ``pages/tabular.py`` only picks the language and calls this."""
+    st.title(t("tab_title"))
+    st.caption(t("tab_intro"))
+    _notice(t)
+    base = _base_config()
+    data_column, network_column = st.columns([1, 2], gap="medium")
+    with data_column:
+        data = _data_panel(t, base)
+        training = _training_panel(t, base)
+    with network_column:
+        if data is None:
+            st.info(t("tab_upload_first"), icon=":material/upload_file:")
+            pause_session_run(PAGE)
+            _load_panel(t)
+            return
+        edited = _network_editor(t, data, training, base)
+    _output(t, data, edited)
+
+
+def _notice(t: Translator) -> None:
+    notice = st.session_state.pop(K_NOTICE, None)
+    if notice:
+        tone, key, detail = notice
+        text = t(key, reason=detail) if detail else t(key)
+        (st.error if tone == "error" else st.success)(text)
+
+
+def _base_config() -> RunConfig | None:
+    text = st.session_state.get(K_BASE)
+    if not text:
+        return None
+    try:
+        return RunConfig.from_json(text)
+    except ConfigError:  # an upload it named was removed from the cache meanwhile
+        return None
+
+
+def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
+    st.subheader(t("data"))
+    dataset = st.selectbox(
+        t("dataset"),
+        DATASET_CHOICES,
+        key=K_DATASET,
+        format_func=lambda name: t(f"tab_dataset_{name}"),
+        help=t("tab_help_dataset"),
+    )
+    st.caption(t(f"tab_about_{dataset}"))
+    if dataset != UPLOAD:
+        return data_config(dataset, base=base.data if base else None)
+    return _upload_panel(t, base)
+
+
+def _upload_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
+    file = st.file_uploader(t("tab_csv"), type=["csv"], key=K_CSV, help=t("tab_help_csv"))
+    if file is None:
+        if base is not None and base.data.dataset == UPLOAD:  # a loaded config names a stored upload
+            info = upload_info(base.data.upload or "")
+            st.caption(t("tab_stored_upload", target=info.target, rows=info.rows))
+            return base.data
+        return None
+    data = file.getvalue()
+    try:
+        columns = csv_columns(data)
+    except UploadError as error:
+        st.error(t("tab_upload_failed", reason=str(error)))
+        return None
+    if not columns:
+        st.error(t("tab_upload_failed", reason="no columns"))
+        return None
+    if st.session_state.get(K_TARGET) not in columns:
+        st.session_state[K_TARGET] = columns[-1]  # the usual place of the label
+    target = st.selectbox(t("tab_target"), columns, key=K_TARGET, help=t("tab_help_target"))
+    try:
+        sha = stored_upload(data, target)
+        info = upload_info(sha)
+    except UploadError as error:
+        st.error(t("tab_upload_failed", reason=str(error)))
+        return None
+    st.caption(t("tab_upload_summary", rows=info.rows, inputs=info.n_inputs, task=t(f"problem_{info.task}")))
+    return data_config(UPLOAD, sha, base=base.data if base else None)
+
+
+def _training_panel(t: Translator, base: RunConfig | None) -> dict[str, Any]:
+    st.subheader(t("tab_training"))
+    state = st.session_state
+    state.setdefault(K_OPTIMIZER, DEFAULT_TRAINING["optimizer"])
+    state.setdefault(K_LR, DEFAULT_TRAINING["learning_rate"])
+    state.setdefault(K_BATCH, DEFAULT_TRAINING["batch_size"])
+    optimizer = st.selectbox(
+        t("optimizer"), OPTIMIZERS, key=K_OPTIMIZER, format_func=lambda name: t(f"optimizer_{name}")
+    )
+    learning_rate = st.number_input(
+        t("learning_rate"),
+        min_value=1e-6,
+        max_value=10.0,
+        step=0.0005,
+        format="%g",
+        key=K_LR,
+        help=t("help_learning_rate"),
+    )
+    batch_sizes = sorted({*BATCH_SIZES, int(state[K_BATCH])})
+    batch_size = st.selectbox(t("batch_size"), batch_sizes, key=K_BATCH, help=t("help_batch_size"))
+    training = base.training.model_dump() if base is not None else dict(DEFAULT_TRAINING)
+    training.update(optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size))
+    return training
+
+
+def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any], base: RunConfig | None) -> Edited:
+    state = st.session_state
+    loaded = state.get(K_LAYERS) if base is not None and base.data.dataset == data.dataset else None
+    initial = loaded or initial_layers(data)
+    key = f"tab_stack_{data.dataset}_{data.upload or ''}_{state.get(K_GENERATION, 0)}"[:120]
+    validate = partial(build_config, data, training)
+    try:
+        input_shape = dataset_input_shape(data)
+    except UploadError as error:
+        return Edited(initial, None, str(error), None)
+    try:
+        from playground.ui.layer_editor import layer_stack_editor
+    except ImportError:  # the editor is not there yet: a JSON text box does the same job
+        return _fallback_editor(t, key, initial, validate)
+    task = data_task(data)
+    output = output_layer(task, dataset_classes(data) if task == "multiclass" else 1).model_dump()
+    edited = layer_stack_editor(t, key, initial, validate, input_shape, output_layer=output)
+    return Edited(list(edited.layers), edited.config, edited.error, edited.failing_index)
+
+
+def _fallback_editor(
+    t: Translator, key: str, initial: list[dict], validate: Callable[[list[dict]], RunConfig | str]
+) -> Edited:
+    text = st.text_area(t("tab_layers_json"), value=json.dumps(initial, indent=1), key=key, height=240)
+    try:
+        layers = json.loads(text)
+    except ValueError as error:
+        return Edited(initial, None, f"not JSON: {error}", None)
+    if not isinstance(layers, list):
+        return Edited(initial, None, "the layers must be a JSON list", None)
+    result = validate(layers)
+    if isinstance(result, str):
+        st.error(t("config_invalid", reason=result))
+        return Edited(layers, None, result, None)
+    return Edited(layers, result, None, None)
+
+
+def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
+    st.subheader(t("tab_training_live"))
+    config = edited.config
+    if config is None:
+        st.warning(t("tab_invalid_paused"), icon=":material/pause_circle:")
+        pause_session_run(PAGE)
+        good = st.session_state.get(K_GOOD)
+        if good is None:
+            _load_panel(t)
+            return
+        config = RunConfig.model_validate_json(good)
+        run = run_buttons(t, page=PAGE, config=config, probes=PROBES, disabled=True)
+    else:
+        st.session_state[K_GOOD] = config.model_dump_json()
+        run = run_buttons(t, page=PAGE, config=config, probes=PROBES)
+        resume = st.session_state.pop(K_RESUME, None)
+        if resume:  # a loaded checkpoint: carry on from its weights (its config is the page's now)
+            run.handle.reset(config, checkpoint_path=resume)
+    live_training_view(
+        run.token,
+        kind=config.task,
+        n_classes=config.output_size if config.task == "multiclass" else 2,
+        train_points=[],
+        train_labels=[],
+        test_points=[],
+        test_labels=[],
+        show_test=False,
+        discretize=False,
+        labels=live_view_labels(t),
+        key="tab_live",
+        show_boundary=False,
+    )
+    _charts(t, run, config, tuple(class_names(config.data)))
+    _downloads(t, run, config, disabled=edited.config is None)
+    _load_panel(t)
+
+
+@st.fragment(run_every=1.0)
+def _charts(t: Translator, run: SessionRun, config: RunConfig, names: tuple[str, ...]) -> None:
+    """Redrawn every second from the newest snapshot, independently of the page (no full rerun)."""
+    snapshot, rows = run.handle.snapshot()
+    probes = snapshot.probes if snapshot.run_id else {}
+    left, right = st.columns(2)
+    with left:
+        figure = charts.metric_figure(
+            rows, config.task, t("tab_metric_r2" if config.task == "regression" else "tab_metric_accuracy"),
+            t("tab_train"), t("tab_test"),
+        )  # fmt: skip
+        st.plotly_chart(figure, key="tab_chart_metric", width="stretch")
+    with right:
+        if config.task == "regression":
+            probe = probes.get("predictions")
+            if probe and "error" not in probe:
+                figure = charts.prediction_figure(probe, t("tab_predicted_vs_true"), t("tab_true"), t("tab_predicted"))
+                st.plotly_chart(figure, key="tab_chart_predictions", width="stretch")
+        else:
+            probe = probes.get("confusion")
+            if probe and "error" not in probe:
+                figure = charts.confusion_figure(probe, names, t("tab_confusion"), t("tab_true"), t("tab_predicted"))
+                st.plotly_chart(figure, key="tab_chart_confusion", width="stretch")
+    histograms = probes.get("histograms")
+    if histograms and "error" not in histograms:
+        st.plotly_chart(
+            charts.histogram_figure(histograms, "weights", t("tab_weights")), key="tab_chart_weights", width="stretch"
+        )
+        st.plotly_chart(
+            charts.histogram_figure(histograms, "activations", t("tab_activations")),
+            key="tab_chart_activations",
+            width="stretch",
+        )
+
+
+def _downloads(t: Translator, run: SessionRun, config: RunConfig, disabled: bool) -> None:
+    from playground.export.keras_code import keras_code
+    from playground.export.pytorch_script import pytorch_script
+
+    st.subheader(t("tab_take_away"))
+    stem = (config.data.dataset if config.data.dataset != UPLOAD else "upload") + "_network"
+    columns = st.columns(3)
+    columns[0].download_button(
+        t("tab_download_config"), config.to_json(), f"{stem}.json", "application/json",
+        key="tab_dl_config", icon=":material/data_object:", on_click="ignore", disabled=disabled, width="stretch",
+    )  # fmt: skip
+    columns[1].download_button(
+        t("tab_download_history"), partial(history_csv, run, config.task), f"{stem}_history.csv", "text/csv",
+        key="tab_dl_history", icon=":material/table:", on_click="ignore", width="stretch",
+    )  # fmt: skip
+    columns[2].download_button(
+        t("tab_download_checkpoint"), partial(checkpoint_bytes, run), f"{stem}.zip", "application/zip",
+        key="tab_dl_checkpoint", icon=":material/save:", on_click="ignore", disabled=disabled, width="stretch",
+        help=t("tab_help_checkpoint"),
+    )  # fmt: skip
+    columns = st.columns(3)
+    columns[0].download_button(
+        t("tab_download_onnx"), partial(onnx_bytes, run), f"{stem}.onnx", "application/octet-stream",
+        key="tab_dl_onnx", icon=":material/deployed_code:", on_click="ignore", disabled=disabled, width="stretch",
+    )  # fmt: skip
+    for column, (label, make, suffix, key) in zip(
+        columns[1:],
+        (
+            ("tab_download_pytorch", pytorch_script, "_pytorch.py", "tab_dl_pytorch"),
+            ("tab_download_keras", keras_code, "_keras.py", "tab_dl_keras"),
+        ),
+        strict=True,
+    ):
+        source, reason = script_or_error(make, config)
+        if source is None:
+            column.info(t("tab_no_script", reason=reason or ""), icon=":material/block:")
+        else:
+            column.download_button(
+                t(label), source, f"{stem}{suffix}", "text/x-python",
+                key=key, icon=":material/code:", on_click="ignore", disabled=disabled, width="stretch",
+            )  # fmt: skip
+
+
+def _load_panel(t: Translator) -> None:
+    with st.expander(t("tab_load"), icon=":material/upload:"):
+        st.file_uploader(
+            t("tab_load_config"), type=["json"], key="tab_config_file", on_change=_load_config_file,
+            help=t("tab_help_load_config"),
+        )  # fmt: skip
+        st.file_uploader(
+            t("tab_load_checkpoint"), type=["zip"], key="tab_checkpoint_file", on_change=_load_checkpoint_file,
+            help=t("tab_help_load_checkpoint"),
+        )  # fmt: skip

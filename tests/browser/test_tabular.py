@@ -1,0 +1,57 @@
+"""The tabular page in a real browser: edit the stack, train, see the epoch counter and the confusion matrix, and
+switch the page to Chinese."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+PAGE_PATH = "/tabular"
+STACK = "tab_stack_seed_ffn__0"  # the editor's key for the seed task's stack (generation 0)
+PLAY = ".st-key-tabular_play"
+
+
+def open_tabular(page: Page, url: str) -> None:
+    page.goto(url + PAGE_PATH)
+    expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
+    expect(page.locator(f".st-key-{STACK}_2_insert_above").get_by_role("button")).to_be_visible()
+
+
+def epoch(page: Page) -> int:
+    return int(page.get_by_test_id("pg-epoch").inner_text())
+
+
+def test_edit_the_stack_train_and_see_the_confusion_matrix(server, context):
+    page = context.new_page()
+    open_tabular(page, server.url)
+    expect(page.get_by_test_id("pg-boundary")).to_be_hidden()  # a table has no plane to draw
+    rows_before = page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']").count()
+    page.locator(f".st-key-{STACK}_2_insert_above").get_by_role("button").click()  # a layer above the output
+    expect(page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']")).to_have_count(rows_before + 1)
+    play = page.locator(PLAY).get_by_role("button")
+    expect(play).to_be_enabled()
+    play.click()
+    expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "running", timeout=60_000)
+    expect(page.get_by_test_id("pg-epoch")).not_to_have_text("0", timeout=30_000)
+    first = epoch(page)
+    page.wait_for_function(
+        f"() => +document.querySelector('[data-testid=\"pg-epoch\"]').textContent > {first}", timeout=30_000
+    )
+    expect(page.locator(".st-key-tab_chart_confusion .js-plotly-plot")).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-tab_chart_weights .js-plotly-plot")).to_be_visible()
+    play.click()  # pause
+    expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "paused", timeout=20_000)
+    page.close()
+
+
+def test_the_page_speaks_chinese(server, context):
+    page = context.new_page()
+    open_tabular(page, server.url)
+    page.locator(".st-key-lang").get_by_role("combobox").click()
+    page.get_by_role("option", name="中文").click()
+    expect(page.get_by_role("heading", name="表格数据").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("带走成果")).to_be_visible()
+    assert "lang=zh" in page.url
+    page.close()
