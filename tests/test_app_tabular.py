@@ -80,8 +80,8 @@ def test_a_csv_upload_becomes_a_reproducible_dataset(page):
     config = page_handle().config
     assert config.data.dataset == "upload" and config.task == "binary" and config.input_shape == (3,)
     assert RunConfig.from_json(config.to_json()) == config  # the hash names a stored table
-    _, reason = tabular_page.script_or_error(pytorch_script, config)
-    assert "cannot be written into a script" in reason
+    script, reason = tabular_page.script_or_error(pytorch_script, config)
+    assert reason is None and "PACKED_INPUTS" in script  # the table travels inside the script
     page.selectbox(key="tab_target").set_value("colour").run()
     assert page_handle().config.data.upload != config.data.upload
 

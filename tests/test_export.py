@@ -114,7 +114,7 @@ def configs_for_every_dataset() -> list[RunConfig]:
     configs = []
     for name, spec in DATASETS.items():
         if spec.family == "upload":
-            continue  # needs a stored table; an upload refuses export (see test_app_tabular)
+            continue  # needs a stored table: see test_an_uploaded_table_travels_inside_its_script
         data = RunConfig.model_fields["data"].default_factory().model_copy(update={"dataset": name})
         classes = dataset_classes(data)
         layers = [Dense(units=4, activation="tanh"), output_layer(spec.task, classes)]
@@ -405,3 +405,33 @@ def test_history_csv_round_trip_is_exact():
     assert read_history_csv(table.getvalue(), "regression") == rows
     with pytest.raises(ValueError, match="row 1: the epoch '1.5' is not a whole number"):
         read_history_csv(table.getvalue().replace("\n1,", "\n1.5,"), "regression")
+
+
+@pytest.mark.parametrize("target", ["label", "price"], ids=["classification", "regression"])
+def test_an_uploaded_table_travels_inside_its_script(target, tmp_path, monkeypatch, capsys):
+    from playground.data.upload import CACHE_ENV, store_upload
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    rows = [f"{i},{['red', 'blue', 'green'][i % 3]},{i * 1.5 + i % 4},{int(i % 3 == 0)}" for i in range(60)]
+    sha, _ = store_upload(("size,colour,price,label\n" + "\n".join(rows)).encode(), target)
+    task_output = output_layer("binary" if target == "label" else "regression", 1)
+    config = RunConfig.from_dict(
+        {
+            "data": {"dataset": "upload", "upload": sha, "train_share": 70},
+            "model": {"layers": [{"kind": "dense", "units": 8, "activation": "relu"}, task_output.model_dump()]},
+            "training": {"optimizer": "adam", "learning_rate": 0.01, "epochs": 3},
+        }
+    )
+    source = pytorch_script(config)
+    assert sha not in source and "nn-playground" not in source  # nothing points back to this computer
+    script = import_script(source, tmp_path / "uploaded.py")
+    dataset = load_dataset(config.data)
+    for made, wanted in zip(
+        script.load_data(), (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test), strict=True
+    ):
+        np.testing.assert_array_equal(made, wanted)
+    script.main()
+    lines = capsys.readouterr().out.strip().splitlines()
+    trainer = Trainer(config)
+    expected = [_format_row(trainer.train_epoch()) for _ in range(3)]
+    np.testing.assert_allclose(epoch_numbers(lines), epoch_numbers(expected), atol=2e-4)

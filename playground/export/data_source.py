@@ -8,7 +8,9 @@ few lines that call the generators are written here; the tests check them agains
 from __future__ import annotations
 
 import ast
+import base64
 import inspect
+import zlib
 from collections.abc import Callable
 from types import CodeType
 from typing import NamedTuple
@@ -16,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from playground.config import DataConfig, RunConfig
-from playground.data import tabular, two_d
+from playground.data import tabular, two_d, upload
 from playground.data.registry import DATASETS
 from playground.export import ExportError
 from playground.export.source import python_literal
@@ -49,6 +51,8 @@ def data_source(config: RunConfig) -> DataSource:
         raise ExportError(f"data.dataset: {data.dataset} cannot be written into a script yet")
     functions, settings, body = _FAMILIES[family](data, config.task)
     imports = ["import numpy as np"]
+    if family == "upload":
+        imports = ["import base64", "import zlib", *imports]
     parts = [_settings_source(settings)]
     if family == "2d":
         parts.append(_features_source(data.features))
@@ -109,11 +113,50 @@ def _bundled_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[st
     return functions, settings, body
 
 
+#: An uploaded table travels inside the script; beyond this many compressed bytes the script would be unwieldy.
+MAX_EMBEDDED_BYTES = 8_000_000
+
+
+def _uploaded_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    """The user's table, as the playground encoded it (one-hot categories included), packed into the script:
+    the CSV lives on the uploader's computer only, and the script must run anywhere."""
+    table = upload.load_upload(data.upload or "")
+    packed = {
+        name: base64.b64encode(zlib.compress(np.ascontiguousarray(array).tobytes(), 9)).decode("ascii")
+        for name, array in (("INPUTS", table.inputs), ("LABELS", table.labels))
+    }
+    if sum(map(len, packed.values())) > MAX_EMBEDDED_BYTES:
+        raise ExportError(
+            f"data.upload: the table is too large to write into a script ({len(table.labels):,} rows of "
+            f"{table.inputs.shape[1]} columns); export a checkpoint instead"
+        )
+    settings: dict[str, object] = {
+        "FEATURE_NAMES": list(table.feature_names),
+        "ROWS": len(table.labels),
+        "LABEL_DTYPE": str(table.labels.dtype),
+        "TRAIN_SHARE": data.train_share,
+        "DATA_SEED": data.seed,
+        **{f"PACKED_{name}": value for name, value in packed.items()},
+    }
+    body = """    unpack = lambda text, dtype: np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=dtype)
+    inputs = unpack(PACKED_INPUTS, np.float32).reshape(ROWS, len(FEATURE_NAMES))
+    labels = unpack(PACKED_LABELS, LABEL_DTYPE)
+    train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
+    x_train, x_test = standardize(inputs[train], inputs[test])  # with the training rows' statistics only
+    y_train, y_test = labels[train], labels[test]
+"""
+    if task == "regression":
+        body += "    y_train, y_test = (column.ravel() for column in standardize(y_train[:, None], y_test[:, None]))\n"
+    body += "    return x_train, y_train, x_test, y_test\n"
+    return [tabular.standardize, two_d.train_test_split_indices], settings, body
+
+
 #: Keyed by ``DatasetSpec.family``; a new family of datasets adds one entry.
 _FAMILIES: dict[str, Callable[[DataConfig, str], tuple[list[Callable], dict[str, object], str]]] = {
     "2d": _two_d,
     "tabular": _generated_table,
     "table": _bundled_table,
+    "upload": _uploaded_table,
 }
 
 
