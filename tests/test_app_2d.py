@@ -52,7 +52,7 @@ def test_widgets_change_the_config(page):
     page.slider(key="pg2d_units_2").set_value(7).run()
     page.multiselect(key="pg2d_features").set_value(["x1", "x2", "x1_x2"]).run()
     page.selectbox(key="pg2d_activation").set_value("relu").run()
-    page.selectbox(key="pg2d_regularization").set_value("l2").run()
+    page.selectbox(key="pg2d_regularization_en").set_value("l2").run()
     config = page_config(page)
     assert config.data.noise == 25
     assert config.training.learning_rate == 0.3
@@ -63,12 +63,12 @@ def test_widgets_change_the_config(page):
 
 
 def test_problem_type_switches_datasets_and_output(page):
-    page.selectbox(key="pg2d_problem").set_value("multiclass").run()
+    page.selectbox(key="pg2d_problem_en").set_value("multiclass").run()
     page.slider(key="pg2d_n_classes").set_value(5).run()
     config = page_config(page)
     assert config.data.dataset == "moons" and config.task == "multiclass"
     assert config.model.layers[-1].units == 5
-    page.selectbox(key="pg2d_problem").set_value("regression").run()
+    page.selectbox(key="pg2d_problem_en").set_value("regression").run()
     assert page_config(page).data.dataset == "plane"
 
 
@@ -110,16 +110,16 @@ def test_every_control_at_its_extremes_raises_nothing(page):
         "pg2d_learning_rate": (LEARNING_RATES[0], LEARNING_RATES[-1]),
         "pg2d_reg_rate": (REGULARIZATION_RATES[0], REGULARIZATION_RATES[-1]),
         "pg2d_activation": controls.HIDDEN_ACTIVATIONS,
-        "pg2d_regularization": ("l1", "l2", "none"),
-        "pg2d_optimizer": controls.OPTIMIZERS,
+        "pg2d_regularization_en": ("l1", "l2", "none"),
+        "pg2d_optimizer_en": controls.OPTIMIZERS,
     }
     for problem in ("binary", "regression", "multiclass"):
-        page.selectbox(key="pg2d_problem").set_value(problem).run()
+        page.selectbox(key="pg2d_problem_en").set_value(problem).run()
         for dataset in controls.PROBLEMS[problem]:
-            page.radio(key="pg2d_dataset").set_value(dataset).run()
+            page.radio(key="pg2d_dataset_en").set_value(dataset).run()
             assert not page.exception, (problem, dataset)
         for loss in controls.LOSSES[problem]:
-            page.selectbox(key="pg2d_loss").set_value(loss).run()
+            page.selectbox(key="pg2d_loss_en").set_value(loss).run()
             assert not page.exception, (problem, loss)
         for key, values in choices.items():
             widget = page.select_slider(key=key) if key.endswith("rate") else page.selectbox(key=key)
@@ -225,3 +225,17 @@ def test_every_2d_preset_opens_from_a_link_exactly(preset):
         assert opened.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
     finally:
         stop_new_handles(before)
+
+
+def test_switching_language_keeps_every_translated_choice(page):
+    page.selectbox(key="pg2d_problem_en").set_value("regression").run()
+    page.selectbox(key="pg2d_regularization_en").set_value("l2").run()
+    page.selectbox(key="lang").set_value("zh").run()
+    assert not page.exception
+    assert page.selectbox(key="pg2d_problem_zh").value == "regression"
+    assert page.selectbox(key="pg2d_regularization_zh").value == "l2"
+    page.selectbox(key="pg2d_optimizer_zh").set_value("adam").run()  # any rerun after the switch
+    assert not page.exception
+    config = page_config(page)
+    assert config.task == "regression" and config.training.regularization == "l2"
+    assert page.button(key="2d_play").label == "播放"

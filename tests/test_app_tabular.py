@@ -53,7 +53,7 @@ def output_units_key(app: AppTest) -> str:
 
 
 def test_page_opens_with_the_seed_task_and_its_network(page):
-    assert page.selectbox(key="tab_dataset").value == "seed_ffn"
+    assert page.selectbox(key="tab_dataset_en").value == "seed_ffn"
     config = page_handle().config
     assert config.data.dataset == "seed_ffn" and config.input_shape == (100,)
     assert [layer.units for layer in config.model.layers] == [64, 32, 1]
@@ -64,7 +64,7 @@ def test_page_opens_with_the_seed_task_and_its_network(page):
 
 @pytest.mark.parametrize("dataset", ["iris", "wine", "breast_cancer", "diabetes"])
 def test_each_table_opens_with_a_fitting_output_layer(page, dataset):
-    page.selectbox(key="tab_dataset").set_value(dataset).run()
+    page.selectbox(key="tab_dataset_en").set_value(dataset).run()
     assert not page.exception and not page.error
     config = page_handle().config
     assert config.data.dataset == dataset
@@ -72,7 +72,7 @@ def test_each_table_opens_with_a_fitting_output_layer(page, dataset):
 
 
 def test_a_csv_upload_becomes_a_reproducible_dataset(page):
-    page.selectbox(key="tab_dataset").set_value("upload").run()
+    page.selectbox(key="tab_dataset_en").set_value("upload").run()
     assert any("Upload a CSV" in info.value for info in page.info)
     page.file_uploader(key="tab_csv").set_value(("data.csv", CSV.encode(), "text/csv")).run()
     assert not page.exception and not page.error
@@ -87,7 +87,7 @@ def test_a_csv_upload_becomes_a_reproducible_dataset(page):
 
 
 def test_a_broken_csv_shows_an_error_not_a_traceback(page):
-    page.selectbox(key="tab_dataset").set_value("upload").run()
+    page.selectbox(key="tab_dataset_en").set_value("upload").run()
     page.file_uploader(key="tab_csv").set_value(("bad.csv", b"a,b\n1,\n2,3\n", "text/csv")).run()
     assert not page.exception
     assert any("cannot be used" in error.value for error in page.error)
@@ -135,17 +135,17 @@ def test_downloads_are_files_of_the_right_kind(page):
 
 def test_a_loaded_checkpoint_replaces_the_setup_and_resumes(page):
     handle = page_handle()
-    page.selectbox(key="tab_dataset").set_value("iris").run()
+    page.selectbox(key="tab_dataset_en").set_value("iris").run()
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
     handle.step()
     handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=60)
     checkpoint = tabular_page.checkpoint_bytes(SessionRun("test", handle))
-    page.selectbox(key="tab_dataset").set_value("wine").run()
+    page.selectbox(key="tab_dataset_en").set_value("wine").run()
     handle.wait_until(lambda s, _: s.epoch == 0)
     page.file_uploader(key="tab_checkpoint_file").set_value(("run.zip", checkpoint, "application/zip")).run()
     assert not page.exception and not page.error
-    assert page.selectbox(key="tab_dataset").value == "iris"
+    assert page.selectbox(key="tab_dataset_en").value == "iris"
     assert page.success
     handle.wait_until(lambda s, rows: s.epoch == 1 and len(rows) == 1, timeout=60)
 
@@ -171,5 +171,5 @@ def test_a_loaded_setup_replaces_the_page(page):
     )
     page.file_uploader(key="tab_config_file").set_value(("c.json", config.to_json().encode(), "text/json")).run()
     assert not page.exception and not page.error
-    assert page.selectbox(key="tab_dataset").value == "wine"
+    assert page.selectbox(key="tab_dataset_en").value == "wine"
     assert page_handle().config.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})

@@ -51,7 +51,7 @@ def test_opens_with_the_initial_stack_live_shapes_and_summary(page):
 
 
 def test_add_a_layer_at_the_end(page):
-    page.selectbox(key="ed_new_kind").set_value("dropout").run()
+    page.selectbox(key="ed_new_kind_en").set_value("dropout").run()
     page.button(key="ed_add").click().run()
     assert edited(page).layers[-1] == {"kind": "dropout", "rate": 0.2}
     # a dropout after the sigmoid changes no shape, but the network no longer ends with sigmoid: still valid
@@ -97,11 +97,11 @@ def test_edit_units_and_activation_update_shapes_and_params(page):
 
 
 def test_insert_duplicate_and_settings_of_other_kinds(page):
-    page.selectbox(key="ed_new_kind").set_value("dropout").run()
+    page.selectbox(key="ed_new_kind_en").set_value("dropout").run()
     page.button(key="ed_0_insert_below").click().run()
     assert edited(page).layers[1] == {"kind": "dropout", "rate": 0.2}
     page.number_input(key="ed_3_rate").set_value(0.5).run()
-    page.selectbox(key="ed_new_kind").set_value("batchnorm").run()
+    page.selectbox(key="ed_new_kind_en").set_value("batchnorm").run()
     page.button(key="ed_0_insert_above").click().run()
     page.button(key="ed_1_duplicate").click().run()
     layers = edited(page).layers
@@ -125,7 +125,7 @@ def test_undo_takes_back_each_change_in_turn(page):
 
 
 def test_template_replaces_the_stack_and_undo_brings_it_back(page):
-    page.selectbox(key="ed_template").set_value("deep-dropout").run()
+    page.selectbox(key="ed_template_en").set_value("deep-dropout").run()
     page.button(key="ed_use_template").click().run()
     result = edited(page)
     assert [layer["kind"] for layer in result.layers] == ["dense", "dropout"] * 3 + ["dense"]
@@ -149,7 +149,7 @@ def test_chinese_labels_and_a_flatten_row():
     app = AppTest.from_file(PAGE, default_timeout=60)
     app.session_state["lang"] = "zh"
     app.run()
-    app.selectbox(key="ed_new_kind").set_value("flatten").run()
+    app.selectbox(key="ed_new_kind_zh").set_value("flatten").run()
     app.button(key="ed_0_insert_above").click().run()
     assert edited(app).config is not None  # flatten of a vector is the same vector
     app.number_input(key="ed_0_units").set_value(3).run()

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
+
+
+def translated_choice(widget: Callable[..., Any], label: str, options: Any, *, key: str, **kwargs: Any) -> Any:
+    """A selectbox or radio whose option labels are translated, keeping its value in ``st.session_state[key]``.
+
+    Streamlit identifies a choice by its label. After a language switch a request still carrying the old label
+    (a fragment's timer can send one before the new labels arrive) matches no option, and the value turns into
+    that stale label. So each language gets a widget of its own (``key`` + ``_`` + language), which a stale
+    request of the other language cannot touch; the value itself lives under ``key``, language-independent.
+    """
+    widget_key = f"{key}_{st.session_state.get('lang', DEFAULT_LANGUAGE)}"
+    wanted = st.session_state.get(key)
+    if wanted in list(options) and st.session_state.get(widget_key) != wanted:
+        st.session_state[widget_key] = st.session_state[key]  # set in code (a preset, a callback): show it
+    user_callback = kwargs.pop("on_change", None)
+
+    def keep_value() -> None:
+        st.session_state[key] = st.session_state[widget_key]
+        if user_callback is not None:
+            user_callback()
+
+    value = widget(label, options, key=widget_key, on_change=keep_value, **kwargs)
+    st.session_state[key] = value
+    return value
 
 
 def language_picker() -> Translator:

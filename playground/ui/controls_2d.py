@@ -18,6 +18,7 @@ from playground.data.registry import DATASETS
 from playground.i18n import Translator
 from playground.layers import ACTIVATIONS
 from playground.presets import load_preset
+from playground.ui.common import translated_choice
 from playground.viz.thumbnails import dataset_thumbnail
 
 KEY = "pg2d_"  # prefix of this page's widget keys
@@ -92,7 +93,8 @@ def hyperparameter_row(t: Translator) -> None:
         help=t("help_learning_rate"),
     )
     columns[1].selectbox(t("activation"), HIDDEN_ACTIVATIONS, key=KEY + "activation", help=t("help_activation"))
-    columns[2].selectbox(
+    translated_choice(
+        columns[2].selectbox,
         t("regularization"),
         ("none", "l1", "l2"),
         key=KEY + "regularization",
@@ -106,7 +108,8 @@ def hyperparameter_row(t: Translator) -> None:
         format_func=lambda rate: f"{rate:g}",
         help=t("help_reg_rate"),
     )
-    columns[4].selectbox(
+    translated_choice(
+        columns[4].selectbox,
         t("problem"),
         tuple(PROBLEMS),
         key=KEY + "problem",
@@ -114,7 +117,8 @@ def hyperparameter_row(t: Translator) -> None:
         format_func=lambda problem: t(f"problem_{problem}"),
         help=t("help_problem"),
     )
-    columns[5].selectbox(
+    translated_choice(
+        columns[5].selectbox,
         t("optimizer"),
         OPTIMIZERS,
         key=KEY + "optimizer",
@@ -136,7 +140,8 @@ def data_panel(t: Translator) -> None:
     previews = st.columns(len(names))
     for column, name in zip(previews, names, strict=True):  # same order as the radio below (captions would wrap)
         column.image(_thumbnail(name, problem, _state("noise"), _state("n_classes")), width="stretch")
-    st.radio(
+    translated_choice(
+        st.radio,
         t("dataset"),
         names,
         key=KEY + "dataset",
@@ -172,7 +177,8 @@ def network_panel(t: Translator) -> None:
         st.slider(
             t("neurons_in_layer", n=index + 1), 1, MAX_NEURONS, key=KEY + f"units_{index}", help=t("help_neurons")
         )
-    st.selectbox(
+    translated_choice(
+        st.selectbox,
         t("loss"),
         LOSSES[_state("problem")],
         key=KEY + "loss",

@@ -27,6 +27,7 @@ from playground.layer_stack import (
     stack_rows,
 )
 from playground.layers import ACTIVATIONS, Shape
+from playground.ui.common import translated_choice
 from playground.viz.network_diagram import stack_diagram
 
 #: The settings each kind shows in its row (kinds not listed have none).
@@ -136,7 +137,8 @@ def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None) -
     language = st.session_state.get("lang", DEFAULT_LANGUAGE)
     templates = {template.id: template for template in load_templates()}
     kind, add, undo = st.columns([3, 2, 2], vertical_alignment="bottom")
-    kind.selectbox(
+    translated_choice(
+        kind.selectbox,
         t("editor_new_kind"),
         KIND_NAMES,
         key=f"{key}_new_kind",
@@ -165,7 +167,8 @@ def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None) -
     if not templates:
         return
     choice, use = st.columns([5, 2], vertical_alignment="bottom")
-    choice.selectbox(
+    translated_choice(
+        choice.selectbox,
         t("editor_template"),
         list(templates),
         key=f"{key}_template",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -25,6 +24,8 @@ from playground.export import ExportError
 from playground.i18n import Translator
 from playground.layers import Dense
 from playground.presets import load_preset
+from playground.ui.common import translated_choice
+from playground.ui.layer_editor import layer_stack_editor
 from playground.ui.live_view import live_training_view
 from playground.ui.run_controls import live_view_labels, run_buttons
 from playground.ui.session import SessionRun, pause_session_run
@@ -268,7 +269,8 @@ def _base_config() -> RunConfig | None:
 
 def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
     st.subheader(t("data"))
-    dataset = st.selectbox(
+    dataset = translated_choice(
+        st.selectbox,
         t("dataset"),
         DATASET_CHOICES,
         key=K_DATASET,
@@ -317,8 +319,8 @@ def _training_panel(t: Translator, base: RunConfig | None) -> dict[str, Any]:
     state.setdefault(K_OPTIMIZER, DEFAULT_TRAINING["optimizer"])
     state.setdefault(K_LR, DEFAULT_TRAINING["learning_rate"])
     state.setdefault(K_BATCH, DEFAULT_TRAINING["batch_size"])
-    optimizer = st.selectbox(
-        t("optimizer"), OPTIMIZERS, key=K_OPTIMIZER, format_func=lambda name: t(f"optimizer_{name}")
+    optimizer = translated_choice(
+        st.selectbox, t("optimizer"), OPTIMIZERS, key=K_OPTIMIZER, format_func=lambda name: t(f"optimizer_{name}")
     )
     learning_rate = st.number_input(
         t("learning_rate"),
@@ -346,31 +348,10 @@ def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any], b
         input_shape = dataset_input_shape(data)
     except UploadError as error:
         return Edited(initial, None, str(error), None)
-    try:
-        from playground.ui.layer_editor import layer_stack_editor
-    except ImportError:  # the editor is not there yet: a JSON text box does the same job
-        return _fallback_editor(t, key, initial, validate)
     task = data_task(data)
     output = output_layer(task, dataset_classes(data) if task == "multiclass" else 1).model_dump()
     edited = layer_stack_editor(t, key, initial, validate, input_shape, output_layer=output)
     return Edited(list(edited.layers), edited.config, edited.error, edited.failing_index)
-
-
-def _fallback_editor(
-    t: Translator, key: str, initial: list[dict], validate: Callable[[list[dict]], RunConfig | str]
-) -> Edited:
-    text = st.text_area(t("tab_layers_json"), value=json.dumps(initial, indent=1), key=key, height=240)
-    try:
-        layers = json.loads(text)
-    except ValueError as error:
-        return Edited(initial, None, f"not JSON: {error}", None)
-    if not isinstance(layers, list):
-        return Edited(initial, None, "the layers must be a JSON list", None)
-    result = validate(layers)
-    if isinstance(result, str):
-        st.error(t("config_invalid", reason=result))
-        return Edited(layers, None, result, None)
-    return Edited(layers, result, None, None)
 
 
 def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
