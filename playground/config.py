@@ -30,6 +30,10 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
+#: Beyond this a CPU trains too slowly to watch, and a crafted config or checkpoint could exhaust the memory.
+MAX_PARAMS = 20_000_000
+
+
 class ConfigError(ValueError):
     """A config that cannot run; the message is meant for the user as it is."""
 
@@ -149,6 +153,12 @@ class RunConfig(_Section):
             allowed = ", ".join(_ALLOWED_LOSSES[self.task])
             raise ValueError(f"training.loss: {self.training.loss} does not fit a {self.task} task; use {allowed}")
         infos = infer_shapes(self.model.layers, self.input_shape)
+        total = sum(info.params for info in infos)
+        if total > MAX_PARAMS:
+            raise ValueError(
+                f"model.layers: {total:,} parameters is more than the playground trains ({MAX_PARAMS:,}); "
+                "use fewer or smaller layers"
+            )
         out = infos[-1].output_shape
         if out != (self.output_size,):
             need = f"{self.output_size} output" + ("s" if self.output_size > 1 else "")

@@ -163,8 +163,11 @@ class ParamTotals:
 
 
 def param_totals(rows: Sequence[StackRow]) -> ParamTotals:
-    total = sum(row.params or 0 for row in rows)
-    return ParamTotals(total, total, 0)
+    """Trainable parameters, plus batch norm's running mean and variance, which Keras's summary counts as
+    non-trainable (PyTorch keeps them as buffers), so both summaries agree."""
+    trainable = sum(row.params or 0 for row in rows)
+    non_trainable = sum(row.params or 0 for row in rows if row.kind == "batchnorm")  # 2 stats per 2 parameters
+    return ParamTotals(trainable + non_trainable, trainable, non_trainable)
 
 
 def failing_layer_index(error: str | None) -> int | None:

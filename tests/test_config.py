@@ -157,3 +157,9 @@ def test_output_layer_fits_every_task():
         raw = {"data": {"dataset": dataset, "n_classes": max(3, classes)}, "model": {"layers": [dense(4, "relu")]}}
         raw["model"]["layers"].append(output_layer(task, max(3, classes)).model_dump())
         assert RunConfig.from_dict(raw).task == task
+
+
+def test_a_network_too_big_to_train_here_is_refused_before_anything_is_built():
+    huge = [dense(4096, "relu")] * 3 + [dense(1)]
+    with pytest.raises(ConfigError, match=r"parameters is more than the playground trains \(20,000,000\)"):
+        make(huge)

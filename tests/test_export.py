@@ -435,3 +435,20 @@ def test_an_uploaded_table_travels_inside_its_script(target, tmp_path, monkeypat
     trainer = Trainer(config)
     expected = [_format_row(trainer.train_epoch()) for _ in range(3)]
     np.testing.assert_allclose(epoch_numbers(lines), epoch_numbers(expected), atol=2e-4)
+
+
+def test_an_encrypted_member_is_refused_not_a_crash(tmp_path):
+    good = tmp_path / "good.zip"
+    save_checkpoint(build_model(load_preset("circle")), load_preset("circle"), good)
+    raw = bytearray(good.read_bytes())
+    # Set the "encrypted" flag in every local header (flags at +6) and central directory entry (flags at +8):
+    # reading such a member asks for a password, which zipfile signals with a RuntimeError.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = raw.find(signature)
+        while start != -1:
+            raw[start + offset] |= 0x1
+            start = raw.find(signature, start + 4)
+    locked = tmp_path / "locked.zip"
+    locked.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="damaged"):
+        load_checkpoint(locked)

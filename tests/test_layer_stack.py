@@ -114,7 +114,10 @@ def test_rows_show_shapes_and_params_up_to_a_failure():
     assert [row.params for row in rows] == [6464, 128, 65]
     assert [row.title for row in rows] == ["Dense(64, relu)", "BatchNorm", "Dense(1, sigmoid)"]
     totals = param_totals(rows)
-    assert (totals.total, totals.trainable, totals.non_trainable) == (6657, 6657, 0)  # running stats are buffers
+    # as Keras counts them: batch norm's 64 means and 64 variances are non-trainable
+    assert (totals.total, totals.trainable, totals.non_trainable) == (6657 + 128, 6657, 128)
+    plain = param_totals(stack_rows([{"kind": "dense", "units": 64, "activation": "relu"}, C], (100,)))
+    assert (plain.total, plain.trainable, plain.non_trainable) == (6529, 6529, 0)
 
     broken = stack_rows([A, {"kind": "dense", "units": 0}, C], (4,))
     assert broken[0].output_shape == (8,) and broken[0].error is None

@@ -123,7 +123,7 @@ def _read_members(path: Source) -> dict[str, bytes]:
                 raise CheckpointError(f"refused: {info.filename} unpacks to {info.file_size:,} bytes, too many")
             try:
                 members[info.filename] = archive.read(info)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError) as error:
                 raise CheckpointError(f"{info.filename} is damaged: {error}") from None
     return members
 
