@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -143,7 +144,9 @@ def test_a_loaded_checkpoint_replaces_the_setup_and_resumes(page):
     checkpoint = tabular_page.checkpoint_bytes(SessionRun("test", handle))
     page.selectbox(key="tab_dataset_en").set_value("wine").run()
     handle.wait_until(lambda s, _: s.epoch == 0)
+    leftovers = set(Path(tempfile.gettempdir()).glob("nn-playground-*.zip"))
     page.file_uploader(key="tab_checkpoint_file").set_value(("run.zip", checkpoint, "application/zip")).run()
+    assert set(Path(tempfile.gettempdir()).glob("nn-playground-*.zip")) <= leftovers  # the copy is cleaned up
     assert not page.exception and not page.error
     assert page.selectbox(key="tab_dataset_en").value == "iris"
     assert page.success

@@ -219,3 +219,17 @@ def test_ending_a_browser_session_stops_its_workers():
     _release(runs)
     assert not handle.alive and runs == {}
     assert "session-token" not in frames.registered_tokens()
+
+
+def test_a_diverged_run_is_not_saved(tmp_path):
+    raw = load_preset("plane").model_dump()
+    raw["training"].update(learning_rate=10.0, optimizer="sgd")
+    worker = WorkerHandle(RunConfig.from_dict(raw))
+    try:
+        worker.play()
+        worker.wait_until(lambda s, _: s.status == "diverged", timeout=60)
+        with pytest.raises(RuntimeError, match="diverged"):
+            worker.save_checkpoint(str(tmp_path / "nan.zip"))
+        assert not (tmp_path / "nan.zip").exists()
+    finally:
+        worker.stop()

@@ -52,6 +52,7 @@ class Snapshot:
     probes: dict[str, dict] = field(default_factory=dict)
     sent_at: float = 0.0
     saved: tuple[str, str | None] | None = None  # (path, error or None) of the last "checkpoint" command
+    resumed_from: str | None = None  # the checkpoint this run started from, once the worker has read it
 
 
 # --------------------------------------------------------------------------------------------------
@@ -81,6 +82,7 @@ class _WorkerLoop:
         self.run_id = uuid.uuid4().hex[:12]
         self.running, self.steps_left = False, 0
         self.unsent_rows = []
+        self.resumed_from = checkpoint_path
         try:
             if checkpoint_path:  # carry on from saved weights and history (the config comes from the file)
                 from playground.export.checkpoint import resume_trainer
@@ -141,6 +143,9 @@ class _WorkerLoop:
         if self.trainer is None:
             self.saved = (path, "there is no model to save: the setup is invalid")
             return
+        if self.status == "diverged":  # as the command line's train --save: NaN weights help nobody
+            self.saved = (path, "the run diverged, so its weights are not numbers; press Reset first")
+            return
         try:
             from playground.export.checkpoint import save_checkpoint
 
@@ -195,6 +200,7 @@ class _WorkerLoop:
                 probes=probes,
                 sent_at=time.time(),
                 saved=self.saved,
+                resumed_from=self.resumed_from,
             )
         )
         self.unsent_rows = []

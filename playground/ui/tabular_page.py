@@ -372,6 +372,10 @@ def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
         resume = st.session_state.pop(K_RESUME, None)
         if resume:  # a loaded checkpoint: carry on from its weights (its config is the page's now)
             run.handle.reset(config, checkpoint_path=resume)
+            with contextlib.suppress(TimeoutError):  # the temporary file may go once the worker has read it
+                run.handle.wait_until(lambda latest, _: latest.resumed_from == resume, timeout=30.0)
+            with contextlib.suppress(OSError):
+                os.remove(resume)
     live_training_view(
         run.token,
         kind=config.task,
