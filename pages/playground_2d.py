@@ -4,6 +4,7 @@ import streamlit as st
 
 from playground.ui import controls_2d as controls
 from playground.ui.common import language_picker
+from playground.ui.downloads import downloads
 from playground.ui.live_view import live_training_view
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
@@ -46,3 +47,5 @@ with output_column:
         labels=live_view_labels(t),
         key="pg2d_live",
     )
+    with st.expander(t("take_away"), icon=":material/download:"):
+        downloads(t, run, config, key="2d")

@@ -239,3 +239,18 @@ def test_switching_language_keeps_every_translated_choice(page):
     config = page_config(page)
     assert config.task == "regression" and config.training.regularization == "l2"
     assert page.button(key="2d_play").label == "播放"
+
+
+def test_the_2d_page_offers_every_download(page):
+    from playground.ui import downloads
+
+    labels = {button.proto.label for button in page.get("download_button")}
+    assert len(labels) == 6 and {"Setup (JSON)", "History (CSV)", "Keras code"} <= labels, labels
+    handle = page_handle()
+    handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    page.button(key="2d_step").click().run()
+    handle.wait_until(lambda s, _: s.epoch == 1)
+    run = downloads.SessionRun("test", handle)
+    assert downloads.checkpoint_bytes(run)[:2] == b"PK"
+    assert len(downloads.onnx_bytes(run)) > 100
+    assert downloads.history_csv(run, "binary").splitlines()[0].startswith("epoch,train_loss")

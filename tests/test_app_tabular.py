@@ -17,7 +17,7 @@ from playground.data.upload import CACHE_ENV
 from playground.export.keras_code import keras_code
 from playground.export.pytorch_script import pytorch_script
 from playground.train import worker as worker_module
-from playground.ui import tabular_page
+from playground.ui import downloads
 from playground.ui.session import SessionRun
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "tabular.py")
@@ -81,7 +81,7 @@ def test_a_csv_upload_becomes_a_reproducible_dataset(page):
     config = page_handle().config
     assert config.data.dataset == "upload" and config.task == "binary" and config.input_shape == (3,)
     assert RunConfig.from_json(config.to_json()) == config  # the hash names a stored table
-    script, reason = tabular_page.script_or_error(pytorch_script, config)
+    script, reason = downloads.script_or_error(pytorch_script, config)
     assert reason is None and "PACKED_INPUTS" in script  # the table travels inside the script
     page.selectbox(key="tab_target").set_value("colour").run()
     assert page_handle().config.data.upload != config.data.upload
@@ -123,14 +123,14 @@ def test_downloads_are_files_of_the_right_kind(page):
     config, run = handle.config, SessionRun("test", handle)
     assert RunConfig.from_dict(json.loads(config.to_json())) == config
     for make in (pytorch_script, keras_code):
-        source, reason = tabular_page.script_or_error(make, config)
+        source, reason = downloads.script_or_error(make, config)
         assert reason is None
         ast.parse(source)
-    history = tabular_page.history_csv(run, config.task)
+    history = downloads.history_csv(run, config.task)
     assert history.splitlines()[0].startswith("epoch,train_loss") and len(history.splitlines()) == 2
-    checkpoint = tabular_page.checkpoint_bytes(run)
+    checkpoint = downloads.checkpoint_bytes(run)
     assert {"config.json", "weights.safetensors"} <= set(zipfile.ZipFile(io.BytesIO(checkpoint)).namelist())
-    onnx = tabular_page.onnx_bytes(run)
+    onnx = downloads.onnx_bytes(run)
     assert len(onnx) > 1000
 
 
@@ -141,7 +141,7 @@ def test_a_loaded_checkpoint_replaces_the_setup_and_resumes(page):
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
     handle.step()
     handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=60)
-    checkpoint = tabular_page.checkpoint_bytes(SessionRun("test", handle))
+    checkpoint = downloads.checkpoint_bytes(SessionRun("test", handle))
     page.selectbox(key="tab_dataset_en").set_value("wine").run()
     handle.wait_until(lambda s, _: s.epoch == 0)
     leftovers = set(Path(tempfile.gettempdir()).glob("nn-playground-*.zip"))

@@ -11,7 +11,6 @@ import contextlib
 import io
 import os
 import tempfile
-from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -20,11 +19,11 @@ import streamlit as st
 from playground.config import ConfigError, DataConfig, RunConfig, output_layer
 from playground.data.registry import DATASETS, UPLOAD, data_task, dataset_classes, dataset_input_shape
 from playground.data.upload import UploadError, store_upload, upload_id, upload_info, uploads_dir
-from playground.export import ExportError
 from playground.i18n import Translator
 from playground.layers import Dense
 from playground.presets import load_preset
 from playground.ui.common import translated_choice
+from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
 from playground.ui.live_view import live_training_view
 from playground.ui.run_controls import live_view_labels, run_buttons
@@ -120,43 +119,6 @@ def class_names(data: DataConfig) -> list[str]:
             return list(upload_info(data.upload).class_names)
     task = data_task(data)
     return [str(index) for index in range(dataset_classes(data) if task == "multiclass" else 2)]
-
-
-def script_or_error(make: Callable[[RunConfig], str], config: RunConfig) -> tuple[str | None, str | None]:
-    """An exported script, or the reason it cannot be written (uploads, say, live only on this computer)."""
-    try:
-        return make(config), None
-    except ExportError as error:
-        return None, str(error)
-
-
-def checkpoint_bytes(run: SessionRun) -> bytes:
-    """The worker's current model as a checkpoint zip (the worker holds the weights, so it writes the file)."""
-    with tempfile.TemporaryDirectory(prefix="nn-playground-") as folder:
-        path = os.path.join(folder, "checkpoint.zip")
-        run.handle.save_checkpoint(path)
-        with open(path, "rb") as file:
-            return file.read()
-
-
-def onnx_bytes(run: SessionRun) -> bytes:
-    """The worker's current model as ONNX, converted here from a fresh checkpoint (the worker never loads onnx)."""
-    from playground.export.checkpoint import load_checkpoint
-    from playground.export.onnx_export import export_onnx
-
-    checkpoint = load_checkpoint(io.BytesIO(checkpoint_bytes(run)))
-    buffer = io.BytesIO()
-    export_onnx(checkpoint.model, checkpoint.config, buffer)
-    return buffer.getvalue()
-
-
-def history_csv(run: SessionRun, task: str) -> str:
-    """The current run's history, one row per epoch."""
-    from playground.export.history import write_history_csv
-
-    table = io.StringIO()
-    write_history_csv(run.handle.snapshot()[1], task, table)
-    return table.getvalue()
 
 
 def config_from_upload(data: bytes) -> RunConfig:
@@ -391,7 +353,8 @@ def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
         show_boundary=False,
     )
     _charts(t, run, config, tuple(class_names(config.data)))
-    _downloads(t, run, config, disabled=edited.config is None)
+    st.subheader(t("take_away"))
+    downloads(t, run, config, key=PAGE, disabled=edited.config is None)
     _load_panel(t)
 
 
@@ -428,49 +391,6 @@ def _charts(t: Translator, run: SessionRun, config: RunConfig, names: tuple[str,
             key="tab_chart_activations",
             width="stretch",
         )
-
-
-def _downloads(t: Translator, run: SessionRun, config: RunConfig, disabled: bool) -> None:
-    from playground.export.keras_code import keras_code
-    from playground.export.pytorch_script import pytorch_script
-
-    st.subheader(t("tab_take_away"))
-    stem = (config.data.dataset if config.data.dataset != UPLOAD else "upload") + "_network"
-    columns = st.columns(3)
-    columns[0].download_button(
-        t("tab_download_config"), config.to_json(), f"{stem}.json", "application/json",
-        key="tab_dl_config", icon=":material/data_object:", on_click="ignore", disabled=disabled, width="stretch",
-    )  # fmt: skip
-    columns[1].download_button(
-        t("tab_download_history"), partial(history_csv, run, config.task), f"{stem}_history.csv", "text/csv",
-        key="tab_dl_history", icon=":material/table:", on_click="ignore", width="stretch",
-    )  # fmt: skip
-    columns[2].download_button(
-        t("tab_download_checkpoint"), partial(checkpoint_bytes, run), f"{stem}.zip", "application/zip",
-        key="tab_dl_checkpoint", icon=":material/save:", on_click="ignore", disabled=disabled, width="stretch",
-        help=t("tab_help_checkpoint"),
-    )  # fmt: skip
-    columns = st.columns(3)
-    columns[0].download_button(
-        t("tab_download_onnx"), partial(onnx_bytes, run), f"{stem}.onnx", "application/octet-stream",
-        key="tab_dl_onnx", icon=":material/deployed_code:", on_click="ignore", disabled=disabled, width="stretch",
-    )  # fmt: skip
-    for column, (label, make, suffix, key) in zip(
-        columns[1:],
-        (
-            ("tab_download_pytorch", pytorch_script, "_pytorch.py", "tab_dl_pytorch"),
-            ("tab_download_keras", keras_code, "_keras.py", "tab_dl_keras"),
-        ),
-        strict=True,
-    ):
-        source, reason = script_or_error(make, config)
-        if source is None:
-            column.info(t("tab_no_script", reason=reason or ""), icon=":material/block:")
-        else:
-            column.download_button(
-                t(label), source, f"{stem}{suffix}", "text/x-python",
-                key=key, icon=":material/code:", on_click="ignore", disabled=disabled, width="stretch",
-            )  # fmt: skip
 
 
 def _load_panel(t: Translator) -> None:

@@ -1,0 +1,97 @@
+"""Take it with you: the downloads every page offers for its current run (setup, history, checkpoint, ONNX,
+PyTorch script, Keras code). The worker holds the weights, so checkpoints and ONNX are asked of it."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from functools import partial
+
+import streamlit as st
+
+from playground.config import RunConfig
+from playground.export import ExportError
+from playground.i18n import Translator
+from playground.ui.session import SessionRun
+
+
+def script_or_error(make: Callable[[RunConfig], str], config: RunConfig) -> tuple[str | None, str | None]:
+    """An exported script, or the reason it cannot be written (uploads, say, live only on this computer)."""
+    try:
+        return make(config), None
+    except ExportError as error:
+        return None, str(error)
+
+
+def checkpoint_bytes(run: SessionRun) -> bytes:
+    """The worker's current model as a checkpoint zip (the worker holds the weights, so it writes the file)."""
+    with tempfile.TemporaryDirectory(prefix="nn-playground-") as folder:
+        path = os.path.join(folder, "checkpoint.zip")
+        run.handle.save_checkpoint(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def onnx_bytes(run: SessionRun) -> bytes:
+    """The worker's current model as ONNX, converted here from a fresh checkpoint (the worker never loads onnx)."""
+    from playground.export.checkpoint import load_checkpoint
+    from playground.export.onnx_export import export_onnx
+
+    checkpoint = load_checkpoint(io.BytesIO(checkpoint_bytes(run)))
+    buffer = io.BytesIO()
+    export_onnx(checkpoint.model, checkpoint.config, buffer)
+    return buffer.getvalue()
+
+
+def history_csv(run: SessionRun, task: str) -> str:
+    """The current run's history, one row per epoch."""
+    from playground.export.history import write_history_csv
+
+    table = io.StringIO()
+    write_history_csv(run.handle.snapshot()[1], task, table)
+    return table.getvalue()
+
+
+def downloads(t: Translator, run: SessionRun, config: RunConfig, key: str, disabled: bool = False) -> None:
+    """Take it with you: setup, history, checkpoint, ONNX, PyTorch script and Keras code of the current run."""
+    from playground.export.keras_code import keras_code
+    from playground.export.pytorch_script import pytorch_script
+
+    stem = f"{config.data.dataset}_network"
+    columns = st.columns(3)
+    columns[0].download_button(
+        t("download_config"), config.to_json(), f"{stem}.json", "application/json",
+        key=f"{key}_dl_config", icon=":material/data_object:", on_click="ignore", disabled=disabled, width="stretch",
+    )  # fmt: skip
+    columns[1].download_button(
+        t("download_history"), partial(history_csv, run, config.task), f"{stem}_history.csv", "text/csv",
+        key=f"{key}_dl_history", icon=":material/table:", on_click="ignore", width="stretch",
+    )  # fmt: skip
+    columns[2].download_button(
+        t("download_checkpoint"), partial(checkpoint_bytes, run), f"{stem}.zip", "application/zip",
+        key=f"{key}_dl_checkpoint", icon=":material/save:", on_click="ignore", disabled=disabled, width="stretch",
+        help=t("help_checkpoint"),
+    )  # fmt: skip
+    columns = st.columns(3)
+    columns[0].download_button(
+        t("download_onnx"), partial(onnx_bytes, run), f"{stem}.onnx", "application/octet-stream",
+        key=f"{key}_dl_onnx", icon=":material/deployed_code:", on_click="ignore", disabled=disabled, width="stretch",
+    )  # fmt: skip
+    for column, (label, make, suffix, widget_key) in zip(
+        columns[1:],
+        (
+            ("download_pytorch", pytorch_script, "_pytorch.py", f"{key}_dl_pytorch"),
+            ("download_keras", keras_code, "_keras.py", f"{key}_dl_keras"),
+        ),
+        strict=True,
+    ):
+        source, reason = script_or_error(make, config)
+        if source is None:
+            column.info(t("no_script", reason=reason or ""), icon=":material/block:")
+        else:
+            column.download_button(
+                t(label), source, f"{stem}{suffix}", "text/x-python",
+                key=widget_key, icon=":material/code:", on_click="ignore", disabled=disabled, width="stretch",
+            )  # fmt: skip
