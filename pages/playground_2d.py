@@ -22,6 +22,8 @@ with data_column:
     controls.data_panel(t)
 with network_column:
     controls.network_panel(t)
+with st.container():  # below the three columns, full width: the free layer editor, when chosen
+    controls.free_layer_editor(t)
 config = controls.current_config(t)
 
 with output_column:

@@ -183,15 +183,48 @@ def test_a_damaged_link_says_so_and_opens_the_default():
         stop_new_handles(before)
 
 
-def test_a_link_the_controls_cannot_show_exactly_says_so():
+def test_a_link_the_simple_controls_cannot_show_opens_in_the_free_editor():
     raw = load_preset("circle").model_dump()
     raw["model"]["layers"].insert(1, {"kind": "dropout", "rate": 0.2})
+    linked = RunConfig.from_dict(raw)
+    before = set(live_handles())
+    try:
+        app = open_with_link(linked.to_url_param())
+        assert not app.warning
+        assert app.toggle(key="pg2d_free_layers").value
+        assert page_config(app).model == linked.model
+    finally:
+        stop_new_handles(before)
+
+
+def test_a_link_with_a_rate_the_page_does_not_offer_says_so():
+    raw = load_preset("circle").model_dump()
+    raw["training"]["learning_rate"] = 0.02  # between TensorFlow Playground's 0.01 and 0.03
     before = set(live_handles())
     try:
         app = open_with_link(RunConfig.from_dict(raw).to_url_param())
         assert "does not offer" in app.warning[0].value
     finally:
         stop_new_handles(before)
+
+
+def test_the_free_editor_takes_over_the_network_and_gives_it_back(page):
+    page.number_input(key="pg2d_n_hidden").set_value(3).run()
+    page.toggle(key="pg2d_free_layers").set_value(True).run()
+    assert not page.exception
+    assert [layer.units for layer in page_config(page).model.layers] == [4, 2, 4, 1]  # the same network
+    page.button(key="pg2d_stack_add").click().run()  # a dense layer after the output layer: wrong output size
+    assert any("needs 1 output" in error.value for error in page.error)
+    assert not page.get("download_button")  # nothing to train or take away until it is fixed
+    page.button(key="pg2d_stack_undo").click().run()
+    assert not page.error
+    page.selectbox(key="pg2d_stack_new_kind_en").set_value("dropout").run()
+    first_row_insert_below = next(button.key for button in page.button if button.key.endswith("_insert_below"))
+    page.button(key=first_row_insert_below).click().run()  # a dropout after the first layer
+    config = page_config(page)
+    assert [layer.kind for layer in config.model.layers] == ["dense", "dropout", "dense", "dense", "dense"]
+    page.toggle(key="pg2d_free_layers").set_value(False).run()
+    assert [layer.units for layer in page_config(page).model.layers] == [4, 2, 4, 1]  # the simple controls again
 
 
 def test_changing_the_architecture_resets_the_run(page):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from playground.config import (
@@ -19,9 +21,11 @@ from playground.i18n import Translator
 from playground.layers import ACTIVATIONS
 from playground.presets import load_preset
 from playground.ui.common import translated_choice
+from playground.ui.layer_editor import layer_stack_editor, replace_stack
 from playground.viz.thumbnails import dataset_thumbnail
 
 KEY = "pg2d_"  # prefix of this page's widget keys
+STACK_KEY = "pg2d_stack"  # the free layer editor's key
 PROBLEMS = {"binary": two_d.CLASSIFICATION_2D, "regression": two_d.REGRESSION_2D, "multiclass": two_d.MULTICLASS_2D}
 HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]
 OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]
@@ -30,7 +34,12 @@ MAX_HIDDEN_LAYERS, MAX_NEURONS = 8, 32
 
 
 # Widgets that are not always drawn lose their state in between (Streamlit cleans it up); these fill the gap.
-_FALLBACKS: dict[str, object] = {"n_classes": 3, **{f"units_{i}": 4 for i in range(MAX_HIDDEN_LAYERS)}}
+_FALLBACKS: dict[str, object] = {
+    "n_classes": 3,
+    "free_layers": False,
+    "n_hidden": 2,
+    **{f"units_{i}": 4 for i in range(MAX_HIDDEN_LAYERS)},
+}
 
 
 def _state(name: str):
@@ -68,8 +77,46 @@ def seed_widgets(config: RunConfig) -> None:
     }
     for index in range(MAX_HIDDEN_LAYERS):
         values[f"units_{index}"] = getattr(hidden[index], "units", 4) if index < len(hidden) else 4
+    values["free_layers"] = not _fits_simple_controls(config)
     for name, value in values.items():
         st.session_state[KEY + name] = value
+    replace_stack(STACK_KEY, [layer.model_dump() for layer in config.model.layers])
+
+
+def _fits_simple_controls(config: RunConfig) -> bool:
+    """Whether the TensorFlow-Playground-style controls can show this network: dense hidden layers of 1 to 32
+    neurons sharing one activation, at most 8 of them, and the page's usual output layer."""
+    *hidden, last = config.model.layers
+    activations = {getattr(layer, "activation", None) for layer in hidden}
+    return (
+        len(hidden) <= MAX_HIDDEN_LAYERS
+        and all(layer.kind == "dense" and 1 <= layer.units <= MAX_NEURONS for layer in hidden)
+        and len(activations) <= 1
+        and activations <= set(HIDDEN_ACTIVATIONS)
+        and last == output_layer(config.task, config.output_size)
+    )
+
+
+def simple_layers() -> list[dict]:
+    """The stack the simple controls describe: the hidden layers, then the task's output layer."""
+    activation = _state("activation")
+    layers = [
+        {"kind": "dense", "units": _state(f"units_{i}"), "activation": activation}
+        for i in range(int(_state("n_hidden")))
+    ]
+    return [*layers, output_layer(_state("problem"), _state("n_classes")).model_dump()]
+
+
+def _on_free_layers_change() -> None:
+    """Switching to the free editor starts it from the simple controls' network (undoable in the editor);
+    switching back keeps the simple controls as they were, so that network comes back."""
+    simple = ["n_hidden", *(f"units_{i}" for i in range(MAX_HIDDEN_LAYERS))]
+    if st.session_state[KEY + "free_layers"]:
+        replace_stack(STACK_KEY, simple_layers())
+        st.session_state[KEY + "simple_saved"] = {name: _state(name) for name in simple}
+    else:  # hidden widgets lose their state while away; bring back what they showed
+        for name, value in st.session_state.pop(KEY + "simple_saved", {}).items():
+            st.session_state[KEY + name] = value
 
 
 def _on_problem_change() -> None:
@@ -92,7 +139,13 @@ def hyperparameter_row(t: Translator) -> None:
         format_func=lambda rate: f"{rate:g}",
         help=t("help_learning_rate"),
     )
-    columns[1].selectbox(t("activation"), HIDDEN_ACTIVATIONS, key=KEY + "activation", help=t("help_activation"))
+    columns[1].selectbox(
+        t("activation"),
+        HIDDEN_ACTIVATIONS,
+        key=KEY + "activation",
+        help=t("help_activation"),
+        disabled=bool(_state("free_layers")),  # the free editor sets an activation per layer
+    )
     translated_choice(
         columns[2].selectbox,
         t("regularization"),
@@ -169,9 +222,16 @@ def network_panel(t: Translator) -> None:
         format_func=two_d.FEATURE_LABELS.__getitem__,
         help=t("help_features"),
     )
-    n_hidden = st.number_input(
-        t("hidden_layers"), 0, MAX_HIDDEN_LAYERS, key=KEY + "n_hidden", help=t("help_hidden_layers")
+    free = st.toggle(
+        t("free_layers"), key=KEY + "free_layers", on_change=_on_free_layers_change, help=t("help_free_layers")
     )
+    if free:
+        st.caption(t("free_layers_below"))
+        n_hidden = 0
+    else:
+        n_hidden = st.number_input(
+            t("hidden_layers"), 0, MAX_HIDDEN_LAYERS, key=KEY + "n_hidden", help=t("help_hidden_layers")
+        )
     for index in range(int(n_hidden)):
         _state(f"units_{index}")
         st.slider(
@@ -194,15 +254,25 @@ def view_options(t: Translator) -> tuple[bool, bool]:
     return show_test, discretize
 
 
+def free_layer_editor(t: Translator) -> None:
+    """The layer-stack editor every page shares, when the user has switched to free layers (full width)."""
+    if not _state("free_layers"):
+        return
+    input_shape = (max(1, len(_state("features"))),)
+    output = output_layer(_state("problem"), _state("n_classes")).model_dump()
+    layer_stack_editor(t, STACK_KEY, simple_layers(), partial(config_for_layers, t), input_shape, output_layer=output)
+
+
 def current_config(t: Translator) -> RunConfig | str:
     """The RunConfig the widgets describe, or a readable reason why they describe none."""
+    if _state("free_layers"):
+        return config_for_layers(t, [dict(layer) for layer in st.session_state[f"{STACK_KEY}_state"].layers])
+    return config_for_layers(t, simple_layers())
+
+
+def config_for_layers(t: Translator, layers: list[dict]) -> RunConfig | str:
+    """The page's data and training settings around a layer stack, validated."""
     problem = _state("problem")
-    activation = _state("activation")
-    layers = [
-        {"kind": "dense", "units": _state(f"units_{i}"), "activation": activation}
-        for i in range(int(_state("n_hidden")))
-    ]
-    layers.append(output_layer(problem, _state("n_classes")).model_dump())
     loss = _state("loss") if _state("loss") in LOSSES[problem] else "auto"
     raw = {
         "name": t(f"dataset_{_state('dataset')}"),
