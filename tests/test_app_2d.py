@@ -7,25 +7,16 @@ from streamlit.testing.v1 import AppTest
 
 from playground.config import LEARNING_RATES, REGULARIZATION_RATES, RunConfig
 from playground.presets import load_preset
-from playground.train import worker as worker_module
 from playground.ui import controls_2d as controls
+from tests.apptest_session import app_session, live_handles
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "playground_2d.py")
 
 
-def live_handles():
-    return [handle for handle in list(worker_module._LIVE_HANDLES) if handle.alive]
-
-
 @pytest.fixture
 def page():
-    before = set(live_handles())
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.run()
-    assert not app.exception
-    yield app
-    for handle in set(live_handles()) - before:  # AppTest never ends its session, so release by hand
-        handle.stop()
+    with app_session(PAGE) as app:
+        yield app
 
 
 def page_config(app: AppTest) -> RunConfig:
@@ -144,68 +135,34 @@ def test_every_control_at_its_extremes_raises_nothing(page):
 
 def test_a_shared_link_opens_its_setup():
     spiral = load_preset("spiral")
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.query_params["config"] = spiral.to_url_param()
-    app.query_params["lang"] = "zh"
-    before = set(live_handles())
-    try:
-        app.run()
-        assert not app.exception
+    with app_session(PAGE, {"config": spiral.to_url_param(), "lang": "zh"}) as app:
         opened = page_config(app)
         assert opened.data == spiral.data and opened.model == spiral.model
         assert opened.training.learning_rate == spiral.training.learning_rate
         assert app.button(key="2d_play").label == "播放"
-    finally:
-        for handle in set(live_handles()) - before:
-            handle.stop()
-
-
-def open_with_link(param: str) -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.query_params["config"] = param
-    app.run()
-    assert not app.exception
-    return app
-
-
-def stop_new_handles(before):
-    for handle in set(live_handles()) - before:
-        handle.stop()
 
 
 def test_a_damaged_link_says_so_and_opens_the_default():
-    before = set(live_handles())
-    try:
-        app = open_with_link("damaged")
+    with app_session(PAGE, {"config": "damaged"}) as app:
         assert "could not be opened" in app.warning[0].value
         assert page_config(app).data.dataset == "circle"
-    finally:
-        stop_new_handles(before)
 
 
 def test_a_link_the_simple_controls_cannot_show_opens_in_the_free_editor():
     raw = load_preset("circle").model_dump()
     raw["model"]["layers"].insert(1, {"kind": "dropout", "rate": 0.2})
     linked = RunConfig.from_dict(raw)
-    before = set(live_handles())
-    try:
-        app = open_with_link(linked.to_url_param())
+    with app_session(PAGE, {"config": linked.to_url_param()}) as app:
         assert not app.warning
         assert app.toggle(key="pg2d_free_layers").value
         assert page_config(app).model == linked.model
-    finally:
-        stop_new_handles(before)
 
 
 def test_a_link_with_a_rate_the_page_does_not_offer_says_so():
     raw = load_preset("circle").model_dump()
     raw["training"]["learning_rate"] = 0.02  # between TensorFlow Playground's 0.01 and 0.03
-    before = set(live_handles())
-    try:
-        app = open_with_link(RunConfig.from_dict(raw).to_url_param())
+    with app_session(PAGE, {"config": RunConfig.from_dict(raw).to_url_param()}) as app:
         assert "does not offer" in app.warning[0].value
-    finally:
-        stop_new_handles(before)
 
 
 def test_the_free_editor_takes_over_the_network_and_gives_it_back(page):
@@ -250,14 +207,10 @@ def test_an_invalid_setup_pauses_the_running_worker(page):
 @pytest.mark.parametrize("preset", ["circle", "xor", "gauss", "spiral", "plane", "multi-gauss", "blobs", "moons"])
 def test_every_2d_preset_opens_from_a_link_exactly(preset):
     config = load_preset(preset)
-    before = set(live_handles())
-    try:
-        app = open_with_link(config.to_url_param())
+    with app_session(PAGE, {"config": config.to_url_param()}) as app:
         assert not app.warning, app.warning[0].value
         opened = page_config(app)
         assert opened.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
-    finally:
-        stop_new_handles(before)
 
 
 def test_switching_language_keeps_every_translated_choice(page):

@@ -16,9 +16,9 @@ from playground.config import RunConfig
 from playground.data.upload import CACHE_ENV
 from playground.export.keras_code import keras_code
 from playground.export.pytorch_script import pytorch_script
-from playground.train import worker as worker_module
 from playground.ui import downloads
 from playground.ui.session import SessionRun
+from tests.apptest_session import app_session, live_handles
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "tabular.py")
 CSV = "height,colour,label\n" + "".join(
@@ -26,20 +26,11 @@ CSV = "height,colour,label\n" + "".join(
 )
 
 
-def live_handles():
-    return [handle for handle in list(worker_module._LIVE_HANDLES) if handle.alive]
-
-
 @pytest.fixture
 def page(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    before = set(live_handles())
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    app.run()
-    assert not app.exception
-    yield app
-    for handle in set(live_handles()) - before:  # AppTest never ends its session, so release by hand
-        handle.stop()
+    with app_session(PAGE) as app:
+        yield app
 
 
 def page_handle():

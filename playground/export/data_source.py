@@ -98,17 +98,25 @@ def _generated_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[
     return [tabular.make_seed_ffn, two_d.train_test_split_indices], settings, body
 
 
-def _bundled_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
-    settings = {"DATASET": data.dataset, "TRAIN_SHARE": data.train_share, "DATA_SEED": data.seed}
-    body = """\
-    inputs, labels, _ = load_sklearn_table(DATASET)
+def _split_and_standardize(task: str) -> str:
+    """The end of ``load_data`` for tables: split, then scale with the training rows' statistics, as
+    ``load_dataset`` does (targets too for regression)."""
+    lines = """\
     train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
     x_train, x_test = standardize(inputs[train], inputs[test])  # with the training rows' statistics only
     y_train, y_test = labels[train], labels[test]
 """
     if task == "regression":
-        body += "    y_train, y_test = (column.ravel() for column in standardize(y_train[:, None], y_test[:, None]))\n"
-    body += "    return x_train, y_train, x_test, y_test\n"
+        lines += "    y_train, y_test = (column.ravel() for column in standardize(y_train[:, None], y_test[:, None]))\n"
+    return lines + "    return x_train, y_train, x_test, y_test\n"
+
+
+def _bundled_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    settings = {"DATASET": data.dataset, "TRAIN_SHARE": data.train_share, "DATA_SEED": data.seed}
+    body = """\
+    inputs, labels, _ = load_sklearn_table(DATASET)
+"""
+    body += _split_and_standardize(task)
     functions = [tabular.load_sklearn_table, tabular.standardize, two_d.train_test_split_indices]
     return functions, settings, body
 
@@ -141,13 +149,8 @@ def _uploaded_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[s
     body = """    unpack = lambda text, dtype: np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=dtype)
     inputs = unpack(PACKED_INPUTS, np.float32).reshape(ROWS, len(FEATURE_NAMES))
     labels = unpack(PACKED_LABELS, LABEL_DTYPE)
-    train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
-    x_train, x_test = standardize(inputs[train], inputs[test])  # with the training rows' statistics only
-    y_train, y_test = labels[train], labels[test]
 """
-    if task == "regression":
-        body += "    y_train, y_test = (column.ravel() for column in standardize(y_train[:, None], y_test[:, None]))\n"
-    body += "    return x_train, y_train, x_test, y_test\n"
+    body += _split_and_standardize(task)
     return [tabular.standardize, two_d.train_test_split_indices], settings, body
 
 
