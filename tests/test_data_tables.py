@@ -89,3 +89,10 @@ def test_bad_csv_files_are_refused_with_a_reason(text, target, message):
 def test_too_many_rows_is_refused():
     with pytest.raises(UploadError, match="has 30 rows; the playground takes at most 20"):
         read_csv_table(CSV + "\n30,red,61.5", target="price", max_rows=20)
+
+
+def test_semicolon_files_and_infinite_numbers():
+    semicolons = CSV.replace(",", ";")
+    assert read_csv_table(semicolons, target="price").feature_names == ["size", "colour=blue", "colour=red"]
+    with pytest.raises(UploadError, match="column 'size' holds an infinite number"):
+        read_csv_table(CSV.replace("\n3,", "\ninf,", 1), target="price")

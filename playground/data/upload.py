@@ -6,6 +6,7 @@ message that names the column and says what to do, never a traceback.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -40,7 +41,8 @@ class Table:
 def read_csv_table(data: bytes | str, target: str, max_rows: int = MAX_ROWS) -> Table:
     """Parse and validate a CSV; ``target`` is the column to predict."""
     try:
-        frame = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else io.StringIO(data))
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        frame = pd.read_csv(io.StringIO(text), sep=_separator(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise UploadError(f"the file is not a readable CSV table ({error})") from None
     if len(frame) > max_rows:
@@ -58,7 +60,20 @@ def read_csv_table(data: bytes | str, target: str, max_rows: int = MAX_ROWS) -> 
     return Table(inputs=inputs, labels=labels, task=task, feature_names=names, class_names=class_names)
 
 
+def _separator(text: str) -> str:
+    """Comma, or the semicolon or tab that spreadsheets in many locales save "CSV" files with."""
+    try:
+        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def _refuse_empty_cells(frame: pd.DataFrame) -> None:
+    numeric = frame.select_dtypes("number")
+    endless = np.isinf(numeric.to_numpy(dtype=float))
+    if endless.any():  # inf would become NaN in training and look like a too-high learning rate
+        column = numeric.columns[int(np.flatnonzero(endless.any(axis=0))[0])]
+        raise UploadError(f"column {column!r} holds an infinite number; replace it with a real value")
     empty = frame.isna()
     if not empty.to_numpy().any():
         return
