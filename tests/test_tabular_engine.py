@@ -161,3 +161,19 @@ def test_worker_saves_checkpoints_and_resumes_from_them(tmp_path):
         handle.wait_until(lambda s, rows: s.epoch == 2 and len(rows) == 2)
     finally:
         handle.stop()
+
+
+def test_histograms_include_standalone_activations_and_batch_norm():
+    from playground.config import RunConfig
+    from playground.train.trainer import Trainer
+
+    layers = [
+        {"kind": "dense", "units": 8},
+        {"kind": "batchnorm"},
+        {"kind": "activation", "function": "relu"},
+        {"kind": "dropout", "rate": 0.1},
+        {"kind": "dense", "units": 3},
+    ]
+    trainer = Trainer(RunConfig.from_dict({"data": {"dataset": "iris"}, "model": {"layers": layers}}))
+    titles = [entry["title"] for entry in trainer.histograms()["layers"]]
+    assert titles == ["Dense(8, linear)", "BatchNorm", "Activation(relu)", "Dense(3, linear)"]

@@ -283,7 +283,14 @@ class Trainer:
             entry: dict = {"index": index, "title": layer.title()}
             if weights:
                 entry["weights"] = _histogram(torch.cat([w.detach().reshape(-1) for w in weights]).numpy(), bins)
-            if entry.get("weights") is not None or index == len(self.model) - 1:
+            # outputs of every layer that changes values: weights, a nonlinearity (a dead ReLU is a spike at 0)
+            # or batch norm; dropout and flatten hand on what they receive
+            if (
+                weights
+                or layer.final_activation() not in (None, "linear")
+                or layer.kind == "batchnorm"
+                or (index == len(self.model) - 1)
+            ):
                 entry["activations"] = _histogram(outputs[index].reshape(-1), bins)
                 layers.append(entry)
         return {"layers": layers}

@@ -258,6 +258,9 @@ def _summary(t: Translator, rows: list[StackRow]) -> None:
     if table:
         st.dataframe(table, hide_index=True, width="stretch")
     totals = param_totals(rows)
+    if any(row.params is None for row in rows):  # rows after a failure have no count: a sum would mislead
+        st.caption(t("editor_totals_unknown"))
+        return
     st.markdown(
         "  \n".join(
             [
