@@ -24,7 +24,3 @@ def outputs_probabilities(config: RunConfig) -> bool:
     softmax for a multiclass one. Otherwise its outputs are logits and the loss applies the squashing itself."""
     wanted = {"binary": "sigmoid", "multiclass": "softmax"}.get(config.task)
     return wanted is not None and config.model.layers[-1].final_activation() == wanted
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -41,10 +41,6 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
-def dataset_task(name: str) -> str:
-    return DATASETS[name].task
-
-
 def data_task(config: DataConfig) -> str:
     """The task a DataConfig poses; an upload's depends on its target column, not on its name."""
     if config.dataset == UPLOAD:

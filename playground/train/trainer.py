@@ -121,7 +121,10 @@ class Trainer:
         """Probabilities for classification (P(class 1) or one per class), values for regression."""
         self.model.eval()
         with torch.no_grad():
-            outputs = self.model(inputs)
+            return self._squash(self.model(inputs))
+
+    def _squash(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Network outputs as predictions: logits through the sigmoid or softmax the loss applies."""
         if self.task == "binary" and not self.probabilities and self.loss_name == "bce":
             return torch.sigmoid(outputs)
         if self.task == "multiclass" and not self.probabilities:
@@ -131,10 +134,10 @@ class Trainer:
     def _metrics(self, inputs: torch.Tensor, targets: torch.Tensor, prefix: str) -> dict[str, float]:
         self.model.eval()
         with torch.no_grad():
-            outputs = self.model(inputs)
+            outputs = self.model(inputs)  # one forward pass serves the loss and the accuracy or R²
             loss = float(self.data_loss(outputs, targets))
+            predictions = self._squash(outputs)
         metrics = {f"{prefix}_loss": loss}
-        predictions = self.predict(inputs)
         if self.task == "binary":
             metrics[f"{prefix}_accuracy"] = float(((predictions > 0.5).float() == targets).float().mean())
         elif self.task == "multiclass":

@@ -50,7 +50,6 @@ class Snapshot:
     message_args: dict[str, object] = field(default_factory=dict)
     new_rows: list[dict[str, float]] = field(default_factory=list)
     probes: dict[str, dict] = field(default_factory=dict)
-    sent_at: float = 0.0
     saved: tuple[str, str | None] | None = None  # (path, error or None) of the last "checkpoint" command
     resumed_from: str | None = None  # the checkpoint this run started from, once the worker has read it
 
@@ -198,7 +197,6 @@ class _WorkerLoop:
                 message_args=args,
                 new_rows=self.unsent_rows,
                 probes=probes,
-                sent_at=time.time(),
                 saved=self.saved,
                 resumed_from=self.resumed_from,
             )
