@@ -120,7 +120,6 @@ const VERSION = {};  // one per evaluation of this module
 const NEG = [245, 147, 34];    // class 0 / negative: TF Playground orange
 const MID = [232, 234, 235];   // undecided
 const POS = [8, 119, 189];     // class 1 / positive: TF Playground blue
-const PALETTE = [[245, 147, 34], [8, 119, 189], [46, 158, 87], [155, 89, 182], [214, 60, 94]];  // fallback
 const HEAT_ALPHA = 160 / 255;  // the boundary is painted as if translucent over white, as in TF Playground
 const TRAIN_COLOR = "#636efa";
 const TEST_COLOR = "#ef553b";
@@ -536,7 +535,7 @@ class LiveView {
     if (b.encoding === "class-u8") {
       const k = Math.max(2, data.n_classes || 2);
       lut = new Uint32Array(256 * 256);
-      const palette = data.palette || PALETTE;
+      const palette = data.palette;  // playground.viz.colors, shared with the thumbnails
       for (let c = 0; c < 256; c++) {
         const color = palette[c % palette.length];
         for (let q = 0; q < 256; q++) {
@@ -578,7 +577,7 @@ class LiveView {
   pointColor(label) {
     const kind = this.data.kind;
     if (kind === "multiclass") {
-      const palette = this.data.palette || PALETTE;
+      const palette = this.data.palette;
       return css(palette[(label | 0) % palette.length]);
     }
     if (kind === "regression") return css(diverging(clamp(+label, -1, 1)));
