@@ -111,11 +111,14 @@ def test_a_killed_worker_is_reported():
     worker.stop()
 
 
-def test_stop_leaves_no_process():
+def test_stop_ends_a_training_worker_by_its_own_hand():
     worker = WorkerHandle(load_preset("circle"))
     pid = worker.process.pid
     worker.play()
+    worker.wait_until(lambda s, _: s.status == "running" and s.epoch >= 2, timeout=60)
     worker.stop()
+    # exit status 0: the worker obeyed the stop command mid-training (terminate or kill would give -15 or -9)
+    assert worker.process.returncode == 0
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
