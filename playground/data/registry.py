@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from playground.data import tabular, two_d, upload
+from playground.data import points, tabular, two_d, upload
 
 #: The dataset id of uploaded tables (``DataConfig.upload`` holds which one).
 UPLOAD = "upload"
+#: The dataset id of a user's own 2D points (uploaded or drawn); ``DataConfig.upload`` holds which set.
+CUSTOM = "custom"
 
 if TYPE_CHECKING:
     from playground.config import DataConfig
@@ -38,6 +40,8 @@ DATASETS: dict[str, DatasetSpec] = {
     },
     # A user's CSV, named by ``DataConfig.upload``; its task, classes and width come from the stored table.
     UPLOAD: DatasetSpec("binary", "upload", upload.MAX_ROWS),
+    # A user's 2D point set, named by ``DataConfig.upload``; its task and classes come from the stored set.
+    CUSTOM: DatasetSpec("binary", "2d", points.MAX_POINTS),
 }
 
 
@@ -45,6 +49,8 @@ def data_task(config: DataConfig) -> str:
     """The task a DataConfig poses; an upload's depends on its target column, not on its name."""
     if config.dataset == UPLOAD:
         return upload.upload_info(_upload_sha(config)).task
+    if config.dataset == CUSTOM:
+        return points.points_info(_upload_sha(config)).task
     return DATASETS[config.dataset].task
 
 
@@ -61,11 +67,15 @@ def dataset_classes(config: DataConfig) -> int:
     """Classes of a multiclass dataset: a table's own, or the n_classes asked of a generator."""
     if config.dataset == UPLOAD:
         return upload.upload_info(_upload_sha(config)).n_classes
+    if config.dataset == CUSTOM:
+        return points.points_info(_upload_sha(config)).n_classes
     return DATASETS[config.dataset].fixed_classes or config.n_classes
 
 
 def _upload_sha(config: DataConfig) -> str:
     if not config.upload:
+        if config.dataset == CUSTOM:
+            raise upload.UploadError("data.upload: a custom point set needs the sha256 of its points")
         raise upload.UploadError("data.upload: an uploaded dataset needs the sha256 of its table")
     return config.upload
 
@@ -90,6 +100,8 @@ def load_dataset(config: DataConfig) -> Dataset:
     spec = DATASETS[config.dataset]
     if spec.family == "upload":
         return _load_upload(config)
+    if config.dataset == CUSTOM:
+        return _load_custom(config)
     n_classes = dataset_classes(config) if spec.task == "multiclass" else (2 if spec.task == "binary" else 1)
     if spec.family == "2d":
         points, labels = two_d.generate_2d(
@@ -121,6 +133,25 @@ def load_dataset(config: DataConfig) -> Dataset:
         feature_names=names,
         points_train=None if points is None else points[train],
         points_test=None if points is None else points[test],
+    )
+
+
+def _load_custom(config: DataConfig) -> Dataset:
+    """A stored 2D point set, with the config's features and split exactly like a generated set; the config's
+    n_points and noise do not apply (the set has its own points)."""
+    point_set = points.load_points(_upload_sha(config))
+    inputs = two_d.feature_matrix(point_set.points, config.features)
+    train, test = two_d.train_test_split_indices(len(point_set), config.train_share, config.seed)
+    return Dataset(
+        x_train=inputs[train],
+        y_train=point_set.labels[train],
+        x_test=inputs[test],
+        y_test=point_set.labels[test],
+        task=point_set.task,
+        n_classes=point_set.n_classes,
+        feature_names=list(config.features),
+        points_train=point_set.points[train],
+        points_test=point_set.points[test],
     )
 
 

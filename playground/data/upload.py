@@ -42,7 +42,7 @@ def read_csv_table(data: bytes | str, target: str, max_rows: int = MAX_ROWS) -> 
     """Parse and validate a CSV; ``target`` is the column to predict."""
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        frame = pd.read_csv(io.StringIO(text), sep=_separator(text))
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise UploadError(f"the file is not a readable CSV table ({error})") from None
     if len(frame) > max_rows:
@@ -60,7 +60,7 @@ def read_csv_table(data: bytes | str, target: str, max_rows: int = MAX_ROWS) -> 
     return Table(inputs=inputs, labels=labels, task=task, feature_names=names, class_names=class_names)
 
 
-def _separator(text: str) -> str:
+def sniff_separator(text: str) -> str:
     """Comma, or the semicolon or tab that spreadsheets in many locales save "CSV" files with."""
     try:
         return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
@@ -131,10 +131,14 @@ def _encode_features(features: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
 CACHE_ENV = "NN_PLAYGROUND_CACHE"
 
 
+def cache_dir() -> Path:
+    """The per-user cache folder of stored uploads, tables and 2D point sets; ``NN_PLAYGROUND_CACHE`` moves it."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "nn-playground")
+
+
 def uploads_dir() -> Path:
     """The per-user folder of stored uploads (a RunConfig names a table by hash, so the bytes must live somewhere)."""
-    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "nn-playground"
-    return Path(root) / "uploads"
+    return cache_dir() / "uploads"
 
 
 def upload_id(data: bytes, target: str) -> str:
@@ -170,8 +174,8 @@ def store_upload(data: bytes, target: str) -> tuple[str, Table]:
         feature_names=table.feature_names,
         class_names=table.class_names,
     )
-    _write_atomically(folder / f"{sha}.csv", data)
-    _write_atomically(folder / f"{sha}.json", json.dumps(info.__dict__, ensure_ascii=False).encode("utf-8"))
+    write_atomically(folder / f"{sha}.csv", data)
+    write_atomically(folder / f"{sha}.json", json.dumps(info.__dict__, ensure_ascii=False).encode("utf-8"))
     return sha, table
 
 
@@ -216,7 +220,7 @@ def load_upload(sha: str) -> Table:
     return read_csv_table(data, info.target)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary name and rename, so a worker reading the file never sees half of it."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from playground.config import DataConfig, RunConfig
-from playground.data import tabular, two_d, upload
-from playground.data.registry import DATASETS
+from playground.data import points, tabular, two_d, upload
+from playground.data.registry import CUSTOM, DATASETS
 from playground.export import ExportError
 from playground.export.source import python_literal
 
@@ -51,7 +51,7 @@ def data_source(config: RunConfig) -> DataSource:
         raise ExportError(f"data.dataset: {data.dataset} cannot be written into a script yet")
     functions, settings, body = _FAMILIES[family](data, config.task)
     imports = ["import numpy as np"]
-    if family == "upload":
+    if family == "upload" or data.dataset == CUSTOM:  # the data travels packed inside the script
         imports = ["import base64", "import zlib", *imports]
     parts = [_settings_source(settings)]
     if family == "2d":
@@ -68,6 +68,8 @@ def data_source(config: RunConfig) -> DataSource:
 
 
 def _two_d(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    if data.dataset == CUSTOM:
+        return _custom_points(data)
     generator = {**two_d._BINARY_AND_REGRESSION, **two_d._MULTICLASS}[data.dataset]
     settings: dict[str, object] = {"N_POINTS": data.n_points, "NOISE": data.noise}
     classes = ""
@@ -129,10 +131,7 @@ def _uploaded_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[s
     """The user's table, as the playground encoded it (one-hot categories included), packed into the script:
     the CSV lives on the uploader's computer only, and the script must run anywhere."""
     table = upload.load_upload(data.upload or "")
-    packed = {
-        name: base64.b64encode(zlib.compress(np.ascontiguousarray(array).tobytes(), 9)).decode("ascii")
-        for name, array in (("INPUTS", table.inputs), ("LABELS", table.labels))
-    }
+    packed = {name: _packed(array) for name, array in (("INPUTS", table.inputs), ("LABELS", table.labels))}
     if sum(map(len, packed.values())) > MAX_EMBEDDED_BYTES:
         raise ExportError(
             f"data.upload: the table is too large to write into a script ({len(table.labels):,} rows of "
@@ -152,6 +151,37 @@ def _uploaded_table(data: DataConfig, task: str) -> tuple[list[Callable], dict[s
 """
     body += _split_and_standardize(task)
     return [tabular.standardize, two_d.train_test_split_indices], settings, body
+
+
+def _custom_points(data: DataConfig) -> tuple[list[Callable], dict[str, object], str]:
+    """The user's own 2D points (uploaded or drawn), packed into the script like an uploaded table; features and
+    split as for the generated sets."""
+    try:
+        point_set = points.load_points(data.upload or "")
+    except upload.UploadError as error:
+        raise ExportError(f"data.upload: {error}") from None
+    settings: dict[str, object] = {
+        "N_POINTS": len(point_set),
+        "LABEL_DTYPE": str(point_set.labels.dtype),
+        "TRAIN_SHARE": data.train_share,
+        "DATA_SEED": data.seed,
+        "FEATURE_NAMES": list(data.features),
+        "PACKED_POINTS": _packed(point_set.points),
+        "PACKED_LABELS": _packed(point_set.labels),
+    }
+    body = """    unpack = lambda text, dtype: np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=dtype)
+    points = unpack(PACKED_POINTS, np.float32).reshape(N_POINTS, 2)
+    labels = unpack(PACKED_LABELS, LABEL_DTYPE)
+    inputs = feature_matrix(points, FEATURE_NAMES)
+    train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
+    return inputs[train], labels[train], inputs[test], labels[test]
+"""
+    return [two_d.feature_matrix, two_d.train_test_split_indices], settings, body
+
+
+def _packed(array: np.ndarray) -> str:
+    """An array's bytes, deflated and in base64: how user data travels inside a script."""
+    return base64.b64encode(zlib.compress(np.ascontiguousarray(array).tobytes(), 9)).decode("ascii")
 
 
 #: Keyed by ``DatasetSpec.family``; a new family of datasets adds one entry.
