@@ -59,6 +59,9 @@ def _train(config: RunConfig, epochs: int) -> tuple[Trainer, int]:
             status = 1
             break
         print(_format_row(row), flush=True)
+        if (reached := trainer.stop_reached()) is not None:  # a target test loss, or the page's epoch limit
+            print(reached[0])
+            break
     print(f"trained {trainer.epoch} epochs in {time.perf_counter() - started:.1f} s")
     return trainer, status
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import zlib
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from playground.data.registry import DATASETS, UPLOAD, data_task, dataset_classes, dataset_input_shape
+from playground.data.points import points_info
+from playground.data.registry import CUSTOM, DATASETS, UPLOAD, data_task, dataset_classes, dataset_input_shape
 from playground.data.two_d import FEATURES
 from playground.data.upload import UploadError, upload_info
 from playground.layers import LAYER_KINDS, Dense, LayerBase, LayerSpec, Shape, ShapeError
@@ -23,6 +25,7 @@ Task = Literal["binary", "multiclass", "regression"]
 OptimizerName = Literal["sgd", "momentum", "adam", "rmsprop", "adamw"]
 LossName = Literal["auto", "bce", "cross_entropy", "mse", "mae"]
 Regularization = Literal["none", "l1", "l2"]
+ScheduleName = Literal["constant", "step", "cosine"]
 
 #: TensorFlow Playground's learning-rate choices, offered by the 2D page.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -51,7 +54,10 @@ class DataConfig(_Section):
     n_classes: int = Field(3, ge=2, le=5, description="classes of a multiclass dataset")
     n_features: int = Field(100, ge=2, le=1000, description="features of a tabular dataset")
     seed: int = Field(0, ge=0, description="seed of the data generator")
-    upload: str | None = Field(None, description="sha256 of an uploaded table (dataset 'upload')")
+    upload: str | None = Field(
+        None,
+        description="sha256 of an uploaded table (dataset 'upload') or of a stored 2D point set (dataset 'custom')",
+    )
 
     @field_validator("dataset")
     @classmethod
@@ -82,9 +88,18 @@ class DataConfig(_Section):
                 upload_info(self.upload)
             except UploadError as error:
                 raise ValueError(f"upload: {error}") from None
+        elif self.dataset == CUSTOM:  # its own points: n_points and noise do not apply
+            if not self.upload:
+                raise ValueError("upload: a custom point set needs the sha256 of its points")
+            try:
+                points_info(self.upload)
+            except UploadError as error:
+                raise ValueError(f"upload: {error}") from None
         elif self.upload is not None:
-            raise ValueError(f"upload: only the dataset {UPLOAD!r} takes an uploaded table")
-        if self.n_points > spec.max_points:
+            raise ValueError(
+                f"upload: only the dataset {UPLOAD!r} (a table) and {CUSTOM!r} (2D points) take a stored upload"
+            )
+        if self.n_points > spec.max_points and self.dataset != CUSTOM:
             raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
         if spec.task == "multiclass" and spec.fixed_classes is None and not 3 <= self.n_classes <= 5:
             raise ValueError(f"n_classes: {self.dataset} has 3 to 5 classes, not {self.n_classes}")
@@ -102,8 +117,29 @@ class TrainConfig(_Section):
     regularization: Regularization = "none"
     reg_rate: float = Field(0.0, ge=0, le=10, description="strength of the weight penalty")
     loss: LossName = "auto"
-    epochs: int = Field(100, ge=1, le=100_000, description="epochs for a command-line run")
+    epochs: int = Field(
+        100,
+        ge=1,
+        le=100_000,
+        description="epochs of a run: the command line and exported code train this many, cosine decay spans them, "
+        "and the page stops here when stop_at_epochs is on",
+    )
     seed: int = Field(0, ge=0, description="seed of weight initialisation and batch order")
+    schedule: ScheduleName = Field("constant", description="how the learning rate changes from epoch to epoch")
+    step_every: int = Field(50, ge=1, le=100_000, description="step decay: epochs between two decays")
+    step_factor: float = Field(0.5, gt=0, le=1, description="step decay: the rate is multiplied by this at each step")
+    stop_at_epochs: bool = Field(False, description="the page pauses the run by itself after `epochs` epochs")
+    target_test_loss: float | None = Field(
+        None, gt=0, description="stop as soon as an epoch ends with a test loss at or below this"
+    )
+
+    def scheduled_rate(self, base_rate: float, epoch: int) -> float:
+        """The learning rate for the epoch numbered ``epoch`` (0 for the first) under the schedule."""
+        if self.schedule == "step":
+            return base_rate * self.step_factor ** (epoch // self.step_every)
+        if self.schedule == "cosine":
+            return base_rate * 0.5 * (1.0 + math.cos(math.pi * min(epoch, self.epochs) / self.epochs))
+        return base_rate
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,25 @@ def test_export_and_inspect_refusals_exit_2(tmp_path, capsys, args, message):
     printed = capsys.readouterr()
     assert "epoch " not in printed.out  # refused before any training
     assert printed.err.startswith("error: ") and message in printed.err and len(printed.err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("preset", "column", "least"), [("blobs", "test_accuracy", 0.9), ("plane", "test_r2", 0.95)])
+def test_multiclass_and_regression_presets_learn_from_the_command_line(tmp_path, preset, column, least):
+    out = tmp_path / "history.csv"
+    assert main(["train", preset, "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 100 and float(rows[-1][column]) >= least
+
+
+def test_train_stops_at_a_target_test_loss(tmp_path, capsys):
+    from playground.presets import load_preset
+
+    raw = load_preset("blobs").model_dump()
+    raw["training"]["target_test_loss"] = 0.05
+    path = tmp_path / "target.json"
+    path.write_text(json.dumps(raw))
+    assert main(["train", str(path), "--epochs", "100"]) == 0
+    output = capsys.readouterr().out
+    assert "reached the target 0.05" in output
+    trained = int(output.strip().splitlines()[-1].split()[1])
+    assert trained < 100

@@ -113,8 +113,8 @@ def test_torch_source_builds_what_the_layer_builds(layer):
 def configs_for_every_dataset() -> list[RunConfig]:
     configs = []
     for name, spec in DATASETS.items():
-        if spec.family == "upload":
-            continue  # needs a stored table: see test_an_uploaded_table_travels_inside_its_script
+        if spec.family == "upload" or name == "custom":
+            continue  # needs a stored upload: see test_an_uploaded_table_travels_inside_its_script, test_data_points
         data = RunConfig.model_fields["data"].default_factory().model_copy(update={"dataset": name})
         classes = dataset_classes(data)
         layers = [Dense(units=4, activation="tanh"), output_layer(spec.task, classes)]
@@ -452,3 +452,31 @@ def test_an_encrypted_member_is_refused_not_a_crash(tmp_path):
     locked.write_bytes(bytes(raw))
     with pytest.raises(CheckpointError, match="damaged"):
         load_checkpoint(locked)
+
+
+@pytest.mark.parametrize(
+    "schedule", [{"schedule": "step", "step_every": 1, "step_factor": 0.5}, {"schedule": "cosine", "epochs": 3}]
+)
+def test_script_follows_the_learning_rate_schedule_as_the_trainer_does(tmp_path, capsys, schedule):
+    config = with_training(load_preset("circle"), **{"epochs": 3, **schedule, "learning_rate": 0.3})
+    script = import_script(pytorch_script(config), tmp_path / f"{schedule['schedule']}.py")
+    assert script.learning_rate_for(1) == pytest.approx(config.training.scheduled_rate(0.3, 1))
+    script.main()
+    lines = capsys.readouterr().out.strip().splitlines()
+    trainer = Trainer(config)
+    expected = [_format_row(trainer.train_epoch()) for _ in range(3)]
+    np.testing.assert_allclose(epoch_numbers(lines), epoch_numbers(expected), atol=2e-4)
+    constant = Trainer(with_training(config, schedule="constant"))
+    unscheduled = [_format_row(constant.train_epoch()) for _ in range(3)]
+    assert epoch_numbers(lines[2:]) != epoch_numbers(unscheduled[2:]), "the schedule changed nothing"
+
+
+def test_script_and_keras_code_stop_at_the_target_test_loss(tmp_path, capsys):
+    config = with_training(load_preset("blobs"), epochs=50, target_test_loss=0.05)
+    script = import_script(pytorch_script(config), tmp_path / "target.py")
+    script.main()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("stopped: the test loss reached 0.05") and len(lines) < 50
+    code = keras_code(with_training(config, schedule="step"))
+    ast.parse(code)
+    assert "LearningRateScheduler" in code and 'logs["val_loss"] <= TARGET_TEST_LOSS' in code

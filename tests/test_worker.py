@@ -198,7 +198,7 @@ def test_commands_and_views_do_not_wait_for_a_long_epoch_to_end():
 def test_live_regularization_change_keeps_the_run(handle):
     handle.step()
     first = handle.wait_until(lambda s, _: s.epoch == 1)
-    handle.set_hyperparameters(0.03, "l1", 0.01)
+    handle.set_training(handle.config.training.model_copy(update={"regularization": "l1", "reg_rate": 0.01}))
     changed = handle.wait_until(lambda s, _: s.regularization == "l1")
     assert changed.reg_rate == 0.01 and changed.run_id == first.run_id and changed.epoch == 1
 
@@ -217,7 +217,7 @@ def test_ending_a_browser_session_stops_its_workers():
     from playground.ui.session import SessionRun, _release
 
     handle = WorkerHandle(load_preset("circle"))
-    frames.register_frame_source("session-token", handle.frame)
+    frames.register_frame_source("session-token", lambda since, _: handle.frame(since))
     runs = {"2d": SessionRun(token="session-token", handle=handle)}
     _release(runs)
     assert not handle.alive and runs == {}
@@ -236,3 +236,54 @@ def test_a_diverged_run_is_not_saved(tmp_path):
         assert not (tmp_path / "nan.zip").exists()
     finally:
         worker.stop()
+
+
+def test_a_stopping_rule_finishes_the_run_and_play_goes_on():
+    config = load_preset("circle")
+    config = config.model_copy(
+        update={"training": config.training.model_copy(update={"stop_at_epochs": True, "epochs": 2})}
+    )
+    worker = WorkerHandle(config, probes=("boundary",))
+    try:
+        worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
+        worker.play()
+        done = worker.wait_until(lambda s, _: s.status == "finished", timeout=60)
+        assert done.epoch == 2 and done.message_key == "msg_finished_epochs" and done.message_args == {"epochs": 2}
+        assert worker.frame()["status"] == "finished"
+        worker.play()  # past the limit: trains on until paused
+        worker.wait_until(lambda s, _: s.epoch >= 3 and s.status == "running", timeout=60)
+    finally:
+        worker.stop()
+
+
+def test_weights_are_edited_while_paused_only_and_focus_reaches_the_frame():
+    worker = WorkerHandle(load_preset("circle"), probes=("boundary", "network"))
+    try:
+        worker.wait_until(lambda s, _: s.status == "paused" and "network" in s.probes, timeout=60)
+        worker.edit_parameter(1, 0, 1, 3.5)
+        edited = worker.wait_until(lambda s, _: s.probes["network"]["columns"][1]["weights"][0, 1] == 3.5, timeout=30)
+        assert edited.edit_error is None
+        worker.set_focus((1, 0))
+        worker.wait_until(lambda s, _: s.probes["boundary"].get("focus") == [1, 0], timeout=30)
+        frame = worker.frame()
+        assert frame["focus"] == [1, 0] and frame["network"]["columns"][1]["units"] == 4
+        worker.reset()  # a new run keeps the selected neuron
+        worker.wait_until(lambda s, _: s.probes["boundary"].get("focus") == [1, 0] and s.epoch == 0, timeout=30)
+        worker.play()
+        worker.wait_until(lambda s, _: s.status == "running", timeout=30)
+        worker.edit_parameter(1, 0, 1, -7.0)
+        refused = worker.wait_until(lambda s, _: s.edit_error is not None, timeout=30)
+        assert "pause" in refused.edit_error
+    finally:
+        worker.stop()
+
+
+def test_schedule_and_stopping_rules_change_live(handle):
+    handle.step()
+    first = handle.wait_until(lambda s, _: s.epoch == 1)
+    training = handle.config.training.model_copy(update={"schedule": "step", "step_every": 1, "step_factor": 0.5})
+    assert handle.apply(handle.config.model_copy(update={"training": training})) is False  # no reset
+    handle.step()
+    later = handle.wait_until(lambda s, _: s.epoch == 2)
+    assert later.run_id == first.run_id
+    assert later.learning_rate == pytest.approx(handle.config.training.learning_rate * 0.5)

@@ -15,6 +15,8 @@ from playground.export.source import (
     paragraph,
     python_literal,
     requirements_sentence,
+    schedule_imports,
+    schedule_source,
     script_title,
     section,
     training_settings,
@@ -55,7 +57,7 @@ def keras_code(config: RunConfig) -> str:
         "(TensorFlow, JAX, or PyTorch with KERAS_BACKEND=torch). Keras initialises weights its own way, so the numbers "
         "differ a little from the playground's."
     )
-    imports = sorted({*data.imports, "import keras"})
+    imports = sorted({*data.imports, *schedule_imports(config), "import keras"})
     header = f'''\
 """{script_title(config)}
 
@@ -71,7 +73,7 @@ from keras import layers
         header,
         section("Training settings") + _settings(config),
         section("Data: the playground's own code, copied so that the data is the same") + data.code,
-        section("Model and training") + _model(config) + "\n\n" + _main(config),
+        section("Model and training") + _model(config) + "\n\n" + schedule_source(config) + _main(config),
     ]
     return "\n\n\n".join(part.rstrip("\n") for part in sections) + "\n"
 
@@ -106,12 +108,31 @@ def _metrics(config: RunConfig, probabilities: bool) -> str:
     return f'[keras.metrics.BinaryAccuracy(threshold={threshold}, name="accuracy")]'
 
 
+def _callbacks(config: RunConfig) -> str:
+    """The schedule and the stopping rule as Keras callbacks (Keras counts epochs from 0, as learning_rate_for)."""
+    lines = []
+    if schedule_source(config):
+        lines.append(
+            "    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: learning_rate_for(epoch))\n"
+            "    callbacks.append(schedule)\n"
+        )
+    if config.training.target_test_loss is not None:
+        lines.append(
+            "    def stop_at_target(epoch: int, logs: dict) -> None:\n"
+            '        model.stop_training = logs["val_loss"] <= TARGET_TEST_LOSS\n\n'
+            "    callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=stop_at_target))\n"
+        )
+    return "    callbacks = []\n" + "".join(lines) if lines else ""
+
+
 def _main(config: RunConfig) -> str:
     probabilities = outputs_probabilities(config)
     loss = _LOSSES[(config.loss, probabilities and config.loss in ("bce", "cross_entropy"))]
     labels = ""
     if config.task != "multiclass":
         labels = "    y_train, y_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)  # one column, like the output\n"
+    callbacks = _callbacks(config)
+    fit_rest = "validation_data=(x_test, y_test)" + (", callbacks=callbacks" if callbacks else "")
     return f"""\
 def main() -> None:
     keras.utils.set_random_seed(TRAINING_SEED)
@@ -123,7 +144,7 @@ def main() -> None:
         metrics={_metrics(config, probabilities)},
     )
     model.summary()
-    model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_data=(x_test, y_test))
+{callbacks}    model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS, {fit_rest})
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from playground.export.source import (
     paragraph,
     python_literal,
     requirements_sentence,
+    schedule_imports,
+    schedule_source,
     script_title,
     section,
     training_settings,
@@ -87,7 +89,7 @@ def pytorch_script(config: RunConfig) -> str:
 
 from __future__ import annotations
 
-{chr(10).join(sorted({*data.imports, "import torch", "import torch.nn.functional as F"}))}
+{chr(10).join(sorted({*data.imports, *schedule_imports(config), "import torch", "import torch.nn.functional as F"}))}
 from torch import nn
 '''
     sections = [
@@ -96,7 +98,7 @@ from torch import nn
         section("Data: the playground's own code, copied so that the data is the same") + data.code,
         section("Model") + _model(config),
         section("Loss and metrics") + _loss_and_metrics(config),
-        section("Training") + _training(config),
+        section("Training") + schedule_source(config) + _training(config),
     ]
     return "\n\n\n".join(part.rstrip("\n") for part in sections) + "\n"
 
@@ -159,6 +161,11 @@ and with batch norm's running statistics."""
     return code
 
 
+def _schedule_prefix(config: RunConfig) -> str:
+    source = schedule_source(config)
+    return source + "\n\n" if source else ""
+
+
 def _training(config: RunConfig) -> str:
     if config.task == "multiclass":
         labels = "# class numbers 0, 1, ...\n    y_train, y_test = (torch.as_tensor(y, dtype=torch.long)"
@@ -172,6 +179,17 @@ def _training(config: RunConfig) -> str:
                 continue  # batch norm cannot normalise a lone left-over sample; the next epoch reshuffles
 """
     penalty = " + penalty(model)" if has_penalty(config) else ""
+    schedule = target = ""
+    if schedule_source(config):
+        schedule = (
+            '        for group in optimizer.param_groups:\n            group["lr"] = learning_rate_for(epoch - 1)\n'
+        )
+    if config.training.target_test_loss is not None:
+        target = (
+            '        if row["test_loss"] <= TARGET_TEST_LOSS:\n'
+            '            print(f"stopped: the test loss reached {TARGET_TEST_LOSS} in epoch {epoch}")\n'
+            "            break\n"
+        )
     return f"""\
 def main() -> None:
     torch.set_flush_denormal(True)  # as the playground: Adam's tiny moment estimates otherwise slow training a lot
@@ -182,7 +200,7 @@ def main() -> None:
     optimizer = {_OPTIMIZERS[config.training.optimizer]}
     batch_order = torch.Generator().manual_seed(TRAINING_SEED)
     for epoch in range(1, EPOCHS + 1):
-        model.train()
+{schedule}        model.train()
         order = torch.randperm(len(x_train), generator=batch_order)
         for start in range(0, len(order), BATCH_SIZE):
             batch = order[start : start + BATCH_SIZE]
@@ -196,7 +214,7 @@ def main() -> None:
         if not np.isfinite(list(row.values())).all():
             raise SystemExit(f"stopped: the loss became NaN or infinite in epoch {{epoch}}; lower LEARNING_RATE")
         print(f"epoch {{epoch:>4}}  " + "  ".join(f"{{name}} {{row[name]:.4f}}" for name in COLUMNS), flush=True)
-
+{target}
 
 if __name__ == "__main__":
     main()

@@ -52,4 +52,37 @@ def training_settings(config: RunConfig) -> list[str]:
     if has_penalty(config):
         lines.append(f"REG_RATE = {training.reg_rate!r}  # strength of the {training.regularization.upper()} penalty")
     lines.append(f"TRAINING_SEED = {training.seed}  # initial weights and batch order")
+    if training.schedule == "step":
+        lines.append(f"STEP_EVERY = {training.step_every}  # epochs between two decays of the learning rate")
+        lines.append(f"STEP_FACTOR = {training.step_factor!r}  # the learning rate is multiplied by this at each decay")
+    if training.target_test_loss is not None:
+        lines.append(
+            f"TARGET_TEST_LOSS = {training.target_test_loss!r}  # training stops once the test loss is this low"
+        )
     return lines
+
+
+_SCHEDULES = {
+    "step": (
+        "Step decay: the rate shrinks by STEP_FACTOR every STEP_EVERY epochs.",
+        "LEARNING_RATE * STEP_FACTOR ** (epoch // STEP_EVERY)",
+    ),
+    "cosine": (
+        "Cosine decay from LEARNING_RATE to 0 over EPOCHS epochs.",
+        "LEARNING_RATE * 0.5 * (1 + math.cos(math.pi * min(epoch, EPOCHS) / EPOCHS))",
+    ),
+}
+
+
+def schedule_imports(config: RunConfig) -> set[str]:
+    """Imports the learning-rate function needs."""
+    return {"import math"} if config.training.schedule == "cosine" else set()
+
+
+def schedule_source(config: RunConfig) -> str:
+    """``learning_rate_for(epoch)``, the playground's schedule (epoch 0 is the first), followed by two blank lines
+    so it can precede the code that calls it; "" for a constant rate."""
+    if config.training.schedule == "constant":
+        return ""
+    why, formula = _SCHEDULES[config.training.schedule]
+    return f'def learning_rate_for(epoch: int) -> float:\n    """{why}"""\n    return {formula}\n\n\n'

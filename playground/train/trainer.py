@@ -8,16 +8,34 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground.config import RunConfig
+from playground.config import RunConfig, TrainConfig
 from playground.data import two_d
 from playground.data.registry import Dataset, load_dataset
 from playground.model import build_model, outputs_probabilities
+
+#: Side of the grid each neuron's small map is computed on (TF Playground draws its node maps 10 cells wide).
+NEURON_MAP_RESOLUTION = 20
+#: Training rows the gradient probes use: enough for a stable norm, cheap next to an epoch.
+GRADIENT_ROWS = 256
+
+
+@dataclass(frozen=True)
+class DenseGroup:
+    """A dense layer and the element-wise layers after it: one column of the network view."""
+
+    start: int  # index of the dense layer in the layer stack
+    end: int  # one past its last element-wise follower
+    units: int
+    title: str
+    activation: str  # the nonlinearity the column ends with
+    low: float  # where the colour scale of its maps starts: 0 for probabilities and sigmoid, else -1
 
 
 class Diverged(RuntimeError):
@@ -67,9 +85,11 @@ class Trainer:
             self.y_train = self.y_train.reshape(-1, 1)
             self.y_test = self.y_test.reshape(-1, 1)
         training = config.training
+        self.training = training
         self.batch_size = training.batch_size
         self.regularization = training.regularization
         self.reg_rate = training.reg_rate
+        self.base_learning_rate = training.learning_rate  # what the user set; the schedule scales it per epoch
         self.optimizer = make_optimizer(training.optimizer, self.model.parameters(), training.learning_rate)
         self.batch_order = torch.Generator().manual_seed(training.seed)
         self.epoch = 0
@@ -78,7 +98,12 @@ class Trainer:
         self.has_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
         self._epoch_order: torch.Tensor | None = None  # the batch order of an epoch in progress
         self._epoch_cursor = 0
-        self._probe_cache: dict[str, tuple[tuple[int, int], float, dict]] = {}
+        self._probe_cache: dict[str, tuple[tuple[int, int, int], float, dict]] = {}
+        self.revision = 0  # counts hand edits of weights, so probes of an edited model are recomputed
+        self.focus: tuple[int, int] | None = None  # (column, unit) of the neuron the boundary probe shows
+        self.gradient_norms: list[list[float]] = []
+        self._target_met: float | None = None  # per epoch: the weight-gradient norm of each dense layer
+        self._apply_schedule()
 
     # Live changes that keep the weights --------------------------------------------------------
     @property
@@ -86,8 +111,38 @@ class Trainer:
         return float(self.optimizer.param_groups[0]["lr"])
 
     def set_learning_rate(self, learning_rate: float) -> None:
+        """Set the base rate; the schedule (if any) scales it from the current epoch on."""
+        self.base_learning_rate = learning_rate
+        self._apply_schedule()
+
+    def set_training(self, training: TrainConfig) -> None:
+        """Take the settings that may change during a run: rate, schedule, penalty and stopping rules."""
+        self.training = training
+        self.set_regularization(training.regularization, training.reg_rate)
+        self.set_learning_rate(training.learning_rate)
+
+    def _apply_schedule(self) -> None:
+        rate = self.training.scheduled_rate(self.base_learning_rate, self.epoch)
         for group in self.optimizer.param_groups:
-            group["lr"] = learning_rate
+            group["lr"] = rate
+
+    def stop_reached(self) -> tuple[str, str, dict] | None:
+        """Whether the last epoch met a stopping rule: (english, translation key, arguments), or None."""
+        training = self.training
+        if training.stop_at_epochs and self.epoch == training.epochs:
+            return f"Finished: trained {self.epoch} epochs.", "msg_finished_epochs", {"epochs": self.epoch}
+        target = training.target_test_loss
+        if (
+            target is not None
+            and self.history
+            and self.history[-1]["test_loss"] <= target
+            and self._target_met != target  # announced once per target; Play then trains on
+        ):
+            self._target_met = target
+            loss = self.history[-1]["test_loss"]
+            english = f"Finished: the test loss {loss:.4g} reached the target {target:g} in epoch {self.epoch}."
+            return english, "msg_finished_target", {"loss": loss, "target": target, "epoch": self.epoch}
+        return None
 
     def set_regularization(self, kind: str, rate: float) -> None:
         if kind not in ("none", "l1", "l2"):
@@ -171,6 +226,7 @@ class Trainer:
         if self._epoch_order is None:
             self._epoch_order = torch.randperm(len(self.x_train), generator=self.batch_order)
             self._epoch_cursor = 0
+            self._apply_schedule()
         order = self._epoch_order
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         self.model.train()
@@ -195,6 +251,7 @@ class Trainer:
             raise Diverged(self._divergence_message())
         self.epoch += 1
         self.history.append(row)
+        self.gradient_norms.append(self._gradient_norms())
         return row
 
     def _divergence_message(self) -> str:
@@ -205,11 +262,19 @@ class Trainer:
 
     # Probes for the views ----------------------------------------------------------------------
     def boundary(self, resolution: int = 100) -> dict:
-        """The model's output over the data plane, row-major with y outer, for the decision-boundary view."""
+        """The model's output over the data plane, row-major with y outer, for the decision-boundary view; with a
+        ``focus`` set, the output of that one neuron instead (TF Playground's click on a neuron)."""
         _, _, grid = two_d.boundary_grid(resolution)
         inputs = torch.as_tensor(two_d.feature_matrix(grid, self.config.data.features), dtype=torch.float32)
-        predictions = self.predict(inputs).numpy()
         probe: dict = {"resolution": resolution, "extent": two_d.COORD_LIMIT}
+        if self.focus is not None:
+            column, unit = self.focus
+            groups = self.dense_groups()
+            if 1 <= column <= len(groups) and 0 <= unit < groups[column - 1].units:
+                values = self._group_outputs(inputs)[column - 1][:, unit].numpy()
+                probe.update(values=values.astype(np.float32), lo=groups[column - 1].low, focus=[column, unit])
+                return probe
+        predictions = self.predict(inputs).numpy()
         if self.task == "multiclass":
             probe["values"] = predictions.argmax(axis=1).astype(np.int8)
             probe["confidence"] = predictions.max(axis=1).astype(np.float32)
@@ -217,6 +282,137 @@ class Trainer:
             probe["values"] = predictions.reshape(-1).astype(np.float32)
             probe["lo"] = -1.0 if self.task == "regression" else 0.0  # where the colour scale starts
         return probe
+
+    # The network view: every neuron's output over the plane, weights and biases (2D data) ------------------
+    def dense_groups(self) -> list[DenseGroup]:
+        """The network as TF Playground draws it: one column per dense layer, each with the element-wise layers
+        (activation, batch norm, dropout) that follow it; the last column is the output."""
+        layers = self.config.model.layers
+        starts = [index for index, layer in enumerate(layers) if layer.kind == "dense"]
+        groups = []
+        for number, start in enumerate(starts):
+            end = starts[number + 1] if number + 1 < len(starts) else len(layers)
+            final = None
+            for layer in layers[start:end]:
+                if layer.kind == "batchnorm":
+                    final = "linear"  # rescaled values: no fixed range any more
+                elif layer.final_activation() is not None:
+                    final = layer.final_activation()
+            last = number == len(starts) - 1
+            probabilities = last and self.task != "regression"
+            low = 0.0 if probabilities or final in ("sigmoid", "softmax") else -1.0
+            groups.append(DenseGroup(start, end, layers[start].units, layers[start].title(), final or "linear", low))
+        return groups
+
+    def _linear(self, layer_index: int) -> nn.Linear:
+        module = self.model[layer_index]
+        return module if isinstance(module, nn.Linear) else module[0]
+
+    def _group_outputs(self, inputs: torch.Tensor) -> list[torch.Tensor]:
+        """Each dense group's output for ``inputs``; the last one squashed into predictions like ``predict``."""
+        groups = self.dense_groups()
+        ends = {group.end - 1: number for number, group in enumerate(groups)}
+        outputs: list[torch.Tensor] = []
+        self.model.eval()
+        with torch.no_grad():
+            value = inputs
+            for index, module in enumerate(self.model):
+                value = module(value)
+                if index in ends:
+                    outputs.append(value)
+        if outputs and groups[-1].end == len(self.model):
+            outputs[-1] = self._squash(outputs[-1])
+        return outputs
+
+    def network(self, resolution: int = NEURON_MAP_RESOLUTION) -> dict:
+        """Per column: the maps of its units over the plane [units, res * res], and for dense columns their
+        incoming weights [units, inputs] and biases. Inputs come first, scaled to [-1, 1] for drawing."""
+        _, _, grid = two_d.boundary_grid(resolution)
+        features = self.config.data.features
+        inputs = torch.as_tensor(two_d.feature_matrix(grid, features), dtype=torch.float32)
+        scale = inputs.abs().amax(dim=0).clamp_min(1e-6)
+        columns: list[dict] = [
+            {
+                "title": "Inputs",
+                "layer": None,
+                "units": len(features),
+                "names": [two_d.FEATURE_LABELS[name] for name in features],
+                "maps": (inputs / scale).T.numpy().astype(np.float32),
+                "lo": -1.0,
+                "hi": 1.0,
+            }
+        ]
+        for group, output in zip(self.dense_groups(), self._group_outputs(inputs), strict=True):
+            linear = self._linear(group.start)
+            columns.append(
+                {
+                    "title": group.title,
+                    "layer": group.start,
+                    "units": group.units,
+                    "activation": group.activation,
+                    "maps": output.T.numpy().astype(np.float32),
+                    "lo": group.low,
+                    "hi": 1.0,
+                    "weights": linear.weight.detach().numpy().astype(np.float32).copy(),
+                    "bias": linear.bias.detach().numpy().astype(np.float32).copy(),
+                }
+            )
+        return {"resolution": resolution, "extent": two_d.COORD_LIMIT, "columns": columns}
+
+    def set_parameter(self, column: int, unit: int, source: int | None, value: float) -> None:
+        """Set one weight (from input ``source`` of the column before) or, with ``source=None``, the bias of a
+        unit of a dense column (1 = the first dense layer); training carries on from the edited network."""
+        groups = self.dense_groups()
+        if not 1 <= column <= len(groups):
+            raise ValueError(f"there is no dense column {column}; columns are 1 to {len(groups)}")
+        linear = self._linear(groups[column - 1].start)
+        if not 0 <= unit < linear.out_features:
+            raise ValueError(f"column {column} has units 0 to {linear.out_features - 1}, not {unit}")
+        if source is not None and not 0 <= source < linear.in_features:
+            raise ValueError(f"column {column} has inputs 0 to {linear.in_features - 1}, not {source}")
+        if not math.isfinite(value):
+            raise ValueError("a weight must be a finite number")
+        with torch.no_grad():
+            if source is None:
+                linear.bias[unit] = value
+            else:
+                linear.weight[unit, source] = value
+        self.revision += 1
+
+    def set_focus(self, focus: tuple[int, int] | None) -> None:
+        """Show one neuron's output in the boundary probe (``(column, unit)``), or the network's (None)."""
+        self.focus = None if focus is None else (int(focus[0]), int(focus[1]))
+
+    # Gradients: how strongly each layer learns (vanishing gradients made visible) -------------------------
+    def _weight_gradients(self) -> list[torch.Tensor]:
+        """The data-loss gradient of each dense layer's weights on up to GRADIENT_ROWS training rows.
+
+        In evaluation mode: a probe must not draw dropout masks from the random generator (the run would no
+        longer match the exported script's) nor move batch norm's running statistics.
+        """
+        self.model.eval()
+        self.model.zero_grad(set_to_none=True)
+        rows = slice(0, GRADIENT_ROWS)
+        self.data_loss(self.model(self.x_train[rows]), self.y_train[rows]).backward()
+        grads = []
+        for group in self.dense_groups():
+            grad = self._linear(group.start).weight.grad
+            grads.append(torch.zeros(0) if grad is None else grad.detach().reshape(-1).clone())
+        self.model.zero_grad(set_to_none=True)
+        return grads
+
+    def _gradient_norms(self) -> list[float]:
+        if not self.dense_groups():
+            return []
+        return [float(torch.linalg.vector_norm(grad)) if grad.numel() else 0.0 for grad in self._weight_gradients()]
+
+    def gradients(self) -> dict:
+        """The weight-gradient norm of every dense layer at the end of every epoch so far."""
+        return {
+            "titles": [group.title for group in self.dense_groups()],
+            "epochs": list(range(1, len(self.gradient_norms) + 1)),
+            "norms": [list(row) for row in self.gradient_norms],
+        }
 
     # Probes of the tabular page: cheap, on at most PROBE_ROWS test rows, and at most every PROBE_INTERVAL_S -----
     def _sample(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -226,12 +422,14 @@ class Trainer:
     def _throttled(self, name: str, compute) -> dict:
         """The worker publishes up to 30 times a second; charts redraw about once a second, so recompute a probe
         only after a new epoch or PROBE_INTERVAL_S of training, never for an unchanged model."""
-        key = (self.epoch, self.step)
+        key = (self.epoch, self.step, self.revision)
         cached = self._probe_cache.get(name)
         now = time.monotonic()
         if cached is not None:
-            (epoch, step), when, probe = cached
-            if (epoch, step) == key or (epoch == self.epoch and now - when < PROBE_INTERVAL_S):
+            (epoch, step, revision), when, probe = cached
+            if (epoch, step, revision) == key or (
+                epoch == self.epoch and revision == self.revision and now - when < PROBE_INTERVAL_S
+            ):
                 return probe
         probe = compute()
         self._probe_cache[name] = (key, now, probe)
@@ -279,6 +477,7 @@ class Trainer:
             for module in self.model:
                 value = module(value)
                 outputs.append(value.reshape(len(value), -1).numpy())
+        gradients = dict(zip((g.start for g in self.dense_groups()), self._weight_gradients(), strict=True))
         layers = []
         for index, (layer, module) in enumerate(zip(self.config.model.layers, self.model, strict=True)):
             # a Dense layer may be a Sequential of Linear and its activation: look inside for the weight matrix
@@ -286,6 +485,8 @@ class Trainer:
             entry: dict = {"index": index, "title": layer.title()}
             if weights:
                 entry["weights"] = _histogram(torch.cat([w.detach().reshape(-1) for w in weights]).numpy(), bins)
+            if index in gradients and gradients[index].numel():
+                entry["gradients"] = _histogram(gradients[index].numpy(), bins)
             # outputs of every layer that changes values: weights, a nonlinearity (a dead ReLU is a spike at 0)
             # or batch norm; dropout and flatten hand on what they receive
             if (

@@ -24,10 +24,22 @@ import weakref
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-from playground.config import ConfigError, RunConfig
+from playground.config import ConfigError, RunConfig, TrainConfig
 
 #: How long the worker trains between looks at its commands: short enough that clicks feel immediate.
 TRAIN_SLICE_S = 0.03
+#: Training settings a running model takes without starting over.
+LIVE_TRAINING_FIELDS = {
+    "learning_rate",
+    "regularization",
+    "reg_rate",
+    "schedule",
+    "step_every",
+    "step_factor",
+    "epochs",
+    "stop_at_epochs",
+    "target_test_loss",
+}
 
 
 @dataclass
@@ -39,7 +51,7 @@ class Snapshot:
     """
 
     run_id: str
-    status: str  # starting, paused, running, diverged, error, stopped
+    status: str  # starting, paused, running, finished (a stopping rule was met), diverged, error, stopped
     epoch: int
     step: int
     learning_rate: float
@@ -51,6 +63,7 @@ class Snapshot:
     new_rows: list[dict[str, float]] = field(default_factory=list)
     probes: dict[str, dict] = field(default_factory=dict)
     saved: tuple[str, str | None] | None = None  # (path, error or None) of the last "checkpoint" command
+    edit_error: str | None = None  # why the last weight edit was refused, if it was
     resumed_from: str | None = None  # the checkpoint this run started from, once the worker has read it
 
 
@@ -73,6 +86,8 @@ class _WorkerLoop:
         self.trainer = None
         self.run_id = ""
         self.saved: tuple[str, str | None] | None = None
+        self.edit_error: str | None = None
+        self.focus: tuple[int, int] | None = None
         self._start(config_json)
 
     def _start(self, config_json: str, checkpoint_path: str | None = None) -> None:
@@ -90,6 +105,7 @@ class _WorkerLoop:
                 self.unsent_rows = list(self.trainer.history)
             else:
                 self.trainer = Trainer(RunConfig.from_json(config_json))
+            self.trainer.set_focus(self.focus)  # the page's selected neuron stays selected across a reset
             self.status, self.message = "paused", None
         except ConfigError as error:  # a bad config must reach the page, not kill the worker
             self._fail("error", str(error), "msg_config_invalid", reason=str(error))
@@ -114,6 +130,10 @@ class _WorkerLoop:
             self._start(command[1], command[2] if len(command) > 2 else None)
         elif name == "checkpoint":
             self._save_checkpoint(command[1])
+        elif name == "focus":  # kept for later runs too, so it is not lost while the setup is invalid
+            self.focus = command[1]
+            if self.trainer is not None:
+                self.trainer.set_focus(self.focus)
         elif self.trainer is None:
             pass  # nothing to play until a good config arrives
         elif name == "play":
@@ -121,21 +141,32 @@ class _WorkerLoop:
                 self.running, self.steps_left, self.status, self.message = True, 0, "running", None
         elif name == "pause":
             self.running, self.steps_left = False, 0
-            if self.status != "diverged":
+            if self.status not in ("diverged", "finished"):
                 self.status = "paused"
         elif name == "step":
             self.running = False
             if self.status != "diverged":
-                self.steps_left, self.status = self.steps_left + 1, "paused"
-        elif name == "set":
-            settings = command[1]
-            if "learning_rate" in settings:
-                self.trainer.set_learning_rate(float(settings["learning_rate"]))
-            if "regularization" in settings:
-                self.trainer.set_regularization(settings["regularization"], float(settings.get("reg_rate", 0)))
+                self.steps_left, self.status, self.message = self.steps_left + 1, "paused", None
+        elif name == "set":  # settings that change live: rate, schedule, penalty, stopping rules
+            from playground.config import TrainConfig
+
+            self.trainer.set_training(TrainConfig.model_validate_json(command[1]))
+        elif name == "edit":
+            self._edit(*command[1:])
         self.changed = True
         self.publish(force=True)
         return True
+
+    def _edit(self, column: int, unit: int, source: int | None, value: float) -> None:
+        """Set a weight or bias by hand; only while paused, so the edit is not lost in the next update."""
+        if self.running:
+            self.edit_error = "pause the run before editing weights"
+            return
+        try:
+            self.trainer.set_parameter(column, unit, source, value)
+            self.edit_error = None
+        except ValueError as error:
+            self.edit_error = str(error)
 
     def _save_checkpoint(self, path: str) -> None:
         """Write the current model, config and history as a checkpoint zip; the reply rides on the snapshots."""
@@ -167,6 +198,11 @@ class _WorkerLoop:
             if row is not None:
                 self.unsent_rows.append(row)
                 self.steps_left = max(0, self.steps_left - 1)
+                reached = self.trainer.stop_reached()
+                if reached is not None and self.running:  # a Step press past the limit still trains one epoch
+                    english, key, args = reached
+                    self.running, self.steps_left = False, 0
+                    self.status, self.message = "finished", (english, key, args)
         self.changed = True
 
     def publish(self, force: bool = False) -> None:
@@ -198,6 +234,7 @@ class _WorkerLoop:
                 new_rows=self.unsent_rows,
                 probes=probes,
                 saved=self.saved,
+                edit_error=self.edit_error,
                 resumed_from=self.resumed_from,
             )
         )
@@ -380,26 +417,29 @@ class WorkerHandle:
         status = self.snapshot()[0].status
         return status == "running" or (status == "starting" and self.wants_to_run)
 
-    def set_hyperparameters(self, learning_rate: float, regularization: str, reg_rate: float) -> None:
-        self._send("set", {"learning_rate": learning_rate, "regularization": regularization, "reg_rate": reg_rate})
+    def set_training(self, training: TrainConfig) -> None:
+        """Change the live training settings (rate, schedule, penalty, stopping rules) of the running model."""
+        self._send("set", training.model_dump_json())
+
+    def set_focus(self, focus: tuple[int, int] | None) -> None:
+        """Have the boundary probe show one neuron, ``(column, unit)`` of the network view, or the output."""
+        self._send("focus", None if focus is None else (int(focus[0]), int(focus[1])))
+
+    def edit_parameter(self, column: int, unit: int, source: int | None, value: float) -> None:
+        """Set a weight (``source`` = input index) or bias (``source=None``) of the paused model."""
+        self._send("edit", int(column), int(unit), None if source is None else int(source), float(value))
 
     def apply(self, config: RunConfig) -> bool:
-        """Follow a changed config: data, model or other training settings reset the run; the learning rate
-        and regularisation change live. Returns True when it reset."""
+        """Follow a changed config: data, model or other training settings reset the run; the settings in
+        ``LIVE_TRAINING_FIELDS`` change live. Returns True when it reset."""
         old = self.config
-        live_fields = {"learning_rate", "regularization", "reg_rate"}
-        structural_old = old.model_dump(exclude={"training": live_fields, "name": True})
-        structural_new = config.model_dump(exclude={"training": live_fields, "name": True})
+        structural_old = old.model_dump(exclude={"training": LIVE_TRAINING_FIELDS, "name": True})
+        structural_new = config.model_dump(exclude={"training": LIVE_TRAINING_FIELDS, "name": True})
         if structural_old != structural_new:
             self.reset(config)
             return True
-        t_old, t_new = old.training, config.training
-        if (t_old.learning_rate, t_old.regularization, t_old.reg_rate) != (
-            t_new.learning_rate,
-            t_new.regularization,
-            t_new.reg_rate,
-        ):
-            self.set_hyperparameters(t_new.learning_rate, t_new.regularization, t_new.reg_rate)
+        if old.training != config.training:
+            self.set_training(config.training)
         self.config = config
         return False
 
@@ -429,6 +469,8 @@ class WorkerHandle:
         """A JSON-able frame for the browser: counters, status, history rows after ``since_epoch``, probes."""
         snapshot, rows = self.snapshot(since_epoch)
         columns = list(rows[0]) if rows else ["epoch", "train_loss", "test_loss"]
+        boundary = _usable_probe(snapshot.probes.get("boundary"))
+        network = _usable_probe(snapshot.probes.get("network"))
         return {
             "run_id": snapshot.run_id,
             "status": snapshot.status,
@@ -439,7 +481,9 @@ class WorkerHandle:
             "step": snapshot.step,
             "learning_rate": snapshot.learning_rate,
             "history": {column: [row[column] for row in rows] for column in columns},
-            "boundary": _usable_probe(snapshot.probes.get("boundary")),
+            "boundary": boundary,
+            "focus": None if boundary is None else boundary.get("focus"),
+            **({"network": network} if network is not None else {}),
         }
 
 
