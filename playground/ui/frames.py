@@ -4,7 +4,7 @@ The live training view (``playground.ui.live_view``) does not go through Streaml
 JavaScript pulls compact *frames* from ``GET /_playground/frame/{token}?since=N`` as fast as it can paint,
 and the page only has to register a frame source under an unguessable token::
 
-    register_frame_source(token, handle.frame)      # handle.frame(since_epoch) -> frame dict
+    register_frame_source(token, source)      # source(since_epoch, since_compare_epoch) -> frame dict
     ...
     unregister_frame_source(token)                  # when the run or the session ends
 
@@ -24,7 +24,16 @@ Frame format (what a frame source returns)
                                    # only the rows with epoch > since (a delta); the browser keeps the rest
                                    # and starts over when run_id changes; extra columns are passed through
       "boundary": {"resolution": 100, "extent": 6.0, "values": [...]} | None,
+      "focus": [column, unit] | None,   # which neuron the boundary shows (None: the network's output)
+      "network": {...} (optional),     # the network view, see below
+      "compare": {...} (optional),     # a second run on the same data: run_id, status, epoch, learning_rate,
+                                       # title, history (rows after since_compare) and boundary, as above
     }
+
+``network`` is ``{"resolution": 20, "extent": 6.0, "columns": [...]}``, one column for the inputs and one per
+dense layer (the output last); each has ``title``, ``layer`` (index in the stack, None for inputs), ``units``,
+``lo``, ``hi`` and ``maps`` (float [units, res * res], each map row-major like the boundary); inputs add
+``names``; dense columns add ``activation``, ``weights`` [units, inputs] and ``bias`` [units].
 
 ``boundary["values"]`` is row-major over the data plane, y outer from -extent to +extent and x inner, of
 length ``resolution ** 2``:
@@ -46,6 +55,9 @@ browser is a single ``atob`` pass, and 256 levels are more than a colour ramp ca
                  "lo": 0.0 | -1.0, "hi": 1.0, "values": "<base64>"}     # value = lo + byte / 255 * (hi - lo)
     "boundary": {"resolution": 100, "extent": 6.0, "encoding": "class-u8",
                  "values": "<base64 class ids>", "confidence": "<base64 u8, confidence * 255>"}
+
+On the wire each column's ``maps`` become one base64 string of ``units * res * res`` bytes
+(value = lo + byte / 255 * (hi - lo)), and weights and biases lists rounded to 4 significant digits.
 
 Frame sources are called on a worker thread of the server (not on its event loop), so a slow source cannot
 stall the websocket of any session, but it should still return quickly: it is called up to 30 times a second
@@ -69,7 +81,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-FrameSource = Callable[[int], dict]
+#: ``source(since, since_compare)``: the frame with history rows after epoch ``since``, and when the frame carries a
+#: comparison run, that run's rows after ``since_compare``.
+FrameSource = Callable[[int, int], dict]
 
 #: URL prefix of every route this module serves.
 ROUTE_PREFIX = "/_playground"
@@ -188,8 +202,27 @@ def encode_boundary(boundary: Mapping[str, Any] | None) -> dict[str, Any] | None
     return encoded
 
 
+def encode_network(network: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The wire form of a network probe: maps quantised to bytes, parameters rounded."""
+    if not network:
+        return None
+    columns = []
+    for column in network["columns"]:
+        low, high = float(column["lo"]), float(column["hi"])
+        maps = np.asarray(column["maps"], dtype=np.float64)
+        maps = np.where(np.isfinite(maps), maps, (low + high) / 2).clip(low, high)
+        encoded = {key: _json_scalar(value) for key, value in column.items() if key not in ("maps", "weights", "bias")}
+        encoded["maps"] = _b64(np.rint((maps - low) / (high - low) * 255.0))
+        for key in ("weights", "bias"):
+            if key in column:
+                values = np.asarray(column[key], dtype=np.float64)
+                encoded[key] = np.vectorize(lambda v: _round_sig(v, 4), otypes=[object])(values).tolist()
+        columns.append(encoded)
+    return {"resolution": int(network["resolution"]), "extent": float(network["extent"]), "columns": columns}
+
+
 def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
-    """The wire form of a frame: JSON-safe scalars, rounded history, quantised boundary."""
+    """The wire form of a frame: JSON-safe scalars, rounded history, quantised boundary and network."""
     history_in = frame.get("history") or {}
     history: dict[str, list[Any]] = {}
     for column, values in history_in.items():
@@ -197,11 +230,18 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
             history[column] = [int(value) for value in values]
         else:
             history[column] = [_round_sig(value) for value in values]
-    wire: dict[str, Any] = {
-        key: _json_scalar(value) for key, value in frame.items() if key not in ("history", "boundary")
-    }
+    special = ("history", "boundary", "network", "compare", "focus", "message_args")
+    wire: dict[str, Any] = {key: _json_scalar(value) for key, value in frame.items() if key not in special}
     wire["history"] = history
     wire["boundary"] = encode_boundary(frame.get("boundary"))
+    if frame.get("focus") is not None:
+        wire["focus"] = [int(part) for part in frame["focus"]]
+    if "message_args" in frame:
+        wire["message_args"] = {key: _json_scalar(value) for key, value in (frame["message_args"] or {}).items()}
+    if frame.get("network"):
+        wire["network"] = encode_network(frame["network"])
+    if frame.get("compare"):
+        wire["compare"] = encode_frame(frame["compare"])
     return wire
 
 
@@ -219,16 +259,20 @@ def _frame_endpoint(request: Request) -> Response:
     source = get_frame_source(token)
     if source is None:
         return JSONResponse({"error": "unknown token"}, status_code=404, headers=_NO_STORE)
+    since, since_compare = (_int_param(request, name) for name in ("since", "since_compare"))
     try:
-        since = int(request.query_params.get("since", "-1"))
-    except ValueError:
-        since = -1
-    try:
-        body = dumps_frame(source(since))
+        body = dumps_frame(source(since, since_compare))
     except Exception as error:  # a failing source must not take the route down; the page shows the error
         _LOGGER.exception("frame source %s failed", token)
         return JSONResponse({"error": f"{type(error).__name__}: {error}"}, status_code=500, headers=_NO_STORE)
     return Response(body, media_type="application/json", headers=_NO_STORE)
+
+
+def _int_param(request: Request, name: str) -> int:
+    try:
+        return int(request.query_params.get(name, "-1"))
+    except ValueError:
+        return -1
 
 
 def enable_tcp_nodelay() -> None:
@@ -275,6 +319,7 @@ __all__ = [
     "enable_tcp_nodelay",
     "encode_boundary",
     "encode_frame",
+    "encode_network",
     "frame_routes",
     "get_frame_source",
     "register_frame_source",

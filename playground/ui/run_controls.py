@@ -40,7 +40,7 @@ def run_buttons(
 def _toggle_play(run: SessionRun) -> None:
     """Play or pause, then wait briefly for the worker's answer so the redrawn label is the true one."""
     running = run.handle.playing
-    (run.handle.pause if running else run.handle.play)()
+    (run.pause if running else run.play)()
     settled = {"paused", "diverged", "error"} if running else {"running", "diverged", "error", "starting"}
     with contextlib.suppress(TimeoutError):
         run.handle.wait_until(lambda latest, _: latest.status in settled, timeout=5.0)
@@ -69,7 +69,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         help=t("help_step"),
         width="stretch",
         disabled=disabled,
-        on_click=run.handle.step,
+        on_click=run.step,
     )
     reset.button(
         t("reset"),
@@ -78,6 +78,6 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         help=t("help_reset"),
         width="stretch",
         disabled=disabled,
-        on_click=run.handle.reset,
+        on_click=run.reset,
         args=(config,),
     )

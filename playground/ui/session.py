@@ -1,4 +1,5 @@
-"""One training worker per browser session and page, released when the session ends."""
+"""One training worker per browser session and page (plus an optional comparison worker), released when the
+session ends."""
 
 from __future__ import annotations
 
@@ -14,16 +15,68 @@ from playground.ui.frames import register_frame_source, unregister_frame_source
 
 @dataclass
 class SessionRun:
-    """A worker plus the unguessable token its live view fetches frames with."""
+    """A worker plus the unguessable token its live view fetches frames with; with ``compare`` set, a second
+    worker (run B) trains another setup on the same data, and the buttons steer both."""
 
     token: str
     handle: WorkerHandle
+    compare: WorkerHandle | None = None
+    compare_title: str = ""
+
+    def frame(self, since: int, since_compare: int) -> dict:
+        """The live view's frame: this run's, with run B's beside it when comparing."""
+        frame = self.handle.frame(since)
+        compare = self.compare
+        if compare is not None:
+            frame["compare"] = {**compare.frame(since_compare), "title": self.compare_title}
+        return frame
+
+    def _handles(self) -> list[WorkerHandle]:
+        return [self.handle] if self.compare is None else [self.handle, self.compare]
+
+    def play(self) -> None:
+        for handle in self._handles():
+            handle.play()
+
+    def pause(self) -> None:
+        for handle in self._handles():
+            handle.pause()
+
+    def step(self) -> None:
+        for handle in self._handles():
+            handle.step()
+
+    def reset(self, config: RunConfig) -> None:
+        self.handle.reset(config)
+        if self.compare is not None:
+            self.compare.reset()
+
+    def set_compare(self, config: RunConfig | None, title: str = "") -> None:
+        """Train ``config`` as run B beside this run (it should use the same data), or stop comparing (None).
+        A new setup for B starts B over; an unchanged one keeps it running."""
+        if config is None:
+            if self.compare is not None:
+                self.compare.stop()
+                self.compare = None
+            return
+        self.compare_title = title
+        if self.compare is None or not self.compare.alive:
+            self.compare = WorkerHandle(config, probes=("boundary",))
+            if self.handle.wants_to_run:
+                self.compare.play()
+        elif self.compare.apply(config) and self.handle.wants_to_run:
+            self.compare.play()
+
+    def stop(self) -> None:
+        for handle in self._handles():
+            handle.stop()
+        self.compare = None
 
 
 def _release(runs: dict[str, SessionRun]) -> None:
     for run in runs.values():
         unregister_frame_source(run.token)
-        run.handle.stop()
+        run.stop()
     runs.clear()
 
 
@@ -34,16 +87,18 @@ def _session_runs() -> dict[str, SessionRun]:
 
 def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> SessionRun:
     """This session's run for a page, started on first use; later configs are applied to it (see
-    ``WorkerHandle.apply``: data or model changes reset, learning rate and regularisation change live)."""
+    ``WorkerHandle.apply``: data or model changes reset, learning rate and other live settings change live)."""
     runs = _session_runs()
     run = runs.get(page)
     if run is not None and run.handle.alive:
-        run.handle.apply(config)
+        if run.handle.apply(config) and run.compare is not None:
+            run.compare.reset()  # B starts over with A, so the two curves stay comparable
         return run
     if run is not None:
         unregister_frame_source(run.token)
+        run.stop()
     run = SessionRun(token=secrets.token_urlsafe(16), handle=WorkerHandle(config, probes=probes))
-    register_frame_source(run.token, run.handle.frame)
+    register_frame_source(run.token, run.frame)
     runs[page] = run
     return run
 
@@ -52,4 +107,4 @@ def pause_session_run(page: str) -> None:
     """Pause this session's run for a page, if it has one (for example while its setup is invalid)."""
     run = _session_runs().get(page)
     if run is not None and run.handle.alive:
-        run.handle.pause()
+        run.pause()
