@@ -1,11 +1,15 @@
-"""The 2D playground: click a small network together, press Play, watch the boundary and the loss move."""
+"""The 2D playground: click a small network together, press Play, watch the boundary, the neurons and the loss."""
 
 import streamlit as st
 
 from playground.ui import controls_2d as controls
 from playground.ui.common import language_picker
+from playground.ui.copy_link import copy_link_button
 from playground.ui.downloads import downloads
 from playground.ui.live_view import live_training_view
+from playground.ui.network_2d import compare_panel, on_network_edit, on_select, sync_focus, weight_editor
+from playground.ui.points_panel import editing_points, on_point_edit, own_data_panel, remember_data
+from playground.ui.probe_charts import CHART_PROBES, probe_charts
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
 
@@ -17,7 +21,7 @@ if notice := controls.link_notice():
     st.warning(notice, icon=":material/link_off:")
 
 controls.hyperparameter_row(t)
-data_column, network_column, output_column = st.columns([1, 1, 2], gap="medium")
+data_column, network_column, output_column = st.columns([1, 1, 3], gap="medium")
 with data_column:
     controls.data_panel(t)
 with network_column:
@@ -32,9 +36,14 @@ with output_column:
         pause_session_run("2d")  # no buttons are drawn below, so nothing may keep training unseen
         st.error(t("config_invalid", reason=config))
         st.stop()
-    st.query_params["config"] = config.to_url_param()  # the address bar always holds a link to this setup
-    run = run_buttons(t, page="2d", config=config)
+    controls.write_link(config)  # the address bar always holds a link to this setup
+    remember_data(config.data)
+    network_view = controls.shown("network_view")
+    probes = ("boundary", "network", *CHART_PROBES) if network_view else ("boundary", *CHART_PROBES)
+    run = run_buttons(t, page="2d", config=config, probes=probes)
+    sync_focus(run)
     show_test, discretize = controls.view_options(t)
+    compare_panel(t, run, config)
     dataset = cached_dataset(config.data)
     live_training_view(
         run.token,
@@ -48,6 +57,24 @@ with output_column:
         discretize=discretize,
         labels=live_view_labels(t),
         key="pg2d_live",
+        network=network_view,
+        network_editable=network_view and not controls.state("free_layers") and controls.shown("hidden_layers"),
+        edit_points=editing_points(),
+        on_select=on_select,
+        on_network_edit=on_network_edit,
+        on_point_edit=on_point_edit,
+        compare=run.compare is not None,
     )
-    with st.expander(t("take_away"), icon=":material/download:"):
-        downloads(t, run, config, key="2d")
+    copy_link_button(t("copy_link"), t("link_copied"), t("link_copy_failed"), t("help_copy_link"), key="pg2d_copy")
+    if network_view:
+        with st.expander(t("selected_weights"), icon=":material/edit_note:"):
+            weight_editor(t, run)
+    if controls.shown("inside"):
+        with st.expander(t("inside_network"), icon=":material/monitoring:"):
+            probe_charts(t, run, config, tuple(str(c) for c in range(dataset.n_classes)), key="pg2d", metric=False)
+    if controls.shown("downloads"):
+        with st.expander(t("take_away"), icon=":material/download:"):
+            downloads(t, run, config, key="2d")
+
+with data_column:
+    own_data_panel(t, config.data, dataset)

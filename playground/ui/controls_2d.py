@@ -16,7 +16,9 @@ from playground.config import (
     output_layer,
 )
 from playground.data import two_d
-from playground.data.registry import DATASETS
+from playground.data.points import points_info
+from playground.data.registry import CUSTOM, DATASETS
+from playground.data.upload import UploadError
 from playground.i18n import Translator
 from playground.layers import ACTIVATIONS
 from playground.presets import load_preset
@@ -31,6 +33,36 @@ HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]
 OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]
 LOSSES = {problem: allowed_losses(problem) for problem in PROBLEMS}
 MAX_HIDDEN_LAYERS, MAX_NEURONS = 8, 32
+SCHEDULES = ("constant", "step", "cosine")
+STEP_FACTORS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9)
+
+#: Controls a lesson link may hide (``?hide=learning_rate,problem``), as TensorFlow Playground's ``*_hide``.
+HIDEABLE = (
+    "learning_rate",
+    "activation",
+    "regularization",
+    "reg_rate",
+    "problem",
+    "optimizer",
+    "dataset",
+    "n_classes",
+    "noise",
+    "train_share",
+    "n_points",
+    "batch_size",
+    "regenerate",
+    "own_data",
+    "features",
+    "free_layers",
+    "hidden_layers",
+    "loss",
+    "training_options",
+    "view_options",
+    "network_view",
+    "compare",
+    "inside",
+    "downloads",
+)
 
 
 # Widgets that are not always drawn lose their state in between (Streamlit cleans it up); these fill the gap.
@@ -38,11 +70,31 @@ _FALLBACKS: dict[str, object] = {
     "n_classes": 3,
     "free_layers": False,
     "n_hidden": 2,
+    "schedule": "constant",
+    "step_every": 50,
+    "step_factor": 0.5,
+    "stop_at_epochs": False,
+    "epochs": 100,
+    "target_loss": 0.0,
     **{f"units_{i}": 4 for i in range(MAX_HIDDEN_LAYERS)},
 }
 
 
-def _state(name: str):
+def hidden_controls() -> frozenset[str]:
+    """The controls a lesson link hides (``?hide=a,b``), read once per session: unknown names are ignored."""
+    if KEY + "hidden" not in st.session_state:
+        wanted = {name.strip() for name in st.query_params.get("hide", "").split(",")}
+        st.session_state[KEY + "hidden"] = frozenset(wanted & set(HIDEABLE))
+    return st.session_state[KEY + "hidden"]
+
+
+def shown(name: str) -> bool:
+    """Whether a control is drawn; a hidden one keeps the value the link gave it."""
+    return name not in hidden_controls()
+
+
+def state(name: str):
+    """The value of one of this page's controls (drawn or not, hidden by a lesson link or not)."""
     if name in _FALLBACKS:
         return st.session_state.setdefault(KEY + name, _FALLBACKS[name])
     return st.session_state[KEY + name]
@@ -69,15 +121,22 @@ def seed_widgets(config: RunConfig) -> None:
         "batch_size": training.batch_size,
         "optimizer": training.optimizer,
         "loss": training.loss,
-        "show_test": False,
-        "discretize": False,
-        # not on this page, but part of the setup a link or preset carries: kept so links round-trip
+        "show_test": "test" in st.query_params.get("view", "").split(","),
+        "discretize": "discrete" in st.query_params.get("view", "").split(","),
+        "schedule": training.schedule,
+        "step_every": training.step_every,
+        "step_factor": min(STEP_FACTORS, key=lambda factor: abs(factor - training.step_factor)),
+        "stop_at_epochs": training.stop_at_epochs,
         "epochs": training.epochs,
+        "target_loss": training.target_test_loss or 0.0,
+        # not on this page, but part of the setup a link or preset carries: kept so links round-trip
         "train_seed": training.seed,
     }
     for index in range(MAX_HIDDEN_LAYERS):
         values[f"units_{index}"] = getattr(hidden[index], "units", 4) if index < len(hidden) else 4
     values["free_layers"] = not _fits_simple_controls(config)
+    if data.dataset == CUSTOM:
+        values["points_sha"] = data.upload
     for name, value in values.items():
         st.session_state[KEY + name] = value
     replace_stack(STACK_KEY, [layer.model_dump() for layer in config.model.layers])
@@ -99,12 +158,12 @@ def _fits_simple_controls(config: RunConfig) -> bool:
 
 def simple_layers() -> list[dict]:
     """The stack the simple controls describe: the hidden layers, then the task's output layer."""
-    activation = _state("activation")
+    activation = state("activation")
     layers = [
-        {"kind": "dense", "units": _state(f"units_{i}"), "activation": activation}
-        for i in range(int(_state("n_hidden")))
+        {"kind": "dense", "units": state(f"units_{i}"), "activation": activation}
+        for i in range(int(state("n_hidden")))
     ]
-    return [*layers, output_layer(_state("problem"), _state("n_classes")).model_dump()]
+    return [*layers, output_layer(state("problem"), state("n_classes")).model_dump()]
 
 
 def _on_free_layers_change() -> None:
@@ -113,7 +172,7 @@ def _on_free_layers_change() -> None:
     simple = ["n_hidden", *(f"units_{i}" for i in range(MAX_HIDDEN_LAYERS))]
     if st.session_state[KEY + "free_layers"]:
         replace_stack(STACK_KEY, simple_layers())
-        st.session_state[KEY + "simple_saved"] = {name: _state(name) for name in simple}
+        st.session_state[KEY + "simple_saved"] = {name: state(name) for name in simple}
     else:  # hidden widgets lose their state while away; bring back what they showed
         for name, value in st.session_state.pop(KEY + "simple_saved", {}).items():
             st.session_state[KEY + name] = value
@@ -121,63 +180,84 @@ def _on_free_layers_change() -> None:
 
 def _on_problem_change() -> None:
     """A new problem type picks its first dataset and the usual loss."""
-    st.session_state[KEY + "dataset"] = PROBLEMS[_state("problem")][0]
+    st.session_state[KEY + "dataset"] = PROBLEMS[state("problem")][0]
     st.session_state[KEY + "loss"] = "auto"
 
 
+def custom_points_task() -> str | None:
+    """The task of this session's own point set (uploaded or clicked together), if it has one."""
+    sha = st.session_state.get(KEY + "points_sha")
+    if not sha:
+        return None
+    try:
+        return points_info(sha).task
+    except UploadError:
+        return None
+
+
 def _regenerate() -> None:
-    st.session_state[KEY + "data_seed"] = _state("data_seed") + 1
+    st.session_state[KEY + "data_seed"] = state("data_seed") + 1
 
 
 def hyperparameter_row(t: Translator) -> None:
-    """The strip across the top: learning rate, activation, regularisation, rate, problem type."""
-    columns = st.columns(6)
-    columns[0].select_slider(
-        t("learning_rate"),
-        LEARNING_RATES,
-        key=KEY + "learning_rate",
-        format_func=lambda rate: f"{rate:g}",
-        help=t("help_learning_rate"),
-    )
-    columns[1].selectbox(
-        t("activation"),
-        HIDDEN_ACTIVATIONS,
-        key=KEY + "activation",
-        help=t("help_activation"),
-        disabled=bool(_state("free_layers")),  # the free editor sets an activation per layer
-    )
-    translated_choice(
-        columns[2].selectbox,
-        t("regularization"),
-        ("none", "l1", "l2"),
-        key=KEY + "regularization",
-        format_func=lambda kind: t(f"reg_{kind}"),
-        help=t("help_regularization"),
-    )
-    columns[3].select_slider(
-        t("reg_rate"),
-        REGULARIZATION_RATES,
-        key=KEY + "reg_rate",
-        format_func=lambda rate: f"{rate:g}",
-        help=t("help_reg_rate"),
-    )
-    translated_choice(
-        columns[4].selectbox,
-        t("problem"),
-        tuple(PROBLEMS),
-        key=KEY + "problem",
-        on_change=_on_problem_change,
-        format_func=lambda problem: t(f"problem_{problem}"),
-        help=t("help_problem"),
-    )
-    translated_choice(
-        columns[5].selectbox,
-        t("optimizer"),
-        OPTIMIZERS,
-        key=KEY + "optimizer",
-        format_func=lambda name: t(f"optimizer_{name}"),
-        help=t("help_optimizer"),
-    )
+    """The strip across the top: learning rate, activation, regularisation, rate, problem type, optimizer."""
+    names = [name for name in ("learning_rate", "activation", "regularization", "reg_rate", "problem", "optimizer")]
+    visible = [name for name in names if shown(name)]
+    if not visible:
+        return
+    columns = dict(zip(visible, st.columns(len(visible)), strict=True))
+    if "learning_rate" in columns:
+        columns["learning_rate"].select_slider(
+            t("learning_rate"),
+            LEARNING_RATES,
+            key=KEY + "learning_rate",
+            format_func=lambda rate: f"{rate:g}",
+            help=t("help_learning_rate"),
+        )
+    if "activation" in columns:
+        columns["activation"].selectbox(
+            t("activation"),
+            HIDDEN_ACTIVATIONS,
+            key=KEY + "activation",
+            help=t("help_activation"),
+            disabled=bool(state("free_layers")),  # the free editor sets an activation per layer
+        )
+    if "regularization" in columns:
+        translated_choice(
+            columns["regularization"].selectbox,
+            t("regularization"),
+            ("none", "l1", "l2"),
+            key=KEY + "regularization",
+            format_func=lambda kind: t(f"reg_{kind}"),
+            help=t("help_regularization"),
+        )
+    if "reg_rate" in columns:
+        columns["reg_rate"].select_slider(
+            t("reg_rate"),
+            REGULARIZATION_RATES,
+            key=KEY + "reg_rate",
+            format_func=lambda rate: f"{rate:g}",
+            help=t("help_reg_rate"),
+        )
+    if "problem" in columns:
+        translated_choice(
+            columns["problem"].selectbox,
+            t("problem"),
+            tuple(PROBLEMS),
+            key=KEY + "problem",
+            on_change=_on_problem_change,
+            format_func=lambda problem: t(f"problem_{problem}"),
+            help=t("help_problem"),
+        )
+    if "optimizer" in columns:
+        translated_choice(
+            columns["optimizer"].selectbox,
+            t("optimizer"),
+            OPTIMIZERS,
+            key=KEY + "optimizer",
+            format_func=lambda name: t(f"optimizer_{name}"),
+            help=t("help_optimizer"),
+        )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -188,113 +268,171 @@ def _thumbnail(name: str, task: str, noise: int, n_classes: int):
 def data_panel(t: Translator) -> None:
     """Dataset picker with previews, noise, train share, points, regenerate, batch size."""
     st.subheader(t("data"))
-    problem = _state("problem")
+    problem = state("problem")
     names = PROBLEMS[problem]
-    previews = st.columns(len(names))
-    for column, name in zip(previews, names, strict=True):  # same order as the radio below (captions would wrap)
-        column.image(_thumbnail(name, problem, _state("noise"), _state("n_classes")), width="stretch")
-    translated_choice(
-        st.radio,
-        t("dataset"),
-        names,
-        key=KEY + "dataset",
-        horizontal=True,
-        format_func=lambda name: t(f"dataset_{name}"),
-        help=t("help_dataset"),
-    )
-    if problem == "multiclass":
-        _state("n_classes")
+    if shown("dataset"):
+        previews = st.columns(len(names))
+        for column, name in zip(previews, names, strict=True):  # same order as the radio below (captions would wrap)
+            column.image(_thumbnail(name, problem, state("noise"), state("n_classes")), width="stretch")
+        options = (*names, CUSTOM) if custom_points_task() == problem else names
+        translated_choice(
+            st.radio,
+            t("dataset"),
+            options,
+            key=KEY + "dataset",
+            horizontal=True,
+            format_func=lambda name: t(f"dataset_{name}"),
+            help=t("help_dataset"),
+        )
+    custom = state("dataset") == CUSTOM
+    if problem == "multiclass" and not custom and shown("n_classes"):
+        state("n_classes")
         st.slider(t("n_classes"), 3, 5, key=KEY + "n_classes", help=t("help_n_classes"))
-    st.slider(t("noise"), 0, 50, step=5, key=KEY + "noise", help=t("help_noise"))
-    st.slider(t("train_share"), 10, 90, step=10, key=KEY + "train_share", format="%d%%", help=t("help_train_share"))
-    st.slider(t("n_points"), 100, 5000, step=100, key=KEY + "n_points", help=t("help_n_points"))
-    st.slider(t("batch_size"), 1, 100, key=KEY + "batch_size", help=t("help_batch_size"))
-    st.button(t("regenerate"), key=KEY + "regenerate", on_click=_regenerate, help=t("help_regenerate"))
+    if not custom and shown("noise"):
+        st.slider(t("noise"), 0, 50, step=5, key=KEY + "noise", help=t("help_noise"))
+    if shown("train_share"):
+        st.slider(t("train_share"), 10, 90, step=10, key=KEY + "train_share", format="%d%%", help=t("help_train_share"))
+    if not custom and shown("n_points"):
+        st.slider(t("n_points"), 100, 5000, step=100, key=KEY + "n_points", help=t("help_n_points"))
+    if shown("batch_size"):
+        st.slider(t("batch_size"), 1, 100, key=KEY + "batch_size", help=t("help_batch_size"))
+    if shown("regenerate"):
+        st.button(t("regenerate"), key=KEY + "regenerate", on_click=_regenerate, help=t("help_regenerate"))
 
 
 def network_panel(t: Translator) -> None:
     """Input features and the hidden layers (0 to 8, each 1 to 32 neurons)."""
     st.subheader(t("network"))
-    st.multiselect(
-        t("features"),
-        list(two_d.FEATURES),
-        key=KEY + "features",
-        format_func=two_d.FEATURE_LABELS.__getitem__,
-        help=t("help_features"),
-    )
-    free = st.toggle(
-        t("free_layers"), key=KEY + "free_layers", on_change=_on_free_layers_change, help=t("help_free_layers")
-    )
+    if shown("features"):
+        st.multiselect(
+            t("features"),
+            list(two_d.FEATURES),
+            key=KEY + "features",
+            format_func=two_d.FEATURE_LABELS.__getitem__,
+            help=t("help_features"),
+        )
+    free = state("free_layers")
+    if shown("free_layers"):
+        free = st.toggle(
+            t("free_layers"), key=KEY + "free_layers", on_change=_on_free_layers_change, help=t("help_free_layers")
+        )
     if free:
         st.caption(t("free_layers_below"))
-        n_hidden = 0
-    else:
+    elif shown("hidden_layers"):
         n_hidden = st.number_input(
             t("hidden_layers"), 0, MAX_HIDDEN_LAYERS, key=KEY + "n_hidden", help=t("help_hidden_layers")
         )
-    for index in range(int(n_hidden)):
-        _state(f"units_{index}")
-        st.slider(
-            t("neurons_in_layer", n=index + 1), 1, MAX_NEURONS, key=KEY + f"units_{index}", help=t("help_neurons")
+        for index in range(int(n_hidden)):
+            state(f"units_{index}")
+            st.slider(
+                t("neurons_in_layer", n=index + 1), 1, MAX_NEURONS, key=KEY + f"units_{index}", help=t("help_neurons")
+            )
+    if shown("loss"):
+        translated_choice(
+            st.selectbox,
+            t("loss"),
+            LOSSES[state("problem")],
+            key=KEY + "loss",
+            format_func=lambda name: t(f"loss_{name}"),
+            help=t("help_loss"),
         )
-    translated_choice(
-        st.selectbox,
-        t("loss"),
-        LOSSES[_state("problem")],
-        key=KEY + "loss",
-        format_func=lambda name: t(f"loss_{name}"),
-        help=t("help_loss"),
-    )
+    if shown("training_options"):
+        training_options(t)
+
+
+def training_options(t: Translator) -> None:
+    """Learning-rate schedule and stopping rules, folded away: TF Playground has neither."""
+    with st.expander(t("training_options"), icon=":material/tune:"):
+        schedule = translated_choice(
+            st.selectbox,
+            t("schedule"),
+            SCHEDULES,
+            key=KEY + "schedule",
+            format_func=lambda name: t(f"schedule_{name}"),
+            help=t("help_schedule"),
+        )
+        if schedule == "step":
+            state("step_every"), state("step_factor")
+            left, right = st.columns(2)
+            left.number_input(t("step_every"), 1, 100_000, key=KEY + "step_every", help=t("help_step_every"))
+            right.select_slider(t("step_factor"), STEP_FACTORS, key=KEY + "step_factor", help=t("help_step_factor"))
+        state("stop_at_epochs"), state("epochs")
+        st.toggle(t("stop_at_epochs"), key=KEY + "stop_at_epochs", help=t("help_stop_at_epochs"))
+        if schedule == "cosine" or state("stop_at_epochs"):
+            st.number_input(t("epochs_limit"), 1, 100_000, key=KEY + "epochs", help=t("help_epochs_limit"))
+        state("target_loss")
+        st.number_input(
+            t("target_loss"), 0.0, 10.0, step=0.01, format="%.4f", key=KEY + "target_loss", help=t("help_target_loss")
+        )
 
 
 def view_options(t: Translator) -> tuple[bool, bool]:
-    left, right = st.columns(2)
-    show_test = left.checkbox(t("show_test"), key=KEY + "show_test", help=t("help_show_test"))
-    discretize = right.checkbox(t("discretize"), key=KEY + "discretize", help=t("help_discretize"))
+    """Show test data and discretise the output; both travel in the link (``?view=test,discrete``)."""
+    if shown("view_options"):
+        left, right = st.columns(2)
+        left.checkbox(t("show_test"), key=KEY + "show_test", help=t("help_show_test"))
+        right.checkbox(t("discretize"), key=KEY + "discretize", help=t("help_discretize"))
+    show_test, discretize = bool(state("show_test")), bool(state("discretize"))
     return show_test, discretize
+
+
+def write_link(config: RunConfig) -> None:
+    """Keep the address bar a link to exactly this setup: config, view options (the hidden controls stay)."""
+    st.query_params["config"] = config.to_url_param()
+    view = [name for name, on in (("test", state("show_test")), ("discrete", state("discretize"))) if on]
+    if view:
+        st.query_params["view"] = ",".join(view)
+    elif "view" in st.query_params:
+        del st.query_params["view"]
 
 
 def free_layer_editor(t: Translator) -> None:
     """The layer-stack editor every page shares, when the user has switched to free layers (full width)."""
-    if not _state("free_layers"):
+    if not state("free_layers"):
         return
-    input_shape = (max(1, len(_state("features"))),)
-    output = output_layer(_state("problem"), _state("n_classes")).model_dump()
+    input_shape = (max(1, len(state("features"))),)
+    output = output_layer(state("problem"), state("n_classes")).model_dump()
     layer_stack_editor(t, STACK_KEY, simple_layers(), partial(config_for_layers, t), input_shape, output_layer=output)
 
 
 def current_config(t: Translator) -> RunConfig | str:
     """The RunConfig the widgets describe, or a readable reason why they describe none."""
-    if _state("free_layers"):
+    if state("free_layers"):
         return config_for_layers(t, [dict(layer) for layer in st.session_state[f"{STACK_KEY}_state"].layers])
     return config_for_layers(t, simple_layers())
 
 
 def config_for_layers(t: Translator, layers: list[dict]) -> RunConfig | str:
     """The page's data and training settings around a layer stack, validated."""
-    problem = _state("problem")
-    loss = _state("loss") if _state("loss") in LOSSES[problem] else "auto"
+    problem = state("problem")
+    loss = state("loss") if state("loss") in LOSSES[problem] else "auto"
     raw = {
-        "name": t(f"dataset_{_state('dataset')}"),
+        "name": t(f"dataset_{state('dataset')}"),
         "data": {
-            "dataset": _state("dataset"),
-            "n_points": _state("n_points"),
-            "noise": _state("noise"),
-            "train_share": _state("train_share"),
-            "features": _state("features"),
-            "n_classes": _state("n_classes"),
-            "seed": _state("data_seed"),
+            "dataset": state("dataset"),
+            "n_points": state("n_points"),
+            "noise": state("noise"),
+            "train_share": state("train_share"),
+            "features": state("features"),
+            "n_classes": state("n_classes"),
+            "seed": state("data_seed"),
+            "upload": st.session_state.get(KEY + "points_sha") if state("dataset") == CUSTOM else None,
         },
         "model": {"layers": layers},
         "training": {
-            "optimizer": _state("optimizer"),
-            "learning_rate": _state("learning_rate"),
-            "batch_size": _state("batch_size"),
-            "regularization": _state("regularization"),
-            "reg_rate": _state("reg_rate"),
+            "optimizer": state("optimizer"),
+            "learning_rate": state("learning_rate"),
+            "batch_size": state("batch_size"),
+            "regularization": state("regularization"),
+            "reg_rate": state("reg_rate"),
             "loss": loss,
-            "epochs": _state("epochs"),
-            "seed": _state("train_seed"),
+            "epochs": state("epochs"),
+            "seed": state("train_seed"),
+            "schedule": state("schedule"),
+            "step_every": state("step_every"),
+            "step_factor": state("step_factor"),
+            "stop_at_epochs": state("stop_at_epochs"),
+            "target_test_loss": state("target_loss") or None,
         },
     }
     try:

@@ -22,6 +22,7 @@ class SessionRun:
     handle: WorkerHandle
     compare: WorkerHandle | None = None
     compare_title: str = ""
+    title: str = ""  # this run's name in the live view's legend while comparing
 
     def frame(self, since: int, since_compare: int) -> dict:
         """The live view's frame: this run's, with run B's beside it when comparing."""
@@ -29,6 +30,7 @@ class SessionRun:
         compare = self.compare
         if compare is not None:
             frame["compare"] = {**compare.frame(since_compare), "title": self.compare_title}
+            frame["title"] = self.title
         return frame
 
     def _handles(self) -> list[WorkerHandle]:
@@ -51,7 +53,7 @@ class SessionRun:
         if self.compare is not None:
             self.compare.reset()
 
-    def set_compare(self, config: RunConfig | None, title: str = "") -> None:
+    def set_compare(self, config: RunConfig | None, title: str = "", own_title: str = "") -> None:
         """Train ``config`` as run B beside this run (it should use the same data), or stop comparing (None).
         A new setup for B starts B over; an unchanged one keeps it running."""
         if config is None:
@@ -59,7 +61,7 @@ class SessionRun:
                 self.compare.stop()
                 self.compare = None
             return
-        self.compare_title = title
+        self.compare_title, self.title = title, own_title
         if self.compare is None or not self.compare.alive:
             self.compare = WorkerHandle(config, probes=("boundary",))
             if self.handle.wants_to_run:

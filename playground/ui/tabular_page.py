@@ -26,14 +26,14 @@ from playground.ui.common import translated_choice
 from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
 from playground.ui.live_view import live_training_view
+from playground.ui.probe_charts import CHART_PROBES, probe_charts
 from playground.ui.run_controls import live_view_labels, run_buttons
-from playground.ui.session import SessionRun, pause_session_run
-from playground.viz import tabular_charts as charts
+from playground.ui.session import pause_session_run
 
 PAGE = "tabular"
 #: The tables this page offers, the seed article's task first; "upload" stands for the user's CSV.
 DATASET_CHOICES: tuple[str, ...] = ("seed_ffn", "iris", "wine", "breast_cancer", "diabetes", UPLOAD)
-PROBES: tuple[str, ...] = ("confusion", "predictions", "histograms")
+PROBES: tuple[str, ...] = CHART_PROBES
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "adamw")
 BATCH_SIZES: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256)
 #: The defaults of every table: the seed article's training setup and split.
@@ -352,45 +352,10 @@ def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
         key="tab_live",
         show_boundary=False,
     )
-    _charts(t, run, config, tuple(class_names(config.data)))
+    probe_charts(t, run, config, tuple(class_names(config.data)), key="tab")
     st.subheader(t("take_away"))
     downloads(t, run, config, key=PAGE, disabled=edited.config is None)
     _load_panel(t)
-
-
-@st.fragment(run_every=1.0)
-def _charts(t: Translator, run: SessionRun, config: RunConfig, names: tuple[str, ...]) -> None:
-    """Redrawn every second from the newest snapshot, independently of the page (no full rerun)."""
-    snapshot, rows = run.handle.snapshot()
-    probes = snapshot.probes if snapshot.run_id else {}
-    left, right = st.columns(2)
-    with left:
-        figure = charts.metric_figure(
-            rows, config.task, t("tab_metric_r2" if config.task == "regression" else "tab_metric_accuracy"),
-            t("tab_train"), t("tab_test"),
-        )  # fmt: skip
-        st.plotly_chart(figure, key="tab_chart_metric", width="stretch")
-    with right:
-        if config.task == "regression":
-            probe = probes.get("predictions")
-            if probe and "error" not in probe:
-                figure = charts.prediction_figure(probe, t("tab_predicted_vs_true"), t("tab_true"), t("tab_predicted"))
-                st.plotly_chart(figure, key="tab_chart_predictions", width="stretch")
-        else:
-            probe = probes.get("confusion")
-            if probe and "error" not in probe:
-                figure = charts.confusion_figure(probe, names, t("tab_confusion"), t("tab_true"), t("tab_predicted"))
-                st.plotly_chart(figure, key="tab_chart_confusion", width="stretch")
-    histograms = probes.get("histograms")
-    if histograms and "error" not in histograms:
-        st.plotly_chart(
-            charts.histogram_figure(histograms, "weights", t("tab_weights")), key="tab_chart_weights", width="stretch"
-        )
-        st.plotly_chart(
-            charts.histogram_figure(histograms, "activations", t("tab_activations")),
-            key="tab_chart_activations",
-            width="stretch",
-        )
 
 
 def _load_panel(t: Translator) -> None:

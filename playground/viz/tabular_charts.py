@@ -1,4 +1,4 @@
-"""Charts of the tabular page, built from a worker's probes and history: pure functions to plotly figures.
+"""Charts built from a worker's probes and history (tables page, 2D page): pure functions to plotly figures.
 
 No Streamlit here, so the figures can be tested (and reused by a notebook) without a running page. Every
 function takes the words it shows as arguments, already translated by the caller.
@@ -83,7 +83,8 @@ def prediction_figure(probe: Mapping, title: str, true: str, predicted: str) -> 
 
 
 def histogram_figure(probe: Mapping, which: str, title: str) -> go.Figure:
-    """One small bar chart per layer of its weights (``which="weights"``) or outputs (``"activations"``)."""
+    """One small bar chart per layer of its weights (``which="weights"``), their gradients (``"gradients"``) or its
+    outputs (``"activations"``)."""
     layers = [layer for layer in probe.get("layers", []) if layer.get(which) is not None]
     if not layers:
         return go.Figure(layout=_base(title, 200))
@@ -109,4 +110,25 @@ def histogram_figure(probe: Mapping, which: str, title: str) -> go.Figure:
         )
     figure.update_layout(_base(title, 240), bargap=0)
     figure.update_annotations(font_size=11)
+    return figure
+
+
+def gradient_norm_figure(probe: Mapping, title: str, epoch: str) -> go.Figure:
+    """The weight-gradient norm of each dense layer per epoch, on a log scale: with sigmoid in a deep stack the
+    first layers' lines sit orders of magnitude below the last one's (vanishing gradients)."""
+    figure = go.Figure(layout=_base(title, 280))
+    norms = np.asarray(probe.get("norms") or [], dtype=np.float64)
+    epochs = probe.get("epochs") or []
+    if norms.ndim == 2 and norms.size:
+        for index, name in enumerate(probe.get("titles", [])):
+            figure.add_scatter(
+                x=epochs,
+                y=np.where(norms[:, index] > 0, norms[:, index], np.nan),
+                mode="lines",
+                name=f"{index + 1}: {name}",
+                line={"color": CLASS_PALETTE[index % len(CLASS_PALETTE)]},
+            )
+    figure.update_xaxes(title_text=epoch, rangemode="tozero")
+    figure.update_yaxes(type="log", exponentformat="power")
+    figure.update_layout(legend={"orientation": "h", "y": -0.3}, hovermode="x unified")
     return figure

@@ -1,0 +1,521 @@
+"""The network panel of the live training view (TensorFlow Playground's network picture), as JavaScript and CSS.
+
+``playground.ui.live_view`` concatenates :data:`JS` between the shared helpers and the view itself (one ES
+module), and :data:`CSS` after its own rules. The panel draws every neuron as a small heatmap of its output
+over the data plane (one ``<canvas>`` of ``resolution x resolution`` pixels per neuron, scaled by CSS), the
+links between consecutive columns on one canvas behind them (colour by sign, width by ``|w|``), a bias marker
+at each neuron's corner, and, when editable, TF Playground's "+ / -" buttons for layers and neurons.
+
+The DOM is built once per network shape (and panel width); a frame only rewrites pixels into the existing
+``ImageData`` objects and redraws the links canvas, so an 8 x 8 network repaints in a millisecond or two.
+"""
+
+from __future__ import annotations
+
+CSS = r"""
+.pg-live .pg-net-wrap { position: relative; flex: 2 1 420px; min-width: 0; max-width: 100%;
+  display: flex; flex-direction: column; gap: 0.25rem; align-self: flex-start; }
+.pg-live .pg-net-wrap[hidden] { display: none; }
+.pg-live .pg-net-bar { display: flex; align-items: center; gap: 0.35rem; font-size: 0.8rem; min-height: 22px; }
+.pg-live .pg-net-bar .pg-net-count { opacity: 0.85; margin-left: 0.2rem; }
+.pg-live .pg-net-scroll { position: relative; overflow-x: auto; overflow-y: hidden; }
+.pg-live .pg-net-stage { position: relative; }
+.pg-live .pg-net-empty { font-size: 0.85rem; opacity: 0.55; padding: 2rem 0; text-align: center; }
+.pg-live .pg-neuron { position: absolute; box-sizing: border-box; cursor: pointer; background: #fff;
+  border: 1px solid rgba(128, 128, 128, 0.6); }
+.pg-live .pg-neuron[data-column="0"] { cursor: default; }
+.pg-live .pg-neuron:hover { border-color: var(--st-text-color, #31333f); }
+.pg-live .pg-neuron[data-selected="true"] { outline: 2.5px solid var(--st-text-color, #31333f);
+  outline-offset: 2px; }
+.pg-live .pg-neuron canvas { image-rendering: auto; }
+.pg-live .pg-bias { position: absolute; left: -4px; bottom: -4px; width: 7px; height: 7px; box-sizing: border-box;
+  border: 1px solid rgba(255, 255, 255, 0.95); pointer-events: none; }
+.pg-live .pg-node-name { position: absolute; font-size: 11px; line-height: 1; white-space: nowrap;
+  text-align: right; transform: translate(-100%, -50%); opacity: 0.85; pointer-events: none; }
+.pg-live .pg-net-head { position: absolute; top: 0; display: flex; flex-direction: column; align-items: center;
+  gap: 2px; font-size: 10px; line-height: 1.2; }
+.pg-live .pg-net-head > span { max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  opacity: 0.75; }
+.pg-live .pg-pm { display: flex; gap: 2px; }
+.pg-live .pg-pm button, .pg-live .pg-net-bar button { font: inherit; font-size: 13px; font-weight: 600;
+  line-height: 1; width: 20px; height: 20px; padding: 0; cursor: pointer; color: inherit;
+  background: var(--st-secondary-background-color, #f0f2f6); border-radius: 50%;
+  border: 1px solid var(--st-border-color, rgba(49, 51, 63, 0.25)); }
+.pg-live .pg-pm button:disabled, .pg-live .pg-net-bar button:disabled { opacity: 0.35; cursor: default; }
+.pg-live .pg-net-bar button[hidden], .pg-live .pg-pm[hidden] { display: none; }
+"""
+
+JS = r"""
+// ---- the network panel -------------------------------------------------------------------------------
+// Neurons' maps and the boundary share one scale: a byte b means lo + b/255*(hi-lo), coloured around the
+// middle of lo..hi, i.e. t = b/127.5 - 1 on the diverging orange-white-blue ramp whatever lo and hi are.
+const NODE_LUT = (() => {
+  const lut = new Uint32Array(256);
+  for (let q = 0; q < 256; q++) lut[q] = pack(overWhite(diverging(q / 127.5 - 1)));
+  return lut;
+})();
+const LINK_SAMPLES = 12;           // segments per link for hover hit-testing
+const LINK_BUCKETS = 12;           // widths 0.5 .. 6 px in 0.5 px steps, per sign
+const linkWidth = (w) => clamp(0.5 + Math.abs(w) * 2.5, 0.5, 6);  // a fixed scale, like TF Playground
+
+function makeEl(tag, className, attrs) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (attrs) for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+class NetworkPanel {
+  constructor(view, wrap) {
+    this.view = view;
+    this.wrap = wrap;
+    this.bar = wrap.querySelector(".pg-net-bar");
+    this.scroll = wrap.querySelector(".pg-net-scroll");
+    this.stage = wrap.querySelector(".pg-net-stage");
+    this.tooltip = wrap.querySelector(".pg-net-tip");
+    this.addLayer = wrap.querySelector('[data-testid="pg-net-add-layer"]');
+    this.removeLayer = wrap.querySelector('[data-testid="pg-net-remove-layer"]');
+    this.count = wrap.querySelector(".pg-net-count");
+    this.links = document.createElement("canvas");
+    this.links.className = "pg-net-links";
+    this.columns = [];            // decoded columns of the latest network
+    this.resolution = 0;
+    this.shapeKey = "";           // what the DOM was built for
+    this.builtKey = null;
+    this.layout = null;
+    this.nodes = [];              // nodes[c][u] = {div, canvas, ctx, image, pixels, bias, biasColor}
+    this.paints = 0;
+    this.dirty = { maps: false, links: false };
+    this.focusKey = "";
+    this.hover = null;
+
+    this.addLayer.addEventListener("click", () => this.editLayer("add_layer"));
+    this.removeLayer.addEventListener("click", () => this.editLayer("remove_layer"));
+    this.stage.addEventListener("click", (e) => this.onClick(e));
+    this.stage.addEventListener("pointermove", (e) => this.onHover(e));
+    this.stage.addEventListener("pointerleave", () => this.hideTip());
+  }
+
+  clear() {
+    this.columns = [];
+    this.resolution = 0;
+    this.shapeKey = "";
+    this.dirty.maps = this.dirty.links = true;
+  }
+
+  /** Takes a frame's ``network``; returns true when something visible changed. */
+  setNetwork(n) {
+    if (!n || !Array.isArray(n.columns)) return false;
+    const res = n.resolution | 0;
+    const old = this.columns;
+    const columns = [];
+    let mapsChanged = res !== this.resolution || n.columns.length !== old.length;
+    let linksChanged = mapsChanged;
+    for (let c = 0; c < n.columns.length; c++) {
+      const w = n.columns[c] || {}, prev = old[c];
+      const units = Math.max(0, w.units | 0);
+      const col = {
+        title: w.title == null ? "" : String(w.title), layer: w.layer, units, activation: w.activation,
+        names: Array.isArray(w.names) ? w.names : null, raw: w.maps, maps: null,
+        lo: finite(w.lo) ? w.lo : 0, hi: finite(w.hi) ? w.hi : 1,
+        weights: Array.isArray(w.weights) ? w.weights : null, bias: Array.isArray(w.bias) ? w.bias : null,
+      };
+      if (prev && prev.raw === w.maps && prev.units === units) {
+        col.maps = prev.maps;
+      } else {
+        col.maps = typeof w.maps === "string" ? decodeBase64(w.maps) : null;
+        mapsChanged = true;
+      }
+      col.paramsKey = JSON.stringify([col.weights, col.bias]);
+      if (!prev || prev.units !== units) mapsChanged = linksChanged = true;
+      if (!prev || prev.paramsKey !== col.paramsKey) linksChanged = true;
+      columns.push(col);
+    }
+    this.columns = columns;
+    this.resolution = res;
+    this.extent = finite(n.extent) ? n.extent : 6;
+    this.shapeKey = `${res}|` + columns.map((c) => `${c.units}/${c.title}/${(c.names || []).join(",")}`).join("|");
+    if (mapsChanged) this.dirty.maps = true;
+    if (linksChanged) this.dirty.links = true;
+    return mapsChanged || linksChanged;
+  }
+
+  anyDirty() { return this.dirty.maps || this.dirty.links; }
+
+  label(key) { return this.view.label(key); }
+
+  hiddenCount() { return Math.max(0, this.columns.length - 2); }
+
+  isOutput(c) { return c === this.columns.length - 1 && c > 0; }
+
+  /** "neuron 2 of layer 1", "output neuron 3", "x₁": for sentences (tooltips). */
+  nodeName(c, u) {
+    const col = this.columns[c];
+    if (!col) return "";
+    if (c === 0) return (col.names && col.names[u] != null) ? String(col.names[u]) : `x${u + 1}`;
+    if (this.isOutput(c)) {
+      return col.units > 1 ? fillLabel(this.label("net_output_neuron"), { unit: u + 1 }) : this.label("net_output");
+    }
+    return fillLabel(this.label("net_neuron"), { unit: u + 1, layer: c });
+  }
+
+  /** "Neuron 2 of layer 1", "Output": for headings and the big map's caption. */
+  nodeTitle(c, u) {
+    const col = this.columns[c];
+    if (!col) return "";
+    if (c === 0) return this.nodeName(c, u);
+    if (this.isOutput(c)) {
+      return col.units > 1 ? fillLabel(this.label("focus_output_unit"), { unit: u + 1 }) : this.label("output");
+    }
+    return fillLabel(this.label("focus_neuron"), { unit: u + 1, layer: c });
+  }
+
+  // ---- events ------------------------------------------------------------------------------------------
+  editable() { return !!(this.view.data && this.view.data.network_editable); }
+
+  editLayer(action) {
+    if (!this.editable() || !this.columns.length) return;
+    const hidden = this.hiddenCount();
+    if (action === "remove_layer" && hidden < 1) return;
+    // add_layer: the column the new layer will have (it goes after the last hidden one, before the output);
+    // remove_layer: the column of the hidden layer that goes (the last one).
+    const column = action === "add_layer" ? this.columns.length - 1 : this.columns.length - 2;
+    this.view.emit("network", { action, column });
+  }
+
+  editNeuron(action, column) {
+    if (!this.editable()) return;
+    const col = this.columns[column];
+    if (!col || column === 0 || this.isOutput(column)) return;
+    if (action === "remove_neuron" && col.units <= 1) return;
+    this.view.emit("network", { action, column });
+  }
+
+  onClick(e) {
+    const button = e.target.closest("button[data-action]");
+    if (button) {
+      this.editNeuron(button.dataset.action, +button.dataset.column);
+      return;
+    }
+    const node = e.target.closest(".pg-neuron");
+    if (!node) return;
+    const c = +node.dataset.column, u = +node.dataset.unit;
+    if (c === 0) return;  // inputs are not selectable: their maps are fixed
+    this.view.toggleFocus(c, u);
+  }
+
+  onHover(e) {
+    const rect = this.wrap.getBoundingClientRect();
+    const px = e.clientX - rect.left, py = e.clientY - rect.top;
+    const node = e.target.closest(".pg-neuron");
+    if (node) {
+      this.hover = { kind: "node", c: +node.dataset.column, u: +node.dataset.unit, px, py };
+    } else if (e.target.closest(".pg-net-head")) {
+      this.hover = null;
+    } else {
+      const srect = this.stage.getBoundingClientRect();
+      const link = this.hitLink(e.clientX - srect.left, e.clientY - srect.top);
+      this.hover = link ? { kind: "link", ...link, px, py } : null;
+    }
+    this.showTip();
+  }
+
+  hideTip() { this.hover = null; this.tooltip.hidden = true; }
+
+  showTip() {
+    const h = this.hover, tip = this.tooltip;
+    if (!h) { tip.hidden = true; return; }
+    const lines = [];
+    if (h.kind === "node") {
+      const col = this.columns[h.c];
+      if (!col) { tip.hidden = true; return; }
+      lines.push(["b", this.nodeTitle(h.c, h.u)]);
+      if (col.title) lines.push(["", col.title]);
+      const b = col.bias && col.bias[h.u];
+      if (h.c > 0 && finite(b)) lines.push(["", fillLabel(this.label("net_bias"), { value: formatValue(b) })]);
+      if (h.c > 0) lines.push(["i", this.label("net_click_hint")]);
+    } else {
+      const col = this.columns[h.c];
+      const w = col && col.weights && col.weights[h.u] ? col.weights[h.u][h.i] : undefined;
+      if (!finite(w)) { tip.hidden = true; return; }
+      lines.push(["", fillLabel(this.label("net_weight"), {
+        value: formatValue(w), source: this.nodeName(h.c - 1, h.i), target: this.nodeName(h.c, h.u),
+      })]);
+    }
+    tip.replaceChildren();
+    for (const [style, text] of lines) {
+      const line = document.createElement("div");
+      if (style === "b") { const b = document.createElement("b"); b.textContent = text; line.appendChild(b); }
+      else line.textContent = text;
+      if (style === "i") line.style.opacity = "0.7";
+      tip.appendChild(line);
+    }
+    tip.hidden = false;
+    const ww = this.wrap.clientWidth, tw = tip.offsetWidth;
+    tip.style.left = `${Math.max(0, h.px + 14 + tw > ww ? h.px - 14 - tw : h.px + 14)}px`;
+    tip.style.top = `${Math.max(0, h.py + 14)}px`;
+  }
+
+  hitLink(x, y) {
+    const L = this.layout;
+    if (!L || !L.links.length) return null;
+    let best = null, bestD = 5;
+    const samples = L.samples, stride = 2 * (LINK_SAMPLES + 1);
+    for (let k = 0; k < L.links.length; k++) {
+      const [c, u, i] = L.links[k];
+      const col = this.columns[c];
+      const w = col && col.weights && col.weights[u] ? col.weights[u][i] : undefined;
+      if (!finite(w)) continue;
+      const limit = Math.max(4, linkWidth(w) / 2 + 2);
+      const base = k * stride;
+      // quick reject on the link's bounding box
+      const x0 = samples[base], x1 = samples[base + stride - 2];
+      if (x < Math.min(x0, x1) - limit || x > Math.max(x0, x1) + limit) continue;
+      for (let s = 0; s < LINK_SAMPLES; s++) {
+        const ax = samples[base + 2 * s], ay = samples[base + 2 * s + 1];
+        const bx = samples[base + 2 * s + 2], by = samples[base + 2 * s + 3];
+        const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+        const t = len2 > 0 ? clamp(((x - ax) * dx + (y - ay) * dy) / len2, 0, 1) : 0;
+        const d = Math.hypot(x - ax - t * dx, y - ay - t * dy);
+        if (d < limit && d < bestD) { bestD = d; best = { c, u, i }; }
+      }
+    }
+    return best;
+  }
+
+  // ---- layout --------------------------------------------------------------------------------------------
+  computeLayout(width) {
+    const cols = this.columns, n = cols.length, editable = this.editable();
+    let maxUnits = 1, nameChars = 0;
+    for (const col of cols) maxUnits = Math.max(maxUnits, col.units);
+    if (cols[0]) for (let u = 0; u < cols[0].units; u++) nameChars = Math.max(nameChars, this.nodeName(0, u).length);
+    const left = Math.round(clamp(nameChars * 6.5 + 10, 22, 80)), right = 12;
+    const avail = Math.max(50, width - left - right);
+    const size = Math.round(clamp(avail / (n + Math.max(0, n - 1) * 0.9), 24, 56));
+    const gap = n > 1 ? Math.round(clamp((avail - n * size) / (n - 1), 16, 4 * size)) : 0;
+    const vgap = Math.max(7, Math.round(size * 0.3));
+    const head = editable ? 44 : 20;
+    const xs = [], ys = [];
+    for (let c = 0; c < n; c++) {
+      xs.push(left + c * (size + gap));
+      const column = [];
+      for (let u = 0; u < cols[c].units; u++) column.push(head + u * (size + vgap));
+      ys.push(column);
+    }
+    const stageW = left + n * size + Math.max(0, n - 1) * gap + right;
+    const stageH = head + maxUnits * (size + vgap) + 4;
+    const links = [];
+    const samples = [];
+    for (let c = 1; c < n; c++) {
+      for (let u = 0; u < cols[c].units; u++) {
+        for (let i = 0; i < cols[c - 1].units; i++) {
+          links.push([c, u, i]);
+          const x0 = xs[c - 1] + size, y0 = ys[c - 1][i] + size / 2, x1 = xs[c], y1 = ys[c][u] + size / 2;
+          const mx = (x0 + x1) / 2;
+          for (let s = 0; s <= LINK_SAMPLES; s++) {
+            const t = s / LINK_SAMPLES, m = 1 - t;
+            // cubic Bezier with control points (mx, y0) and (mx, y1)
+            samples.push(m * m * m * x0 + 3 * m * m * t * mx + 3 * m * t * t * mx + t * t * t * x1,
+              m * m * m * y0 + 3 * m * m * t * y0 + 3 * m * t * t * y1 + t * t * t * y1);
+          }
+        }
+      }
+    }
+    return { size, gap, vgap, head, left, xs, ys, stageW, stageH, links, samples: new Float32Array(samples) };
+  }
+
+  build(width) {
+    const data = this.view.data, editable = this.editable();
+    const key = `${this.shapeKey}|${width}|${editable}|${data.kind}|${JSON.stringify(data.palette)}|`
+      + `${this.view.labelsKey}`;
+    if (key === this.builtKey) return false;
+    this.builtKey = key;
+    this.hideTip();
+    const stage = this.stage, cols = this.columns, hidden = this.hiddenCount();
+    this.addLayer.hidden = this.removeLayer.hidden = !editable;
+    this.removeLayer.disabled = hidden < 1;
+    this.addLayer.title = this.label("net_add_layer");
+    this.removeLayer.title = this.label("net_remove_layer");
+    this.count.textContent = cols.length ? fillLabel(this.label("net_hidden_layers"), { n: hidden }) : "";
+    stage.replaceChildren();
+    this.nodes = [];
+    this.focusKey = null;
+    if (!cols.length) {
+      this.layout = null;
+      stage.style.width = "auto";
+      stage.style.height = "auto";
+      const empty = makeEl("div", "pg-net-empty");
+      empty.textContent = this.label("no_data");
+      stage.appendChild(empty);
+      return true;
+    }
+    const L = this.layout = this.computeLayout(width);
+    stage.style.width = `${L.stageW}px`;
+    stage.style.height = `${L.stageH}px`;
+    this.links.style.width = `${L.stageW}px`;
+    this.links.style.height = `${L.stageH}px`;
+    stage.appendChild(this.links);
+    const res = Math.max(1, this.resolution);
+    const multiclass = data.kind === "multiclass";
+    for (let c = 0; c < cols.length; c++) {
+      const col = cols[c], output = this.isOutput(c);
+      // the column head: +/- for the hidden layers, the neuron count or the column's name
+      const head = makeEl("div", "pg-net-head");
+      head.style.left = `${L.xs[c] - L.gap / 2}px`;
+      head.style.width = `${L.size + L.gap}px`;
+      if (editable && c > 0 && !output) {
+        const pm = makeEl("div", "pg-pm");
+        const add = makeEl("button", "", { type: "button", "data-action": "add_neuron", "data-column": String(c),
+          "data-testid": `pg-net-add-neuron-${c}`, title: this.label("net_add_neuron") });
+        add.textContent = "+";
+        const remove = makeEl("button", "", { type: "button", "data-action": "remove_neuron",
+          "data-column": String(c), "data-testid": `pg-net-remove-neuron-${c}`,
+          title: this.label("net_remove_neuron") });
+        remove.textContent = "\u2212";
+        remove.disabled = col.units <= 1;
+        pm.append(add, remove);
+        head.appendChild(pm);
+      } else if (editable) {
+        head.appendChild(makeEl("div", "pg-pm-spacer"));
+        head.lastChild.style.height = "20px";
+      }
+      const text = document.createElement("span");
+      const full = c === 0 ? this.label("net_inputs") : output ? this.label("output")
+        : col.units === 1 ? this.label("net_one_neuron") : fillLabel(this.label("net_neurons"), { n: col.units });
+      // in a narrow column a hidden layer's head shows just its neuron count; the whole text is its tooltip
+      text.textContent = c > 0 && !output && L.size + L.gap < 64 ? String(col.units) : full;
+      head.title = col.title ? `${full} \u00b7 ${col.title}` : full;
+      head.appendChild(text);
+      stage.appendChild(head);
+      const nodes = [];
+      for (let u = 0; u < col.units; u++) {
+        const div = makeEl("div", "pg-neuron", { "data-testid": "pg-neuron", "data-column": String(c),
+          "data-unit": String(u) });
+        div.style.left = `${L.xs[c]}px`;
+        div.style.top = `${L.ys[c][u]}px`;
+        div.style.width = div.style.height = `${L.size}px`;
+        if (multiclass && output && col.units > 1) {
+          const p = data.palette[u % data.palette.length];
+          div.style.borderColor = css(p);
+          div.style.boxShadow = `0 0 0 1.5px ${css(p)}`;
+        }
+        const canvas = document.createElement("canvas");
+        canvas.width = res; canvas.height = res;
+        const ctx = canvas.getContext("2d");
+        const image = ctx.createImageData(res, res);
+        div.appendChild(canvas);
+        let bias = null;
+        if (c > 0) { bias = makeEl("span", "pg-bias"); div.appendChild(bias); }
+        stage.appendChild(div);
+        if (c === 0) {
+          const name = makeEl("span", "pg-node-name");
+          name.textContent = this.nodeName(0, u);
+          name.style.left = `${L.xs[0] - 5}px`;
+          name.style.top = `${L.ys[0][u] + L.size / 2}px`;
+          stage.appendChild(name);
+        }
+        nodes.push({ div, canvas, ctx, image, pixels: new Uint32Array(image.data.buffer), bias, biasColor: "" });
+      }
+      this.nodes.push(nodes);
+    }
+    this.dirty.maps = this.dirty.links = true;
+    return true;
+  }
+
+  // ---- painting ------------------------------------------------------------------------------------------
+  paint() {
+    const width = Math.max(120, this.scroll.clientWidth);
+    this.build(width);
+    if (this.dirty.maps) { this.dirty.maps = false; this.paintMaps(); }
+    if (this.dirty.links) { this.dirty.links = false; this.paintLinks(); }
+    this.paintFocus();
+    if (this.hover) this.showTip();
+  }
+
+  paintMaps() {
+    const res = this.resolution, cells = res * res;
+    if (!this.layout || !cells) return;
+    for (let c = 0; c < this.columns.length; c++) {
+      const col = this.columns[c], maps = col.maps, nodes = this.nodes[c] || [];
+      const flat = !(col.hi > col.lo);
+      for (let u = 0; u < nodes.length; u++) {
+        const node = nodes[u], px = node.pixels;
+        if (px.length !== cells) continue;
+        const base = u * cells;
+        if (!maps || maps.length < base + cells || flat) {
+          px.fill(NODE_LUT[128]);
+        } else {
+          for (let row = 0; row < res; row++) {
+            const src = base + row * res, dst = (res - 1 - row) * res;  // data rows run from y = -extent up
+            for (let x = 0; x < res; x++) px[dst + x] = NODE_LUT[maps[src + x]];
+          }
+        }
+        node.ctx.putImageData(node.image, 0, 0);
+        if (node.bias) {
+          const b = col.bias ? col.bias[u] : undefined;
+          const color = !finite(b) ? "rgb(160,160,160)" : css(b >= 0 ? POS : NEG);
+          if (color !== node.biasColor) { node.biasColor = color; node.bias.style.background = color; }
+        }
+      }
+    }
+    this.paints++;
+    this.wrap.dataset.paints = String(this.paints);
+  }
+
+  paintLinks() {
+    const L = this.layout, canvas = this.links;
+    if (!L) return;
+    const dpr = window.devicePixelRatio || 1;
+    const bw = Math.round(L.stageW * dpr), bh = Math.round(L.stageH * dpr);
+    if (canvas.width !== bw || canvas.height !== bh) { canvas.width = bw; canvas.height = bh; }
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, L.stageW, L.stageH);
+    // one path per (sign, width) bucket: ~24 strokes instead of one per link
+    const buckets = [];
+    for (let k = 0; k < L.links.length; k++) {
+      const [c, u, i] = L.links[k];
+      const col = this.columns[c];
+      const w = col && col.weights && col.weights[u] ? col.weights[u][i] : undefined;
+      if (!finite(w)) continue;
+      const step = clamp(Math.round(linkWidth(w) * 2) - 1, 0, LINK_BUCKETS - 1);
+      const b = (w >= 0 ? LINK_BUCKETS : 0) + step;
+      (buckets[b] ||= []).push(k);
+    }
+    ctx.lineCap = "round";
+    const size = L.size;
+    for (let b = 0; b < buckets.length; b++) {
+      const list = buckets[b];
+      if (!list) continue;
+      const positive = b >= LINK_BUCKETS, step = b % LINK_BUCKETS;
+      ctx.beginPath();
+      for (const k of list) {
+        const [c, u, i] = L.links[k];
+        const x0 = L.xs[c - 1] + size, y0 = L.ys[c - 1][i] + size / 2, x1 = L.xs[c], y1 = L.ys[c][u] + size / 2;
+        const mx = (x0 + x1) / 2;
+        ctx.moveTo(x0, y0);
+        ctx.bezierCurveTo(mx, y0, mx, y1, x1, y1);
+      }
+      ctx.lineWidth = (step + 1) / 2;
+      ctx.globalAlpha = 0.35 + 0.65 * (step / (LINK_BUCKETS - 1));
+      ctx.strokeStyle = css(positive ? POS : NEG);
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  paintFocus() {
+    const focus = this.view.shownFocus();
+    const key = focus ? `${focus[0]},${focus[1]}` : "";
+    if (key === this.focusKey) return;
+    this.focusKey = key;
+    for (let c = 0; c < this.nodes.length; c++) {
+      for (let u = 0; u < this.nodes[c].length; u++) {
+        const on = !!focus && focus[0] === c && focus[1] === u;
+        const div = this.nodes[c][u].div;
+        if ((div.dataset.selected === "true") !== on) div.dataset.selected = on ? "true" : "false";
+      }
+    }
+  }
+}
+"""
