@@ -135,3 +135,16 @@ def test_a_link_to_points_this_computer_lacks_says_so(own_cache):
     with app_session(PAGE, {"config": link}) as app:
         assert "could not be opened" in app.warning[0].value and "no longer stored" in app.warning[0].value
         assert page_config(app).data.dataset == "circle"
+
+
+def test_inside_the_network_charts_confusion_histograms_and_gradient_norms(page):
+    handle = page_handle()
+    handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    for epoch in (1, 2):
+        page.button(key="2d_step").click().run()
+        handle.wait_until(lambda s, _, epoch=epoch: s.epoch == epoch and len(s.probes["gradients"]["epochs"]) == epoch)
+    page.run()
+    charts = {chart.proto.id for chart in page.get("plotly_chart")}
+    assert len(charts) == 5, charts  # gradient norms, confusion, weight, gradient and activation histograms
+    gradients = handle.snapshot()[0].probes["gradients"]
+    assert gradients["epochs"] == [1, 2] and all(norm > 0 for norm in gradients["norms"][-1])

@@ -150,8 +150,11 @@ def test_gradient_norms_show_vanishing_gradients_in_a_deep_sigmoid_stack():
     layers = [{"kind": "dense", "units": 8, "activation": "sigmoid"} for _ in range(6)]
     trainer = Trainer(config_for("circle", [*layers, {"kind": "dense", "units": 1, "activation": "sigmoid"}]))
     trainer.train_epoch()
+    assert trainer.gradients()["norms"] == []  # recorded only when asked for (the worker asks when a page charts it)
+    trainer.record_gradients = True
+    trainer.train_epoch()
     probe = trainer.gradients()
-    assert probe["epochs"] == [1] and len(probe["titles"]) == 7
+    assert probe["epochs"] == [2] and len(probe["titles"]) == 7
     first, last = probe["norms"][0][0], probe["norms"][0][-1]
     assert 0 < first < last / 100, "the first layer of a deep sigmoid stack should learn far more slowly"
 
@@ -167,6 +170,7 @@ def test_probes_do_not_change_the_run():
     ]
     config = config_for("circle", layers)
     probed = Trainer(config)  # one after the other: dropout draws from torch's global generator
+    probed.record_gradients = True
     for _ in range(2):
         probed.train_epoch()
         probed.histograms(), probed.network(), probed.gradients()
@@ -200,3 +204,13 @@ def test_network_travels_as_bytes_and_rounded_numbers():
     )  # fmt: skip
     assert frame["focus"] == [1, 0] and frame["compare"]["title"] == "B"
     assert frame["compare"]["boundary"]["encoding"] == "u8" and frame["network"]["resolution"] == 10
+
+
+def test_gradient_norm_figure_draws_one_log_scaled_line_per_layer():
+    from playground.viz.tabular_charts import gradient_norm_figure
+
+    probe = {"titles": ["Dense(4, tanh)", "Dense(1, sigmoid)"], "epochs": [1, 2], "norms": [[0.1, 0.5], [0.0, 0.4]]}
+    figure = gradient_norm_figure(probe, "norms", "epoch")
+    assert [trace.name for trace in figure.data] == ["1: Dense(4, tanh)", "2: Dense(1, sigmoid)"]
+    assert figure.layout.yaxis.type == "log"
+    assert math.isnan(figure.data[0].y[1])  # a zero norm cannot sit on a log axis: a gap, not a crash

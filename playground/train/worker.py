@@ -106,6 +106,7 @@ class _WorkerLoop:
             else:
                 self.trainer = Trainer(RunConfig.from_json(config_json))
             self.trainer.set_focus(self.focus)  # the page's selected neuron stays selected across a reset
+            self.trainer.record_gradients = "gradients" in self.probe_names
             self.status, self.message = "paused", None
         except ConfigError as error:  # a bad config must reach the page, not kill the worker
             self._fail("error", str(error), "msg_config_invalid", reason=str(error))
