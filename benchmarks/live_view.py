@@ -15,9 +15,19 @@ headless Chromium and prints:
   (until ``data-status`` is ``running`` and the epoch advances), timed in the page from the pointer press to
   the DOM change, repeated; and of a learning-rate change (arrow key on the slider until the view shows it).
 
+Then, for the network view's target ("with the per-neuron maps on, an 8 x 8 network on 1,000 points keeps at
+least 5 visible redraws per second, and clicks still answer within 1 s"), it opens
+``/playground_2d?config=<link>`` for 8 hidden layers of 8 tanh neurons on the circle with 1,000 points, plays,
+and prints the **visible redraws/s of the neuron maps** (animation frames in which the network panel's paint
+counter ``data-paints`` advanced), the **boundary's redraws/s** (complete paints, and those that changed the
+plot) and the Play/Pause click-to-effect latency as above. The network-panel figures are printed for the
+default page too (its network view is on). The "Inside the network" charts are off unless switched on, as
+on a freshly opened page; ``--network-hide NAMES`` opens the page as a lesson link hiding those controls.
+
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
-Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N]``.
+Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network]
+[--network-hide NAMES]``.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ import urllib.parse
 from pathlib import Path
 
 from playground.config import RunConfig
+from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
 
 # The server (and how Chromium is launched) comes from the browser tests' module, importable from the repo root.
@@ -45,6 +56,8 @@ LEARNING_RATE = ".st-key-pg2d_learning_rate"
 
 TARGET_REDRAWS = 10.0  # complete redraws per second
 TARGET_LATENCY_S = 1.0  # from a click to its visible effect
+TARGET_NETWORK_REDRAWS = 5.0  # visible redraws of the neuron maps per second, 8 x 8 network on 1,000 points
+NETWORK_LAYERS, NETWORK_UNITS, NETWORK_POINTS = 8, 8, 1000
 
 # Injected into the page. On every animation frame: if the view's paint counter advanced, check that both
 # canvases are complete; record the epoch; a MutationObserver timestamps every data-status / data-epoch
@@ -124,13 +137,24 @@ BENCH_JS = r"""() => {
     return [problems, heatSig, lossSig];
   };
 
-  let lastFrames = null;
+  // The network panel's paint counter: an animation frame in which it advanced showed new neuron maps.
+  const netPaints = (el) => {
+    const net = el.querySelector('[data-testid="pg-network"]');
+    return net && !net.hidden ? +(net.dataset.paints || 0) : null;
+  };
+  let lastFrames = null, lastNet = null;
   const tick = () => {
     requestAnimationFrame(tick);
     const el = attach();
     if (!el || !B.measuring) return;
     const m = B.m;
     m.animationFrames++;
+    const net = netPaints(el);
+    if (net !== null) {
+      m.network = true;
+      if (lastNet === null) lastNet = net;
+      if (net !== lastNet) { m.netRedraws++; m.netPaints += net - lastNet; lastNet = net; }
+    }
     const frames = +(el.dataset.frames || 0);
     if (lastFrames === null) lastFrames = frames;
     if (frames === lastFrames) return;
@@ -149,6 +173,8 @@ BENCH_JS = r"""() => {
       if (lossSig !== m.lossSig) m.lossChanged++;
       if (heatSig !== m.heatSig || lossSig !== m.lossSig) m.changed++;
     }
+    // The plot on its own: a complete boundary that differs from the last one shown, whatever the chart shows.
+    if (!problems.some((p) => p.startsWith("boundary")) && heatSig !== m.heatSig) m.boundaryRedraws++;
     m.heatSig = heatSig; m.lossSig = lossSig;
   };
   requestAnimationFrame(tick);
@@ -156,9 +182,10 @@ BENCH_JS = r"""() => {
   B.start = () => {
     const el = attach();
     lastFrames = +(el.dataset.frames || 0);
+    lastNet = netPaints(el);
     B.m = { started: now(), epoch0: +(el.dataset.epoch || 0), animationFrames: 0, paints: 0, checks: 0,
             checkMs: 0, complete: 0, incomplete: 0, changed: 0, heatChanged: 0, lossChanged: 0, reasons: {},
-            heatSig: null, lossSig: null };
+            heatSig: null, lossSig: null, network: false, netRedraws: 0, netPaints: 0, boundaryRedraws: 0 };
     B.measuring = true;
   };
   B.stop = () => {
@@ -167,6 +194,9 @@ BENCH_JS = r"""() => {
     const m = B.m;
     m.seconds = (now() - m.started) / 1000;
     m.epoch1 = +(el.dataset.epoch || 0);
+    m.paintMs = +(el.dataset.paintMs || 0);
+    m.fetchMs = +(el.dataset.fetchMs || 0);
+    m.neurons = el.querySelectorAll('[data-testid="pg-neuron"]').length;
     return m;
   };
   B.mark = () => B.events.length;
@@ -198,10 +228,10 @@ def play_button(page):
     return page.locator(PLAY).get_by_role("button")
 
 
-def open_playground(page, url: str) -> None:
+def open_playground(page, url: str, query: str = "") -> None:
     from playwright.sync_api import expect
 
-    page.goto(url + PAGE_PATH)
+    page.goto(url + PAGE_PATH + query)
     expect(play_button(page)).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
     page.wait_for_function("() => location.search.includes('config=')", timeout=30_000)
@@ -281,10 +311,32 @@ def verdict(ok: bool) -> str:
     return "target met" if ok else "below target"
 
 
+def network_config() -> RunConfig:
+    """The network view's benchmark setup: the circle with 1,000 points, 8 hidden layers of 8 tanh neurons."""
+    raw = load_preset("circle").model_dump()
+    raw["data"]["n_points"] = NETWORK_POINTS
+    hidden = [{"kind": "dense", "units": NETWORK_UNITS, "activation": "tanh"}] * NETWORK_LAYERS
+    raw["model"]["layers"] = [*hidden, raw["model"]["layers"][-1]]
+    return RunConfig.from_dict(raw)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each training window (default 8)")
     parser.add_argument("--cycles", type=int, default=5, help="Pause/Play presses to time (default 5 each)")
+    parser.add_argument(
+        "--runs",
+        choices=("all", "default", "network"),
+        default="all",
+        help="the default page (redraws, training speed, clicks), the 8 x 8 network view, or both (default all)",
+    )
+    parser.add_argument(
+        "--network-hide",
+        default="",
+        metavar="NAMES",
+        help="controls the network run's page leaves out, as a lesson link's ?hide= (e.g. 'inside': no Plotly "
+        "charts under the view)",
+    )
     args = parser.parse_args(argv)
     if not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} is missing (scripts/test.sh installs it)", file=sys.stderr)
@@ -300,10 +352,20 @@ def main(argv: list[str] | None = None) -> int:
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            results = run_page_benchmarks(browser, server, args.seconds, args.cycles)
+            results = (
+                run_page_benchmarks(browser, server, args.seconds, args.cycles) if args.runs != "network" else None
+            )
+            network = (
+                run_network_benchmark(browser, server, args.seconds, args.cycles, args.network_hide)
+                if args.runs != "default"
+                else None
+            )
         finally:
             browser.close()
-    report(results, args.seconds)
+    if results is not None:
+        report(results, args.seconds)
+    if network is not None:
+        report_network(network)
     return 0
 
 
@@ -342,6 +404,18 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
     results["page"] = page.evaluate("() => __pgBench.stop()")
 
     # (4) Pause and Play, one after the other, while training.
+    results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
+    results["learning_rate"] = learning_rate_latency(page)
+    context.close()
+    server.wait_for_no_workers()
+
+    # (3a) again, after the page's run: the machine is noisy, so the page's figure sits between two.
+    results["worker_after"] = worker_epochs_per_second(config, seconds)
+    return results
+
+
+def pause_play_latencies(page, cycles: int) -> tuple[list, list, list[str]]:
+    """Pause and Play, one after the other, ``cycles`` times while training: their latencies and any notes."""
     pauses, plays, notes = [], [], []
     for _ in range(cycles):
         latency, note = click_latency(page, "pause", hold_s=1.0)
@@ -352,14 +426,95 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
         plays.append(latency)
         if note:
             notes.append(f"play: {note}")
-    results["pause"], results["play"], results["click_notes"] = pauses, plays, notes
-    results["learning_rate"] = learning_rate_latency(page)
-    context.close()
-    server.wait_for_no_workers()
+    return pauses, plays, notes
 
-    # (3a) again, after the page's run: the machine is noisy, so the page's figure sits between two.
-    results["worker_after"] = worker_epochs_per_second(config, seconds)
+
+def run_network_benchmark(browser, server: Server, seconds: float, cycles: int, hide: str = "") -> dict:
+    """The network view's target: an 8 x 8 network on 1,000 points, played, its neuron maps counted. ``hide``:
+    controls to leave out of the page, as a lesson link's ``?hide=``."""
+    from playwright.sync_api import expect
+
+    config = network_config()
+    results: dict = {"config": config, "hide": hide}
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        query = "?config=" + config.to_url_param() + (f"&hide={urllib.parse.quote(hide)}" if hide else "")
+        open_playground(page, server.url, query)
+        neurons = len(config.data.features) + sum(layer.units for layer in config.model.layers)
+        expect(page.get_by_test_id("pg-neuron")).to_have_count(neurons, timeout=60_000)
+        shown = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
+        results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
+        page.evaluate(BENCH_JS)
+        page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
+        page.wait_for_timeout(500)
+        play_button(page).click()
+        wait_status(page, "running", 60_000)
+        page.wait_for_function(
+            "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=60_000
+        )
+        page.evaluate("() => __pgBench.start()")
+        page.wait_for_timeout(seconds * 1000)
+        results["page"] = page.evaluate("() => __pgBench.stop()")
+        results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
+    finally:
+        context.close()
+    server.wait_for_no_workers()
     return results
+
+
+def print_latencies(results: dict) -> None:
+    for name, values in (("Pause", results["pause"]), ("Play", results["play"])):
+        measured = [v for v in values if v is not None]
+        if measured:
+            worst = max(measured)
+            print(
+                f"  click to effect, {name}: median {statistics.median(measured):.2f} s, max {worst:.2f} s "
+                f"over {len(measured)} clicks ({verdict(worst < TARGET_LATENCY_S and len(measured) == len(values))}, "
+                f"target < {TARGET_LATENCY_S:g} s)"
+            )
+        else:
+            print(f"  click to effect, {name}: not measured")
+    for note in results["click_notes"]:
+        print(f"  note: {note}")
+
+
+def print_network_redraws(m: dict) -> None:
+    if not m["network"]:
+        print("  neuron maps: the network view is not shown")
+        return
+    rate = m["netRedraws"] / m["seconds"]
+    print(
+        f"  neuron maps ({m['neurons']} neurons): {rate:.1f} visible redraws/s "
+        f"({verdict(rate >= TARGET_NETWORK_REDRAWS)}, target >= {TARGET_NETWORK_REDRAWS:g}); "
+        f"{m['netPaints']} map repaints in {m['netRedraws']} animation frames over {m['seconds']:.1f} s"
+    )
+
+
+def report_network(results: dict) -> None:
+    m, config = results["page"], results["config"]
+    print(
+        f"Network view in Chromium: {NETWORK_LAYERS} hidden layers x {NETWORK_UNITS} tanh neurons on "
+        f"{config.data.dataset} with {config.data.n_points:,} points (batch {config.training.batch_size}, "
+        f"{config.training.optimizer}), opened from its ?config= link"
+        + (f" with ?hide={results['hide']}" if results["hide"] else "")
+        + ("" if results["same_config"] else " (the page adjusted the setup!)")
+        + ":"
+    )
+    print_network_redraws(m)
+    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
+    print(
+        f"  boundary: {m['boundaryRedraws'] / m['seconds']:.1f} redraws/s that changed the plot (complete plot); "
+        f"view paints {m['paints'] / m['seconds']:.1f}/s, of them {m['complete'] / m['seconds']:.1f}/s complete with "
+        f"both loss curves ({m['incomplete']} not: {reasons}); browser animation frames "
+        f"{m['animationFrames'] / m['seconds']:.0f}/s"
+    )
+    print(
+        f"  {'':9}paint {m['paintMs']:.1f} ms, frame round trip {m['fetchMs']:.1f} ms (moving averages); "
+        f"training {(m['epoch1'] - m['epoch0']) / m['seconds']:.1f} epochs/s with the page open"
+    )
+    print_latencies(results)
 
 
 def report(results: dict, seconds: float) -> None:
@@ -386,19 +541,8 @@ def report(results: dict, seconds: float) -> None:
         f"watching (a WorkerHandle of the same config: {before:.1f} before, {after:.1f} after); "
         f"ratio {page_rate / alone:.2f}"
     )
-    for name, values in (("Pause", results["pause"]), ("Play", results["play"])):
-        measured = [v for v in values if v is not None]
-        if measured:
-            worst = max(measured)
-            print(
-                f"  click to effect, {name}: median {statistics.median(measured):.2f} s, max {worst:.2f} s "
-                f"over {len(measured)} clicks ({verdict(worst < TARGET_LATENCY_S and len(measured) == len(values))}, "
-                f"target < {TARGET_LATENCY_S:g} s)"
-            )
-        else:
-            print(f"  click to effect, {name}: not measured")
-    for note in results["click_notes"]:
-        print(f"  note: {note}")
+    print_network_redraws(m)
+    print_latencies(results)
     latency, note = results["learning_rate"]
     if latency is None:
         print(f"  learning-rate change: not measured ({note})")

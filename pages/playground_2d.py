@@ -69,9 +69,10 @@ with output_column:
     if network_view:
         with st.expander(t("selected_weights"), icon=":material/edit_note:"):
             weight_editor(t, run)
-    if controls.shown("inside"):
-        with st.expander(t("inside_network"), icon=":material/monitoring:"):
-            probe_charts(t, run, config, tuple(str(c) for c in range(dataset.n_classes)), key="pg2d", metric=False)
+    # Off by default: Plotly redrawing five charts every second costs the browser most of its time, and the
+    # live view above would drop from ~20 to ~2 redraws a second on an 8x8 network.
+    if controls.shown("inside") and st.toggle(t("inside_network"), key="pg2d_inside", help=t("help_inside_network")):
+        probe_charts(t, run, config, tuple(str(c) for c in range(dataset.n_classes)), key="pg2d", metric=False)
     if controls.shown("downloads"):
         with st.expander(t("take_away"), icon=":material/download:"):
             downloads(t, run, config, key="2d")

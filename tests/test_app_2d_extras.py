@@ -144,6 +144,8 @@ def test_inside_the_network_charts_confusion_histograms_and_gradient_norms(page)
         page.button(key="2d_step").click().run()
         handle.wait_until(lambda s, _, epoch=epoch: s.epoch == epoch and len(s.probes["gradients"]["epochs"]) == epoch)
     page.run()
+    assert not page.get("plotly_chart"), "the charts are off until asked for"
+    page.toggle(key="pg2d_inside").set_value(True).run()
     charts = {chart.proto.id for chart in page.get("plotly_chart")}
     assert len(charts) == 5, charts  # gradient norms, confusion, weight, gradient and activation histograms
     gradients = handle.snapshot()[0].probes["gradients"]

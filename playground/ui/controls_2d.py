@@ -68,6 +68,8 @@ HIDEABLE = (
 # Widgets that are not always drawn lose their state in between (Streamlit cleans it up); these fill the gap.
 _FALLBACKS: dict[str, object] = {
     "n_classes": 3,
+    "noise": 0,  # noise and points are not drawn for your own points
+    "n_points": 500,
     "free_layers": False,
     "n_hidden": 2,
     "schedule": "constant",
@@ -160,8 +162,7 @@ def simple_layers() -> list[dict]:
     """The stack the simple controls describe: the hidden layers, then the task's output layer."""
     activation = state("activation")
     layers = [
-        {"kind": "dense", "units": state(f"units_{i}"), "activation": activation}
-        for i in range(int(state("n_hidden")))
+        {"kind": "dense", "units": state(f"units_{i}"), "activation": activation} for i in range(int(state("n_hidden")))
     ]
     return [*layers, output_layer(state("problem"), state("n_classes")).model_dump()]
 

@@ -97,6 +97,8 @@ const POKE_MS = 2000;          // after a click or key press, poll fast for this
 const FETCH_TIMEOUT_MS = 5000;
 const FOCUS_HOLD_MS = 4000;    // a clicked neuron stays outlined this long while the server catches up
 const OUTBOX_MAX = 64;         // events kept until Python acknowledges them
+const RESEND_MS = 1500;      // unacknowledged events go out again after this long
+const RESEND_TIMES = 4;
 
 const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
 const mix = (a, b, t) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
@@ -592,6 +594,7 @@ class LiveView {
     }
     const acked = data.acked && data.acked[this.instance];
     if (finite(acked)) this.outbox = this.outbox.filter((event) => event.seq > acked);
+    if (!this.outbox.length) clearTimeout(this.resendTimer);
     if (!data.compare && this.cmp) { this.cmp = null; this.sinceB = -1; this.panelB.clear(); }
     if (data.frame_url !== this.url) {
       this.url = data.frame_url;
@@ -641,6 +644,16 @@ class LiveView {
     this.outbox.push({ seq: this.seq, kind, value });
     if (this.outbox.length > OUTBOX_MAX) this.outbox.splice(0, this.outbox.length - OUTBOX_MAX);
     this.root.dataset.events = String(this.seq);
+    this.resends = 0;
+    this.sendOutbox();
+  }
+
+  // Sends what Python has not acknowledged, and again every RESEND_MS until it has (a few times at most): a
+  // trigger that arrives during a fragment's rerun, or is lost, would otherwise wait for the next click. Python
+  // skips events it has handled, so a resend only brings the page up to date.
+  sendOutbox() {
+    clearTimeout(this.resendTimer);
+    if (!this.outbox.length || this.stopped) return;
     const send = this.component && this.component.setTriggerValue;
     if (typeof send !== "function") return;
     try {
@@ -648,6 +661,7 @@ class LiveView {
     } catch (error) {
       console.warn("live view: could not send an event", error);
     }
+    if (this.resends++ < RESEND_TIMES) this.resendTimer = setTimeout(() => this.sendOutbox(), RESEND_MS);
   }
 
   toggleFocus(c, u) {
@@ -1172,6 +1186,7 @@ class LiveView {
 
   destroy() {
     this.stopped = true;
+    clearTimeout(this.resendTimer);
     this.wake();
     if (this.paintResolve) this.paintResolve();
     this.resizer.disconnect();

@@ -148,7 +148,8 @@ def compare_panel(t: Translator, run: SessionRun, config: RunConfig) -> None:
         st.session_state.pop(K_PINNED, None)
         run.set_compare(None)
         return
-    if K_PINNED not in st.session_state or st.button(t("compare_pin"), key=KEY + "compare_pin_button"):
+    pin = st.button(t("compare_pin"), key=KEY + "compare_pin_button")
+    if pin or K_PINNED not in st.session_state:
         st.session_state[K_PINNED] = config.model_dump_json()
     pinned = RunConfig.model_validate_json(st.session_state[K_PINNED])
     try:  # B trains on A's data: same points, same split

@@ -101,7 +101,10 @@ def own_data_panel(t: Translator, data: DataConfig, dataset: Dataset) -> None:
     """Upload, click-to-edit and download, folded away under the data column."""
     if not shown("own_data"):
         return
-    with st.expander(t("own_data"), icon=":material/scatter_plot:", expanded=editing_points()):
+    news = bool(st.session_state.get(K_NOTICE) or st.session_state.get(K_ERROR))
+    # open while editing or with news: the expander moves when the noise and points sliders go, and Streamlit
+    # then mounts it afresh, folded
+    with st.expander(t("own_data"), icon=":material/scatter_plot:", expanded=editing_points() or news):
         st.file_uploader(
             t("points_upload"), type=["csv", "txt"], key=KEY + "points_file", on_change=_on_upload,
             help=t("help_points_upload"),

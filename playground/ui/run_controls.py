@@ -37,6 +37,14 @@ def run_buttons(
     return run
 
 
+def _in_fragment_rerun() -> bool:
+    """Whether this script run redraws fragments only (a full run draws the whole page anyway)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
 def _toggle_play(run: SessionRun) -> None:
     """Play or pause, then wait briefly for the worker's answer so the redrawn label is the true one."""
     running = run.handle.playing
@@ -48,8 +56,14 @@ def _toggle_play(run: SessionRun) -> None:
 
 @st.fragment(run_every=1.0)
 def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disabled: bool = False) -> None:
-    """Redrawn every second on its own, so Play/Pause follows a run that stopped itself (diverged, failed)."""
+    """Redrawn every second on its own, so Play/Pause follows a run that stopped itself (diverged, failed,
+    finished); when the run stops playing, the whole page reruns, so what it shows of the model (the selected
+    neuron's weights) is that of the paused model and editable."""
     running = run.handle.playing
+    was_running = st.session_state.get(f"{page}_was_running", False)
+    st.session_state[f"{page}_was_running"] = running
+    if was_running and not running and _in_fragment_rerun():
+        st.rerun(scope="app")
     play, step, reset = st.columns(3)
     play.button(
         t("pause") if running else t("play"),
