@@ -39,8 +39,9 @@ def test_edit_the_stack_train_and_see_the_confusion_matrix(server, context):
     page.wait_for_function(
         f"() => +document.querySelector('[data-testid=\"pg-epoch\"]').textContent > {first}", timeout=30_000
     )
-    expect(page.locator(".st-key-tab_chart_confusion .js-plotly-plot")).to_be_visible(timeout=30_000)
-    expect(page.locator(".st-key-tab_chart_weights .js-plotly-plot")).to_be_visible()
+    # .first: while the charts' fragment redraws, Streamlit can briefly hold the old figure beside the new one
+    expect(page.locator(".st-key-tab_chart_confusion .js-plotly-plot").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-tab_chart_weights .js-plotly-plot").first).to_be_visible()
     play.click()  # pause
     expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "paused", timeout=20_000)
     page.close()
