@@ -391,17 +391,7 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
     context.set_default_timeout(30_000)
     page = context.new_page()
     open_playground(page, server.url)
-    page.evaluate(BENCH_JS)
-    page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
-    page.wait_for_timeout(500)
-    play_button(page).click()
-    wait_status(page, "running", 60_000)
-    page.wait_for_function(
-        "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=30_000
-    )
-    page.evaluate("() => __pgBench.start()")
-    page.wait_for_timeout(seconds * 1000)
-    results["page"] = page.evaluate("() => __pgBench.stop()")
+    results["page"] = play_and_measure(page, seconds)
 
     # (4) Pause and Play, one after the other, while training.
     results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
@@ -412,6 +402,21 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
     # (3a) again, after the page's run: the machine is noisy, so the page's figure sits between two.
     results["worker_after"] = worker_epochs_per_second(config, seconds)
     return results
+
+
+def play_and_measure(page, seconds: float) -> dict:
+    """Inject the counters, press Play, and count redraws for ``seconds`` once two epochs are on the chart."""
+    page.evaluate(BENCH_JS)
+    page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
+    page.wait_for_timeout(500)
+    play_button(page).click()
+    wait_status(page, "running", 60_000)
+    page.wait_for_function(
+        "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=60_000
+    )
+    page.evaluate("() => __pgBench.start()")
+    page.wait_for_timeout(seconds * 1000)
+    return page.evaluate("() => __pgBench.stop()")
 
 
 def pause_play_latencies(page, cycles: int) -> tuple[list, list, list[str]]:
@@ -446,17 +451,7 @@ def run_network_benchmark(browser, server: Server, seconds: float, cycles: int, 
         expect(page.get_by_test_id("pg-neuron")).to_have_count(neurons, timeout=60_000)
         shown = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
         results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
-        page.evaluate(BENCH_JS)
-        page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
-        page.wait_for_timeout(500)
-        play_button(page).click()
-        wait_status(page, "running", 60_000)
-        page.wait_for_function(
-            "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=60_000
-        )
-        page.evaluate("() => __pgBench.start()")
-        page.wait_for_timeout(seconds * 1000)
-        results["page"] = page.evaluate("() => __pgBench.stop()")
+        results["page"] = play_and_measure(page, seconds)
         results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
     finally:
         context.close()

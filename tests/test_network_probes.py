@@ -59,7 +59,7 @@ def test_element_wise_layers_join_the_dense_layer_before_them():
         {"kind": "dense", "units": 1, "activation": "sigmoid"},
     ]
     trainer = Trainer(config_for("circle", layers))
-    groups = trainer.dense_groups()
+    groups = trainer.dense_groups
     assert [(g.start, g.end, g.activation, g.low) for g in groups] == [(0, 3, "sigmoid", 0.0), (3, 4, "sigmoid", 0.0)]
     maps = trainer.network(resolution=6)["columns"][1]["maps"]
     assert maps.min() >= 0.0 and maps.max() <= 1.0  # after the stand-alone sigmoid

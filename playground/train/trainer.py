@@ -6,6 +6,7 @@ the small models the playground trains.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -273,7 +274,7 @@ class Trainer:
         probe: dict = {"resolution": resolution, "extent": two_d.COORD_LIMIT}
         if self.focus is not None:
             column, unit = self.focus
-            groups = self.dense_groups()
+            groups = self.dense_groups
             if 1 <= column <= len(groups) and 0 <= unit < groups[column - 1].units:
                 values = self._group_outputs(inputs)[column - 1][:, unit].numpy()
                 probe.update(values=values.astype(np.float32), lo=groups[column - 1].low, focus=[column, unit])
@@ -288,6 +289,7 @@ class Trainer:
         return probe
 
     # The network view: every neuron's output over the plane, weights and biases (2D data) ------------------
+    @functools.cached_property
     def dense_groups(self) -> list[DenseGroup]:
         """The network as TF Playground draws it: one column per dense layer, each with the element-wise layers
         (activation, batch norm, dropout) that follow it; the last column is the output."""
@@ -314,7 +316,7 @@ class Trainer:
 
     def _group_outputs(self, inputs: torch.Tensor) -> list[torch.Tensor]:
         """Each dense group's output for ``inputs``; the last one squashed into predictions like ``predict``."""
-        groups = self.dense_groups()
+        groups = self.dense_groups
         ends = {group.end - 1: number for number, group in enumerate(groups)}
         outputs: list[torch.Tensor] = []
         self.model.eval()
@@ -346,7 +348,7 @@ class Trainer:
                 "hi": 1.0,
             }
         ]
-        for group, output in zip(self.dense_groups(), self._group_outputs(inputs), strict=True):
+        for group, output in zip(self.dense_groups, self._group_outputs(inputs), strict=True):
             linear = self._linear(group.start)
             columns.append(
                 {
@@ -366,7 +368,7 @@ class Trainer:
     def set_parameter(self, column: int, unit: int, source: int | None, value: float) -> None:
         """Set one weight (from input ``source`` of the column before) or, with ``source=None``, the bias of a
         unit of a dense column (1 = the first dense layer); training carries on from the edited network."""
-        groups = self.dense_groups()
+        groups = self.dense_groups
         if not 1 <= column <= len(groups):
             raise ValueError(f"there is no dense column {column}; columns are 1 to {len(groups)}")
         linear = self._linear(groups[column - 1].start)
@@ -399,21 +401,21 @@ class Trainer:
         rows = slice(0, GRADIENT_ROWS)
         self.data_loss(self.model(self.x_train[rows]), self.y_train[rows]).backward()
         grads = []
-        for group in self.dense_groups():
+        for group in self.dense_groups:
             grad = self._linear(group.start).weight.grad
             grads.append(torch.zeros(0) if grad is None else grad.detach().reshape(-1).clone())
         self.model.zero_grad(set_to_none=True)
         return grads
 
     def _gradient_norms(self) -> list[float]:
-        if not self.dense_groups():
+        if not self.dense_groups:
             return []
         return [float(torch.linalg.vector_norm(grad)) if grad.numel() else 0.0 for grad in self._weight_gradients()]
 
     def gradients(self) -> dict:
         """The weight-gradient norm of every dense layer at the end of every epoch recorded so far."""
         return {
-            "titles": [group.title for group in self.dense_groups()],
+            "titles": [group.title for group in self.dense_groups],
             "epochs": [epoch for epoch, _ in self.gradient_norms],
             "norms": [list(norms) for _, norms in self.gradient_norms],
         }
@@ -481,7 +483,7 @@ class Trainer:
             for module in self.model:
                 value = module(value)
                 outputs.append(value.reshape(len(value), -1).numpy())
-        gradients = dict(zip((g.start for g in self.dense_groups()), self._weight_gradients(), strict=True))
+        gradients = dict(zip((g.start for g in self.dense_groups), self._weight_gradients(), strict=True))
         layers = []
         for index, (layer, module) in enumerate(zip(self.config.model.layers, self.model, strict=True)):
             # a Dense layer may be a Sequential of Linear and its activation: look inside for the weight matrix

@@ -202,7 +202,7 @@ def _regenerate() -> None:
 
 def hyperparameter_row(t: Translator) -> None:
     """The strip across the top: learning rate, activation, regularisation, rate, problem type, optimizer."""
-    names = [name for name in ("learning_rate", "activation", "regularization", "reg_rate", "problem", "optimizer")]
+    names = ("learning_rate", "activation", "regularization", "reg_rate", "problem", "optimizer")
     visible = [name for name in names if shown(name)]
     if not visible:
         return
