@@ -20,7 +20,6 @@ from playground.data.points import (
     UploadError,
     add_point,
     check_trainable,
-    empty_point_set,
     from_dataset_points,
     load_points,
     points_dir,
@@ -273,7 +272,7 @@ def test_add_and_remove_make_new_sets():
     assert remove_nearest(start, 1.6, 2.0, radius=0.5) is start
     removed = remove_nearest(start, 1.3, 2.1, radius=0.5)
     assert removed.points.tolist() == [[2, 3], [-1, -2], [0.5, 0.5]]
-    assert len(remove_nearest(empty_point_set("binary"), 0, 0)) == 0
+    assert len(remove_nearest(PointSet(np.zeros((0, 2)), np.zeros(0), "binary", 2), 0, 0)) == 0
     assert remove_nearest(start, float("nan"), 0) is start
 
 
@@ -305,7 +304,7 @@ def test_edits_refuse_points_outside_the_plane_and_labels_that_do_not_fit():
 
 
 def test_a_set_can_be_drawn_from_nothing():
-    point_set = empty_point_set("multiclass", 3)
+    point_set = PointSet(np.zeros((0, 2)), np.zeros(0), "multiclass", 3)
     assert len(point_set) == 0 and point_set.class_names == ("0", "1", "2")
     with pytest.raises(UploadError, match="the set has no points"):
         check_trainable(point_set)

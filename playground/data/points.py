@@ -48,7 +48,6 @@ __all__ = [
     "UploadError",
     "add_point",
     "check_trainable",
-    "empty_point_set",
     "from_dataset_points",
     "load_points",
     "points_dir",
@@ -403,11 +402,6 @@ def from_dataset_points(points: np.ndarray, labels: np.ndarray, task: str, n_cla
     back would then scale them, and say so). ``n_classes`` matters for multiclass only.
     """
     return PointSet(np.asarray(points), np.asarray(labels), task, n_classes)
-
-
-def empty_point_set(task: str, n_classes: int = 2) -> PointSet:
-    """A set without points, to draw one from scratch (``n_classes`` matters for multiclass only)."""
-    return PointSet(np.zeros((0, 2), np.float32), np.zeros(0), task, n_classes)
 
 
 def add_point(point_set: PointSet, x: float, y: float, label: float) -> PointSet:
