@@ -25,6 +25,8 @@ from playground.presets import ASSETS_DIR
 TEMPLATES_DIR = ASSETS_DIR / "templates"
 #: The kinds a stack may hold, in the order the editor offers them.
 KIND_NAMES: tuple[str, ...] = tuple(kind.model_fields["kind"].default for kind in LAYER_KINDS)
+#: Kinds that work on images (channels, height, width) only.
+IMAGE_KINDS: tuple[str, ...] = ("conv2d", "maxpool2d", "avgpool2d", "global_avg_pool")
 #: A new layer of each kind starts with these settings.
 DEFAULT_LAYERS: dict[str, dict] = {
     "dense": {"kind": "dense", "units": 16, "activation": "relu"},
@@ -32,6 +34,17 @@ DEFAULT_LAYERS: dict[str, dict] = {
     "dropout": {"kind": "dropout", "rate": 0.2},
     "batchnorm": {"kind": "batchnorm"},
     "flatten": {"kind": "flatten"},
+    "conv2d": {
+        "kind": "conv2d",
+        "filters": 16,
+        "kernel_size": 3,
+        "stride": 1,
+        "padding": "valid",
+        "activation": "relu",
+    },
+    "maxpool2d": {"kind": "maxpool2d", "pool_size": 2},
+    "avgpool2d": {"kind": "avgpool2d", "pool_size": 2},
+    "global_avg_pool": {"kind": "global_avg_pool"},
 }
 #: How many changes undo can take back.
 HISTORY_LIMIT = 30

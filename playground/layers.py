@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from torch import nn
 
 Shape = tuple[int, ...]
@@ -72,6 +72,14 @@ class LayerBase(BaseModel):
             )
         return in_shape[0]
 
+    def _require_image(self, in_shape: Shape) -> Shape:
+        if len(in_shape) != 3:
+            raise ShapeError(
+                f"{self.title()} needs images (channels, height, width), but receives shape {in_shape}; "
+                "put it before the flatten layer"
+            )
+        return in_shape
+
 
 class Dense(LayerBase):
     """Fully connected layer: every input feeds every unit."""
@@ -130,15 +138,23 @@ class Dropout(LayerBase):
 
 
 class BatchNorm(LayerBase):
-    """Normalises each feature over the batch, then rescales it with a learned scale and shift."""
+    """Normalises each feature (or each channel of images, as Keras's one BatchNormalization does) over the
+    batch, then rescales it with a learned scale and shift."""
 
     kind: Literal["batchnorm"] = "batchnorm"
 
+    def _features(self, in_shape: Shape) -> int:
+        if len(in_shape) == 3:
+            return in_shape[0]
+        return self._require_vector(in_shape)
+
     def param_count(self, in_shape: Shape) -> int:
-        return 2 * self._require_vector(in_shape)
+        return 2 * self._features(in_shape)
 
     def build(self, in_shape: Shape) -> nn.Module:
-        return nn.BatchNorm1d(self._require_vector(in_shape))
+        if len(in_shape) == 3:
+            return nn.BatchNorm2d(in_shape[0])
+        return nn.BatchNorm1d(self._features(in_shape))
 
     def title(self) -> str:
         return "BatchNorm"
@@ -159,7 +175,151 @@ class Flatten(LayerBase):
         return "Flatten"
 
 
-LAYER_KINDS: tuple[type[LayerBase], ...] = (Dense, Activation, Dropout, BatchNorm, Flatten)
+PaddingName = Literal["valid", "same"]
+
+
+def _sliding_size(size: int, window: int, stride: int) -> int:
+    """Positions of a window sliding over ``size`` pixels without padding (PyTorch's and Keras's floor)."""
+    return (size - window) // stride + 1
+
+
+class Conv2d(LayerBase):
+    """A bank of small filters slid over the image: each makes one feature map of where its pattern appears."""
+
+    kind: Literal["conv2d"] = "conv2d"
+    filters: int = Field(ge=1, le=512, description="number of filters, i.e. output channels")
+    kernel_size: int = Field(3, ge=1, le=11, description="side of each square filter in pixels")
+    stride: int = Field(1, ge=1, le=4, description="pixels the filter moves per step")
+    padding: PaddingName = Field("valid", description="valid: no border, the map shrinks; same: zero border")
+    activation: ActivationName = "relu"
+
+    @model_validator(mode="after")
+    def _same_padding_possible(self) -> Conv2d:
+        if self.padding == "same" and self.stride > 1 and self.kernel_size % 2 == 0:
+            raise ValueError("same padding with a stride above 1 needs an odd kernel size")
+        return self
+
+    def _padding_pixels(self) -> int:
+        return self.kernel_size // 2 if self.padding == "same" else 0
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        channels, height, width = self._require_image(in_shape)
+        if self.padding == "same":
+            return (self.filters, -(-height // self.stride), -(-width // self.stride))
+        if min(height, width) < self.kernel_size:
+            raise ShapeError(
+                f"a {self.kernel_size}x{self.kernel_size} filter needs images of at least that size, but receives "
+                f"{height}x{width} (shape {in_shape}); use a smaller kernel, same padding or less pooling before it"
+            )
+        return (
+            self.filters,
+            _sliding_size(height, self.kernel_size, self.stride),
+            _sliding_size(width, self.kernel_size, self.stride),
+        )
+
+    def param_count(self, in_shape: Shape) -> int:
+        channels = self._require_image(in_shape)[0]
+        return (channels * self.kernel_size * self.kernel_size + 1) * self.filters
+
+    def build(self, in_shape: Shape) -> nn.Module:
+        channels = self._require_image(in_shape)[0]
+        padding: int | str = "same" if self.padding == "same" and self.stride == 1 else self._padding_pixels()
+        conv = nn.Conv2d(channels, self.filters, self.kernel_size, stride=self.stride, padding=padding)
+        if self.activation == "linear":
+            return conv
+        return nn.Sequential(conv, activation_module(self.activation))
+
+    def title(self) -> str:
+        extra = "".join(
+            [f", stride {self.stride}" if self.stride > 1 else "", ", same" if self.padding == "same" else ""]
+        )
+        return f"Conv2D({self.filters}, {self.kernel_size}x{self.kernel_size}{extra}, {self.activation})"
+
+    def final_activation(self) -> str | None:
+        return self.activation
+
+
+class _Pool2d(LayerBase):
+    """Shared shape maths of max and average pooling: a window of ``pool_size`` moved by ``stride`` (its own
+    size when not set), dropping what does not fit (Keras's "valid")."""
+
+    pool_size: int = Field(2, ge=1, le=8, description="side of the pooling window in pixels")
+    stride: int | None = Field(None, ge=1, le=8, description="pixels the window moves; empty means its own size")
+
+    @property
+    def step(self) -> int:
+        return self.stride or self.pool_size
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        channels, height, width = self._require_image(in_shape)
+        if min(height, width) < self.pool_size:
+            raise ShapeError(
+                f"a {self.pool_size}x{self.pool_size} window needs images of at least that size, but receives "
+                f"{height}x{width} (shape {in_shape}); remove a pooling layer or use a smaller window"
+            )
+        return (
+            channels,
+            _sliding_size(height, self.pool_size, self.step),
+            _sliding_size(width, self.pool_size, self.step),
+        )
+
+    def _stride_title(self) -> str:
+        return f", stride {self.stride}" if self.stride and self.stride != self.pool_size else ""
+
+
+class MaxPool2d(_Pool2d):
+    """Keeps the strongest response in each window: smaller maps that still say whether a pattern was there."""
+
+    kind: Literal["maxpool2d"] = "maxpool2d"
+
+    def build(self, in_shape: Shape) -> nn.Module:
+        self._require_image(in_shape)
+        return nn.MaxPool2d(self.pool_size, stride=self.step)
+
+    def title(self) -> str:
+        return f"MaxPool2D({self.pool_size}x{self.pool_size}{self._stride_title()})"
+
+
+class AvgPool2d(_Pool2d):
+    """Averages each window: smaller, smoother maps."""
+
+    kind: Literal["avgpool2d"] = "avgpool2d"
+
+    def build(self, in_shape: Shape) -> nn.Module:
+        self._require_image(in_shape)
+        return nn.AvgPool2d(self.pool_size, stride=self.step)
+
+    def title(self) -> str:
+        return f"AvgPool2D({self.pool_size}x{self.pool_size}{self._stride_title()})"
+
+
+class GlobalAvgPool(LayerBase):
+    """The mean of each feature map: images (channels, height, width) become a vector of channels."""
+
+    kind: Literal["global_avg_pool"] = "global_avg_pool"
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        return (self._require_image(in_shape)[0],)
+
+    def build(self, in_shape: Shape) -> nn.Module:
+        self._require_image(in_shape)
+        return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+    def title(self) -> str:
+        return "GlobalAvgPool2D"
+
+
+LAYER_KINDS: tuple[type[LayerBase], ...] = (
+    Dense,
+    Activation,
+    Dropout,
+    BatchNorm,
+    Flatten,
+    Conv2d,
+    MaxPool2d,
+    AvgPool2d,
+    GlobalAvgPool,
+)
 
 #: Any layer of a RunConfig, told apart by its ``kind``; built from the registry above, so a new kind is one entry.
 LayerSpec = Annotated[Union[LAYER_KINDS], Field(discriminator="kind")]  # noqa: UP007

@@ -59,11 +59,13 @@ def test_impossible_stack_is_refused_with_the_shape():
     from playground.config import infer_shapes
     from playground.layers import BatchNorm, Dense, Dropout, Flatten
 
-    image_shape = (1, 8, 8)  # what conv layers will hand on later
+    image_shape = (1, 8, 8)  # what an image dataset hands the first layer
     with pytest.raises(ConfigError, match=r"layers\[0\] Dense\(4, relu\).*\(1, 8, 8\).*flatten"):
         infer_shapes([Dense(units=4, activation="relu")], image_shape)
-    with pytest.raises(ConfigError, match=r"layers\[1\] BatchNorm.*\(1, 8, 8\)"):
-        infer_shapes([Dropout(rate=0.1), BatchNorm()], image_shape)
+    # batch norm takes vectors and images (per channel), nothing else
+    with pytest.raises(ConfigError, match=r"layers\[1\] BatchNorm.*\(10, 8\)"):
+        infer_shapes([Dropout(rate=0.1), BatchNorm()], (10, 8))
+    assert infer_shapes([BatchNorm()], image_shape)[0].params == 2
     rows = infer_shapes([Flatten(), BatchNorm(), Dense(units=2)], image_shape)
     assert [(row.output_shape, row.params) for row in rows] == [((64,), 0), ((64,), 128), ((2,), 130)]
 
