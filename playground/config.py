@@ -16,7 +16,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from playground.data.points import points_info
-from playground.data.registry import CUSTOM, DATASETS, UPLOAD, data_task, dataset_classes, dataset_input_shape
+from playground.data.registry import (
+    CUSTOM,
+    DATASETS,
+    IMAGE_UPLOAD,
+    UPLOAD,
+    data_task,
+    dataset_classes,
+    dataset_input_shape,
+    image_set_info,
+)
 from playground.data.two_d import FEATURES
 from playground.data.upload import UploadError, upload_info
 from playground.layers import LAYER_KINDS, Dense, LayerBase, LayerSpec, Shape, ShapeError
@@ -56,8 +65,15 @@ class DataConfig(_Section):
     seed: int = Field(0, ge=0, description="seed of the data generator")
     upload: str | None = Field(
         None,
-        description="sha256 of an uploaded table (dataset 'upload') or of a stored 2D point set (dataset 'custom')",
+        description="sha256 of an uploaded table (dataset 'upload'), a stored 2D point set (dataset 'custom') "
+        "or stored images (dataset 'image_upload')",
     )
+    normalize: Literal["unit", "standard"] = Field(
+        "unit", description="images: pixels in [0, 1] (unit) or minus the training mean, over the spread (standard)"
+    )
+    augment_shift: int = Field(0, ge=0, le=6, description="images: training images move up to this many pixels")
+    augment_rotate: int = Field(0, ge=0, le=45, description="images: training images turn up to this many degrees")
+    augment_noise: int = Field(0, ge=0, le=50, description="images: noise added to training images, in percent")
 
     @field_validator("dataset")
     @classmethod
@@ -95,11 +111,19 @@ class DataConfig(_Section):
                 points_info(self.upload)
             except UploadError as error:
                 raise ValueError(f"upload: {error}") from None
+        elif self.dataset == IMAGE_UPLOAD:  # its own images: n_points and noise do not apply
+            if not self.upload:
+                raise ValueError("upload: an image upload needs the sha256 of its images")
+            try:
+                image_set_info(self)
+            except UploadError as error:
+                raise ValueError(f"upload: {error}") from None
         elif self.upload is not None:
             raise ValueError(
-                f"upload: only the dataset {UPLOAD!r} (a table) and {CUSTOM!r} (2D points) take a stored upload"
+                f"upload: only the datasets {UPLOAD!r} (a table), {CUSTOM!r} (2D points) and {IMAGE_UPLOAD!r} "
+                "(images) take a stored upload"
             )
-        if self.n_points > spec.max_points and self.dataset != CUSTOM:
+        if self.n_points > spec.max_points and self.dataset not in (CUSTOM, IMAGE_UPLOAD):
             raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
         if spec.task == "multiclass" and spec.fixed_classes is None and not 3 <= self.n_classes <= 5:
             raise ValueError(f"n_classes: {self.dataset} has 3 to 5 classes, not {self.n_classes}")

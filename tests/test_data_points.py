@@ -397,7 +397,7 @@ def test_data_config_refusals():
     with pytest.raises(ConfigError, match=r"data\.upload: 'x' is not the sha256 of a stored point set"):
         RunConfig.from_dict({"data": {"dataset": "custom", "upload": "x"}, "model": {"layers": []}})
     sha = store_points(read_points_csv(csv_text(FOUR)))
-    with pytest.raises(ConfigError, match=r"data\.upload: only the dataset 'upload' \(a table\) and 'custom'"):
+    with pytest.raises(ConfigError, match=r"data\.upload: only the datasets 'upload' \(a table\), 'custom'"):
         RunConfig.from_dict({"data": {"dataset": "circle", "upload": sha}, "model": {"layers": []}})
     with pytest.raises(ConfigError, match=r"data\.upload: the uploaded table .* is not stored"):  # a points sha
         RunConfig.from_dict({"data": {"dataset": "upload", "upload": sha}, "model": {"layers": []}})

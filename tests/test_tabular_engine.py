@@ -56,7 +56,7 @@ def test_configs_refuse_missing_or_misplaced_uploads():
         RunConfig.from_dict({"data": {"dataset": "upload", "upload": "0" * 64}, "model": {"layers": []}})
     with pytest.raises(ConfigError, match="needs the sha256"):
         RunConfig.from_dict({"data": {"dataset": "upload"}, "model": {"layers": [{"kind": "dense", "units": 1}]}})
-    with pytest.raises(ConfigError, match="only the dataset 'upload'"):
+    with pytest.raises(ConfigError, match="only the datasets 'upload'"):
         RunConfig.from_dict({"data": {"dataset": "iris", "upload": "0" * 64}, "model": {"layers": []}})
 
 

@@ -7,12 +7,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from playground.data import points, tabular, two_d, upload
+from playground.data import images, points, tabular, two_d, upload
 
 #: The dataset id of uploaded tables (``DataConfig.upload`` holds which one).
 UPLOAD = "upload"
 #: The dataset id of a user's own 2D points (uploaded or drawn); ``DataConfig.upload`` holds which set.
 CUSTOM = "custom"
+#: The dataset id of a user's own images (a CSV in MNIST's layout or a zip of class folders).
+IMAGE_UPLOAD = "image_upload"
+#: The image datasets that ship offline, with the number of images each has.
+IMAGE_SETS = {"digits": 1_797, "mnist": 5_000, "shapes": 10_000}
 
 if TYPE_CHECKING:
     from playground.config import DataConfig
@@ -24,6 +28,7 @@ class DatasetSpec:
 
     task: str  # "binary" | "multiclass" | "regression"
     family: str  # "2d" (points on a plane) | "tabular" (generated) | "table" (fixed rows) | "upload" (a user's CSV)
+    # | "image" (pictures, channels x height x width)
     max_points: int
     fixed_classes: int | None = None  # a table's own number of classes; generated sets take n_classes
     fixed_inputs: int | None = None  # a table's own number of feature columns
@@ -42,7 +47,24 @@ DATASETS: dict[str, DatasetSpec] = {
     UPLOAD: DatasetSpec("binary", "upload", upload.MAX_ROWS),
     # A user's 2D point set, named by ``DataConfig.upload``; its task and classes come from the stored set.
     CUSTOM: DatasetSpec("binary", "2d", points.MAX_POINTS),
+    **{
+        name: DatasetSpec("multiclass", "image", count, 4 if name == "shapes" else 10)
+        for name, count in IMAGE_SETS.items()
+    },
+    # A user's images, named by ``DataConfig.upload``; classes and side come from the stored set.
+    IMAGE_UPLOAD: DatasetSpec("multiclass", "image", 20_000),
 }
+#: Side of each image dataset's square images.
+IMAGE_SIDES = {"digits": 8, "mnist": 28, "shapes": images.SHAPE_SIDE}
+#: How much of the image a drawn digit should fill to look like the dataset's (MNIST's 20 of 28 by default).
+DRAWING_FILL = {"digits": 1.0}
+
+
+def image_set_info(config: DataConfig):
+    """What a stored image upload holds (count, side, classes), read from its header only."""
+    from playground.data import image_upload
+
+    return image_upload.image_set_info(_upload_sha(config))
 
 
 def data_task(config: DataConfig) -> str:
@@ -60,6 +82,9 @@ def dataset_input_shape(config: DataConfig) -> tuple[int, ...]:
         return (len(config.features),)
     if spec.family == "upload":
         return (upload.upload_info(_upload_sha(config)).n_inputs,)
+    if spec.family == "image":
+        side = image_set_info(config).side if config.dataset == IMAGE_UPLOAD else IMAGE_SIDES[config.dataset]
+        return (1, side, side)
     return (spec.fixed_inputs or config.n_features,)
 
 
@@ -69,13 +94,32 @@ def dataset_classes(config: DataConfig) -> int:
         return upload.upload_info(_upload_sha(config)).n_classes
     if config.dataset == CUSTOM:
         return points.points_info(_upload_sha(config)).n_classes
+    if config.dataset == IMAGE_UPLOAD:
+        return image_set_info(config).n_classes
     return DATASETS[config.dataset].fixed_classes or config.n_classes
+
+
+def dataset_class_names(config: DataConfig) -> list[str]:
+    """What each class number means: digits, shape names, an upload's own labels, or the numbers themselves."""
+    if config.dataset == "shapes":
+        return list(images.SHAPE_NAMES)
+    if config.dataset == IMAGE_UPLOAD:
+        return list(image_set_info(config).class_names)
+    if config.dataset == UPLOAD:
+        return list(upload.upload_info(_upload_sha(config)).class_names)
+    if config.dataset == CUSTOM:
+        return list(points.points_info(_upload_sha(config)).class_names)
+    task = data_task(config)
+    count = dataset_classes(config) if task == "multiclass" else 2
+    return [str(number) for number in range(count)]
 
 
 def _upload_sha(config: DataConfig) -> str:
     if not config.upload:
         if config.dataset == CUSTOM:
             raise upload.UploadError("data.upload: a custom point set needs the sha256 of its points")
+        if config.dataset == IMAGE_UPLOAD:
+            raise upload.UploadError("data.upload: an image upload needs the sha256 of its images")
         raise upload.UploadError("data.upload: an uploaded dataset needs the sha256 of its table")
     return config.upload
 
@@ -93,6 +137,8 @@ class Dataset:
     feature_names: list[str]
     points_train: np.ndarray | None = None  # raw 2D coordinates, for plotting
     points_test: np.ndarray | None = None
+    class_names: list[str] | None = None  # what each class number means, where it means more than the number
+    image_norm: tuple[float, float] | None = None  # images: the (mean, std) pixels were normalised with
 
 
 def load_dataset(config: DataConfig) -> Dataset:
@@ -102,6 +148,8 @@ def load_dataset(config: DataConfig) -> Dataset:
         return _load_upload(config)
     if config.dataset == CUSTOM:
         return _load_custom(config)
+    if spec.family == "image":
+        return _load_images(config)
     n_classes = dataset_classes(config) if spec.task == "multiclass" else (2 if spec.task == "binary" else 1)
     if spec.family == "2d":
         points, labels = two_d.generate_2d(
@@ -169,3 +217,39 @@ def _load_upload(config: DataConfig) -> Dataset:
         y_train, y_test = (column.ravel() for column in tabular.standardize(y_train[:, None], y_test[:, None]))
     n_classes = len(table.class_names) if table.task == "multiclass" else (2 if table.task == "binary" else 1)
     return Dataset(x_train, y_train, x_test, y_test, table.task, n_classes, list(table.feature_names))
+
+
+def image_arrays(config: DataConfig) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """All images (n, side, side) in [0, 1] and their labels, before the split: a shipped set shuffled by the
+    data seed and cut to ``n_points`` (MNIST's file is sorted by class), generated shapes, or a stored upload."""
+    if config.dataset == IMAGE_UPLOAD:
+        from playground.data import image_upload
+
+        stored = image_upload.load_image_set(_upload_sha(config))
+        return stored.images, stored.labels, list(stored.class_names)
+    if config.dataset == "shapes":
+        pixels, labels = images.make_shapes(config.n_points, config.noise, config.seed)
+    else:
+        pixels, labels = images.load_mnist_images() if config.dataset == "mnist" else images.load_digits_images()
+        keep = np.random.default_rng(config.seed).permutation(len(labels))[: config.n_points]
+        pixels, labels = pixels[keep], labels[keep]
+    return pixels, labels, dataset_class_names(config)
+
+
+def _load_images(config: DataConfig) -> Dataset:
+    """Images with a channel axis, split by the config's share and seed and normalised as it asks."""
+    pixels, labels, names = image_arrays(config)
+    train, test = two_d.train_test_split_indices(len(labels), config.train_share, config.seed)
+    mean, std = images.normalisation(pixels[train], config.normalize)
+    inputs = ((pixels[:, None] - mean) / std).astype(np.float32)
+    return Dataset(
+        x_train=inputs[train],
+        y_train=labels[train],
+        x_test=inputs[test],
+        y_test=labels[test],
+        task="multiclass",
+        n_classes=len(names),
+        feature_names=[],
+        class_names=names,
+        image_norm=(mean, std),
+    )
