@@ -24,6 +24,8 @@ import weakref
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
+import numpy as np
+
 from playground.config import ConfigError, RunConfig, TrainConfig
 
 #: How long the worker trains between looks at its commands: short enough that clicks feel immediate.
@@ -88,6 +90,8 @@ class _WorkerLoop:
         self.saved: tuple[str, str | None] | None = None
         self.edit_error: str | None = None
         self.focus: tuple[int, int] | None = None
+        self.sample_index = 0  # the test image the image views explain, kept across resets like the focus
+        self.drawing: list[list[float]] | None = None  # the page's drawn image, kept across resets
         self._start(config_json)
 
     def _start(self, config_json: str, checkpoint_path: str | None = None) -> None:
@@ -106,6 +110,7 @@ class _WorkerLoop:
             else:
                 self.trainer = Trainer(RunConfig.from_json(config_json))
             self.trainer.set_focus(self.focus)  # the page's selected neuron stays selected across a reset
+            self._apply_inspection()
             self.trainer.record_gradients = "gradients" in self.probe_names
             self.status, self.message = "paused", None
         except ConfigError as error:  # a bad config must reach the page, not kill the worker
@@ -135,6 +140,12 @@ class _WorkerLoop:
             self.focus = command[1]
             if self.trainer is not None:
                 self.trainer.set_focus(self.focus)
+        elif name in ("sample", "drawing"):  # image views: which test image, and the drawn one
+            if name == "sample":
+                self.sample_index = int(command[1])
+            else:
+                self.drawing = command[1]
+            self._apply_inspection()
         elif self.trainer is None:
             pass  # nothing to play until a good config arrives
         elif name == "play":
@@ -157,6 +168,19 @@ class _WorkerLoop:
         self.changed = True
         self.publish(force=True)
         return True
+
+    def _apply_inspection(self) -> None:
+        """Hand the chosen test image and the drawing to the trainer; ones that do not fit its data are dropped
+        (a drawing of another size after the dataset changed, an index past a smaller test set)."""
+        trainer = self.trainer
+        if trainer is None or trainer.dataset.image_norm is None:
+            return
+        with contextlib.suppress(ValueError):
+            trainer.set_sample(min(self.sample_index, len(trainer.x_test) - 1))
+        try:
+            trainer.set_drawing(None if self.drawing is None else np.asarray(self.drawing, dtype=np.float32))
+        except ValueError:
+            trainer.set_drawing(None)
 
     def _edit(self, column: int, unit: int, source: int | None, value: float) -> None:
         """Set a weight or bias by hand; only while paused, so the edit is not lost in the next update."""
@@ -425,6 +449,14 @@ class WorkerHandle:
     def set_focus(self, focus: tuple[int, int] | None) -> None:
         """Have the boundary probe show one neuron, ``(column, unit)`` of the network view, or the output."""
         self._send("focus", None if focus is None else (int(focus[0]), int(focus[1])))
+
+    def set_sample(self, index: int) -> None:
+        """Have the image views explain test image ``index``."""
+        self._send("sample", int(index))
+
+    def set_drawing(self, pixels: np.ndarray | None) -> None:
+        """Have the worker predict and explain a drawn image (side x side in [0, 1], prepared), or forget it."""
+        self._send("drawing", None if pixels is None else np.asarray(pixels, dtype=np.float32).tolist())
 
     def edit_parameter(self, column: int, unit: int, source: int | None, value: float) -> None:
         """Set a weight (``source`` = input index) or bias (``source=None``) of the paused model."""
