@@ -51,6 +51,7 @@ def navigation() -> None:
         st.Page("pages/home.py", title=t("nav_home"), icon=":material/home:", default=True),
         st.Page("pages/playground_2d.py", title=t("nav_2d"), icon=":material/scatter_plot:", url_path="playground_2d"),
         st.Page("pages/tabular.py", title=t("nav_tabular"), icon=":material/table_chart:", url_path="tabular"),
+        st.Page("pages/convolutions.py", title=t("nav_cnn"), icon=":material/grid_on:", url_path="convolutions"),
     ]
     st.navigation(pages).run()
 

@@ -18,6 +18,11 @@ with st.container(border=True):
     st.write(t("home_tabular_text"))
     st.page_link("pages/tabular.py", label=t("home_tabular_link"), icon=":material/table_chart:")
 
+with st.container(border=True):
+    st.subheader(t("home_cnn_title"))
+    st.write(t("home_cnn_text"))
+    st.page_link("pages/convolutions.py", label=t("home_cnn_link"), icon=":material/grid_on:")
+
 st.subheader(t("home_training_title"))
 st.write(t("home_training_text"))
 st.subheader(t("home_cli_title"))

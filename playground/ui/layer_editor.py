@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import streamlit as st
+from pydantic_core import PydanticUndefined
 
 from playground.config import RunConfig
 from playground.i18n import DEFAULT_LANGUAGE, Translator
 from playground.layer_stack import (
+    IMAGE_KINDS,
     KIND_NAMES,
     EditorState,
     StackRow,
@@ -26,7 +28,7 @@ from playground.layer_stack import (
     plain_reason,
     stack_rows,
 )
-from playground.layers import ACTIVATIONS, Shape
+from playground.layers import ACTIVATIONS, LAYER_KINDS, Shape
 from playground.ui.common import translated_choice
 from playground.viz.network_diagram import stack_diagram
 
@@ -35,6 +37,23 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "dense": ("units", "activation"),
     "activation": ("function",),
     "dropout": ("rate",),
+    "conv2d": ("filters", "kernel_size", "stride", "padding", "activation"),
+    "maxpool2d": ("pool_size", "stride"),
+    "avgpool2d": ("pool_size", "stride"),
+}
+#: The defaults of each kind's settings, for stacks that leave them out.
+KIND_DEFAULTS: dict[str, dict[str, object]] = {
+    kind.model_fields["kind"].default: {
+        name: info.default for name, info in kind.model_fields.items() if info.default is not PydanticUndefined
+    }
+    for kind in LAYER_KINDS
+}
+#: Whole-number settings: (smallest, largest) as the layer kinds allow them.
+INTEGER_FIELDS: dict[str, tuple[int, int]] = {
+    "units": (1, 4096),
+    "filters": (1, 512),
+    "kernel_size": (1, 11),
+    "pool_size": (1, 8),
 }
 
 
@@ -60,10 +79,12 @@ def _sync_widgets(key: str, state: EditorState, overwrite: bool) -> None:
     """Put each layer's settings into its widgets' state: all of them after undo or a template (the widgets must
     show the restored values), only the missing ones otherwise (new rows, or widgets Streamlit cleaned up)."""
     for row_id, layer in zip(state.ids, state.layers, strict=True):
-        for name in FIELDS.get(layer.get("kind", ""), ()):
+        kind = layer.get("kind", "")
+        for name in FIELDS.get(kind, ()):
             widget = _widget_key(key, row_id, name)
-            if name in layer and (overwrite or widget not in st.session_state):
-                st.session_state[widget] = float(layer[name]) if name == "rate" else layer[name]  # 0 -> 0.0
+            value = layer.get(name, KIND_DEFAULTS.get(kind, {}).get(name))  # a left-out setting shows its default
+            if value is not None and (overwrite or widget not in st.session_state):
+                st.session_state[widget] = float(value) if name == "rate" else value  # 0 -> 0.0
 
 
 def replace_stack(key: str, layers: list[dict]) -> None:
@@ -117,6 +138,8 @@ def _undo(key: str) -> None:
 def _use_template(key: str, output: dict | None) -> None:
     chosen = st.session_state[f"{key}_template"]
     template = next(template for template in load_templates() if template.id == chosen)
+    if template.family == "image" and output is not None and output.get("kind") != "dense":
+        output = None
     _state(key).replace(template.stack(output))
     _sync_widgets(key, _state(key), overwrite=True)
 
@@ -132,15 +155,15 @@ def _params_text(params: int | None, t: Translator) -> str:
     return t("editor_shape_unknown") if params is None else f"{params:,}"
 
 
-def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None) -> None:
-    """New-layer kind, add, undo; the template picker."""
+def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None, family: str) -> None:
+    """New-layer kind, add, undo; the template picker (the kinds and templates that suit the input)."""
     language = st.session_state.get("lang", DEFAULT_LANGUAGE)
-    templates = {template.id: template for template in load_templates()}
+    templates = {template.id: template for template in load_templates(family)}
     kind, add, undo = st.columns([3, 2, 2], vertical_alignment="bottom")
     translated_choice(
         kind.selectbox,
         t("editor_new_kind"),
-        KIND_NAMES,
+        kinds_for(family),
         key=f"{key}_new_kind",
         format_func=lambda name: t(f"editor_kind_{name}"),
         help=t("editor_help_new_kind"),
@@ -186,6 +209,13 @@ def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None) -
     )
 
 
+def kinds_for(family: str) -> tuple[str, ...]:
+    """The layer kinds an input family can use: image layers only where the input is images."""
+    if family == "image":
+        return KIND_NAMES
+    return tuple(name for name in KIND_NAMES if name not in IMAGE_KINDS)
+
+
 def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -> None:
     """The layer's own settings, edited in place; each change is one undoable step."""
     kind = layer.get("kind", "")
@@ -196,8 +226,19 @@ def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -
     for place, name in zip(places, fields, strict=False):
         widget = _widget_key(key, row_id, name)
         common = {"key": widget, "on_change": _edit, "args": (key, row_id, name), "help": t(f"editor_help_{name}")}
-        if name == "units":
-            place.number_input(t("editor_units"), min_value=1, max_value=4096, step=1, **common)
+        if name in INTEGER_FIELDS:
+            low, high = INTEGER_FIELDS[name]
+            place.number_input(t(f"editor_{name}"), min_value=low, max_value=high, step=1, **common)
+        elif name == "stride":  # pooling's stride may be empty: the window's own size
+            optional = kind != "conv2d"
+            place.selectbox(
+                t("editor_stride"),
+                (None, 1, 2, 3, 4) if optional else (1, 2, 3, 4),
+                format_func=lambda value: t("editor_stride_auto") if value is None else str(value),
+                **common,
+            )
+        elif name == "padding":
+            place.selectbox(t("editor_padding"), ("valid", "same"), **common)
         elif name == "rate":
             place.number_input(t("editor_rate"), min_value=0.0, max_value=0.99, step=0.05, format="%.2f", **common)
         else:
@@ -229,13 +270,16 @@ def _row_buttons(t: Translator, key: str, row_id: int, index: int, count: int) -
 def _row(t: Translator, key: str, state: EditorState, row: StackRow, reason: str | None) -> None:
     """One bordered row: number and title, output shape and parameters, settings, buttons; the reason if it fails."""
     row_id = state.ids[row.index]
+    layer = state.layers[row.index]
     with st.container(border=True, key=f"{key}_row_{row_id}"):
         info, first, second, buttons = st.columns([3, 2, 2, 5], vertical_alignment="center")
         info.markdown(f"**{row.index + 1}. {row.title}**")
         info.caption(
             t("editor_row_caption", shape=_shape_text(row.output_shape, t), params=_params_text(row.params, t))
         )
-        _settings(t, key, row_id, state.layers[row.index], [first, second])
+        fields = FIELDS.get(str(layer.get("kind", "")), ())
+        places = [first, second] if len(fields) <= 2 else st.columns(len(fields))  # many settings: a line below
+        _settings(t, key, row_id, layer, places)
         with buttons:
             _row_buttons(t, key, row_id, row.index, len(state.layers))
         if reason is not None:
@@ -299,7 +343,7 @@ def layer_stack_editor(
         failing = None
 
     st.subheader(t("editor_title"))
-    _toolbar(t, key, state, output_layer)
+    _toolbar(t, key, state, output_layer, "image" if len(input_shape) == 3 else "vector")
     if not rows:
         st.info(t("editor_empty"), icon=":material/info:")
     if failing is not None and error is not None:  # the page's verdict names the row: it is the one to mark

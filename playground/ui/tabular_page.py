@@ -42,7 +42,7 @@ TRAIN_SHARE = 80
 
 # Session-state keys (widgets and what the page keeps between reruns).
 K_DATASET, K_CSV, K_TARGET = "tab_dataset", "tab_csv", "tab_target"
-K_OPTIMIZER, K_LR, K_BATCH = "tab_optimizer", "tab_learning_rate", "tab_batch_size"
+K_OPTIMIZER, K_LR, K_BATCH = "tab_optimizer", "tab_learning_rate", "tab_batch_size"  # training_panel's keys
 K_GENERATION, K_BASE, K_LAYERS = "tab_generation", "tab_base", "tab_loaded_layers"
 K_RESUME, K_NOTICE, K_GOOD = "tab_resume", "tab_notice", "tab_last_good"
 
@@ -200,7 +200,7 @@ def render(t: Translator) -> None:
     data_column, network_column = st.columns([1, 2], gap="medium")
     with data_column:
         data = _data_panel(t, base)
-        training = _training_panel(t, base)
+        training = training_panel(t, base, "tab")
     with network_column:
         if data is None:
             st.info(t("tab_upload_first"), icon=":material/upload_file:")
@@ -275,14 +275,18 @@ def _upload_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
     return data_config(UPLOAD, sha, base=base.data if base else None)
 
 
-def _training_panel(t: Translator, base: RunConfig | None) -> dict[str, Any]:
+def training_panel(
+    t: Translator, base: RunConfig | None, prefix: str, defaults: dict[str, Any] = DEFAULT_TRAINING
+) -> dict[str, Any]:
+    """Optimizer, learning rate and batch size under ``{prefix}_*`` keys; the other training settings come from
+    the loaded config (if any) or ``defaults``. Shared by the pages that train a free layer stack."""
     st.subheader(t("tab_training"))
     state = st.session_state
-    state.setdefault(K_OPTIMIZER, DEFAULT_TRAINING["optimizer"])
-    state.setdefault(K_LR, DEFAULT_TRAINING["learning_rate"])
-    state.setdefault(K_BATCH, DEFAULT_TRAINING["batch_size"])
+    keys = {name: f"{prefix}_{name}" for name in ("optimizer", "learning_rate", "batch_size")}
+    for name, widget in keys.items():
+        state.setdefault(widget, defaults[name])
     optimizer = translated_choice(
-        st.selectbox, t("optimizer"), OPTIMIZERS, key=K_OPTIMIZER, format_func=lambda name: t(f"optimizer_{name}")
+        st.selectbox, t("optimizer"), OPTIMIZERS, key=keys["optimizer"], format_func=lambda name: t(f"optimizer_{name}")
     )
     learning_rate = st.number_input(
         t("learning_rate"),
@@ -290,12 +294,12 @@ def _training_panel(t: Translator, base: RunConfig | None) -> dict[str, Any]:
         max_value=10.0,
         step=0.0005,
         format="%g",
-        key=K_LR,
+        key=keys["learning_rate"],
         help=t("help_learning_rate"),
     )
-    batch_sizes = sorted({*BATCH_SIZES, int(state[K_BATCH])})
-    batch_size = st.selectbox(t("batch_size"), batch_sizes, key=K_BATCH, help=t("help_batch_size"))
-    training = base.training.model_dump() if base is not None else dict(DEFAULT_TRAINING)
+    batch_sizes = sorted({*BATCH_SIZES, int(state[keys["batch_size"]])})
+    batch_size = st.selectbox(t("batch_size"), batch_sizes, key=keys["batch_size"], help=t("help_batch_size"))
+    training = base.training.model_dump() if base is not None else dict(defaults)
     training.update(optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size))
     return training
 

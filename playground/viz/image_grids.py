@@ -1,0 +1,109 @@
+"""Pictures of a conv net's insides as plain RGB arrays: filters, feature maps, saliency, image galleries.
+
+Pure numpy, so the page only hands the arrays to ``st.image`` and the tests check pixels. Small images are
+enlarged by repeating pixels (browsers would blur them), and grids keep a gap between tiles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: Diverging colours around zero (negative blue, zero white, positive red), as the 2D page colours weights.
+_DIVERGING = np.array([[33, 102, 172], [247, 247, 247], [178, 24, 43]], dtype=np.float32)
+#: Sequential colours for activations (dark to bright: black, purple, orange, pale yellow).
+_SEQUENTIAL = np.array([[0, 0, 4], [120, 28, 109], [237, 105, 37], [252, 255, 164]], dtype=np.float32)
+_GAP_COLOUR = 255
+
+
+def _ramp(values: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] coloured along ``stops`` (evenly spaced), as uint8 RGB."""
+    position = np.clip(np.nan_to_num(values), 0.0, 1.0) * (len(stops) - 1)
+    lower = np.minimum(position.astype(np.int64), len(stops) - 2)
+    fraction = (position - lower)[..., None]
+    return (stops[lower] * (1 - fraction) + stops[lower + 1] * fraction).round().astype(np.uint8)
+
+
+def diverging(values: np.ndarray, limit: float | None = None) -> np.ndarray:
+    """Signed values coloured blue (negative) to white (0) to red (positive), symmetric around zero."""
+    limit = float(np.abs(values).max()) if limit is None else limit
+    return _ramp(0.5 + 0.5 * values / max(limit, 1e-12), _DIVERGING)
+
+
+def sequential(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Values from ``low`` (dark) to ``high`` (bright)."""
+    return _ramp((values - low) / max(high - low, 1e-12), _SEQUENTIAL)
+
+
+def grey(values: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1] as grey RGB."""
+    level = (np.clip(values, 0.0, 1.0) * 255).round().astype(np.uint8)
+    return np.repeat(level[..., None], 3, axis=-1)
+
+
+def enlarge(image: np.ndarray, factor: int) -> np.ndarray:
+    """Every pixel repeated ``factor`` times each way, so a small image stays sharp when shown big."""
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def scale_for(side: int, target: int) -> int:
+    """The whole-number enlargement that brings an image of ``side`` pixels closest to ``target`` pixels."""
+    return max(1, round(target / max(side, 1)))
+
+
+def tile(tiles: np.ndarray, columns: int, gap: int = 2) -> np.ndarray:
+    """RGB tiles ``(n, h, w, 3)`` in a grid of ``columns``, separated by white gaps."""
+    count, height, width, _ = tiles.shape
+    columns = max(1, min(columns, count))
+    rows = math.ceil(count / columns)
+    grid = np.full(
+        (rows * height + (rows - 1) * gap, columns * width + (columns - 1) * gap, 3), _GAP_COLOUR, dtype=np.uint8
+    )
+    for number, picture in enumerate(tiles):
+        row, column = divmod(number, columns)
+        top, left = row * (height + gap), column * (width + gap)
+        grid[top : top + height, left : left + width] = picture
+    return grid
+
+
+def filter_grid(weights: np.ndarray, channel: int = 0, tile_px: int = 36, columns: int = 16) -> np.ndarray:
+    """One input channel of a conv layer's kernels ``(filters, channels, k, k)``, one tile per filter, on one
+    symmetric colour scale for the whole layer (so strong and weak filters can be told apart)."""
+    kernels = weights[:, min(channel, weights.shape[1] - 1)]
+    coloured = diverging(kernels, float(np.abs(kernels).max()))
+    factor = scale_for(kernels.shape[-1], tile_px)
+    return tile(np.stack([enlarge(kernel, factor) for kernel in coloured]), columns)
+
+
+def feature_map_grid(maps: np.ndarray, tile_px: int = 56, columns: int = 16) -> np.ndarray:
+    """A layer's feature maps ``(channels, h, w)``, one tile each, on one scale from the layer's lowest to highest
+    value: a map that stays dark did not find its pattern in this image."""
+    coloured = sequential(maps, float(maps.min()), float(maps.max()))
+    factor = scale_for(max(maps.shape[-2:]), tile_px)
+    return tile(np.stack([enlarge(picture, factor) for picture in coloured]), columns)
+
+
+def saliency_overlay(image: np.ndarray, saliency: np.ndarray, size_px: int = 168) -> np.ndarray:
+    """The image in grey with the saliency (0..1) laid over it in red: the pixels whose change would move the
+    predicted class's score the most."""
+    base = grey(image).astype(np.float32) * 0.55
+    heat = np.clip(saliency, 0.0, 1.0)[..., None]
+    red = np.array([230, 30, 30], dtype=np.float32)
+    blended = (base * (1 - heat) + red * heat).round().astype(np.uint8)
+    return enlarge(blended, scale_for(image.shape[0], size_px))
+
+
+def image_grid(
+    images: np.ndarray, tile_px: int = 56, columns: int = 10, borders: np.ndarray | None = None
+) -> np.ndarray:
+    """Pixel images ``(n, h, w)`` (floats in [0, 1] or uint8) as a grid; ``borders`` (n, 3) colours a frame
+    around each tile, e.g. red for a mistake."""
+    pixels = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images
+    factor = scale_for(pixels.shape[-1], tile_px)
+    tiles = np.stack([enlarge(grey(picture), factor) for picture in pixels])
+    if borders is not None:
+        width = max(2, tiles.shape[1] // 20)
+        for picture, colour in zip(tiles, borders, strict=True):
+            picture[:width], picture[-width:], picture[:, :width], picture[:, -width:] = colour, colour, colour, colour
+    return tile(tiles, columns, gap=4)
