@@ -617,7 +617,8 @@ class Trainer:
             pixels = image.clone().requires_grad_(True)
             self.model(pixels)[0, predicted].backward()
         saliency = pixels.grad[0].abs().amax(dim=0)
-        saliency = saliency / saliency.max().clamp_min(1e-12)
+        # scaled by a high quantile, not the maximum: one extreme pixel would leave all others invisible
+        saliency = (saliency / torch.quantile(saliency, 0.99).clamp_min(1e-12)).clamp(max=1.0)
         self.model.zero_grad(set_to_none=True)
         return {
             "image": self._pixels(image)[0],

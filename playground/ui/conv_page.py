@@ -364,7 +364,14 @@ def _mistakes_view(t: Translator, gallery: dict | None, confusion: dict | None, 
     wrong = gallery["predicted"] != gallery["true"]
     borders = np.where(wrong[:, None], [[220, 38, 38]], [[22, 163, 74]]).astype(np.uint8)
     st.caption(t("cnn_gallery_caption", mistakes=gallery["mistakes"], rows=gallery["rows"]))
-    st.image(image_grids.image_grid(gallery["images"], borders=borders))
+    captions = [
+        f"{_name(names, true)}>{_name(names, predicted)} {confidence:.0%}"
+        for true, predicted, confidence in zip(
+            gallery["true"], gallery["predicted"], gallery["confidence"], strict=True
+        )
+    ]
+    st.image(image_grids.image_grid(gallery["images"], tile_px=64, borders=borders, captions=captions))
+    st.caption(t("cnn_gallery_legend"))
     table = [
         {
             t("cnn_col_image"): int(index),
