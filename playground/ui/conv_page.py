@@ -365,12 +365,12 @@ def _mistakes_view(t: Translator, gallery: dict | None, confusion: dict | None, 
     borders = np.where(wrong[:, None], [[220, 38, 38]], [[22, 163, 74]]).astype(np.uint8)
     st.caption(t("cnn_gallery_caption", mistakes=gallery["mistakes"], rows=gallery["rows"]))
     captions = [
-        f"{_name(names, true)}>{_name(names, predicted)} {confidence:.0%}"
+        _tile_caption(_name(names, true), _name(names, predicted), float(confidence))
         for true, predicted, confidence in zip(
             gallery["true"], gallery["predicted"], gallery["confidence"], strict=True
         )
     ]
-    st.image(image_grids.image_grid(gallery["images"], tile_px=64, borders=borders, captions=captions))
+    st.image(image_grids.image_grid(gallery["images"], tile_px=84, borders=borders, captions=captions))
     st.caption(t("cnn_gallery_legend"))
     table = [
         {
@@ -399,6 +399,15 @@ def _mistakes_view(t: Translator, gallery: dict | None, confusion: dict | None, 
         right.markdown(f"**{t('cnn_per_class')}**")
         right.bar_chart(frame, x="class", y="accuracy", height=300)
     return None
+
+
+def _tile_caption(true: str, predicted: str, confidence: float) -> str:
+    """ "true>predicted 97%" under a gallery tile; long class names keep their first letters (a tile holds about
+    14 characters)."""
+    text = f"{true}>{predicted}"
+    if len(text) > 9:
+        text = f"{true[:4]}>{predicted[:4]}"
+    return f"{text} {confidence:.0%}"
 
 
 def _big_grey(pixels: np.ndarray, size_px: int) -> np.ndarray:
