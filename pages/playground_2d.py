@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.data.registry import dataset_class_names
 from playground.ui import controls_2d as controls
 from playground.ui.common import language_picker
 from playground.ui.copy_link import copy_link_button
@@ -72,7 +73,7 @@ with output_column:
     # Off by default: Plotly redrawing five charts every second costs the browser most of its time, and the
     # live view above would drop from ~20 to ~2 redraws a second on an 8x8 network.
     if controls.shown("inside") and st.toggle(t("inside_network"), key="pg2d_inside", help=t("help_inside_network")):
-        probe_charts(t, run, config, tuple(str(c) for c in range(dataset.n_classes)), key="pg2d", metric=False)
+        probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="pg2d", metric=False)
     if controls.shown("downloads"):
         with st.expander(t("take_away"), icon=":material/download:"):
             downloads(t, run, config, key="2d")

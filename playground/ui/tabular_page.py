@@ -17,7 +17,14 @@ from typing import Any, NamedTuple
 import streamlit as st
 
 from playground.config import ConfigError, DataConfig, RunConfig, output_layer
-from playground.data.registry import DATASETS, UPLOAD, data_task, dataset_classes, dataset_input_shape
+from playground.data.registry import (
+    DATASETS,
+    UPLOAD,
+    data_task,
+    dataset_class_names,
+    dataset_classes,
+    dataset_input_shape,
+)
 from playground.data.upload import UploadError, store_upload, upload_id, upload_info, uploads_dir
 from playground.i18n import Translator
 from playground.layers import Dense
@@ -110,15 +117,6 @@ def csv_columns(data: bytes) -> list[str]:
         return [str(column) for column in pd.read_csv(io.BytesIO(data), nrows=0).columns]
     except (ValueError, UnicodeDecodeError) as error:
         raise UploadError(f"the file is not a readable CSV table ({error})") from None
-
-
-def class_names(data: DataConfig) -> list[str]:
-    """Names of the classes for the confusion matrix: an upload's own labels, else the class numbers."""
-    if data.dataset == UPLOAD and data.upload:
-        with contextlib.suppress(UploadError):
-            return list(upload_info(data.upload).class_names)
-    task = data_task(data)
-    return [str(index) for index in range(dataset_classes(data) if task == "multiclass" else 2)]
 
 
 def config_from_upload(data: bytes) -> RunConfig:
@@ -356,7 +354,7 @@ def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
         key="tab_live",
         show_boundary=False,
     )
-    probe_charts(t, run, config, tuple(class_names(config.data)), key="tab")
+    probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="tab")
     st.subheader(t("take_away"))
     downloads(t, run, config, key=PAGE, disabled=edited.config is None)
     _load_panel(t)
