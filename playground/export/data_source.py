@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import inspect
+import textwrap
 import zlib
 from collections.abc import Callable
 from types import CodeType
@@ -18,17 +19,27 @@ from typing import NamedTuple
 import numpy as np
 
 from playground.config import DataConfig, RunConfig
-from playground.data import points, tabular, two_d, upload
-from playground.data.registry import CUSTOM, DATASETS
+from playground.data import images, points, tabular, two_d, upload
+from playground.data.registry import CUSTOM, DATASETS, IMAGE_UPLOAD
 from playground.export import ExportError
 from playground.export.source import python_literal
 
 #: Top-level modules and the packages that install them.
-_PACKAGES = {"numpy": "numpy", "pandas": "pandas", "sklearn": "scikit-learn", "torch": "torch"}
+_PACKAGES = {
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "sklearn": "scikit-learn",
+    "mlxtend": "mlxtend",
+    "torch": "torch",
+}
 
 
 class DataSource(NamedTuple):
-    """Import lines, then the code that defines ``load_data() -> (x_train, y_train, x_test, y_test)``."""
+    """Import lines, then the code that defines ``load_data() -> (x_train, y_train, x_test, y_test)``.
+
+    Images come as ``(n, 1, side, side)`` float32 arrays like ``load_dataset``'s (PyTorch's channels-first layout);
+    their code also defines ``load_images()``, which returns the (mean, std) the pixels were normalised with too.
+    """
 
     imports: list[str]
     code: str
@@ -51,12 +62,15 @@ def data_source(config: RunConfig) -> DataSource:
         raise ExportError(f"data.dataset: {data.dataset} cannot be written into a script yet")
     functions, settings, body = _FAMILIES[family](data, config.task)
     imports = ["import numpy as np"]
-    if family == "upload" or data.dataset == CUSTOM:  # the data travels packed inside the script
+    if family == "upload" or data.dataset in (CUSTOM, IMAGE_UPLOAD):  # the data travels packed inside the script
         imports = ["import base64", "import zlib", *imports]
     parts = [_settings_source(settings)]
     if family == "2d":
         parts.append(_features_source(data.features))
     parts += _bundle(functions, imports, provided={"FEATURES"})
+    if family == "image":
+        parts.append(_LOAD_IMAGES + body)
+        body = _IMAGES_TO_DATA
     parts.append(
         "def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:\n"
         '    """Inputs and labels for training and testing, made exactly as the playground makes them."""\n' + body
@@ -179,6 +193,80 @@ def _custom_points(data: DataConfig) -> tuple[list[Callable], dict[str, object],
     return [two_d.feature_matrix, two_d.train_test_split_indices], settings, body
 
 
+def _images(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    """The body of ``load_images``: all images and labels as ``registry.image_arrays`` makes them, then the split,
+    normalisation and channel axis of ``registry._load_images``."""
+    if data.dataset == IMAGE_UPLOAD:
+        return _uploaded_images(data)
+    settings: dict[str, object] = {"N_IMAGES": data.n_points}
+    if data.dataset == "shapes":
+        settings["NOISE"] = data.noise
+        functions: list[Callable] = [images.make_shapes]
+        body = "    pixels, labels = make_shapes(N_IMAGES, NOISE, DATA_SEED)\n"
+    else:
+        loader = images.load_mnist_images if data.dataset == "mnist" else images.load_digits_images
+        functions = [loader]
+        body = f"""\
+    pixels, labels = {loader.__name__}()
+    keep = np.random.default_rng(DATA_SEED).permutation(len(labels))[:N_IMAGES]  # shuffled, then cut to N_IMAGES
+    pixels, labels = pixels[keep], labels[keep]
+"""
+    settings.update(TRAIN_SHARE=data.train_share, DATA_SEED=data.seed, NORMALIZE=data.normalize)
+    return [*functions, two_d.train_test_split_indices, images.normalisation], settings, body + _LOAD_IMAGES_END
+
+
+def _uploaded_images(data: DataConfig) -> tuple[list[Callable], dict[str, object], str]:
+    """The user's own images, packed into the script as the playground stores them (bytes: round(x * 255))."""
+    from playground.data import image_upload
+
+    try:
+        stored = image_upload.load_image_set(data.upload or "")
+    except upload.UploadError as error:
+        raise ExportError(f"data.upload: {error}") from None
+    count, side = stored.images.shape[:2]
+    pixels = np.round(stored.images * np.float32(255)).astype(np.uint8)
+    packed = {"PIXELS": _packed(pixels), "LABELS": _packed(stored.labels.astype(np.int64))}
+    if sum(map(len, packed.values())) > MAX_EMBEDDED_BYTES:
+        raise ExportError(
+            f"data.upload: the images are too many to write into a script ({count:,} of {side}x{side} pixels); "
+            "export a checkpoint instead"
+        )
+    settings: dict[str, object] = {
+        "CLASS_NAMES": list(stored.class_names),
+        "N_IMAGES": count,
+        "SIDE": side,
+        "TRAIN_SHARE": data.train_share,
+        "DATA_SEED": data.seed,
+        "NORMALIZE": data.normalize,
+        **{f"PACKED_{name}": value for name, value in packed.items()},
+    }
+    body = """\
+    unpack = lambda text, dtype: np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=dtype)
+    pixels = unpack(PACKED_PIXELS, np.uint8).reshape(N_IMAGES, SIDE, SIDE).astype(np.float32) / np.float32(255)
+    labels = unpack(PACKED_LABELS, np.int64)
+"""
+    return [two_d.train_test_split_indices, images.normalisation], settings, body + _LOAD_IMAGES_END
+
+
+_LOAD_IMAGES = '''\
+def load_images() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[float, float]]:
+    """Images (n, 1 channel, height, width) and labels for training and testing, made exactly as the playground
+    makes them, and the (mean, std) the pixels were normalised with: pixel = input * std + mean."""
+'''
+
+_LOAD_IMAGES_END = """\
+    train, test = train_test_split_indices(len(labels), TRAIN_SHARE, DATA_SEED)
+    mean, std = normalisation(pixels[train], NORMALIZE)  # from the training images only
+    inputs = ((pixels[:, None] - mean) / std).astype(np.float32)  # one grey channel: (n, 1, side, side)
+    return inputs[train], labels[train], inputs[test], labels[test], (mean, std)
+"""
+
+_IMAGES_TO_DATA = """\
+    x_train, y_train, x_test, y_test, _ = load_images()
+    return x_train, y_train, x_test, y_test
+"""
+
+
 def _packed(array: np.ndarray) -> str:
     """An array's bytes, deflated and in base64: how user data travels inside a script."""
     return base64.b64encode(zlib.compress(np.ascontiguousarray(array).tobytes(), 9)).decode("ascii")
@@ -190,6 +278,7 @@ _FAMILIES: dict[str, Callable[[DataConfig, str], tuple[list[Callable], dict[str,
     "tabular": _generated_table,
     "table": _bundled_table,
     "upload": _uploaded_table,
+    "image": _images,
 }
 
 
@@ -206,6 +295,12 @@ def _features_source(features: list[str]) -> str:
     return "FEATURES = {\n" + "".join(f"    {line}\n" for line in lines) + "}"
 
 
+def copied_functions(functions: list[Callable], imports: list[str]) -> str:
+    """The source of playground functions (and the helpers and constants they use) for a generated program; adds
+    the import lines they need to ``imports``."""
+    return "\n\n".join(part.strip("\n") + "\n" for part in _bundle(functions, imports, provided=set()))
+
+
 def _bundle(functions: list[Callable], imports: list[str], provided: set[str]) -> list[str]:
     """The source of ``functions`` and of the module-level helpers and constants they use, helpers first.
 
@@ -218,7 +313,8 @@ def _bundle(functions: list[Callable], imports: list[str], provided: set[str]) -
             return
         parts[function.__name__] = ""  # keeps a recursive helper from being visited twice
         namespace = function.__globals__
-        for name in dict.fromkeys(_global_names(function.__code__)):
+        source = inspect.getsource(function)
+        for name in dict.fromkeys([*_global_names(function.__code__), *_default_names(source)]):
             if name in parts or name in provided or name not in namespace:
                 continue  # a builtin, an attribute, or already copied
             value = namespace[name]
@@ -228,7 +324,6 @@ def _bundle(functions: list[Callable], imports: list[str], provided: set[str]) -
                 visit(value)
             else:
                 parts[name] = _constant_source(name, value)
-        source = inspect.getsource(function)
         del parts[function.__name__]
         parts[function.__name__] = source
 
@@ -244,6 +339,15 @@ def _global_names(code: CodeType) -> list[str]:
         if isinstance(constant, CodeType):
             names += _global_names(constant)
     return names
+
+
+def _default_names(source: str) -> list[str]:
+    """Names a function's default arguments use (``side: int = SHAPE_SIDE``): evaluated where it is defined, so
+    they are not among its code's names, yet the copy needs them too."""
+    definition = ast.parse(textwrap.dedent(source)).body[0]
+    assert isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef)
+    defaults = [*definition.args.defaults, *(value for value in definition.args.kw_defaults if value is not None)]
+    return [node.id for default in defaults for node in ast.walk(default) if isinstance(node, ast.Name)]
 
 
 def _add_import(imports: list[str], alias: str, module: str) -> None:

@@ -3,14 +3,20 @@
 For learners who go on with Keras. It makes the same data as the playground (the same copied generators as the
 PyTorch script) and uses the same layers, optimizer, loss, penalty, batch size and epochs; Keras initialises the
 weights its own way, so the numbers differ a little. Written for Keras 3 (``import keras``) on any backend.
+
+Images are channels-last in Keras: the data's (n, 1, height, width) arrays are transposed to (n, height, width, 1),
+and the Input is (height, width, channels). Augmentation becomes Keras's random preprocessing layers at the front.
 """
 
 from __future__ import annotations
 
 from playground.config import RunConfig
+from playground.data.registry import DATASETS
 from playground.export.data_source import data_source
 from playground.export.layer_source import keras_source, layers_with_inputs
 from playground.export.source import (
+    augmentation_settings,
+    augments,
     has_penalty,
     paragraph,
     python_literal,
@@ -79,20 +85,60 @@ from keras import layers
 
 
 def _settings(config: RunConfig) -> str:
-    return "\n".join(training_settings(config)) + "\n"
+    return "\n".join([*training_settings(config), *augmentation_settings(config)]) + "\n"
+
+
+def keras_input_shape(config: RunConfig) -> tuple[int, ...]:
+    """The shape of one input for Keras: images channels-last, (height, width, channels)."""
+    shape = tuple(config.input_shape)
+    return (*shape[1:], shape[0]) if len(shape) == 3 else shape
+
+
+def _augmentation_rows(config: RunConfig) -> str:
+    """Keras's preprocessing layers for the playground's augmentation (active in fit only, like the Trainer's)."""
+    if not augments(config):
+        return ""
+    data, side = config.data, config.input_shape[-1]
+    rows = (
+        "            # Augmentation, active only while training: the playground's kinds of change, but Keras draws\n"
+        "            # its own random numbers (not PyTorch's), so the variants, and the numbers, differ a little.\n"
+    )
+    if data.augment_shift:
+        rows += (
+            f"            layers.RandomTranslation(AUGMENT_SHIFT / {side}, AUGMENT_SHIFT / {side}, "
+            'fill_mode="constant", fill_value=black),\n'
+        )
+    if data.augment_rotate:  # Keras's factor is a share of a full turn
+        rows += '            layers.RandomRotation(AUGMENT_ROTATE / 360, fill_mode="constant", fill_value=black),\n'
+    if data.augment_noise:
+        rows += "            layers.GaussianNoise(AUGMENT_NOISE / 100 / std),  # percent of the ink range\n"
+    return rows
 
 
 def _model(config: RunConfig) -> str:
     penalty = f"    penalty = {_REGULARIZERS[config.training.regularization]}\n" if has_penalty(config) else ""
-    rows = f"            keras.Input(shape={python_literal(tuple(config.input_shape))}),\n"
+    black = ""
+    if augments(config) and (config.data.augment_shift or config.data.augment_rotate):
+        black = "    black = -mean / std  # a black pixel, normalised: the border that moved images get\n"
+    rows = f"            keras.Input(shape={python_literal(keras_input_shape(config))}),\n"
+    rows += _augmentation_rows(config)
     for index, (layer, shape) in enumerate(layers_with_inputs(config)):
         calls = keras_source(layer, shape, "penalty" if penalty else None)
         rows += f"            {calls[0]},  # {index}: {layer.title()}\n"
         rows += "".join(f"            {call},\n" for call in calls[1:])
+    signature = "build_model()"
+    docstring = "The playground's layers, one Keras layer each (a leaky ReLU gets its own layer, with PyTorch's slope)."
+    if augments(config):
+        signature = "build_model(mean: float = 0.0, std: float = 1.0)"
+        docstring += (
+            "\n\n    mean, std: what the pixels were normalised with (load_images gives them); the augmentation"
+            "\n    layers need them (a black pixel is -mean / std; AUGMENT_NOISE percent is AUGMENT_NOISE / 100 / std)."
+            "\n    "
+        )
     return f'''\
-def build_model() -> keras.Sequential:
-    """The playground's layers, one Keras layer each (a leaky ReLU gets its own layer, with PyTorch's slope)."""
-{penalty}    return keras.Sequential(
+def {signature} -> keras.Sequential:
+    """{docstring}"""
+{black}{penalty}    return keras.Sequential(
         [
 {rows}        ]
     )
@@ -131,13 +177,21 @@ def _main(config: RunConfig) -> str:
     labels = ""
     if config.task != "multiclass":
         labels = "    y_train, y_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)  # one column, like the output\n"
+    if DATASETS[config.data.dataset].family == "image":
+        labels = (
+            "    # Keras wants images channels-last: (n, height, width, channels), not PyTorch's (n, channels, height, "
+            "width)\n    x_train, x_test = x_train.transpose(0, 2, 3, 1), x_test.transpose(0, 2, 3, 1)\n"
+        ) + labels
+    load, build = "x_train, y_train, x_test, y_test = load_data()", "build_model()"
+    if augments(config):
+        load, build = "x_train, y_train, x_test, y_test, (mean, std) = load_images()", "build_model(mean, std)"
     callbacks = _callbacks(config)
     fit_rest = "validation_data=(x_test, y_test)" + (", callbacks=callbacks" if callbacks else "")
     return f"""\
 def main() -> None:
     keras.utils.set_random_seed(TRAINING_SEED)
-    x_train, y_train, x_test, y_test = load_data()
-{labels}    model = build_model()
+    {load}
+{labels}    model = {build}
     model.compile(
         optimizer={_OPTIMIZERS[config.training.optimizer]}
         loss={loss}

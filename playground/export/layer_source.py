@@ -11,7 +11,19 @@ from typing import Any, NamedTuple
 
 from playground.config import RunConfig
 from playground.export import ExportError
-from playground.layers import Activation, BatchNorm, Dense, Dropout, Flatten, LayerBase, Shape
+from playground.layers import (
+    Activation,
+    AvgPool2d,
+    BatchNorm,
+    Conv2d,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    LayerBase,
+    MaxPool2d,
+    Shape,
+)
 
 _TORCH_ACTIVATIONS = {
     "linear": "nn.Identity()",
@@ -34,8 +46,18 @@ _KERAS_ACTIVATIONS = {
 _KERAS_LEAKY_RELU = "layers.LeakyReLU(negative_slope=0.01)"
 
 
-def _keras_activation(name: str) -> str:
-    return _KERAS_LEAKY_RELU if name == "leaky_relu" else f'layers.Activation("{_KERAS_ACTIVATIONS[name]}")'
+#: PyTorch's softmax runs over the last axis; on images (channels, height, width) that is the width, which is
+#: axis 2 of Keras's channels-last batches (batch, height, width, channels).
+_KERAS_IMAGE_SOFTMAX = "layers.Softmax(axis=2)"
+
+
+def _keras_activation(name: str, shape: Shape = (1,)) -> str:
+    """The Keras layer for an activation applied to values of ``shape`` (without the batch axis)."""
+    if name == "leaky_relu":
+        return _KERAS_LEAKY_RELU
+    if name == "softmax" and len(shape) == 3:
+        return _KERAS_IMAGE_SOFTMAX
+    return f'layers.Activation("{_KERAS_ACTIVATIONS[name]}")'
 
 
 def _dense_torch(layer: Dense, in_shape: Shape) -> str:
@@ -60,7 +82,7 @@ def _activation_torch(layer: Activation, in_shape: Shape) -> str:
 
 
 def _activation_keras(layer: Activation, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
-    return [_keras_activation(layer.function)]
+    return [_keras_activation(layer.function, in_shape)]
 
 
 def _dropout_torch(layer: Dropout, in_shape: Shape) -> str:
@@ -72,7 +94,8 @@ def _dropout_keras(layer: Dropout, in_shape: Shape, kernel_regularizer: str | No
 
 
 def _batchnorm_torch(layer: BatchNorm, in_shape: Shape) -> str:
-    return f"nn.BatchNorm1d({in_shape[0]})"
+    # on images, one mean and spread per channel (Keras's channels-last BatchNormalization does the same)
+    return f"nn.BatchNorm2d({in_shape[0]})" if len(in_shape) == 3 else f"nn.BatchNorm1d({in_shape[0]})"
 
 
 def _batchnorm_keras(layer: BatchNorm, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
@@ -86,6 +109,59 @@ def _flatten_torch(layer: Flatten, in_shape: Shape) -> str:
 
 def _flatten_keras(layer: Flatten, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
     return ["layers.Flatten()"]
+
+
+def _conv2d_torch(layer: Conv2d, in_shape: Shape) -> str:
+    arguments = [str(in_shape[0]), str(layer.filters), f"kernel_size={layer.kernel_size}"]
+    if layer.stride > 1:
+        arguments.append(f"stride={layer.stride}")
+    if layer.padding == "same":
+        # torch's padding="same" allows stride 1 only; an odd kernel with kernel_size // 2 pixels of zeros on each
+        # side gives the same ceil(size / stride) outputs at any stride
+        arguments.append('padding="same"' if layer.stride == 1 else f"padding={layer.kernel_size // 2}")
+    conv = f"nn.Conv2d({', '.join(arguments)})"
+    if layer.activation == "linear":
+        return conv
+    return f"nn.Sequential({conv}, {_TORCH_ACTIVATIONS[layer.activation]})"
+
+
+def _conv2d_keras(layer: Conv2d, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    arguments = [str(layer.filters), str(layer.kernel_size)]
+    if layer.stride > 1:
+        arguments.append(f"strides={layer.stride}")
+    if layer.padding == "same":
+        arguments.append('padding="same"')
+    separate = layer.activation == "leaky_relu" or layer.activation == "softmax"  # see _keras_activation
+    if layer.activation != "linear" and not separate:
+        arguments.append(f'activation="{_KERAS_ACTIVATIONS[layer.activation]}"')
+    if kernel_regularizer:
+        arguments.append(f"kernel_regularizer={kernel_regularizer}")
+    conv = f"layers.Conv2D({', '.join(arguments)})"
+    return [conv, _keras_activation(layer.activation, (layer.filters, 1, 1))] if separate else [conv]
+
+
+def _pool_torch(module: str) -> Callable[[MaxPool2d | AvgPool2d, Shape], str]:
+    def source(layer: MaxPool2d | AvgPool2d, in_shape: Shape) -> str:
+        stride = f", stride={layer.step}" if layer.step != layer.pool_size else ""  # torch's default: the window
+        return f"nn.{module}({layer.pool_size}{stride})"
+
+    return source
+
+
+def _pool_keras(name: str) -> Callable[[MaxPool2d | AvgPool2d, Shape, str | None], list[str]]:
+    def source(layer: MaxPool2d | AvgPool2d, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+        strides = f", strides={layer.step}" if layer.step != layer.pool_size else ""  # Keras's default: the window
+        return [f"layers.{name}({layer.pool_size}{strides})"]
+
+    return source
+
+
+def _global_avg_pool_torch(layer: GlobalAvgPool, in_shape: Shape) -> str:
+    return "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())"
+
+
+def _global_avg_pool_keras(layer: GlobalAvgPool, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    return ["layers.GlobalAveragePooling2D()"]
 
 
 class LayerSource(NamedTuple):
@@ -102,6 +178,10 @@ LAYER_SOURCE: dict[str, LayerSource] = {
     "dropout": LayerSource(_dropout_torch, _dropout_keras),
     "batchnorm": LayerSource(_batchnorm_torch, _batchnorm_keras),
     "flatten": LayerSource(_flatten_torch, _flatten_keras),
+    "conv2d": LayerSource(_conv2d_torch, _conv2d_keras),
+    "maxpool2d": LayerSource(_pool_torch("MaxPool2d"), _pool_keras("MaxPooling2D")),
+    "avgpool2d": LayerSource(_pool_torch("AvgPool2d"), _pool_keras("AveragePooling2D")),
+    "global_avg_pool": LayerSource(_global_avg_pool_torch, _global_avg_pool_keras),
 }
 
 
@@ -128,5 +208,6 @@ def torch_source(layer: LayerBase, in_shape: Shape) -> str:
 
 
 def keras_source(layer: LayerBase, in_shape: Shape, kernel_regularizer: str | None = None) -> list[str]:
-    """The Keras layer expressions for ``layer``; the regularizer applies to dense kernels only, as in training."""
+    """The Keras layer expressions for ``layer``, channels-last; the regularizer applies to the kernels of dense and
+    conv layers only (not biases, not batch norm's scales), as the Trainer's penalty does."""
     return layer_source(layer).keras(layer, in_shape, kernel_regularizer)

