@@ -273,8 +273,9 @@ def _sample_picker(t: Translator, run: SessionRun, config: RunConfig) -> None:
     """Which test image the feature maps and the saliency explain."""
     n_test = len(cached_dataset(config.data).x_test)
     state = st.session_state
-    if state.get(K_SAMPLE, 0) >= n_test:
-        state[K_SAMPLE] = 0
+    if state.get(K_SAMPLE, 0) >= n_test:  # a smaller test set now: start over at its first image, both here
+        state[K_SAMPLE] = 0  # and in the worker (which would otherwise clamp to its last image)
+        run.handle.set_sample(0)
     st.number_input(
         t("cnn_sample"),
         min_value=0,

@@ -1,0 +1,377 @@
+"""The convolutions page under Streamlit's AppTest, with real workers: datasets and their networks, an impossible
+stack refused, the views after training (filters, feature maps, mistakes, draw, histograms), image uploads,
+Chinese, and the engine helpers the page calls (drawing, per-class accuracy, uploads, exported scripts).
+
+The drawing canvas is a custom component that AppTest cannot draw on; the browser tests draw on it. Here the
+canvas's image goes through ``drawing_input`` directly.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground.config import RunConfig
+from playground.data.registry import IMAGE_UPLOAD
+from playground.data.upload import CACHE_ENV, UploadError
+from playground.export.keras_code import keras_code
+from playground.export.pytorch_script import pytorch_script
+from playground.i18n import table
+from playground.presets import load_preset
+from playground.ui import conv_page, downloads
+from tests.apptest_session import app_session, live_handles
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "convolutions.py")
+EN, ZH = table("en"), table("zh")
+SEED_SHAPES = ["(32, 26, 26)", "(32, 13, 13)", "(64, 11, 11)", "(64, 5, 5)", "(1600,)", "(128,)", "(10,)"]
+DIGITS_TEST_IMAGES = 359  # 1,797 digits, 80 % for training
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    """Uploads are stored in a folder of this test's own."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def page():
+    with app_session(PAGE) as app:
+        yield app
+
+
+# Helpers ---------------------------------------------------------------------------------------------------------
+
+
+def page_handle():
+    handles = live_handles()
+    assert handles
+    return handles[-1]
+
+
+def ok(app: AppTest) -> AppTest:
+    assert not app.exception, app.exception
+    return app
+
+
+def open_digits(app: AppTest, key: str = "cnn_dataset_en"):
+    """Switch to the 8x8 digits (fast to train) and wait for the worker to have the digits CNN ready."""
+    ok(app.selectbox(key=key).set_value("digits").run())
+    handle = page_handle()
+    handle.wait_until(lambda s, _: s.status == "paused" and bool(s.run_id) and s.epoch == 0, timeout=90)
+    assert handle.config.data.dataset == "digits"
+    return handle
+
+
+def train_one_epoch(app: AppTest, handle):
+    """Press Step on the page and wait for the epoch and its probes."""
+    ok(app.button(key="conv_step").click().run())
+    return handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused" and "sample" in s.probes, timeout=120)
+
+
+def show(app: AppTest, view: str) -> AppTest:
+    app.session_state["cnn_view"] = view
+    return ok(app.run())
+
+
+def image_captions(app: AppTest) -> list[str]:
+    return [caption for image in app.image for caption in image.captions]
+
+
+def plotly_specs(app: AppTest) -> list[str]:
+    return [element.proto.spec for element in app.get("plotly_chart")]
+
+
+def row_with_error(app: AppTest, editor: str) -> tuple[str, str]:
+    """The title and the error of the editor row that holds an error (the row's container has a key)."""
+    rows = [
+        block
+        for block in app.main
+        if getattr(block, "children", None) is not None and (block.key or "").startswith(f"{editor}_row_")
+    ]
+    marked = [row for row in rows if any(node.type == "error" for node in row)]
+    assert len(marked) == 1, [row.key for row in rows]
+    title = next(node.value for node in marked[0] if node.type == "markdown" and node.value.startswith("**"))
+    error = next(node.value for node in marked[0] if node.type == "error")
+    return title, error
+
+
+def mnist_csv(n: int = 40, side: int = 8, classes: int = 4, seed: int = 0) -> bytes:
+    """n images in Kaggle's MNIST layout (label, pixel0, ...): class k is a bright band at rows 2k, 2k+1."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % classes
+    pixels = rng.integers(0, 40, size=(n, side, side))
+    for image, label in zip(pixels, labels, strict=True):
+        image[2 * label : 2 * label + 2] = 255
+    header = ",".join(["label", *(f"pixel{index}" for index in range(side * side))])
+    lines = [",".join([str(label), *map(str, image.ravel())]) for label, image in zip(labels, pixels, strict=True)]
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+def page_texts(app: AppTest) -> list[str]:
+    """Every string the page shows: headings, text, alerts, labels, options, captions, helps, table headers."""
+    texts = [node.value for kind in ("title", "subheader", "caption", "markdown", "info", "warning", "error")
+             for node in app.get(kind)]  # fmt: skip
+    for kind in ("button", "download_button", "slider", "selectbox", "radio", "number_input", "file_uploader"):
+        for widget in app.get(kind):
+            texts += [widget.label, getattr(widget, "help", "") or ""]
+            texts += [str(option) for option in getattr(widget, "options", [])]
+    for group in app.button_group:
+        texts += [group.label, *group.options]
+    texts += [expander.label for expander in app.expander] + image_captions(app)
+    texts += [str(column) for frame in app.dataframe for column in frame.value.columns]
+    return [text for text in texts if text]
+
+
+def english_leaks(texts: list[str]) -> list[str]:
+    """Texts that are a raw translation key, or an English string whose Chinese differs (a missing translation)."""
+    templates = []
+    for key, english in EN.items():
+        literal = re.sub(r"\{\w+\}", "", english)
+        if ZH.get(key) != english and re.search(r"[A-Za-z]{3,}", literal):
+            parts = re.split(r"(\{\w+\})", english)
+            pattern = "".join(".*?" if part.startswith("{") else re.escape(part) for part in parts)
+            templates.append((key, re.compile(pattern, re.DOTALL)))
+    leaks = [text for text in texts if text in EN]
+    for text in texts:
+        leaks += [f"{key}: {text}" for key, pattern in templates if pattern.fullmatch(text)]
+    return leaks
+
+
+# The page --------------------------------------------------------------------------------------------------------
+
+
+def test_page_opens_on_mnist_with_the_seed_cnn(page):
+    assert page.title[0].value == "Convolutions"
+    assert page.selectbox(key="cnn_dataset_en").value == "mnist"
+    config = page_handle().config
+    assert config.data.dataset == "mnist" and config.input_shape == (1, 28, 28)
+    assert config.total_params() == 225_034
+    assert config.model == load_preset("seed-cnn").model
+    summary = page.dataframe[0].value
+    assert list(summary["Output shape"]) == SEED_SHAPES
+    assert any("Total params: 225,034" in node.value for node in page.markdown)
+    assert [button.label for button in page.button][-3:] == ["Play", "Step", "Reset"]
+    assert not any(button.disabled for button in page.button if button.key.startswith("conv_"))
+    assert not page.error and not page.warning
+    assert any(caption.startswith("Training images: ") for caption in image_captions(page))  # the preview
+    keys = {button.key: button for button in page.download_button}
+    assert {"conv_dl_config", "conv_dl_pytorch", "conv_dl_keras", "conv_dl_onnx"} <= set(keys)
+    assert not keys["conv_dl_pytorch"].disabled
+
+
+def test_each_image_set_opens_with_a_fitting_network(page):
+    handle = open_digits(page)
+    assert handle.config.input_shape == (1, 8, 8)
+    assert handle.config.model == load_preset("digits-cnn").model
+    assert not page.error and page.dataframe[0].value["Output shape"].iloc[-1] == "(10,)"
+    ok(page.selectbox(key="cnn_dataset_en").set_value("shapes").run())
+    config = page_handle().config
+    assert config.data.dataset == "shapes" and config.input_shape == (1, 28, 28)
+    assert config.output_size == 4 and config.model.layers[-1].units == 4
+    assert page.slider(key="cnn_noise").value == 10  # shapes have a noise slider, the digits none
+    assert not page.error and not page.warning
+
+
+def test_an_impossible_stack_is_refused_and_pauses_the_run(page):
+    handle = open_digits(page)
+    good = handle.config
+    editor = "cnn_stack_digits_"
+    ok(page.selectbox(key=f"{editor}_template_en").set_value("seed-cnn").run())
+    ok(page.button(key=f"{editor}_use_template").click().run())
+    title, error = row_with_error(page, editor)
+    assert title == "**4. MaxPool2D(2x2)**"  # the seed CNN's second pooling gets 1x1 maps of 8x8 digits
+    assert error.startswith("This layer cannot run: ") and "2x2 window" in error and "(64, 1, 1)" in error
+    assert [node.value for node in page.warning] == [EN["tab_invalid_paused"]]
+    assert all(page.button(key=f"conv_{name}").disabled for name in ("play", "step", "reset"))
+    assert page.download_button(key="conv_dl_pytorch").disabled
+    assert handle.wait_until(lambda s, _: s.status == "paused", timeout=30).epoch == 0
+    assert handle.config == good  # the worker keeps the last good network
+    ok(page.button(key=f"{editor}_undo").click().run())
+    assert not page.error and not page.button(key="conv_play").disabled
+
+
+def test_every_view_after_an_epoch_on_digits(page):
+    handle = open_digits(page)
+    train_one_epoch(page, handle)
+
+    show(page, "filters")  # one grid per conv layer, a channel picker for the second
+    assert EN["cnn_filters_caption"] in [node.value for node in page.caption]
+    assert image_captions(page)[-2:] == ["16 filters", "32 filters"]
+    titles = [node.value for node in page.markdown]
+    assert "**1. Conv2D(16, 3x3, same, relu)**" in titles and "**3. Conv2D(32, 3x3, same, relu)**" in titles
+    ok(page.slider(key="cnn_channel_2").set_value(5).run())
+
+    show(page, "maps")
+    captions = image_captions(page)
+    assert any(re.fullmatch(r"Test image 0, a \d", caption) for caption in captions)
+    assert EN["cnn_saliency"] in captions
+    assert any(re.fullmatch(r"Prediction: \*\*\d\*\* \(\d+%\)", node.value) for node in page.markdown)
+    maps = [node.value for node in page.markdown if " · " in node.value]
+    assert maps == [
+        "**1. Conv2D(16, 3x3, same, relu)** · 16 × 8×8",
+        "**2. MaxPool2D(2x2)** · 16 × 4×4",
+        "**3. Conv2D(32, 3x3, same, relu)** · 32 × 4×4",
+    ]
+    assert len(page.image) >= 1 + 2 + len(maps)  # preview, test image, saliency, one grid per layer
+    picker = page.number_input(key="cnn_sample")
+    assert picker.value == 0 and picker.max == DIGITS_TEST_IMAGES - 1
+    ok(picker.set_value(17).run())
+    probe = handle.wait_until(lambda s, _: s.probes.get("sample", {}).get("index") == 17, timeout=60).probes["sample"]
+    ok(page.run())
+    true = probe["true"]
+    assert f"Test image 17, a {true}" in image_captions(page)
+
+    show(page, "mistakes")
+    gallery = handle.snapshot()[0].probes["gallery"]
+    caption = next(node.value for node in page.caption if "test images are wrong" in node.value)
+    assert caption.startswith(f"{gallery['mistakes']} of {DIGITS_TEST_IMAGES} test images are wrong")
+    table_ = page.dataframe[-1].value
+    assert list(table_.columns) == ["Test image", EN["tab_true"], EN["tab_predicted"], "Confidence"]
+    assert len(table_) == len(gallery["indices"]) > 0
+    assert sum(EN["tab_confusion"] in spec for spec in plotly_specs(page)) == 1
+    assert f"**{EN['cnn_per_class']}**" in [node.value for node in page.markdown]
+
+    show(page, "inside")
+    specs = plotly_specs(page)
+    for title in ("tab_weights", "chart_gradients", "tab_activations", "tab_confusion"):
+        assert sum(EN[title] in spec for spec in specs) >= 1, title
+
+    show(page, "draw")
+    assert [node.value for node in page.info] == [EN["cnn_draw_first"]]
+    assert EN["cnn_draw_help"] in [node.value for node in page.caption]
+
+    ok(page.segmented_control(key="cnn_view_en").set_value("filters").run())  # the widget itself switches too
+    assert page.session_state["cnn_view"] == "filters" and EN["cnn_filters_caption"] in [c.value for c in page.caption]
+
+
+def test_the_explained_image_follows_the_picker_when_the_test_set_shrinks(page):
+    handle = open_digits(page)
+    show(page, "maps")
+    ok(page.number_input(key="cnn_sample").set_value(300).run())
+    handle.wait_until(lambda s, _: s.probes.get("sample", {}).get("index") == 300, timeout=60)
+    ok(page.slider(key="cnn_train_share").set_value(90).run())  # 180 test images left
+    picker = page.number_input(key="cnn_sample")
+    assert picker.value == 0 and picker.max == 179
+    # the reset's first snapshot may still clamp the old index (179); the picker's 0 must follow it
+    snapshot = handle.wait_until(
+        lambda s, _: handle.config.data.train_share == 90 and s.probes.get("sample", {}).get("index") == 0,
+        timeout=90,
+    )
+    assert snapshot.probes["sample"]["index"] == picker.value
+
+
+def test_chinese_page_has_no_missing_translations():
+    with app_session(PAGE, {"lang": "zh"}) as app:
+        assert app.title[0].value == ZH["cnn_title"] == "卷积"
+        assert app.selectbox(key="cnn_dataset_zh").value == "mnist"
+        assert english_leaks(page_texts(app)) == []
+        handle = open_digits(app, key="cnn_dataset_zh")
+        train_one_epoch(app, handle)
+        for view in conv_page.VIEWS:
+            show(app, view)
+            assert english_leaks(page_texts(app)) == [], view
+        assert app.button_group(key="cnn_view_zh").options == [ZH[f"cnn_view_{view}"] for view in conv_page.VIEWS]
+
+
+def test_an_uploaded_csv_of_images_trains_with_its_own_classes(page):
+    ok(page.selectbox(key="cnn_dataset_en").set_value(IMAGE_UPLOAD).run())
+    assert [node.value for node in page.info] == [EN["cnn_upload_first"]]
+    assert not page.button  # nothing to play yet
+    page.file_uploader(key="cnn_file").set_value(("digits.csv", mnist_csv(), "text/csv"))
+    ok(page.run())
+    assert not page.error
+    assert "40 images of 8x8 pixels in 4 classes." in [node.value for node in page.caption]
+    config = page_handle().config
+    assert config.data.dataset == IMAGE_UPLOAD and config.input_shape == (1, 8, 8)
+    assert config.output_size == 4 and config.model.layers[-1].units == 4
+    assert RunConfig.from_json(config.to_json()) == config  # the sha names the stored images
+    assert page.dataframe[0].value["Output shape"].iloc[-1] == "(4,)"
+    assert page.button(key=f"cnn_stack_image_upload_{config.data.upload}_add")  # the editor of this upload
+
+    page.file_uploader(key="cnn_file").set_value(("bad.csv", b"label,a,b,c\n1,0,0,0\n2,0,0,0\n", "text/csv"))
+    ok(page.run())
+    errors = [node.value for node in page.error]
+    assert len(errors) == 1 and errors[0].startswith("These images cannot be used: ")
+    assert "not a square number" in errors[0]
+
+
+# The engine helpers the page calls -------------------------------------------------------------------------------
+
+
+def test_stored_image_upload_names_the_images_by_their_sha():
+    sha = conv_page.stored_image_upload(mnist_csv(), "digits.csv")
+    assert re.fullmatch(r"[0-9a-f]{64}", sha)
+    assert conv_page.stored_image_upload(mnist_csv(), "again.csv") == sha  # same images, same name
+    data = conv_page.data_config(IMAGE_UPLOAD, sha, n_points=1_000, noise=10, train_share=75)
+    assert data.upload == sha and data.train_share == 75
+    layers = conv_page.initial_layers(data)
+    assert layers[-1] == {"kind": "dense", "units": 4, "activation": "softmax"}
+    config = RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}})
+    assert config.input_shape == (1, 8, 8) and config.output_size == 4
+
+
+def test_broken_uploads_are_refused_with_a_reason():
+    header = ",".join(["label", *(f"p{index}" for index in range(10))])
+    lines = [f"{index % 2}," + ",".join(["0"] * 10) for index in range(20)]
+    not_square = "\n".join([header, *lines]).encode()
+    with pytest.raises(UploadError, match="10 is not a square number") as error:
+        conv_page.stored_image_upload(not_square, "images.csv")
+    assert "\n" not in str(error.value)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as folder:
+        folder.writestr("cats/notes.txt", "not an image")
+        folder.writestr("dogs/readme.txt", "nor this")
+    with pytest.raises(UploadError, match=r"cats/notes\.txt is not an image"):
+        conv_page.stored_image_upload(archive.getvalue(), "pets.zip")
+
+
+@pytest.mark.parametrize(("dataset", "side"), [("mnist", 28), ("digits", 8)])
+def test_a_canvas_drawing_becomes_a_centred_image(dataset, side):
+    canvas = np.zeros((conv_page.CANVAS_PX, conv_page.CANVAS_PX, 4), np.uint8)
+    canvas[..., 3] = 255  # opaque black
+    canvas[20:120, 30:48, :3] = 255  # a white bar near the top left corner
+    image = conv_page.drawing_input(canvas, conv_page.data_config(dataset))
+    assert image.shape == (side, side) and image.dtype == np.float32
+    assert image.min() == 0.0 and image.max() == pytest.approx(1.0)
+    mass = image.sum()
+    centre = ((image.sum(axis=1) * np.arange(side)).sum() / mass, (image.sum(axis=0) * np.arange(side)).sum() / mass)
+    assert centre == pytest.approx(((side - 1) / 2, (side - 1) / 2), abs=0.6)  # moved to the middle
+    rows = np.nonzero(image.max(axis=1) > 0.05)[0]
+    expected = 20 if dataset == "mnist" else 8  # MNIST's digits fill 20 of 28 pixels; the 8x8 digits all 8
+    assert rows.max() - rows.min() + 1 == expected
+    transparent = np.zeros_like(canvas)
+    transparent[20:120, 30:48] = 255  # the stroke on a transparent ground: the same picture
+    np.testing.assert_allclose(conv_page.drawing_input(transparent, conv_page.data_config(dataset)), image, atol=1e-6)
+    blank = conv_page.drawing_input(np.zeros_like(canvas), conv_page.data_config(dataset))
+    assert blank.shape == (side, side) and not blank.any()
+
+
+def test_per_class_accuracy_is_nan_for_an_unseen_class():
+    matrix = np.array([[3, 1, 0], [0, 0, 0], [1, 1, 2]])
+    accuracy = conv_page.per_class_accuracy(matrix)
+    np.testing.assert_allclose(accuracy, [0.75, np.nan, 0.5])
+    np.testing.assert_allclose(conv_page.per_class_accuracy(np.eye(2, dtype=int) * 5), [1.0, 1.0])
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "digits", "shapes"])
+def test_exported_scripts_of_each_opening_network(dataset):
+    data = conv_page.data_config(dataset)
+    layers = conv_page.initial_layers(data)
+    config = RunConfig.from_dict(
+        {"data": data.model_dump(), "model": {"layers": layers}, "training": conv_page.DEFAULT_TRAINING}
+    )
+    if dataset == "mnist":
+        assert config.total_params() == 225_034 and config.model == load_preset("seed-cnn").model
+    for make, conv in ((pytorch_script, "nn.Conv2d("), (keras_code, "layers.Conv2D(")):
+        source, reason = downloads.script_or_error(make, config)
+        assert reason is None and source is not None
+        ast.parse(source)
+        assert source.count(conv) == 2
