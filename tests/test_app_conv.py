@@ -375,3 +375,39 @@ def test_exported_scripts_of_each_opening_network(dataset):
         assert reason is None and source is not None
         ast.parse(source)
         assert source.count(conv) == 2
+
+
+def test_a_saved_setup_and_a_checkpoint_load_back_into_the_page(page, tmp_path):
+    from playground.export.checkpoint import save_checkpoint
+    from playground.model import build_model
+
+    setup = RunConfig.from_dict(
+        {
+            "data": {"dataset": "shapes", "n_points": 400, "noise": 20, "train_share": 70, "seed": 3,
+                     "augment_shift": 2},
+            "model": {"layers": [{"kind": "conv2d", "filters": 4, "kernel_size": 5}, {"kind": "global_avg_pool"},
+                                 {"kind": "dense", "units": 4, "activation": "softmax"}]},
+            "training": {"optimizer": "sgd", "learning_rate": 0.05, "batch_size": 16},
+        }
+    )  # fmt: skip
+    ok(page.file_uploader(key="cnn_config_file").set_value(("s.json", setup.to_json().encode(), "text/json")).run())
+    assert any("Setup loaded" in s.value for s in page.success)
+    handle = live_handles()[-1]
+    handle.wait_until(lambda s, _: handle.config == setup, timeout=60)
+    assert page.slider(key=conv_page.K_SHARE).value == 70 and page.slider(key="cnn_shift").value == 2
+
+    # a checkpoint of a table's network is refused with the page to use instead
+    table = load_preset("seed-ffn")
+    path = tmp_path / "table.zip"
+    save_checkpoint(build_model(table), table, str(path), [])
+    ok(page.file_uploader(key="cnn_checkpoint_file").set_value(("t.zip", path.read_bytes(), "application/zip")).run())
+    assert any("seed_ffn is not an image set; open it in the tables page" in e.value for e in page.error)
+
+    # the page's own checkpoint resumes its weights and history
+    path = tmp_path / "shapes.zip"
+    save_checkpoint(build_model(setup), setup, str(path), [{"epoch": 1, "train_loss": 1.0, "test_loss": 1.1,
+                                                           "train_accuracy": 0.4, "test_accuracy": 0.3}])  # fmt: skip
+    ok(page.file_uploader(key="cnn_checkpoint_file").set_value(("c.zip", path.read_bytes(), "application/zip")).run())
+    assert any("Checkpoint loaded" in s.value for s in page.success)
+    snapshot = handle.wait_until(lambda s, rows: s.resumed_from is not None and len(rows) == 1, timeout=60)
+    assert snapshot.epoch == 1 and handle.config == setup

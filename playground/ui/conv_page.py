@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from playground.config import DataConfig, RunConfig, output_layer
+from playground.config import ConfigError, DataConfig, RunConfig, output_layer
 from playground.data import images
 from playground.data.registry import (
     DATASETS,
@@ -31,6 +31,7 @@ from playground.ui.common import translated_choice
 from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
 from playground.ui.live_view import live_training_view
+from playground.ui.loading import PageLoader
 from playground.ui.probe_charts import probe_charts
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
 from playground.ui.session import SessionRun, pause_session_run
@@ -53,7 +54,7 @@ STROKE_PX = 18
 K_DATASET, K_FILE, K_N, K_NOISE, K_SHARE = "cnn_dataset", "cnn_file", "cnn_n_images", "cnn_noise", "cnn_train_share"
 K_NORMALIZE, K_SHIFT, K_ROTATE, K_AUG_NOISE = "cnn_normalize", "cnn_shift", "cnn_rotate", "cnn_aug_noise"
 K_UPLOADS, K_VIEW, K_SAMPLE, K_CHANNEL, K_DRAWN = "cnn_uploads", "cnn_view", "cnn_sample", "cnn_channel", "cnn_drawn"
-K_GOOD = "cnn_last_good"
+K_GOOD, K_BASE, K_LAYERS, K_GENERATION = "cnn_last_good", "cnn_base", "cnn_loaded_layers", "cnn_generation"
 
 
 # Engine-side helpers (no widgets): what the page and its tests call -------------------------------------------
@@ -105,20 +106,63 @@ def render(t: Translator) -> None:
     """Draw the whole page; ``pages/convolutions.py`` only picks the language and calls this."""
     st.title(t("cnn_title"))
     st.caption(t("cnn_intro"))
+    LOADER.show_notice(t)
+    base = _base_config()
     data_column, network_column = st.columns([1, 2], gap="medium")
     with data_column:
-        data = _data_panel(t)
-        training = training_panel(t, None, "cnn", DEFAULT_TRAINING)
+        data = _data_panel(t, base)
+        training = training_panel(t, base, "cnn", DEFAULT_TRAINING)
     with network_column:
         if data is None:
             st.info(t("cnn_upload_first"), icon=":material/upload_file:")
             pause_session_run(PAGE)
+            LOADER.panel(t)
             return
-        config = _network_editor(t, data, training)
+        config = _network_editor(t, data, training, base)
     _output(t, data, config)
+    LOADER.panel(t)
 
 
-def _data_panel(t: Translator) -> DataConfig | None:
+def _adopt(config: RunConfig) -> None:
+    """Make the page show a loaded ``config``: its data settings, training settings and layer stack."""
+    state, data = st.session_state, config.data
+    state[K_DATASET] = data.dataset
+    if data.dataset != IMAGE_UPLOAD:
+        state[f"{K_N}_{data.dataset}"] = data.n_points
+        state[K_NOISE] = data.noise
+    state.update(
+        {
+            K_SHARE: data.train_share,
+            K_NORMALIZE: data.normalize,
+            K_SHIFT: data.augment_shift,
+            K_ROTATE: data.augment_rotate,
+            K_AUG_NOISE: data.augment_noise,
+            "cnn_optimizer": config.training.optimizer,
+            "cnn_learning_rate": float(config.training.learning_rate),
+            "cnn_batch_size": int(config.training.batch_size),
+            K_BASE: config.model_dump_json(),
+            K_LAYERS: [layer.model_dump() for layer in config.model.layers],
+            K_GENERATION: state.get(K_GENERATION, 0) + 1,
+        }
+    )
+
+
+#: Loading a saved setup or checkpoint into this page.
+LOADER = PageLoader("cnn", DATASET_CHOICES, "an image set", _adopt)
+
+
+def _base_config() -> RunConfig | None:
+    """The loaded setup the page started from, if any (its data seed, other training settings and layers)."""
+    text = st.session_state.get(K_BASE)
+    if not text:
+        return None
+    try:
+        return RunConfig.from_json(text)
+    except ConfigError:  # the images it named were removed from the cache meanwhile
+        return None
+
+
+def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
     st.subheader(t("data"))
     state = st.session_state
     dataset = translated_choice(
@@ -132,8 +176,11 @@ def _data_panel(t: Translator) -> DataConfig | None:
     st.caption(t(f"cnn_about_{dataset}"))
     settings: dict[str, Any] = {}
     upload = None
+    loaded = base.data if base is not None and base.data.dataset == dataset else None
+    if loaded is not None:
+        settings["seed"] = loaded.seed
     if dataset == IMAGE_UPLOAD:
-        upload = _upload_panel(t)
+        upload = _upload_panel(t, loaded.upload if loaded is not None else None)
         if upload is None:
             return None
     else:
@@ -145,7 +192,7 @@ def _data_panel(t: Translator) -> DataConfig | None:
         )
         if dataset == "shapes":
             settings["noise"] = st.slider(t("cnn_noise"), 0, 50, 10, 5, key=K_NOISE, help=t("cnn_help_noise"))
-    settings["train_share"] = st.slider(t("cnn_train_share"), 50, 90, 80, 5, key=K_SHARE, help=t("help_train_share"))
+    settings["train_share"] = st.slider(t("cnn_train_share"), 10, 90, 80, 5, key=K_SHARE, help=t("help_train_share"))
     settings["normalize"] = translated_choice(
         st.radio,
         t("cnn_normalize"),
@@ -156,10 +203,10 @@ def _data_panel(t: Translator) -> DataConfig | None:
         help=t("cnn_help_normalize"),
     )
     with st.expander(t("cnn_augmentation"), icon=":material/auto_fix_high:"):
-        settings["augment_shift"] = st.slider(t("cnn_shift"), 0, 4, 0, key=K_SHIFT, help=t("cnn_help_shift"))
-        settings["augment_rotate"] = st.slider(t("cnn_rotate"), 0, 30, 0, 5, key=K_ROTATE, help=t("cnn_help_rotate"))
+        settings["augment_shift"] = st.slider(t("cnn_shift"), 0, 6, 0, key=K_SHIFT, help=t("cnn_help_shift"))
+        settings["augment_rotate"] = st.slider(t("cnn_rotate"), 0, 45, 0, 5, key=K_ROTATE, help=t("cnn_help_rotate"))
         settings["augment_noise"] = st.slider(
-            t("cnn_aug_noise"), 0, 30, 0, 5, key=K_AUG_NOISE, help=t("cnn_help_aug_noise")
+            t("cnn_aug_noise"), 0, 50, 0, 5, key=K_AUG_NOISE, help=t("cnn_help_aug_noise")
         )
     try:
         data = data_config(dataset, upload, **settings)
@@ -170,24 +217,28 @@ def _data_panel(t: Translator) -> DataConfig | None:
     return data
 
 
-def _upload_panel(t: Translator) -> str | None:
-    """The uploader; a file is read and stored once (reruns pass the same bytes), its sha remembered by content."""
+def _upload_panel(t: Translator, stored: str | None) -> str | None:
+    """The uploader; a file is read and stored once (reruns pass the same bytes), its sha remembered by content.
+    Without a file, ``stored`` (the images a loaded setup names) is used."""
     from playground.data.image_upload import image_set_info
 
     file = st.file_uploader(t("cnn_upload"), type=["csv", "zip"], key=K_FILE, help=t("cnn_help_upload"))
     if file is None:
-        return None
-    data = file.getvalue()
-    known: dict[str, str] = st.session_state.setdefault(K_UPLOADS, {})
-    content = hashlib.sha256(data).hexdigest()
-    if content not in known:
-        try:
-            with st.spinner(t("cnn_reading_upload")):
-                known[content] = stored_image_upload(data, file.name)
-        except UploadError as error:
-            st.error(t("cnn_upload_failed", reason=str(error)))
+        if stored is None:
             return None
-    sha = known[content]
+        sha = stored
+    else:
+        data = file.getvalue()
+        known: dict[str, str] = st.session_state.setdefault(K_UPLOADS, {})
+        content = hashlib.sha256(data).hexdigest()
+        if content not in known:
+            try:
+                with st.spinner(t("cnn_reading_upload")):
+                    known[content] = stored_image_upload(data, file.name)
+            except UploadError as error:
+                st.error(t("cnn_upload_failed", reason=str(error)))
+                return None
+        sha = known[content]
     try:
         info = image_set_info(sha)
     except UploadError as error:
@@ -210,12 +261,18 @@ def _preview(t: Translator, data: DataConfig) -> None:
     st.image(image_grids.image_grid(pixels, tile_px=40, columns=10), caption=t("cnn_preview", labels=labels))
 
 
-def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any]) -> RunConfig | None:
-    key = f"cnn_stack_{data.dataset}_{data.upload or ''}"[:120]
+def _network_editor(
+    t: Translator, data: DataConfig, training: dict[str, Any], base: RunConfig | None
+) -> RunConfig | None:
+    state = st.session_state
+    loaded = state.get(K_LAYERS) if base is not None and base.data.dataset == data.dataset else None
+    generation = state.get(K_GENERATION, 0)  # each loaded setup gets a fresh editor
+    key = f"cnn_stack_{data.dataset}_{data.upload or ''}" + (f"_{generation}" if generation else "")
     validate = partial(build_config, data, training)
     output = output_layer("multiclass", dataset_classes(data)).model_dump()
     output["activation"] = "softmax"  # the seed article's output; templates end like it
-    edited = layer_stack_editor(t, key, initial_layers(data), validate, dataset_input_shape(data), output_layer=output)
+    initial = loaded or initial_layers(data)
+    edited = layer_stack_editor(t, key, initial, validate, dataset_input_shape(data), output_layer=output)
     return edited.config
 
 
@@ -233,6 +290,7 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
         st.session_state[K_GOOD] = config.model_dump_json()
         shown = config
         run = run_buttons(t, page=PAGE, config=config, probes=PROBES)
+        LOADER.resume_loaded(run, config)
     live_training_view(
         run.token,
         kind="multiclass",

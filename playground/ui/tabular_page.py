@@ -7,10 +7,7 @@ the trained weights (checkpoint, ONNX) ask the worker for a checkpoint when clic
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -18,7 +15,6 @@ import streamlit as st
 
 from playground.config import ConfigError, DataConfig, RunConfig, output_layer
 from playground.data.registry import (
-    DATASETS,
     UPLOAD,
     data_task,
     dataset_class_names,
@@ -33,6 +29,7 @@ from playground.ui.common import translated_choice
 from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
 from playground.ui.live_view import live_training_view
+from playground.ui.loading import PageLoader
 from playground.ui.probe_charts import CHART_PROBES, probe_charts
 from playground.ui.run_controls import live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
@@ -51,7 +48,7 @@ TRAIN_SHARE = 80
 K_DATASET, K_CSV, K_TARGET = "tab_dataset", "tab_csv", "tab_target"
 K_OPTIMIZER, K_LR, K_BATCH = "tab_optimizer", "tab_learning_rate", "tab_batch_size"  # training_panel's keys
 K_GENERATION, K_BASE, K_LAYERS = "tab_generation", "tab_base", "tab_loaded_layers"
-K_RESUME, K_NOTICE, K_GOOD = "tab_resume", "tab_notice", "tab_last_good"
+K_GOOD = "tab_last_good"
 
 
 class Edited(NamedTuple):
@@ -119,24 +116,6 @@ def csv_columns(data: bytes) -> list[str]:
         raise UploadError(f"the file is not a readable CSV table ({error})") from None
 
 
-def config_from_upload(data: bytes) -> RunConfig:
-    """A RunConfig from an uploaded JSON file, refused (ConfigError) when this page cannot train it."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("the file is not a JSON text file") from None
-    config = RunConfig.from_json(text)
-    _check_tabular(config)
-    return config
-
-
-def _check_tabular(config: RunConfig) -> None:
-    if config.data.dataset not in DATASET_CHOICES:
-        family = DATASETS[config.data.dataset].family
-        where = "the 2D playground" if family == "2d" else "another page"
-        raise ConfigError(f"data.dataset: {config.data.dataset} is not a table; open it in {where}")
-
-
 # Loading a config or checkpoint: callbacks that run before the widgets, so they may set the widgets' values ----
 
 
@@ -152,38 +131,8 @@ def _adopt(config: RunConfig) -> None:
     state[K_GENERATION] = state.get(K_GENERATION, 0) + 1
 
 
-def _load_config_file() -> None:
-    file = st.session_state.get("tab_config_file")
-    if file is None:
-        return
-    try:
-        config = config_from_upload(file.getvalue())
-    except ConfigError as error:
-        st.session_state[K_NOTICE] = ("error", "tab_load_config_failed", str(error))
-        return
-    _adopt(config)
-    st.session_state[K_NOTICE] = ("success", "tab_loaded_config", "")
-
-
-def _load_checkpoint_file() -> None:
-    from playground.export.checkpoint import CheckpointError, load_checkpoint
-
-    file = st.session_state.get("tab_checkpoint_file")
-    if file is None:
-        return
-    data = file.getvalue()
-    try:
-        config = load_checkpoint(io.BytesIO(data)).config
-        _check_tabular(config)
-    except (CheckpointError, ConfigError) as error:
-        st.session_state[K_NOTICE] = ("error", "tab_load_checkpoint_failed", str(error))
-        return
-    handle, path = tempfile.mkstemp(prefix="nn-playground-", suffix=".zip")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    _adopt(config)
-    st.session_state[K_RESUME] = path
-    st.session_state[K_NOTICE] = ("success", "tab_loaded_checkpoint", "")
+#: Loading a saved setup or checkpoint into this page.
+LOADER = PageLoader("tab", DATASET_CHOICES, "a table", _adopt)
 
 
 # The page -------------------------------------------------------------------------------------------------------
@@ -193,7 +142,7 @@ def render(t: Translator) -> None:
     """Draw the whole page; ``pages/tabular.py`` only picks the language and calls this."""
     st.title(t("tab_title"))
     st.caption(t("tab_intro"))
-    _notice(t)
+    LOADER.show_notice(t)
     base = _base_config()
     data_column, network_column = st.columns([1, 2], gap="medium")
     with data_column:
@@ -203,18 +152,10 @@ def render(t: Translator) -> None:
         if data is None:
             st.info(t("tab_upload_first"), icon=":material/upload_file:")
             pause_session_run(PAGE)
-            _load_panel(t)
+            LOADER.panel(t)
             return
         edited = _network_editor(t, data, training, base)
     _output(t, data, edited)
-
-
-def _notice(t: Translator) -> None:
-    notice = st.session_state.pop(K_NOTICE, None)
-    if notice:
-        tone, key, detail = notice
-        text = t(key, reason=detail) if detail else t(key)
-        (st.error if tone == "error" else st.success)(text)
 
 
 def _base_config() -> RunConfig | None:
@@ -326,20 +267,14 @@ def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
         pause_session_run(PAGE)
         good = st.session_state.get(K_GOOD)
         if good is None:
-            _load_panel(t)
+            LOADER.panel(t)
             return
         config = RunConfig.model_validate_json(good)
         run = run_buttons(t, page=PAGE, config=config, probes=PROBES, disabled=True)
     else:
         st.session_state[K_GOOD] = config.model_dump_json()
         run = run_buttons(t, page=PAGE, config=config, probes=PROBES)
-        resume = st.session_state.pop(K_RESUME, None)
-        if resume:  # a loaded checkpoint: carry on from its weights (its config is the page's now)
-            run.handle.reset(config, checkpoint_path=resume)
-            with contextlib.suppress(TimeoutError):  # the temporary file may go once the worker has read it
-                run.handle.wait_until(lambda latest, _: latest.resumed_from == resume, timeout=30.0)
-            with contextlib.suppress(OSError):
-                os.remove(resume)
+        LOADER.resume_loaded(run, config)
     live_training_view(
         run.token,
         kind=config.task,
@@ -357,16 +292,4 @@ def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
     probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="tab")
     st.subheader(t("take_away"))
     downloads(t, run, config, key=PAGE, disabled=edited.config is None)
-    _load_panel(t)
-
-
-def _load_panel(t: Translator) -> None:
-    with st.expander(t("tab_load"), icon=":material/upload:"):
-        st.file_uploader(
-            t("tab_load_config"), type=["json"], key="tab_config_file", on_change=_load_config_file,
-            help=t("tab_help_load_config"),
-        )  # fmt: skip
-        st.file_uploader(
-            t("tab_load_checkpoint"), type=["zip"], key="tab_checkpoint_file", on_change=_load_checkpoint_file,
-            help=t("tab_help_load_checkpoint"),
-        )  # fmt: skip
+    LOADER.panel(t)
