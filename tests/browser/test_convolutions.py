@@ -1,0 +1,277 @@
+"""The convolutions page in a real browser against the real server: train a CNN on the 8x8 digits and look at
+its filters (live), a test image's feature maps, its mistakes; draw a digit for it to read, before and while it
+trains; the page in Chinese; and a stack that cannot run on the data.
+
+Every test opens its own page (one Streamlit session, one worker) on the session's shared server; the worker
+goes when the test's browser context closes. The digits train in well under a second an epoch; MNIST (the
+page's default) only where the drawing test needs it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from .test_playground_2d_network import choose, no_exception, wait_epoch_at_least
+
+pytestmark = pytest.mark.browser
+
+PAGE_PATH = "/convolutions"  # st.navigation's URL for pages/convolutions.py
+PLAY = ".st-key-conv_play"  # the element container of the Play/Pause button (key "conv_play")
+LOAD_TIMEOUT_MS = 60_000  # the first page of a fresh server imports torch
+#: The worker loads the data and builds the model before it answers; on a busy machine that takes a while.
+WORKER_TIMEOUT_MS = 90_000
+DIGITS = "Digits (scikit-learn, 1,797 images of 8x8)"
+SEED_CNN_TEMPLATE = "Seed CNN: (conv 32, pool), (conv 64, pool), dense 128"
+#: The page's CNN on the digits (``digits-cnn``): conv 16, pool, conv 32, flatten, dense, dense. Two conv layers
+#: (one filters image each) and three layers whose outputs are still images (one feature-map image each).
+DIGITS_CONV_LAYERS = 2
+DIGITS_MAP_LAYERS = 3
+#: The caption of a feature-map image's heading, e.g. "1. Conv2D(16, 3x3, same, relu) · 16 × 8×8".
+MAPS_HEADING = re.compile(r"^\d+\. .+ · \d+ × \d+×\d+$")
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+def play_button(page: Page) -> Locator:
+    # Streamlit renders a second, hidden copy of a button to measure it; the role query skips hidden ones.
+    return page.locator(PLAY).get_by_role("button")
+
+
+def play_label(page: Page) -> Locator:
+    """The button's text without its icon's ligature name ("play_arrow")."""
+    return play_button(page).get_by_test_id("stMarkdownContainer")
+
+
+def live(page: Page) -> Locator:
+    return page.get_by_test_id("pg-live")
+
+
+def open_convolutions(page: Page, url: str, query: str = "") -> None:
+    page.goto(f"{url}{PAGE_PATH}{query}")
+    expect(play_button(page)).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    expect(live(page)).to_be_attached(timeout=LOAD_TIMEOUT_MS)
+
+
+def choose_digits(page: Page) -> None:
+    choose(page, page.locator(".st-key-cnn_dataset_en").get_by_role("combobox"), DIGITS)
+    # the editor's widgets are keyed by dataset: the digits' stack is the one shown now
+    expect(page.locator(".st-key-cnn_stack_digits__use_template").get_by_role("button")).to_be_visible(timeout=30_000)
+
+
+def view_button(page: Page, name: str) -> Locator:
+    """One button of the view switch (a segmented control: its buttons are radios)."""
+    return page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True)
+
+
+def show_view(page: Page, name: str) -> None:
+    button = view_button(page, name)
+    button.click()
+    expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
+
+
+def press_play(page: Page) -> None:
+    expect(play_label(page)).to_have_text("Play", timeout=20_000)
+    play_button(page).click()
+    expect(play_label(page)).to_have_text("Pause", timeout=20_000)
+    expect(live(page)).to_have_attribute("data-status", "running", timeout=WORKER_TIMEOUT_MS)
+
+
+def press_pause(page: Page) -> None:
+    play_button(page).click()
+    expect(live(page)).to_have_attribute("data-status", "paused", timeout=20_000)
+    expect(play_label(page)).to_have_text("Play", timeout=20_000)
+
+
+def image(page: Page, caption: str | re.Pattern[str]) -> Locator:
+    """The ``st.image`` elements with this caption (their only text)."""
+    return page.get_by_test_id("stImage").filter(has_text=caption)
+
+
+def filter_images(page: Page) -> Locator:
+    return image(page, re.compile(r"^\d+ filters$"))
+
+
+def loaded_sources(images: Locator) -> list[str]:
+    """The images' ``src``, once each has loaded (a media URL named by the image's content)."""
+    return images.locator("img").evaluate_all(
+        "(nodes) => nodes.map((node) => node.complete && node.naturalWidth > 0 ? node.src : '')"
+    )
+
+
+def wait_loaded(page: Page, images: Locator, what: str, timeout: float = 30.0) -> list[str]:
+    """Wait until every one of ``images`` has loaded its picture; returns their ``src``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sources = loaded_sources(images)
+        if sources and all(sources):
+            return sources
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} did not load within {timeout:.0f} s: {sources}")
+        page.wait_for_timeout(250)
+
+
+def wait_for_new_sources(page: Page, images: Locator, before: list[str], what: str, timeout: float = 45.0) -> None:
+    """Wait until every one of ``images`` shows another (loaded) picture than ``before``."""
+    deadline = time.monotonic() + timeout
+    now = before
+    while True:
+        now = loaded_sources(images)
+        if len(now) == len(before) and all(now) and all(new != old for new, old in zip(now, before, strict=True)):
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} did not change within {timeout:.0f} s: {before} -> {now}")
+        page.wait_for_timeout(250)
+
+
+def canvas(page: Page) -> Locator:
+    """The drawing canvas: fabric.js's upper canvas takes the pointer."""
+    return page.locator("canvas.upper-canvas")
+
+
+def draw_stroke(page: Page, x0: float, y0: float, x1: float, y1: float, steps: int = 15) -> None:
+    """A stroke with the mouse from (x0, y0) to (x1, y1), in fractions of the canvas."""
+    target = canvas(page)
+    target.scroll_into_view_if_needed()
+    expect(target).to_be_visible()
+    box = target.bounding_box()
+    assert box is not None, "the canvas has no box"
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+    page.mouse.move(*at(x0, y0))
+    page.mouse.down()
+    for step in range(1, steps + 1):
+        page.mouse.move(*at(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps))
+    page.mouse.up()
+
+
+def prediction(page: Page) -> Locator:
+    return page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"^Prediction: .+ \(\d+%\)$"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------------
+def test_digits_train_and_the_filters_feature_maps_and_mistakes_show(server, context):
+    page = context.new_page()
+    open_convolutions(page, server.url)
+    choose_digits(page)
+    expect(page.get_by_text("Tiny 8x8 digits")).to_be_visible()
+
+    # (1) Play: the epoch counter rises and the test accuracy appears.
+    press_play(page)
+    wait_epoch_at_least(page, 2, timeout=WORKER_TIMEOUT_MS)
+    expect(page.get_by_test_id("pg-accuracy")).to_have_text(re.compile(r"^\d+(\.\d)?%$"), timeout=30_000)
+
+    # (2) Filters (the view a page opens with): one image per conv layer, redrawn as training goes on.
+    expect(view_button(page, "Filters")).to_be_visible()
+    filters = filter_images(page)
+    expect(filters).to_have_count(DIGITS_CONV_LAYERS, timeout=30_000)
+    expect(filters.first).to_contain_text("16 filters")
+    expect(filters.last).to_contain_text("32 filters")
+    # the second layer's filters see 16 input channels: a slider picks the one shown
+    expect(page.get_by_role("slider", name=re.compile(r"^Input channel shown for Conv2D\(32, 3x3"))).to_be_visible()
+    before = wait_loaded(page, filters, "the filter images")
+    wait_for_new_sources(page, filters, before, "the filter images, while training,")
+    expect(live(page)).to_have_attribute("data-status", "running")
+
+    press_pause(page)
+    no_exception(page)
+
+    # (3) Feature maps: the first test image, then the sixth, with their prediction and every layer's maps.
+    show_view(page, "Feature maps")
+    expect(image(page, re.compile(r"^Test image 0, a \d$"))).to_be_visible(timeout=30_000)
+    number = page.get_by_role("spinbutton", name="Test image number")
+    expect(number).to_have_value("0")
+    number.fill("5")
+    number.press("Enter")
+    expect(image(page, re.compile(r"^Test image 5, a \d$"))).to_be_visible(timeout=30_000)
+    expect(image(page, re.compile(r"^Test image 0,"))).to_have_count(0)
+    expect(prediction(page)).to_have_count(1)
+    expect(image(page, "Saliency: the pixels that move the prediction most")).to_be_visible()
+    headings = page.get_by_test_id("stMarkdownContainer").filter(has_text=MAPS_HEADING)
+    expect(headings).to_have_count(DIGITS_MAP_LAYERS)
+    expect(headings.first).to_have_text(re.compile(r"^1\. Conv2D\(16, 3x3\b.* · 16 × 8×8$"))
+    # the test image, its saliency and one grid of feature maps per layer that still holds images
+    maps = page.get_by_test_id("stImage").filter(has_not_text=re.compile(r"^(Training images|Test image|Saliency)"))
+    expect(maps).to_have_count(DIGITS_MAP_LAYERS)
+    wait_loaded(page, maps, "the feature-map images")
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)  # the class probabilities
+    no_exception(page)
+
+    # (4) Mistakes: how many test images are wrong, the gallery and the confusion matrix.
+    show_view(page, "Mistakes")
+    caption = page.get_by_text(re.compile(r"^\d+ of \d+ test images are wrong\."))
+    expect(caption).to_be_visible(timeout=30_000)
+    gallery = page.get_by_test_id("stImage").filter(has_not_text="Training images")
+    expect(gallery).to_have_count(1)
+    wait_loaded(page, gallery, "the gallery image")
+    expect(page.locator(".st-key-cnn_chart_confusion .js-plotly-plot").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Accuracy per class", exact=True)).to_be_visible()
+    no_exception(page)
+
+
+def test_a_drawn_digit_is_predicted_before_and_while_training(server, context):
+    page = context.new_page()
+    open_convolutions(page, server.url)  # MNIST and the seed CNN, as the page opens
+    show_view(page, "Draw")
+    expect(page.get_by_text("Draw something on the canvas to see what the network makes of it.")).to_be_visible(
+        timeout=30_000
+    )
+    draw_stroke(page, 0.5, 0.2, 0.5, 0.8)  # a "1"
+    expect(image(page, "What the network gets")).to_be_visible(timeout=30_000)
+    drawing = image(page, "Your drawing")
+    expect(drawing).to_be_visible(timeout=WORKER_TIMEOUT_MS)  # the worker explains it once it has started
+    expect(prediction(page)).to_have_count(1)
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)  # the class probabilities
+    first = wait_loaded(page, drawing, "the explained drawing")
+
+    # While it trains: a second stroke reaches the worker between training slices, and it predicts that.
+    press_play(page)
+    wait_epoch_at_least(page, 1, timeout=WORKER_TIMEOUT_MS)
+    expect(live(page)).to_have_attribute("data-status", "running")
+    draw_stroke(page, 0.3, 0.25, 0.7, 0.25)  # a bar across the top: a "7"
+    wait_for_new_sources(page, drawing, first, "the drawing the worker explains")
+    expect(live(page)).to_have_attribute("data-status", "running")
+    expect(prediction(page)).to_have_count(1)
+    expect(image(page, "What the network gets")).to_be_visible()
+    press_pause(page)
+    no_exception(page)
+
+
+def test_the_page_speaks_chinese(server, context):
+    page = context.new_page()
+    open_convolutions(page, server.url, "?lang=zh")
+    expect(page.get_by_role("heading", name="卷积", exact=True)).to_be_visible()
+    expect(play_label(page)).to_have_text("播放")
+    for name in ("滤波器", "特征图", "错误", "手绘", "直方图"):
+        expect(view_button(page, name)).to_be_visible()
+    expect(view_button(page, "Filters")).to_have_count(0)
+    no_exception(page)
+
+
+def test_a_stack_too_deep_for_the_digits_names_the_layer_and_turns_play_off(server, context):
+    page = context.new_page()
+    open_convolutions(page, server.url)
+    choose_digits(page)
+    expect(play_button(page)).to_be_enabled()
+    choose(page, page.locator(".st-key-cnn_stack_digits__template_en").get_by_role("combobox"), SEED_CNN_TEMPLATE)
+    page.locator(".st-key-cnn_stack_digits__use_template").get_by_role("button").click()
+    # 8x8 -> conv 6x6 -> pool 3x3 -> conv 1x1: the second pooling layer has no 2x2 window to take
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_have_count(1, timeout=30_000)
+    expect(error).to_contain_text("This layer cannot run")
+    expect(error).to_contain_text("2x2 window")
+    # the red message sits in the failing layer's row: the second pooling layer, the stack's fourth
+    failing = page.locator("[class*='st-key-cnn_stack_digits__row_']").filter(has=error)
+    expect(failing).to_have_count(1)
+    expect(failing).to_contain_text("4. MaxPool2D(2x2)")
+    expect(page.get_by_text("The network cannot run as it is, so training is paused and Play is off.")).to_be_visible()
+    expect(play_button(page)).to_be_disabled()
+    no_exception(page)
