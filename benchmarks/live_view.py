@@ -24,10 +24,22 @@ plot) and the Play/Pause click-to-effect latency as above. The network-panel fig
 default page too (its network view is on). The "Inside the network" charts are off unless switched on, as
 on a freshly opened page; ``--network-hide NAMES`` opens the page as a lesson link hiding those controls.
 
+With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: MNIST and the seed CNN, as the
+page opens), presses Play and, once the first epoch is on the chart, measures two windows of ``--conv-seconds``:
+the Filters view, then the Feature maps view. In each it prints the live loss view's **paints/s** (counted as
+above; the page has no plane, so a complete paint is one with both loss curves) and how often the view's
+**images actually change**: every 100 ms a script in the page reads the ``src`` of the view's ``st.image``
+elements (a media URL named by the picture's content, so a new ``src`` is a new picture) and counts the samples
+in which the set changed, counting only fully loaded pictures outside elements Streamlit marks stale. Figures
+only: the views are meant to redraw about once a second (their fragments' ``run_every``). Training speed is
+read from the worker's frames (``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup
+that nobody watches, once computing no probes and once the page's probes (filters, feature maps, gallery...).
+
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
-Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network]
-[--network-hide NAMES]``.
+Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv]
+[--network-hide NAMES] [--conv-seconds S]``. ``all`` is the default page and the network view, as before;
+``conv`` runs the convolutions page only.
 """
 
 from __future__ import annotations
@@ -103,7 +115,9 @@ BENCH_JS = r"""() => {
     // The boundary: the plot square (the view's layout: 26 px left, 6 px top, 8 px right, 20 px bottom).
     const hw = heat.width / dpr, hh = heat.height / dpr;
     const side = Math.floor(Math.max(10, Math.min(hw - 34, hh - 26)) * dpr);
-    if (heat.width < 40 || heat.height < 40) problems.push("boundary canvas has no size");
+    if (heat.closest("[hidden]")) {
+      // no plane on this page (tables, convolutions): only the loss chart is checked
+    } else if (heat.width < 40 || heat.height < 40) problems.push("boundary canvas has no size");
     else {
       const d = heat.getContext("2d").getImageData(Math.round(26 * dpr), Math.round(6 * dpr), side, side).data;
       const G = 16;
@@ -204,6 +218,50 @@ BENCH_JS = r"""() => {
 }"""
 
 
+CONV_PATH = "/convolutions"
+CONV_PLAY = ".st-key-conv_play"
+#: The images counted in each view of the convolutions page, by caption (a JavaScript regex over the image's text):
+#: the filter grids ("32 filters"), and the feature-map grids (no caption; the test image and its saliency,
+#: and the training-images preview above the views, are left out).
+CONV_VIEWS = {"Filters": r"^\d+ filters$", "Feature maps": r"^$"}
+
+# Injected into the convolutions page: every 100 ms, the src of the chosen st.image elements (outside stale
+# element containers, fully loaded); counts the samples in which the set of pictures changed, and for each
+# image position how often its picture changed.
+IMAGES_JS = r"""(caption) => {
+  if (window.__pgImages) clearInterval(window.__pgImages.timer);
+  const keep = new RegExp(caption);
+  const S = window.__pgImages = { started: performance.now(), samples: 0, partial: 0, changes: 0, count: 0,
+                                  perImage: [], last: null, lastPer: [], distinct: new Set() };
+  const tick = () => {
+    S.samples++;
+    const nodes = [...document.querySelectorAll('[data-testid="stImage"]')].filter((node) => {
+      if (node.closest('[data-stale="true"]')) return false;
+      return keep.test(node.innerText.trim());
+    });
+    const images = nodes.map((node) => node.querySelector("img"));
+    if (!images.length || images.some((img) => !img || !img.complete || !img.naturalWidth)) { S.partial++; return; }
+    const srcs = images.map((img) => img.src);
+    S.count = Math.max(S.count, srcs.length);
+    if (srcs.length < S.count) { S.partial++; return; }   // a rerun half drawn
+    srcs.forEach((src) => S.distinct.add(src));
+    const signature = srcs.join("|");
+    if (S.last !== null && signature !== S.last) S.changes++;
+    srcs.forEach((src, i) => {
+      if (S.perImage.length <= i) S.perImage.push(0);
+      if (S.lastPer[i] !== undefined && S.lastPer[i] !== src) S.perImage[i]++;
+    });
+    S.last = signature; S.lastPer = srcs;
+  };
+  S.timer = setInterval(tick, 100);
+  S.stop = () => {
+    clearInterval(S.timer);
+    return { seconds: (performance.now() - S.started) / 1000, samples: S.samples, partial: S.partial,
+             changes: S.changes, count: S.count, perImage: S.perImage, distinct: S.distinct.size };
+  };
+}"""
+
+
 # --------------------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------------------
@@ -220,6 +278,22 @@ def worker_epochs_per_second(config: RunConfig, seconds: float) -> float:
         latest, _ = handle.snapshot()
         elapsed = time.monotonic() - started
         return (latest.epoch - epoch0) / elapsed
+    finally:
+        handle.stop()
+
+
+def worker_batches_per_second(config: RunConfig, probes: tuple[str, ...], seconds: float) -> float:
+    """A WorkerHandle playing the config for ``seconds`` with these probes, nobody asking it for frames: batches
+    trained per second (finer than epochs for a CNN whose epoch takes seconds)."""
+    handle = WorkerHandle(config, probes=probes)
+    try:
+        handle.wait_until(lambda latest, _: latest.status == "paused", timeout=120)
+        handle.play()
+        first = handle.wait_until(lambda latest, _: latest.status == "running" and latest.epoch >= 1, timeout=120)
+        started, step0 = time.monotonic(), first.step
+        time.sleep(seconds)
+        latest, _ = handle.snapshot()
+        return (latest.step - step0) / (time.monotonic() - started)
     finally:
         handle.stop()
 
@@ -326,9 +400,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=5, help="Pause/Play presses to time (default 5 each)")
     parser.add_argument(
         "--runs",
-        choices=("all", "default", "network"),
+        choices=("all", "default", "network", "conv"),
         default="all",
-        help="the default page (redraws, training speed, clicks), the 8 x 8 network view, or both (default all)",
+        help="the default page (redraws, training speed, clicks), the 8 x 8 network view, both (default all), or "
+        "the convolutions page's live views (conv)",
+    )
+    parser.add_argument(
+        "--conv-seconds",
+        type=float,
+        default=20.0,
+        help="length of each of the convolutions page's two windows, Filters and Feature maps (default 20)",
     )
     parser.add_argument(
         "--network-hide",
@@ -353,19 +434,24 @@ def main(argv: list[str] | None = None) -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             results = (
-                run_page_benchmarks(browser, server, args.seconds, args.cycles) if args.runs != "network" else None
+                run_page_benchmarks(browser, server, args.seconds, args.cycles)
+                if args.runs in ("all", "default")
+                else None
             )
             network = (
                 run_network_benchmark(browser, server, args.seconds, args.cycles, args.network_hide)
-                if args.runs != "default"
+                if args.runs in ("all", "network")
                 else None
             )
+            conv = run_conv_benchmark(browser, server, args.conv_seconds) if args.runs == "conv" else None
         finally:
             browser.close()
     if results is not None:
         report(results, args.seconds)
     if network is not None:
         report_network(network)
+    if conv is not None:
+        report_conv(conv)
     return 0
 
 
@@ -457,6 +543,104 @@ def run_network_benchmark(browser, server: Server, seconds: float, cycles: int, 
         context.close()
     server.wait_for_no_workers()
     return results
+
+
+def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
+    """The convolutions page as it opens (MNIST, the seed CNN), played: the live loss view's paints and the
+    pictures of the Filters view, then of the Feature maps view, each over ``seconds``."""
+    from playwright.sync_api import expect
+
+    from playground.data.registry import load_dataset
+    from playground.ui.conv_page import PROBES
+
+    # The page's setup as it opens: the seed CNN on 5,000 MNIST images (the preset, with the page's training).
+    config = load_preset("seed-cnn")
+    results: dict = {"views": {}, "config": config}
+    results["batches_per_epoch"] = -(-len(load_dataset(config.data).x_train) // config.training.batch_size)
+    results["alone"] = worker_batches_per_second(config, (), seconds)
+    results["alone_probes"] = worker_batches_per_second(config, PROBES, seconds)
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        frames: list[str] = []
+        page.on("request", lambda r: frames.append(r.url.split("?")[0]) if "/_playground/frame/" in r.url else None)
+
+        def step() -> tuple[float, int]:
+            """(time, batches trained) from the page's own frame route."""
+            frame = page.evaluate("(url) => fetch(url, {cache: 'no-store'}).then((r) => r.json())", frames[-1])
+            return time.monotonic(), int(frame["step"])
+
+        page.goto(server.url + CONV_PATH)
+        play = page.locator(CONV_PLAY).get_by_role("button")
+        expect(play).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
+        results["dataset"] = page.locator(".st-key-cnn_dataset_en").get_by_role("combobox").input_value()
+        page.evaluate(BENCH_JS)
+        page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
+        play.click()
+        wait_status(page, "running", 90_000)
+        page.wait_for_function(  # the first epoch (and its evaluation) done: training at its steady pace
+            "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 1", timeout=120_000
+        )
+        for view, caption in CONV_VIEWS.items():
+            button = page.get_by_test_id("stButtonGroup").get_by_role("radio", name=view, exact=True)
+            if button.get_attribute("aria-checked") != "true":
+                button.click()
+                expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
+            page.wait_for_timeout(3000)  # the view's fragment has drawn it once or twice
+            page.evaluate(IMAGES_JS, caption)
+            page.evaluate("() => __pgBench.start()")
+            started, step0 = step()
+            page.wait_for_timeout(seconds * 1000)
+            live = page.evaluate("() => __pgBench.stop()")
+            pictures = page.evaluate("() => __pgImages.stop()")
+            ended, step1 = step()
+            batches = (step1 - step0) / (ended - started)
+            results["views"][view] = {"live": live, "images": pictures, "batches": batches}
+        play.click()
+        wait_status(page, "paused")
+    finally:
+        context.close()
+    server.wait_for_no_workers()
+    return results
+
+
+def report_conv(results: dict) -> None:
+    config, per_epoch = results["config"], results["batches_per_epoch"]
+    print(
+        f"Convolutions page in Chromium, as it opens ({results['dataset']}, the seed CNN, batch "
+        f"{config.training.batch_size}, {config.training.optimizer}; {per_epoch} batches an epoch), while training:"
+    )
+
+    def speed(batches: float) -> str:
+        return f"{batches:.1f} batches/s ({batches / per_epoch:.2f} epochs/s)"
+
+    alone, probes = results["alone"], results["alone_probes"]
+    print(
+        f"  training with nobody watching (a WorkerHandle of the same setup): {speed(alone)} computing no probes, "
+        f"{speed(probes)} computing the page's probes (ratio {probes / alone:.2f})"
+    )
+    for view, figures in results["views"].items():
+        m, pictures = figures["live"], figures["images"]
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
+        paints = m["paints"] / m["seconds"]
+        print(
+            f"  {view} view, {m['seconds']:.1f} s: training {speed(figures['batches'])}, ratio "
+            f"{figures['batches'] / probes:.2f} to the same probes unwatched; live loss view {paints:.1f} paints/s, "
+            f"{m['complete'] / m['seconds']:.1f}/s complete with both loss curves ({m['incomplete']} not: "
+            f"{reasons}), {m['lossChanged'] / m['seconds']:.2f}/s changed the chart"
+        )
+        count, seconds = pictures["count"], pictures["seconds"]
+        if not count:
+            print(f"  {'':9}no loaded images of the view seen in {pictures['samples']} samples")
+            continue
+        per_image = ", ".join(f"{changes / seconds:.2f}" for changes in pictures["perImage"])
+        print(
+            f"  {'':9}{count} image(s): the view's pictures changed {pictures['changes'] / seconds:.2f} times/s "
+            f"(per image: {per_image}/s; {pictures['distinct']} distinct pictures; {pictures['partial']} of "
+            f"{pictures['samples']} samples every 100 ms caught a picture loading or a rerun half drawn)"
+        )
 
 
 def print_latencies(results: dict) -> None:
