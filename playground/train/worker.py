@@ -238,6 +238,7 @@ class _WorkerLoop:
         trainer = self.trainer
         probes = {}
         if trainer is not None:
+            trainer.throttle_probes = self.running or self.steps_left > 0
             for name in self.probe_names:
                 try:
                     probes[name] = getattr(trainer, name)()
