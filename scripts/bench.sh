@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Speed figures of the playground, from one run (about a minute and a half), printed with their targets:
+# Speed figures of the playground, from one run (about five minutes), printed with their targets:
 #
 #   1. the Trainer's throughput against a plain PyTorch loop on the same model, data and batch size;
 #   2. complete redraws per second of the live view in Chromium while training;
 #   3. training epochs per second with the page open against without;
-#   4. time from a click (Pause, Play, a learning-rate change) to its visible effect.
+#   4. time from a click (Pause, Play, a learning-rate change) to its visible effect;
+#   5. the convolutions page: redraws of its live views and the seed CNN's training speed with the page open.
 #
 #   bash scripts/bench.sh
 #
@@ -19,9 +20,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/start.sh"   # set-up functions only; sour
 
 prepare_browser_tools
 
-say "benchmarking (about a minute and a half; the figures follow)"
+say "benchmarking (about five minutes; the figures follow)"
 echo "== 1. Trainer throughput =="
-"$VENV/bin/python" benchmarks/trainer_vs_plain_loop.py seed-ffn spiral plane
+"$VENV/bin/python" benchmarks/trainer_vs_plain_loop.py seed-ffn spiral plane seed-cnn
 echo
 echo "== 2-4. Live view in the browser =="
-exec "$VENV/bin/python" benchmarks/live_view.py
+"$VENV/bin/python" benchmarks/live_view.py
+echo
+echo "== 5. The convolutions page =="
+exec "$VENV/bin/python" benchmarks/live_view.py --runs conv
