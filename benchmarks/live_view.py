@@ -33,7 +33,8 @@ elements (a media URL named by the picture's content, so a new ``src`` is a new 
 in which the set changed, counting only fully loaded pictures outside elements Streamlit marks stale. Figures
 only: the views are meant to redraw about once a second (their fragments' ``run_every``). Training speed is
 read from the worker's frames (``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup
-that nobody watches, once computing no probes and once the page's probes (filters, feature maps, gallery...).
+that nobody watches, once computing no probes and once the probes of the two measured views (the worker
+computes only those of the view on screen).
 
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
@@ -551,14 +552,15 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
     from playwright.sync_api import expect
 
     from playground.data.registry import load_dataset
-    from playground.ui.conv_page import PROBES
+    from playground.ui.conv_page import VIEW_PROBES
 
     # The page's setup as it opens: the seed CNN on 5,000 MNIST images (the preset, with the page's training).
     config = load_preset("seed-cnn")
     results: dict = {"views": {}, "config": config}
     results["batches_per_epoch"] = -(-len(load_dataset(config.data).x_train) // config.training.batch_size)
     results["alone"] = worker_batches_per_second(config, (), seconds)
-    results["alone_probes"] = worker_batches_per_second(config, PROBES, seconds)
+    probes = tuple(dict.fromkeys(name for view in ("filters", "maps") for name in VIEW_PROBES[view]))
+    results["alone_probes"] = worker_batches_per_second(config, probes, seconds)
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(30_000)
     try:
@@ -619,7 +621,7 @@ def report_conv(results: dict) -> None:
     alone, probes = results["alone"], results["alone_probes"]
     print(
         f"  training with nobody watching (a WorkerHandle of the same setup): {speed(alone)} computing no probes, "
-        f"{speed(probes)} computing the page's probes (ratio {probes / alone:.2f})"
+        f"{speed(probes)} computing the probes of both views (ratio {probes / alone:.2f})"
     )
     for view, figures in results["views"].items():
         m, pictures = figures["live"], figures["images"]

@@ -71,13 +71,20 @@ def open_digits(app: AppTest, key: str = "cnn_dataset_en"):
 
 
 def train_one_epoch(app: AppTest, handle):
-    """Press Step on the page and wait for the epoch and its probes."""
+    """Press Step on the page and wait for the epoch and the probes of the view on screen."""
     ok(app.button(key="conv_step").click().run())
-    return handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused" and "sample" in s.probes, timeout=120)
+    return handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused" and "filters" in s.probes, timeout=120)
 
 
 def show(app: AppTest, view: str) -> AppTest:
+    """Switch the view; the worker then computes that view's probes (and only those), so wait for them and draw
+    the view again with them."""
     app.session_state["cnn_view"] = view
+    ok(app.run())
+    wanted = conv_page.VIEW_PROBES[view]
+    handle = page_handle()
+    handle.wait_until(lambda s, _: all(name in s.probes for name in wanted), timeout=60)
+    assert set(handle.snapshot()[0].probes) == set(wanted)  # nothing the view does not show is computed
     return ok(app.run())
 
 
@@ -249,7 +256,9 @@ def test_every_view_after_an_epoch_on_digits(page):
     assert EN["cnn_draw_help"] in [node.value for node in page.caption]
 
     ok(page.segmented_control(key="cnn_view_en").set_value("filters").run())  # the widget itself switches too
-    assert page.session_state["cnn_view"] == "filters" and EN["cnn_filters_caption"] in [c.value for c in page.caption]
+    assert page.session_state["cnn_view"] == "filters"
+    handle.wait_until(lambda s, _: "filters" in s.probes, timeout=60)
+    assert EN["cnn_filters_caption"] in [c.value for c in ok(page.run()).caption]
 
 
 def test_the_explained_image_follows_the_picker_when_the_test_set_shrinks(page):

@@ -319,6 +319,32 @@ def test_worker_keeps_the_chosen_sample_and_drawing_across_resets():
             lambda s, _: s.run_id != mnist_drawn.run_id and s.probes.get("sample", {}).get("index") == 19
         )
         assert last.status == "paused" and "error" not in last.probes["sample"]
+
+        # the page shows one view at a time: the worker then computes only that view's probes
+        worker.set_probes(("filters",))
+        only = worker.wait_until(lambda s, _: set(s.probes) == {"filters"}, timeout=30)
+        assert only.probes["filters"]["layers"]
     finally:
         worker.stop()
     assert not worker.alive
+
+
+def test_probes_share_a_budget_while_training_and_are_exact_when_it_stops(monkeypatch):
+    from playground.train import trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 600.0)  # however slow the machine, within the interval
+    trainer = Trainer(digits_cnn(data={"n_points": 400}))
+    trainer.throttle_probes = True
+    first = trainer.gallery()
+    trainer.train_epoch()  # a new epoch, but the last computation is younger than the interval
+    assert trainer.gallery() is first
+    trainer.throttle_probes = False  # training stopped: the probe follows the model at once
+    fresh = trainer.gallery()
+    assert fresh is not first
+    np.testing.assert_array_equal(fresh["predicted"], trainer.predict(trainer.x_test[fresh["indices"]]).argmax(-1))
+    # the gallery's own cost excludes the test predictions it is built on (they have their own entry)
+    costs = {name: cost for name, (_, _, cost, _) in trainer._probe_cache.items()}
+    assert set(costs) == {"gallery", "test_predictions"}
+    assert trainer.probe_interval() == pytest.approx(max(600.0, 4 * sum(costs.values())))
+    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
+    assert trainer.probe_interval() == pytest.approx(4 * sum(costs.values()))

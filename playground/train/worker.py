@@ -140,6 +140,10 @@ class _WorkerLoop:
             self.focus = command[1]
             if self.trainer is not None:
                 self.trainer.set_focus(self.focus)
+        elif name == "probes":  # what the page shows now: probes nobody looks at cost training time
+            self.probe_names = list(command[1])
+            if self.trainer is not None:
+                self.trainer.record_gradients = "gradients" in self.probe_names
         elif name in ("sample", "drawing"):  # image views: which test image, and the drawn one
             if name == "sample":
                 self.sample_index = int(command[1])
@@ -450,6 +454,12 @@ class WorkerHandle:
     def set_focus(self, focus: tuple[int, int] | None) -> None:
         """Have the boundary probe show one neuron, ``(column, unit)`` of the network view, or the output."""
         self._send("focus", None if focus is None else (int(focus[0]), int(focus[1])))
+
+    def set_probes(self, probes: tuple[str, ...]) -> None:
+        """Have the worker compute these probes from now on (say, only those of the view a page shows)."""
+        if list(probes) != self.probes:
+            self.probes = list(probes)
+            self._send("probes", list(probes))
 
     def set_sample(self, index: int) -> None:
         """Have the image views explain test image ``index``."""

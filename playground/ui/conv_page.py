@@ -41,7 +41,15 @@ from playground.viz import image_grids
 PAGE = "conv"
 #: The image sets this page offers, the seed article's MNIST first; "image_upload" stands for the user's images.
 DATASET_CHOICES: tuple[str, ...] = ("mnist", "digits", "shapes", IMAGE_UPLOAD)
-PROBES: tuple[str, ...] = ("confusion", "histograms", "filters", "sample", "drawn", "gallery")
+#: The probes each view shows; the worker computes only those of the view on screen.
+VIEW_PROBES: dict[str, tuple[str, ...]] = {
+    "filters": ("filters",),
+    "maps": ("sample",),
+    "mistakes": ("gallery", "confusion"),
+    "draw": ("drawn",),
+    "inside": ("confusion", "histograms", "gradients"),
+}
+PROBES: tuple[str, ...] = VIEW_PROBES["filters"]
 #: The seed article's training setup.
 DEFAULT_TRAINING: dict[str, Any] = {"optimizer": "adam", "learning_rate": 0.001, "batch_size": 32, "epochs": 10}
 #: How many images each shipped set opens with: all of digits and MNIST, 2,000 shapes.
@@ -315,6 +323,7 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
         help=t("cnn_help_view"),
     )
     view = view or VIEWS[0]
+    run.handle.set_probes(VIEW_PROBES[view])
     if view == "draw":
         _draw_panel(t, run, shown.data)
     elif view == "inside":
