@@ -366,7 +366,7 @@ def test_weights_edited_after_training_and_pausing_reach_the_worker(server, cont
     expect(play_label(page)).to_have_text("Play", timeout=20_000)
 
     weight = editor.get_by_role("spinbutton", name="Weight from neuron 2")
-    expect(weight).to_be_enabled()
+    expect(weight).to_be_enabled(timeout=20_000)  # the page reruns once the run stops playing (slow under load)
     weight.fill("2.5")
     weight.press("Tab")
     editor.get_by_role("button", name="Apply the edited weights").click()
