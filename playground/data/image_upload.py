@@ -41,9 +41,7 @@ name, and storing the same set twice writes the same file.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import math
 import re
 import zipfile
@@ -55,7 +53,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps
 
-from playground.data.upload import UploadError, cache_dir, write_atomically
+from playground.data.hashed_store import HashedStore, header_line, shorten
+from playground.data.upload import UploadError
 
 __all__ = [
     "MAX_CLASSES",
@@ -97,7 +96,6 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _JUNK_FILES = ("thumbs.db", "desktop.ini")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with files, an empty archive
 _FORMAT = 1  # version of the stored file layout
-_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +172,7 @@ def read_image_upload(data: bytes, filename: str) -> ImageSet:
         return read_image_zip(data)
     if name.lower().endswith(IMAGE_EXTENSIONS):
         raise UploadError(
-            f"{_shorten(name)} is a single image; upload a zip with one folder of images per class, or a CSV with "
+            f"{shorten(name)} is a single image; upload a zip with one folder of images per class, or a CSV with "
             "one image per line"
         )
     return read_image_csv(data)
@@ -309,7 +307,7 @@ def _frame(body: list[tuple[int, str]], separator: str) -> pd.DataFrame:
             decimal="," if separator != "," else ".",
         )
     except (pd.errors.ParserError, ValueError) as error:
-        raise UploadError(f"the file is not readable CSV ({_shorten(str(error), 80)}); save it as CSV again") from None
+        raise UploadError(f"the file is not readable CSV ({shorten(str(error), 80)}); save it as CSV again") from None
 
 
 def _pixels(frame: pd.DataFrame, numbers: list[int], separator: str, columns: list[str] | None) -> np.ndarray:
@@ -333,7 +331,7 @@ def _pixels(frame: pd.DataFrame, numbers: list[int], separator: str, columns: li
                     values[row, position] = float(text.replace(",", ".") if separator != "," else text)
                 except ValueError:
                     raise UploadError(
-                        f"{where} holds {_shorten(text)!r}, which is not a number; pixels are numbers from 0 to 255"
+                        f"{where} holds {shorten(text)!r}, which is not a number; pixels are numbers from 0 to 255"
                     ) from None
     bad = ~np.isfinite(values) | (values < 0) | (values > 255)
     if bad.any():
@@ -353,7 +351,7 @@ def _pixels(frame: pd.DataFrame, numbers: list[int], separator: str, columns: li
 def _where(line: int, index: int, columns: list[str] | None) -> str:
     """Line and column of the cell at ``index`` (0: the label) as a spreadsheet counts them, with its header name."""
     name = columns[index] if columns else ""
-    return f"line {line}, column {index + 1}" + (f" ({_shorten(name)})" if name else "")
+    return f"line {line}, column {index + 1}" + (f" ({shorten(name)})" if name else "")
 
 
 def _classes(cells: np.ndarray, numbers: list[int]) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -374,7 +372,7 @@ def _classes(cells: np.ndarray, numbers: list[int]) -> tuple[np.ndarray, tuple[s
         if fraction is not None:
             line = numbers[texts.index(fraction)]
             raise UploadError(
-                f"line {line} has the label {_shorten(fraction)}, which is not a whole number; labels are class "
+                f"line {line} has the label {shorten(fraction)}, which is not a whole number; labels are class "
                 "numbers such as 0 to 9 or class names such as cat"
             )
         numbered = sorted({int(value) for value in values.values()})
@@ -403,10 +401,10 @@ def _check_classes(labels: np.ndarray, class_names: tuple[str, ...], source: str
     if k < 2:
         name = class_names[0] if class_names else "?"
         raise UploadError(
-            f"every image has the label {_shorten(name)}; a network needs at least two classes to learn from, so add "
+            f"every image has the label {shorten(name)}; a network needs at least two classes to learn from, so add "
             "images with another label"
             if source == "csv"
-            else f"the zip has only one class folder, {_shorten(name)}; a network needs at least two classes to learn "
+            else f"the zip has only one class folder, {shorten(name)}; a network needs at least two classes to learn "
             "from, so add a folder of images for another class"
         )
     if k > MAX_CLASSES:
@@ -421,15 +419,9 @@ def _check_classes(labels: np.ndarray, class_names: tuple[str, ...], source: str
         if count < MIN_PER_CLASS:
             has = "no images" if count == 0 else f"only {count} image"
             raise UploadError(
-                f"class {_shorten(name)} has {has}; every class needs at least {MIN_PER_CLASS}, so add images of "
+                f"class {shorten(name)} has {has}; every class needs at least {MIN_PER_CLASS}, so add images of "
                 "that class or remove it"
             )
-
-
-def _shorten(text: str, limit: int = 40) -> str:
-    """Text fit for a one-line message: whitespace and control characters collapsed, at most ``limit`` long."""
-    text = " ".join("".join(char if char.isprintable() else " " for char in text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # Reading a zip -------------------------------------------------------------------------------------------------
@@ -485,19 +477,19 @@ def _image_entries(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, list
             continue
         if not parts[-1].lower().endswith(IMAGE_EXTENSIONS):
             raise UploadError(
-                f"{_shorten('/'.join(parts), 60)} is not an image; the zip may hold only PNG, JPEG, BMP or GIF images "
+                f"{shorten('/'.join(parts), 60)} is not an image; the zip may hold only PNG, JPEG, BMP or GIF images "
                 "in class folders, so remove that file"
             )
         files.append((info, parts))
     while files and all(len(parts) >= 3 for _, parts in files) and len({parts[0] for _, parts in files}) == 1:
         files = [(info, parts[1:]) for info, parts in files]  # a folder wrapping the class folders
     for info, parts in files:
-        path = _shorten(_entry_name(info), 60)
+        path = shorten(_entry_name(info), 60)
         if len(parts) == 1:
             raise UploadError(f"{path} is not inside a class folder; {_ZIP_HINT}")
         if len(parts) > 2:
             raise UploadError(
-                f"{path} lies in a folder inside the class folder {_shorten(parts[0])}; put each class's images "
+                f"{path} lies in a folder inside the class folder {shorten(parts[0])}; put each class's images "
                 "directly in its folder"
             )
     return files
@@ -515,13 +507,13 @@ def _entry_name(info: zipfile.ZipInfo) -> str:
 
 def _zip_image(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[np.ndarray, int]:
     """One image as uint8 [ZIP_SIDE, ZIP_SIDE] and its border colour (0-255), or UploadError naming the file."""
-    path = _shorten(_entry_name(info), 60)
+    path = shorten(_entry_name(info), 60)
     try:
         data = archive.read(info)
     except RuntimeError:  # zipfile's word for a password-protected entry
         raise UploadError(f"{path} is encrypted; zip the folders again without a password") from None
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError) as error:
-        raise UploadError(f"{path} cannot be unpacked ({_shorten(str(error), 60)}); zip the folders again") from None
+        raise UploadError(f"{path} cannot be unpacked ({shorten(str(error), 60)}); zip the folders again") from None
     try:
         image = Image.open(io.BytesIO(data))
         width, height = image.size
@@ -539,7 +531,7 @@ def _zip_image(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[np.ndar
         raise
     except Exception as error:  # decoders of untrusted bytes raise many kinds; all mean the same to the user
         raise UploadError(
-            f"{path} cannot be read as an image ({_shorten(str(error) or type(error).__name__, 60)}); save it as "
+            f"{path} cannot be read as an image ({shorten(str(error) or type(error).__name__, 60)}); save it as "
             "PNG or JPEG again or remove it"
         ) from None
     if grey.size == 0:
@@ -584,9 +576,13 @@ class ImageSetInfo:
     inverted: bool
 
 
+#: Where image sets are kept, by hash: ``images/<sha256>.images`` in the upload cache.
+STORE = HashedStore("images", ".images", "image set", "its CSV or zip")
+
+
 def image_sets_dir() -> Path:
     """The folder of stored image sets: ``images`` in the same cache folder as uploaded tables."""
-    return cache_dir() / "images"
+    return STORE.directory
 
 
 def _serialise(image_set: ImageSet) -> bytes:
@@ -597,59 +593,20 @@ def _serialise(image_set: ImageSet) -> bytes:
         "class_names": list(image_set.class_names),
         "inverted": image_set.inverted,
     }
-    line = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii") + b"\n"
     pixels = np.round(image_set.images * np.float32(255)).astype(np.uint8).tobytes()
     labels = np.ascontiguousarray(image_set.labels, dtype="<i8").tobytes()
-    return line + pixels + labels
+    return header_line(header) + pixels + labels
 
 
 def store_image_set(image_set: ImageSet) -> str:
     """Keep a trainable set (UploadError otherwise) under the sha256 of its serialisation, and return that sha."""
     _check_classes(image_set.labels, image_set.class_names, "set")
-    blob = _serialise(image_set)
-    sha = hashlib.sha256(blob).hexdigest()
-    folder = image_sets_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{sha}.images"
-    try:
-        unchanged = path.stat().st_size == len(blob) and path.read_bytes() == blob
-    except OSError:
-        unchanged = False
-    if not unchanged:
-        write_atomically(path, blob)
-    return sha
-
-
-def _checked_sha(sha: object) -> str:
-    if not (isinstance(sha, str) and _SHA.fullmatch(sha)):
-        raise UploadError(f"{_shorten(repr(sha), 80)} is not the sha256 of a stored image set")
-    return sha
-
-
-def _read_stored(sha: str, header_only: bool) -> bytes:
-    path = image_sets_dir() / f"{sha}.images"
-    try:
-        if header_only:
-            with path.open("rb") as file:
-                return file.readline(1 << 20)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UploadError(
-            f"the image set {sha[:12]}… is no longer stored on this computer; upload its CSV or zip again"
-        ) from None
-    except OSError as error:
-        raise UploadError(f"the stored image set {sha[:12]}… cannot be read ({error}); upload it again") from None
-
-
-def _damaged(sha: str, error: object) -> UploadError:
-    return UploadError(f"the stored image set {sha[:12]}… is damaged ({error}); upload its CSV or zip again")
+    return STORE.store(_serialise(image_set))
 
 
 def _parse_header(sha: str, line: bytes) -> ImageSetInfo:
+    header = STORE.header(sha, line, _FORMAT)
     try:
-        header = json.loads(line)
-        if not isinstance(header, dict) or header.get("format") != _FORMAT:
-            raise ValueError("unknown layout")
         info = ImageSetInfo(
             n_images=int(header["n_images"]),
             side=int(header["side"]),
@@ -658,19 +615,19 @@ def _parse_header(sha: str, line: bytes) -> ImageSetInfo:
             inverted=bool(header["inverted"]),
         )
     except (KeyError, TypeError, ValueError) as error:
-        raise _damaged(sha, error) from None
+        raise STORE.damaged(sha, error) from None
     if info.n_images < 0 or not MIN_SIDE <= info.side <= MAX_SIDE:
-        raise _damaged(sha, f"{info.n_images} images of side {info.side}")
+        raise STORE.damaged(sha, f"{info.n_images} images of side {info.side}")
     return info
 
 
 def image_set_info(sha: str) -> ImageSetInfo:
     """Count, side and classes of a stored set, from its header line; kept in memory once read (hashed files never
     change). UploadError when this computer does not hold the set."""
-    sha = _checked_sha(sha)
+    sha = STORE.checked_sha(sha)
     key = (str(image_sets_dir()), sha)
     if key not in _INFO_CACHE:
-        _INFO_CACHE[key] = _parse_header(sha, _read_stored(sha, header_only=True))
+        _INFO_CACHE[key] = _parse_header(sha, STORE.read(sha, header_only=True))
     return _INFO_CACHE[key]
 
 
@@ -679,18 +636,14 @@ _INFO_CACHE: dict[tuple[str, str], ImageSetInfo] = {}
 
 def load_image_set(sha: str) -> ImageSet:
     """A stored set, checked against its hash; UploadError when it is missing, changed or damaged."""
-    sha = _checked_sha(sha)
-    blob = _read_stored(sha, header_only=False)
-    if hashlib.sha256(blob).hexdigest() != sha:
-        raise UploadError(f"the stored image set {sha[:12]}… was changed on disk; upload its CSV or zip again")
-    line, _, payload = blob.partition(b"\n")
+    line, payload = STORE.verified(STORE.checked_sha(sha))
     info = _parse_header(sha, line)
     n, area = info.n_images, info.side * info.side
     if len(payload) != n * (area + 8):
-        raise _damaged(sha, f"{len(payload)} bytes for {n} images")
+        raise STORE.damaged(sha, f"{len(payload)} bytes for {n} images")
     pixels = np.frombuffer(payload, dtype=np.uint8, count=n * area).reshape(n, info.side, info.side)
     labels = np.frombuffer(payload, dtype="<i8", offset=n * area).astype(np.int64)
     try:
         return ImageSet(pixels.astype(np.float32) / np.float32(255), labels, info.class_names, info.inverted)
     except UploadError as error:
-        raise _damaged(sha, error) from None
+        raise STORE.damaged(sha, error) from None

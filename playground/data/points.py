@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -35,8 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.data.hashed_store import HashedStore, header_line, shorten
 from playground.data.two_d import COORD_LIMIT
-from playground.data.upload import UploadError, cache_dir, sniff_separator, write_atomically
+from playground.data.upload import UploadError, sniff_separator
 
 __all__ = [
     "MAX_POINTS",
@@ -72,7 +71,6 @@ COLUMNS = ("x1", "x2", "label")
 TASKS = ("binary", "multiclass", "regression")
 _LABEL_DTYPES = {"binary": np.dtype("<f4"), "multiclass": np.dtype("<i8"), "regression": np.dtype("<f4")}
 _FORMAT = 1  # version of the stored file layout
-_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,14 +260,14 @@ def _header_positions(header: list[str]) -> tuple[list[int], tuple[str, ...]]:
     if all(_is_number(name) for name in names if name):
         raise UploadError(
             f"the first line must be the header x1,x2,label, but this file starts with the numbers "
-            f"{_shorten(','.join(cell.strip() for cell in header))}; add that header line"
+            f"{shorten(','.join(cell.strip() for cell in header), 30)}; add that header line"
         )
     for column in COLUMNS:
         if names.count(column) > 1:
             raise UploadError(f"the header names the column {column} more than once; keep one of those columns")
     missing = [column for column in COLUMNS if column not in names]
     if missing:
-        found = ", ".join(_shorten(cell.strip()) or "(unnamed)" for cell in header[:8])
+        found = ", ".join(shorten(cell.strip(), 30) or "(unnamed)" for cell in header[:8])
         found += f" and {len(header) - 8} more" if len(header) > 8 else ""
         raise UploadError(
             f"the column{'s' if len(missing) > 1 else ''} {_and(missing)} "
@@ -292,12 +290,6 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _shorten(text: str, limit: int = 30) -> str:
-    """Text fit for a one-line message: whitespace and control characters collapsed, at most ``limit`` long."""
-    text = " ".join("".join(char if char.isprintable() else " " for char in text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 
 
@@ -317,7 +309,7 @@ def _number(cell: str, column: str, line: int, separator: str) -> float:
             else "write numbers such as 1.5 or -2, with a dot as decimal mark"
         )
         raise UploadError(
-            f"column {column} holds {_shorten(text)!r} in line {line}, which is not a number; {hint}"
+            f"column {column} holds {shorten(text, 30)!r} in line {line}, which is not a number; {hint}"
         ) from None
     if math.isnan(value):
         raise UploadError(f"column {column} holds NaN (no value) in line {line}; fill in a number or delete that line")
@@ -506,9 +498,13 @@ class PointsInfo:
     label_scale: float
 
 
+#: Where point sets are kept, by hash: ``points/<sha256>.points`` in the upload cache.
+STORE = HashedStore("points", ".points", "point set", "its CSV")
+
+
 def points_dir() -> Path:
     """The folder of stored point sets: ``points`` in the same cache folder as uploaded tables."""
-    return cache_dir() / "points"
+    return STORE.directory
 
 
 def _serialise(point_set: PointSet) -> bytes:
@@ -522,69 +518,24 @@ def _serialise(point_set: PointSet) -> bytes:
         "label_scale": point_set.label_scale,
         "ignored_columns": list(point_set.ignored_columns),
     }
-    line = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii") + b"\n"
     points = np.ascontiguousarray(point_set.points, dtype="<f4").tobytes()
     labels = np.ascontiguousarray(point_set.labels, dtype=_LABEL_DTYPES[point_set.task]).tobytes()
-    return line + points + labels
+    return header_line(header) + points + labels
 
 
 def store_points(point_set: PointSet) -> str:
     """Keep a trainable set (UploadError otherwise) under the sha256 of its serialisation, and return that sha."""
     check_trainable(point_set)
-    blob = _serialise(point_set)
-    sha = hashlib.sha256(blob).hexdigest()
-    folder = points_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{sha}.points"
-    try:
-        unchanged = path.read_bytes() == blob
-    except OSError:
-        unchanged = False
-    if not unchanged:
-        write_atomically(path, blob)
-    return sha
-
-
-def _checked_sha(sha: object) -> str:
-    if not (isinstance(sha, str) and _SHA.fullmatch(sha)):
-        raise UploadError(f"{_shorten(repr(sha), 80)} is not the sha256 of a stored point set")
-    return sha
-
-
-def _missing(sha: str) -> str:
-    return f"the point set {sha[:12]}… is no longer stored on this computer; upload its CSV again"
-
-
-def _read_stored(sha: str, header_only: bool) -> bytes:
-    path = points_dir() / f"{sha}.points"
-    try:
-        if header_only:
-            with path.open("rb") as file:
-                return file.readline()
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UploadError(_missing(sha)) from None
-    except OSError as error:
-        raise UploadError(f"the stored point set {sha[:12]}… cannot be read ({error}); upload its CSV again") from None
-
-
-def _parse_header(sha: str, line: bytes) -> dict:
-    try:
-        header = json.loads(line)
-        if not isinstance(header, dict) or header.get("format") != _FORMAT:
-            raise ValueError("unknown layout")
-        return header
-    except ValueError as error:
-        raise UploadError(f"the stored point set {sha[:12]}… is damaged ({error}); upload its CSV again") from None
+    return STORE.store(_serialise(point_set))
 
 
 def points_info(sha: str) -> PointsInfo:
     """Task, classes and size of a stored set, from its header line; kept in memory once read (hashed files never
     change). UploadError when this computer does not hold the set."""
-    sha = _checked_sha(sha)
+    sha = STORE.checked_sha(sha)
     key = (str(points_dir()), sha)
     if key not in _INFO_CACHE:
-        header = _parse_header(sha, _read_stored(sha, header_only=True))
+        header = STORE.header(sha, STORE.read(sha, header_only=True), _FORMAT)
         try:
             info = PointsInfo(
                 task=str(header["task"]),
@@ -595,9 +546,9 @@ def points_info(sha: str) -> PointsInfo:
                 label_scale=float(header["label_scale"]),
             )
         except (KeyError, TypeError, ValueError) as error:
-            raise UploadError(f"the stored point set {sha[:12]}… is damaged ({error}); upload its CSV again") from None
+            raise STORE.damaged(sha, error) from None
         if info.task not in TASKS:
-            raise UploadError(f"the stored point set {sha[:12]}… is damaged (task {info.task!r}); upload its CSV again")
+            raise STORE.damaged(sha, f"task {info.task!r}")
         _INFO_CACHE[key] = info
     return _INFO_CACHE[key]
 
@@ -607,12 +558,8 @@ _INFO_CACHE: dict[tuple[str, str], PointsInfo] = {}
 
 def load_points(sha: str) -> PointSet:
     """A stored set, checked against its hash; UploadError when it is missing, changed or damaged."""
-    sha = _checked_sha(sha)
-    blob = _read_stored(sha, header_only=False)
-    if hashlib.sha256(blob).hexdigest() != sha:
-        raise UploadError(f"the stored point set {sha[:12]}… was changed on disk; upload its CSV again")
-    line, _, payload = blob.partition(b"\n")
-    header = _parse_header(sha, line)
+    line, payload = STORE.verified(STORE.checked_sha(sha))
+    header = STORE.header(sha, line, _FORMAT)
     try:
         n = int(header["n_points"])
         label_dtype = _LABEL_DTYPES[header["task"]]
@@ -631,5 +578,5 @@ def load_points(sha: str) -> PointSet:
             tuple(header["ignored_columns"]),
         )
     except (KeyError, TypeError, ValueError) as error:
-        raise UploadError(f"the stored point set {sha[:12]}… is damaged ({error}); upload its CSV again") from None
+        raise STORE.damaged(sha, error) from None
     return point_set
