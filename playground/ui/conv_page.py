@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from playground.config import ConfigError, DataConfig, RunConfig, output_layer
+from playground.config import DataConfig, RunConfig, output_layer
 from playground.data import images
 from playground.data.registry import (
     DATASETS,
@@ -62,7 +62,7 @@ STROKE_PX = 18
 K_DATASET, K_FILE, K_N, K_NOISE, K_SHARE = "cnn_dataset", "cnn_file", "cnn_n_images", "cnn_noise", "cnn_train_share"
 K_NORMALIZE, K_SHIFT, K_ROTATE, K_AUG_NOISE = "cnn_normalize", "cnn_shift", "cnn_rotate", "cnn_aug_noise"
 K_UPLOADS, K_VIEW, K_SAMPLE, K_CHANNEL, K_DRAWN = "cnn_uploads", "cnn_view", "cnn_sample", "cnn_channel", "cnn_drawn"
-K_GOOD, K_BASE, K_LAYERS, K_GENERATION = "cnn_last_good", "cnn_base", "cnn_loaded_layers", "cnn_generation"
+K_GOOD, K_LAYERS, K_GENERATION = "cnn_last_good", "cnn_loaded_layers", "cnn_generation"
 
 
 # Engine-side helpers (no widgets): what the page and its tests call -------------------------------------------
@@ -115,7 +115,7 @@ def render(t: Translator) -> None:
     st.title(t("cnn_title"))
     st.caption(t("cnn_intro"))
     LOADER.show_notice(t)
-    base = _base_config()
+    base = LOADER.base_config()
     data_column, network_column = st.columns([1, 2], gap="medium")
     with data_column:
         data = _data_panel(t, base)
@@ -148,7 +148,7 @@ def _adopt(config: RunConfig) -> None:
             "cnn_optimizer": config.training.optimizer,
             "cnn_learning_rate": float(config.training.learning_rate),
             "cnn_batch_size": int(config.training.batch_size),
-            K_BASE: config.model_dump_json(),
+            LOADER.base_key: config.model_dump_json(),
             K_LAYERS: [layer.model_dump() for layer in config.model.layers],
             K_GENERATION: state.get(K_GENERATION, 0) + 1,
         }
@@ -157,17 +157,6 @@ def _adopt(config: RunConfig) -> None:
 
 #: Loading a saved setup or checkpoint into this page.
 LOADER = PageLoader("cnn", DATASET_CHOICES, "an image set", _adopt)
-
-
-def _base_config() -> RunConfig | None:
-    """The loaded setup the page started from, if any (its data seed, other training settings and layers)."""
-    text = st.session_state.get(K_BASE)
-    if not text:
-        return None
-    try:
-        return RunConfig.from_json(text)
-    except ConfigError:  # the images it named were removed from the cache meanwhile
-        return None
 
 
 def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:

@@ -64,6 +64,21 @@ class PageLoader:
     def resume_key(self) -> str:
         return f"{self.prefix}_resume"
 
+    @property
+    def base_key(self) -> str:
+        """Where ``adopt`` keeps the loaded config's JSON."""
+        return f"{self.prefix}_base"
+
+    def base_config(self) -> RunConfig | None:
+        """The loaded setup the page started from, if any (its data seed, other training settings and layers)."""
+        text = st.session_state.get(self.base_key)
+        if not text:
+            return None
+        try:
+            return RunConfig.from_json(text)
+        except ConfigError:  # an upload it named was removed from the cache meanwhile
+            return None
+
     # Callbacks of the two uploaders --------------------------------------------------------------------------
     def load_config_file(self) -> None:
         file = st.session_state.get(f"{self.prefix}_config_file")

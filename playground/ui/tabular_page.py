@@ -47,7 +47,7 @@ TRAIN_SHARE = 80
 # Session-state keys (widgets and what the page keeps between reruns).
 K_DATASET, K_CSV, K_TARGET = "tab_dataset", "tab_csv", "tab_target"
 K_OPTIMIZER, K_LR, K_BATCH = "tab_optimizer", "tab_learning_rate", "tab_batch_size"  # training_panel's keys
-K_GENERATION, K_BASE, K_LAYERS = "tab_generation", "tab_base", "tab_loaded_layers"
+K_GENERATION, K_LAYERS = "tab_generation", "tab_loaded_layers"
 K_GOOD = "tab_last_good"
 
 
@@ -126,7 +126,7 @@ def _adopt(config: RunConfig) -> None:
     state[K_OPTIMIZER] = config.training.optimizer
     state[K_LR] = float(config.training.learning_rate)
     state[K_BATCH] = int(config.training.batch_size)
-    state[K_BASE] = config.model_dump_json()
+    state[LOADER.base_key] = config.model_dump_json()
     state[K_LAYERS] = [layer.model_dump() for layer in config.model.layers]
     state[K_GENERATION] = state.get(K_GENERATION, 0) + 1
 
@@ -143,7 +143,7 @@ def render(t: Translator) -> None:
     st.title(t("tab_title"))
     st.caption(t("tab_intro"))
     LOADER.show_notice(t)
-    base = _base_config()
+    base = LOADER.base_config()
     data_column, network_column = st.columns([1, 2], gap="medium")
     with data_column:
         data = _data_panel(t, base)
@@ -156,16 +156,6 @@ def render(t: Translator) -> None:
             return
         edited = _network_editor(t, data, training, base)
     _output(t, data, edited)
-
-
-def _base_config() -> RunConfig | None:
-    text = st.session_state.get(K_BASE)
-    if not text:
-        return None
-    try:
-        return RunConfig.from_json(text)
-    except ConfigError:  # an upload it named was removed from the cache meanwhile
-        return None
 
 
 def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
