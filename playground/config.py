@@ -203,6 +203,14 @@ class RunConfig(_Section):
         return dataset_classes(self.data) if self.task == "multiclass" else 1
 
     @property
+    def augments(self) -> bool:
+        """Whether training images are shifted, turned or made noisy (the trainer and the exports follow this)."""
+        data = self.data
+        return DATASETS[data.dataset].family == "image" and any(
+            (data.augment_shift, data.augment_rotate, data.augment_noise)
+        )
+
+    @property
     def loss(self) -> str:
         """The loss actually used: the user's choice, or the usual one for the task."""
         return _DEFAULT_LOSS[self.task] if self.training.loss == "auto" else self.training.loss

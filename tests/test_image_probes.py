@@ -101,10 +101,15 @@ def test_sample_explains_a_test_image(trained):
     np.testing.assert_allclose(probe["maps"][0]["maps"], first, atol=1e-6)
     saliency = probe["saliency"]
     assert saliency.shape == (8, 8) and saliency.min() >= 0 and saliency.max() == pytest.approx(1.0)
-    # saliency is |d score of the predicted class / d pixel|, scaled so the strongest pixels read 1
+    # saliency is |d score of the predicted class / d pixel|, the score taken before the final softmax (the
+    # digits CNN ends in Dense(10, softmax): Linear then Softmax), scaled so the strongest pixels read 1
     pixels = image.clone().requires_grad_(True)
     trained.model.eval()
-    trained.model(pixels)[0, probe["predicted"]].backward()
+    *body, last = list(trained.model)
+    value = pixels
+    for module in body:
+        value = module(value)
+    last[0](value)[0, probe["predicted"]].backward()
     trained.model.zero_grad(set_to_none=True)
     gradient = pixels.grad[0, 0].abs().numpy()
     assert saliency.flat[gradient.argmax()] == pytest.approx(1.0)
@@ -348,3 +353,19 @@ def test_probes_share_a_budget_while_training_and_are_exact_when_it_stops(monkey
     assert trainer.probe_interval() == pytest.approx(max(600.0, 4 * sum(costs.values())))
     monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
     assert trainer.probe_interval() == pytest.approx(4 * sum(costs.values()))
+
+
+def test_saliency_of_a_sure_prediction_is_not_blank():
+    """A saturated softmax (p = 1.0) has no gradient: the map is taken from the class score before it."""
+    trainer = Trainer(load_preset("digits-cnn"))
+    trainer.train_epoch()
+    output = trainer.model[-1][0]  # Dense(10, softmax) is Linear + Softmax
+    with torch.no_grad():
+        output.weight.mul_(1000.0)
+    trainer.revision += 1
+    probe = trainer.sample()
+    assert probe["probabilities"].max() == 1.0  # saturated in float32
+    image = trainer.x_test[0:1].clone().requires_grad_(True)
+    trainer.model(image)[0, probe["predicted"]].backward()
+    assert float(image.grad.abs().max()) == 0.0  # what a map after the softmax would show: nothing
+    assert probe["saliency"].max() == 1.0 and (probe["saliency"] > 0.1).sum() >= 3

@@ -16,7 +16,6 @@ from playground.export.data_source import data_source
 from playground.export.layer_source import keras_source, layers_with_inputs
 from playground.export.source import (
     augmentation_settings,
-    augments,
     has_penalty,
     paragraph,
     python_literal,
@@ -96,7 +95,7 @@ def keras_input_shape(config: RunConfig) -> tuple[int, ...]:
 
 def _augmentation_rows(config: RunConfig) -> str:
     """Keras's preprocessing layers for the playground's augmentation (active in fit only, like the Trainer's)."""
-    if not augments(config):
+    if not config.augments:
         return ""
     data, side = config.data, config.input_shape[-1]
     rows = (
@@ -118,7 +117,7 @@ def _augmentation_rows(config: RunConfig) -> str:
 def _model(config: RunConfig) -> str:
     penalty = f"    penalty = {_REGULARIZERS[config.training.regularization]}\n" if has_penalty(config) else ""
     black = ""
-    if augments(config) and (config.data.augment_shift or config.data.augment_rotate):
+    if config.augments and (config.data.augment_shift or config.data.augment_rotate):
         black = "    black = -mean / std  # a black pixel, normalised: the border that moved images get\n"
     rows = f"            keras.Input(shape={python_literal(keras_input_shape(config))}),\n"
     rows += _augmentation_rows(config)
@@ -128,7 +127,7 @@ def _model(config: RunConfig) -> str:
         rows += "".join(f"            {call},\n" for call in calls[1:])
     signature = "build_model()"
     docstring = "The playground's layers, one Keras layer each (a leaky ReLU gets its own layer, with PyTorch's slope)."
-    if augments(config):
+    if config.augments:
         signature = "build_model(mean: float = 0.0, std: float = 1.0)"
         docstring += (
             "\n\n    mean, std: what the pixels were normalised with (load_images gives them); the augmentation"
@@ -183,7 +182,7 @@ def _main(config: RunConfig) -> str:
             "width)\n    x_train, x_test = x_train.transpose(0, 2, 3, 1), x_test.transpose(0, 2, 3, 1)\n"
         ) + labels
     load, build = "x_train, y_train, x_test, y_test = load_data()", "build_model()"
-    if augments(config):
+    if config.augments:
         load, build = "x_train, y_train, x_test, y_test, (mean, std) = load_images()", "build_model(mean, std)"
     callbacks = _callbacks(config)
     fit_rest = "validation_data=(x_test, y_test)" + (", callbacks=callbacks" if callbacks else "")

@@ -14,7 +14,6 @@ from playground.export.data_source import copied_functions, data_source
 from playground.export.layer_source import layers_with_inputs, torch_source
 from playground.export.source import (
     augmentation_settings,
-    augments,
     has_penalty,
     paragraph,
     python_literal,
@@ -100,7 +99,7 @@ from torch import nn
         section("Training settings") + _settings(config),
         section("Data: the playground's own code, copied so that the data is the same") + data.code,
     ]
-    if augments(config):
+    if config.augments:
         augmentation = copied_functions([images.augment_batch], [])
         sections.append(section("Augmentation: the playground's own code, so the variants are the same") + augmentation)
     sections += [
@@ -189,7 +188,7 @@ def _training(config: RunConfig) -> str:
 """
     penalty = " + penalty(model)" if has_penalty(config) else ""
     load, augment_setup, inputs = "x_train, y_train, x_test, y_test = load_data()", "", "x_train[batch]"
-    if augments(config):
+    if config.augments:
         load = "x_train, y_train, x_test, y_test, (mean, std) = load_images()"
         augment_setup = (
             "    augment_draws = torch.Generator().manual_seed(TRAINING_SEED + 1)  # its own, as the playground's\n"

@@ -6,7 +6,6 @@ import json
 import textwrap
 
 from playground.config import RunConfig
-from playground.data.registry import DATASETS
 
 
 def script_title(config: RunConfig) -> str:
@@ -42,17 +41,9 @@ def has_penalty(config: RunConfig) -> bool:
     return config.training.regularization != "none" and config.training.reg_rate > 0
 
 
-def augments(config: RunConfig) -> bool:
-    """Whether training images are shifted, turned or made noisy, as the Trainer decides it."""
-    data = config.data
-    return DATASETS[data.dataset].family == "image" and any(
-        (data.augment_shift, data.augment_rotate, data.augment_noise)
-    )
-
-
 def augmentation_settings(config: RunConfig) -> list[str]:
     """The augmentation constants of a generated program (none when it does not augment)."""
-    if not augments(config):
+    if not config.augments:
         return []
     data = config.data
     return [

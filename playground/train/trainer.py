@@ -121,9 +121,7 @@ class Trainer:
         self.gradient_norms: list[tuple[int, list[float]]] = []
         self._target_met: float | None = None  # per epoch: the weight-gradient norm of each dense layer
         data = config.data
-        self.augmentation = (data.augment_shift, data.augment_rotate, data.augment_noise)
-        if self.dataset.image_norm is None or not any(self.augmentation):
-            self.augmentation = None
+        self.augmentation = (data.augment_shift, data.augment_rotate, data.augment_noise) if config.augments else None
         # its own generator, so switching augmentation on does not change the batch order
         self.augment_generator = torch.Generator().manual_seed(training.seed + 1)
         self._apply_schedule()
@@ -611,7 +609,7 @@ class Trainer:
 
     def _explain(self, image: torch.Tensor) -> dict:
         """One image through the network: its class probabilities, the output of every layer that still holds
-        images, and the saliency (|input gradient| of the predicted class's score)."""
+        images, and the saliency (|input gradient| of the predicted class's score, before any final softmax)."""
         self.model.eval()
         maps = []
         value = image
@@ -624,7 +622,7 @@ class Trainer:
         predicted = int(probabilities.argmax())
         with torch.enable_grad():
             pixels = image.clone().requires_grad_(True)
-            self.model(pixels)[0, predicted].backward()
+            self._scores(pixels)[0, predicted].backward()
         saliency = pixels.grad[0].abs().amax(dim=0)
         # scaled by a high quantile, not the maximum: one extreme pixel would leave all others invisible
         saliency = (saliency / torch.quantile(saliency, 0.99).clamp_min(1e-12)).clamp(max=1.0)
@@ -636,6 +634,19 @@ class Trainer:
             "maps": maps,
             "saliency": saliency.numpy().astype(np.float32),
         }
+
+    def _scores(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The network's class scores before a final softmax: a saturated softmax (p = 1.0 in float32) has no
+        gradient at all, so a saliency map taken after it would be blank for exactly the images it is sure of."""
+        *body, last = list(self.model)
+        value = inputs
+        for module in body:
+            value = module(value)
+        if isinstance(last, nn.Softmax):
+            return value
+        if isinstance(last, nn.Sequential) and isinstance(last[-1], nn.Softmax):
+            return last[:-1](value)
+        return last(value)
 
     def sample(self) -> dict:
         """The chosen test image explained (see ``_explain``), with its true class and index."""
