@@ -287,3 +287,46 @@ def test_schedule_and_stopping_rules_change_live(handle):
     later = handle.wait_until(lambda s, _: s.epoch == 2)
     assert later.run_id == first.run_id
     assert later.learning_rate == pytest.approx(handle.config.training.learning_rate * 0.5)
+
+
+def test_a_probe_is_sent_once_until_it_changes_and_the_handle_keeps_it():
+    """Unchanged (throttled or paused) probes are not pickled again on every snapshot; the owner's handle fills
+    them in from the snapshot before, and forgets those no longer computed."""
+    import socket
+    from multiprocessing.connection import Connection
+
+    from playground.train.worker import _WorkerLoop
+
+    config = load_preset("digits-cnn").model_copy(deep=True)
+    config.data.n_points = 300
+    ours, theirs = socket.socketpair()
+    with Connection(ours.detach()) as owner, Connection(theirs.detach()) as conn:
+        loop = _WorkerLoop(config.model_dump_json(), conn, os.getpid(), 30.0, ["filters", "gallery"])
+        loop.changed = True
+        loop.publish(force=True)
+        first = owner.recv()
+        assert set(first.probes) == {"filters", "gallery"} and first.probe_names == ["filters", "gallery"]
+        loop.changed = True
+        loop.publish(force=True)  # paused: the same model, so the same probe objects
+        second = owner.recv()
+        assert second.probes == {} and second.probe_names == ["filters", "gallery"]
+        loop.handle(("step",))
+        while loop.steps_left:
+            loop._train_slice()
+        loop.publish(force=True)
+        while (latest := owner.recv()).epoch < 1:
+            pass
+        assert set(latest.probes) == {"filters", "gallery"}  # a new model: both computed and sent again
+
+    handle = WorkerHandle(config, probes=("filters", "gallery"))
+    try:
+        handle.wait_until(lambda s, _: s.status == "paused" and {"filters", "gallery"} <= set(s.probes), timeout=60)
+        handle.set_sample(3)  # more snapshots that leave the two out: the handle keeps them
+        time.sleep(0.5)
+        assert {"filters", "gallery"} <= set(handle.snapshot()[0].probes)
+        handle.set_probes(("filters",))
+        handle.wait_until(lambda s, _: set(s.probes) == {"filters"}, timeout=30)
+        handle.set_probes(("filters", "gallery"))  # asked for again: sent again, though unchanged
+        handle.wait_until(lambda s, _: set(s.probes) == {"filters", "gallery"}, timeout=30)
+    finally:
+        handle.stop()

@@ -64,6 +64,9 @@ class Snapshot:
     message_args: dict[str, object] = field(default_factory=dict)
     new_rows: list[dict[str, float]] = field(default_factory=list)
     probes: dict[str, dict] = field(default_factory=dict)
+    # the probes the worker computes now; the worker sends only those that changed since its last snapshot, and
+    # the owner's handle fills in the others from the snapshot before (``WorkerHandle._read_forever``)
+    probe_names: list[str] = field(default_factory=list)
     saved: tuple[str, str | None] | None = None  # (path, error or None) of the last "checkpoint" command
     edit_error: str | None = None  # why the last weight edit was refused, if it was
     resumed_from: str | None = None  # the checkpoint this run started from, once the worker has read it
@@ -90,6 +93,7 @@ class _WorkerLoop:
         self.saved: tuple[str, str | None] | None = None
         self.edit_error: str | None = None
         self.focus: tuple[int, int] | None = None
+        self.sent_probes: dict[str, dict] = {}  # the probe objects last sent, by name (kept alive: compared by id)
         self.sample_index = 0  # the test image the image views explain, kept across resets like the focus
         self.drawing: list[list[float]] | None = None  # the page's drawn image, kept across resets
         self._start(config_json)
@@ -98,6 +102,7 @@ class _WorkerLoop:
         from playground.train.trainer import Trainer
 
         self.run_id = uuid.uuid4().hex[:12]
+        self.sent_probes = {}  # a new run's first snapshot carries every probe
         self.running, self.steps_left = False, 0
         self.unsent_rows = []
         self.resumed_from = checkpoint_path
@@ -142,6 +147,8 @@ class _WorkerLoop:
                 self.trainer.set_focus(self.focus)
         elif name == "probes":  # what the page shows now: probes nobody looks at cost training time
             self.probe_names = list(command[1])
+            # the handle forgets probes that are no longer computed: one asked for again must be sent again
+            self.sent_probes = {name: probe for name, probe in self.sent_probes.items() if name in self.probe_names}
             if self.trainer is not None:
                 self.trainer.record_gradients = "gradients" in self.probe_names
         elif name in ("sample", "drawing"):  # image views: which test image, and the drawn one
@@ -245,9 +252,13 @@ class _WorkerLoop:
             trainer.throttle_probes = self.running or self.steps_left > 0
             for name in self.probe_names:
                 try:
-                    probes[name] = getattr(trainer, name)()
+                    probe = getattr(trainer, name)()
                 except Exception as error:  # a probe that cannot run for this data is just absent
-                    probes[name] = {"error": _readable(error)}
+                    probe = {"error": _readable(error)}
+                # a throttled probe returns the very dict it returned before: no need to pickle it again (the
+                # feature maps of a conv net are ~150 KB, and snapshots go out up to 30 times a second)
+                if probe is not self.sent_probes.get(name) or "error" in probe:
+                    probes[name] = self.sent_probes[name] = probe
         english, key, args = self.message or (None, None, {})
         self.conn.send(
             Snapshot(
@@ -263,6 +274,7 @@ class _WorkerLoop:
                 message_args=args,
                 new_rows=self.unsent_rows,
                 probes=probes,
+                probe_names=list(self.probe_names) if trainer is not None else [],
                 saved=self.saved,
                 edit_error=self.edit_error,
                 resumed_from=self.resumed_from,
@@ -365,6 +377,10 @@ class WorkerHandle:
             with self._changed:
                 if snapshot.run_id != self._latest.run_id:
                     self._history = []
+                else:  # unchanged probes were left out: keep the last ones of those still computed
+                    earlier = self._latest.probes
+                    kept = {name: earlier[name] for name in snapshot.probe_names if name in earlier}
+                    snapshot.probes = {**kept, **snapshot.probes}
                 self._history.extend(snapshot.new_rows)
                 snapshot.new_rows = []
                 self._latest = snapshot
