@@ -30,6 +30,8 @@ GRADIENT_ROWS = 256
 EVAL_CHUNK = 256
 #: The test images the gallery shows at most, mistakes first.
 GALLERY_SIZE = 40
+#: Test images whose activations feed the histograms of an image model.
+IMAGE_HISTOGRAM_ROWS = 128
 #: Kernels of deeper conv layers are sent for at most this many input channels (the page shows one at a time).
 MAX_FILTER_CHANNELS = 64
 
@@ -481,11 +483,12 @@ class Trainer:
         return probe
 
     def probe_interval(self) -> float:
-        """Seconds between two computations of a probe while training: four times what the probes computed in
-        the last PROBE_RECENT_S cost together (a probe the page stopped asking for no longer counts)."""
+        """Seconds between two computations of a probe while training: five times what the probes computed in the
+        last PROBE_RECENT_S cost together (a probe the page stopped asking for no longer counts), so they take
+        about a fifth of the time; never so long that a probe would drop out of its own window."""
         recent = time.monotonic() - PROBE_RECENT_S
         total = sum(cost for _, when, cost, _ in self._probe_cache.values() if when >= recent)
-        return max(PROBE_INTERVAL_S, 4 * total)
+        return min(max(PROBE_INTERVAL_S, 5 * total), PROBE_RECENT_S / 2)
 
     def confusion(self) -> dict:
         """Counts of (true class, predicted class) on the test rows: where a classifier goes wrong."""
@@ -526,6 +529,8 @@ class Trainer:
 
     def _histograms(self, bins: int) -> dict:
         inputs, _ = self._sample(self.x_test, self.y_test)
+        if inputs.dim() > 2:  # every layer's output of 1,000 images would be ~150 MB for the seed CNN
+            inputs = inputs[:IMAGE_HISTOGRAM_ROWS]
         outputs: list[np.ndarray] = []
         self.model.eval()
         with torch.no_grad():
@@ -695,7 +700,7 @@ PROBE_ROWS = 1_000
 #: While training, a probe is recomputed at most this often (or less often when probes are costly).
 PROBE_INTERVAL_S = 0.5
 #: Probes computed within this many seconds count towards the shared budget.
-PROBE_RECENT_S = 10.0
+PROBE_RECENT_S = 20.0
 
 
 def _histogram(values: np.ndarray, bins: int) -> dict:
