@@ -346,6 +346,8 @@ class WorkerHandle:
         self.probes = list(probes)
         self.rate_hz = rate_hz
         self.wants_to_run = False
+        self.sample_index = 0  # what this worker was last told to explain (it keeps both across resets)
+        self.drawing: np.ndarray | None = None
         self._stopping = False  # set by stop(): the pipe closing is then expected, not a crash
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -479,11 +481,13 @@ class WorkerHandle:
 
     def set_sample(self, index: int) -> None:
         """Have the image views explain test image ``index``."""
+        self.sample_index = int(index)
         self._send("sample", int(index))
 
     def set_drawing(self, pixels: np.ndarray | None) -> None:
         """Have the worker predict and explain a drawn image (side x side in [0, 1], prepared), or forget it."""
-        self._send("drawing", None if pixels is None else np.asarray(pixels, dtype=np.float32).tolist())
+        self.drawing = None if pixels is None else np.asarray(pixels, dtype=np.float32).copy()
+        self._send("drawing", None if self.drawing is None else self.drawing.tolist())
 
     def edit_parameter(self, column: int, unit: int, source: int | None, value: float) -> None:
         """Set a weight (``source`` = input index) or bias (``source=None``) of the paused model."""

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from pydantic import ValidationError
 
-from playground.config import DataConfig, RunConfig, output_layer
+from playground.config import DataConfig, RunConfig, describe_validation_error, output_layer
 from playground.data import images
 from playground.data.registry import (
     DATASETS,
@@ -61,7 +62,8 @@ STROKE_PX = 18
 
 K_DATASET, K_FILE, K_N, K_NOISE, K_SHARE = "cnn_dataset", "cnn_file", "cnn_n_images", "cnn_noise", "cnn_train_share"
 K_NORMALIZE, K_SHIFT, K_ROTATE, K_AUG_NOISE = "cnn_normalize", "cnn_shift", "cnn_rotate", "cnn_aug_noise"
-K_UPLOADS, K_VIEW, K_SAMPLE, K_CHANNEL, K_DRAWN = "cnn_uploads", "cnn_view", "cnn_sample", "cnn_channel", "cnn_drawn"
+K_UPLOADS, K_VIEW, K_SAMPLE, K_CHANNEL = "cnn_uploads", "cnn_view", "cnn_sample", "cnn_channel"
+K_SAMPLE_VALUE = "cnn_sample_value"
 K_GOOD, K_LAYERS, K_GENERATION = "cnn_last_good", "cnn_loaded_layers", "cnn_generation"
 
 
@@ -189,7 +191,9 @@ def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
         )
         if dataset == "shapes":
             settings["noise"] = st.slider(t("cnn_noise"), 0, 50, 10, 5, key=K_NOISE, help=t("cnn_help_noise"))
-    settings["train_share"] = st.slider(t("cnn_train_share"), 10, 90, 80, 5, key=K_SHARE, help=t("help_train_share"))
+    settings["train_share"] = st.slider(
+        t("cnn_train_share"), 10, 90, 80, 5, key=K_SHARE, help=t("cnn_help_train_share")
+    )
     settings["normalize"] = translated_choice(
         st.radio,
         t("cnn_normalize"),
@@ -207,8 +211,8 @@ def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
         )
     try:
         data = data_config(dataset, upload, **settings)
-    except ValueError as error:
-        st.error(t("cnn_upload_failed", reason=str(error)))
+    except ValidationError as error:
+        st.error(t("cnn_upload_failed", reason=describe_validation_error(error)))
         return None
     _preview(t, data)
     return data
@@ -326,12 +330,22 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
 
 
 def _sample_picker(t: Translator, run: SessionRun, config: RunConfig) -> None:
-    """Which test image the feature maps and the saliency explain."""
+    """Which test image the feature maps and the saliency explain. The choice lives under its own key: Streamlit
+    forgets a widget's state while its view is not shown, and a new worker must be told it again."""
     n_test = len(cached_dataset(config.data).x_test)
     state = st.session_state
-    if state.get(K_SAMPLE, 0) >= n_test:  # a smaller test set now: start over at its first image, both here
-        state[K_SAMPLE] = 0  # and in the worker (which would otherwise clamp to its last image)
-        run.handle.set_sample(0)
+    wanted = state.get(K_SAMPLE_VALUE, 0)
+    if wanted >= n_test:  # a smaller test set now: start over at its first image
+        wanted = state[K_SAMPLE_VALUE] = 0
+    if state.get(K_SAMPLE) != wanted:
+        state[K_SAMPLE] = wanted
+    if run.handle.sample_index != wanted:  # a reset to 0 above, or a worker that never heard of it
+        run.handle.set_sample(wanted)
+
+    def picked() -> None:
+        state[K_SAMPLE_VALUE] = int(state[K_SAMPLE])
+        run.handle.set_sample(state[K_SAMPLE_VALUE])
+
     st.number_input(
         t("cnn_sample"),
         min_value=0,
@@ -339,7 +353,7 @@ def _sample_picker(t: Translator, run: SessionRun, config: RunConfig) -> None:
         step=1,
         key=K_SAMPLE,
         help=t("cnn_help_sample"),
-        on_change=lambda: run.handle.set_sample(int(st.session_state[K_SAMPLE])),
+        on_change=picked,
     )
 
 
@@ -504,10 +518,10 @@ def _canvas(t: Translator, run: SessionRun, data: DataConfig) -> None:
     if rgba is None:
         return
     prepared = drawing_input(rgba, data)
-    digest = hashlib.sha256(prepared.tobytes()).hexdigest()
-    if st.session_state.get(K_DRAWN) != digest:
-        st.session_state[K_DRAWN] = digest
-        run.handle.set_drawing(prepared if prepared.any() else None)
+    wanted = prepared if prepared.any() else None
+    sent = run.handle.drawing
+    if (sent is None) != (wanted is None) or (wanted is not None and not np.array_equal(sent, wanted)):
+        run.handle.set_drawing(wanted)  # a new drawing, or a worker that has not seen this one
     st.image(_big_grey(prepared, 112), caption=t("cnn_processed"))
 
 

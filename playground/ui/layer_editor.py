@@ -233,7 +233,7 @@ def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -
             optional = kind != "conv2d"
             place.selectbox(
                 t("editor_stride"),
-                (None, 1, 2, 3, 4) if optional else (1, 2, 3, 4),
+                (None, *range(1, 9)) if optional else tuple(range(1, 5)),  # as the layer kinds allow
                 format_func=lambda value: t("editor_stride_auto") if value is None else str(value),
                 **common,
             )
