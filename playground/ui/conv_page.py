@@ -36,7 +36,7 @@ from playground.ui.loading import PageLoader
 from playground.ui.probe_charts import probe_charts
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
 from playground.ui.session import SessionRun, pause_session_run
-from playground.ui.tabular_page import build_config, training_panel
+from playground.ui.training_panel import build_config, training_panel
 from playground.viz import image_grids
 
 PAGE = "conv"

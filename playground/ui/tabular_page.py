@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import streamlit as st
 
-from playground.config import ConfigError, DataConfig, RunConfig, output_layer
+from playground.config import DataConfig, RunConfig, output_layer
 from playground.data.registry import (
     UPLOAD,
     data_task,
@@ -33,13 +33,12 @@ from playground.ui.loading import PageLoader
 from playground.ui.probe_charts import CHART_PROBES, probe_charts
 from playground.ui.run_controls import live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
+from playground.ui.training_panel import build_config, training_panel
 
 PAGE = "tabular"
 #: The tables this page offers, the seed article's task first; "upload" stands for the user's CSV.
 DATASET_CHOICES: tuple[str, ...] = ("seed_ffn", "iris", "wine", "breast_cancer", "diabetes", UPLOAD)
 PROBES: tuple[str, ...] = CHART_PROBES
-OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "adamw")
-BATCH_SIZES: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256)
 #: The defaults of every table: the seed article's training setup and split.
 DEFAULT_TRAINING: dict[str, Any] = {"optimizer": "adam", "learning_rate": 0.001, "batch_size": 32, "epochs": 10}
 TRAIN_SHARE = 80
@@ -84,14 +83,6 @@ def initial_layers(data: DataConfig) -> list[dict]:
     task = data_task(data)
     classes = dataset_classes(data) if task == "multiclass" else 1
     return [Dense(units=16, activation="relu").model_dump(), output_layer(task, classes).model_dump()]
-
-
-def build_config(data: DataConfig, training: dict[str, Any], layers: list[dict]) -> RunConfig | str:
-    """The RunConfig of the page's choices, or the one readable sentence saying why it cannot run."""
-    try:
-        return RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}, "training": training})
-    except ConfigError as error:
-        return str(error)
 
 
 def stored_upload(data: bytes, target: str) -> str:
@@ -147,7 +138,7 @@ def render(t: Translator) -> None:
     data_column, network_column = st.columns([1, 2], gap="medium")
     with data_column:
         data = _data_panel(t, base)
-        training = training_panel(t, base, "tab")
+        training = training_panel(t, base, "tab", DEFAULT_TRAINING)
     with network_column:
         if data is None:
             st.info(t("tab_upload_first"), icon=":material/upload_file:")
@@ -202,35 +193,6 @@ def _upload_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
         return None
     st.caption(t("tab_upload_summary", rows=info.rows, inputs=info.n_inputs, task=t(f"problem_{info.task}")))
     return data_config(UPLOAD, sha, base=base.data if base else None)
-
-
-def training_panel(
-    t: Translator, base: RunConfig | None, prefix: str, defaults: dict[str, Any] = DEFAULT_TRAINING
-) -> dict[str, Any]:
-    """Optimizer, learning rate and batch size under ``{prefix}_*`` keys; the other training settings come from
-    the loaded config (if any) or ``defaults``. Shared by the pages that train a free layer stack."""
-    st.subheader(t("tab_training"))
-    state = st.session_state
-    keys = {name: f"{prefix}_{name}" for name in ("optimizer", "learning_rate", "batch_size")}
-    for name, widget in keys.items():
-        state.setdefault(widget, defaults[name])
-    optimizer = translated_choice(
-        st.selectbox, t("optimizer"), OPTIMIZERS, key=keys["optimizer"], format_func=lambda name: t(f"optimizer_{name}")
-    )
-    learning_rate = st.number_input(
-        t("learning_rate"),
-        min_value=1e-6,
-        max_value=10.0,
-        step=0.0005,
-        format="%g",
-        key=keys["learning_rate"],
-        help=t("help_learning_rate"),
-    )
-    batch_sizes = sorted({*BATCH_SIZES, int(state[keys["batch_size"]])})
-    batch_size = st.selectbox(t("batch_size"), batch_sizes, key=keys["batch_size"], help=t("help_batch_size"))
-    training = base.training.model_dump() if base is not None else dict(defaults)
-    training.update(optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size))
-    return training
 
 
 def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any], base: RunConfig | None) -> Edited:

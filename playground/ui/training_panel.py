@@ -1,0 +1,52 @@
+"""What the pages that train a free layer stack share: the training widgets, and the config they build.
+
+Used by the tables page and the convolutions page; the 2D page has TensorFlow Playground's own controls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from playground.config import ConfigError, DataConfig, OptimizerName, RunConfig
+from playground.i18n import Translator
+from playground.ui.common import translated_choice
+
+OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]
+BATCH_SIZES: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256)
+
+
+def build_config(data: DataConfig, training: dict[str, Any], layers: list[dict]) -> RunConfig | str:
+    """The RunConfig of the page's choices, or the one readable sentence saying why it cannot run."""
+    try:
+        return RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}, "training": training})
+    except ConfigError as error:
+        return str(error)
+
+
+def training_panel(t: Translator, base: RunConfig | None, prefix: str, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Optimizer, learning rate and batch size under ``{prefix}_*`` keys; the other training settings come from
+    the loaded config (if any) or ``defaults``. Shared by the pages that train a free layer stack."""
+    st.subheader(t("tab_training"))
+    state = st.session_state
+    keys = {name: f"{prefix}_{name}" for name in ("optimizer", "learning_rate", "batch_size")}
+    for name, widget in keys.items():
+        state.setdefault(widget, defaults[name])
+    optimizer = translated_choice(
+        st.selectbox, t("optimizer"), OPTIMIZERS, key=keys["optimizer"], format_func=lambda name: t(f"optimizer_{name}")
+    )
+    learning_rate = st.number_input(
+        t("learning_rate"),
+        min_value=1e-6,
+        max_value=10.0,
+        step=0.0005,
+        format="%g",
+        key=keys["learning_rate"],
+        help=t("help_learning_rate"),
+    )
+    batch_sizes = sorted({*BATCH_SIZES, int(state[keys["batch_size"]])})
+    batch_size = st.selectbox(t("batch_size"), batch_sizes, key=keys["batch_size"], help=t("help_batch_size"))
+    training = base.training.model_dump() if base is not None else dict(defaults)
+    training.update(optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size))
+    return training
