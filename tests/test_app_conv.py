@@ -437,3 +437,17 @@ def test_the_chosen_test_image_survives_other_views_and_a_new_worker(page):
     fresh = page_handle()
     assert fresh is not handle
     fresh.wait_until(lambda s, _: s.probes.get("sample", {}).get("index") == 17, timeout=90)
+
+
+def test_the_gallery_says_when_it_shows_a_sample_of_a_large_test_set(page):
+    ok(page.selectbox(key="cnn_dataset_en").set_value("shapes").run())
+    ok(page.slider(key=conv_page.K_SHARE).set_value(10).run())  # 1,800 of the 2,000 shapes are test images
+    handle = page_handle()
+    handle.wait_until(lambda s, _: handle.config.data.train_share == 10 and s.status == "paused", timeout=90)
+    ok(page.button(key="conv_step").click().run())
+    handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=120)
+    show(page, "mistakes")
+    gallery = handle.snapshot()[0].probes["gallery"]
+    assert gallery["rows"] == 1000
+    caption = next(node.value for node in page.caption if "test images are wrong" in node.value)
+    assert caption.startswith(f"{gallery['mistakes']} of the first 1000 of 1800 test images are wrong")

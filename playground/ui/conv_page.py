@@ -324,7 +324,7 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
     else:
         if view == "maps":
             _sample_picker(t, run, shown)
-        _views(t, run, view, names)
+        _views(t, run, view, names, len(cached_dataset(shown.data).x_test))
     st.subheader(t("take_away"))
     downloads(t, run, shown, key=PAGE, disabled=config is None)
 
@@ -363,7 +363,7 @@ def _usable(probes: dict, name: str) -> dict | None:
 
 
 @st.fragment(run_every=1.0)
-def _views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...]) -> None:
+def _views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...], n_test: int) -> None:
     """Redrawn every second from the newest snapshot, on its own (no page rerun)."""
     snapshot, _ = run.handle.snapshot()
     probes = snapshot.probes if snapshot.run_id else {}
@@ -372,7 +372,7 @@ def _views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...]) ->
     elif view == "maps":
         _sample_view(t, _usable(probes, "sample"), names)
     elif view == "mistakes":
-        _mistakes_view(t, _usable(probes, "gallery"), _usable(probes, "confusion"), names)
+        _mistakes_view(t, _usable(probes, "gallery"), _usable(probes, "confusion"), names, n_test)
 
 
 def _waiting(t: Translator) -> None:
@@ -429,12 +429,15 @@ def _sample_view(t: Translator, probe: dict | None, names: tuple[str, ...]) -> N
     return None
 
 
-def _mistakes_view(t: Translator, gallery: dict | None, confusion: dict | None, names: tuple[str, ...]) -> None:
+def _mistakes_view(
+    t: Translator, gallery: dict | None, confusion: dict | None, names: tuple[str, ...], n_test: int
+) -> None:
     if gallery is None:
         return _waiting(t)
     wrong = gallery["predicted"] != gallery["true"]
     borders = np.where(wrong[:, None], [[220, 38, 38]], [[22, 163, 74]]).astype(np.uint8)
-    st.caption(t("cnn_gallery_caption", mistakes=gallery["mistakes"], rows=gallery["rows"]))
+    caption = "cnn_gallery_caption" if gallery["rows"] >= n_test else "cnn_gallery_caption_first"  # a sample
+    st.caption(t(caption, mistakes=gallery["mistakes"], rows=gallery["rows"], total=n_test))
     captions = [
         _tile_caption(_name(names, true), _name(names, predicted), float(confidence))
         for true, predicted, confidence in zip(
