@@ -24,6 +24,7 @@ from playground.data.registry import (
     dataset_class_names,
     dataset_classes,
     dataset_input_shape,
+    image_test_count,
 )
 from playground.data.upload import UploadError
 from playground.i18n import Translator
@@ -31,12 +32,11 @@ from playground.presets import load_preset
 from playground.ui.common import translated_choice
 from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
-from playground.ui.live_view import live_training_view
 from playground.ui.loading import PageLoader
 from playground.ui.probe_charts import probe_charts
-from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
+from playground.ui.run_controls import cached_dataset
 from playground.ui.session import SessionRun, pause_session_run
-from playground.ui.training_panel import build_config, training_panel
+from playground.ui.training_panel import build_config, training_panel, training_run
 from playground.viz import image_grids
 
 PAGE = "conv"
@@ -64,7 +64,7 @@ K_DATASET, K_FILE, K_N, K_NOISE, K_SHARE = "cnn_dataset", "cnn_file", "cnn_n_ima
 K_NORMALIZE, K_SHIFT, K_ROTATE, K_AUG_NOISE = "cnn_normalize", "cnn_shift", "cnn_rotate", "cnn_aug_noise"
 K_UPLOADS, K_VIEW, K_SAMPLE, K_CHANNEL = "cnn_uploads", "cnn_view", "cnn_sample", "cnn_channel"
 K_SAMPLE_VALUE = "cnn_sample_value"
-K_GOOD, K_LAYERS, K_GENERATION = "cnn_last_good", "cnn_loaded_layers", "cnn_generation"
+K_LAYERS, K_GENERATION = "cnn_loaded_layers", "cnn_generation"
 
 
 # Engine-side helpers (no widgets): what the page and its tests call -------------------------------------------
@@ -278,34 +278,10 @@ def _network_editor(
 
 
 def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
-    st.subheader(t("tab_training_live"))
-    if config is None:
-        st.warning(t("tab_invalid_paused"), icon=":material/pause_circle:")
-        pause_session_run(PAGE)
-        good = st.session_state.get(K_GOOD)
-        if good is None:
-            return
-        shown = RunConfig.model_validate_json(good)
-        run = run_buttons(t, page=PAGE, config=shown, probes=PROBES, disabled=True)
-    else:
-        st.session_state[K_GOOD] = config.model_dump_json()
-        shown = config
-        run = run_buttons(t, page=PAGE, config=config, probes=PROBES)
-        LOADER.resume_loaded(run, config)
-    live_training_view(
-        run.token,
-        kind="multiclass",
-        n_classes=shown.output_size,
-        train_points=[],
-        train_labels=[],
-        test_points=[],
-        test_labels=[],
-        show_test=False,
-        discretize=False,
-        labels=live_view_labels(t),
-        key="cnn_live",
-        show_boundary=False,
-    )
+    started = training_run(t, PAGE, config, PROBES, LOADER)
+    if started is None:
+        return
+    run, shown = started
     names = tuple(dataset_class_names(shown.data))
     view = translated_choice(
         st.segmented_control,
@@ -324,7 +300,7 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
     else:
         if view == "maps":
             _sample_picker(t, run, shown)
-        _views(t, run, view, names, len(cached_dataset(shown.data).x_test))
+        _views(t, run, view, names, image_test_count(shown.data))
     st.subheader(t("take_away"))
     downloads(t, run, shown, key=PAGE, disabled=config is None)
 
@@ -332,7 +308,7 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
 def _sample_picker(t: Translator, run: SessionRun, config: RunConfig) -> None:
     """Which test image the feature maps and the saliency explain. The choice lives under its own key: Streamlit
     forgets a widget's state while its view is not shown, and a new worker must be told it again."""
-    n_test = len(cached_dataset(config.data).x_test)
+    n_test = image_test_count(config.data)
     state = st.session_state
     wanted = state.get(K_SAMPLE_VALUE, 0)
     if wanted >= n_test:  # a smaller test set now: start over at its first image

@@ -28,12 +28,10 @@ from playground.presets import load_preset
 from playground.ui.common import translated_choice
 from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
-from playground.ui.live_view import live_training_view
 from playground.ui.loading import PageLoader
 from playground.ui.probe_charts import CHART_PROBES, probe_charts
-from playground.ui.run_controls import live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
-from playground.ui.training_panel import build_config, training_panel
+from playground.ui.training_panel import build_config, training_panel, training_run
 
 PAGE = "tabular"
 #: The tables this page offers, the seed article's task first; "upload" stands for the user's CSV.
@@ -47,7 +45,6 @@ TRAIN_SHARE = 80
 K_DATASET, K_CSV, K_TARGET = "tab_dataset", "tab_csv", "tab_target"
 K_OPTIMIZER, K_LR, K_BATCH = "tab_optimizer", "tab_learning_rate", "tab_batch_size"  # training_panel's keys
 K_GENERATION, K_LAYERS = "tab_generation", "tab_loaded_layers"
-K_GOOD = "tab_last_good"
 
 
 class Edited(NamedTuple):
@@ -147,6 +144,7 @@ def render(t: Translator) -> None:
             return
         edited = _network_editor(t, data, training, base)
     _output(t, data, edited)
+    LOADER.panel(t)
 
 
 def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
@@ -212,36 +210,10 @@ def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any], b
 
 
 def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
-    st.subheader(t("tab_training_live"))
-    config = edited.config
-    if config is None:
-        st.warning(t("tab_invalid_paused"), icon=":material/pause_circle:")
-        pause_session_run(PAGE)
-        good = st.session_state.get(K_GOOD)
-        if good is None:
-            LOADER.panel(t)
-            return
-        config = RunConfig.model_validate_json(good)
-        run = run_buttons(t, page=PAGE, config=config, probes=PROBES, disabled=True)
-    else:
-        st.session_state[K_GOOD] = config.model_dump_json()
-        run = run_buttons(t, page=PAGE, config=config, probes=PROBES)
-        LOADER.resume_loaded(run, config)
-    live_training_view(
-        run.token,
-        kind=config.task,
-        n_classes=config.output_size if config.task == "multiclass" else 2,
-        train_points=[],
-        train_labels=[],
-        test_points=[],
-        test_labels=[],
-        show_test=False,
-        discretize=False,
-        labels=live_view_labels(t),
-        key="tab_live",
-        show_boundary=False,
-    )
+    started = training_run(t, PAGE, edited.config, PROBES, LOADER)
+    if started is None:
+        return
+    run, config = started
     probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="tab")
     st.subheader(t("take_away"))
     downloads(t, run, config, key=PAGE, disabled=edited.config is None)
-    LOADER.panel(t)

@@ -1,4 +1,5 @@
-"""What the pages that train a free layer stack share: the training widgets, and the config they build.
+"""What the pages that train a free layer stack share: the training widgets, the config they build, and the run
+with its live loss view.
 
 Used by the tables page and the convolutions page; the 2D page has TensorFlow Playground's own controls.
 """
@@ -12,6 +13,10 @@ import streamlit as st
 from playground.config import ConfigError, DataConfig, OptimizerName, RunConfig
 from playground.i18n import Translator
 from playground.ui.common import translated_choice
+from playground.ui.live_view import live_training_view
+from playground.ui.loading import PageLoader
+from playground.ui.run_controls import live_view_labels, run_buttons
+from playground.ui.session import SessionRun, pause_session_run
 
 OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]
 BATCH_SIZES: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256)
@@ -50,3 +55,41 @@ def training_panel(t: Translator, base: RunConfig | None, prefix: str, defaults:
     training = base.training.model_dump() if base is not None else dict(defaults)
     training.update(optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size))
     return training
+
+
+def training_run(
+    t: Translator, page: str, config: RunConfig | None, probes: tuple[str, ...], loader: PageLoader
+) -> tuple[SessionRun, RunConfig] | None:
+    """Play/Step/Reset and the live loss view. With a stack that cannot run (``config`` None) the run pauses and
+    the last good setup stays shown, its buttons off; None when there never was one. Returns the run and the
+    setup it shows."""
+    st.subheader(t("tab_training_live"))
+    good_key = f"{loader.prefix}_last_good"
+    if config is None:
+        st.warning(t("tab_invalid_paused"), icon=":material/pause_circle:")
+        pause_session_run(page)
+        good = st.session_state.get(good_key)
+        if good is None:
+            return None
+        shown = RunConfig.model_validate_json(good)
+        run = run_buttons(t, page=page, config=shown, probes=probes, disabled=True)
+    else:
+        st.session_state[good_key] = config.model_dump_json()
+        shown = config
+        run = run_buttons(t, page=page, config=config, probes=probes)
+        loader.resume_loaded(run, config)
+    live_training_view(
+        run.token,
+        kind=shown.task,
+        n_classes=shown.output_size if shown.task == "multiclass" else 2,
+        train_points=[],
+        train_labels=[],
+        test_points=[],
+        test_labels=[],
+        show_test=False,
+        discretize=False,
+        labels=live_view_labels(t),
+        key=f"{loader.prefix}_live",
+        show_boundary=False,
+    )
+    return run, shown
