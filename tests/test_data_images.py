@@ -391,3 +391,18 @@ def test_a_canvas_becomes_a_dataset_like_digit():
     rgba[..., :3] = (stroke_canvas() * 255).astype(np.uint8)[..., None]
     image = prepare_drawing(rgba_to_ink(rgba), IMAGE_SIDES["mnist"])
     np.testing.assert_allclose(image, prepare_drawing(stroke_canvas(), 28), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"dataset": "digits", "n_points": 1797, "train_share": 83},
+        {"dataset": "digits", "n_points": 150, "train_share": 10, "seed": 4},
+        {"dataset": "shapes", "n_points": 2000, "train_share": 10},
+    ],
+)
+def test_image_test_count_is_the_test_set_size_without_loading(data):
+    from playground.data.registry import image_test_count
+
+    config = DataConfig(**data)
+    assert image_test_count(config) == len(load_dataset(config).x_test)

@@ -236,6 +236,17 @@ def image_arrays(config: DataConfig) -> tuple[np.ndarray, np.ndarray, list[str]]
     return pixels, labels, dataset_class_names(config)
 
 
+def image_test_count(config: DataConfig) -> int:
+    """How many test images an image DataConfig makes, without making them (the page's pickers need only this)."""
+    if config.dataset == IMAGE_UPLOAD:
+        count = image_set_info(config).n_images
+    elif config.dataset == "shapes":
+        count = config.n_points
+    else:
+        count = min(config.n_points, IMAGE_SETS[config.dataset])
+    return len(two_d.train_test_split_indices(count, config.train_share, config.seed)[1])
+
+
 def _load_images(config: DataConfig) -> Dataset:
     """Images with a channel axis, split by the config's share and seed and normalised as it asks."""
     pixels, labels, names = image_arrays(config)
