@@ -15,12 +15,13 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from .page_helpers import live, play_controls
 from .test_playground_2d_network import choose, no_exception, wait_epoch_at_least
 
 pytestmark = pytest.mark.browser
 
 PAGE_PATH = "/convolutions"  # st.navigation's URL for pages/convolutions.py
-PLAY = ".st-key-conv_play"  # the element container of the Play/Pause button (key "conv_play")
+play_button, play_label = play_controls("conv")
 LOAD_TIMEOUT_MS = 60_000  # the first page of a fresh server imports torch
 #: The worker loads the data and builds the model before it answers; on a busy machine that takes a while.
 WORKER_TIMEOUT_MS = 90_000
@@ -37,18 +38,6 @@ MAPS_HEADING = re.compile(r"^\d+\. .+ · \d+ × \d+×\d+$")
 # --------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------
-def play_button(page: Page) -> Locator:
-    # Streamlit renders a second, hidden copy of a button to measure it; the role query skips hidden ones.
-    return page.locator(PLAY).get_by_role("button")
-
-
-def play_label(page: Page) -> Locator:
-    """The button's text without its icon's ligature name ("play_arrow")."""
-    return play_button(page).get_by_test_id("stMarkdownContainer")
-
-
-def live(page: Page) -> Locator:
-    return page.get_by_test_id("pg-live")
 
 
 def open_convolutions(page: Page, url: str, query: str = "") -> None:

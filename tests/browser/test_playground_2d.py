@@ -17,12 +17,14 @@ from playwright.sync_api import Page, expect
 from playground.config import RunConfig
 from playground.presets import load_preset
 
+from .page_helpers import play_controls
+
 pytestmark = pytest.mark.browser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO_ROOT / "assets" / "screenshot-2d.png"
 PAGE_PATH = "/playground_2d"  # st.navigation's URL for pages/playground_2d.py
-PLAY = ".st-key-2d_play"  # the element container of the Play/Pause button (key "2d_play")
+play_button, play_label = play_controls("2d")
 #: Streamlit 1.67 clears a session's ``scope="session"`` resources as soon as its websocket closes
 #: (``WebsocketSessionManager.disconnect_session`` calls ``clear_session_caches``), not after
 #: ``server.disconnectedSessionTTL``; so the default TTL is kept and the worker must go within seconds.
@@ -53,16 +55,6 @@ CANVAS_STATS_JS = """() => {
   }
   return {train, test, blue: blue / Math.max(1, painted), orange: orange / Math.max(1, painted)};
 }"""
-
-
-def play_button(page: Page):
-    # Streamlit renders a second, hidden copy of a button to measure it; the role query skips hidden ones.
-    return page.locator(PLAY).get_by_role("button")
-
-
-def play_label(page: Page):
-    """The button's text without its icon's ligature name ("play_arrow")."""
-    return play_button(page).get_by_test_id("stMarkdownContainer")
 
 
 def epoch(page: Page) -> int:

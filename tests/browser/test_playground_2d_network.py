@@ -21,10 +21,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from playground.config import ConfigError, RunConfig
 
+from .page_helpers import live, play_controls
+
 pytestmark = pytest.mark.browser
 
 PAGE_PATH = "/playground_2d"  # st.navigation's URL for pages/playground_2d.py
-PLAY = ".st-key-2d_play"  # the element container of the Play/Pause button (key "2d_play")
+play_button, play_label = play_controls("2d")
 LOAD_TIMEOUT_MS = 60_000  # the first page of a fresh server imports torch
 #: The circle preset the page opens with: x1, x2 -> 4 -> 2 -> 1, SGD at 0.03.
 DEFAULT_HIDDEN = [4, 2]
@@ -74,18 +76,6 @@ PLOT_POSITION_JS = """(canvas, [x, y]) => {
 # --------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------
-def play_button(page: Page) -> Locator:
-    # Streamlit renders a second, hidden copy of a button to measure it; the role query skips hidden ones.
-    return page.locator(PLAY).get_by_role("button")
-
-
-def play_label(page: Page) -> Locator:
-    """The button's text without its icon's ligature name ("play_arrow")."""
-    return play_button(page).get_by_test_id("stMarkdownContainer")
-
-
-def live(page: Page) -> Locator:
-    return page.get_by_test_id("pg-live")
 
 
 def open_page(page: Page, url: str, query: str = "") -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from .page_helpers import play_controls
+
 pytestmark = pytest.mark.browser
 
 PAGE_PATH = "/tabular"
 STACK = "tab_stack_seed_ffn__0"  # the editor's key for the seed task's stack (generation 0)
-PLAY = ".st-key-tabular_play"
+play_button, _ = play_controls("tabular")
 
 
 def open_tabular(page: Page, url: str) -> None:
@@ -30,7 +32,7 @@ def test_edit_the_stack_train_and_see_the_confusion_matrix(server, context):
     rows_before = page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']").count()
     page.locator(f".st-key-{STACK}_2_insert_above").get_by_role("button").click()  # a layer above the output
     expect(page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']")).to_have_count(rows_before + 1)
-    play = page.locator(PLAY).get_by_role("button")
+    play = play_button(page)
     expect(play).to_be_enabled()
     play.click()
     expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "running", timeout=60_000)

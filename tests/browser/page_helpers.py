@@ -1,0 +1,27 @@
+"""Locators every page's browser tests use: the Play/Pause button of a page's run and the live view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import Locator, Page
+
+
+def play_controls(page_key: str) -> tuple[Callable[[Page], Locator], Callable[[Page], Locator]]:
+    """(play_button, play_label) for the page whose run buttons are keyed ``page_key`` (``2d``, ``conv``...)."""
+    container = f".st-key-{page_key}_play"  # the element container of the Play/Pause button
+
+    def play_button(page: Page) -> Locator:
+        # Streamlit renders a second, hidden copy of a button to measure it; the role query skips hidden ones.
+        return page.locator(container).get_by_role("button")
+
+    def play_label(page: Page) -> Locator:
+        """The button's text without its icon's ligature name ("play_arrow")."""
+        return play_button(page).get_by_test_id("stMarkdownContainer")
+
+    return play_button, play_label
+
+
+def live(page: Page) -> Locator:
+    """The live training view (loss curves, boundary, network)."""
+    return page.get_by_test_id("pg-live")
