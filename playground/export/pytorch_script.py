@@ -169,11 +169,6 @@ and with batch norm's running statistics."""
     return code
 
 
-def _schedule_prefix(config: RunConfig) -> str:
-    source = schedule_source(config)
-    return source + "\n\n" if source else ""
-
-
 def _training(config: RunConfig) -> str:
     if config.task == "multiclass":
         labels = "# class numbers 0, 1, ...\n    y_train, y_test = (torch.as_tensor(y, dtype=torch.long)"

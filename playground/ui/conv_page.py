@@ -20,6 +20,7 @@ from playground.data import images
 from playground.data.registry import (
     DATASETS,
     DRAWING_FILL,
+    IMAGE_SETS,
     IMAGE_UPLOAD,
     dataset_class_names,
     dataset_classes,
@@ -54,7 +55,7 @@ PROBES: tuple[str, ...] = VIEW_PROBES["filters"]
 #: The seed article's training setup.
 DEFAULT_TRAINING: dict[str, Any] = {"optimizer": "adam", "learning_rate": 0.001, "batch_size": 32, "epochs": 10}
 #: How many images each shipped set opens with: all of digits and MNIST, 2,000 shapes.
-DEFAULT_IMAGES = {"digits": 1_797, "mnist": 5_000, "shapes": 2_000}
+DEFAULT_IMAGES = {**IMAGE_SETS, "shapes": 2_000}
 VIEWS: tuple[str, ...] = ("filters", "maps", "mistakes", "draw", "inside")
 CANVAS_PX = 224
 #: Canvas stroke width per image side: about 2.5 pixels of a 28x28 digit, 1.3 of an 8x8 one.
