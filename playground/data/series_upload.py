@@ -1,0 +1,374 @@
+"""A user's CSV time series: read and checked, or refused in one sentence naming the column and the line.
+
+Reading rules (``read_csv_series``):
+
+* One row per moment, oldest first, under a header line naming the columns. Comma, semicolon and tab separators
+  are sniffed as for uploaded tables; with a semicolon or tab separator a decimal comma (``1,5``) reads as 1.5.
+* Columns of numbers are the series. A column of dates or times (``2024-01-31``, ``31.01.2024 12:00``, ``Jan
+  2024``, ``12:30``) only orders the rows and is ignored; ISO dates (``2024-01-31``) that go back in time are
+  refused, since a forecast of shuffled rows means nothing. Any other column is refused.
+* Empty cells, NaN and infinite numbers are refused; so are fewer than ``MIN_SERIES_ROWS`` or more than
+  ``MAX_SERIES_ROWS`` rows, and a target column (by default the last numeric one) that never changes.
+
+Stored series (``store_series``) live in the ``series`` folder of the upload cache (``NN_PLAYGROUND_CACHE``), one
+``<sha256>.series`` file each: a JSON header line (columns, target, rows), then the values as little-endian
+float32, row by row. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from playground.data.hashed_store import HashedStore, header_line, shorten
+from playground.data.upload import UploadError, sniff_separator
+
+MAX_SERIES_ROWS = 100_000
+"""The most rows (moments) an uploaded series may have."""
+MIN_SERIES_ROWS = 30
+"""Fewer rows leave too few windows to train and test on."""
+
+_FORMAT = 1  # version of the stored file layout
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?[ap]\.?m\.?)?"
+_DATE = re.compile(
+    rf"""(?:
+        (?:\d{{4}}[-/.]\d{{1,2}}(?:[-/.]\d{{1,2}})?        # 2024-01-31, 2024/1/31, 2024-01
+          |\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}          # 31.01.2024, 01/31/24
+          |\d{{1,2}}[\s-]{_MONTH}[\s-]\d{{2,4}}            # 31 Jan 2024, 31-Jan-24
+          |{_MONTH}\s\d{{1,2}},?\s\d{{4}}                  # January 31, 2024
+          |{_MONTH}[\s-]\d{{4}})                           # Jan 2024
+        (?:[\sT]{_TIME}(?:\s?(?:z|utc|[+-]\d{{2}}:?\d{{2}}))?)?
+      |{_TIME})""",
+    re.IGNORECASE | re.VERBOSE,
+)
+#: Zero-padded ISO dates and times: for these, text order is time order.
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+@dataclass(frozen=True, eq=False)
+class SeriesSet:
+    """Values float32 [rows, columns] in time order (read-only), the columns' names, and the column to forecast."""
+
+    values: np.ndarray
+    columns: list[str]
+    target: str
+
+    def __post_init__(self) -> None:
+        values = np.array(self.values, dtype=np.float32)
+        columns = [str(column) for column in self.columns]
+        if values.ndim != 2 or values.shape[1] != len(columns):
+            raise UploadError(f"values of the shape {list(values.shape)} do not fit {len(columns)} columns")
+        if self.target not in columns:
+            raise UploadError(f"the target {self.target!r} is not one of the columns {', '.join(columns)}")
+        values.setflags(write=False)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "columns", columns)
+
+    @property
+    def target_index(self) -> int:
+        """The position of the target among the columns."""
+        return self.columns.index(self.target)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SeriesSet):
+            return NotImplemented
+        return (self.columns, self.target) == (other.columns, other.target) and np.array_equal(
+            self.values, other.values
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # an array inside: compare, do not hash
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """What a RunConfig must know of a stored series before loading it."""
+
+    n_rows: int
+    columns: list[str]
+    target: str
+
+
+# Reading a CSV -------------------------------------------------------------------------------------------------
+
+
+def read_csv_series(data: bytes | str, target: str | None = None) -> SeriesSet:
+    """Parse and check a CSV time series (see the module's docstring); ``target`` defaults to the last numeric
+    column. UploadError says in one sentence what is wrong."""
+    text = _decode(data)
+    separator = sniff_separator(text.lstrip())
+    (header_line_number, header), body, n_body = _rows(text, separator)
+    names = _header_names(header)
+    if n_body > MAX_SERIES_ROWS:
+        raise UploadError(f"the file has {n_body:,} rows; a time series may have at most {MAX_SERIES_ROWS:,}")
+    if n_body < MIN_SERIES_ROWS:
+        raise UploadError(
+            f"the file has {n_body} row{'' if n_body == 1 else 's'} below its header; a time series needs at least "
+            f"{MIN_SERIES_ROWS} to cut training and test windows from"
+        )
+    lines = [line for line, _ in body]
+    cells = _cells(body, len(names))
+    _refuse_empty(cells, names, lines)
+    numeric: dict[str, np.ndarray] = {}
+    dates: list[str] = []
+    for name, column in zip(names, cells, strict=True):
+        values = _numbers(column, separator)
+        if values is not None:
+            numeric[name] = _checked(values, column, name, lines)
+        elif all(_DATE.fullmatch(cell) for cell in column):
+            _refuse_backwards(column, name, lines)
+            dates.append(name)
+        else:
+            _refuse_text(column, name, lines, separator)
+    if not numeric:
+        raise UploadError(f"the file has no column of numbers to forecast (its columns are {_listed(names)}); add one")
+    target = _target(target, list(numeric), dates)
+    if np.all(numeric[target] == numeric[target][0]):
+        raise UploadError(
+            f"the target {target!r} has the same value ({numeric[target][0]:g}) in every row, so there is nothing "
+            "to forecast; choose another column"
+        )
+    values = np.stack(list(numeric.values()), axis=1).astype(np.float32)
+    return SeriesSet(values, list(numeric), target)
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        text = data.removeprefix("\ufeff")
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UploadError("the file is UTF-16 text (as spreadsheets save Unicode text); save it as CSV UTF-8 instead")
+    else:
+        try:
+            text = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UploadError(
+                f"the file is not UTF-8 text (byte {error.start + 1} cannot be read); save it as CSV UTF-8 "
+                "(comma-separated values) and upload it again"
+            ) from None
+    if "\0" in text:
+        raise UploadError(
+            "the file holds NUL bytes, so it is not plain CSV text (perhaps a spreadsheet or UTF-16 file); save it "
+            "as CSV UTF-8 and upload it again"
+        )
+    if not text.strip():
+        raise UploadError("the file is empty; upload a CSV with a header line and then one row per moment")
+    return text
+
+
+def _rows(text: str, separator: str) -> tuple[tuple[int, list[str]], list[tuple[int, list[str]]], int]:
+    """The header row, the body rows (up to one more than the limit, with the line a spreadsheet shows for each),
+    and how many body rows there are in all; blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    rows: list[tuple[int, list[str]]] = []
+    count = 0
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            count += 1
+            if count <= MAX_SERIES_ROWS + 2:
+                rows.append((reader.line_num, cells))
+    except csv.Error as error:
+        raise UploadError(f"line {reader.line_num + 1} is not readable CSV ({error}); fix that line") from None
+    if not rows:
+        raise UploadError("the file is empty; upload a CSV with a header line and then one row per moment")
+    return rows[0], rows[1:], count - 1
+
+
+def _header_names(header: list[str]) -> list[str]:
+    names = [cell.strip() for cell in header]
+    while names and not names[-1]:  # a trailing separator
+        names.pop()
+    if all(_is_number(name) for name in names if name):
+        raise UploadError(
+            f"the first line must name the columns, but this file starts with the numbers "
+            f"{shorten(','.join(names), 30)}; add a header line such as date,value"
+        )
+    for position, name in enumerate(names):
+        if not name:
+            raise UploadError(f"column {position + 1} of the header has no name; name every column")
+        if names.count(name) > 1:
+            raise UploadError(f"the header names the column {shorten(name)!r} twice; give each column its own name")
+    return names
+
+
+def _cells(body: list[tuple[int, list[str]]], width: int) -> list[list[str]]:
+    """The stripped cells column by column; UploadError for a row with more values than the header names."""
+    padded = []
+    for line, cells in body:
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            raise UploadError(
+                f"line {line} has {len(cells)} values but the header names {width} columns; remove the extra "
+                "values or give their column a name"
+            )
+        padded.append([cell.strip() for cell in cells[:width]] + [""] * (width - len(cells)))
+    return [list(column) for column in zip(*padded, strict=True)]
+
+
+def _refuse_empty(cells: list[list[str]], names: list[str], lines: list[int]) -> None:
+    """UploadError naming the first empty cell (by line, then column) and how many there are."""
+    first, total = None, 0
+    for position, column in enumerate(cells):
+        empty = [row for row, cell in enumerate(column) if not cell]
+        total += len(empty)
+        if empty and (first is None or empty[0] < first[0]):
+            first = (empty[0], position)
+    if first is None:
+        return
+    row, position = first
+    more = f" ({total} empty cells in all)" if total > 1 else ""
+    raise UploadError(
+        f"column {shorten(names[position])!r} is empty in line {lines[row]}{more}; fill in a value or delete "
+        f"{'those lines' if total > 1 else 'that line'}"
+    )
+
+
+def _numbers(column: list[str], separator: str) -> np.ndarray | None:
+    """A column as float64, or None when some cell is not a number."""
+    if separator != ",":
+        column = [cell.replace(",", ".") if _DECIMAL_COMMA.fullmatch(cell) else cell for cell in column]
+    try:
+        return np.array(column, dtype=np.float64)
+    except ValueError:
+        return None
+
+
+def _checked(values: np.ndarray, column: list[str], name: str, lines: list[int]) -> np.ndarray:
+    """The values, or UploadError naming the first NaN, infinite or too large one."""
+    bad = ~np.isfinite(values) | (np.abs(values) > _FLOAT32_MAX)
+    if not bad.any():
+        return values
+    row = int(np.flatnonzero(bad)[0])
+    value = values[row]
+    where = f"column {shorten(name)!r} holds"
+    if np.isnan(value):
+        raise UploadError(f"{where} NaN (no value) in line {lines[row]}; fill in a number or delete that line")
+    if np.isinf(value):
+        raise UploadError(f"{where} an infinite number in line {lines[row]}; replace it with a real value")
+    raise UploadError(
+        f"{where} {shorten(column[row], 30)} in line {lines[row]}, too large for the playground's 32-bit numbers; "
+        "rescale that column"
+    )
+
+
+def _refuse_backwards(column: list[str], name: str, lines: list[int]) -> None:
+    """UploadError when ISO dates go back in time (their text order is their time order)."""
+    if not all(_ISO.fullmatch(cell) for cell in column):
+        return
+    stamps = [cell.replace("T", " ") for cell in column]
+    for row in range(1, len(stamps)):
+        if stamps[row] < stamps[row - 1]:
+            raise UploadError(
+                f"the dates in column {shorten(name)!r} go back in time in line {lines[row]} ({column[row]} after "
+                f"{column[row - 1]}); sort the rows by date, oldest first"
+            )
+
+
+def _refuse_text(column: list[str], name: str, lines: list[int], separator: str) -> None:
+    """UploadError for a column that is neither numbers nor dates, naming its first bad cell."""
+    kinds = [_kind(cell, separator) for cell in column]
+    if "text" in kinds:
+        row = kinds.index("text")
+        raise UploadError(
+            f"column {shorten(name)!r} holds {shorten(column[row], 30)!r} in line {lines[row]}, which is neither a "
+            "number nor a date; a time series takes columns of numbers (and a date column that orders the rows), "
+            "so fix that value or remove the column"
+        )
+    date, number = kinds.index("date"), kinds.index("number")
+    raise UploadError(
+        f"column {shorten(name)!r} mixes dates and numbers ({shorten(column[date], 30)!r} in line {lines[date]}, "
+        f"{shorten(column[number], 30)!r} in line {lines[number]}); keep one kind per column"
+    )
+
+
+def _kind(cell: str, separator: str) -> str:
+    if _numbers([cell], separator) is not None:
+        return "number"
+    return "date" if _DATE.fullmatch(cell) else "text"
+
+
+def _target(target: str | None, numeric: list[str], dates: list[str]) -> str:
+    if target is None:
+        return numeric[-1]
+    if target in numeric:
+        return target
+    if target in dates:
+        raise UploadError(
+            f"the column {shorten(target)!r} holds dates, which only order the rows; forecast one of the numeric "
+            f"columns {_listed(numeric)}"
+        )
+    raise UploadError(f"there is no numeric column {shorten(target)!r}; the numeric columns are {_listed(numeric)}")
+
+
+def _listed(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(shorten(name, 30) for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# Storage -------------------------------------------------------------------------------------------------------
+
+#: Where series are kept, by hash: ``series/<sha256>.series`` in the upload cache.
+STORE = HashedStore("series", ".series", "time series", "its CSV")
+
+
+def _serialise(series: SeriesSet) -> bytes:
+    header = {"format": _FORMAT, "n_rows": len(series.values), "columns": series.columns, "target": series.target}
+    return header_line(header) + np.ascontiguousarray(series.values, dtype="<f4").tobytes()
+
+
+def store_series(data: bytes, target: str | None = None) -> tuple[str, SeriesSet]:
+    """Read the CSV (UploadError if unusable), keep the series and its target under the sha256 of their stored
+    form, and return that sha and the series: the same file and target always give the same sha."""
+    series = read_csv_series(data, target)
+    return STORE.store(_serialise(series)), series
+
+
+def series_info(sha: str) -> SeriesInfo:
+    """Rows, columns and target of a stored series, from its header line; kept in memory once read (hashed files
+    never change). UploadError when this computer does not hold the series."""
+    sha = STORE.checked_sha(sha)
+    key = (str(STORE.directory), sha)
+    if key not in _INFO_CACHE:
+        header = STORE.header(sha, STORE.read(sha, header_only=True), _FORMAT)
+        _INFO_CACHE[key] = _info(sha, header)
+    return _INFO_CACHE[key]
+
+
+_INFO_CACHE: dict[tuple[str, str], SeriesInfo] = {}
+
+
+def _info(sha: str, header: dict) -> SeriesInfo:
+    try:
+        info = SeriesInfo(
+            n_rows=int(header["n_rows"]), columns=[str(name) for name in header["columns"]], target=header["target"]
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise STORE.damaged(sha, error) from None
+    if info.target not in info.columns:
+        raise STORE.damaged(sha, f"target {info.target!r}")
+    return info
+
+
+def load_series(sha: str) -> SeriesSet:
+    """A stored series, checked against its hash; UploadError when it is missing, changed or damaged."""
+    line, payload = STORE.verified(STORE.checked_sha(sha))
+    info = _info(sha, STORE.header(sha, line, _FORMAT))
+    expected = info.n_rows * len(info.columns) * 4
+    if len(payload) != expected:
+        raise STORE.damaged(sha, f"{len(payload)} bytes of values where {expected} belong")
+    values = np.frombuffer(payload, dtype="<f4").reshape(info.n_rows, len(info.columns))
+    return SeriesSet(values.astype(np.float32), info.columns, info.target)
