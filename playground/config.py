@@ -20,21 +20,24 @@ from playground.data.registry import (
     CUSTOM,
     DATASETS,
     IMAGE_UPLOAD,
+    SERIES_UPLOAD,
     UPLOAD,
     data_task,
     dataset_classes,
     dataset_input_shape,
     image_set_info,
+    series_info,
 )
 from playground.data.two_d import FEATURES
 from playground.data.upload import UploadError, upload_info
-from playground.layers import LAYER_KINDS, Dense, LayerBase, LayerSpec, Shape, ShapeError
+from playground.layers import LAYER_KINDS, Dense, Embedding, LayerBase, LayerSpec, Shape, ShapeError
 
 Task = Literal["binary", "multiclass", "regression"]
 OptimizerName = Literal["sgd", "momentum", "adam", "rmsprop", "adamw"]
 LossName = Literal["auto", "bce", "cross_entropy", "mse", "mae"]
 Regularization = Literal["none", "l1", "l2"]
 ScheduleName = Literal["constant", "step", "cosine"]
+MetricName = Literal["auto", "mae"]
 
 #: TensorFlow Playground's learning-rate choices, offered by the 2D page.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -74,6 +77,8 @@ class DataConfig(_Section):
     augment_shift: int = Field(0, ge=0, le=6, description="images: training images move up to this many pixels")
     augment_rotate: int = Field(0, ge=0, le=45, description="images: training images turn up to this many degrees")
     augment_noise: int = Field(0, ge=0, le=50, description="images: noise added to training images, in percent")
+    steps: int = Field(100, ge=2, le=400, description="sequences: time steps each input sequence holds (its window)")
+    frequency: int = Field(4, ge=1, le=20, description="sine: cycles of the main wave per 100 steps")
 
     @field_validator("dataset")
     @classmethod
@@ -118,12 +123,21 @@ class DataConfig(_Section):
                 image_set_info(self)
             except UploadError as error:
                 raise ValueError(f"upload: {error}") from None
+        elif self.dataset == SERIES_UPLOAD:  # its own rows: n_points and noise do not apply
+            if not self.upload:
+                raise ValueError("upload: an uploaded time series needs the sha256 of its series")
+            try:
+                rows = series_info(self.upload).n_rows
+            except UploadError as error:
+                raise ValueError(f"upload: {error}") from None
+            if rows <= self.steps + 1:
+                raise ValueError(f"steps: the series has {rows} rows; windows of {self.steps} steps need more rows")
         elif self.upload is not None:
             raise ValueError(
-                f"upload: only the datasets {UPLOAD!r} (a table), {CUSTOM!r} (2D points) and {IMAGE_UPLOAD!r} "
-                "(images) take a stored upload"
+                f"upload: only the datasets {UPLOAD!r} (a table), {CUSTOM!r} (2D points), {IMAGE_UPLOAD!r} "
+                f"(images) and {SERIES_UPLOAD!r} (a time series) take a stored upload"
             )
-        if self.n_points > spec.max_points and self.dataset not in (CUSTOM, IMAGE_UPLOAD):
+        if self.n_points > spec.max_points and self.dataset not in (CUSTOM, IMAGE_UPLOAD, SERIES_UPLOAD):
             raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
         if spec.task == "multiclass" and spec.fixed_classes is None and not 3 <= self.n_classes <= 5:
             raise ValueError(f"n_classes: {self.dataset} has 3 to 5 classes, not {self.n_classes}")
@@ -155,6 +169,9 @@ class TrainConfig(_Section):
     stop_at_epochs: bool = Field(False, description="the page pauses the run by itself after `epochs` epochs")
     target_test_loss: float | None = Field(
         None, gt=0, description="stop as soon as an epoch ends with a test loss at or below this"
+    )
+    metric: MetricName = Field(
+        "auto", description="regression: mae adds the mean absolute error to the history (train_mae, test_mae)"
     )
 
     def scheduled_rate(self, base_rate: float, epoch: int) -> float:
@@ -215,11 +232,19 @@ class RunConfig(_Section):
         """The loss actually used: the user's choice, or the usual one for the task."""
         return _DEFAULT_LOSS[self.task] if self.training.loss == "auto" else self.training.loss
 
+    @property
+    def tokens(self) -> bool:
+        """Whether the inputs are token numbers (characters of a text) rather than measured values."""
+        return DATASETS[self.data.dataset].family == "text"
+
     @model_validator(mode="after")
     def _runnable(self) -> RunConfig:
         if self.training.loss != "auto" and self.training.loss not in _ALLOWED_LOSSES[self.task]:
             allowed = ", ".join(_ALLOWED_LOSSES[self.task])
             raise ValueError(f"training.loss: {self.training.loss} does not fit a {self.task} task; use {allowed}")
+        if self.training.metric == "mae" and self.task != "regression":
+            raise ValueError(f"training.metric: mae measures a regression, not a {self.task} task; use auto")
+        self._check_embedding()
         infos = infer_shapes(self.model.layers, self.input_shape)
         total = sum(info.params for info in infos)
         if total > MAX_PARAMS:
@@ -245,6 +270,30 @@ class RunConfig(_Section):
         if self.training.batch_size == 1 and any(layer.kind == "batchnorm" for layer in self.model.layers):
             raise ValueError("training.batch_size: batch norm needs batches of at least 2 samples")
         return self
+
+    def _check_embedding(self) -> None:
+        """Token numbers must go through an embedding first, and only they: a number of a character is no
+        measurement a dense or recurrent layer could weigh."""
+        layers = self.model.layers
+        for index, layer in enumerate(layers):
+            if isinstance(layer, Embedding) and (index or not self.tokens):
+                raise ValueError(
+                    f"model.layers[{index}] {layer.title()}: an embedding turns token numbers into vectors, so it "
+                    "belongs first, on a text dataset"
+                )
+        if not self.tokens:
+            return
+        first = layers[0]
+        if not isinstance(first, Embedding):
+            raise ValueError(
+                f"model.layers[0] {first.title()}: text arrives as character numbers; start with an embedding layer"
+            )
+        characters = dataset_classes(self.data)
+        if first.vocab_size < characters:
+            raise ValueError(
+                f"model.layers[0] {first.title()}: the text has {characters} different characters; set vocab_size "
+                f"to at least {characters}"
+            )
 
     def summary(self) -> list[LayerInfo]:
         return infer_shapes(self.model.layers, self.input_shape)

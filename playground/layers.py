@@ -8,8 +8,9 @@ Shapes exclude the batch axis: ``(features,)`` for vectors, later ``(channels, h
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
+import torch
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from torch import nn
 
@@ -72,6 +73,24 @@ class LayerBase(BaseModel):
             )
         return in_shape[0]
 
+    def _require_vector_or_sequence(self, in_shape: Shape) -> int:
+        if len(in_shape) not in (1, 2):
+            raise ShapeError(
+                f"{self.title()} needs a flat vector or a sequence (steps, features), but receives shape {in_shape}; "
+                "add a flatten layer first"
+            )
+        return in_shape[-1]
+
+    def _require_sequence(self, in_shape: Shape) -> Shape:
+        if len(in_shape) != 2:
+            hint = (
+                "turn character numbers into vectors with an embedding layer first"
+                if len(in_shape) == 1
+                else "it works on sequences only"
+            )
+            raise ShapeError(f"{self.title()} needs sequences (steps, features), but receives shape {in_shape}; {hint}")
+        return in_shape
+
     def _require_image(self, in_shape: Shape) -> Shape:
         if len(in_shape) != 3:
             raise ShapeError(
@@ -82,21 +101,22 @@ class LayerBase(BaseModel):
 
 
 class Dense(LayerBase):
-    """Fully connected layer: every input feeds every unit."""
+    """Fully connected layer: every input feeds every unit. On a sequence it is applied to every step alike
+    (Keras's Dense on sequences does the same)."""
 
     kind: Literal["dense"] = "dense"
     units: int = Field(ge=1, le=4096, description="number of neurons")
     activation: ActivationName = "linear"
 
     def output_shape(self, in_shape: Shape) -> Shape:
-        self._require_vector(in_shape)
-        return (self.units,)
+        self._require_vector_or_sequence(in_shape)
+        return (*in_shape[:-1], self.units)
 
     def param_count(self, in_shape: Shape) -> int:
-        return (self._require_vector(in_shape) + 1) * self.units
+        return (self._require_vector_or_sequence(in_shape) + 1) * self.units
 
     def build(self, in_shape: Shape) -> nn.Module:
-        linear = nn.Linear(self._require_vector(in_shape), self.units)
+        linear = nn.Linear(self._require_vector_or_sequence(in_shape), self.units)
         if self.activation == "linear":
             return linear
         return nn.Sequential(linear, activation_module(self.activation))
@@ -146,6 +166,11 @@ class BatchNorm(LayerBase):
     def _features(self, in_shape: Shape) -> int:
         if len(in_shape) == 3:
             return in_shape[0]
+        if len(in_shape) == 2:
+            raise ShapeError(
+                f"{self.title()} normalises vectors or images, but receives a sequence of shape {in_shape}; put it "
+                "after a recurrent layer that hands on only its last step, or add a flatten layer first"
+            )
         return self._require_vector(in_shape)
 
     def param_count(self, in_shape: Shape) -> int:
@@ -309,6 +334,138 @@ class GlobalAvgPool(LayerBase):
         return "GlobalAvgPool2D"
 
 
+#: PyTorch's recurrent modules and the gates each has (their weights stack one block of rows per gate).
+RECURRENT_GATES: dict[str, tuple[str, ...]] = {
+    "rnn": ("hidden",),
+    "lstm": ("input", "forget", "cell", "output"),
+    "gru": ("reset", "update", "new"),
+}
+
+
+class RecurrentModule(nn.Module):
+    """A torch RNN, LSTM or GRU over (batch, steps, features) that hands on every step's output or only the
+    last one; bidirectional, the last one is the forward direction's last step next to the backward direction's
+    first (each direction's final state, as Keras's Bidirectional returns)."""
+
+    def __init__(
+        self, cell: str, input_size: int, units: int, num_layers: int, bidirectional: bool, return_sequences: bool
+    ) -> None:
+        super().__init__()
+        torch_class = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = torch_class(input_size, units, num_layers=num_layers, batch_first=True, bidirectional=bidirectional)
+        self.return_sequences = return_sequences
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        outputs, _ = self.rnn(inputs)
+        if self.return_sequences:
+            return outputs
+        if not self.rnn.bidirectional:
+            return outputs[:, -1]
+        units = self.rnn.hidden_size
+        return torch.cat([outputs[:, -1, :units], outputs[:, 0, units:]], dim=-1)
+
+
+class _Recurrent(LayerBase):
+    """Shared settings and shape maths of the recurrent kinds: a state carried from step to step."""
+
+    units: int = Field(ge=1, le=1024, description="size of the state carried from step to step")
+    num_layers: int = Field(1, ge=1, le=4, description="recurrent layers stacked, each reading the one below")
+    bidirectional: bool = Field(False, description="also read the sequence backwards and join both states")
+    return_sequences: bool = Field(
+        False, description="hand on every step's output (for another recurrent layer) instead of the last one"
+    )
+
+    @property
+    def width(self) -> int:
+        """Features of each output step: the units, twice when bidirectional."""
+        return self.units * (2 if self.bidirectional else 1)
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        steps, _ = self._require_sequence(in_shape)
+        return (steps, self.width) if self.return_sequences else (self.width,)
+
+    def param_count(self, in_shape: Shape) -> int:
+        features = self._require_sequence(in_shape)[1]
+        gates = len(RECURRENT_GATES[self.kind])
+        directions = 2 if self.bidirectional else 1
+        total = 0
+        for depth in range(self.num_layers):
+            inputs = features if depth == 0 else self.width
+            total += directions * gates * (inputs * self.units + self.units * self.units + 2 * self.units)
+        return total
+
+    def build(self, in_shape: Shape) -> nn.Module:
+        features = self._require_sequence(in_shape)[1]
+        return RecurrentModule(
+            self.kind, features, self.units, self.num_layers, self.bidirectional, self.return_sequences
+        )
+
+    def title(self) -> str:
+        extra = "".join(
+            [
+                f" x{self.num_layers}" if self.num_layers > 1 else "",
+                ", bidirectional" if self.bidirectional else "",
+                ", sequences" if self.return_sequences else "",
+            ]
+        )
+        return f"{self.display_name}({self.units}{extra})"
+
+    def final_activation(self) -> str | None:
+        return "tanh"
+
+    display_name: ClassVar[str] = "Recurrent"
+
+
+class SimpleRNN(_Recurrent):
+    """The plainest recurrent layer: new state = tanh(input and old state mixed); forgets fast."""
+
+    kind: Literal["rnn"] = "rnn"
+    display_name: ClassVar[str] = "SimpleRNN"
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory: gates decide what a cell state keeps, adds and shows, so it remembers far back."""
+
+    kind: Literal["lstm"] = "lstm"
+    display_name: ClassVar[str] = "LSTM"
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit: an LSTM with two gates and no separate cell state."""
+
+    kind: Literal["gru"] = "gru"
+    display_name: ClassVar[str] = "GRU"
+
+
+class Embedding(LayerBase):
+    """Turns each token number (a character of a text) into a learned vector: (steps,) -> (steps, dim)."""
+
+    kind: Literal["embedding"] = "embedding"
+    vocab_size: int = Field(ge=2, le=100_000, description="how many different tokens it knows")
+    dim: int = Field(16, ge=1, le=1024, description="length of each token's vector")
+
+    def _require_tokens(self, in_shape: Shape) -> int:
+        if len(in_shape) != 1:
+            raise ShapeError(
+                f"{self.title()} needs token numbers (steps,), but receives shape {in_shape}; it belongs first, on text"
+            )
+        return in_shape[0]
+
+    def output_shape(self, in_shape: Shape) -> Shape:
+        return (self._require_tokens(in_shape), self.dim)
+
+    def param_count(self, in_shape: Shape) -> int:
+        self._require_tokens(in_shape)
+        return self.vocab_size * self.dim
+
+    def build(self, in_shape: Shape) -> nn.Module:
+        self._require_tokens(in_shape)
+        return nn.Embedding(self.vocab_size, self.dim)
+
+    def title(self) -> str:
+        return f"Embedding({self.vocab_size}, {self.dim})"
+
+
 LAYER_KINDS: tuple[type[LayerBase], ...] = (
     Dense,
     Activation,
@@ -319,6 +476,10 @@ LAYER_KINDS: tuple[type[LayerBase], ...] = (
     MaxPool2d,
     AvgPool2d,
     GlobalAvgPool,
+    SimpleRNN,
+    LSTM,
+    GRU,
+    Embedding,
 )
 
 #: Any layer of a RunConfig, told apart by its ``kind``; built from the registry above, so a new kind is one entry.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from playground.data import images, points, tabular, two_d, upload
+from playground.data import images, points, sequences, series_upload, tabular, two_d, upload
 
 #: The dataset id of uploaded tables (``DataConfig.upload`` holds which one).
 UPLOAD = "upload"
@@ -17,6 +18,14 @@ CUSTOM = "custom"
 IMAGE_UPLOAD = "image_upload"
 #: The image datasets that ship offline, with the number of images each has.
 IMAGE_SETS = {"digits": 1_797, "mnist": 5_000, "shapes": 10_000}
+#: The dataset id of a user's CSV time series (``DataConfig.upload`` holds which one).
+SERIES_UPLOAD = "series_upload"
+#: The generated sequence datasets: regression on sequences of measured values.
+SEQUENCE_SETS = ("seed_sequences", "sine", "adding")
+#: The text dataset: next-character prediction on a shipped public-domain text.
+TEXT = "text"
+#: Most windows cut from an uploaded series (evenly spaced beyond this, so memory stays bounded).
+MAX_SERIES_WINDOWS = 20_000
 
 if TYPE_CHECKING:
     from playground.config import DataConfig
@@ -28,7 +37,7 @@ class DatasetSpec:
 
     task: str  # "binary" | "multiclass" | "regression"
     family: str  # "2d" (points on a plane) | "tabular" (generated) | "table" (fixed rows) | "upload" (a user's CSV)
-    # | "image" (pictures, channels x height x width)
+    # | "image" (pictures, channels x height x width) | "sequence" (steps x features) | "text" (steps of token numbers)
     max_points: int
     fixed_classes: int | None = None  # a table's own number of classes; generated sets take n_classes
     fixed_inputs: int | None = None  # a table's own number of feature columns
@@ -53,6 +62,10 @@ DATASETS: dict[str, DatasetSpec] = {
     },
     # A user's images, named by ``DataConfig.upload``; classes and side come from the stored set.
     IMAGE_UPLOAD: DatasetSpec("multiclass", "image", 20_000),
+    **{name: DatasetSpec("regression", "sequence", 20_000) for name in SEQUENCE_SETS},
+    # A user's CSV time series, named by ``DataConfig.upload``; its columns come from the stored series.
+    SERIES_UPLOAD: DatasetSpec("regression", "sequence", 20_000),
+    TEXT: DatasetSpec("multiclass", "text", 20_000),
 }
 #: Side of each image dataset's square images.
 IMAGE_SIDES = {"digits": 8, "mnist": 28, "shapes": images.SHAPE_SIDE}
@@ -65,6 +78,17 @@ def image_set_info(config: DataConfig):
     from playground.data import image_upload
 
     return image_upload.image_set_info(_upload_sha(config))
+
+
+def series_info(sha: str) -> series_upload.SeriesInfo:
+    """What a stored time series holds (rows, columns, target), read from its header only."""
+    return series_upload.series_info(sha)
+
+
+@functools.cache
+def text_vocabulary() -> tuple[str, ...]:
+    """The characters of the shipped text, in the order of their token numbers."""
+    return tuple(sequences.text_vocabulary(sequences.load_text()))
 
 
 def data_task(config: DataConfig) -> str:
@@ -85,7 +109,18 @@ def dataset_input_shape(config: DataConfig) -> tuple[int, ...]:
     if spec.family == "image":
         side = image_set_info(config).side if config.dataset == IMAGE_UPLOAD else IMAGE_SIDES[config.dataset]
         return (1, side, side)
+    if spec.family == "text":
+        return (config.steps,)
+    if spec.family == "sequence":
+        return (config.steps, sequence_features(config))
     return (spec.fixed_inputs or config.n_features,)
+
+
+def sequence_features(config: DataConfig) -> int:
+    """Values measured at each step of a sequence dataset."""
+    if config.dataset == SERIES_UPLOAD:
+        return len(series_info(_upload_sha(config)).columns)
+    return {"seed_sequences": config.n_features, "sine": 1, "adding": 2}[config.dataset]
 
 
 def dataset_classes(config: DataConfig) -> int:
@@ -96,6 +131,8 @@ def dataset_classes(config: DataConfig) -> int:
         return points.points_info(_upload_sha(config)).n_classes
     if config.dataset == IMAGE_UPLOAD:
         return image_set_info(config).n_classes
+    if config.dataset == TEXT:
+        return len(text_vocabulary())
     return DATASETS[config.dataset].fixed_classes or config.n_classes
 
 
@@ -109,6 +146,8 @@ def dataset_class_names(config: DataConfig) -> list[str]:
         return list(upload.upload_info(_upload_sha(config)).class_names)
     if config.dataset == CUSTOM:
         return list(points.points_info(_upload_sha(config)).class_names)
+    if config.dataset == TEXT:
+        return list(text_vocabulary())
     task = data_task(config)
     count = dataset_classes(config) if task == "multiclass" else 2
     return [str(number) for number in range(count)]
@@ -120,6 +159,8 @@ def _upload_sha(config: DataConfig) -> str:
             raise upload.UploadError("data.upload: a custom point set needs the sha256 of its points")
         if config.dataset == IMAGE_UPLOAD:
             raise upload.UploadError("data.upload: an image upload needs the sha256 of its images")
+        if config.dataset == SERIES_UPLOAD:
+            raise upload.UploadError("data.upload: an uploaded time series needs the sha256 of its series")
         raise upload.UploadError("data.upload: an uploaded dataset needs the sha256 of its table")
     return config.upload
 
@@ -139,6 +180,12 @@ class Dataset:
     points_test: np.ndarray | None = None
     class_names: list[str] | None = None  # what each class number means, where it means more than the number
     image_norm: tuple[float, float] | None = None  # images: the (mean, std) pixels were normalised with
+    # sequences: True when the test windows follow one another in time (window i + 1 starts one step after window
+    # i), so their targets form one held-out stretch of the series and a forecast can be drawn as a line
+    ordered: bool = False
+    # sequences: the input column the target is the next value of, when the target is one of the inputs (a
+    # forecast can then feed its own predictions back in)
+    target_column: int | None = None
 
 
 def load_dataset(config: DataConfig) -> Dataset:
@@ -150,6 +197,8 @@ def load_dataset(config: DataConfig) -> Dataset:
         return _load_custom(config)
     if spec.family == "image":
         return _load_images(config)
+    if spec.family in ("sequence", "text"):
+        return _load_sequences(config)
     n_classes = dataset_classes(config) if spec.task == "multiclass" else (2 if spec.task == "binary" else 1)
     if spec.family == "2d":
         points, labels = two_d.generate_2d(
@@ -263,4 +312,77 @@ def _load_images(config: DataConfig) -> Dataset:
         feature_names=[],
         class_names=names,
         image_norm=(mean, std),
+    )
+
+
+def sequence_test_count(config: DataConfig) -> int:
+    """How many test sequences a sequence DataConfig makes, without making them (for the page's pickers)."""
+    if config.dataset == SERIES_UPLOAD:
+        windows = series_info(_upload_sha(config)).n_rows - config.steps
+        windows = len(range(0, windows, -(-windows // MAX_SERIES_WINDOWS)))  # as _load_sequences strides them
+        return windows - _train_rows(windows, config.train_share)
+    if config.dataset in ("sine", TEXT):
+        return config.n_points - _train_rows(config.n_points, config.train_share)
+    return len(two_d.train_test_split_indices(config.n_points, config.train_share, config.seed)[1])
+
+
+def _train_rows(count: int, train_share: int) -> int:
+    """Rows of a chronological split that train: the first share, at least one and leaving one to test."""
+    return min(max(round(count * train_share / 100), 1), count - 1)
+
+
+def _load_sequences(config: DataConfig) -> Dataset:
+    """Sequences and their targets: independent samples split at random (seed sequences, adding), or windows of
+    one series (sine, an upload) and of one text split in time, so the test part is a stretch never trained on."""
+    ordered, target_column, names = False, None, None
+    if config.dataset == TEXT:
+        ids = sequences.encode_text(sequences.load_text(), list(text_vocabulary()))
+        n_train = _train_rows(config.n_points, config.train_share)
+        cut = round(len(ids) * config.train_share / 100)
+        x_train, y_train = sequences.make_text_windows(ids, config.steps, n_train, config.seed, 0, cut)
+        x_test, y_test = sequences.make_text_windows(ids, config.steps, config.n_points - n_train, config.seed + 1, cut)
+        vocabulary = list(text_vocabulary())
+        return Dataset(x_train, y_train, x_test, y_test, "multiclass", len(vocabulary), [], class_names=vocabulary)
+    if config.dataset in ("sine", SERIES_UPLOAD):
+        if config.dataset == "sine":
+            series = sequences.make_sine_series(
+                config.n_points + config.steps, config.frequency, config.noise, config.seed
+            )
+            values, names, target_column = series[:, None], ["value"], 0
+        else:
+            stored = series_upload.load_series(_upload_sha(config))
+            values, names, target_column = stored.values, list(stored.columns), stored.target_index
+        stride = -(-(len(values) - config.steps) // MAX_SERIES_WINDOWS)  # evenly spaced beyond the limit
+        inputs, targets = sequences.sliding_windows(values, config.steps, target_column, stride)
+        n_train = _train_rows(len(targets), config.train_share)
+        if config.dataset == SERIES_UPLOAD:  # measured in the user's units: standardise with the training rows
+            train_rows = values[: (n_train - 1) * stride + config.steps + 1]  # what the training windows see
+            mean, std = train_rows.mean(axis=0), train_rows.std(axis=0)
+            std = np.where(std > 0, std, 1.0)
+            inputs = ((inputs - mean) / std).astype(np.float32)
+            targets = ((targets - mean[target_column]) / std[target_column]).astype(np.float32)
+        train, test = np.arange(n_train), np.arange(n_train, len(targets))
+        ordered = True
+        if stride > 1:  # windows skip steps: a forecast fed its own predictions would skip them too
+            target_column = None
+    else:
+        if config.dataset == "seed_sequences":
+            inputs, targets = sequences.make_seed_sequences(
+                config.n_points, config.steps, config.n_features, config.seed
+            )
+            names = [f"f{i}" for i in range(config.n_features)]
+        else:
+            inputs, targets = sequences.make_adding(config.n_points, config.steps, config.seed)
+            names = ["value", "marker"]
+        train, test = two_d.train_test_split_indices(len(targets), config.train_share, config.seed)
+    return Dataset(
+        x_train=inputs[train],
+        y_train=targets[train],
+        x_test=inputs[test],
+        y_test=targets[test],
+        task="regression",
+        n_classes=1,
+        feature_names=names,
+        ordered=ordered,
+        target_column=target_column,
     )
