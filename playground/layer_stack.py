@@ -19,7 +19,7 @@ from typing import TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from playground.config import describe_validation_error
-from playground.layers import LAYER_KINDS, LayerBase, LayerSpec, Shape, ShapeError
+from playground.layers import LAYER_KINDS, RECURRENT_GATES, LayerBase, LayerSpec, Shape, ShapeError
 from playground.presets import ASSETS_DIR
 
 TEMPLATES_DIR = ASSETS_DIR / "templates"
@@ -27,6 +27,13 @@ TEMPLATES_DIR = ASSETS_DIR / "templates"
 KIND_NAMES: tuple[str, ...] = tuple(kind.model_fields["kind"].default for kind in LAYER_KINDS)
 #: Kinds that work on images (channels, height, width) only.
 IMAGE_KINDS: tuple[str, ...] = ("conv2d", "maxpool2d", "avgpool2d", "global_avg_pool")
+#: Kinds that carry a state from step to step: they need sequences (steps, features).
+RECURRENT_KINDS: tuple[str, ...] = tuple(RECURRENT_GATES)
+#: Kinds that turn token numbers (characters of a text) into vectors: first in the stack, and only on text.
+TOKEN_KINDS: tuple[str, ...] = ("embedding",)
+#: What a sequence's steps can go through besides a recurrent layer (in the order the editor offers them):
+#: dense applies per step, batch norm needs vectors (after a recurrent layer that hands on its last step).
+_PER_STEP_KINDS: tuple[str, ...] = ("dense", "dropout", "activation", "flatten", "batchnorm")
 #: A new layer of each kind starts with these settings.
 DEFAULT_LAYERS: dict[str, dict] = {
     "dense": {"kind": "dense", "units": 16, "activation": "relu"},
@@ -45,6 +52,12 @@ DEFAULT_LAYERS: dict[str, dict] = {
     "maxpool2d": {"kind": "maxpool2d", "pool_size": 2},
     "avgpool2d": {"kind": "avgpool2d", "pool_size": 2},
     "global_avg_pool": {"kind": "global_avg_pool"},
+    **{
+        kind: {"kind": kind, "units": 32, "num_layers": 1, "bidirectional": False, "return_sequences": False}
+        for kind in RECURRENT_KINDS
+    },
+    # vocab_size is only a stand-in: the editor puts the dataset's vocabulary in when it knows it
+    "embedding": {"kind": "embedding", "vocab_size": 64, "dim": 16},
 }
 #: How many changes undo can take back.
 HISTORY_LIMIT = 30
@@ -54,11 +67,29 @@ _LAYER_REF = re.compile(r"model\.layers\[(\d+)\]")
 Item = TypeVar("Item")
 
 
-def default_layer(kind: str) -> dict:
-    """A fresh layer of a kind, with settings that run as they are."""
+def default_layer(kind: str, vocab_size: int | None = None) -> dict:
+    """A fresh layer of a kind, with settings that run as they are; an embedding knows ``vocab_size`` tokens
+    when it is given (the text's characters)."""
     if kind not in DEFAULT_LAYERS:
         raise ValueError(f"unknown layer kind {kind!r}; choose one of {', '.join(KIND_NAMES)}")
-    return dict(DEFAULT_LAYERS[kind])
+    return with_vocab_size([DEFAULT_LAYERS[kind]], vocab_size)[0]
+
+
+def input_family(input_shape: Shape) -> str:
+    """The family of layers an input shape calls for: "image" (channels, height, width), "sequence" (steps,
+    features) or "vector". Text arrives as (steps,) token numbers, which no shape tells from a vector: a text
+    page names its family itself."""
+    return {3: "image", 2: "sequence"}.get(len(input_shape), "vector")
+
+
+def kinds_for(family: str) -> tuple[str, ...]:
+    """The layer kinds an input family can use: image layers only on images, recurrent layers only on sequences
+    and text, an embedding only on text (where it leads the list, as it leads the stack)."""
+    if family in ("sequence", "text"):
+        per_step = (*RECURRENT_KINDS, *_PER_STEP_KINDS)
+        return (*TOKEN_KINDS, *per_step) if family == "text" else per_step
+    excluded = (*RECURRENT_KINDS, *TOKEN_KINDS, *(() if family == "image" else IMAGE_KINDS))
+    return tuple(name for name in KIND_NAMES if name not in excluded)
 
 
 # Pure list operations: each returns a new list and leaves its input alone (history keeps the old one). ----------
@@ -107,6 +138,17 @@ def update_layer(layers: Sequence[dict], index: int, **changes: object) -> list[
 def with_output_layer(layers: Sequence[dict], output: dict) -> list[dict]:
     """The stack with its last layer replaced by ``output``: lets a page fit a template to its task."""
     return [*(dict(layer) for layer in layers[:-1]), dict(output)]
+
+
+def with_vocab_size(layers: Sequence[dict], vocab_size: int | None) -> list[dict]:
+    """The stack with every embedding knowing ``vocab_size`` tokens (unchanged when None): fits a stack to a
+    text's characters."""
+    return [
+        {**layer, "vocab_size": vocab_size}
+        if vocab_size is not None and layer.get("kind") in TOKEN_KINDS
+        else dict(layer)
+        for layer in layers
+    ]
 
 
 def _check(layers: Sequence[object], index: int) -> None:
@@ -273,9 +315,10 @@ class Template:
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names.get("en") or self.id
 
-    def stack(self, output: dict | None = None) -> list[dict]:
-        """The template's layers as a fresh list, its output layer swapped for ``output`` when given."""
-        layers = copy.deepcopy(list(self.layers))
+    def stack(self, output: dict | None = None, vocab_size: int | None = None) -> list[dict]:
+        """The template's layers as a fresh list, its output layer swapped for ``output`` and its embedding
+        sized to ``vocab_size`` tokens when given."""
+        layers = with_vocab_size(copy.deepcopy(list(self.layers)), vocab_size)
         return with_output_layer(layers, output) if output is not None else layers
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speed figures of the playground, from one run (about five minutes), printed with their targets:
 #
-#   1. the Trainer's throughput against a plain PyTorch loop on the same model, data and batch size;
+#   1. the Trainer's throughput against a plain PyTorch loop on the same model, data and batch size (the seed
+#      article's feed-forward network, two 2D setups, its CNN and its LSTM);
 #   2. complete redraws per second of the live view in Chromium while training;
 #   3. training epochs per second with the page open against without;
 #   4. time from a click (Pause, Play, a learning-rate change) to its visible effect;
@@ -22,7 +23,7 @@ prepare_browser_tools
 
 say "benchmarking (about five minutes; the figures follow)"
 echo "== 1. Trainer throughput =="
-"$VENV/bin/python" benchmarks/trainer_vs_plain_loop.py seed-ffn spiral plane seed-cnn
+"$VENV/bin/python" benchmarks/trainer_vs_plain_loop.py seed-ffn spiral plane seed-cnn seed-lstm
 echo
 echo "== 2-4. Live view in the browser =="
 "$VENV/bin/python" benchmarks/live_view.py

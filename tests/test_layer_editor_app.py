@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.i18n import translator
+
 PAGE = str(Path(__file__).resolve().parent / "pages" / "editor_page.py")
 SEED = [
     {"kind": "dense", "units": 64, "activation": "relu"},
@@ -156,3 +158,88 @@ def test_chinese_labels_and_a_flatten_row():
     assert edited(app).layers[1]["units"] == 3
     assert app.caption[0].value == "输出形状 (100,) · 0 个参数"
     assert app.tabs[0].label == "摘要"
+
+
+def sequence_page(dataset: str) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.session_state["dataset"] = dataset
+    app.run()
+    assert not app.exception
+    return app
+
+
+def test_sequences_offer_recurrent_kinds_and_show_the_seed_lstm_before_training():
+    page = sequence_page("seed_sequences")
+    kinds = ["rnn", "lstm", "gru", "dense", "dropout", "activation", "flatten", "batchnorm"]
+    t = translator("en")
+    assert page.selectbox(key="ed_new_kind_en").options == [t(f"editor_kind_{kind}") for kind in kinds]
+    assert titles(page) == ["**1. LSTM(64)**", "**2. Dense(1, linear)**"]
+    assert [c.value for c in page.caption][:2] == [
+        "Output shape (64,) · 19,456 parameters",
+        "Output shape (1,) · 65 parameters",
+    ]
+    assert total(page) == "total params: 19521"
+    assert any("Total params: 19,521" in m.value for m in page.markdown)
+    templates = page.selectbox(key="ed_template_en").options
+    assert templates[0].startswith("Seed article's LSTM") and len(templates) == 5  # the sequence templates only
+    # the recurrent settings: units, stacked layers, and two checkboxes
+    assert page.number_input(key="ed_0_units").value == 64 and page.number_input(key="ed_0_num_layers").value == 1
+    assert page.checkbox(key="ed_0_bidirectional").value is False
+    page.checkbox(key="ed_0_bidirectional").check().run()
+    assert edited(page).layers[0]["bidirectional"] is True
+    assert titles(page)[0] == "**1. LSTM(64, bidirectional)**"
+    assert page.caption[0].value == "Output shape (128,) · 38,912 parameters"
+    page.checkbox(key="ed_0_return_sequences").check().run()  # every step reaches the dense: (100, 1) per step
+    assert page.caption[1].value == "Output shape (100, 1) · 129 parameters"
+    assert edited(page).failing_index == 1 and page.button(key="train").disabled
+    page.button(key="ed_undo").click().run()
+    page.number_input(key="ed_0_num_layers").set_value(2).run()
+    assert page.caption[0].value == f"Output shape (128,) · {38_912 + 2 * 4 * (128 * 64 + 64 * 64 + 128):,} parameters"
+    assert edited(page).config is not None
+
+
+def test_a_new_lstm_row_has_its_settings_on_a_second_line():
+    page = sequence_page("seed_sequences")
+    page.selectbox(key="ed_new_kind_en").set_value("gru").run()
+    page.button(key="ed_0_insert_above").click().run()
+    assert edited(page).layers[0] == {
+        "kind": "gru",
+        "units": 32,
+        "num_layers": 1,
+        "bidirectional": False,
+        "return_sequences": False,
+    }
+    # a GRU handing on its last step cannot feed the LSTM: the row says why
+    assert edited(page).failing_index == 1 and "LSTM(64) needs sequences (steps, features)" in edited(page).error
+    page.checkbox(key="ed_2_return_sequences").check().run()
+    assert edited(page).config is not None
+    assert page.caption[0].value == f"Output shape (100, 32) · {3 * (10 * 32 + 32 * 32 + 64):,} parameters"
+
+
+def test_batchnorm_on_a_sequence_names_the_layer_and_says_what_to_do():
+    page = sequence_page("seed_sequences")
+    page.checkbox(key="ed_0_return_sequences").check().run()
+    page.selectbox(key="ed_new_kind_en").set_value("batchnorm").run()
+    page.button(key="ed_0_insert_below").click().run()
+    result = edited(page)
+    assert result.failing_index == 1 and result.error.startswith("model.layers[1] BatchNorm: ")
+    message = page.error[0].value
+    assert message.startswith("This layer cannot run: ") and "(100, 64)" in message and "flatten" in message
+
+
+def test_text_starts_new_embeddings_with_the_texts_characters_and_fits_templates():
+    page = sequence_page("text")
+    characters = page.session_state["edited"].layers[-1]["units"]  # the page's output: one logit per character
+    options = page.selectbox(key="ed_new_kind_en").options
+    assert options[0] == translator("en")("editor_kind_embedding") and len(options) == 9  # embedding + sequence kinds
+    assert page.selectbox(key="ed_new_kind_en").value == "embedding"
+    page.button(key="ed_0_insert_above").click().run()
+    assert edited(page).layers[0] == {"kind": "embedding", "vocab_size": characters, "dim": 16}
+    assert page.number_input(key="ed_1_vocab_size").value == characters
+    assert page.number_input(key="ed_1_dim").value == 16
+    page.selectbox(key="ed_template_en").set_value("char-lstm").run()
+    page.button(key="ed_use_template").click().run()
+    result = edited(page)
+    assert [layer["kind"] for layer in result.layers] == ["embedding", "lstm", "dense"]
+    assert result.layers[0]["vocab_size"] == characters and result.layers[-1]["units"] == characters
+    assert result.config is not None

@@ -1,28 +1,41 @@
-"""The layer-stack editor's logic without Streamlit: list operations, undo, live rows, templates, the diagram."""
+"""The layer-stack editor's logic without Streamlit: list operations, undo, live rows, kinds per input family,
+templates (vectors, images, sequences, text), the diagram."""
 
 import json
 
 import pytest
+import torch
 
-from playground.config import RunConfig, output_layer
+from playground.config import ConfigError, RunConfig, output_layer
+from playground.data.registry import SEQUENCE_SETS, SERIES_UPLOAD, TEXT, text_vocabulary
+from playground.data.series_upload import store_series
+from playground.data.upload import CACHE_ENV
 from playground.layer_stack import (
     DEFAULT_LAYERS,
+    IMAGE_KINDS,
     KIND_NAMES,
     EditorState,
+    ParamTotals,
     add_layer,
     default_layer,
     duplicate_layer,
     failing_layer_index,
+    input_family,
     insert_layer,
+    kinds_for,
     load_templates,
     move_layer,
     param_totals,
+    parse_layer,
     plain_reason,
     remove_layer,
     stack_rows,
     update_layer,
     with_output_layer,
+    with_vocab_size,
 )
+from playground.model import build_model
+from playground.presets import load_preset
 from playground.viz.network_diagram import stack_diagram
 
 A = {"kind": "dense", "units": 8, "activation": "relu"}
@@ -124,7 +137,7 @@ def test_rows_show_shapes_and_params_up_to_a_failure():
     assert "units" in broken[1].error and broken[1].output_shape is None
     assert broken[2].output_shape is None and broken[2].params is None and broken[2].error is None
 
-    image = stack_rows([A, {"kind": "flatten"}], (3, 4))
+    image = stack_rows([A, {"kind": "flatten"}], (1, 3, 4))  # images: dense needs them flat
     assert "add a flatten layer first" in image[0].error and image[1].output_shape is None
 
 
@@ -173,7 +186,7 @@ def test_templates_come_from_files(tmp_path):
 
 
 def test_diagram_has_input_each_layer_and_output():
-    rows = stack_rows(load_templates()[0].stack(), (100,))
+    rows = stack_rows(load_templates("vector")[0].stack(), (100,))
     dot = stack_diagram((100,), rows)
     assert dot.startswith("digraph network {") and dot.rstrip().endswith("}")
     assert 'input [label="Input\\n(100,)"' in dot
@@ -185,11 +198,135 @@ def test_diagram_has_input_each_layer_and_output():
 
 
 def test_diagram_marks_a_failure_and_translates():
-    rows = stack_rows([{"kind": "dense", "units": 4}, {"kind": "flatten"}], (3, 4))
-    dot = stack_diagram((3, 4), rows, {"input": "输入", "output": "输出", "params": "个参数"})
-    assert 'label="输入\\n(3, 4)"' in dot
+    rows = stack_rows([{"kind": "dense", "units": 4}, {"kind": "flatten"}], (1, 3, 4))
+    dot = stack_diagram((1, 3, 4), rows, {"input": "输入", "output": "输出", "params": "个参数"})
+    assert 'label="输入\\n(1, 3, 4)"' in dot
     assert dot.count("#dc2626") == 1  # only the failing layer is outlined
     assert "(4,)" not in dot and "–" in dot  # no shapes after the failure
     assert 'output [label="输出\\n–"' in dot
     empty = stack_diagram((2,), [])
     assert "input -> output;" in empty
+
+
+SEED_LSTM = [{"kind": "lstm", "units": 64}, {"kind": "dense", "units": 1, "activation": "linear"}]
+
+
+def test_each_family_gets_the_kinds_its_inputs_can_take():
+    assert kinds_for("sequence") == ("rnn", "lstm", "gru", "dense", "dropout", "activation", "flatten", "batchnorm")
+    assert kinds_for("text") == ("embedding", *kinds_for("sequence"))
+    assert kinds_for("vector") == ("dense", "activation", "dropout", "batchnorm", "flatten")
+    assert kinds_for("image") == (*kinds_for("vector"), "conv2d", "maxpool2d", "avgpool2d", "global_avg_pool")
+    assert not set(IMAGE_KINDS) & set(kinds_for("text"))
+    assert not {"rnn", "lstm", "gru", "embedding"} & set(kinds_for("image") + kinds_for("vector"))
+    assert set(kinds_for("text") + kinds_for("image")) == set(KIND_NAMES)  # every kind is offered somewhere
+    assert [input_family(shape) for shape in [(4,), (100, 10), (1, 28, 28)]] == ["vector", "sequence", "image"]
+
+
+def test_every_default_parses_and_an_embedding_takes_the_vocabulary():
+    for kind in KIND_NAMES:
+        assert parse_layer(default_layer(kind)).kind == kind
+    assert default_layer("embedding", vocab_size=57) == {"kind": "embedding", "vocab_size": 57, "dim": 16}
+    assert default_layer("lstm", vocab_size=57) == DEFAULT_LAYERS["lstm"]  # only embeddings know a vocabulary
+    assert with_vocab_size([default_layer("embedding"), A], None) == [default_layer("embedding"), A]
+
+
+def test_recurrent_rows_show_shapes_and_params_before_training():
+    rows = stack_rows(SEED_LSTM, (100, 10))
+    assert [(row.title, row.output_shape, row.params) for row in rows] == [
+        ("LSTM(64)", (64,), 4 * (10 * 64 + 64 * 64 + 2 * 64)),
+        ("Dense(1, linear)", (1,), 65),
+    ]
+    assert param_totals(rows) == ParamTotals(19_521, 19_521, 0)  # the seed LSTM, as Keras counts it too
+    stack = [
+        {**default_layer("gru"), "bidirectional": True, "return_sequences": True},
+        {"kind": "dense", "units": 8, "activation": "relu"},  # per step
+        {**default_layer("rnn"), "num_layers": 2},
+        {"kind": "dense", "units": 1},
+    ]
+    rows = stack_rows(stack, (50, 2))
+    assert [row.output_shape for row in rows] == [(50, 64), (50, 8), (32,), (1,)]
+    assert rows[0].params == 2 * 3 * (2 * 32 + 32 * 32 + 64) and rows[1].params == 65 * 8
+    assert rows[2].params == (8 * 32 + 32 * 32 + 64) + (32 * 32 + 32 * 32 + 64)
+    text = stack_rows([{"kind": "embedding", "vocab_size": 40, "dim": 16}, {"kind": "lstm", "units": 8}], (30,))
+    assert [(row.output_shape, row.params) for row in text] == [((30, 16), 640), ((8,), 4 * (16 * 8 + 8 * 8 + 16))]
+
+
+def test_sequence_mistakes_name_the_layer_and_what_to_do():
+    rows = stack_rows([{**default_layer("lstm"), "return_sequences": True}, {"kind": "batchnorm"}], (100, 10))
+    assert rows[1].title == "BatchNorm" and "(100, 32)" in rows[1].error and "flatten" in rows[1].error
+    data = {"dataset": "seed_sequences", "n_points": 200, "n_features": 10}
+    raw = {"data": data, "model": {"layers": [{"kind": "batchnorm"}]}}
+    with pytest.raises(ConfigError) as refused:
+        RunConfig.from_dict(raw)
+    assert failing_layer_index(str(refused.value)) == 0
+    assert str(refused.value).startswith("model.layers[0] BatchNorm: ") and "(100, 10)" in plain_reason(
+        str(refused.value)
+    )
+    tokens = stack_rows([{"kind": "lstm", "units": 4}], (30,))  # character numbers straight into an LSTM
+    assert "embedding" in tokens[0].error
+    images = stack_rows([{"kind": "lstm", "units": 4}], (1, 8, 8))
+    assert "LSTM(4) needs sequences (steps, features)" in images[0].error
+
+
+def regression_output() -> dict:
+    return output_layer("regression", 1).model_dump()
+
+
+def sequence_config(dataset: str, layers: list[dict], **data: object) -> RunConfig:
+    return RunConfig.from_dict({"data": {"dataset": dataset, "n_points": 200, **data}, "model": {"layers": layers}})
+
+
+def test_sequence_templates_fit_every_sequence_dataset():
+    templates = load_templates("sequence")
+    assert [template.id for template in templates] == [
+        "seed-lstm",
+        "stacked-lstm",
+        "bi-gru",
+        "simple-rnn",
+        "dense-per-step",
+    ]
+    assert templates[0].stack() == SEED_LSTM
+    assert [parse_layer(layer) for layer in SEED_LSTM] == list(load_preset("seed-lstm").model.layers)
+    for template in templates:
+        assert {"en", "zh"} <= set(template.names), template.id
+        for dataset in SEQUENCE_SETS:
+            for steps in (2, 100):
+                config = sequence_config(dataset, template.stack(regression_output()), steps=steps)
+                assert config.summary()[-1].output_shape == (1,), (template.id, dataset)
+                model = build_model(config)
+                assert model(torch.randn(3, *config.input_shape)).shape == (3, 1), (template.id, dataset)
+    seed = sequence_config("seed_sequences", templates[0].stack(regression_output()), n_features=10)
+    assert seed.total_params() == 19_521
+
+
+def test_sequence_templates_fit_an_uploaded_series(tmp_path, monkeypatch):
+    """An upload has as many values per step as its CSV has columns; every template takes them."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    rows = "\n".join(f"{20 + i % 7},{i % 5}" for i in range(300))
+    sha, _ = store_series(f"temperature,wind\n{rows}\n".encode(), "temperature")
+    for template in load_templates("sequence"):
+        config = sequence_config(SERIES_UPLOAD, template.stack(regression_output()), upload=sha, steps=20)
+        assert config.input_shape == (20, 2) and config.summary()[-1].output_shape == (1,), template.id
+
+
+def test_text_templates_fit_the_text_with_its_characters():
+    templates = load_templates("text")
+    assert [template.id for template in templates] == ["char-lstm", "char-gru"]
+    data = {"dataset": TEXT, "n_points": 200, "steps": 40}
+    characters = len(text_vocabulary())
+    output = output_layer("multiclass", characters).model_dump()
+    for template in templates:
+        assert {"en", "zh"} <= set(template.names), template.id
+        layers = template.stack(output, vocab_size=characters)
+        assert layers[0] == {"kind": "embedding", "vocab_size": characters, "dim": 16}
+        config = RunConfig.from_dict({"data": data, "model": {"layers": layers}})
+        assert config.summary()[-1].output_shape == (characters,), template.id
+        model = build_model(config)
+        tokens = torch.randint(0, characters, (3, 40))
+        assert model(tokens).shape == (3, characters), template.id
+    char_lstm = RunConfig.from_dict({"data": data, "model": {"layers": templates[0].stack(output, characters)}})
+    assert [info.params for info in char_lstm.summary()] == [
+        characters * 16,
+        4 * (16 * 128 + 128 * 128 + 2 * 128),
+        129 * characters,
+    ]

@@ -17,12 +17,13 @@ from pydantic_core import PydanticUndefined
 from playground.config import RunConfig
 from playground.i18n import DEFAULT_LANGUAGE, Translator
 from playground.layer_stack import (
-    IMAGE_KINDS,
-    KIND_NAMES,
+    RECURRENT_KINDS,
     EditorState,
     StackRow,
     default_layer,
     failing_layer_index,
+    input_family,
+    kinds_for,
     load_templates,
     param_totals,
     plain_reason,
@@ -40,6 +41,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "conv2d": ("filters", "kernel_size", "stride", "padding", "activation"),
     "maxpool2d": ("pool_size", "stride"),
     "avgpool2d": ("pool_size", "stride"),
+    **{kind: ("units", "num_layers", "bidirectional", "return_sequences") for kind in RECURRENT_KINDS},
+    "embedding": ("vocab_size", "dim"),
 }
 #: The defaults of each kind's settings, for stacks that leave them out.
 KIND_DEFAULTS: dict[str, dict[str, object]] = {
@@ -48,12 +51,22 @@ KIND_DEFAULTS: dict[str, dict[str, object]] = {
     }
     for kind in LAYER_KINDS
 }
-#: Whole-number settings: (smallest, largest) as the layer kinds allow them.
-INTEGER_FIELDS: dict[str, tuple[int, int]] = {
-    "units": (1, 4096),
-    "filters": (1, 512),
-    "kernel_size": (1, 11),
-    "pool_size": (1, 8),
+#: Settings typed as whole numbers; each kind's own limits bound them (a recurrent layer's units stop lower
+#: than a dense layer's).
+INTEGER_FIELDS: tuple[str, ...] = ("units", "filters", "kernel_size", "pool_size", "num_layers", "vocab_size", "dim")
+#: On/off settings, shown as checkboxes.
+BOOLEAN_FIELDS: tuple[str, ...] = ("bidirectional", "return_sequences")
+#: (smallest, largest) of each kind's whole-number settings, as its pydantic fields allow them.
+INTEGER_BOUNDS: dict[str, dict[str, tuple[int, int]]] = {
+    kind.model_fields["kind"].default: {
+        name: (
+            next(rule.ge for rule in info.metadata if hasattr(rule, "ge")),
+            next(rule.le for rule in info.metadata if hasattr(rule, "le")),
+        )
+        for name, info in kind.model_fields.items()
+        if name in INTEGER_FIELDS
+    }
+    for kind in LAYER_KINDS
 }
 
 
@@ -99,13 +112,17 @@ def replace_stack(key: str, layers: list[dict]) -> None:
 
 
 # Callbacks: they run before the script, so they may set widget state. -------------------------------------------
-def _add(key: str) -> None:
-    _state(key).add(default_layer(st.session_state[f"{key}_new_kind"]))
+def _new_layer(key: str, vocab_size: int | None) -> dict:
+    return default_layer(st.session_state[f"{key}_new_kind"], vocab_size)
 
 
-def _insert(key: str, row_id: int, below: bool) -> None:
+def _add(key: str, vocab_size: int | None) -> None:
+    _state(key).add(_new_layer(key, vocab_size))
+
+
+def _insert(key: str, row_id: int, below: bool, vocab_size: int | None) -> None:
     state = _state(key)
-    state.insert(state.index_of(row_id) + int(below), default_layer(st.session_state[f"{key}_new_kind"]))
+    state.insert(state.index_of(row_id) + int(below), _new_layer(key, vocab_size))
 
 
 def _remove(key: str, row_id: int) -> None:
@@ -135,12 +152,12 @@ def _undo(key: str) -> None:
         _sync_widgets(key, state, overwrite=True)
 
 
-def _use_template(key: str, output: dict | None) -> None:
+def _use_template(key: str, output: dict | None, vocab_size: int | None) -> None:
     chosen = st.session_state[f"{key}_template"]
     template = next(template for template in load_templates() if template.id == chosen)
     if template.family == "image" and output is not None and output.get("kind") != "dense":
         output = None
-    _state(key).replace(template.stack(output))
+    _state(key).replace(template.stack(output, vocab_size))
     _sync_widgets(key, _state(key), overwrite=True)
 
 
@@ -155,7 +172,9 @@ def _params_text(params: int | None, t: Translator) -> str:
     return t("editor_shape_unknown") if params is None else f"{params:,}"
 
 
-def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None, family: str) -> None:
+def _toolbar(
+    t: Translator, key: str, state: EditorState, output: dict | None, family: str, vocab_size: int | None
+) -> None:
     """New-layer kind, add, undo; the template picker (the kinds and templates that suit the input)."""
     language = st.session_state.get("lang", DEFAULT_LANGUAGE)
     templates = {template.id: template for template in load_templates(family)}
@@ -174,7 +193,7 @@ def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None, f
         icon=":material/add:",
         help=t("editor_help_add"),
         on_click=_add,
-        args=(key,),
+        args=(key, vocab_size),
         width="stretch",
     )
     undo.button(
@@ -204,16 +223,9 @@ def _toolbar(t: Translator, key: str, state: EditorState, output: dict | None, f
         icon=":material/auto_awesome:",
         help=t("editor_help_use_template"),
         on_click=_use_template,
-        args=(key, output),
+        args=(key, output, vocab_size),
         width="stretch",
     )
-
-
-def kinds_for(family: str) -> tuple[str, ...]:
-    """The layer kinds an input family can use: image layers only where the input is images."""
-    if family == "image":
-        return KIND_NAMES
-    return tuple(name for name in KIND_NAMES if name not in IMAGE_KINDS)
 
 
 def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -> None:
@@ -227,8 +239,10 @@ def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -
         widget = _widget_key(key, row_id, name)
         common = {"key": widget, "on_change": _edit, "args": (key, row_id, name), "help": t(f"editor_help_{name}")}
         if name in INTEGER_FIELDS:
-            low, high = INTEGER_FIELDS[name]
+            low, high = INTEGER_BOUNDS[kind][name]
             place.number_input(t(f"editor_{name}"), min_value=low, max_value=high, step=1, **common)
+        elif name in BOOLEAN_FIELDS:
+            place.checkbox(t(f"editor_{name}"), **common)
         elif name == "stride":  # pooling's stride may be empty: the window's own size
             optional = kind != "conv2d"
             place.selectbox(
@@ -245,12 +259,12 @@ def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -
             place.selectbox(t(f"editor_{name}"), ACTIVATIONS, **common)
 
 
-def _row_buttons(t: Translator, key: str, row_id: int, index: int, count: int) -> None:
+def _row_buttons(t: Translator, key: str, row_id: int, index: int, count: int, vocab_size: int | None) -> None:
     buttons = [
         ("move_up", ":material/arrow_upward:", _move, (key, row_id, -1), index == 0),
         ("move_down", ":material/arrow_downward:", _move, (key, row_id, 1), index == count - 1),
-        ("insert_above", ":material/add_row_above:", _insert, (key, row_id, False), False),
-        ("insert_below", ":material/add_row_below:", _insert, (key, row_id, True), False),
+        ("insert_above", ":material/add_row_above:", _insert, (key, row_id, False, vocab_size), False),
+        ("insert_below", ":material/add_row_below:", _insert, (key, row_id, True, vocab_size), False),
         ("duplicate", ":material/content_copy:", _duplicate, (key, row_id), False),
         ("remove", ":material/delete:", _remove, (key, row_id), False),
     ]
@@ -267,7 +281,9 @@ def _row_buttons(t: Translator, key: str, row_id: int, index: int, count: int) -
             )
 
 
-def _row(t: Translator, key: str, state: EditorState, row: StackRow, reason: str | None) -> None:
+def _row(
+    t: Translator, key: str, state: EditorState, row: StackRow, reason: str | None, vocab_size: int | None
+) -> None:
     """One bordered row: number and title, output shape and parameters, settings, buttons; the reason if it fails."""
     row_id = state.ids[row.index]
     layer = state.layers[row.index]
@@ -281,7 +297,7 @@ def _row(t: Translator, key: str, state: EditorState, row: StackRow, reason: str
         places = [first, second] if len(fields) <= 2 else st.columns(len(fields))  # many settings: a line below
         _settings(t, key, row_id, layer, places)
         with buttons:
-            _row_buttons(t, key, row_id, row.index, len(state.layers))
+            _row_buttons(t, key, row_id, row.index, len(state.layers), vocab_size)
         if reason is not None:
             st.error(t("editor_layer_invalid", reason=reason), icon=":material/error:")
     if reason is not None:  # a red outline, so the failing row stands out in a long stack
@@ -323,10 +339,15 @@ def layer_stack_editor(
     validate: Callable[[list[dict]], RunConfig | str],
     input_shape: tuple[int, ...],
     output_layer: dict | None = None,
+    family: str | None = None,
+    vocab_size: int | None = None,
 ) -> EditedStack:
     """Draw the editor for the stack kept under ``key`` (seeded from ``initial`` on the session's first run) and
     return the stack with the page's verdict on it. ``validate`` builds the page's RunConfig or says why it
-    cannot; ``output_layer``, when given, replaces a template's last layer so templates fit the page's task."""
+    cannot; ``output_layer``, when given, replaces a template's last layer so templates fit the page's task.
+    ``family`` picks the kinds and templates offered ("vector", "image", "sequence", "text"); left out, the
+    input shape tells (text cannot be told from vectors by its shape: a text page passes "text"). ``vocab_size``,
+    the text's number of characters, sizes new embedding layers and those of templates."""
     state_key = f"{key}_state"
     if state_key not in st.session_state:
         st.session_state[state_key] = EditorState.start(initial)
@@ -343,13 +364,13 @@ def layer_stack_editor(
         failing = None
 
     st.subheader(t("editor_title"))
-    _toolbar(t, key, state, output_layer, "image" if len(input_shape) == 3 else "vector")
+    _toolbar(t, key, state, output_layer, family or input_family(input_shape), vocab_size)
     if not rows:
         st.info(t("editor_empty"), icon=":material/info:")
     if failing is not None and error is not None:  # the page's verdict names the row: it is the one to mark
         rows = [replace(row, error=plain_reason(error) if row.index == failing else None) for row in rows]
     for row in rows:
-        _row(t, key, state, row, row.error)
+        _row(t, key, state, row, row.error, vocab_size)
     if error is not None and failing is None:
         st.error(t("editor_stack_invalid", reason=error), icon=":material/error:")
 
