@@ -76,7 +76,7 @@ def train(config: RunConfig, epochs: int, out: str | None, save: str | None = No
         checkpoint_file = files.enter_context(open(save, "wb")) if save else None
         trainer, status = _train(config, epochs)
         if history_file is not None:
-            write_history_csv(trainer.history, config.task, history_file)
+            write_history_csv(trainer.history, config.task, history_file, config.training.metric)
             print(f"history written to {out}")
         if checkpoint_file is not None and status == 0:
             save_checkpoint(trainer.model, config, checkpoint_file, trainer.history)

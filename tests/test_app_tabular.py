@@ -117,7 +117,7 @@ def test_downloads_are_files_of_the_right_kind(page):
         source, reason = downloads.script_or_error(make, config)
         assert reason is None
         ast.parse(source)
-    history = downloads.history_csv(run, config.task)
+    history = downloads.history_csv(run, config)
     assert history.splitlines()[0].startswith("epoch,train_loss") and len(history.splitlines()) == 2
     checkpoint = downloads.checkpoint_bytes(run)
     assert {"config.json", "weights.safetensors"} <= set(zipfile.ZipFile(io.BytesIO(checkpoint)).namelist())

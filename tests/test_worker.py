@@ -330,3 +330,46 @@ def test_a_probe_is_sent_once_until_it_changes_and_the_handle_keeps_it():
         handle.wait_until(lambda s, _: set(s.probes) == {"filters", "gallery"}, timeout=30)
     finally:
         handle.stop()
+
+
+def test_sequence_probes_follow_the_chosen_sequence_and_temperature_across_resets():
+    """The sample command reaches sequence data too (not only images), the temperature command reaches generated
+    text, and the worker keeps both when the run starts over."""
+    from playground.data.registry import text_vocabulary
+
+    vocabulary = len(text_vocabulary())
+    config = RunConfig.from_dict(
+        {
+            "data": {"dataset": "text", "n_points": 300, "steps": 20},
+            "model": {
+                "layers": [
+                    {"kind": "embedding", "vocab_size": vocabulary, "dim": 4},
+                    {"kind": "lstm", "units": 8},
+                    {"kind": "dense", "units": vocabulary, "activation": "softmax"},
+                ]
+            },
+        }
+    )
+    probes = ("hidden", "generated", "memory")
+    worker = WorkerHandle(config, probes=probes)
+    try:
+        first = worker.wait_until(lambda s, _: s.status == "paused" and set(probes) <= set(s.probes), timeout=60)
+        assert not any("error" in first.probes[name] for name in probes)
+        assert first.probes["hidden"]["index"] == 0 and first.probes["hidden"]["layers"][0]["cell"] == "lstm"
+        assert first.probes["generated"]["temperature"] == 0.8
+        assert first.probes["memory"]["gradient"].shape == (20,)
+
+        worker.set_sample(3)
+        chosen = worker.wait_until(lambda s, _: s.probes["hidden"]["index"] == 3)
+        assert chosen.probes["hidden"]["text"] != first.probes["hidden"]["text"]
+        worker.set_temperature(1.7)
+        hotter = worker.wait_until(lambda s, _: s.probes["generated"]["temperature"] == 1.7)
+        assert hotter.probes["generated"]["text"] != first.probes["generated"]["text"]
+        with pytest.raises(ValueError, match="temperature"):
+            worker.set_temperature(3.0)
+
+        worker.reset()
+        fresh = worker.wait_until(lambda s, _: s.run_id != first.run_id and set(probes) <= set(s.probes))
+        assert fresh.probes["hidden"]["index"] == 3 and fresh.probes["generated"]["temperature"] == 1.7
+    finally:
+        worker.stop()

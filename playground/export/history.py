@@ -14,16 +14,16 @@ from typing import TextIO
 from playground.train.trainer import history_columns
 
 
-def write_history_csv(rows: Iterable[dict[str, float]], task: str, file: TextIO) -> None:
+def write_history_csv(rows: Iterable[dict[str, float]], task: str, file: TextIO, metric: str = "auto") -> None:
     """Header, then one line per epoch; floats keep all their digits, so reading them back is exact."""
-    writer = csv.DictWriter(file, fieldnames=history_columns(task))
+    writer = csv.DictWriter(file, fieldnames=history_columns(task, metric))
     writer.writeheader()
     writer.writerows(rows)
 
 
-def read_history_csv(text: str, task: str) -> list[dict[str, float]]:
+def read_history_csv(text: str, task: str, metric: str = "auto") -> list[dict[str, float]]:
     """Rows as the Trainer makes them (``epoch`` an int, the rest floats); ValueError saying what is wrong."""
-    columns = history_columns(task)
+    columns = history_columns(task, metric)
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames != columns:
         found = ", ".join(reader.fieldnames or []) or "missing"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,8 @@ from torch import nn
 from playground.config import RunConfig, TrainConfig
 from playground.data import two_d
 from playground.data.images import augment_batch
-from playground.data.registry import Dataset, load_dataset
+from playground.data.registry import DATASETS, Dataset, dataset_class_names, load_dataset
+from playground.layers import RECURRENT_GATES, RecurrentModule
 from playground.model import build_model, outputs_probabilities
 
 #: Side of the grid each neuron's small map is computed on (TF Playground draws its node maps 10 cells wide).
@@ -30,10 +32,21 @@ GRADIENT_ROWS = 256
 EVAL_CHUNK = 256
 #: The test images the gallery shows at most, mistakes first.
 GALLERY_SIZE = 40
-#: Test images whose activations feed the histograms of an image model.
+#: Test images (or sequences) whose activations feed the histograms of an image (or sequence) model.
 IMAGE_HISTOGRAM_ROWS = 128
 #: Kernels of deeper conv layers are sent for at most this many input channels (the page shows one at a time).
 MAX_FILTER_CHANNELS = 64
+#: Test sequences whose input gradients make the memory curve: a smooth mean, and one backward pass of a batch.
+MEMORY_ROWS = 128
+#: Share of the input-gradient mass whose span back from the last step is the memory's "reach".
+REACH_SHARE = 0.9
+#: Characters the text model writes after its prompt.
+GENERATED_CHARS = 200
+#: The sampling temperatures allowed, and the one a run starts with.
+TEMPERATURE_RANGE = (0.05, 2.0)
+DEFAULT_TEMPERATURE = 0.8
+#: Steps a forecast runs free at most: one forward pass each, so the probe stays cheap on long test stretches.
+ROLLOUT_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -66,10 +79,17 @@ def make_optimizer(name: str, parameters, learning_rate: float) -> torch.optim.O
     raise ValueError(f"unknown optimizer {name!r}")
 
 
-def history_columns(task: str) -> list[str]:
-    """The columns of a history table, in order, for a task."""
+def weight_matrices(model: nn.Module) -> list[torch.Tensor]:
+    """The weights a penalty and the weight histograms cover: matrices and kernels, not biases nor batch norm's
+    scales; a recurrent layer's are named weight_ih_l0, weight_hh_l0, ..."""
+    return [p for name, p in model.named_parameters() if name.rsplit(".", 1)[-1].startswith("weight") and p.dim() > 1]
+
+
+def history_columns(task: str, metric: str = "auto") -> list[str]:
+    """The columns of a history table, in order, for a task (and the metric a regression reports besides)."""
     if task == "regression":
-        return ["epoch", "train_loss", "test_loss", "train_r2", "test_r2", "train_rmse", "test_rmse"]
+        extra = ["train_mae", "test_mae"] if metric == "mae" else []
+        return ["epoch", "train_loss", "test_loss", "train_r2", "test_r2", "train_rmse", "test_rmse", *extra]
     return ["epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy"]
 
 
@@ -87,8 +107,9 @@ class Trainer:
         self.model = build_model(config)
         self.probabilities = outputs_probabilities(config)
         label_dtype = torch.long if self.task == "multiclass" else torch.float32
-        self.x_train = torch.as_tensor(self.dataset.x_train, dtype=torch.float32)
-        self.x_test = torch.as_tensor(self.dataset.x_test, dtype=torch.float32)
+        input_dtype = torch.long if config.tokens else torch.float32  # token numbers index an embedding
+        self.x_train = torch.as_tensor(self.dataset.x_train, dtype=input_dtype)
+        self.x_test = torch.as_tensor(self.dataset.x_test, dtype=input_dtype)
         self.y_train = torch.as_tensor(self.dataset.y_train, dtype=label_dtype)
         self.y_test = torch.as_tensor(self.dataset.y_test, dtype=label_dtype)
         if self.task != "multiclass":
@@ -109,10 +130,11 @@ class Trainer:
         self._epoch_order: torch.Tensor | None = None  # the batch order of an epoch in progress
         self._epoch_cursor = 0
         self._probe_cache: dict[str, tuple[tuple, float, float, dict]] = {}
-        # the test image the image views explain (its feature maps, saliency), and a drawn image, if any
+        # the test image (or sequence) the views explain (feature maps, saliency; hidden states), a drawn image
         self.sample_index = 0
         self.drawing: torch.Tensor | None = None
-        self.inspected = 0  # counts changes of the two, so their probes are recomputed at once
+        self.temperature = DEFAULT_TEMPERATURE  # how adventurous generated text is (see ``generated``)
+        self.inspected = 0  # counts changes of the three, so their probes are recomputed at once
         self.throttle_probes = False  # set by the worker while it trains (see ``_throttled``)
         self._nested_cost = 0.0  # seconds spent in probes computed inside the one being computed
         self.revision = 0  # counts hand edits of weights, so probes of an edited model are recomputed
@@ -190,7 +212,7 @@ class Trainer:
         """L1 or L2 weight penalty (weights only, not biases), as TensorFlow Playground applies it."""
         if self.regularization == "none" or self.reg_rate == 0:
             return 0.0
-        weights = [p for name, p in self.model.named_parameters() if name.endswith("weight") and p.dim() > 1]
+        weights = weight_matrices(self.model)
         if self.regularization == "l1":
             return self.reg_rate * sum(w.abs().sum() for w in weights)
         return self.reg_rate * 0.5 * sum((w * w).sum() for w in weights)
@@ -231,12 +253,17 @@ class Trainer:
             spread = ((targets - targets.mean()) ** 2).sum()
             metrics[f"{prefix}_r2"] = float(1 - residual / spread) if spread > 0 else 0.0
             metrics[f"{prefix}_rmse"] = float(torch.sqrt(residual / len(targets)))
+            metrics[f"{prefix}_mae"] = float((predictions - targets).abs().mean())
         return metrics
 
     def evaluate(self) -> dict[str, float]:
         row = {"epoch": self.epoch, **self._metrics(self.x_train, self.y_train, "train")}
         row.update(self._metrics(self.x_test, self.y_test, "test"))
-        return {column: row[column] for column in history_columns(self.task)}
+        return {column: row[column] for column in self.history_columns}
+
+    @property
+    def history_columns(self) -> list[str]:
+        return history_columns(self.task, self.config.training.metric)
 
     # Training ----------------------------------------------------------------------------------
     def train_epoch(self) -> dict[str, float]:
@@ -431,16 +458,21 @@ class Trainer:
         In evaluation mode: a probe must not draw dropout masks from the random generator (the run would no
         longer match the exported script's) nor move batch norm's running statistics.
         """
+        groups = self.dense_groups
+        if not groups:
+            return []
         self.model.eval()
-        self.model.zero_grad(set_to_none=True)
         rows = slice(0, GRADIENT_ROWS)
-        self.data_loss(self.model(self.x_train[rows]), self.y_train[rows]).backward()
-        grads = []
-        for group in self.dense_groups:
-            grad = self._linear(group.start).weight.grad
-            grads.append(torch.zeros(0) if grad is None else grad.detach().reshape(-1).clone())
-        self.model.zero_grad(set_to_none=True)
-        return grads
+        first = groups[0].start
+        # the layers before the first dense one need no gradient: the backward pass through a recurrent (or
+        # conv) body would cost several times its forward one (seed LSTM: 75 ms in all instead of ~15)
+        with torch.no_grad():
+            body = self.model[:first](self.x_train[rows])
+        with torch.enable_grad():
+            loss = self.data_loss(self.model[first:](body), self.y_train[rows])
+            weights = [self._linear(group.start).weight for group in groups]
+            grads = torch.autograd.grad(loss, weights, allow_unused=True)
+        return [torch.zeros(0) if grad is None else grad.detach().reshape(-1) for grad in grads]
 
     def _gradient_norms(self) -> list[float]:
         if not self.dense_groups:
@@ -512,7 +544,11 @@ class Trainer:
         return {"matrix": matrix.reshape(n_classes, n_classes).numpy().astype(np.int64), "rows": len(true)}
 
     def predictions(self) -> dict:
-        """Predicted against true values on the test rows (standardised units): how far a regression is off."""
+        """Predicted against true values on the test rows (standardised units): how far a regression is off.
+
+        On a series split in time (``Dataset.ordered``) the test targets are one stretch of it, so the probe adds
+        the window before it (``history``) and, when the series is the only input, a free-running forecast from
+        there (``rollout``, see ``_rollout``)."""
         if self.task != "regression":
             raise ValueError("predicted-vs-true values need a regression task")
         return self._throttled("predictions", self._predictions)
@@ -520,7 +556,16 @@ class Trainer:
     def _predictions(self) -> dict:
         _, targets = self._sample(self.x_test, self.y_test)
         predicted = self._test_predictions().reshape(-1).numpy().astype(np.float32)
-        return {"true": targets.reshape(-1).numpy().astype(np.float32), "predicted": predicted}
+        probe: dict = {"true": targets.reshape(-1).numpy().astype(np.float32), "predicted": predicted}
+        if self.dataset.ordered:
+            probe["ordered"] = True
+            column = self.dataset.target_column
+            window = self.x_test[0]
+            if column is not None:
+                probe["history"] = window[:, column].numpy().astype(np.float32)
+                if window.shape[-1] == 1:
+                    probe["rollout"] = self._rollout(window, min(len(targets), ROLLOUT_STEPS))
+        return probe
 
     def histograms(self, bins: int = 30) -> dict:
         """Per layer with weights: a histogram of its weights and of its outputs on the test rows, to show
@@ -529,7 +574,9 @@ class Trainer:
 
     def _histograms(self, bins: int) -> dict:
         inputs, _ = self._sample(self.x_test, self.y_test)
-        if inputs.dim() > 2:  # every layer's output of 1,000 images would be ~150 MB for the seed CNN
+        # every layer's output of 1,000 images would be ~150 MB for the seed CNN; 1,000 sequences cost a recurrent
+        # layer 1,000 x steps cell updates
+        if inputs.dim() > 2 or self.sequence_data:
             inputs = inputs[:IMAGE_HISTOGRAM_ROWS]
         outputs: list[np.ndarray] = []
         self.model.eval()
@@ -542,7 +589,7 @@ class Trainer:
         layers = []
         for index, (layer, module) in enumerate(zip(self.config.model.layers, self.model, strict=True)):
             # a Dense layer may be a Sequential of Linear and its activation: look inside for the weight matrix
-            weights = [p for name, p in module.named_parameters() if name.endswith("weight") and p.dim() > 1]
+            weights = weight_matrices(module)
             entry: dict = {"index": index, "title": layer.title()}
             if weights:
                 entry["weights"] = _histogram(torch.cat([w.detach().reshape(-1) for w in weights]).numpy(), bins)
@@ -572,9 +619,11 @@ class Trainer:
         return (inputs[:, 0] * std + mean).clamp(0, 1).numpy().astype(np.float32)
 
     def set_sample(self, index: int) -> None:
-        """Explain test image ``index`` in the feature-map and saliency views."""
+        """Explain test image ``index`` in the feature-map and saliency views, or test sequence ``index`` in the
+        hidden-state view."""
         if not 0 <= index < len(self.x_test):
-            raise ValueError(f"there are test images 0 to {len(self.x_test) - 1}, not {index}")
+            noun = "images" if self.dataset.image_norm is not None else "sequences" if self.sequence_data else "rows"
+            raise ValueError(f"there are test {noun} 0 to {len(self.x_test) - 1}, not {index}")
         self.sample_index = int(index)
         self.inspected += 1
 
@@ -694,6 +743,131 @@ class Trainer:
             "rows": len(true),
         }
 
+    # Sequence views: forecasts, generated text, hidden states replayed step by step, memory ----------------
+    @property
+    def sequence_data(self) -> bool:
+        """Whether the inputs are sequences: measured values per step, or the characters of a text."""
+        return DATASETS[self.config.data.dataset].family in ("sequence", "text")
+
+    def _require_sequences(self) -> None:
+        if not self.sequence_data:
+            raise ValueError("this view needs sequence data (series or text)")
+
+    @functools.cached_property
+    def _vocabulary(self) -> list[str]:
+        """The character of each token number of a text dataset."""
+        return dataset_class_names(self.config.data)
+
+    def _decode(self, tokens: torch.Tensor) -> str:
+        vocabulary = self._vocabulary
+        return "".join(vocabulary[int(token)] for token in tokens)
+
+    def set_temperature(self, temperature: float) -> None:
+        """How freely ``generated`` samples: low sticks to the likeliest characters, high takes chances."""
+        self.temperature = check_temperature(temperature)
+        self.inspected += 1
+
+    def _run_free(
+        self, window: torch.Tensor, count: int, next_step: Callable[[torch.Tensor], torch.Tensor]
+    ) -> list[torch.Tensor]:
+        """``count`` times: predict from ``window``, turn the prediction into the next step with ``next_step``,
+        and slide the window on by that step. Returns the steps made. One forward pass each, as trained: the
+        model only ever saw windows of this length, so it is not run on a growing sequence."""
+        made = []
+        self.model.eval()
+        with torch.no_grad():
+            for _ in range(count):
+                step = next_step(self._squash(self.model(window[None]))[0]).reshape(1, *window.shape[1:])
+                made.append(step[0])
+                window = torch.cat([window[1:], step.to(window.dtype)])
+        return made
+
+    def _rollout(self, window: torch.Tensor, count: int) -> np.ndarray:
+        """A forecast of ``count`` steps after ``window`` that feeds each prediction back in as the next value."""
+        steps = self._run_free(window, count, lambda prediction: prediction.reshape(1))
+        return torch.stack(steps).reshape(-1).numpy().astype(np.float32) if steps else np.zeros(0, np.float32)
+
+    def generated(self) -> dict:
+        """GENERATED_CHARS characters the text model writes after the first test window, sampled one at a time at
+        ``temperature`` from a generator seeded per call, so one model at one temperature always writes the same."""
+        if not self.config.tokens:
+            raise ValueError("generated text needs the text dataset")
+        return self._throttled("generated", self._generated)
+
+    def _generated(self) -> dict:
+        from playground.data.sequences import sample_next
+
+        rng = np.random.default_rng(self.config.training.seed)
+        temperature = self.temperature
+
+        def sample(probabilities: torch.Tensor) -> torch.Tensor:
+            return torch.tensor(sample_next(probabilities.numpy(), temperature, rng))
+
+        prompt = self.x_test[0]
+        tokens = self._run_free(prompt, GENERATED_CHARS, sample)
+        return {
+            "prompt": self._decode(prompt),
+            "text": self._decode(torch.stack(tokens).reshape(-1)),
+            "temperature": temperature,
+        }
+
+    def hidden(self) -> dict:
+        """The chosen test sequence (``sample_index``) through the network: every recurrent layer's state at
+        every step, per stacked depth and direction, with its gates, replayed by hand (``replay_recurrent``)."""
+        self._require_sequences()
+        index = min(self.sample_index, len(self.x_test) - 1)
+        return self._throttled("hidden", lambda: self._hidden(index))
+
+    def _hidden(self, index: int) -> dict:
+        inputs = self.x_test[index : index + 1]
+        layers = []
+        self.model.eval()
+        with torch.no_grad():
+            value = inputs
+            for number, (layer, module) in enumerate(zip(self.config.model.layers, self.model, strict=True)):
+                if isinstance(module, RecurrentModule):  # its input: what the layers before it (embedding...) made
+                    layers += [
+                        {"index": number, "title": layer.title(), **run}
+                        for run in replay_recurrent(module.rnn, value[0])
+                    ]
+                value = module(value)
+            output = self._squash(value)[0]
+        target = self.y_test[index]
+        probe: dict = {"index": index, "layers": layers}
+        if self.task == "multiclass":
+            probe.update(true=int(target), predicted=int(output.argmax()))
+        else:
+            probe.update(true=float(target.reshape(-1)[0]), predicted=float(output.reshape(-1)[0]))
+        if self.config.tokens:
+            probe.update(inputs=inputs[0].numpy().astype(np.int64), text=self._decode(inputs[0]))
+        else:
+            probe["inputs"] = inputs[0].numpy().astype(np.float32)
+        return probe
+
+    def memory(self) -> dict:
+        """How far back the network looks: per step t, the mean over MEMORY_ROWS test sequences (and over the
+        features) of |d loss / d input_t|, the loss being each sequence's own; for text, with respect to the
+        embedding's output vectors (token numbers have no gradient). ``reach``: the steps back from the end that
+        hold REACH_SHARE of that gradient mass (see ``memory_reach``)."""
+        self._require_sequences()
+        return self._throttled("memory", self._memory)
+
+    def _memory(self) -> dict:
+        inputs, targets = self.x_test[:MEMORY_ROWS], self.y_test[:MEMORY_ROWS]
+        body = self.model
+        self.model.eval()
+        if isinstance(self.model[0], nn.Embedding):
+            with torch.no_grad():
+                inputs = self.model[0](inputs)
+            body = self.model[1:]
+        inputs = inputs.detach().requires_grad_(True)
+        with torch.enable_grad():
+            # the batch loss is a mean: times the rows, each sequence's gradient is that of its own loss
+            loss = self.data_loss(body(inputs), targets) * len(targets)
+            (gradient,) = torch.autograd.grad(loss, inputs)
+        per_step = gradient.abs().mean(dim=(0, 2)).numpy().astype(np.float32)
+        return {"gradient": per_step, "steps": len(per_step), "reach": memory_reach(per_step)}
+
 
 #: At most this many test rows feed the tabular probes, so they stay cheap on 20,000-row tables.
 PROBE_ROWS = 1_000
@@ -710,3 +884,89 @@ def _histogram(values: np.ndarray, bins: int) -> dict:
         return {"counts": np.zeros(0, np.int64), "edges": np.zeros(0, np.float32)}
     counts, edges = np.histogram(finite, bins=bins)
     return {"counts": counts.astype(np.int64), "edges": edges.astype(np.float32)}
+
+
+def check_temperature(temperature: float) -> float:
+    """The temperature as a float; ValueError outside TEMPERATURE_RANGE."""
+    low, high = TEMPERATURE_RANGE
+    if not low <= temperature <= high:
+        raise ValueError(f"the temperature must lie between {low:g} and {high:g}, not {temperature:g}")
+    return float(temperature)
+
+
+def memory_reach(gradient: np.ndarray, share: float = REACH_SHARE) -> int:
+    """The fewest last steps that hold ``share`` of the gradient mass (0 when there is no gradient at all)."""
+    total = float(np.sum(gradient, dtype=np.float64))
+    if not total > 0:
+        return 0
+    from_end = np.cumsum(gradient[::-1], dtype=np.float64) / total
+    return int(min(np.searchsorted(from_end, share) + 1, len(gradient)))
+
+
+def replay_recurrent(rnn: nn.RNNBase, inputs: torch.Tensor) -> list[dict]:
+    """Run a torch RNN, LSTM or GRU over one sequence ``inputs`` [steps, features] by hand, step by step, to see
+    inside: per depth of the stack and per direction (forward first), the hidden state at every step and every
+    gate's values, each [units, steps] in time order (a backward direction's state at step t has read steps t to
+    the end). Depth k reads depth k - 1's outputs, both directions joined, as torch does (between-layer dropout is
+    off in evaluation). The states equal the module's own outputs to float precision."""
+    cell = "lstm" if isinstance(rnn, nn.LSTM) else "gru" if isinstance(rnn, nn.GRU) else "rnn"
+    directions = ("forward", "backward") if rnn.bidirectional else ("forward",)
+    runs = []
+    value = inputs
+    with torch.no_grad():
+        for depth in range(rnn.num_layers):
+            outputs = []
+            for direction in directions:
+                suffix = f"_l{depth}" + ("_reverse" if direction == "backward" else "")
+                states, gates = _replay_direction(cell, rnn, suffix, value, reverse=direction == "backward")
+                outputs.append(states)
+                runs.append(
+                    {
+                        "cell": cell,
+                        "depth": depth,
+                        "direction": direction,
+                        "states": states.T.numpy().astype(np.float32),
+                        "gates": {name: values.T.numpy().astype(np.float32) for name, values in gates.items()},
+                    }
+                )
+            value = torch.cat(outputs, dim=-1)
+    return runs
+
+
+def _replay_direction(
+    cell: str, rnn: nn.RNNBase, suffix: str, inputs: torch.Tensor, reverse: bool
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """One direction of one depth: states [steps, units] and gates {name: [steps, units]}, in time order."""
+    steps, units = len(inputs), rnn.hidden_size
+    projected = inputs @ getattr(rnn, "weight_ih" + suffix).T  # the inputs' share of every gate, all steps at once
+    recurrent_weight = getattr(rnn, "weight_hh" + suffix).T
+    recurrent_bias = torch.zeros(projected.shape[-1])
+    if rnn.bias:
+        projected = projected + getattr(rnn, "bias_ih" + suffix)
+        recurrent_bias = getattr(rnn, "bias_hh" + suffix)
+    names = (*RECURRENT_GATES[cell], "memory") if cell == "lstm" else RECURRENT_GATES[cell] if cell == "gru" else ()
+    gates = {name: torch.empty(steps, units) for name in names}
+    states = torch.empty(steps, units)
+    state = torch.zeros(units)
+    memory = torch.zeros(units)
+    for t in range(steps - 1, -1, -1) if reverse else range(steps):
+        mixed = state @ recurrent_weight + recurrent_bias
+        if cell == "lstm":  # torch's row blocks: input, forget, cell (candidate), output
+            summed = projected[t] + mixed
+            gate_in, forget, out = (torch.sigmoid(summed[k * units : (k + 1) * units]) for k in (0, 1, 3))
+            candidate = torch.tanh(summed[2 * units : 3 * units])
+            memory = forget * memory + gate_in * candidate
+            state = out * torch.tanh(memory)
+            for name, values in zip(names, (gate_in, forget, candidate, out, memory), strict=True):
+                gates[name][t] = values
+        elif cell == "gru":  # reset, update, new; the reset gate scales the state's share of the new candidate
+            reset, update = torch.sigmoid(projected[t, : 2 * units] + mixed[: 2 * units]).split(units)
+            new = torch.tanh(projected[t, 2 * units :] + reset * mixed[2 * units :])
+            state = (1 - update) * new + update * state
+            for name, values in zip(names, (reset, update, new), strict=True):
+                gates[name][t] = values
+        else:
+            summed = projected[t] + mixed
+            state = torch.relu(summed) if rnn.nonlinearity == "relu" else torch.tanh(summed)
+        states[t] = state
+    return states, gates

@@ -94,8 +94,9 @@ class _WorkerLoop:
         self.edit_error: str | None = None
         self.focus: tuple[int, int] | None = None
         self.sent_probes: dict[str, dict] = {}  # the probe objects last sent, by name (kept alive: compared by id)
-        self.sample_index = 0  # the test image the image views explain, kept across resets like the focus
+        self.sample_index = 0  # the test image or sequence the views explain, kept across resets like the focus
         self.drawing: list[list[float]] | None = None  # the page's drawn image, kept across resets
+        self.temperature: float | None = None  # generated text's sampling temperature; None: the trainer's default
         self._start(config_json)
 
     def _start(self, config_json: str, checkpoint_path: str | None = None) -> None:
@@ -151,11 +152,13 @@ class _WorkerLoop:
             self.sent_probes = {name: probe for name, probe in self.sent_probes.items() if name in self.probe_names}
             if self.trainer is not None:
                 self.trainer.record_gradients = "gradients" in self.probe_names
-        elif name in ("sample", "drawing"):  # image views: which test image, and the drawn one
+        elif name in ("sample", "drawing", "temperature"):  # which test image or sequence, a drawing, text sampling
             if name == "sample":
                 self.sample_index = int(command[1])
-            else:
+            elif name == "drawing":
                 self.drawing = command[1]
+            else:
+                self.temperature = float(command[1])
             self._apply_inspection()
         elif self.trainer is None:
             pass  # nothing to play until a good config arrives
@@ -181,13 +184,19 @@ class _WorkerLoop:
         return True
 
     def _apply_inspection(self) -> None:
-        """Hand the chosen test image and the drawing to the trainer; ones that do not fit its data are dropped
-        (a drawing of another size after the dataset changed, an index past a smaller test set)."""
+        """Hand the chosen test image or sequence, the temperature and (images only) the drawing to the trainer;
+        ones that do not fit its data are dropped (a drawing of another size after the dataset changed, an index
+        past a smaller test set shows the last one)."""
         trainer = self.trainer
-        if trainer is None or trainer.dataset.image_norm is None:
+        if trainer is None:
             return
         with contextlib.suppress(ValueError):
             trainer.set_sample(min(self.sample_index, len(trainer.x_test) - 1))
+        if self.temperature is not None:
+            with contextlib.suppress(ValueError):  # the handle checks the range; a stray value keeps the last one
+                trainer.set_temperature(self.temperature)
+        if trainer.dataset.image_norm is None:
+            return
         try:
             trainer.set_drawing(None if self.drawing is None else np.asarray(self.drawing, dtype=np.float32))
         except ValueError:
@@ -346,8 +355,9 @@ class WorkerHandle:
         self.probes = list(probes)
         self.rate_hz = rate_hz
         self.wants_to_run = False
-        self.sample_index = 0  # what this worker was last told to explain (it keeps both across resets)
+        self.sample_index = 0  # what this worker was last told to explain (it keeps these across resets)
         self.drawing: np.ndarray | None = None
+        self.temperature: float | None = None  # None: never set, the trainer's default
         self._stopping = False  # set by stop(): the pipe closing is then expected, not a crash
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -480,9 +490,16 @@ class WorkerHandle:
             self._send("probes", list(probes))
 
     def set_sample(self, index: int) -> None:
-        """Have the image views explain test image ``index``."""
+        """Have the image views explain test image ``index`` (the sequence views: test sequence ``index``)."""
         self.sample_index = int(index)
         self._send("sample", int(index))
+
+    def set_temperature(self, temperature: float) -> None:
+        """Have generated text sampled at ``temperature`` (kept across resets); ValueError outside the range."""
+        from playground.train.trainer import check_temperature
+
+        self.temperature = check_temperature(temperature)  # wrong here, not silently dropped by the worker
+        self._send("temperature", self.temperature)
 
     def set_drawing(self, pixels: np.ndarray | None) -> None:
         """Have the worker predict and explain a drawn image (side x side in [0, 1], prepared), or forget it."""

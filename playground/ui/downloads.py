@@ -45,12 +45,12 @@ def onnx_bytes(run: SessionRun) -> bytes:
     return buffer.getvalue()
 
 
-def history_csv(run: SessionRun, task: str) -> str:
+def history_csv(run: SessionRun, config: RunConfig) -> str:
     """The current run's history, one row per epoch."""
     from playground.export.history import write_history_csv
 
     table = io.StringIO()
-    write_history_csv(run.handle.snapshot()[1], task, table)
+    write_history_csv(run.handle.snapshot()[1], config.task, table, config.training.metric)
     return table.getvalue()
 
 
@@ -66,7 +66,7 @@ def downloads(t: Translator, run: SessionRun, config: RunConfig, key: str, disab
         key=f"{key}_dl_config", icon=":material/data_object:", on_click="ignore", disabled=disabled, width="stretch",
     )  # fmt: skip
     columns[1].download_button(
-        t("download_history"), partial(history_csv, run, config.task), f"{stem}_history.csv", "text/csv",
+        t("download_history"), partial(history_csv, run, config), f"{stem}_history.csv", "text/csv",
         key=f"{key}_dl_history", icon=":material/table:", on_click="ignore", width="stretch",
     )  # fmt: skip
     columns[2].download_button(
