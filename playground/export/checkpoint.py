@@ -53,7 +53,7 @@ def save_checkpoint(
         archive.writestr(WEIGHTS, save(state))
         if history is not None:
             table = io.StringIO()
-            write_history_csv(history, config.task, table)
+            write_history_csv(history, config.task, table, config.training.metric)
             archive.writestr(HISTORY, table.getvalue())
 
 
@@ -72,7 +72,7 @@ def load_checkpoint(path: Source) -> Checkpoint:
     history = None
     if HISTORY in members:
         try:
-            history = read_history_csv(members[HISTORY].decode("utf-8"), config.task)
+            history = read_history_csv(members[HISTORY].decode("utf-8"), config.task, config.training.metric)
         except (UnicodeDecodeError, ValueError) as error:
             raise CheckpointError(f"{HISTORY} is not a training history: {error}") from None
     return Checkpoint(config, model, history)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import base64
+import dis
 import inspect
+import sys
 import textwrap
 import zlib
 from collections.abc import Callable
@@ -19,10 +21,14 @@ from typing import NamedTuple
 import numpy as np
 
 from playground.config import DataConfig, RunConfig
-from playground.data import images, points, tabular, two_d, upload
-from playground.data.registry import CUSTOM, DATASETS, IMAGE_UPLOAD
+from playground.data import images, points, registry, sequences, series_upload, tabular, two_d, upload
+from playground.data.registry import CUSTOM, DATASETS, IMAGE_UPLOAD, SERIES_UPLOAD, TEXT
 from playground.export import ExportError
 from playground.export.source import python_literal
+
+#: Datasets whose data lives on this computer only (a user's upload, the shipped text): it travels packed inside
+#: the script.
+_PACKED_SETS = (CUSTOM, IMAGE_UPLOAD, SERIES_UPLOAD, TEXT)
 
 #: Top-level modules and the packages that install them.
 _PACKAGES = {
@@ -39,6 +45,7 @@ class DataSource(NamedTuple):
 
     Images come as ``(n, 1, side, side)`` float32 arrays like ``load_dataset``'s (PyTorch's channels-first layout);
     their code also defines ``load_images()``, which returns the (mean, std) the pixels were normalised with too.
+    Sequences come as ``(n, steps, features)`` float32 arrays, text as ``(n, steps)`` integer token numbers.
     """
 
     imports: list[str]
@@ -62,7 +69,7 @@ def data_source(config: RunConfig) -> DataSource:
         raise ExportError(f"data.dataset: {data.dataset} cannot be written into a script yet")
     functions, settings, body = _FAMILIES[family](data, config.task)
     imports = ["import numpy as np"]
-    if family == "upload" or data.dataset in (CUSTOM, IMAGE_UPLOAD):  # the data travels packed inside the script
+    if family == "upload" or data.dataset in _PACKED_SETS:  # the data travels packed inside the script
         imports = ["import base64", "import zlib", *imports]
     parts = [_settings_source(settings)]
     if family == "2d":
@@ -267,9 +274,106 @@ _IMAGES_TO_DATA = """\
 """
 
 
+def _sequences(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    """Generated sequences, split like ``registry._load_sequences``: independent samples (seed sequences, adding)
+    at random, the windows of one series (sine, an upload) in time."""
+    if data.dataset == SERIES_UPLOAD:
+        return _uploaded_series(data)
+    if data.dataset == "sine":
+        settings: dict[str, object] = {"N_POINTS": data.n_points, "STEPS": data.steps, "FREQUENCY": data.frequency}
+        settings.update(NOISE=data.noise, TRAIN_SHARE=data.train_share, DATA_SEED=data.seed)
+        body = """\
+    series = make_sine_series(N_POINTS + STEPS, FREQUENCY, NOISE, DATA_SEED)
+    inputs, targets = sliding_windows(series[:, None], STEPS, 0)  # STEPS values, then the next one to predict
+    n_train = _train_rows(len(targets), TRAIN_SHARE)  # in time: the test windows come after the training ones
+    return inputs[:n_train], targets[:n_train], inputs[n_train:], targets[n_train:]
+"""
+        return [sequences.make_sine_series, sequences.sliding_windows, registry._train_rows], settings, body
+    settings = {"N_POINTS": data.n_points, "STEPS": data.steps}
+    if data.dataset == "seed_sequences":
+        settings["N_FEATURES"] = data.n_features
+        generator, arguments = sequences.make_seed_sequences, "N_POINTS, STEPS, N_FEATURES, DATA_SEED"
+    else:
+        generator, arguments = sequences.make_adding, "N_POINTS, STEPS, DATA_SEED"
+    settings.update(TRAIN_SHARE=data.train_share, DATA_SEED=data.seed)
+    body = f"""\
+    inputs, targets = {generator.__name__}({arguments})
+    train, test = train_test_split_indices(len(targets), TRAIN_SHARE, DATA_SEED)  # independent samples: at random
+    return inputs[train], targets[train], inputs[test], targets[test]
+"""
+    return [generator, two_d.train_test_split_indices], settings, body
+
+
+def _uploaded_series(data: DataConfig) -> tuple[list[Callable], dict[str, object], str]:
+    """The user's time series, packed into the script as the playground stores it; windows, split in time and
+    standardisation as ``registry._load_sequences`` makes them."""
+    try:
+        stored = series_upload.load_series(data.upload or "")
+    except upload.UploadError as error:
+        raise ExportError(f"data.upload: {error}") from None
+    packed = _packed(stored.values.astype(np.float32))
+    if len(packed) > MAX_EMBEDDED_BYTES:
+        raise ExportError(
+            f"data.upload: the series is too long to write into a script ({len(stored.values):,} rows of "
+            f"{len(stored.columns)} columns); export a checkpoint instead"
+        )
+    settings: dict[str, object] = {
+        "SERIES_COLUMNS": list(stored.columns),
+        "TARGET_COLUMN": stored.target_index,  # the column whose next value the network predicts
+        "ROWS": len(stored.values),
+        "STEPS": data.steps,
+        "MAX_WINDOWS": registry.MAX_SERIES_WINDOWS,  # the most windows cut from the series
+        "TRAIN_SHARE": data.train_share,
+        "PACKED_VALUES": packed,
+    }
+    body = """\
+    unpack = lambda text, dtype: np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=dtype)
+    values = unpack(PACKED_VALUES, np.float32).reshape(ROWS, len(SERIES_COLUMNS))
+    stride = -(-(len(values) - STEPS) // MAX_WINDOWS)  # beyond MAX_WINDOWS windows, evenly spaced ones
+    inputs, targets = sliding_windows(values, STEPS, TARGET_COLUMN, stride)  # STEPS rows, then the target's next
+    n_train = _train_rows(len(targets), TRAIN_SHARE)  # in time: the test windows come after the training ones
+    # measured in the user's units: standardised with the rows the training windows and their targets cover
+    train_rows = values[: (n_train - 1) * stride + STEPS + 1]
+    mean, std = train_rows.mean(axis=0), train_rows.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    inputs = ((inputs - mean) / std).astype(np.float32)
+    targets = ((targets - mean[TARGET_COLUMN]) / std[TARGET_COLUMN]).astype(np.float32)
+    return inputs[:n_train], targets[:n_train], inputs[n_train:], targets[n_train:]
+"""
+    return [sequences.sliding_windows, registry._train_rows], settings, body
+
+
+def _text(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
+    """The shipped text travels packed inside the script (it is a file of the playground's); windows of its
+    characters, the first part for training and the rest for testing, as ``registry._load_sequences`` cuts them."""
+    settings: dict[str, object] = {
+        "N_POINTS": data.n_points,
+        "STEPS": data.steps,
+        "TRAIN_SHARE": data.train_share,
+        "DATA_SEED": data.seed,
+        "PACKED_TEXT": _deflated(sequences.load_text().encode("utf-8")),
+    }
+    body = """\
+    text = zlib.decompress(base64.b64decode(PACKED_TEXT)).decode("utf-8")
+    vocabulary = text_vocabulary(text)  # the characters, in the order of their token numbers
+    ids = encode_text(text, vocabulary)
+    n_train = _train_rows(N_POINTS, TRAIN_SHARE)
+    cut = round(len(ids) * TRAIN_SHARE / 100)  # training windows come from the text before this character
+    x_train, y_train = make_text_windows(ids, STEPS, n_train, DATA_SEED, 0, cut)
+    x_test, y_test = make_text_windows(ids, STEPS, N_POINTS - n_train, DATA_SEED + 1, cut)
+    return x_train, y_train, x_test, y_test
+"""
+    functions = [sequences.text_vocabulary, sequences.encode_text, sequences.make_text_windows, registry._train_rows]
+    return functions, settings, body
+
+
 def _packed(array: np.ndarray) -> str:
     """An array's bytes, deflated and in base64: how user data travels inside a script."""
-    return base64.b64encode(zlib.compress(np.ascontiguousarray(array).tobytes(), 9)).decode("ascii")
+    return _deflated(np.ascontiguousarray(array).tobytes())
+
+
+def _deflated(data: bytes) -> str:
+    return base64.b64encode(zlib.compress(data, 9)).decode("ascii")
 
 
 #: Keyed by ``DatasetSpec.family``; a new family of datasets adds one entry.
@@ -279,6 +383,8 @@ _FAMILIES: dict[str, Callable[[DataConfig, str], tuple[list[Callable], dict[str,
     "table": _bundled_table,
     "upload": _uploaded_table,
     "image": _images,
+    "sequence": _sequences,
+    "text": _text,
 }
 
 
@@ -296,13 +402,14 @@ def _features_source(features: list[str]) -> str:
 
 
 def copied_functions(functions: list[Callable], imports: list[str]) -> str:
-    """The source of playground functions (and the helpers and constants they use) for a generated program; adds
-    the import lines they need to ``imports``."""
+    """The source of playground functions and classes (and the helpers and constants they use) for a generated
+    program; adds the import lines they need to ``imports``."""
     return "\n\n".join(part.strip("\n") + "\n" for part in _bundle(functions, imports, provided=set()))
 
 
 def _bundle(functions: list[Callable], imports: list[str], provided: set[str]) -> list[str]:
-    """The source of ``functions`` and of the module-level helpers and constants they use, helpers first.
+    """The source of ``functions`` (or classes) and of the module-level helpers and constants they use, helpers
+    first.
 
     Adds an import line for each module the code names; refuses anything it cannot copy faithfully.
     """
@@ -312,15 +419,15 @@ def _bundle(functions: list[Callable], imports: list[str], provided: set[str]) -
         if function.__name__ in parts or function.__name__ in provided:
             return
         parts[function.__name__] = ""  # keeps a recursive helper from being visited twice
-        namespace = function.__globals__
+        namespace = vars(sys.modules[function.__module__])
         source = inspect.getsource(function)
-        for name in dict.fromkeys([*_global_names(function.__code__), *_default_names(source)]):
+        for name in _names_used(function, source):
             if name in parts or name in provided or name not in namespace:
                 continue  # a builtin, an attribute, or already copied
             value = namespace[name]
             if inspect.ismodule(value):
                 _add_import(imports, name, value.__name__)
-            elif inspect.isfunction(value):
+            elif inspect.isfunction(value) or (inspect.isclass(value) and value.__module__.startswith("playground.")):
                 visit(value)
             else:
                 parts[name] = _constant_source(name, value)
@@ -332,20 +439,45 @@ def _bundle(functions: list[Callable], imports: list[str], provided: set[str]) -
     return list(parts.values())
 
 
+def _names_used(item: Callable, source: str) -> list[str]:
+    """Names a function's code looks up, and those its default arguments use (``side: int = SHAPE_SIDE``:
+    evaluated where it is defined, so not among its code's names, yet the copy needs them too). For a class: its
+    methods' names, and those of its bases and class-level values (``class RecurrentModule(nn.Module)``)."""
+    definition = ast.parse(textwrap.dedent(source)).body[0]
+    if not isinstance(definition, ast.ClassDef):
+        assert isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef)
+        return list(dict.fromkeys([*_global_names(item.__code__), *_default_names(definition)]))
+    names = []
+    for value in vars(item).values():
+        function = getattr(value, "__func__", getattr(value, "fget", value))  # static, class methods, properties
+        if inspect.isfunction(function):
+            names += _global_names(function.__code__)
+    header = [*definition.bases, *(keyword.value for keyword in definition.keywords), *definition.decorator_list]
+    for statement in definition.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            names += _default_names(statement)
+        elif isinstance(statement, ast.Assign | ast.AnnAssign) and statement.value is not None:
+            header.append(statement.value)
+    names += [node.id for expression in header for node in ast.walk(expression) if isinstance(node, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
 def _global_names(code: CodeType) -> list[str]:
-    """Names a function's code looks up, including those of its lambdas and comprehensions."""
-    names = list(code.co_names)
+    """Global names a function's code looks up, including those of its lambdas and comprehensions (not the
+    attribute names among ``co_names``: ``nn.LSTM`` must not copy the playground's own ``LSTM``)."""
+    names = [
+        instruction.argval
+        for instruction in dis.get_instructions(code)
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")
+    ]
     for constant in code.co_consts:
         if isinstance(constant, CodeType):
             names += _global_names(constant)
     return names
 
 
-def _default_names(source: str) -> list[str]:
-    """Names a function's default arguments use (``side: int = SHAPE_SIDE``): evaluated where it is defined, so
-    they are not among its code's names, yet the copy needs them too."""
-    definition = ast.parse(textwrap.dedent(source)).body[0]
-    assert isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef)
+def _default_names(definition: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Names the default arguments of a function definition use."""
     defaults = [*definition.args.defaults, *(value for value in definition.args.kw_defaults if value is not None)]
     return [node.id for default in defaults for node in ast.walk(default) if isinstance(node, ast.Name)]
 
@@ -353,7 +485,13 @@ def _default_names(source: str) -> list[str]:
 def _add_import(imports: list[str], alias: str, module: str) -> None:
     if module.split(".")[0] not in _PACKAGES:
         raise ExportError(f"the data code uses the module {module}, which an exported script may not import")
-    line = f"import {module}" if alias == module else f"import {module} as {alias}"
+    parent, _, name = module.rpartition(".")
+    if alias == module:
+        line = f"import {module}"
+    elif alias == name:  # torch.nn as nn
+        line = f"from {parent} import {name}"
+    else:
+        line = f"import {module} as {alias}"
     if line not in imports:
         imports.append(line)
 

@@ -6,6 +6,7 @@ weights its own way, so the numbers differ a little. Written for Keras 3 (``impo
 
 Images are channels-last in Keras: the data's (n, 1, height, width) arrays are transposed to (n, height, width, 1),
 and the Input is (height, width, channels). Augmentation becomes Keras's random preprocessing layers at the front.
+Sequences are (steps, features) in both; text is (steps,) token numbers, an integer Input.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def _model(config: RunConfig) -> str:
     black = ""
     if config.augments and (config.data.augment_shift or config.data.augment_rotate):
         black = "    black = -mean / std  # a black pixel, normalised: the border that moved images get\n"
-    rows = f"            keras.Input(shape={python_literal(keras_input_shape(config))}),\n"
+    dtype = ', dtype="int64"' if config.tokens else ""  # token numbers, for the embedding to look up
+    rows = f"            keras.Input(shape={python_literal(keras_input_shape(config))}{dtype}),\n"
     rows += _augmentation_rows(config)
     for index, (layer, shape) in enumerate(layers_with_inputs(config)):
         calls = keras_source(layer, shape, "penalty" if penalty else None)
@@ -137,16 +139,30 @@ def _model(config: RunConfig) -> str:
     return f'''\
 def {signature} -> keras.Sequential:
     """{docstring}"""
-{black}{penalty}    return keras.Sequential(
+{_parameter_note(config)}{black}{penalty}    return keras.Sequential(
         [
 {rows}        ]
     )
 '''
 
 
+def _parameter_note(config: RunConfig) -> str:
+    """Why model.summary() counts fewer parameters than the playground, for Keras's SimpleRNN and LSTM."""
+    kinds = {layer.kind for layer in config.model.layers} & {"rnn", "lstm"}
+    if not kinds:
+        return ""
+    names = " and ".join(name for kind, name in (("rnn", "SimpleRNN"), ("lstm", "LSTM")) if kind in kinds)
+    return (
+        f"    # Keras's {names} {'have' if len(kinds) > 1 else 'has'} one bias per gate where PyTorch has two (one for "
+        "the input, one for\n    # the state): model.summary() counts fewer parameters than the playground, which "
+        "shows PyTorch's counts.\n"
+    )
+
+
 def _metrics(config: RunConfig, probabilities: bool) -> str:
     if config.task == "regression":
-        return '[keras.metrics.R2Score(name="r2"), keras.metrics.RootMeanSquaredError(name="rmse")]'
+        mae = ', "mae"' if config.training.metric == "mae" else ""  # the mean absolute error, as the playground's
+        return f'[keras.metrics.R2Score(name="r2"), keras.metrics.RootMeanSquaredError(name="rmse"){mae}]'
     if config.task == "multiclass":
         return '[keras.metrics.SparseCategoricalAccuracy(name="accuracy")]'
     threshold = "0.0" if config.loss == "bce" and not probabilities else "0.5"  # a logit of 0 is probability 0.5

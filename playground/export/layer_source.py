@@ -1,7 +1,8 @@
 """Each layer kind written as PyTorch and as Keras source code: one entry per kind in ``LAYER_SOURCE``.
 
 The PyTorch form mirrors ``LayerBase.build`` module for module (the tests compare them), so an exported script
-builds the same network, with the same parameter names and initial weights, as the playground.
+builds the same network, with the same parameter names and initial weights, as the playground. Where the
+playground builds a module of its own (``RecurrentModule``), the script defines that class with its copied source.
 """
 
 from __future__ import annotations
@@ -9,20 +10,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from torch import nn
+
 from playground.config import RunConfig
 from playground.export import ExportError
 from playground.layers import (
+    GRU,
+    LSTM,
     Activation,
     AvgPool2d,
     BatchNorm,
     Conv2d,
     Dense,
     Dropout,
+    Embedding,
     Flatten,
     GlobalAvgPool,
     LayerBase,
     MaxPool2d,
+    RecurrentModule,
     Shape,
+    SimpleRNN,
 )
 
 _TORCH_ACTIVATIONS = {
@@ -61,7 +69,7 @@ def _keras_activation(name: str, shape: Shape = (1,)) -> str:
 
 
 def _dense_torch(layer: Dense, in_shape: Shape) -> str:
-    linear = f"nn.Linear({in_shape[0]}, {layer.units})"
+    linear = f"nn.Linear({in_shape[-1]}, {layer.units})"  # on sequences, applied to each step's features
     if layer.activation == "linear":
         return linear
     return f"nn.Sequential({linear}, {_TORCH_ACTIVATIONS[layer.activation]})"
@@ -164,11 +172,53 @@ def _global_avg_pool_keras(layer: GlobalAvgPool, in_shape: Shape, kernel_regular
     return ["layers.GlobalAveragePooling2D()"]
 
 
+def _recurrent_torch(layer: SimpleRNN | LSTM | GRU, in_shape: Shape) -> str:
+    return (
+        f'{RecurrentModule.__name__}("{layer.kind}", {in_shape[-1]}, {layer.units}, num_layers={layer.num_layers}, '
+        f"bidirectional={layer.bidirectional}, return_sequences={layer.return_sequences})"
+    )
+
+
+#: Keras's recurrent layer for each kind. Keras's GRU (reset_after=True, its default) is PyTorch's formulation,
+#: two bias vectors included; Keras's SimpleRNN and LSTM have one bias per gate where PyTorch has two.
+_KERAS_RECURRENT = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def _recurrent_keras(layer: SimpleRNN | LSTM | GRU, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    """``num_layers`` Keras layers: all but the last hand every step on to the next, as a stacked torch module does;
+    bidirectional, each is wrapped in ``Bidirectional``, which joins the forward and backward outputs like torch.
+    The penalty covers both matrices, as the Trainer's covers torch's ``weight_ih`` and ``weight_hh``.
+    """
+    penalties = []
+    if kernel_regularizer:
+        penalties = [f"kernel_regularizer={kernel_regularizer}", f"recurrent_regularizer={kernel_regularizer}"]
+    calls = []
+    for depth in range(layer.num_layers):
+        sequences = layer.return_sequences if depth == layer.num_layers - 1 else True
+        arguments = [str(layer.units), *(["return_sequences=True"] if sequences else []), *penalties]
+        call = f"layers.{_KERAS_RECURRENT[layer.kind]}({', '.join(arguments)})"
+        calls.append(f'layers.Bidirectional({call}, merge_mode="concat")' if layer.bidirectional else call)
+    return calls
+
+
+def _embedding_torch(layer: Embedding, in_shape: Shape) -> str:
+    return f"nn.Embedding({layer.vocab_size}, {layer.dim})"
+
+
+def _embedding_keras(layer: Embedding, in_shape: Shape, kernel_regularizer: str | None) -> list[str]:
+    arguments = [f"input_dim={layer.vocab_size}", f"output_dim={layer.dim}"]
+    if kernel_regularizer:  # the table is a weight matrix too: the Trainer's penalty weighs it
+        arguments.append(f"embeddings_regularizer={kernel_regularizer}")
+    return [f"layers.Embedding({', '.join(arguments)})"]
+
+
 class LayerSource(NamedTuple):
-    """How to write one layer kind: a torch module expression, and the Keras layer expressions."""
+    """How to write one layer kind: a torch module expression, the Keras layer expressions, and the playground's
+    own module classes the torch expression uses (a script copies their source)."""
 
     torch: Callable[[Any, Shape], str]
     keras: Callable[[Any, Shape, str | None], list[str]]
+    classes: tuple[type[nn.Module], ...] = ()
 
 
 #: Keyed by ``kind``; a new layer kind adds one entry here.
@@ -182,6 +232,8 @@ LAYER_SOURCE: dict[str, LayerSource] = {
     "maxpool2d": LayerSource(_pool_torch("MaxPool2d"), _pool_keras("MaxPooling2D")),
     "avgpool2d": LayerSource(_pool_torch("AvgPool2d"), _pool_keras("AveragePooling2D")),
     "global_avg_pool": LayerSource(_global_avg_pool_torch, _global_avg_pool_keras),
+    **{kind: LayerSource(_recurrent_torch, _recurrent_keras, (RecurrentModule,)) for kind in _KERAS_RECURRENT},
+    "embedding": LayerSource(_embedding_torch, _embedding_keras),
 }
 
 
@@ -207,7 +259,13 @@ def torch_source(layer: LayerBase, in_shape: Shape) -> str:
     return layer_source(layer).torch(layer, in_shape)
 
 
+def module_classes(config: RunConfig) -> list[type[nn.Module]]:
+    """The playground's own module classes the config's torch source uses, each once, in the order they appear."""
+    return list(dict.fromkeys(cls for layer in config.model.layers for cls in layer_source(layer).classes))
+
+
 def keras_source(layer: LayerBase, in_shape: Shape, kernel_regularizer: str | None = None) -> list[str]:
-    """The Keras layer expressions for ``layer``, channels-last; the regularizer applies to the kernels of dense and
-    conv layers only (not biases, not batch norm's scales), as the Trainer's penalty does."""
+    """The Keras layer expressions for ``layer``, channels-last; the regularizer applies to the weight matrices of
+    dense, conv and recurrent layers and to an embedding's table only (not biases, not batch norm's scales), as
+    the Trainer's penalty does."""
     return layer_source(layer).keras(layer, in_shape, kernel_regularizer)

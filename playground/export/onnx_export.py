@@ -3,7 +3,9 @@
 Uses PyTorch's current exporter (``torch.export`` plus ``onnxscript``), the one PyTorch keeps developing; the
 older TorchScript exporter warns that it will be removed. The batch axis stays dynamic, so one file serves any
 number of rows; the file carries the RunConfig and what the output means as metadata (for images also the mean
-and spread the pixels were normalised with: the input is (pixels in [0, 1] - mean) / std, shape [batch, 1, h, w]).
+and spread the pixels were normalised with: the input is (pixels in [0, 1] - mean) / std, shape [batch, 1, h, w];
+for text the characters in the order of their token numbers: the input is int64 [batch, steps]). Recurrent
+layers become ONNX's own LSTM and GRU nodes (a SimpleRNN unrolled into plain ones), for the config's steps.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import torch
 from torch import nn
 
 from playground.config import RunConfig
-from playground.data.registry import DATASETS
+from playground.data.registry import DATASETS, dataset_class_names
 from playground.export.source import script_title
 from playground.model import outputs_probabilities
 
@@ -42,7 +44,8 @@ def export_onnx(model: nn.Module, config: RunConfig, path: str | os.PathLike | B
     was_training = model.training
     model.eval()
     try:
-        example = torch.zeros(2, *config.input_shape)  # two rows: a batch of one would fix the batch size at 1
+        # two rows: a batch of one would fix the batch size at 1; token numbers are integers (0 is a character too)
+        example = torch.zeros(2, *config.input_shape, dtype=torch.long if config.tokens else torch.float32)
         with _quiet_exporter():
             program = torch.onnx.export(
                 model,
@@ -62,8 +65,13 @@ def export_onnx(model: nn.Module, config: RunConfig, path: str | os.PathLike | B
         mean, std = pixel_normalisation(config)
         properties["playground.pixel_normalisation"] = json.dumps({"mean": mean, "std": std})
         about_input = f" (grey images, channels first: (pixels in [0, 1] - {mean:.6g}) / {std:.6g})"
+    if config.tokens:
+        characters = dataset_class_names(config.data)
+        properties["playground.vocabulary"] = json.dumps(characters, ensure_ascii=False)
+        about_input = f" (character numbers: token i is character i of the {len(characters)} in playground.vocabulary)"
     proto.doc_string = (
-        f"{script_title(config)}. Input: float32 [batch, {', '.join(map(str, config.input_shape))}]"
+        f"{script_title(config)}. Input: {'int64' if config.tokens else 'float32'} "
+        f"[batch, {', '.join(map(str, config.input_shape))}]"
         f"{about_input}; output: {output_meaning(config)}. Exported from the neural-network playground."
     )
     onnx.helper.set_model_props(proto, properties)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from playground.config import RunConfig
 from playground.data import images
 from playground.export.data_source import copied_functions, data_source
-from playground.export.layer_source import layers_with_inputs, torch_source
+from playground.export.layer_source import layers_with_inputs, module_classes, torch_source
 from playground.export.source import (
     augmentation_settings,
     has_penalty,
@@ -25,7 +25,7 @@ from playground.export.source import (
     training_settings,
 )
 from playground.model import outputs_probabilities
-from playground.train.trainer import EVAL_CHUNK, history_columns
+from playground.train.trainer import EVAL_CHUNK, history_columns, weight_matrices
 
 _OPTIMIZERS = {
     "sgd": "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)",
@@ -77,6 +77,8 @@ _METRICS = {
 def pytorch_script(config: RunConfig) -> str:
     """The whole script as text; ``training.epochs`` sets how long it trains."""
     data = data_source(config)
+    model_imports: list[str] = []
+    model = _model(config, model_imports)
     needs = requirements_sentence(["torch", *data.packages()])
     about = paragraph(
         "A standalone PyTorch script exported from the neural-network playground. Run it with `python <this file>`; "
@@ -91,8 +93,8 @@ def pytorch_script(config: RunConfig) -> str:
 
 from __future__ import annotations
 
-{chr(10).join(sorted({*data.imports, *schedule_imports(config), "import torch", "import torch.nn.functional as F"}))}
-from torch import nn
+{chr(10).join(sorted({*data.imports, *model_imports, *schedule_imports(config), *_TORCH_IMPORTS} - {_NN_IMPORT}))}
+{_NN_IMPORT}
 '''
     sections = [
         header,
@@ -103,32 +105,42 @@ from torch import nn
         augmentation = copied_functions([images.augment_batch], [])
         sections.append(section("Augmentation: the playground's own code, so the variants are the same") + augmentation)
     sections += [
-        section("Model") + _model(config),
+        section("Model") + model,
         section("Loss and metrics") + _loss_and_metrics(config),
         section("Training") + schedule_source(config) + _training(config),
     ]
     return "\n\n\n".join(part.rstrip("\n") for part in sections) + "\n"
 
 
+_TORCH_IMPORTS = {"import torch", "import torch.nn.functional as F"}
+_NN_IMPORT = "from torch import nn"  # last, after the sorted imports
+
+
 def _settings(config: RunConfig) -> str:
-    columns = python_literal(history_columns(config.task)[1:])
+    columns = python_literal(history_columns(config.task, config.training.metric)[1:])
     lines = [*training_settings(config), *augmentation_settings(config)]
     lines.append(f"COLUMNS = {columns}  # printed after the epoch number")
     return "\n".join(lines) + "\n"
 
 
-def _model(config: RunConfig) -> str:
+def _model(config: RunConfig, imports: list[str]) -> str:
+    """``build_model``, after the playground's own module classes it uses (copied; adds their imports)."""
     rows = "".join(
         f"        {torch_source(layer, shape)},  # {index}: {layer.title()}\n"
         for index, (layer, shape) in enumerate(layers_with_inputs(config))
     )
-    return f'''\
+    build = f'''\
 def build_model() -> nn.Sequential:
     """The playground's layers, module for module: the same initial weights, and its checkpoints load here."""
     torch.manual_seed(TRAINING_SEED)
     return nn.Sequential(
 {rows}    )
 '''
+    classes = module_classes(config)
+    if not classes:
+        return build
+    why = "# The playground's own module, copied: the same parameter names, so its checkpoints load here.\n"
+    return why + copied_functions(classes, imports) + "\n\n" + build
 
 
 def _loss_and_metrics(config: RunConfig) -> str:
@@ -149,22 +161,28 @@ def data_loss(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     if has_penalty(config):
         code += f'''
 
+{copied_functions([weight_matrices], [])}
+
 def penalty(model: nn.Module) -> torch.Tensor:
     """{config.training.regularization.upper()} penalty on the weights (not the biases), added to each batch's loss."""
-    weights = [p for name, p in model.named_parameters() if name.endswith("weight") and p.dim() > 1]
+    weights = weight_matrices(model)
     return {_PENALTIES[config.training.regularization]}
 '''
+    metrics, measured = _METRICS[config.task], "R² and RMSE" if config.task == "regression" else "accuracy"
+    if config.training.metric == "mae":
+        metrics += '        row[f"{prefix}_mae"] = float((predictions - targets).abs().mean())\n'
+        measured = "R², RMSE and MAE"
     code += f'''
 
 def evaluate(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, prefix: str) -> dict[str, float]:
-    """Loss and {"R² and RMSE" if config.task == "regression" else "accuracy"} over a whole set, without dropout \
+    """Loss and {measured} over a whole set, without dropout \
 and with batch norm's running statistics."""
     model.eval()
     with torch.no_grad():
         outputs = torch.cat([model(chunk) for chunk in inputs.split({EVAL_CHUNK})])  # in chunks, as the playground
         predictions = {squash}
         row = {{f"{{prefix}}_loss": float(data_loss(outputs, targets))}}
-{_METRICS[config.task]}    return row
+{metrics}    return row
 '''
     return code
 
@@ -207,11 +225,17 @@ def _training(config: RunConfig) -> str:
             '            print(f"stopped: the test loss reached {TARGET_TEST_LOSS} in epoch {epoch}")\n'
             "            break\n"
         )
+    inputs_as = "x_train, x_test = (torch.as_tensor(x, dtype=torch.float32) for x in (x_train, x_test))"
+    if config.tokens:
+        inputs_as = (
+            "# character numbers: the embedding looks each one up\n    x_train, x_test = "
+            "(torch.as_tensor(x, dtype=torch.long) for x in (x_train, x_test))"
+        )
     return f"""\
 def main() -> None:
     torch.set_flush_denormal(True)  # as the playground: Adam's tiny moment estimates otherwise slow training a lot
     {load}
-    x_train, x_test = (torch.as_tensor(x, dtype=torch.float32) for x in (x_train, x_test))
+    {inputs_as}
     {labels} for y in (y_train, y_test))
     model = build_model()
     optimizer = {_OPTIMIZERS[config.training.optimizer]}
