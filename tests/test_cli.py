@@ -54,7 +54,7 @@ def test_inline_json_and_file(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("no-such-preset", "no preset named 'no-such-preset'; known presets: blobs"),
+        ("no-such-preset", "no preset named 'no-such-preset'; known presets: adding-lstm"),
         ('{"model": {"layers": [{"kind": "dense", "units": 0}]}}', "units"),
         ('{"model": ', "Invalid JSON"),
         ("missing.json", "no such config file: missing.json"),

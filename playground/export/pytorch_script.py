@@ -25,7 +25,7 @@ from playground.export.source import (
     training_settings,
 )
 from playground.model import outputs_probabilities
-from playground.train.trainer import EVAL_CHUNK, history_columns, weight_matrices
+from playground.train.trainer import EVAL_CHUNK, EVAL_TRAIN_ROWS, history_columns, weight_matrices
 
 _OPTIMIZERS = {
     "sgd": "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)",
@@ -120,6 +120,7 @@ def _settings(config: RunConfig) -> str:
     columns = python_literal(history_columns(config.task, config.training.metric)[1:])
     lines = [*training_settings(config), *augmentation_settings(config)]
     lines.append(f"COLUMNS = {columns}  # printed after the epoch number")
+    lines.append(f"EVAL_TRAIN_ROWS = {EVAL_TRAIN_ROWS}  # the training metrics of an epoch use at most this many rows")
     return "\n".join(lines) + "\n"
 
 
@@ -251,7 +252,10 @@ def main() -> None:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-        row = {{**evaluate(model, x_train, y_train, "train"), **evaluate(model, x_test, y_test, "test")}}
+        # the training metrics on at most EVAL_TRAIN_ROWS training rows, every k-th, as the playground measures them
+        sample = slice(0, None, max(1, -(-len(x_train) // EVAL_TRAIN_ROWS)))
+        row = evaluate(model, x_train[sample], y_train[sample], "train")
+        row.update(evaluate(model, x_test, y_test, "test"))
         if not np.isfinite(list(row.values())).all():
             raise SystemExit(f"stopped: the loss became NaN or infinite in epoch {{epoch}}; lower LEARNING_RATE")
         print(f"epoch {{epoch:>4}}  " + "  ".join(f"{{name}} {{row[name]:.4f}}" for name in COLUMNS), flush=True)
