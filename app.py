@@ -52,6 +52,7 @@ def navigation() -> None:
         st.Page("pages/playground_2d.py", title=t("nav_2d"), icon=":material/scatter_plot:", url_path="playground_2d"),
         st.Page("pages/tabular.py", title=t("nav_tabular"), icon=":material/table_chart:", url_path="tabular"),
         st.Page("pages/convolutions.py", title=t("nav_cnn"), icon=":material/grid_on:", url_path="convolutions"),
+        st.Page("pages/sequences.py", title=t("nav_seq"), icon=":material/timeline:", url_path="sequences"),
     ]
     st.navigation(pages).run()
 

@@ -23,6 +23,11 @@ with st.container(border=True):
     st.write(t("home_cnn_text"))
     st.page_link("pages/convolutions.py", label=t("home_cnn_link"), icon=":material/grid_on:")
 
+with st.container(border=True):
+    st.subheader(t("home_seq_title"))
+    st.write(t("home_seq_text"))
+    st.page_link("pages/sequences.py", label=t("home_seq_link"), icon=":material/timeline:")
+
 st.subheader(t("home_training_title"))
 st.write(t("home_training_text"))
 st.subheader(t("home_cli_title"))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
+
+if TYPE_CHECKING:
+    from playground.ui.session import SessionRun
 
 
 def translated_choice(widget: Callable[..., Any], label: str, options: Any, *, key: str, **kwargs: Any) -> Any:
@@ -47,3 +50,24 @@ def language_picker() -> Translator:
     )
     st.query_params["lang"] = st.session_state.lang
     return translator(st.session_state.lang)
+
+
+def pick_test_example(run: SessionRun, n_test: int, key: str, label: str, help_text: str) -> None:
+    """Which test example (an image, a sequence) a view explains; the worker is told with ``set_sample``. The choice
+    lives under ``{key}_value``: Streamlit forgets a widget's state while its view is not shown, and a new worker
+    must be told it again."""
+    state = st.session_state
+    value_key = f"{key}_value"
+    wanted = state.get(value_key, 0)
+    if wanted >= n_test:  # a smaller test set now: start over at its first example
+        wanted = state[value_key] = 0
+    if state.get(key) != wanted:
+        state[key] = wanted
+    if run.handle.sample_index != wanted:  # a reset to 0 above, or a worker that never heard of it
+        run.handle.set_sample(wanted)
+
+    def picked() -> None:
+        state[value_key] = int(state[key])
+        run.handle.set_sample(state[value_key])
+
+    st.number_input(label, min_value=0, max_value=n_test - 1, step=1, key=key, help=help_text, on_change=picked)

@@ -30,7 +30,7 @@ from playground.data.registry import (
 from playground.data.upload import UploadError
 from playground.i18n import Translator
 from playground.presets import load_preset
-from playground.ui.common import translated_choice
+from playground.ui.common import pick_test_example, translated_choice
 from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
 from playground.ui.loading import PageLoader
@@ -64,7 +64,6 @@ STROKE_PX = 18
 K_DATASET, K_FILE, K_N, K_NOISE, K_SHARE = "cnn_dataset", "cnn_file", "cnn_n_images", "cnn_noise", "cnn_train_share"
 K_NORMALIZE, K_SHIFT, K_ROTATE, K_AUG_NOISE = "cnn_normalize", "cnn_shift", "cnn_rotate", "cnn_aug_noise"
 K_UPLOADS, K_VIEW, K_SAMPLE, K_CHANNEL = "cnn_uploads", "cnn_view", "cnn_sample", "cnn_channel"
-K_SAMPLE_VALUE = "cnn_sample_value"
 K_LAYERS, K_GENERATION = "cnn_loaded_layers", "cnn_generation"
 
 
@@ -299,39 +298,12 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
     elif view == "inside":
         probe_charts(t, run, shown, names, key="cnn")
     else:
+        n_test = image_test_count(shown.data)
         if view == "maps":
-            _sample_picker(t, run, shown)
-        _views(t, run, view, names, image_test_count(shown.data))
+            pick_test_example(run, n_test, K_SAMPLE, t("cnn_sample"), t("cnn_help_sample"))
+        _views(t, run, view, names, n_test)
     st.subheader(t("take_away"))
     downloads(t, run, shown, key=PAGE, disabled=config is None)
-
-
-def _sample_picker(t: Translator, run: SessionRun, config: RunConfig) -> None:
-    """Which test image the feature maps and the saliency explain. The choice lives under its own key: Streamlit
-    forgets a widget's state while its view is not shown, and a new worker must be told it again."""
-    n_test = image_test_count(config.data)
-    state = st.session_state
-    wanted = state.get(K_SAMPLE_VALUE, 0)
-    if wanted >= n_test:  # a smaller test set now: start over at its first image
-        wanted = state[K_SAMPLE_VALUE] = 0
-    if state.get(K_SAMPLE) != wanted:
-        state[K_SAMPLE] = wanted
-    if run.handle.sample_index != wanted:  # a reset to 0 above, or a worker that never heard of it
-        run.handle.set_sample(wanted)
-
-    def picked() -> None:
-        state[K_SAMPLE_VALUE] = int(state[K_SAMPLE])
-        run.handle.set_sample(state[K_SAMPLE_VALUE])
-
-    st.number_input(
-        t("cnn_sample"),
-        min_value=0,
-        max_value=n_test - 1,
-        step=1,
-        key=K_SAMPLE,
-        help=t("cnn_help_sample"),
-        on_change=picked,
-    )
 
 
 def _usable(probes: dict, name: str) -> dict | None:

@@ -24,6 +24,7 @@ from playground.ui.session import SessionRun
 _PAGE_OF_FAMILY = {
     "2d": "the 2D playground",
     "image": "the convolutions page",
+    **dict.fromkeys(("sequence", "text"), "the sequences page"),
     **dict.fromkeys(("tabular", "table", "upload"), "the tables page"),
 }
 

@@ -32,7 +32,7 @@ def probe_charts(
         with left:
             figure = charts.metric_figure(
                 rows, config.task, t("tab_metric_r2" if config.task == "regression" else "tab_metric_accuracy"),
-                t("tab_train"), t("tab_test"),
+                t("tab_train"), t("tab_test"), t("epoch"),
             )  # fmt: skip
             st.plotly_chart(figure, key=f"{key}_chart_metric", width="stretch")
     else:

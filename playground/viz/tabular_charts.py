@@ -23,7 +23,9 @@ def _base(title: str, height: int) -> go.Layout:
     return go.Layout(title={"text": title, "font": {"size": 14}}, height=height, margin=_MARGIN)
 
 
-def metric_figure(rows: Sequence[Mapping[str, float]], task: str, title: str, train: str, test: str) -> go.Figure:
+def metric_figure(
+    rows: Sequence[Mapping[str, float]], task: str, title: str, train: str, test: str, epoch: str = "epoch"
+) -> go.Figure:
     """Accuracy (classification) or R² (regression) per epoch, train and test: the loss view's companion."""
     metric = "r2" if task == "regression" else "accuracy"
     epochs = [row["epoch"] for row in rows]
@@ -31,7 +33,7 @@ def metric_figure(rows: Sequence[Mapping[str, float]], task: str, title: str, tr
     for prefix, name, color in (("train", train, TRAIN_COLOR), ("test", test, TEST_COLOR)):
         values = [row.get(f"{prefix}_{metric}") for row in rows]
         figure.add_scatter(x=epochs, y=values, mode="lines", name=name, line={"color": color})
-    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_xaxes(title_text=epoch, rangemode="tozero")
     if metric == "accuracy":
         figure.update_yaxes(range=[0, 1.02], tickformat=".0%")
     figure.update_layout(legend={"orientation": "h", "y": -0.25})

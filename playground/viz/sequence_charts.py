@@ -1,0 +1,379 @@
+"""Charts of the sequences page: plotly figures from a worker's sequence probes and history, and the HTML of a
+text window. No Streamlit here, so they can be tested (and reused by a notebook) without a running page; every
+word they show comes as an argument, already translated by the caller.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from playground.viz.colors import CLASS_PALETTE
+from playground.viz.tabular_charts import TEST_COLOR, TRAIN_COLOR, prediction_figure
+
+_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+#: At most this many input features are drawn as lines: more would be a tangle nobody can read.
+MAX_LINES = 10
+MARKER_COLOR = "#f59e0b"
+#: A text window's characters label the step axis up to this many steps (more would overlap).
+MAX_STEP_NAMES = 60
+#: How each recurrent quantity is coloured: hidden states, candidates and the memory cell are signed (blue below
+#: zero, red above); gates are fractions in [0, 1] (dark closed, bright open).
+SIGNED_SCALE = "RdBu_r"
+GATE_SCALE = "Viridis"
+#: Which quantities are gates (sigmoids): the others are signed.
+GATES = frozenset({"input", "forget", "output", "reset", "update"})
+
+
+def _layout(title: str, height: int) -> go.Layout:
+    return go.Layout(title={"text": title, "font": {"size": 14}}, height=height, margin=_MARGIN)
+
+
+def _legend_below(figure: go.Figure) -> go.Figure:
+    """A horizontal legend under the plot, clear of the x axis's title."""
+    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3})
+    return figure
+
+
+def inputs_figure(
+    values: np.ndarray,
+    names: Sequence[str],
+    title: str,
+    step_label: str,
+    markers: np.ndarray | None = None,
+    marker_label: str = "",
+    height: int = 240,
+    legend: bool = True,
+    faint_after: int | None = None,
+    faint_label: str = "",
+) -> go.Figure:
+    """One line per input feature over the steps of a sequence (the first ``MAX_LINES``); ``markers`` (a bool per
+    step) shades the steps the task points at, as the adding problem's two marked values. ``legend=False`` leaves
+    the names to the hover labels (a narrow chart of many features). Features from ``faint_after`` on are drawn
+    thin and grey under one legend entry, ``faint_label``: distractors beside the features that matter."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[:, None]
+    steps = np.arange(1, len(array) + 1)
+    figure = go.Figure(layout=_layout(title, height))
+    for column in range(min(array.shape[1], MAX_LINES)):
+        name = names[column] if column < len(names) else str(column)
+        if faint_after is not None and column >= faint_after:
+            figure.add_scatter(
+                x=steps,
+                y=array[:, column],
+                mode="lines",
+                name=faint_label,
+                hovertext=name,
+                legendgroup="faint",
+                showlegend=column == faint_after,
+                opacity=0.35,
+                line={"color": "#9ca3af", "width": 1},
+            )
+            continue
+        color = CLASS_PALETTE[column % len(CLASS_PALETTE)]
+        figure.add_scatter(x=steps, y=array[:, column], mode="lines", name=name, line={"color": color, "width": 1.5})
+    if markers is not None:
+        marked = np.flatnonzero(np.asarray(markers, dtype=bool))
+        for step in marked:
+            figure.add_vrect(x0=step + 0.5, x1=step + 1.5, fillcolor=MARKER_COLOR, opacity=0.3, line_width=0)
+        if marked.size:
+            figure.add_scatter(
+                x=marked + 1,
+                y=array[marked, 0],
+                mode="markers",
+                name=marker_label,
+                marker={"color": MARKER_COLOR, "size": 10, "line": {"color": "black", "width": 1}},
+            )
+    figure.update_xaxes(title_text=step_label)
+    figure.update_layout(showlegend=legend and (array.shape[1] > 1 or markers is not None))
+    return figure
+
+
+def forecast_figure(probe: Mapping, labels: Mapping[str, str]) -> go.Figure:
+    """The held-out stretch of a series: its true values, the one-step predictions (each from a true window), and
+    the free-running rollout (each prediction fed back in), after the window that precedes it.
+
+    ``labels``: title, step, value, history, true, predicted, rollout.
+    """
+    true = np.asarray(probe["true"], dtype=np.float64)
+    figure = go.Figure(layout=_layout(labels["title"], 340))
+    history = probe.get("history")
+    if history is not None and len(history):
+        past = np.asarray(history, dtype=np.float64)
+        figure.add_scatter(
+            x=np.arange(-len(past), 0), y=past, mode="lines", name=labels["history"], line={"color": "grey"}
+        )
+    steps = np.arange(len(true))
+    figure.add_scatter(x=steps, y=true, mode="lines", name=labels["true"], line={"color": TRAIN_COLOR})
+    figure.add_scatter(
+        x=steps,
+        y=np.asarray(probe["predicted"], dtype=np.float64),
+        mode="lines",
+        name=labels["predicted"],
+        line={"color": TEST_COLOR},
+    )
+    rollout = probe.get("rollout")
+    if rollout is not None and len(rollout):
+        figure.add_scatter(
+            x=np.arange(len(rollout)),
+            y=np.asarray(rollout, dtype=np.float64),
+            mode="lines",
+            name=labels["rollout"],
+            line={"color": "#00a36c", "dash": "dash"},
+        )
+    figure.add_vline(x=-0.5, line={"color": "grey", "dash": "dot"})
+    figure.update_xaxes(title_text=labels["step"])
+    figure.update_yaxes(title_text=labels["value"])
+    return _legend_below(figure)
+
+
+def errors(probe: Mapping) -> dict[str, float]:
+    """The root-mean-square error of the network's predictions and that of always predicting the mean of the
+    true values (a network worse than that has learned nothing)."""
+    true = np.asarray(probe["true"], dtype=np.float64)
+    predicted = np.asarray(probe["predicted"], dtype=np.float64)
+    if true.size == 0:
+        return {"network": float("nan"), "mean": float("nan")}
+    return {
+        "network": float(np.sqrt(np.mean((predicted - true) ** 2))),
+        "mean": float(np.sqrt(np.mean((true - true.mean()) ** 2))),
+    }
+
+
+def scatter_figure(probe: Mapping, title: str, true: str, predicted: str, mean_label: str) -> go.Figure:
+    """Predicted against true values with the diagonal (a perfect fit), and the mean of the true values as a
+    flat line: what a predictor that ignores the sequence would answer every time."""
+    figure = prediction_figure(probe, title, true, predicted)
+    values = np.asarray(probe["true"], dtype=np.float64)
+    if values.size:
+        return with_baseline(figure, float(values.mean()), mean_label)
+    return figure
+
+
+def with_baseline(figure: go.Figure, value: float | None, label: str) -> go.Figure:
+    """A dotted horizontal line at ``value`` labelled ``label``: the score to beat."""
+    if value is not None and np.isfinite(value):
+        figure.add_hline(
+            y=value,
+            line={"color": "#6b7280", "dash": "dot"},
+            annotation_text=label,
+            annotation_position="top left",
+            annotation_font_size=11,
+        )
+    return figure
+
+
+def error_figure(rows: Sequence[Mapping[str, float]], labels: Mapping[str, str]) -> go.Figure:
+    """The regression's errors per epoch in the target's units: RMSE (solid) and, when the history has it, MAE
+    (dashed), train and test.
+
+    ``labels``: title, epoch, rmse, mae, train, test.
+    """
+    epochs = [row["epoch"] for row in rows]
+    figure = go.Figure(layout=_layout(labels["title"], 280))
+    for metric, dash in (("rmse", "solid"), ("mae", "dash")):
+        for prefix, color in (("train", TRAIN_COLOR), ("test", TEST_COLOR)):
+            values = [row.get(f"{prefix}_{metric}") for row in rows]
+            if not any(value is not None for value in values):
+                continue
+            figure.add_scatter(
+                x=epochs,
+                y=values,
+                mode="lines",
+                name=f"{labels[metric]} {labels[prefix]}",
+                line={"color": color, "dash": dash},
+            )
+    figure.update_xaxes(title_text=labels["epoch"], rangemode="tozero")
+    figure.update_yaxes(rangemode="tozero")
+    return _legend_below(figure)
+
+
+def _heatmap_scale(values: np.ndarray, quantity: str) -> dict:
+    """Gates (sigmoids) on [0, 1]; a hidden state or a candidate (tanh) on [-1, 1]; the memory cell, which is not
+    bounded, on its own symmetric range (at least [-1, 1]). Fixed ranges keep colours comparable while training."""
+    if quantity in GATES:
+        return {"colorscale": GATE_SCALE, "zmin": 0.0, "zmax": 1.0}
+    finite = np.abs(values[np.isfinite(values)])
+    top = max(1.0, float(finite.max())) if quantity == "memory" and finite.size else 1.0
+    return {"colorscale": SIGNED_SCALE, "zmin": -top, "zmax": top}
+
+
+def _heatmap(values: np.ndarray, quantity: str, step_label: str, unit_label: str, **options: object) -> go.Heatmap:
+    units, steps = values.shape if values.ndim == 2 else (0, 0)
+    return go.Heatmap(
+        z=values,
+        x=np.arange(1, steps + 1),
+        y=np.arange(units),
+        hovertemplate=f"{step_label} %{{x}}<br>{unit_label} %{{y}}<br>%{{z:.3f}}<extra></extra>",
+        **_heatmap_scale(values, quantity),
+        **options,
+    )
+
+
+def _step_axes(figure: go.Figure, steps: int, step_names: Sequence[str] | None, marks: Sequence[int]) -> None:
+    """Label the step axes with the characters of a text window (when there are few enough to read), and draw a
+    dotted line at every marked step (the adding problem's marked values) through every map."""
+    if step_names is not None and 0 < len(step_names) <= MAX_STEP_NAMES:
+        figure.update_xaxes(tickmode="array", tickvals=list(range(1, steps + 1)), ticktext=list(step_names))
+    for step in marks:
+        figure.add_vline(x=int(step), line={"color": MARKER_COLOR, "dash": "dot", "width": 2}, row="all", col="all")
+
+
+def state_heatmap(
+    values: np.ndarray,
+    title: str,
+    step_label: str,
+    unit_label: str,
+    quantity: str = "hidden",
+    height: int = 260,
+    step_names: Sequence[str] | None = None,
+    marks: Sequence[int] = (),
+) -> go.Figure:
+    """Units (rows) x steps (columns) of one recurrent quantity: a hidden state, a gate or the memory cell (see
+    ``_heatmap_scale`` for the colours); ``step_names`` and ``marks`` as ``_step_axes`` draws them."""
+    array = np.asarray(values, dtype=np.float64)
+    figure = go.Figure(
+        _heatmap(array, quantity, step_label, unit_label, colorbar={"thickness": 10}), layout=_layout(title, height)
+    )
+    figure.update_xaxes(title_text=step_label)
+    figure.update_yaxes(title_text=unit_label, autorange="reversed")
+    _step_axes(figure, array.shape[-1] if array.ndim == 2 else 0, step_names, marks)
+    return figure
+
+
+def gates_figure(
+    gates: Mapping[str, np.ndarray],
+    titles: Mapping[str, str],
+    labels: Mapping[str, str],
+    step_names: Sequence[str] | None = None,
+    marks: Sequence[int] = (),
+) -> go.Figure:
+    """Every gate of a recurrent layer (and an LSTM's memory cell) as small units x steps maps, two a row, in the
+    order of ``titles``: one figure, so a view redrawn every second mounts one chart, not five. Without colour
+    bars: gates run from dark (0, closed) to bright (1, open), the others from blue (negative) to red.
+
+    ``labels``: title, step, unit.
+    """
+    names = [name for name in titles if name in gates]
+    rows = max(1, -(-len(names) // 2))
+    figure = make_subplots(
+        rows=rows,
+        cols=2,
+        subplot_titles=[titles[name] for name in names],
+        horizontal_spacing=0.06,
+        vertical_spacing=0.14 / rows * 2 if rows > 1 else 0.0,
+    )
+    steps = 0
+    for number, name in enumerate(names):
+        array = np.asarray(gates[name], dtype=np.float64)
+        steps = array.shape[-1] if array.ndim == 2 else 0
+        heatmap = _heatmap(array, name, labels["step"], labels["unit"], showscale=False, name=titles[name])
+        figure.add_trace(heatmap, row=number // 2 + 1, col=number % 2 + 1)
+    figure.update_layout(_layout(labels["title"], 80 + 190 * rows), margin={**_MARGIN, "t": 70})
+    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(title_text=labels["unit"], col=1)
+    figure.update_xaxes(title_text=labels["step"], row=rows)
+    figure.update_annotations(font_size=12)
+    _step_axes(figure, steps, step_names, marks)
+    return figure
+
+
+def memory_figure(probe: Mapping, labels: Mapping[str, str], log: bool = False) -> go.Figure:
+    """How strongly the loss reacts to each input step (mean |d loss / d input|), with the steps that hold 90 % of
+    it, counted back from the end, shaded: the network's reach into the past.
+
+    ``labels``: title, step, value, reach.
+    """
+    gradient = np.asarray(probe["gradient"], dtype=np.float64)
+    steps = np.arange(1, len(gradient) + 1)
+    figure = go.Figure(layout=_layout(labels["title"], 300))
+    shown = np.where(gradient > 0, gradient, np.nan) if log else gradient
+    figure.add_bar(x=steps, y=shown, marker={"color": TRAIN_COLOR}, showlegend=False)
+    reach = int(probe.get("reach") or 0)
+    if reach > 0:
+        start = len(gradient) - reach + 0.5
+        figure.add_vrect(
+            x0=start,
+            x1=len(gradient) + 0.5,
+            fillcolor=TEST_COLOR,
+            opacity=0.12,
+            line_width=0,
+            annotation_text=labels["reach"],
+            annotation_position="top left",
+            annotation_font_size=11,
+        )
+    figure.update_xaxes(title_text=labels["step"])
+    figure.update_yaxes(title_text=labels["value"], type="log" if log else "linear", exponentformat="power")
+    return figure
+
+
+def comparison_loss_figure(
+    histories: Mapping[str, Sequence[Mapping[str, float]]], labels: Mapping[str, str]
+) -> go.Figure:
+    """The loss curves of several runs on the same data, one colour per run: test solid, train dotted (log scale).
+
+    ``labels``: title, epoch, train, test.
+    """
+    figure = go.Figure(layout=_layout(labels["title"], 300))
+    for number, (name, rows) in enumerate(histories.items()):
+        color = CLASS_PALETTE[number % len(CLASS_PALETTE)]
+        epochs = [row["epoch"] for row in rows]
+        for prefix, dash in (("test", "solid"), ("train", "dot")):
+            figure.add_scatter(
+                x=epochs,
+                y=[row.get(f"{prefix}_loss") for row in rows],
+                mode="lines",
+                name=f"{name} {labels[prefix]}",
+                line={"color": color, "dash": dash},
+            )
+    figure.update_xaxes(title_text=labels["epoch"], rangemode="tozero")
+    figure.update_yaxes(type="log", exponentformat="power")
+    return _legend_below(figure)
+
+
+def comparison_memory_figure(probes: Mapping[str, Mapping], labels: Mapping[str, str]) -> go.Figure:
+    """The memory curves of several runs as each one's share of its gradient per step (so networks of different
+    overall gradient size compare), on a log scale, with each run's reach as a dotted line.
+
+    ``labels``: title, step, value.
+    """
+    figure = go.Figure(layout=_layout(labels["title"], 300))
+    for number, (name, probe) in enumerate(probes.items()):
+        color = CLASS_PALETTE[number % len(CLASS_PALETTE)]
+        gradient = np.asarray(probe["gradient"], dtype=np.float64)
+        total = gradient.sum()
+        share = gradient / total if total > 0 else gradient
+        figure.add_scatter(
+            x=np.arange(1, len(share) + 1),
+            y=np.where(share > 0, share, np.nan),
+            mode="lines",
+            name=name,
+            line={"color": color},
+        )
+        reach = int(probe.get("reach") or 0)
+        if reach > 0:
+            figure.add_vline(x=len(share) - reach + 0.5, line={"color": color, "dash": "dot"})
+    figure.update_xaxes(title_text=labels["step"])
+    figure.update_yaxes(title_text=labels["value"], type="log", exponentformat="power")
+    return _legend_below(figure)
+
+
+def text_html(prompt: str, generated: str = "", marked: str = "") -> str:
+    """A text in a monospace box: ``prompt`` greyed, ``generated`` highlighted after it, then ``marked`` (say, the
+    next character the network was asked for) boxed. Line breaks are kept; everything is escaped."""
+    box = (
+        "font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; white-space: pre-wrap; "
+        "word-break: break-word; line-height: 1.5; padding: 0.6rem 0.8rem; border-radius: 0.4rem; "
+        "border: 1px solid rgba(128, 128, 128, 0.35); font-size: 0.9rem"
+    )
+    parts = [f'<span style="color: #6b7280">{html.escape(prompt)}</span>']
+    if generated:
+        parts.append(f'<span style="background: rgba(250, 204, 21, 0.35)">{html.escape(generated)}</span>')
+    if marked:
+        parts.append(f'<span style="outline: 2px solid {TEST_COLOR}; border-radius: 2px">{html.escape(marked)}</span>')
+    return f'<div style="{box}">{"".join(parts)}</div>'

@@ -1,0 +1,117 @@
+"""The sequences page in a real browser against the real server: train the seed LSTM live, see the loss curve move,
+and see the predictions, the hidden state with its gates and the memory curve drawn (plotly); then the text
+dataset writes text of its own.
+
+One test, one page (one Streamlit session, one worker) on the session's shared server; the worker goes when the
+test's browser context closes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from .page_helpers import live, play_controls
+from .test_playground_2d_network import choose, no_exception, wait_attribute_at_least, wait_epoch_at_least
+
+pytestmark = pytest.mark.browser
+
+PAGE_PATH = "/sequences"  # st.navigation's URL for pages/sequences.py
+play_button, play_label = play_controls("seq")
+LOAD_TIMEOUT_MS = 60_000  # the first page of a fresh server imports torch
+#: The worker loads the data and builds the model before it answers; on a busy machine that takes a while.
+WORKER_TIMEOUT_MS = 90_000
+TEXT = "Text (next character)"
+
+
+def view_button(page: Page, name: str) -> Locator:
+    """One button of the view switch (a segmented control: its buttons are radios)."""
+    return page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True)
+
+
+def show_view(page: Page, name: str) -> None:
+    button = view_button(page, name)
+    button.click()
+    expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
+
+
+def plot(page: Page, key: str) -> Locator:
+    """The plotly chart of the element keyed ``seq_chart_{key}`` (a view redrawn every second may briefly hold a
+    stale copy of it too)."""
+    return page.locator(f".st-key-seq_chart_{key} .js-plotly-plot").first
+
+
+def expect_drawn(page: Page, key: str) -> None:
+    """The chart is on the page and plotly has drawn its traces into it (not just an empty frame)."""
+    expect(plot(page, key)).to_be_visible(timeout=WORKER_TIMEOUT_MS)
+    page.wait_for_function(
+        """(selector) => {
+            return [...document.querySelectorAll(selector)].some((node) =>
+                Array.isArray(node._fullData) && node._fullData.length > 0
+                && node.querySelectorAll(".trace, .hm, image").length > 0);
+        }""",
+        arg=f".st-key-seq_chart_{key} .js-plotly-plot",
+        timeout=30_000,
+    )
+
+
+def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(server, context, tmp_path):
+    page = context.new_page()
+    page.goto(f"{server.url}{PAGE_PATH}")
+    expect(play_button(page)).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Sequences", exact=True)).to_be_visible()
+    expect(page.get_by_text("Total params: 19,521")).to_be_visible()
+
+    # (1) Play: the epoch counter rises and the loss curve grows a point per epoch.
+    expect(play_label(page)).to_have_text("Play", timeout=20_000)
+    play_button(page).click()
+    expect(live(page)).to_have_attribute("data-status", "running", timeout=WORKER_TIMEOUT_MS)
+    wait_epoch_at_least(page, 1, timeout=WORKER_TIMEOUT_MS)
+    rows = int(live(page).get_attribute("data-rows") or 0)
+    wait_attribute_at_least(page, '[data-testid="pg-live"]', "data-rows", rows + 1, WORKER_TIMEOUT_MS)
+
+    # (2) Loss: the metric beside the live loss, against a predictor that ignores the sequence.
+    expect_drawn(page, "metric")
+    expect_drawn(page, "errors")
+
+    # (3) Predictions: predicted against true on the test sequences.
+    show_view(page, "Predictions")
+    expect_drawn(page, "scatter")
+
+    # (4) Hidden state: the test sequence's inputs, the LSTM's hidden state and each of its gates.
+    show_view(page, "Hidden state")
+    expect(page.get_by_role("spinbutton", name="Test sequence")).to_have_value("0")
+    expect_drawn(page, "inputs")
+    expect_drawn(page, "hidden")
+    expect_drawn(page, "gates")
+    for gate in ("Input gate i", "Forget gate f", "Candidate g", "Output gate o", "Memory cell c"):
+        expect(plot(page, "gates")).to_contain_text(gate)
+    plot(page, "hidden").scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "sequences-hidden.png"))
+
+    # (5) Memory: the gradient per input step, with the reach told in words.
+    show_view(page, "Memory")
+    expect_drawn(page, "memory")
+    expect(page.get_by_text("Reach: 90 % of the gradient lies in the last")).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "sequences-memory.png"))
+    expect(live(page)).to_have_attribute("data-status", "running")  # the views did not stop training
+    no_exception(page)
+
+    # (6) Text: the page opens its text LSTM; one epoch in, it writes text after a grey prompt.
+    choose(page, page.locator(".st-key-seq_dataset_en").get_by_role("combobox"), TEXT)
+    expect(page.locator(".st-key-seq_stack_text__use_template").get_by_role("button")).to_be_visible(timeout=30_000)
+    show_view(page, "Predictions")
+    expect(page.get_by_role("slider", name="Temperature")).to_be_visible(timeout=30_000)
+    expect(live(page)).to_have_attribute("data-epoch", "0", timeout=WORKER_TIMEOUT_MS)  # a new run on the text
+    expect(play_label(page)).to_have_text("Play", timeout=20_000)
+    play_button(page).click()
+    wait_epoch_at_least(page, 1, timeout=WORKER_TIMEOUT_MS)
+    written = page.locator("span[style*='background']").filter(has_text=re.compile(r"\S"))
+    expect(written.first).to_be_visible(timeout=WORKER_TIMEOUT_MS)
+    assert len(written.first.inner_text()) > 20
+    expect(page.get_by_text("Yellow: what the network wrote after it")).to_be_visible()
+    no_exception(page)
+    written.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "sequences-text.png"))

@@ -1,0 +1,459 @@
+"""The sequences page under Streamlit's AppTest, with real workers: the seed LSTM it opens with, an epoch by Step,
+every view once its probe arrives (metrics, predictions, hidden state and gates, memory, histograms), the other
+datasets (sine, adding, text with its generated text, an uploaded CSV series), the RNN-vs-LSTM race and its workers'
+end, a stack that cannot run, Chinese, and the engine-side helpers the page calls.
+
+The data are kept small through the page's own sliders (200 sequences of 20 steps), so an epoch takes moments.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+from streamlit.testing.v1 import AppTest
+
+from playground.config import RunConfig
+from playground.data.registry import SERIES_UPLOAD, TEXT, sequence_test_count, text_vocabulary
+from playground.data.upload import CACHE_ENV, UploadError
+from playground.i18n import table
+from playground.presets import load_preset
+from playground.ui import sequence_page
+from playground.viz import sequence_charts
+from tests.apptest_session import app_session, live_handles
+from tests.test_app_conv import english_leaks, page_texts, row_with_error
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sequences.py")
+EN, ZH = table("en"), table("zh")
+SMALL = {"n_points": 200, "steps": 20}
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    """Uploads are stored in a folder of this test's own."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def page():
+    with app_session(PAGE) as app:
+        yield app
+
+
+# Helpers ---------------------------------------------------------------------------------------------------------
+
+
+def ok(app: AppTest) -> AppTest:
+    assert not app.exception, app.exception
+    return app
+
+
+def page_handle():
+    handles = live_handles()
+    assert handles
+    return handles[-1]
+
+
+def choose(app: AppTest, dataset: str, key: str = "seq_dataset_en") -> AppTest:
+    return ok(app.selectbox(key=key).set_value(dataset).run())
+
+
+def shrink(app: AppTest, dataset: str) -> None:
+    """200 sequences (or windows) of 20 steps: every epoch and probe takes moments."""
+    ok(app.slider(key=f"seq_n_points_{dataset}").set_value(SMALL["n_points"]).run())
+    ok(app.slider(key=f"seq_steps_{dataset}").set_value(SMALL["steps"]).run())
+
+
+def ready(dataset: str):
+    """The page's worker, once it runs the small setup of ``dataset`` and waits at epoch 0."""
+    handle = page_handle()
+    handle.wait_until(
+        lambda s, _: (
+            s.status == "paused"
+            and bool(s.run_id)
+            and s.epoch == 0
+            and handle.config.data.dataset == dataset
+            and handle.config.data.steps == SMALL["steps"]
+        ),
+        timeout=90,
+    )
+    return handle
+
+
+def step_once(app: AppTest, handle) -> None:
+    ok(app.button(key="seq_step").click().run())
+    handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=120)
+
+
+def show(app: AppTest, view: str) -> AppTest:
+    """Switch the view; the worker then computes that view's probes (and only those): wait for them, draw again."""
+    app.session_state["seq_view"] = view
+    ok(app.run())
+    handle = page_handle()
+    wanted = sequence_page.view_probes(view, handle.config.task)
+    handle.wait_until(lambda s, _: all(name in s.probes for name in wanted), timeout=90)
+    assert set(handle.snapshot()[0].probes) == set(wanted)  # nothing the view does not show is computed
+    return ok(app.run())
+
+
+def charts(app: AppTest) -> dict[str, str]:
+    """The plotly charts on the page by their key's name (``seq_chart_*``), with their spec."""
+    found = {}
+    for element in app.get("plotly_chart"):
+        key = re.search(r"seq_chart_\w+", element.proto.id or "")
+        spec = json.dumps(json.loads(element.proto.spec), ensure_ascii=False)  # "R²", not "R\u00b2"
+        found[key.group(0) if key else element.proto.id] = spec
+    return found
+
+
+def texts(app: AppTest, kind: str) -> list[str]:
+    return [node.value for node in app.get(kind)]
+
+
+def series_csv(rows: int = 160) -> bytes:
+    """A small two-column time series: a temperature-like wave and a slowly rising load."""
+    steps = np.arange(rows)
+    wave = 20 + 5 * np.sin(steps / 6)
+    load = 0.1 * steps
+    lines = ["temperature,load", *(f"{a:.4f},{b:.4f}" for a, b in zip(wave, load, strict=True))]
+    return ("\n".join(lines) + "\n").encode()
+
+
+# The page --------------------------------------------------------------------------------------------------------
+
+
+def test_page_opens_with_the_seed_lstm(page):
+    assert page.title[0].value == "Sequences"
+    assert page.selectbox(key="seq_dataset_en").value == "seed_sequences"
+    config = page_handle().config
+    assert config.data.dataset == "seed_sequences" and config.input_shape == (100, 10)
+    assert config.model == load_preset("seed-lstm").model
+    assert config.total_params() == 19_521
+    assert any("Total params: 19,521" in node.value for node in page.markdown)
+    assert list(page.dataframe[0].value["Output shape"]) == ["(64,)", "(1,)"]
+    assert page.slider(key="seq_features").value == 10
+    assert (
+        page.slider(key="seq_n_points_seed_sequences").value,
+        page.slider(key="seq_steps_seed_sequences").value,
+    ) == (
+        2_000,
+        100,
+    )
+    assert [button.label for button in page.button if button.key and button.key.startswith("seq_")][-3:] == [
+        "Play",
+        "Step",
+        "Reset",
+    ]
+    assert not page.error and not page.warning
+    assert "seq_chart_preview" in charts(page)  # the first training sequence
+    assert page.session_state["seq_learning_rate"] == 0.001 and page.session_state["seq_batch_size"] == 32
+    keys = {button.key for button in page.download_button}
+    assert {"seq_dl_config", "seq_dl_history", "seq_dl_checkpoint", "seq_dl_onnx", "seq_dl_pytorch"} <= keys
+
+
+def test_step_trains_an_epoch_and_every_view_draws(page):
+    shrink(page, "seed_sequences")
+    handle = ready("seed_sequences")
+    assert handle.config.total_params() == 4 * (10 * 64 + 64 * 64 + 2 * 64) + 65  # the LSTM on 10 features
+    step_once(page, handle)
+    rows = handle.snapshot()[1]
+    assert [row["epoch"] for row in rows] == [1] and "test_mae" in rows[0]  # the seed article's metric
+
+    show(page, "loss")
+    specs = charts(page)
+    assert EN["tab_metric_r2"] in specs["seq_chart_metric"]
+    assert EN["seq_errors_title"] in specs["seq_chart_errors"] and "MAE" in specs["seq_chart_errors"]
+    assert EN["seq_baseline_mean"] in specs["seq_chart_errors"]
+
+    show(page, "predictions")  # independent sequences: predicted against true, with the mean predictor
+    assert EN["seq_baseline_mean"] in charts(page)["seq_chart_scatter"]
+    caption = next(text for text in texts(page, "caption") if text.startswith("Each dot is a test sequence"))
+    assert re.search(r"RMSE of the network: \d+\.\d{3}; of always predicting the mean \(dotted line\): \d", caption)
+
+    show(page, "hidden")
+    specs = charts(page)
+    assert {"seq_chart_inputs", "seq_chart_hidden"} <= set(specs)
+    assert "LSTM(64): the hidden state of its 64 units" in specs["seq_chart_hidden"]
+    assert "other features" in specs["seq_chart_inputs"]  # the seed task's distractors, beside f0 and f1
+    for gate in ("input", "forget", "cell", "output", "memory"):  # the LSTM's gates and cell, in one figure
+        assert EN[f"seq_gate_lstm_{gate}"] in specs["seq_chart_gates"], gate
+    assert f"- **{EN['seq_gate_lstm_forget']}**: {EN['seq_about_gate_lstm_forget']}" in " ".join(
+        texts(page, "markdown")
+    )
+    picker = page.number_input(key="seq_sample")
+    assert picker.value == 0 and picker.max == sequence_test_count(handle.config.data) - 1 == 39
+    ok(picker.set_value(5).run())
+    handle.wait_until(lambda s, _: s.probes.get("hidden", {}).get("index") == 5, timeout=60)
+    ok(page.run())
+    assert any("(test sequence 5)" in text for text in texts(page, "markdown"))
+
+    show(page, "memory")
+    assert EN["seq_memory_title"] in charts(page)["seq_chart_memory"]
+    reach = handle.snapshot()[0].probes["memory"]["reach"]
+    assert f"Reach: 90 % of the gradient lies in the last {reach} of 20 steps." in texts(page, "caption")
+    ok(page.toggle(key="seq_memory_log").set_value(True).run())
+    assert json.loads(charts(page)["seq_chart_memory"])["layout"]["yaxis"]["type"] == "log"
+
+    show(page, "histograms")
+    specs = " ".join(charts(page).values())
+    assert EN["tab_weights"] in specs and EN["tab_activations"] in specs
+
+
+def test_sine_forecasts_the_held_out_series(page):
+    choose(page, "sine")
+    assert page.slider(key="seq_frequency").value == 4 and page.slider(key="seq_noise").value == 5
+    shrink(page, "sine")
+    handle = ready("sine")
+    assert handle.config.input_shape == (20, 1)
+    step_once(page, handle)
+    show(page, "predictions")
+    probe = handle.snapshot()[0].probes["predictions"]
+    assert probe["ordered"] and len(probe["rollout"]) > 0  # the series is its only input: it can run free
+    spec = charts(page)["seq_chart_forecast"]
+    for label in ("seq_history", "seq_one_step", "seq_rollout"):
+        assert EN[label] in spec, label
+    assert any(EN["seq_rollout_caption"] in text for text in texts(page, "caption"))
+
+
+def test_adding_marks_its_two_values_and_an_impossible_stack_is_refused(page):
+    choose(page, "adding")
+    config = page_handle().config
+    assert config.model == load_preset("adding-lstm").model and config.input_shape == (50, 2)
+    assert EN["seq_marked"] in charts(page)["seq_chart_preview"]  # the two marked steps, highlighted
+    # an LSTM after the output gets one number, not a sequence: its row says so and the run pauses
+    editor = "seq_stack_adding_"
+    ok(page.selectbox(key=f"{editor}_new_kind_en").set_value("lstm").run())
+    ok(page.button(key=f"{editor}_add").click().run())
+    title, error = row_with_error(page, editor)
+    assert title.startswith("**3. LSTM(")
+    assert error.startswith("This layer cannot run: ") and "needs sequences (steps, features)" in error
+    assert [node.value for node in page.warning] == [EN["tab_invalid_paused"]]
+    assert all(page.button(key=f"seq_{name}").disabled for name in ("play", "step", "reset"))
+    ok(page.button(key=f"{editor}_undo").click().run())
+    assert not page.error and not page.button(key="seq_play").disabled
+
+
+def test_text_writes_text_at_the_chosen_temperature(page):
+    choose(page, TEXT)
+    config = page_handle().config
+    assert config.tokens and config.output_size == len(text_vocabulary())
+    assert config.model == load_preset("text-lstm").model
+    training = load_preset("text-lstm").training  # its own rate and batch size, not the seed article's
+    assert (config.training.learning_rate, config.training.batch_size) == (training.learning_rate, training.batch_size)
+    assert page.number_input(key="seq_learning_rate").value == training.learning_rate
+    assert any(EN["seq_preview_text"].split(";")[0] in text for text in texts(page, "caption"))
+    shrink(page, TEXT)
+    handle = ready(TEXT)
+    step_once(page, handle)
+    show(page, "predictions")
+    assert page.slider(key="seq_temperature").value == pytest.approx(0.8)
+    ok(page.slider(key="seq_temperature").set_value(1.5).run())
+    assert handle.temperature == pytest.approx(1.5)
+    probe = handle.wait_until(lambda s, _: s.probes.get("generated", {}).get("temperature") == 1.5, timeout=60)
+    ok(page.run())
+    generated = probe.probes["generated"]
+    written = [text for text in texts(page, "markdown") if "monospace" in text and "background" in text]
+    assert len(written) == 1 and len(generated["text"]) > 0  # the preview's window has no generated part
+    assert html.escape(generated["prompt"]) in written[0] and html.escape(generated["text"]) in written[0]
+    assert "Yellow: what the network wrote after it, one character at a time at temperature 1.5" in " ".join(
+        texts(page, "caption")
+    )
+
+    show(page, "hidden")
+    assert any(text.startswith("Next character: **") for text in texts(page, "markdown"))
+    window = handle.snapshot()[0].probes["hidden"]["text"]
+    axis = json.loads(charts(page)["seq_chart_hidden"])["layout"]["xaxis"]
+    assert axis["ticktext"] == [sequence_page.shown_character(character) for character in window]  # steps by letter
+
+    show(page, "loss")
+    assert EN["seq_baseline_frequent"] in charts(page)["seq_chart_metric"]
+
+
+def test_an_uploaded_series_trains_on_its_target_and_a_too_long_window_is_refused(page):
+    choose(page, SERIES_UPLOAD)
+    assert [node.value for node in page.info] == [EN["seq_data_first"]]
+    page.file_uploader(key="seq_file").set_value(("weather.csv", series_csv(), "text/csv"))
+    ok(page.run())
+    assert page.selectbox(key="seq_target").options == ["temperature", "load"]
+    ok(page.selectbox(key="seq_target").set_value("temperature").run())
+    assert "160 rows, 2 columns; forecasting temperature one step ahead." in texts(page, "caption")
+    config = page_handle().config
+    assert config.data.dataset == SERIES_UPLOAD and config.input_shape == (20, 2)
+    assert RunConfig.from_json(config.to_json()) == config  # the sha names the stored series
+
+    ok(page.slider(key=f"seq_steps_{SERIES_UPLOAD}").set_value(200).run())
+    errors = texts(page, "error")
+    assert len(errors) == 1 and errors[0].startswith("These data settings cannot be used: ")
+    assert "the series has 160 rows; windows of 200 steps need more rows" in errors[0]
+
+    page.file_uploader(key="seq_file").set_value(("bad.csv", b"a,b\n1,x\n2,y\n", "text/csv"))
+    ok(page.run())
+    errors = texts(page, "error")
+    assert len(errors) == 1 and errors[0].startswith("This series cannot be used: ")
+
+
+def test_the_race_trains_an_rnn_and_an_lstm_and_stops_their_workers(page):
+    show(page, "memory")
+    ok(page.slider(key="seq_race_steps").set_value(10).run())
+    ok(page.number_input(key="seq_race_units").set_value(8).run())
+    before = set(live_handles())
+    ok(page.button(key="seq_race_start").click().run())
+    racers = [handle for handle in live_handles() if handle not in before]
+    assert sorted(handle.config.model.layers[0].kind for handle in racers) == ["lstm", "rnn"]
+    assert {(h.config.data.dataset, h.config.data.steps, h.config.model.layers[0].units) for h in racers} == {
+        ("adding", 10, 8)
+    }
+    for handle in racers:
+        handle.wait_until(lambda s, _: s.epoch >= 1 and "memory" in s.probes, timeout=120)
+    ok(page.run())
+    specs = charts(page)
+    assert "SimpleRNN" in specs["seq_chart_race_loss"] and "LSTM" in specs["seq_chart_race_loss"]
+    assert "SimpleRNN" in specs["seq_chart_race_memory"]
+    assert page.button(key="seq_race_start").label == EN["seq_race_restart"]
+
+    ok(page.button(key="seq_race_start").click().run())  # a restart reuses the two workers
+    assert set(live_handles()) - before == set(racers)
+    ok(page.button(key="seq_race_stop").click().run())
+    assert not any(handle.alive for handle in racers)
+    assert "seq_chart_race_loss" not in charts(page) and page.button(key="seq_race_stop").disabled
+
+
+def test_a_saved_setup_loads_back_into_the_page(page):
+    raw = load_preset("sine-lstm").model_dump()
+    raw["data"].update(n_points=300, steps=15, frequency=7, noise=10, train_share=70, seed=3)
+    raw["model"]["layers"][0] = {"kind": "gru", "units": 12}
+    raw["training"].update(optimizer="rmsprop", learning_rate=0.003, batch_size=16)
+    raw["name"] = ""  # the page names no setup
+    setup = RunConfig.from_dict(raw)
+    ok(page.file_uploader(key="seq_config_file").set_value(("s.json", setup.to_json().encode(), "text/json")).run())
+    assert any("Setup loaded" in node.value for node in page.success)
+    handle = page_handle()
+    handle.wait_until(lambda s, _: handle.config == setup, timeout=60)
+    assert page.selectbox(key="seq_dataset_en").value == "sine"
+    widgets = ("seq_n_points_sine", "seq_steps_sine", "seq_frequency", "seq_noise", "seq_train_share")
+    assert [page.slider(key=key).value for key in widgets] == [300, 15, 7, 10, 70]
+    assert page.dataframe[0].value["Output shape"].iloc[0] == "(12,)"  # the loaded GRU
+
+    table = load_preset("seed-ffn")  # a table's setup is refused, naming where it belongs
+    ok(page.file_uploader(key="seq_config_file").set_value(("t.json", table.to_json().encode(), "text/json")).run())
+    assert any("seed_ffn is not a sequence set" in node.value for node in page.error)
+
+
+def test_chinese_page_has_no_missing_translations():
+    with app_session(PAGE, {"lang": "zh"}) as app:
+        assert app.title[0].value == ZH["seq_title"] == "序列"
+        assert english_leaks(page_texts(app)) == []
+        shrink(app, "seed_sequences")
+        handle = ready("seed_sequences")
+        step_once(app, handle)
+        for view in sequence_page.VIEWS:
+            show(app, view)
+            assert english_leaks(page_texts(app)) == [], view
+        assert app.button_group(key="seq_view_zh").options == [ZH[f"seq_view_{view}"] for view in sequence_page.VIEWS]
+
+
+# The engine helpers the page calls -------------------------------------------------------------------------------
+
+
+def test_each_dataset_opens_with_its_preset():
+    for dataset, name in sequence_page.PRESETS.items():
+        data = sequence_page.data_config(dataset)
+        assert data == load_preset(name).data
+        assert sequence_page.initial_layers(data) == [layer.model_dump() for layer in load_preset(name).model.layers]
+    assert sequence_page.data_config("sine", frequency=9).frequency == 9
+    assert sequence_page.default_training(TEXT)["metric"] == "auto"  # mae measures values, not characters
+    assert sequence_page.default_training("adding")["metric"] == "mae"
+
+
+def test_a_stored_series_config_refuses_a_window_longer_than_the_series():
+    sha = sequence_page.stored_series(series_csv(), "load")
+    assert sequence_page.stored_series(series_csv(), "load") == sha  # the same series, the same name
+    data = sequence_page.data_config(SERIES_UPLOAD, sha, n_points=5_000, steps=30, noise=20, train_share=75)
+    assert (data.upload, data.steps, data.train_share, data.noise) == (sha, 30, 75, 0)
+    layers = sequence_page.initial_layers(data)
+    config = RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}})
+    assert config.input_shape == (30, 2) and config.output_size == 1
+    with pytest.raises(ValidationError, match="windows of 170 steps need more rows"):
+        sequence_page.data_config(SERIES_UPLOAD, sha, steps=170)
+    with pytest.raises(UploadError):
+        sequence_page.stored_series(b"a,b\n1,x\n2,y\n", "a")
+
+
+def test_race_configs_share_data_and_units_and_stop_by_themselves():
+    configs = sequence_page.race_configs(steps=80, units=16)
+    assert [config.model.layers[0].kind for config in configs.values()] == ["rnn", "lstm"]
+    assert configs["rnn"].data == configs["lstm"].data and configs["rnn"].data.steps == 80
+    assert all(config.model.layers[0].units == 16 and config.training.stop_at_epochs for config in configs.values())
+
+
+def test_recurrent_runs_follow_the_hidden_probes_order():
+    config = RunConfig.from_dict(
+        {
+            "data": {"dataset": "adding", "n_points": 200, "steps": 10},
+            "model": {
+                "layers": [
+                    {"kind": "gru", "units": 4, "num_layers": 2, "bidirectional": True, "return_sequences": True},
+                    {"kind": "rnn", "units": 3},
+                    {"kind": "dense", "units": 1},
+                ]
+            },
+        }
+    )
+    assert sequence_page.recurrent_runs(config) == [
+        (0, 0, "forward"),
+        (0, 0, "backward"),
+        (0, 1, "forward"),
+        (0, 1, "backward"),
+        (1, 0, "forward"),
+    ]
+
+
+def test_the_data_summary_scores_a_network_that_ignores_the_input():
+    from playground.data.registry import load_dataset
+
+    data = sequence_page.data_config("adding", n_points=300, steps=12)
+    dataset = load_dataset(data)
+    summary = sequence_page.data_summary(dataset)
+    expected = np.sqrt(np.mean((dataset.y_test - dataset.y_train.mean()) ** 2))
+    assert summary.baseline == pytest.approx(expected)
+    assert summary.first_inputs.shape == (12, 2) and summary.series is None
+    sine = load_dataset(sequence_page.data_config("sine", n_points=300, steps=12))
+    series = sequence_page.data_summary(sine).series
+    # the first window, then every next target of the training part in time order (240 of 300 windows train)
+    assert series is not None and len(series) == 12 + 240
+    np.testing.assert_allclose(series[:12], sine.x_train[0, :, 0])
+    np.testing.assert_allclose(series[12:], sine.y_train.reshape(-1))
+    np.testing.assert_allclose(series[12:24], sine.x_train[12, :, 0])  # windows slide by one step
+
+
+def test_charts_draw_the_probes_they_are_given():
+    probe = {"true": np.array([1.0, 2.0, 3.0], np.float32), "predicted": np.array([1.0, 2.0, 5.0], np.float32)}
+    scores = sequence_charts.errors(probe)
+    assert scores["network"] == pytest.approx(np.sqrt(4 / 3)) and scores["mean"] == pytest.approx(np.sqrt(2 / 3))
+    figure = sequence_charts.scatter_figure(probe, "t", "true", "predicted", "mean")
+    assert figure.layout.shapes[-1].y0 == pytest.approx(2.0)  # the mean predictor's line
+    memory = {"gradient": np.array([0.0, 0.1, 0.2, 0.7], np.float32), "steps": 4, "reach": 2}
+    labels = {"title": "m", "step": "step", "value": "v", "reach": "reach"}
+    figure = sequence_charts.memory_figure(memory, labels, log=True)
+    assert figure.layout.yaxis.type == "log" and np.isnan(figure.data[0].y[0])  # no log of zero
+    assert (figure.layout.shapes[0].x0, figure.layout.shapes[0].x1) == (2.5, 4.5)  # the last two steps shaded
+    gate = sequence_charts.state_heatmap(np.zeros((3, 5)), "f", "step", "unit", "forget")
+    state = sequence_charts.state_heatmap(np.full((3, 5), 2.5), "c", "step", "unit", "memory")
+    assert (gate.data[0].zmin, gate.data[0].zmax) == (0.0, 1.0) and (state.data[0].zmin, state.data[0].zmax) == (
+        -2.5,
+        2.5,
+    )
+    gates = {name: np.full((2, 6), 0.5) for name in ("input", "forget", "cell", "output", "memory")}
+    titles = {name: name.title() for name in gates}
+    figure = sequence_charts.gates_figure(gates, titles, {"title": "g", "step": "s", "unit": "u"}, marks=[2, 5])
+    assert [trace.name for trace in figure.data] == list(titles.values())
+    assert sorted({shape.x0 for shape in figure.layout.shapes}) == [2, 5]  # the marked steps, through every map
+    assert len(figure.layout.shapes) == 2 * 5
+    html = sequence_charts.text_html("<b>old", "new\n", "x")
+    assert "&lt;b&gt;old" in html and "new\n" in html and "pre-wrap" in html
