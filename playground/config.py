@@ -20,13 +20,17 @@ from playground.data.registry import (
     CUSTOM,
     DATASETS,
     IMAGE_UPLOAD,
+    MAX_SERIES_WINDOWS,
     SERIES_UPLOAD,
+    TEXT,
     UPLOAD,
     data_task,
     dataset_classes,
     dataset_input_shape,
     image_set_info,
+    sequence_features,
     series_info,
+    text_windows,
 )
 from playground.data.two_d import FEATURES
 from playground.data.upload import UploadError, upload_info
@@ -44,6 +48,9 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 #: TensorFlow Playground's regularisation-rate choices.
 REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
+
+#: Values (sequences x steps x features) a sequence dataset may hold: 80 MB of float32, trained in seconds an epoch.
+MAX_SEQUENCE_VALUES = 20_000_000
 
 #: Beyond this a CPU trains too slowly to watch, and a crafted config or checkpoint could exhaust the memory.
 MAX_PARAMS = 20_000_000
@@ -139,9 +146,38 @@ class DataConfig(_Section):
             )
         if self.n_points > spec.max_points and self.dataset not in (CUSTOM, IMAGE_UPLOAD, SERIES_UPLOAD):
             raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
-        if spec.task == "multiclass" and spec.fixed_classes is None and not 3 <= self.n_classes <= 5:
+        if spec.family in ("sequence", "text"):
+            self._check_sequence_size()
+        if (
+            spec.task == "multiclass"
+            and spec.fixed_classes is None
+            and spec.family != "text"  # its classes are its characters
+            and not 3 <= self.n_classes <= 5
+        ):
             raise ValueError(f"n_classes: {self.dataset} has 3 to 5 classes, not {self.n_classes}")
         return self
+
+    def _check_sequence_size(self) -> None:
+        """Refuse sequence data too big to hold (20,000 sequences of 400 steps x 1,000 features would be 32 GB),
+        and more text windows than the text has: repeated test windows would skew the test accuracy."""
+        features = sequence_features(self) if self.dataset != TEXT else 1
+        field, count, what = "n_points", self.n_points, "sequences"
+        if self.dataset == SERIES_UPLOAD:  # its windows, one per row, at most MAX_SERIES_WINDOWS
+            field, count, what = "steps", min(series_info(self.upload).n_rows, MAX_SERIES_WINDOWS), "windows"
+        values = count * self.steps * features
+        if values > MAX_SEQUENCE_VALUES:
+            raise ValueError(
+                f"{field}: {count:,} {what} of {self.steps} steps x {features} features are {values:,} values, more "
+                f"than the playground holds ({MAX_SEQUENCE_VALUES:,}); use fewer {what}, steps or features"
+            )
+        if self.dataset == TEXT:
+            for part, wanted, available in text_windows(self):
+                if wanted > available:
+                    raise ValueError(
+                        f"n_points: the text's {part} part holds {available:,} different windows of {self.steps} "
+                        f"characters, fewer than the {wanted:,} asked; use fewer sequences, fewer steps or another "
+                        "train share"
+                    )
 
 
 class ModelConfig(_Section):
@@ -258,6 +294,12 @@ class RunConfig(_Section):
             raise ValueError(
                 f"model.layers[{len(infos) - 1}] {infos[-1].title}: the network ends with shape {out}, "
                 f"but a {self.task} task on {self.data.dataset} needs {need}"
+                + (
+                    "; it still has one output per step: turn off all steps (return sequences) in the last recurrent "
+                    "layer, or add a flatten layer"
+                    if len(out) == 2
+                    else ""
+                )
             )
         ending = self.model.layers[-1].final_activation()
         index = len(self.model.layers) - 1

@@ -83,8 +83,8 @@ class LayerBase(BaseModel):
 
     def _require_sequence(self, in_shape: Shape) -> Shape:
         if len(in_shape) != 2:
-            hint = (
-                "turn character numbers into vectors with an embedding layer first"
+            hint = (  # a flat vector here comes from a recurrent layer handing on its last step, or from a flatten
+                "turn on all steps (return sequences) in the recurrent layer before it, or remove the flatten layer"
                 if len(in_shape) == 1
                 else "it works on sequences only"
             )

@@ -239,4 +239,4 @@ def test_the_2d_page_offers_every_download(page):
     run = downloads.SessionRun("test", handle)
     assert downloads.checkpoint_bytes(run)[:2] == b"PK"
     assert len(downloads.onnx_bytes(run)) > 100
-    assert downloads.history_csv(run, config).splitlines()[0].startswith("epoch,train_loss")
+    assert downloads.history_csv(run, page_config(page)).splitlines()[0].startswith("epoch,train_loss")

@@ -163,7 +163,7 @@ def test_a_file_without_numbers_or_header_is_refused():
     only_dates = "day,hour\n" + "\n".join(f"2024-01-{day:02d},{day % 24:02d}:00" for day in range(1, 32))
     assert "no column of numbers" in (message := refusal(only_dates)) and "day, hour" in message
     assert "header" in refusal("\n".join(f"{i},{i * 2}" for i in range(40)))
-    assert "no name" in refusal(",value\n" + "\n".join(f"{i},{i}" for i in range(40)))
+    assert "no name" in refusal(",value\n" + "\n".join(f"{i + 1},{i}" for i in range(40)))  # not row numbers
     assert "twice" in refusal("value,value\n" + "\n".join(f"{i},{i}" for i in range(40)))
     assert "empty" in refusal("")
     assert "empty" in refusal(" \n\n")
@@ -234,3 +234,14 @@ def test_missing_changed_and_damaged_stored_series_are_refused(cache):
     assert damaged_sha == hashlib.sha256(damaged).hexdigest()
     with pytest.raises(UploadError, match="damaged"):
         load_series(damaged_sha)
+
+
+def test_the_row_numbers_pandas_writes_first_are_dropped():
+    """pandas's ``to_csv()`` starts every line with the row number under an empty header cell."""
+    lines = [",temp,load"] + [f"{row},{row * 0.5},{(row % 7) * 1.5}" for row in range(40)]
+    series = read_csv_series("\n".join(lines))
+    assert series.columns == ["temp", "load"]
+    assert series.values.shape == (40, 2)
+    not_row_numbers = [",temp,load"] + [f"{row + 3},{row * 0.5},{(row % 7) * 1.5}" for row in range(40)]
+    with pytest.raises(UploadError, match="column 1 of the header has no name"):
+        read_csv_series("\n".join(not_row_numbers))

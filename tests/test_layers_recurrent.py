@@ -1,6 +1,7 @@
 """Recurrent and embedding layers: shapes and parameter counts that agree with torch, the seed model's count, the
 last step of a bidirectional layer, and refusals that name the layer."""
 
+import pydantic
 import pytest
 import torch
 from torch import nn
@@ -84,7 +85,7 @@ def test_embedding_turns_token_numbers_into_vectors():
 @pytest.mark.parametrize(
     ("layer", "shape", "words"),
     [
-        (LSTM(units=4), (10,), "embedding layer first"),
+        (LSTM(units=4), (10,), "turn on all steps"),
         (LSTM(units=4), (1, 8, 8), "sequences only"),
         (Embedding(vocab_size=5), (4, 3), "token numbers"),
         (Dense(units=2), (1, 4, 4), "flatten layer first"),
@@ -197,3 +198,39 @@ def test_recurrent_layers_round_trip_through_json_and_links():
     assert RunConfig.from_json(config.to_json()) == config
     assert RunConfig.from_url_param(config.to_url_param()) == config
     assert config.model.layers[0].title() == "SimpleRNN(6 x2, bidirectional)"
+
+
+def test_a_recurrent_layer_after_the_last_step_is_told_to_hand_on_all_steps():
+    with pytest.raises(ConfigError, match=r"model.layers\[1\] LSTM\(8\): .*receives shape \(8,\); turn on all steps"):
+        RunConfig.from_dict(
+            _sequence_config(
+                [{"kind": "lstm", "units": 8}, {"kind": "lstm", "units": 8}, {"kind": "dense", "units": 1}]
+            )
+        )
+
+
+def test_a_network_ending_in_one_output_per_step_is_told_how_to_end():
+    with pytest.raises(ConfigError, match="one output per step: turn off all steps"):
+        RunConfig.from_dict(
+            _sequence_config([{"kind": "gru", "units": 8, "return_sequences": True}, {"kind": "dense", "units": 1}])
+        )
+
+
+def test_sequence_data_too_big_to_hold_is_refused_naming_the_sizes():
+    from playground.config import MAX_SEQUENCE_VALUES, DataConfig
+
+    assert DataConfig(dataset="seed_sequences", n_points=20_000, steps=100, n_features=10)  # exactly the limit
+    assert MAX_SEQUENCE_VALUES == 20_000 * 100 * 10
+    with pytest.raises(pydantic.ValidationError, match="n_points: 20,000 sequences of 400 steps x 50 features"):
+        DataConfig(dataset="seed_sequences", n_points=20_000, steps=400, n_features=50)
+
+
+def test_more_text_windows_than_the_text_holds_are_refused():
+    from playground.config import DataConfig
+    from playground.data.registry import text_windows
+
+    config = DataConfig(dataset="text", n_points=6_000, steps=40, train_share=80)
+    assert all(wanted <= available for _, wanted, available in text_windows(config))
+    with pytest.raises(pydantic.ValidationError, match="the text's training part holds"):
+        DataConfig(dataset="text", n_points=20_000, steps=40, train_share=90)
+    assert DataConfig(dataset="text", n_points=200, n_classes=2)  # its classes are its characters, not n_classes

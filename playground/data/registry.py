@@ -326,6 +326,27 @@ def sequence_test_count(config: DataConfig) -> int:
     return len(two_d.train_test_split_indices(config.n_points, config.train_share, config.seed)[1])
 
 
+@functools.cache
+def _text_length() -> int:
+    return len(sequences.load_text())
+
+
+def _text_cut(length: int, train_share: int) -> int:
+    """Where the text's training part ends and its test part begins."""
+    return round(length * train_share / 100)
+
+
+def text_windows(config: DataConfig) -> list[tuple[str, int, int]]:
+    """For the text's training and test parts: (part, windows asked, different windows it holds)."""
+    length = _text_length()
+    cut = _text_cut(length, config.train_share)
+    n_train = _train_rows(config.n_points, config.train_share)
+    return [
+        ("training", n_train, max(cut - config.steps, 0)),
+        ("test", config.n_points - n_train, max(length - cut - config.steps, 0)),
+    ]
+
+
 def _train_rows(count: int, train_share: int) -> int:
     """Rows of a chronological split that train: the first share, at least one and leaving one to test."""
     return min(max(round(count * train_share / 100), 1), count - 1)
@@ -338,7 +359,7 @@ def _load_sequences(config: DataConfig) -> Dataset:
     if config.dataset == TEXT:
         ids = sequences.encode_text(sequences.load_text(), list(text_vocabulary()))
         n_train = _train_rows(config.n_points, config.train_share)
-        cut = round(len(ids) * config.train_share / 100)
+        cut = _text_cut(len(ids), config.train_share)
         x_train, y_train = sequences.make_text_windows(ids, config.steps, n_train, config.seed, 0, cut)
         x_test, y_test = sequences.make_text_windows(ids, config.steps, config.n_points - n_train, config.seed + 1, cut)
         vocabulary = list(text_vocabulary())
@@ -363,8 +384,8 @@ def _load_sequences(config: DataConfig) -> Dataset:
             targets = ((targets - mean[target_column]) / std[target_column]).astype(np.float32)
         train, test = np.arange(n_train), np.arange(n_train, len(targets))
         ordered = True
-        if stride > 1:  # windows skip steps: a forecast fed its own predictions would skip them too
-            target_column = None
+        if stride > 1:  # windows skip steps: neither a line over steps nor a forecast fed back would be true
+            ordered, target_column = False, None
     else:
         if config.dataset == "seed_sequences":
             inputs, targets = sequences.make_seed_sequences(

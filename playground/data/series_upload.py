@@ -114,6 +114,10 @@ def read_csv_series(data: bytes | str, target: str | None = None) -> SeriesSet:
         )
     lines = [line for line, _ in body]
     cells = _cells(body, len(names))
+    if not names[0]:
+        if cells[0] != [str(number) for number in range(len(cells[0]))]:
+            raise UploadError("column 1 of the header has no name; name every column")
+        names, cells = names[1:], cells[1:]  # pandas's row numbers (to_csv's index): they say nothing to forecast
     _refuse_empty(cells, names, lines)
     numeric: dict[str, np.ndarray] = {}
     dates: list[str] = []
@@ -191,6 +195,8 @@ def _header_names(header: list[str]) -> list[str]:
             f"{shorten(','.join(names), 30)}; add a header line such as date,value"
         )
     for position, name in enumerate(names):
+        if not name and position == 0:
+            continue  # perhaps the row numbers pandas writes first; read_csv_series checks its cells
         if not name:
             raise UploadError(f"column {position + 1} of the header has no name; name every column")
         if names.count(name) > 1:
