@@ -83,8 +83,9 @@ class LayerBase(BaseModel):
 
     def _require_sequence(self, in_shape: Shape) -> Shape:
         if len(in_shape) != 2:
-            hint = (  # a flat vector here comes from a recurrent layer handing on its last step, or from a flatten
-                "turn on all steps (return sequences) in the recurrent layer before it, or remove the flatten layer"
+            hint = (  # one axis: a text's character numbers, a recurrent layer's last step, or a flatten's vector
+                "on text, start with an embedding layer; after a recurrent layer, turn on its all steps (return "
+                "sequences); or remove the flatten layer"
                 if len(in_shape) == 1
                 else "it works on sequences only"
             )

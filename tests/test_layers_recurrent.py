@@ -85,7 +85,7 @@ def test_embedding_turns_token_numbers_into_vectors():
 @pytest.mark.parametrize(
     ("layer", "shape", "words"),
     [
-        (LSTM(units=4), (10,), "turn on all steps"),
+        (LSTM(units=4), (10,), "start with an embedding layer; after a recurrent layer, turn on its all steps"),
         (LSTM(units=4), (1, 8, 8), "sequences only"),
         (Embedding(vocab_size=5), (4, 3), "token numbers"),
         (Dense(units=2), (1, 4, 4), "flatten layer first"),
@@ -201,7 +201,9 @@ def test_recurrent_layers_round_trip_through_json_and_links():
 
 
 def test_a_recurrent_layer_after_the_last_step_is_told_to_hand_on_all_steps():
-    with pytest.raises(ConfigError, match=r"model.layers\[1\] LSTM\(8\): .*receives shape \(8,\); turn on all steps"):
+    with pytest.raises(
+        ConfigError, match=r"model.layers\[1\] LSTM\(8\): .*receives shape \(8,\); .*turn on its all steps"
+    ):
         RunConfig.from_dict(
             _sequence_config(
                 [{"kind": "lstm", "units": 8}, {"kind": "lstm", "units": 8}, {"kind": "dense", "units": 1}]

@@ -105,6 +105,19 @@ def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> Sessio
     return run
 
 
+def live_session_run(page: str) -> SessionRun | None:
+    """This session's run for a page if its worker is alive, without starting one."""
+    run = _session_runs().get(page)
+    return run if run is not None and run.handle.alive else None
+
+
+def release_session_runs(*pages: str) -> None:
+    """Stop this session's runs for these pages and forget them (their live frames too); a later ``session_run``
+    starts afresh."""
+    runs = _session_runs()
+    _release({page: runs.pop(page) for page in pages if page in runs})
+
+
 def pause_session_run(page: str) -> None:
     """Pause this session's run for a page, if it has one (for example while its setup is invalid)."""
     run = _session_runs().get(page)
