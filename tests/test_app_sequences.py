@@ -19,11 +19,20 @@ from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 from playground.config import RunConfig
-from playground.data.registry import SERIES_UPLOAD, TEXT, sequence_test_count, text_vocabulary
+from playground.data.registry import (
+    MAX_SERIES_WINDOWS,
+    SERIES_UPLOAD,
+    TEXT,
+    load_dataset,
+    sequence_test_count,
+    text_vocabulary,
+)
 from playground.data.upload import CACHE_ENV, UploadError
-from playground.i18n import table
+from playground.i18n import table, translator
 from playground.presets import load_preset
+from playground.train.worker import WorkerHandle
 from playground.ui import sequence_page
+from playground.ui.frames import get_frame_source
 from playground.viz import sequence_charts
 from tests.apptest_session import app_session, live_handles
 from tests.test_app_conv import english_leaks, page_texts, row_with_error
@@ -116,6 +125,54 @@ def texts(app: AppTest, kind: str) -> list[str]:
     return [node.value for node in app.get(kind)]
 
 
+def load_setup(app: AppTest, config: RunConfig) -> AppTest:
+    """Load a saved setup through the page's own uploader, as a user would."""
+    app.file_uploader(key="seq_config_file").set_value(("setup.json", config.to_json().encode(), "text/json"))
+    return ok(app.run())
+
+
+def small_setup(dataset: str, layers: list[dict]) -> RunConfig:
+    """``dataset`` with SMALL data and the given stack (its output layer included)."""
+    return RunConfig.from_dict({"data": {"dataset": dataset, **SMALL}, "model": {"layers": layers}})
+
+
+#: Latin words a Chinese page may show: names of layers, activations, optimizers, metrics and file formats, the same in
+#: every language, and the language picker's "Language / 语言" and "English".
+NAMES = {"LSTM", "GRU", "RNN", "SimpleRNN", "Dense", "Dropout", "Flatten", "RMSE", "MAE", "Adam", "AdamW", "SGD"}
+NAMES |= {"RMSprop", "linear", "relu", "leaky", "elu", "gelu", "silu", "sigmoid", "tanh", "softplus", "softmax"}
+NAMES |= {"CSV", "JSON", "ONNX", "PyTorch", "Keras", "zip", "safetensors", "Language", "English"}
+
+
+def chart_strings(spec: object) -> list[str]:
+    """What a plotly figure shows in words: titles, trace names, hover texts, tick labels and annotations."""
+    found: list[str] = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("text", "name", "hovertext", "ticktext", "hovertemplate") and isinstance(value, str | list):
+                found += [value] if isinstance(value, str) else [item for item in value if isinstance(item, str)]
+            else:
+                found += chart_strings(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found += chart_strings(item)
+    return found
+
+
+def latin_leaks(app: AppTest) -> list[str]:
+    """English in a Chinese page, whether or not en.json holds it: Latin words of three letters and more and numbered
+    names such as f0, in the page's texts and in the words of its charts, except NAMES and the layer editor's row
+    titles (the editor's own, in English in every language)."""
+    texts = [text for text in page_texts(app) if not re.fullmatch(r"\*\*\d+\. .*\*\*", text)]
+    for spec in charts(app).values():
+        texts += chart_strings(json.loads(spec))
+    leaks = []
+    for text in texts:
+        plain = re.sub(r"%\{[^}]*\}|<[^>]*>|c_old", " ", text)  # placeholders, tags, the LSTM formula's old cell
+        words = re.findall(r"[A-Za-z]{3,}|\b[a-z]\d+\b", plain)
+        leaks += [f"{word} in {text!r}" for word in words if word not in NAMES]
+    return leaks
+
+
 def series_csv(rows: int = 160) -> bytes:
     """A small two-column time series: a temperature-like wave and a slowly rising load."""
     steps = np.arange(rows)
@@ -179,7 +236,7 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     show(page, "hidden")
     specs = charts(page)
     assert {"seq_chart_inputs", "seq_chart_hidden"} <= set(specs)
-    assert "LSTM(64): the hidden state of its 64 units" in specs["seq_chart_hidden"]
+    assert f"1. {EN['editor_kind_lstm']}: the hidden state of its 64 units" in specs["seq_chart_hidden"]
     assert "other features" in specs["seq_chart_inputs"]  # the seed task's distractors, beside f0 and f1
     for gate in ("input", "forget", "cell", "output", "memory"):  # the LSTM's gates and cell, in one figure
         assert EN[f"seq_gate_lstm_{gate}"] in specs["seq_chart_gates"], gate
@@ -287,6 +344,17 @@ def test_an_uploaded_series_trains_on_its_target_and_a_too_long_window_is_refuse
     assert config.data.dataset == SERIES_UPLOAD and config.input_shape == (20, 2)
     assert RunConfig.from_json(config.to_json()) == config  # the sha names the stored series
 
+    handle = page_handle()  # the forecast and the errors are in standard deviations, not in degrees: said so
+    handle.wait_until(lambda s, _: s.status == "paused" and bool(s.run_id), timeout=90)
+    step_once(page, handle)
+    show(page, "predictions")
+    forecast = json.loads(charts(page)["seq_chart_forecast"])
+    assert forecast["layout"]["yaxis"]["title"]["text"] == EN["seq_value_standardised"]
+    assert any(EN["seq_standardised"] in text for text in texts(page, "caption"))
+    show(page, "loss")
+    assert EN["seq_errors_title_standardised"] in charts(page)["seq_chart_errors"]
+    assert any(EN["seq_standardised"] in text for text in texts(page, "caption"))
+
     ok(page.slider(key=f"seq_steps_{SERIES_UPLOAD}").set_value(200).run())
     errors = texts(page, "error")
     assert len(errors) == 1 and errors[0].startswith("These data settings cannot be used: ")
@@ -298,7 +366,104 @@ def test_an_uploaded_series_trains_on_its_target_and_a_too_long_window_is_refuse
     assert len(errors) == 1 and errors[0].startswith("This series cannot be used: ")
 
 
-def test_the_race_trains_an_rnn_and_an_lstm_and_stops_their_workers(page):
+def test_an_uploaded_series_stays_chosen_while_another_dataset_is_shown(page):
+    """Streamlit forgets an uploaded file while its uploader is not drawn; the page remembers the stored series,
+    its target and its window, so coming back needs no second upload."""
+    choose(page, SERIES_UPLOAD)
+    page.file_uploader(key="seq_file").set_value(("weather.csv", series_csv(), "text/csv"))
+    ok(page.run())
+    ok(page.selectbox(key="seq_target").set_value("temperature").run())
+    ok(page.slider(key=f"seq_steps_{SERIES_UPLOAD}").set_value(15).run())
+    stored = page_handle().config.data
+    assert (stored.dataset, stored.steps) == (SERIES_UPLOAD, 15)
+
+    choose(page, "sine")
+    assert page_handle().config.data.dataset == "sine"
+    choose(page, SERIES_UPLOAD)
+    assert not page.info and not page.error  # not "upload a series first"
+    captions = texts(page, "caption")
+    assert "160 rows, 2 columns; forecasting temperature one step ahead." in captions
+    assert EN["seq_upload_kept"] in captions
+    assert page.slider(key=f"seq_steps_{SERIES_UPLOAD}").value == 15
+    assert page_handle().config.data == stored  # the same series, target and window: no second upload
+    assert "seq_chart_preview" in charts(page)
+
+    page.file_uploader(key="seq_file").set_value(("weather.csv", series_csv(), "text/csv"))  # the same file again
+    ok(page.run())
+    assert page.selectbox(key="seq_target").value == "temperature"  # the column chosen before, not the suggested one
+    assert page_handle().config.data == stored
+
+
+def test_a_file_without_columns_is_refused_in_the_pages_language(monkeypatch):
+    """The reason a series is refused is translated too (pandas refuses most such files before the page does)."""
+    monkeypatch.setattr(sequence_page, "series_columns", lambda data: ([], None))
+    with app_session(PAGE, {"lang": "zh"}) as app:
+        choose(app, SERIES_UPLOAD, key="seq_dataset_zh")
+        app.file_uploader(key="seq_file").set_value(("empty.csv", b"\n", "text/csv"))
+        ok(app.run())
+        assert texts(app, "error") == [ZH["seq_upload_failed"].format(reason=ZH["seq_upload_no_columns"])]
+
+
+def test_data_settings_survive_another_dataset(page):
+    """A dataset's sliders are not drawn while another dataset is shown, and Streamlit then drops their state: the
+    page keeps the values itself."""
+    ok(page.slider(key="seq_features").set_value(5).run())
+    ok(page.slider(key="seq_steps_seed_sequences").set_value(30).run())
+    choose(page, "sine")
+    chosen = {"seq_n_points_sine": 300, "seq_steps_sine": 15, "seq_frequency": 7, "seq_noise": 10}
+    for key, value in chosen.items():
+        ok(page.slider(key=key).set_value(value).run())
+    ok(page.slider(key="seq_train_share").set_value(70).run())
+    choose(page, "adding")
+    assert page.slider(key="seq_steps_adding").value == load_preset("adding-lstm").data.steps  # its own steps
+    ok(page.slider(key="seq_train_share").set_value(60).run())
+    choose(page, "sine")
+    assert {key: page.slider(key=key).value for key in chosen} == chosen
+    assert page.slider(key="seq_train_share").value == 60  # one share for every dataset
+    data = page_handle().config.data
+    assert (data.dataset, data.n_points, data.steps, data.frequency, data.noise) == ("sine", 300, 15, 7, 10)
+    choose(page, "seed_sequences")
+    assert (page.slider(key="seq_features").value, page.slider(key="seq_steps_seed_sequences").value) == (5, 30)
+    assert page_handle().config.input_shape == (30, 5)
+
+
+def test_memory_view_settings_survive_other_views(page):
+    """The log scale and the race's length and units are drawn only in the memory view; they are kept meanwhile."""
+    page.session_state["seq_view"] = "memory"
+    ok(page.run())
+    ok(page.toggle(key="seq_memory_log").set_value(True).run())
+    ok(page.slider(key="seq_race_steps").set_value(20).run())
+    ok(page.number_input(key="seq_race_units").set_value(8).run())
+    page.session_state["seq_view"] = "loss"
+    ok(page.run())
+    assert not page.get("toggle") and "seq_race_units" not in {widget.key for widget in page.number_input}
+    page.session_state["seq_view"] = "memory"
+    ok(page.run())
+    assert page.toggle(key="seq_memory_log").value is True
+    assert (page.slider(key="seq_race_steps").value, page.number_input(key="seq_race_units").value) == (20, 8)
+
+
+def test_a_stack_without_a_recurrent_layer_asks_for_no_hidden_state(page):
+    """The hidden view says there is no hidden state, and the worker is not asked to compute one."""
+    setup = small_setup("adding", [{"kind": "flatten"}, {"kind": "dense", "units": 1}])
+    load_setup(page, setup)
+    handle = page_handle()
+    handle.wait_until(lambda s, _: handle.config == setup and bool(s.run_id), timeout=60)
+    page.session_state["seq_view"] = "hidden"
+    ok(page.run())
+    assert [node.value for node in page.info] == [EN["seq_no_recurrent"]]
+    assert handle.probes == []  # what the worker was last asked to compute
+
+
+def test_the_race_trains_an_rnn_and_an_lstm_and_stops_their_workers(page, monkeypatch):
+    resets: list[WorkerHandle] = []
+    reset = WorkerHandle.reset
+
+    def counted(self, *args, **kwargs):
+        resets.append(self)
+        return reset(self, *args, **kwargs)
+
+    monkeypatch.setattr(WorkerHandle, "reset", counted)
     show(page, "memory")
     ok(page.slider(key="seq_race_steps").set_value(10).run())
     ok(page.number_input(key="seq_race_units").set_value(8).run())
@@ -309,6 +474,16 @@ def test_the_race_trains_an_rnn_and_an_lstm_and_stops_their_workers(page):
     assert {(h.config.data.dataset, h.config.data.steps, h.config.model.layers[0].units) for h in racers} == {
         ("adding", 10, 8)
     }
+    assert not set(resets) & set(racers)  # new workers start from fresh weights by themselves
+    assert all(handle.probes == ["memory"] and handle.wants_to_run for handle in racers)
+
+    page.session_state["seq_view"] = "loss"  # off screen: no probes, and paused
+    ok(page.run())
+    assert all(handle.probes == [] and not handle.wants_to_run for handle in racers)
+    page.session_state["seq_view"] = "memory"  # back: they play on
+    ok(page.run())
+    assert all(handle.probes == ["memory"] and handle.wants_to_run for handle in racers)
+
     for handle in racers:
         handle.wait_until(lambda s, _: s.epoch >= 1 and "memory" in s.probes, timeout=120)
     ok(page.run())
@@ -317,11 +492,21 @@ def test_the_race_trains_an_rnn_and_an_lstm_and_stops_their_workers(page):
     assert "SimpleRNN" in specs["seq_chart_race_memory"]
     assert page.button(key="seq_race_start").label == EN["seq_race_restart"]
 
-    ok(page.button(key="seq_race_start").click().run())  # a restart reuses the two workers
+    ok(page.slider(key="seq_race_steps").set_value(20).run())
+    resets.clear()
+    ok(page.button(key="seq_race_start").click().run())  # a restart reuses the two workers, reset once each
     assert set(live_handles()) - before == set(racers)
+    assert sorted(resets, key=id) == sorted(racers, key=id)
+    assert all(handle.config.data.steps == 20 for handle in racers)
+
+    tokens = [run.token for run in page.session_state["seq_race_runs"].values()]
+    assert all(get_frame_source(token) is not None for token in tokens)
     ok(page.button(key="seq_race_stop").click().run())
     assert not any(handle.alive for handle in racers)
+    assert all(get_frame_source(token) is None for token in tokens)  # no dead runs left to serve
     assert "seq_chart_race_loss" not in charts(page) and page.button(key="seq_race_stop").disabled
+    ok(page.button(key="seq_race_start").click().run())  # a new race: new workers, not the ended ones
+    assert len(set(live_handles()) - before - set(racers)) == 2
 
 
 def test_a_saved_setup_loads_back_into_the_page(page):
@@ -339,6 +524,10 @@ def test_a_saved_setup_loads_back_into_the_page(page):
     widgets = ("seq_n_points_sine", "seq_steps_sine", "seq_frequency", "seq_noise", "seq_train_share")
     assert [page.slider(key=key).value for key in widgets] == [300, 15, 7, 10, 70]
     assert page.dataframe[0].value["Output shape"].iloc[0] == "(12,)"  # the loaded GRU
+    choose(page, "adding")  # the loaded settings wait while another dataset is shown
+    choose(page, "sine")
+    assert [page.slider(key=key).value for key in widgets] == [300, 15, 7, 10, 70]
+    assert handle.config.data == setup.data  # its seed too (the training opens with the dataset's preset again)
 
     table = load_preset("seed-ffn")  # a table's setup is refused, naming where it belongs
     ok(page.file_uploader(key="seq_config_file").set_value(("t.json", table.to_json().encode(), "text/json")).run())
@@ -346,16 +535,56 @@ def test_a_saved_setup_loads_back_into_the_page(page):
 
 
 def test_chinese_page_has_no_missing_translations():
+    """Every view in Chinese, then sine and adding (their feature names come from the data) and a stacked
+    bidirectional stack (its layer picker and headings): no English, in the texts or in the charts."""
+    zh = translator("zh")
     with app_session(PAGE, {"lang": "zh"}) as app:
         assert app.title[0].value == ZH["seq_title"] == "序列"
-        assert english_leaks(page_texts(app)) == []
+        assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == []
         shrink(app, "seed_sequences")
         handle = ready("seed_sequences")
         step_once(app, handle)
         for view in sequence_page.VIEWS:
             show(app, view)
-            assert english_leaks(page_texts(app)) == [], view
+            assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == [], view
         assert app.button_group(key="seq_view_zh").options == [ZH[f"seq_view_{view}"] for view in sequence_page.VIEWS]
+        assert "特征 0" in charts(app)["seq_chart_preview"]  # the seed's f0
+
+        for dataset in ("sine", "adding"):
+            choose(app, dataset, key="seq_dataset_zh")
+            shrink(app, dataset)
+            ready(dataset)
+            for view in ("predictions", "hidden"):
+                show(app, view)
+                if view == "hidden":  # the hidden state of this dataset's sequence, not the last one's
+                    handle, shape = page_handle(), page_handle().config.input_shape
+
+                    def caught_up(latest, _, shape=shape) -> bool:
+                        return np.shape(latest.probes.get("hidden", {}).get("inputs")) == shape
+
+                    handle.wait_until(caught_up, timeout=60)
+                    assert "seq_chart_hidden" in charts(ok(app.run()))
+                assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == [], (dataset, view)
+        layers = [
+            {"kind": "gru", "units": 4, "num_layers": 2, "bidirectional": True, "return_sequences": True},
+            {"kind": "lstm", "units": 3},
+            {"kind": "dense", "units": 1},
+        ]
+        setup = small_setup("adding", layers)
+        load_setup(app, setup)
+        handle = page_handle()
+        handle.wait_until(lambda s, _: handle.config == setup and bool(s.run_id), timeout=60)
+        show(app, "hidden")
+        gru, lstm = zh("editor_kind_gru"), zh("editor_kind_lstm")
+        assert app.selectbox(key="seq_layer_zh").options == [
+            f"1. {gru} · 4 个单元 · 第 1 层 · 正向",
+            f"1. {gru} · 4 个单元 · 第 1 层 · 反向",
+            f"1. {gru} · 4 个单元 · 第 2 层 · 正向",
+            f"1. {gru} · 4 个单元 · 第 2 层 · 反向",
+            f"2. {lstm} · 3 个单元",
+        ]
+        assert f"1. {gru} · 第 1 层 · 正向" in charts(app)["seq_chart_hidden"]
+        assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == []
 
 
 # The engine helpers the page calls -------------------------------------------------------------------------------
@@ -430,6 +659,83 @@ def test_the_data_summary_scores_a_network_that_ignores_the_input():
     np.testing.assert_allclose(series[:12], sine.x_train[0, :, 0])
     np.testing.assert_allclose(series[12:], sine.y_train.reshape(-1))
     np.testing.assert_allclose(series[12:24], sine.x_train[12, :, 0])  # windows slide by one step
+
+
+def built_configs(monkeypatch) -> list:
+    """The data configs the page builds (``load_dataset`` still runs; it is only watched), its summaries uncached."""
+    built = []
+
+    def watched(config):
+        built.append(config)
+        return load_dataset(config)
+
+    monkeypatch.setattr(sequence_page, "load_dataset", watched)
+    sequence_page._summary_of.clear()
+    return built
+
+
+def test_the_summary_of_big_data_is_built_from_a_small_copy(monkeypatch):
+    """The preview and the baseline must not build 20,000 sequences in the server on every slider move: big sets are
+    summarised from a copy of at most SUMMARY_VALUES values, and then the baseline says it is an estimate."""
+    built = built_configs(monkeypatch)
+    t = translator("en")
+    big = sequence_page.data_config("adding", n_points=20_000, steps=400)
+    shown = sequence_page.summary(big)
+    assert [config.n_points * config.steps * 2 <= sequence_page.SUMMARY_VALUES for config in built] == [True]
+    assert built[0].model_dump(exclude={"n_points"}) == big.model_dump(exclude={"n_points"})
+    assert not shown.exact and shown.sequences == built[0].n_points
+    assert sequence_page.baseline_label(t, shown, "regression") == (
+        f"about: always the mean (estimated on {shown.sequences:,} sequences)"
+    )
+    full = sequence_page.data_summary(load_dataset(big))
+    assert shown.baseline == pytest.approx(full.baseline, rel=0.1)  # a fair estimate
+    assert shown.first_inputs.shape == (400, 2)
+
+    sine = sequence_page.data_config("sine", n_points=20_000, steps=400)
+    full = sequence_page.data_summary(load_dataset(sine))
+    np.testing.assert_array_equal(sequence_page.summary(sine).series, full.series)  # the series' start, exactly
+
+    built.clear()  # a set within the limit is summarised exactly: the data the worker trains on
+    seed = sequence_page.data_config("seed_sequences")
+    shown = sequence_page.summary(seed)
+    assert built == [seed] and shown.exact and shown.sequences == seed.n_points
+    full = sequence_page.data_summary(load_dataset(seed))
+    assert shown.baseline == full.baseline and np.array_equal(shown.first_inputs, full.first_inputs)
+    assert sequence_page.baseline_label(t, shown, "regression") == EN["seq_baseline_mean"]
+
+
+def test_an_uploads_summary_needs_only_the_series_and_equals_its_full_data(monkeypatch):
+    """An upload's windows (rows x steps x columns) are left to the worker; the page reads the series itself and
+    finds the same targets, standardisation and baseline, also for a long series whose windows are thinned."""
+    built = built_configs(monkeypatch)
+    long_rows = MAX_SERIES_WINDOWS + 600  # windows of 2 steps: every second one is kept
+    for rows, steps in ((160, 20), (long_rows, 2)):
+        sha = sequence_page.stored_series(series_csv(rows), "temperature")
+        data = sequence_page.data_config(SERIES_UPLOAD, sha, steps=steps, train_share=75)
+        shown = sequence_page.summary(data)
+        assert built == []
+        full = sequence_page.data_summary(load_dataset(data))
+        assert shown.exact and shown.feature_names == full.feature_names == ("temperature", "load")
+        assert shown.baseline == pytest.approx(full.baseline, rel=1e-5)
+        assert shown.first_target == pytest.approx(full.first_target, rel=1e-5)
+        np.testing.assert_allclose(shown.first_inputs, full.first_inputs, rtol=1e-5, atol=1e-6)
+        assert (shown.series is None) == (full.series is None) == (rows == long_rows)
+        if shown.series is not None:
+            np.testing.assert_allclose(shown.series, full.series, rtol=1e-5, atol=1e-6)
+
+
+def test_feature_and_layer_names_are_shown_in_the_pages_language():
+    zh = translator("zh")
+    assert [sequence_page.feature_label(zh, "adding", name) for name in ("value", "marker")] == ["值", "标记"]
+    assert sequence_page.feature_label(zh, "seed_sequences", "f12") == "特征 12"
+    assert sequence_page.feature_label(zh, SERIES_UPLOAD, "value") == "value"  # the user's own column stays
+    config = small_setup(
+        "adding",
+        [{"kind": "rnn", "units": 5, "num_layers": 3, "bidirectional": True}, {"kind": "dense", "units": 1}],
+    )
+    en = translator("en")
+    assert sequence_page.layer_label(en, config, (0, 2, "backward")) == "1. SimpleRNN · 5 units · depth 3 · backward"
+    assert sequence_page.layer_label(zh, config, (0, 0, "forward"), units=False) == "1. 简单 RNN · 第 1 层 · 正向"
 
 
 def test_charts_draw_the_probes_they_are_given():

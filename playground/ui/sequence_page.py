@@ -10,6 +10,8 @@ the newest snapshot once a second.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -21,6 +23,7 @@ from pydantic import ValidationError
 from playground.config import DataConfig, RunConfig, describe_validation_error, output_layer
 from playground.data.registry import (
     DATASETS,
+    MAX_SERIES_WINDOWS,
     SEQUENCE_SETS,
     SERIES_UPLOAD,
     TEXT,
@@ -30,6 +33,7 @@ from playground.data.registry import (
     dataset_classes,
     dataset_input_shape,
     load_dataset,
+    sequence_features,
     sequence_test_count,
     series_info,
 )
@@ -43,7 +47,13 @@ from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor
 from playground.ui.loading import PageLoader
 from playground.ui.probe_charts import probe_charts
-from playground.ui.session import SessionRun, pause_session_run, session_run
+from playground.ui.session import (
+    SessionRun,
+    live_session_run,
+    pause_session_run,
+    release_session_runs,
+    session_run,
+)
 from playground.ui.tabular_page import csv_columns
 from playground.ui.training_panel import build_config, training_panel, training_run
 from playground.viz import sequence_charts as charts
@@ -87,13 +97,22 @@ PREVIEW_STEPS = 400
 PREVIEW_LEGEND = 4
 #: The seed task's target is the running balance of its first two features; the others only distract.
 SEED_BALANCE_FEATURES = 2
+#: The most values (sequences x steps x features) the page builds itself for its preview and baseline; the worker
+#: builds the whole data. Sets within it are summarised exactly, larger ones from a copy with fewer sequences.
+SUMMARY_VALUES = 2_000_000
+#: The fewest sequences a DataConfig allows (the sequence slider's start).
+MIN_SEQUENCES = 100
+#: The i18n keys of the feature names the generators give (``Dataset.feature_names``); "f0", "f1"... are numbered.
+FEATURE_KEYS: dict[str, str] = {"value": "seq_value", "marker": "seq_feature_marker"}
 
 K_DATASET, K_FILE, K_TARGET, K_UPLOADS = "seq_dataset", "seq_file", "seq_target", "seq_uploads"
+K_SERIES = "seq_series"  # the sha of the series last stored (or loaded): used again when the user comes back
 K_N, K_STEPS, K_FEATURES = "seq_n_points", "seq_steps", "seq_features"  # the first two per dataset
 K_FREQUENCY, K_NOISE, K_SHARE = "seq_frequency", "seq_noise", "seq_train_share"
 K_VIEW, K_SAMPLE, K_LAYER = "seq_view", "seq_sample", "seq_layer"
-K_TEMPERATURE, K_TEMPERATURE_VALUE, K_LOG = "seq_temperature", "seq_temperature_value", "seq_memory_log"
+K_TEMPERATURE, K_LOG = "seq_temperature", "seq_memory_log"
 K_RACE_STEPS, K_RACE_UNITS, K_RACE = "seq_race_steps", "seq_race_units", "seq_race_runs"
+K_RACE_HIDDEN = "seq_race_hidden"  # the racers paused while the race is off screen, to play again when it is back
 K_LAYERS, K_GENERATION = "seq_loaded_layers", "seq_generation"
 
 
@@ -161,8 +180,11 @@ def series_columns(data: bytes) -> tuple[list[str], str | None]:
     return list(series.columns), series.target
 
 
-def view_probes(view: str, task: str) -> tuple[str, ...]:
-    """The probes the worker computes while ``view`` is on screen."""
+def view_probes(view: str, task: str, recurrent: bool = True) -> tuple[str, ...]:
+    """The probes the worker computes while ``view`` is on screen; none for the hidden view of a stack without a
+    recurrent layer (``recurrent=False``), which has no hidden state to show."""
+    if view == "hidden" and not recurrent:
+        return ()
     return (TEXT_VIEW_PROBES if task == "multiclass" else VIEW_PROBES)[view]
 
 
@@ -181,8 +203,8 @@ def race_configs(steps: int, units: int) -> dict[str, RunConfig]:
 
 @dataclass(frozen=True)
 class DataSummary:
-    """The little the page draws of a dataset itself: the first training sequence, the start of a series, and the
-    score of a network that ignores its input (predicting the training mean, or the most frequent character)."""
+    """The little the page draws of a dataset itself: a training sequence, the start of a series, and the score of
+    a network that ignores its input (predicting the training mean, or the most frequent character)."""
 
     first_inputs: np.ndarray  # [steps, features] values, or [steps] token numbers for text
     first_target: float
@@ -191,30 +213,98 @@ class DataSummary:
     series_name: str  # the target column's name (ordered data)
     baseline: float  # regression: test RMSE of the training mean; text: test accuracy of the most frequent class
     class_names: tuple[str, ...]
+    sequences: int = 0  # how many sequences (windows) the summary was computed from
+    exact: bool = True  # False: from a smaller copy of the data, so the baseline is an estimate
 
 
-def data_summary(dataset: Dataset) -> DataSummary:
-    """What the page shows of a dataset (see DataSummary), computed once per data setup."""
-    series, series_name = None, ""
-    if dataset.ordered and dataset.target_column is not None:
-        start = dataset.x_train[0, :, dataset.target_column]
-        series = np.concatenate([start, dataset.y_train.reshape(-1)])[:PREVIEW_STEPS].astype(np.float32)
-        names = dataset.feature_names or []
-        series_name = names[dataset.target_column] if dataset.target_column < len(names) else ""
-    if dataset.task == "multiclass":
-        counts = np.bincount(dataset.y_train.astype(np.int64), minlength=dataset.n_classes)
-        baseline = float(np.mean(dataset.y_test == counts.argmax())) if len(dataset.y_test) else float("nan")
-    else:
-        mean = float(np.mean(dataset.y_train))
-        baseline = float(np.sqrt(np.mean((dataset.y_test.astype(np.float64) - mean) ** 2)))
-    return DataSummary(
-        first_inputs=np.asarray(dataset.x_train[0]).copy(),
-        first_target=float(np.asarray(dataset.y_train[0]).reshape(-1)[0]),
+def data_summary(dataset: Dataset, exact: bool = True) -> DataSummary:
+    """What the page shows of a dataset (see DataSummary); ``exact=False`` says it is a smaller copy of the data
+    the worker trains on."""
+    return _summarised(
+        np.asarray(dataset.x_train[0]),
+        dataset.y_train,
+        dataset.y_test,
+        task=dataset.task,
+        n_classes=dataset.n_classes,
         feature_names=tuple(dataset.feature_names or ()),
+        target_column=dataset.target_column if dataset.ordered else None,
+        class_names=tuple(dataset.class_names or ()),
+        exact=exact,
+    )
+
+
+def _summarised(
+    first_inputs: np.ndarray,
+    y_train: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    task: str,
+    n_classes: int,
+    feature_names: tuple[str, ...],
+    target_column: int | None,
+    class_names: tuple[str, ...],
+    exact: bool,
+) -> DataSummary:
+    series, series_name = None, ""
+    if target_column is not None:
+        series = np.concatenate([first_inputs[:, target_column], y_train.reshape(-1)])[:PREVIEW_STEPS]
+        series = series.astype(np.float32)
+        series_name = feature_names[target_column] if target_column < len(feature_names) else ""
+    if task == "multiclass":
+        counts = np.bincount(y_train.astype(np.int64), minlength=n_classes)
+        baseline = float(np.mean(y_test == counts.argmax())) if len(y_test) else float("nan")
+    else:
+        mean = float(np.mean(y_train))
+        baseline = float(np.sqrt(np.mean((y_test.astype(np.float64) - mean) ** 2)))
+    return DataSummary(
+        first_inputs=first_inputs.copy(),
+        first_target=float(np.asarray(y_train[0]).reshape(-1)[0]),
+        feature_names=feature_names,
         series=series,
         series_name=series_name,
         baseline=baseline,
-        class_names=tuple(dataset.class_names or ()),
+        class_names=class_names,
+        sequences=len(y_train) + len(y_test),
+        exact=exact,
+    )
+
+
+def summary_config(data: DataConfig) -> DataConfig:
+    """The data the page builds itself for its summary: ``data`` when it holds at most SUMMARY_VALUES values, else
+    the same settings with as few sequences as fit (at least MIN_SEQUENCES). Generated sets and the text keep their
+    kind of sequence with fewer of them; a sine series keeps its start, so its preview is exact."""
+    per_sequence = data.steps * (1 if data.dataset == TEXT else sequence_features(data))
+    count = max(MIN_SEQUENCES, SUMMARY_VALUES // per_sequence)
+    if data.dataset == SERIES_UPLOAD or count >= data.n_points:
+        return data
+    return data.model_copy(update={"n_points": count})
+
+
+def series_summary(data: DataConfig) -> DataSummary:
+    """An uploaded series' summary from the series itself (rows x columns) rather than from its windows (rows x
+    steps x columns, which only the worker builds): the same windows, time split and standardisation as
+    ``load_dataset``, whose result it equals."""
+    from playground.data.series_upload import load_series
+
+    stored = load_series(str(data.upload))
+    values, column = stored.values, stored.target_index
+    windows = len(values) - data.steps
+    stride = -(-windows // MAX_SERIES_WINDOWS)  # as load_dataset thins a long series
+    n_train = len(range(0, windows, stride)) - sequence_test_count(data)
+    seen = values[: (n_train - 1) * stride + data.steps + 1]  # the rows the training windows see
+    mean, std = seen.mean(axis=0), seen.std(axis=0)
+    scaled = ((values - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
+    targets = scaled[data.steps :: stride, column]
+    return _summarised(
+        scaled[: data.steps],
+        targets[:n_train],
+        targets[n_train:],
+        task="regression",
+        n_classes=1,
+        feature_names=tuple(stored.columns),
+        target_column=column if stride == 1 else None,  # thinned windows are not drawn as one line
+        class_names=(),
+        exact=True,
     )
 
 
@@ -233,6 +323,36 @@ def shown_character(character: str) -> str:
     return {" ": "␣", "\n": "↵", "\t": "⇥"}.get(character, character)
 
 
+# Widgets whose values outlive them -------------------------------------------------------------------------------
+
+
+def kept_key(key: str) -> str:
+    """Where the value of the widget ``key`` is kept (see ``kept_widget``); set it to change what the widget
+    shows next."""
+    return f"{key}_value"
+
+
+def kept_widget(widget: Callable[..., Any], label: str, *args: Any, key: str, default: Any, **kwargs: Any) -> Any:
+    """A widget whose value survives the runs that do not draw it (another dataset, another view).
+
+    Streamlit deletes a widget's state on a run that does not draw it, and the widget then comes back with its
+    default. So the value lives under ``kept_key(key)`` (``default`` until the user picks one) and is handed to the
+    widget whenever it is drawn; ``on_change`` runs after the value is kept."""
+    state = st.session_state
+    kept = kept_key(key)
+    wanted = state.setdefault(kept, default)
+    if state.get(key) != wanted:
+        state[key] = wanted
+    callback = kwargs.pop("on_change", None)
+
+    def keep() -> None:
+        state[kept] = state[key]
+        if callback is not None:
+            callback()
+
+    return widget(label, *args, key=key, on_change=keep, **kwargs)
+
+
 # Loading a config or checkpoint: callbacks that run before the widgets, so they may set the widgets' values ----
 
 
@@ -240,16 +360,19 @@ def _adopt(config: RunConfig) -> None:
     """Make the page show a loaded ``config``: its data settings, training settings and layer stack."""
     state, data = st.session_state, config.data
     state[K_DATASET] = data.dataset
-    state[f"{K_STEPS}_{data.dataset}"] = data.steps
-    if data.dataset != SERIES_UPLOAD:
-        state[f"{K_N}_{data.dataset}"] = data.n_points
+    kept = {f"{K_STEPS}_{data.dataset}": data.steps, K_SHARE: data.train_share}
+    if data.dataset == SERIES_UPLOAD:  # its series is used until the user uploads another
+        state[K_SERIES] = data.upload
+        kept[K_TARGET] = series_info(str(data.upload)).target
+    else:
+        kept[f"{K_N}_{data.dataset}"] = data.n_points
     if data.dataset == "seed_sequences":
-        state[K_FEATURES] = data.n_features
+        kept[K_FEATURES] = data.n_features
     if data.dataset == "sine":
-        state[K_FREQUENCY], state[K_NOISE] = data.frequency, data.noise
+        kept[K_FREQUENCY], kept[K_NOISE] = data.frequency, data.noise
+    state.update({kept_key(key): value for key, value in kept.items()})
     state.update(
         {
-            K_SHARE: data.train_share,
             "seq_optimizer": config.training.optimizer,
             "seq_learning_rate": float(config.training.learning_rate),
             "seq_batch_size": int(config.training.batch_size),
@@ -274,19 +397,20 @@ def render(t: Translator) -> None:
     LOADER.show_notice(t)
     base = LOADER.base_config()
     data_column, network_column = st.columns([1, 2], gap="medium")
+    config = None
     with data_column:
         data = _data_panel(t, base)
         dataset = st.session_state[K_DATASET]
         same = base if base is not None and base.data.dataset == dataset else None
         training = training_panel(t, same, PAGE, default_training(dataset))
     with network_column:
-        if data is None:
+        if data is not None:
+            config = _network_editor(t, data, training, base)
+        else:
             st.info(t("seq_data_first"), icon=":material/upload_file:")
             pause_session_run(PAGE)
-            LOADER.panel(t)
-            return
-        config = _network_editor(t, data, training, base)
-    _output(t, data, config)
+    race_shown = data is not None and _output(t, data, config)
+    show_race(race_shown)
     LOADER.panel(t)
 
 
@@ -299,7 +423,6 @@ def _dataset_changed() -> None:
 
 def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
     st.subheader(t("data"))
-    state = st.session_state
     dataset = translated_choice(
         st.selectbox,
         t("dataset"),
@@ -316,31 +439,26 @@ def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
     if loaded is not None:
         settings["seed"] = loaded.seed
     upload = None
+
+    def slider(name: str, key: str, label: str, help_text: str, low: int, high: int, step: int = 1) -> None:
+        """A data setting's slider, its value kept while another dataset is shown."""
+        default = defaults[name]
+        settings[name] = kept_widget(st.slider, label, low, high, step=step, key=key, default=default, help=help_text)
+
     if dataset == SERIES_UPLOAD:
-        upload = _upload_panel(t, loaded.upload if loaded is not None else None)
+        upload = _upload_panel(t)
         if upload is None:
             return None
     else:
-        count_key = f"{K_N}_{dataset}"
-        state.setdefault(count_key, defaults["n_points"])
-        settings["n_points"] = st.slider(
-            t("seq_n_points"), 100, DATASETS[dataset].max_points, step=100, key=count_key, help=t("seq_help_n_points")
-        )
-    steps_key = f"{K_STEPS}_{dataset}"
-    state.setdefault(steps_key, defaults["steps"])
-    settings["steps"] = st.slider(t("seq_steps"), 2, 400, key=steps_key, help=t("seq_help_steps"))
+        high = DATASETS[dataset].max_points
+        slider("n_points", f"{K_N}_{dataset}", t("seq_n_points"), t("seq_help_n_points"), MIN_SEQUENCES, high, 100)
+    slider("steps", f"{K_STEPS}_{dataset}", t("seq_steps"), t("seq_help_steps"), 2, 400)
     if dataset == "seed_sequences":
-        state.setdefault(K_FEATURES, defaults["n_features"])
-        settings["n_features"] = st.slider(t("seq_features"), 2, 50, key=K_FEATURES, help=t("seq_help_features"))
+        slider("n_features", K_FEATURES, t("seq_features"), t("seq_help_features"), 2, 50)
     if dataset == "sine":
-        state.setdefault(K_FREQUENCY, defaults["frequency"])
-        state.setdefault(K_NOISE, defaults["noise"])
-        settings["frequency"] = st.slider(t("seq_frequency"), 1, 20, key=K_FREQUENCY, help=t("seq_help_frequency"))
-        settings["noise"] = st.slider(t("seq_noise"), 0, 50, step=5, key=K_NOISE, help=t("seq_help_noise"))
-    state.setdefault(K_SHARE, defaults["train_share"])
-    settings["train_share"] = st.slider(
-        t("seq_train_share"), 10, 90, step=5, key=K_SHARE, help=t("seq_help_train_share")
-    )
+        slider("frequency", K_FREQUENCY, t("seq_frequency"), t("seq_help_frequency"), 1, 20)
+        slider("noise", K_NOISE, t("seq_noise"), t("seq_help_noise"), 0, 50, 5)
+    slider("train_share", K_SHARE, t("seq_train_share"), t("seq_help_train_share"), 10, 90, 5)
     try:
         data = data_config(dataset, upload, **settings)
     except ValidationError as error:
@@ -350,17 +468,18 @@ def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
     return data
 
 
-def _upload_panel(t: Translator, stored: str | None) -> str | None:
+def _upload_panel(t: Translator) -> str | None:
     """The uploader and the target picker; a series is read and stored once per file and target (reruns pass the
-    same bytes). Without a file, ``stored`` (the series a loaded setup names) is used."""
+    same bytes). Without a file, the series stored last (or named by a loaded setup) is used: Streamlit forgets an
+    uploaded file while another dataset is shown, and the user must not have to upload it again."""
+    state = st.session_state
     file = st.file_uploader(t("seq_upload"), type=["csv"], key=K_FILE, help=t("seq_help_upload"))
     if file is None:
-        if stored is None:
+        sha = state.get(K_SERIES)
+        if sha is None:
             return None
-        sha = stored
     else:
         data = file.getvalue()
-        state = st.session_state
         known: dict[str, Any] = state.setdefault(K_UPLOADS, {})
         content = hashlib.sha256(data).hexdigest()
         if content not in known:
@@ -371,11 +490,13 @@ def _upload_panel(t: Translator, stored: str | None) -> str | None:
                 return None
         columns, suggested = known[content]
         if not columns:
-            st.error(t("seq_upload_failed", reason="no columns"), icon=":material/error:")
+            st.error(t("seq_upload_failed", reason=t("seq_upload_no_columns")), icon=":material/error:")
             return None
-        if state.get(K_TARGET) not in columns:
-            state[K_TARGET] = suggested or columns[-1]
-        target = st.selectbox(t("seq_target"), columns, key=K_TARGET, help=t("seq_help_target"))
+        if state.get(kept_key(K_TARGET)) not in columns:  # a new file: its suggested column
+            state[kept_key(K_TARGET)] = suggested or columns[-1]
+        target = kept_widget(
+            st.selectbox, t("seq_target"), columns, key=K_TARGET, default=columns[-1], help=t("seq_help_target")
+        )
         name = f"{content}:{target}"
         if name not in known:
             try:
@@ -384,28 +505,69 @@ def _upload_panel(t: Translator, stored: str | None) -> str | None:
             except UploadError as error:
                 st.error(t("seq_upload_failed", reason=str(error)), icon=":material/error:")
                 return None
-        sha = known[name]
+        sha = state[K_SERIES] = known[name]
     try:
         info = series_info(sha)
     except UploadError as error:
+        if file is None:
+            state.pop(K_SERIES, None)  # gone from the cache: the user uploads it again
         st.error(t("seq_upload_failed", reason=str(error)), icon=":material/error:")
         return None
     st.caption(t("seq_upload_summary", rows=f"{info.n_rows:,}", columns=len(info.columns), target=info.target))
+    if file is None:
+        st.caption(t("seq_upload_kept"))
     return sha
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _summary_of(data_json: str) -> DataSummary:
-    return data_summary(load_dataset(DataConfig.model_validate_json(data_json)))
+    data = DataConfig.model_validate_json(data_json)
+    if data.dataset == SERIES_UPLOAD:
+        return series_summary(data)
+    small = summary_config(data)
+    return data_summary(load_dataset(small), exact=small == data)
 
 
 def summary(data: DataConfig) -> DataSummary:
-    """The page's summary of the data the worker trains on (same config, same seed, same generator)."""
+    """The page's summary of the data the worker trains on (same settings, same seed, same generator), built from
+    at most SUMMARY_VALUES values: a slider move must not build gigabytes in the server."""
     return _summary_of(data.model_dump_json())
 
 
+def baseline_label(t: Translator, shown: DataSummary, task: str) -> str:
+    """The name of the dotted line a network must beat; "about" when it was estimated from a smaller copy."""
+    name = "seq_baseline_frequent" if task == "multiclass" else "seq_baseline_mean"
+    return t(name) if shown.exact else t(f"{name}_about", n=f"{shown.sequences:,}")
+
+
+def feature_label(t: Translator, dataset: str, name: str) -> str:
+    """A feature's name as the page shows it: the generators' names ("value", "marker", "f0"...) translated, an
+    upload's own column names as they are."""
+    if dataset == SERIES_UPLOAD:
+        return name
+    if name in FEATURE_KEYS:
+        return t(FEATURE_KEYS[name])
+    numbered = re.fullmatch(r"f(\d+)", name)
+    return t("seq_feature_numbered", n=numbered.group(1)) if numbered else name
+
+
+def layer_label(t: Translator, config: RunConfig, run: tuple[int, int, str], units: bool = True) -> str:
+    """A recurrent run of the stack in words of the page's language: number, kind, units and, when stacked or
+    bidirectional, which depth and direction (``layer.title()`` is English)."""
+    index, depth, direction = run
+    layer = config.model.layers[index]
+    parts = [f"{index + 1}. {t(f'editor_kind_{layer.kind}')}"]
+    if units:
+        parts.append(t("seq_units", n=layer.units))
+    if layer.num_layers > 1:
+        parts.append(t("seq_depth", n=depth + 1))
+    if layer.bidirectional:
+        parts.append(t(f"seq_direction_{direction}"))
+    return " · ".join(parts)
+
+
 def _preview(t: Translator, data: DataConfig) -> None:
-    """The first training sequence (or the start of the series, or a text window), so students see the input."""
+    """A training sequence (or the start of the series, or a text window), so students see the input."""
     shown = summary(data)
     step = t("seq_step")
     if data.dataset == TEXT:
@@ -415,7 +577,7 @@ def _preview(t: Translator, data: DataConfig) -> None:
         st.caption(t("seq_preview_text", char=shown_character(nxt)))
         return
     if shown.series is not None:
-        name = shown.series_name or t("seq_value")
+        name = feature_label(t, data.dataset, shown.series_name) if shown.series_name else t("seq_value")
         figure = charts.inputs_figure(shown.series, [name], t("seq_preview_series", n=len(shown.series)), step)
     elif data.dataset == "adding":
         values = shown.first_inputs
@@ -430,17 +592,19 @@ def _preview(t: Translator, data: DataConfig) -> None:
     else:
         figure = charts.inputs_figure(
             shown.first_inputs,
-            list(shown.feature_names),
+            [feature_label(t, data.dataset, name) for name in shown.feature_names],
             t("seq_preview_sequence", target=f"{shown.first_target:.3f}"),
             step,
             **_feature_lines(t, data, len(shown.feature_names)),
         )
     figure.update_layout(height=220)
     st.plotly_chart(figure, key="seq_chart_preview", width="stretch")
+    if data.dataset == SERIES_UPLOAD:
+        st.caption(t("seq_standardised"))
 
 
 def _feature_lines(t: Translator, data: DataConfig, count: int, narrow: bool = True) -> dict[str, Any]:
-    """How a sequence's feature lines are drawn: the seed task's balance features (f0, f1) in colour and its
+    """How a sequence's feature lines are drawn: the seed task's balance features (the first two) in colour and its
     distractors grey; in a narrow chart, a legend only for a few lines."""
     if data.dataset == "seed_sequences":
         return {"faint_after": SEED_BALANCE_FEATURES, "faint_label": t("seq_distractors")}
@@ -470,11 +634,13 @@ def _network_editor(
     return edited.config
 
 
-def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
+def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> bool:
+    """The live training view and the view the user picks; True when the race is on screen."""
     wanted_view = st.session_state.get(K_VIEW) or VIEWS[0]
-    started = training_run(t, PAGE, config, view_probes(wanted_view, data_task(data)), LOADER)
+    recurrent = config is not None and bool(recurrent_runs(config))
+    started = training_run(t, PAGE, config, view_probes(wanted_view, data_task(data), recurrent), LOADER)
     if started is None:
-        return
+        return False
     run, shown = started
     view = translated_choice(
         st.segmented_control,
@@ -485,10 +651,10 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
         help=t("seq_help_view"),
     )
     view = view or VIEWS[0]
-    run.handle.set_probes(view_probes(view, shown.task))
+    run.handle.set_probes(view_probes(view, shown.task, bool(recurrent_runs(shown))))
     names = tuple(dataset_class_names(shown.data))
     if view == "loss":
-        _loss_view(t, run, shown, summary(shown.data).baseline)
+        _loss_view(t, run, shown, summary(shown.data))
     elif view == "predictions":
         if shown.tokens:
             _temperature_slider(t, run)
@@ -497,13 +663,14 @@ def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
         _hidden_panel(t, run, shown, names)
     elif view == "memory":
         st.caption(t("seq_memory_about"))
-        log = st.toggle(t("seq_memory_log"), key=K_LOG, help=t("seq_help_memory_log"))
+        log = kept_widget(st.toggle, t("seq_memory_log"), key=K_LOG, default=False, help=t("seq_help_memory_log"))
         _memory_view(t, run, log)
         _race_panel(t)
     else:
         probe_charts(t, run, shown, names, key=PAGE, metric=False)
     st.subheader(t("take_away"))
     downloads(t, run, shown, key=PAGE, disabled=config is None)
+    return view == "memory"
 
 
 # The views ------------------------------------------------------------------------------------------------------
@@ -523,9 +690,9 @@ def _probe(t: Translator, run: SessionRun, name: str) -> dict | None:
 
 
 @st.fragment(run_every=1.0)
-def _loss_view(t: Translator, run: SessionRun, config: RunConfig, baseline: float) -> None:
-    """The metric beside the live loss: R² or accuracy per epoch and, for values, the errors in their own units,
-    each against what a network that ignores the sequence would score."""
+def _loss_view(t: Translator, run: SessionRun, config: RunConfig, shown: DataSummary) -> None:
+    """The metric beside the live loss: R² or accuracy per epoch and, for values, the errors in their own units
+    (an upload's in standard deviations), each against what a network that ignores the sequence would score."""
     _, rows = run.handle.snapshot()
     if not rows:
         st.caption(t("seq_no_epochs"))
@@ -534,42 +701,49 @@ def _loss_view(t: Translator, run: SessionRun, config: RunConfig, baseline: floa
     left, right = st.columns(2)
     title = t("tab_metric_r2" if regression else "tab_metric_accuracy")
     metric = tabular_charts.metric_figure(rows, config.task, title, t("tab_train"), t("tab_test"), t("epoch"))
-    charts.with_baseline(
-        metric, 0.0 if regression else baseline, t("seq_baseline_mean" if regression else "seq_baseline_frequent")
-    )
+    if regression:  # R² 0 is the mean predictor's by definition
+        charts.with_baseline(metric, 0.0, t("seq_baseline_mean"))
+    else:
+        charts.with_baseline(metric, shown.baseline, baseline_label(t, shown, config.task))
     left.plotly_chart(metric, key="seq_chart_metric", width="stretch")
     if regression:
+        standardised = config.data.dataset == SERIES_UPLOAD
         labels = {
-            "title": t("seq_errors_title"),
+            "title": t("seq_errors_title_standardised" if standardised else "seq_errors_title"),
             "epoch": t("epoch"),
             "rmse": "RMSE",
             "mae": "MAE",
             "train": t("tab_train"),
             "test": t("tab_test"),
         }
-        errors = charts.with_baseline(charts.error_figure(rows, labels), baseline, t("seq_baseline_mean"))
+        errors = charts.error_figure(rows, labels)
+        charts.with_baseline(errors, shown.baseline, baseline_label(t, shown, config.task))
         right.plotly_chart(errors, key="seq_chart_errors", width="stretch")
-        st.caption(t("seq_loss_caption_values"))
+        st.caption(t("seq_loss_caption_values") + (" " + t("seq_standardised") if standardised else ""))
     else:
         right.markdown(t("seq_loss_caption_text"))
 
 
 def _temperature_slider(t: Translator, run: SessionRun) -> None:
-    """How adventurous the generated text is. The value lives under its own key (Streamlit forgets a widget's
-    state while its view is not shown) and a new worker is told it again."""
-    state = st.session_state
-    wanted = float(state.setdefault(K_TEMPERATURE_VALUE, DEFAULT_TEMPERATURE))
-    if state.get(K_TEMPERATURE) != wanted:
-        state[K_TEMPERATURE] = wanted
+    """How adventurous the generated text is; kept while another view is shown, and told again to a new worker."""
+    wanted = float(st.session_state.get(kept_key(K_TEMPERATURE), DEFAULT_TEMPERATURE))
     if run.handle.temperature != wanted:
         run.handle.set_temperature(wanted)
 
     def picked() -> None:
-        state[K_TEMPERATURE_VALUE] = round(float(state[K_TEMPERATURE]), 2)
-        run.handle.set_temperature(state[K_TEMPERATURE_VALUE])
+        value = st.session_state[kept_key(K_TEMPERATURE)] = round(float(st.session_state[K_TEMPERATURE]), 2)
+        run.handle.set_temperature(value)
 
-    st.slider(
-        t("seq_temperature"), 0.1, 2.0, step=0.1, key=K_TEMPERATURE, on_change=picked, help=t("seq_help_temperature")
+    kept_widget(
+        st.slider,
+        t("seq_temperature"),
+        0.1,
+        2.0,
+        step=0.1,
+        key=K_TEMPERATURE,
+        default=DEFAULT_TEMPERATURE,
+        on_change=picked,
+        help=t("seq_help_temperature"),
     )
 
 
@@ -584,10 +758,11 @@ def _predictions_view(t: Translator, run: SessionRun, config: RunConfig) -> None
     if probe is None:
         return
     if probe.get("ordered"):
+        standardised = config.data.dataset == SERIES_UPLOAD
         labels = {
             "title": t("seq_forecast_title"),
             "step": t("seq_step_ahead"),
-            "value": t("seq_value"),
+            "value": t("seq_value_standardised" if standardised else "seq_value"),
             "history": t("seq_history"),
             "true": t("tab_true"),
             "predicted": t("seq_one_step"),
@@ -595,7 +770,8 @@ def _predictions_view(t: Translator, run: SessionRun, config: RunConfig) -> None
         }
         st.plotly_chart(charts.forecast_figure(probe, labels), key="seq_chart_forecast", width="stretch")
         has_rollout = probe.get("rollout") is not None and len(probe["rollout"]) > 0
-        st.caption(t("seq_forecast_caption") + " " + t("seq_rollout_caption" if has_rollout else "seq_no_rollout"))
+        caption = [t("seq_forecast_caption"), t("seq_rollout_caption" if has_rollout else "seq_no_rollout")]
+        st.caption(" ".join(caption + ([t("seq_standardised")] if standardised else [])))
         return
     figure = charts.scatter_figure(
         probe, t("tab_predicted_vs_true"), t("tab_true"), t("tab_predicted"), t("seq_baseline_mean")
@@ -617,24 +793,17 @@ def _hidden_panel(t: Translator, run: SessionRun, config: RunConfig, names: tupl
         pick_test_example(run, n_test, K_SAMPLE, t("seq_sample"), t("seq_help_sample", n=f"{n_test:,}"))
     chosen = runs[0]
     if len(runs) > 1:
-        layers = config.model.layers
-
-        def title(choice: int) -> str:
-            index, depth, direction = runs[choice]
-            layer = layers[index]
-            parts = [f"{index + 1}. {layer.title()}"]
-            if layer.num_layers > 1:
-                parts.append(t("seq_depth", n=depth + 1))
-            if layer.bidirectional:
-                parts.append(t(f"seq_direction_{direction}"))
-            return " · ".join(parts)
-
         state = st.session_state
         if state.get(K_LAYER) not in range(len(runs)):
             state[K_LAYER] = 0
-        with right:
-            choice = st.selectbox(
-                t("seq_layer"), range(len(runs)), key=K_LAYER, format_func=title, help=t("seq_help_layer")
+        with right:  # the choice is kept (under K_LAYER) while another view is shown
+            choice = translated_choice(
+                st.selectbox,
+                t("seq_layer"),
+                list(range(len(runs))),
+                key=K_LAYER,
+                format_func=lambda number: layer_label(t, config, runs[number]),
+                help=t("seq_help_layer"),
             )
         chosen = runs[choice]
     _hidden_view(t, run, config, chosen, names)
@@ -648,6 +817,9 @@ def _hidden_view(
     and (LSTM, GRU) each gate as a small map with what it does."""
     probe = _probe(t, run, "hidden")
     if probe is None:
+        return
+    if np.shape(probe["inputs"]) != tuple(config.input_shape):  # the last setup's, until the worker catches up
+        st.caption(t("seq_waiting"))
         return
     step, unit = t("seq_step"), t("seq_unit")
     step_names, marks = None, np.zeros(0, dtype=np.int64)
@@ -672,9 +844,9 @@ def _hidden_view(
                 inputs[:, :1], [t("seq_value")], title, step, markers=marked_steps, marker_label=t("seq_marked")
             )
         else:
-            feature_names = summary(config.data).feature_names
+            feature_names = [feature_label(t, config.data.dataset, name) for name in summary(config.data).feature_names]
             lines = _feature_lines(t, config.data, len(feature_names), narrow=False)
-            figure = charts.inputs_figure(inputs, list(feature_names), title, step, **lines)
+            figure = charts.inputs_figure(inputs, feature_names, title, step, **lines)
         st.plotly_chart(figure, key="seq_chart_inputs", width="stretch")
         verdict = t(
             "seq_hidden_value",
@@ -682,6 +854,8 @@ def _hidden_view(
             true=f"{float(probe['true']):.3f}",
             predicted=f"{float(probe['predicted']):.3f}",
         )
+        if config.data.dataset == SERIES_UPLOAD:
+            verdict += " " + t("seq_standardised")
     st.markdown(verdict)
     layers = probe.get("layers") or []
     entry = next(
@@ -692,7 +866,13 @@ def _hidden_view(
         st.info(t("seq_no_recurrent"), icon=":material/info:")
         return
     states = np.asarray(entry["states"])
-    heading = t("seq_hidden_title", layer=f"{entry['index'] + 1}. {entry['title']}", units=states.shape[0])
+    layers = config.model.layers
+    if entry["index"] < len(layers) and layers[entry["index"]].kind == entry["cell"]:
+        layer = layer_label(t, config, (entry["index"], entry["depth"], entry["direction"]), units=False)
+    else:  # a probe of the setup before the last edit, for a moment: its kind alone
+        cell = entry["cell"]
+        layer = f"{entry['index'] + 1}. {t(f'editor_kind_{cell}')}"
+    heading = t("seq_hidden_title", layer=layer, units=states.shape[0])
     figure = charts.state_heatmap(states, heading, step, unit, "hidden", 300, step_names, marks.tolist())
     st.plotly_chart(figure, key="seq_chart_hidden", width="stretch")
     st.caption(t(f"seq_hidden_caption_{entry['cell']}"))
@@ -735,25 +915,58 @@ def _race_title(name: str) -> str:
     return "SimpleRNN" if name == "rnn" else "LSTM"
 
 
+def _race_key(name: str) -> str:
+    """The racer's name among this session's runs (``session_run``)."""
+    return f"{PAGE}_race_{name}"
+
+
 def start_race() -> None:
     """Start (or start over) both racers on the adding problem with the chosen length and units. Their workers are
-    this session's runs of their own (``session_run``), so a restart reuses them and the session's end stops
-    them."""
+    this session's runs of their own (``session_run``), so a restart reuses them and the session's end stops them.
+    Each racer starts from fresh weights exactly once: a new worker does by itself, a running one is reset."""
     state = st.session_state
-    configs = race_configs(int(state.get(K_RACE_STEPS, 50)), int(state.get(K_RACE_UNITS, 32)))
+    opening = load_preset(RACE_PRESETS["rnn"])
+    steps = int(state.get(kept_key(K_RACE_STEPS), opening.data.steps))
+    units = int(state.get(kept_key(K_RACE_UNITS), opening.model.layers[0].units))
     runs = {}
-    for name, config in configs.items():
-        run = session_run(f"{PAGE}_race_{name}", config, RACE_PROBES)
-        run.reset(config)  # from fresh weights, even when the setup is the one already there
+    for name, config in race_configs(steps, units).items():
+        run = live_session_run(_race_key(name))
+        if run is not None:
+            run.reset(config)
+        else:
+            run = session_run(_race_key(name), config, RACE_PROBES)
         run.play()
         runs[name] = run
     state[K_RACE] = runs
+    state.pop(K_RACE_HIDDEN, None)
 
 
 def stop_race() -> None:
-    """End both racers' workers (a later start makes new ones)."""
-    for run in st.session_state.pop(K_RACE, {}).values():
-        run.stop()
+    """End both racers: their workers stop, and they leave this session's runs and the live frames (a later start
+    makes new ones)."""
+    st.session_state.pop(K_RACE, None)
+    st.session_state.pop(K_RACE_HIDDEN, None)
+    release_session_runs(*map(_race_key, RACE_PRESETS))
+
+
+def show_race(shown: bool) -> None:
+    """The racers work only while the race is on screen: off screen (another view, or no output) they compute no
+    probes and pause, as two more networks training unseen would slow the one the student watches; back on screen,
+    the ones paused here play on."""
+    state = st.session_state
+    runs: dict[str, SessionRun] = state.get(K_RACE) or {}
+    hidden: list[str] = state.get(K_RACE_HIDDEN, [])
+    for name, run in runs.items():
+        run.handle.set_probes(RACE_PROBES if shown else ())
+        if shown and name in hidden:
+            run.play()
+        elif not shown and run.handle.playing:
+            run.pause()
+            hidden = [*hidden, name]
+    if shown:
+        state.pop(K_RACE_HIDDEN, None)
+    elif hidden:
+        state[K_RACE_HIDDEN] = hidden
 
 
 def _race_panel(t: Translator) -> None:
@@ -761,11 +974,29 @@ def _race_panel(t: Translator) -> None:
     st.caption(t("seq_race_about"))
     state = st.session_state
     opening = load_preset(RACE_PRESETS["rnn"])
-    state.setdefault(K_RACE_STEPS, opening.data.steps)
-    state.setdefault(K_RACE_UNITS, opening.model.layers[0].units)
     length, units = st.columns(2)
-    length.slider(t("seq_race_steps"), 10, 200, step=10, key=K_RACE_STEPS, help=t("seq_help_race_steps"))
-    units.number_input(t("seq_race_units"), 1, 256, step=1, key=K_RACE_UNITS, help=t("seq_help_race_units"))
+    with length:
+        kept_widget(
+            st.slider,
+            t("seq_race_steps"),
+            10,
+            200,
+            step=10,
+            key=K_RACE_STEPS,
+            default=opening.data.steps,
+            help=t("seq_help_race_steps"),
+        )
+    with units:
+        kept_widget(
+            st.number_input,
+            t("seq_race_units"),
+            1,
+            256,
+            step=1,
+            key=K_RACE_UNITS,
+            default=opening.model.layers[0].units,
+            help=t("seq_help_race_units"),
+        )
     racing = bool(state.get(K_RACE))
     start, stop = st.columns(2)
     start.button(

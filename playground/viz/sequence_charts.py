@@ -169,8 +169,9 @@ def with_baseline(figure: go.Figure, value: float | None, label: str) -> go.Figu
 
 
 def error_figure(rows: Sequence[Mapping[str, float]], labels: Mapping[str, str]) -> go.Figure:
-    """The regression's errors per epoch in the target's units: RMSE (solid) and, when the history has it, MAE
-    (dashed), train and test.
+    """The regression's errors per epoch in the units the model learns (the target's own, or an uploaded series'
+    standard deviations: the title says which): RMSE (solid) and, when the history has it, MAE (dashed), train
+    and test.
 
     ``labels``: title, epoch, rmse, mae, train, test.
     """
