@@ -233,7 +233,8 @@ def test_too_few_and_too_many_images_are_refused():
 
 
 def test_files_that_are_not_text_are_refused():
-    assert "UTF-8" in refused("not UTF-8", read_image_csv, b"\xff\xfe\x00\x01label")
+    assert "CSV UTF-8" in refused("UTF-16", read_image_csv, b"\xff\xfe\x00\x01label")
+    assert "byte 7" in refused("not UTF-8", read_image_csv, b"label,\xc3(")
     assert "NUL" in refused("NUL", read_image_csv, b"label\0,1\n")
 
 

@@ -132,7 +132,8 @@ def test_blank_lines_are_skipped_and_lines_are_counted_as_a_spreadsheet_shows_th
 BAD_FILES = [
     ("", r"^the file is empty; upload a CSV whose first line is x1,x2,label"),
     (b"  \n\n", r"^the file is empty"),
-    (b"\xff\xfex\x001", r"^the file is not UTF-8 text \(byte 1 cannot be read\); save it as CSV UTF-8"),
+    (b"\xff\xfex\x001", r"^the file is UTF-16 text .*; save it as CSV UTF-8"),
+    (b"x1,x2\n\xc3(", r"^the file is not UTF-8 text \(byte 7 cannot be read\); save it as CSV UTF-8"),
     ("x\0,1\n", r"holds NUL bytes.*save it as CSV UTF-8"),
     ("a,b,label\n1,2,0\n", r"^the columns x1 and x2 are missing \(the file has a, b, label\); name the columns x1, x2"),
     ("x1,y,lbl\n1,2,0\n", r"^the columns x2 and label are missing \(the file has x1, y, lbl\)"),

@@ -54,7 +54,7 @@ import pandas as pd
 from PIL import Image, ImageOps
 
 from playground.data.hashed_store import HashedStore, header_line, shorten
-from playground.data.upload import UploadError
+from playground.data.upload import UploadError, decode_csv_text, is_number
 
 __all__ = [
     "MAX_CLASSES",
@@ -185,7 +185,7 @@ _CSV_HINT = "each line needs an image's label and then its pixels, like label,pi
 
 def read_image_csv(data: bytes | str) -> ImageSet:
     """Parse and validate a CSV in the MNIST layout (see the module's docstring); UploadError says what is wrong."""
-    text = _decode(data)
+    text = decode_csv_text(data, "upload a CSV saved as CSV UTF-8, or a zip with one folder of images per class")
     lines = [(number, line) for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1) if line.strip()]
     if not lines:
         raise UploadError(f"the file is empty; upload a CSV in which {_CSV_HINT}")
@@ -197,7 +197,7 @@ def read_image_csv(data: bytes | str) -> ImageSet:
     if n_cells < 2:
         raise UploadError(f"line {first_line} holds a single value; {_CSV_HINT}")
     pixel_cells = [cell.strip() for cell in head[1:]]
-    words = sum(not _is_number(cell, separator) for cell in pixel_cells if cell)
+    words = sum(not is_number(cell if separator == "," else cell.replace(",", ".")) for cell in pixel_cells if cell)
     header = head[0].strip().lower() == "label" or words > len(pixel_cells) / 2
     body = lines[1:] if header else lines
     if not body:
@@ -229,27 +229,6 @@ def read_image_csv(data: bytes | str) -> ImageSet:
     return ImageSet(images, labels, class_names)
 
 
-def _decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        text = data.removeprefix("\ufeff")
-    else:
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise UploadError(
-                f"the file is not UTF-8 text (byte {error.start + 1} cannot be read); upload a CSV saved as CSV "
-                "UTF-8, or a zip with one folder of images per class"
-            ) from None
-        except TypeError:
-            raise UploadError("the upload is not a file's contents; upload a CSV or zip file") from None
-    if "\0" in text:
-        raise UploadError(
-            "the file holds NUL bytes, so it is not plain CSV text; save it as CSV UTF-8, or upload a zip with one "
-            "folder of images per class"
-        )
-    return text
-
-
 def _cells(line: str, separator: str, quoted: bool) -> list[str]:
     if not quoted:
         return line.split(separator)
@@ -257,16 +236,6 @@ def _cells(line: str, separator: str, quoted: bool) -> list[str]:
         return next(csv.reader([line], delimiter=separator), [])
     except csv.Error:
         return line.split(separator)
-
-
-def _is_number(text: str, separator: str) -> bool:
-    if separator != ",":
-        text = text.replace(",", ".")
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _csv_side(n_cells: int) -> int:

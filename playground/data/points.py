@@ -27,7 +27,6 @@ import csv
 import dataclasses
 import io
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import numpy as np
 
 from playground.data.hashed_store import HashedStore, header_line, shorten
 from playground.data.two_d import COORD_LIMIT
-from playground.data.upload import UploadError, sniff_separator
+from playground.data.upload import DECIMAL_COMMA, UploadError, decode_csv_text, is_number, sniff_separator
 
 __all__ = [
     "MAX_POINTS",
@@ -183,7 +182,7 @@ def _task_labels(labels: np.ndarray, task: str, n_classes: int) -> np.ndarray:
 
 def read_points_csv(data: bytes | str) -> PointSet:
     """Parse and validate a CSV of ``x1, x2, label`` (see the module's docstring); UploadError says what is wrong."""
-    text = _decode(data)
+    text = decode_csv_text(data)
     if not text.strip():
         raise UploadError("the file is empty; upload a CSV whose first line is x1,x2,label, then one point per line")
     separator = sniff_separator(text.lstrip())
@@ -220,27 +219,6 @@ def read_points_csv(data: bytes | str) -> PointSet:
     return point_set
 
 
-def _decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        text = data.removeprefix("\ufeff")
-    else:
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise UploadError(
-                f"the file is not UTF-8 text (byte {error.start + 1} cannot be read); save it as CSV UTF-8 "
-                "(comma-separated values) and upload it again"
-            ) from None
-        except TypeError:
-            raise UploadError("the upload is not a file's contents; upload a CSV file") from None
-    if "\0" in text:
-        raise UploadError(
-            "the file holds NUL bytes, so it is not plain CSV text (perhaps a spreadsheet or UTF-16 file); save it "
-            "as CSV UTF-8 and upload it again"
-        )
-    return text
-
-
 def _split_rows(text: str, separator: str) -> list[tuple[int, list[str]]]:
     """Non-blank rows with the line number a spreadsheet shows for them (1-based, header included)."""
     reader = csv.reader(io.StringIO(text), delimiter=separator)
@@ -257,7 +235,7 @@ def _split_rows(text: str, separator: str) -> list[tuple[int, list[str]]]:
 def _header_positions(header: list[str]) -> tuple[list[int], tuple[str, ...]]:
     """Where x1, x2 and label sit in the header, and the other columns' names."""
     names = [cell.strip().lower() for cell in header]
-    if all(_is_number(name) for name in names if name):
+    if all(is_number(name) for name in names if name):
         raise UploadError(
             f"the first line must be the header x1,x2,label, but this file starts with the numbers "
             f"{shorten(','.join(cell.strip() for cell in header), 30)}; add that header line"
@@ -282,21 +260,10 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" and {words[-1]}"
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
-
-
 def _number(cell: str, column: str, line: int, separator: str) -> float:
     """One cell as a float, or UploadError naming the column and the line."""
     text = cell.strip()
-    if separator != "," and _DECIMAL_COMMA.fullmatch(text):
+    if separator != "," and DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
     if not text:
         raise UploadError(f"column {column} is empty in line {line}; fill in a number or delete that line")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from playground.data.hashed_store import HashedStore, header_line, shorten
-from playground.data.upload import UploadError, sniff_separator
+from playground.data.upload import DECIMAL_COMMA, UploadError, decode_csv_text, is_number, sniff_separator
 
 MAX_SERIES_ROWS = 100_000
 """The most rows (moments) an uploaded series may have."""
@@ -34,7 +34,6 @@ MIN_SERIES_ROWS = 30
 
 _FORMAT = 1  # version of the stored file layout
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?[ap]\.?m\.?)?"
 _DATE = re.compile(
@@ -101,7 +100,7 @@ class SeriesInfo:
 def read_csv_series(data: bytes | str, target: str | None = None) -> SeriesSet:
     """Parse and check a CSV time series (see the module's docstring); ``target`` defaults to the last numeric
     column. UploadError says in one sentence what is wrong."""
-    text = _decode(data)
+    text = decode_csv_text(data)
     separator = sniff_separator(text.lstrip())
     (header_line_number, header), body, n_body = _rows(text, separator)
     names = _header_names(header)
@@ -142,29 +141,6 @@ def read_csv_series(data: bytes | str, target: str | None = None) -> SeriesSet:
     return SeriesSet(values, list(numeric), target)
 
 
-def _decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        text = data.removeprefix("\ufeff")
-    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise UploadError("the file is UTF-16 text (as spreadsheets save Unicode text); save it as CSV UTF-8 instead")
-    else:
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise UploadError(
-                f"the file is not UTF-8 text (byte {error.start + 1} cannot be read); save it as CSV UTF-8 "
-                "(comma-separated values) and upload it again"
-            ) from None
-    if "\0" in text:
-        raise UploadError(
-            "the file holds NUL bytes, so it is not plain CSV text (perhaps a spreadsheet or UTF-16 file); save it "
-            "as CSV UTF-8 and upload it again"
-        )
-    if not text.strip():
-        raise UploadError("the file is empty; upload a CSV with a header line and then one row per moment")
-    return text
-
-
 def _rows(text: str, separator: str) -> tuple[tuple[int, list[str]], list[tuple[int, list[str]]], int]:
     """The header row, the body rows (up to one more than the limit, with the line a spreadsheet shows for each),
     and how many body rows there are in all; blank lines are skipped."""
@@ -189,7 +165,7 @@ def _header_names(header: list[str]) -> list[str]:
     names = [cell.strip() for cell in header]
     while names and not names[-1]:  # a trailing separator
         names.pop()
-    if all(_is_number(name) for name in names if name):
+    if all(is_number(name) for name in names if name):
         raise UploadError(
             f"the first line must name the columns, but this file starts with the numbers "
             f"{shorten(','.join(names), 30)}; add a header line such as date,value"
@@ -238,7 +214,7 @@ def _refuse_empty(cells: list[list[str]], names: list[str], lines: list[int]) ->
 def _numbers(column: list[str], separator: str) -> np.ndarray | None:
     """A column as float64, or None when some cell is not a number."""
     if separator != ",":
-        column = [cell.replace(",", ".") if _DECIMAL_COMMA.fullmatch(cell) else cell for cell in column]
+        column = [cell.replace(",", ".") if DECIMAL_COMMA.fullmatch(cell) else cell for cell in column]
     try:
         return np.array(column, dtype=np.float64)
     except ValueError:
@@ -315,14 +291,6 @@ def _target(target: str | None, numeric: list[str], dates: list[str]) -> str:
 def _listed(names: list[str], limit: int = 8) -> str:
     shown = ", ".join(shorten(name, 30) for name in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # Storage -------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,41 @@ def read_csv_table(data: bytes | str, target: str, max_rows: int = MAX_ROWS) -> 
         raise UploadError(f"besides the target {target!r} there is no column to learn from")
     inputs, names = _encode_features(features)
     return Table(inputs=inputs, labels=labels, task=task, feature_names=names, class_names=class_names)
+
+
+#: What every CSV upload tells a user whose file is no UTF-8 text.
+SAVE_AS_CSV = "save it as CSV UTF-8 (comma-separated values) and upload it again"
+
+
+def decode_csv_text(data: bytes | str, advice: str = SAVE_AS_CSV) -> str:
+    """An uploaded file as text (a UTF-8 byte-order mark dropped), or UploadError ending in ``advice`` when it is
+    not UTF-8 text: UTF-16 (as spreadsheets save Unicode text), other bytes, or NUL bytes (a binary file)."""
+    if isinstance(data, str):
+        text = data.removeprefix("\ufeff")
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UploadError(f"the file is UTF-16 text (as spreadsheets save Unicode text); {advice}")
+    else:
+        try:
+            text = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UploadError(f"the file is not UTF-8 text (byte {error.start + 1} cannot be read); {advice}") from None
+        except TypeError:
+            raise UploadError(f"the upload is not a file's contents; {advice}") from None
+    if "\0" in text:
+        raise UploadError(f"the file holds NUL bytes, so it is not plain CSV text (perhaps a spreadsheet); {advice}")
+    return text
+
+
+def is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: A number written with a decimal comma (1,5), as files separated by semicolons or tabs often are.
+DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 
 
 def sniff_separator(text: str) -> str:
