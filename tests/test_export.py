@@ -157,11 +157,17 @@ for path in sys.argv[1:]:
 @pytest.fixture(scope="module")
 def standalone_output(tmp_path_factory) -> dict[str, list[str]]:
     """Every preset's script, for 2 epochs, run in one clean interpreter (one torch import instead of nine)."""
-    folder = tmp_path_factory.mktemp("scripts")
+    configs = {preset: with_training(load_preset(preset), epochs=2) for preset in PRESETS}
+    return run_standalone(configs, tmp_path_factory.mktemp("scripts"))
+
+
+def run_standalone(configs: dict[str, RunConfig], folder: Path) -> dict[str, list[str]]:
+    """Each config's PyTorch script written to ``folder`` and run in one clean interpreter (one torch import for
+    all): the lines each printed, by name."""
     paths = []
-    for preset in PRESETS:
-        paths.append(folder / f"{preset}.py")
-        paths[-1].write_text(pytorch_script(with_training(load_preset(preset), epochs=2)), encoding="utf-8")
+    for name, config in configs.items():
+        paths.append(folder / f"{name}.py")
+        paths[-1].write_text(pytorch_script(config), encoding="utf-8")
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     result = subprocess.run(
         [sys.executable, "-I", "-c", STANDALONE_RUNNER, *map(str, paths)],

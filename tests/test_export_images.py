@@ -6,11 +6,9 @@ from __future__ import annotations
 import ast
 import io
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,7 +27,7 @@ from playground.layers import ACTIVATIONS, Activation, AvgPool2d, BatchNorm, Con
 from playground.model import build_model
 from playground.presets import load_preset
 from playground.train.trainer import Trainer
-from tests.test_export import STANDALONE_RUNNER, epoch_numbers, import_script, imported_modules, with_training
+from tests.test_export import epoch_numbers, import_script, imported_modules, run_standalone, with_training
 
 #: Every image kind, batch norm on images, L2 on conv kernels and momentum, on a few hundred 8x8 digits.
 IMAGE_KINDS = RunConfig.from_dict(
@@ -235,23 +233,7 @@ def test_uploaded_images_travel_inside_the_script(tmp_path, monkeypatch, capsys)
 @pytest.fixture(scope="module")
 def standalone_output(tmp_path_factory) -> dict[str, list[str]]:
     """The image configs' scripts, run in one clean interpreter where ``import playground`` fails."""
-    folder = tmp_path_factory.mktemp("image_scripts")
-    paths = []
-    for name, config in SCRIPTS.items():
-        paths.append(folder / f"{name}.py")
-        paths[-1].write_text(pytorch_script(config), encoding="utf-8")
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", STANDALONE_RUNNER, *map(str, paths)],
-        cwd=folder,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    runs = result.stdout.split("=== ")[1:]
-    return {Path(run.splitlines()[0]).stem: run.strip().splitlines()[1:] for run in runs}
+    return run_standalone(SCRIPTS, tmp_path_factory.mktemp("image_scripts"))
 
 
 SCRIPTS = {

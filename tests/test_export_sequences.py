@@ -7,11 +7,7 @@ from __future__ import annotations
 import ast
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,7 +39,7 @@ from playground.layers import (
 )
 from playground.model import build_model
 from playground.train.trainer import Trainer, weight_matrices
-from tests.test_export import STANDALONE_RUNNER, epoch_numbers, import_script, imported_modules
+from tests.test_export import epoch_numbers, import_script, imported_modules, run_standalone
 
 TEXT_CHARACTERS = len(text_vocabulary())
 
@@ -293,23 +289,7 @@ def test_an_uploaded_series_travels_inside_the_script(tmp_path, monkeypatch, cap
 @pytest.fixture(scope="module")
 def standalone_output(tmp_path_factory) -> dict[str, list[str]]:
     """The configs' scripts, run in one clean interpreter where ``import playground`` fails."""
-    folder = tmp_path_factory.mktemp("sequence_scripts")
-    paths = []
-    for name, config in CONFIGS.items():
-        paths.append(folder / f"{name}.py")
-        paths[-1].write_text(pytorch_script(config), encoding="utf-8")
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", STANDALONE_RUNNER, *map(str, paths)],
-        cwd=folder,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    runs = result.stdout.split("=== ")[1:]
-    return {Path(run.splitlines()[0]).stem: run.strip().splitlines()[1:] for run in runs}
+    return run_standalone(CONFIGS, tmp_path_factory.mktemp("sequence_scripts"))
 
 
 @pytest.mark.parametrize("name", CONFIGS)
