@@ -243,9 +243,10 @@ def test_script_makes_the_same_sequences_and_initial_weights(name, tmp_path):
 def test_sine_is_split_in_time_and_seed_sequences_at_random():
     """Otherwise the two splits could trade places and still match one another's load_data."""
     sine = pytorch_script(SINE)
-    assert "n_train = _train_rows(len(targets), TRAIN_SHARE)" in sine and "train_test_split_indices" not in sine
+    assert "series_split(len(series), STEPS, TRAIN_SHARE, MAX_WINDOWS)" in sine
+    assert "train_test_split_indices" not in sine
     seed = pytorch_script(SEED_LSTM)
-    assert "train_test_split_indices(len(targets), TRAIN_SHARE, DATA_SEED)" in seed and "_train_rows" not in seed
+    assert "train_test_split_indices(len(targets), TRAIN_SHARE, DATA_SEED)" in seed and "series_split" not in seed
 
 
 def test_the_text_travels_inside_the_script(tmp_path):

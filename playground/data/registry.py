@@ -318,11 +318,11 @@ def _load_images(config: DataConfig) -> Dataset:
 def sequence_test_count(config: DataConfig) -> int:
     """How many test sequences a sequence DataConfig makes, without making them (for the page's pickers)."""
     if config.dataset == SERIES_UPLOAD:
-        windows = series_info(_upload_sha(config)).n_rows - config.steps
-        windows = len(range(0, windows, -(-windows // MAX_SERIES_WINDOWS)))  # as _load_sequences strides them
-        return windows - _train_rows(windows, config.train_share)
+        rows = series_info(_upload_sha(config)).n_rows
+        _, windows, n_train = sequences.series_split(rows, config.steps, config.train_share, MAX_SERIES_WINDOWS)
+        return windows - n_train
     if config.dataset in ("sine", TEXT):
-        return config.n_points - _train_rows(config.n_points, config.train_share)
+        return config.n_points - sequences.train_count(config.n_points, config.train_share)
     return len(two_d.train_test_split_indices(config.n_points, config.train_share, config.seed)[1])
 
 
@@ -340,16 +340,11 @@ def text_windows(config: DataConfig) -> list[tuple[str, int, int]]:
     """For the text's training and test parts: (part, windows asked, different windows it holds)."""
     length = _text_length()
     cut = _text_cut(length, config.train_share)
-    n_train = _train_rows(config.n_points, config.train_share)
+    n_train = sequences.train_count(config.n_points, config.train_share)
     return [
         ("training", n_train, max(cut - config.steps, 0)),
         ("test", config.n_points - n_train, max(length - cut - config.steps, 0)),
     ]
-
-
-def _train_rows(count: int, train_share: int) -> int:
-    """Rows of a chronological split that train: the first share, at least one and leaving one to test."""
-    return min(max(round(count * train_share / 100), 1), count - 1)
 
 
 def _load_sequences(config: DataConfig) -> Dataset:
@@ -358,7 +353,7 @@ def _load_sequences(config: DataConfig) -> Dataset:
     ordered, target_column, names = False, None, None
     if config.dataset == TEXT:
         ids = sequences.encode_text(sequences.load_text(), list(text_vocabulary()))
-        n_train = _train_rows(config.n_points, config.train_share)
+        n_train = sequences.train_count(config.n_points, config.train_share)
         cut = _text_cut(len(ids), config.train_share)
         x_train, y_train = sequences.make_text_windows(ids, config.steps, n_train, config.seed, 0, cut)
         x_test, y_test = sequences.make_text_windows(ids, config.steps, config.n_points - n_train, config.seed + 1, cut)
@@ -373,16 +368,13 @@ def _load_sequences(config: DataConfig) -> Dataset:
         else:
             stored = series_upload.load_series(_upload_sha(config))
             values, names, target_column = stored.values, list(stored.columns), stored.target_index
-        stride = -(-(len(values) - config.steps) // MAX_SERIES_WINDOWS)  # evenly spaced beyond the limit
+        stride, windows, n_train = sequences.series_split(
+            len(values), config.steps, config.train_share, MAX_SERIES_WINDOWS
+        )
+        if config.dataset == SERIES_UPLOAD:  # measured in the user's units
+            values = sequences.standardise_series(values, config.steps, stride, n_train)
         inputs, targets = sequences.sliding_windows(values, config.steps, target_column, stride)
-        n_train = _train_rows(len(targets), config.train_share)
-        if config.dataset == SERIES_UPLOAD:  # measured in the user's units: standardise with the training rows
-            train_rows = values[: (n_train - 1) * stride + config.steps + 1]  # what the training windows see
-            mean, std = train_rows.mean(axis=0), train_rows.std(axis=0)
-            std = np.where(std > 0, std, 1.0)
-            inputs = ((inputs - mean) / std).astype(np.float32)
-            targets = ((targets - mean[target_column]) / std[target_column]).astype(np.float32)
-        train, test = np.arange(n_train), np.arange(n_train, len(targets))
+        train, test = np.arange(n_train), np.arange(n_train, windows)
         ordered = True
         if stride > 1:  # windows skip steps: neither a line over steps nor a forecast fed back would be true
             ordered, target_column = False, None

@@ -110,6 +110,27 @@ def sliding_windows(
     return inputs, targets
 
 
+def train_count(count: int, train_share: int) -> int:
+    """How many of ``count`` windows in time order train: the first share, at least one, leaving one to test."""
+    return min(max(round(count * train_share / 100), 1), count - 1)
+
+
+def series_split(rows: int, steps: int, train_share: int, max_windows: int) -> tuple[int, int, int]:
+    """(stride, windows, training windows) of a series of ``rows`` rows cut into windows of ``steps``: every
+    window while there are at most ``max_windows``, evenly spaced ones beyond; the first share of them trains."""
+    stride = max(1, -(-(rows - steps) // max_windows))
+    windows = len(range(0, rows - steps, stride))
+    return stride, windows, train_count(windows, train_share)
+
+
+def standardise_series(values: np.ndarray, steps: int, stride: int, n_train: int) -> np.ndarray:
+    """A series in its own units [rows, columns] scaled to mean 0 and spread 1 per column, with the statistics of
+    the rows the training windows and their targets cover only (the test stretch stays unseen)."""
+    seen = values[: (n_train - 1) * stride + steps + 1]
+    mean, std = seen.mean(axis=0), seen.std(axis=0)
+    return ((values - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
+
+
 def load_text() -> str:
     """The shipped text (``TEXT_PATH``)."""
     return TEXT_PATH.read_text(encoding="utf-8")

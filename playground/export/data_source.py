@@ -282,13 +282,16 @@ def _sequences(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, o
     if data.dataset == "sine":
         settings: dict[str, object] = {"N_POINTS": data.n_points, "STEPS": data.steps, "FREQUENCY": data.frequency}
         settings.update(NOISE=data.noise, TRAIN_SHARE=data.train_share, DATA_SEED=data.seed)
+        settings["MAX_WINDOWS"] = registry.MAX_SERIES_WINDOWS  # the most windows cut from the series
         body = """\
-    series = make_sine_series(N_POINTS + STEPS, FREQUENCY, NOISE, DATA_SEED)
-    inputs, targets = sliding_windows(series[:, None], STEPS, 0)  # STEPS values, then the next one to predict
-    n_train = _train_rows(len(targets), TRAIN_SHARE)  # in time: the test windows come after the training ones
+    series = make_sine_series(N_POINTS + STEPS, FREQUENCY, NOISE, DATA_SEED)[:, None]
+    # in time: the test windows come after the training ones
+    stride, _, n_train = series_split(len(series), STEPS, TRAIN_SHARE, MAX_WINDOWS)
+    inputs, targets = sliding_windows(series, STEPS, 0, stride)  # STEPS values, then the next one to predict
     return inputs[:n_train], targets[:n_train], inputs[n_train:], targets[n_train:]
 """
-        return [sequences.make_sine_series, sequences.sliding_windows, registry._train_rows], settings, body
+        functions = [sequences.make_sine_series, sequences.series_split, sequences.sliding_windows]
+        return functions, settings, body
     settings = {"N_POINTS": data.n_points, "STEPS": data.steps}
     if data.dataset == "seed_sequences":
         settings["N_FEATURES"] = data.n_features
@@ -329,18 +332,13 @@ def _uploaded_series(data: DataConfig) -> tuple[list[Callable], dict[str, object
     body = """\
     unpack = lambda text, dtype: np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=dtype)
     values = unpack(PACKED_VALUES, np.float32).reshape(ROWS, len(SERIES_COLUMNS))
-    stride = -(-(len(values) - STEPS) // MAX_WINDOWS)  # beyond MAX_WINDOWS windows, evenly spaced ones
+    # in time: the test windows come after the training ones; beyond MAX_WINDOWS windows, evenly spaced ones
+    stride, _, n_train = series_split(len(values), STEPS, TRAIN_SHARE, MAX_WINDOWS)
+    values = standardise_series(values, STEPS, stride, n_train)  # measured in the user's units
     inputs, targets = sliding_windows(values, STEPS, TARGET_COLUMN, stride)  # STEPS rows, then the target's next
-    n_train = _train_rows(len(targets), TRAIN_SHARE)  # in time: the test windows come after the training ones
-    # measured in the user's units: standardised with the rows the training windows and their targets cover
-    train_rows = values[: (n_train - 1) * stride + STEPS + 1]
-    mean, std = train_rows.mean(axis=0), train_rows.std(axis=0)
-    std = np.where(std > 0, std, 1.0)
-    inputs = ((inputs - mean) / std).astype(np.float32)
-    targets = ((targets - mean[TARGET_COLUMN]) / std[TARGET_COLUMN]).astype(np.float32)
     return inputs[:n_train], targets[:n_train], inputs[n_train:], targets[n_train:]
 """
-    return [sequences.sliding_windows, registry._train_rows], settings, body
+    return [sequences.series_split, sequences.standardise_series, sequences.sliding_windows], settings, body
 
 
 def _text(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object], str]:
@@ -357,13 +355,13 @@ def _text(data: DataConfig, task: str) -> tuple[list[Callable], dict[str, object
     text = zlib.decompress(base64.b64decode(PACKED_TEXT)).decode("utf-8")
     vocabulary = text_vocabulary(text)  # the characters, in the order of their token numbers
     ids = encode_text(text, vocabulary)
-    n_train = _train_rows(N_POINTS, TRAIN_SHARE)
+    n_train = train_count(N_POINTS, TRAIN_SHARE)
     cut = round(len(ids) * TRAIN_SHARE / 100)  # training windows come from the text before this character
     x_train, y_train = make_text_windows(ids, STEPS, n_train, DATA_SEED, 0, cut)
     x_test, y_test = make_text_windows(ids, STEPS, N_POINTS - n_train, DATA_SEED + 1, cut)
     return x_train, y_train, x_test, y_test
 """
-    functions = [sequences.text_vocabulary, sequences.encode_text, sequences.make_text_windows, registry._train_rows]
+    functions = [sequences.text_vocabulary, sequences.encode_text, sequences.make_text_windows, sequences.train_count]
     return functions, settings, body
 
 

@@ -284,16 +284,13 @@ def series_summary(data: DataConfig) -> DataSummary:
     """An uploaded series' summary from the series itself (rows x columns) rather than from its windows (rows x
     steps x columns, which only the worker builds): the same windows, time split and standardisation as
     ``load_dataset``, whose result it equals."""
+    from playground.data.sequences import series_split, standardise_series
     from playground.data.series_upload import load_series
 
     stored = load_series(str(data.upload))
     values, column = stored.values, stored.target_index
-    windows = len(values) - data.steps
-    stride = -(-windows // MAX_SERIES_WINDOWS)  # as load_dataset thins a long series
-    n_train = len(range(0, windows, stride)) - sequence_test_count(data)
-    seen = values[: (n_train - 1) * stride + data.steps + 1]  # the rows the training windows see
-    mean, std = seen.mean(axis=0), seen.std(axis=0)
-    scaled = ((values - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
+    stride, _, n_train = series_split(len(values), data.steps, data.train_share, MAX_SERIES_WINDOWS)
+    scaled = standardise_series(values, data.steps, stride, n_train)
     targets = scaled[data.steps :: stride, column]
     return _summarised(
         scaled[: data.steps],
