@@ -64,7 +64,6 @@ STROKE_PX = 18
 K_DATASET, K_FILE, K_N, K_NOISE, K_SHARE = "cnn_dataset", "cnn_file", "cnn_n_images", "cnn_noise", "cnn_train_share"
 K_NORMALIZE, K_SHIFT, K_ROTATE, K_AUG_NOISE = "cnn_normalize", "cnn_shift", "cnn_rotate", "cnn_aug_noise"
 K_UPLOADS, K_VIEW, K_SAMPLE, K_CHANNEL = "cnn_uploads", "cnn_view", "cnn_sample", "cnn_channel"
-K_LAYERS, K_GENERATION = "cnn_loaded_layers", "cnn_generation"
 
 
 # Engine-side helpers (no widgets): what the page and its tests call -------------------------------------------
@@ -128,13 +127,13 @@ def render(t: Translator) -> None:
             pause_session_run(PAGE)
             LOADER.panel(t)
             return
-        config = _network_editor(t, data, training, base)
-    _output(t, data, config)
+        config = _network_editor(t, data, training)
+    _output(t, config)
     LOADER.panel(t)
 
 
 def _adopt(config: RunConfig) -> None:
-    """Make the page show a loaded ``config``: its data settings, training settings and layer stack."""
+    """Set the data widgets to a loaded ``config``'s (``PageLoader.take`` sets the training widgets and layers)."""
     state, data = st.session_state, config.data
     state[K_DATASET] = data.dataset
     if data.dataset != IMAGE_UPLOAD:
@@ -147,12 +146,6 @@ def _adopt(config: RunConfig) -> None:
             K_SHIFT: data.augment_shift,
             K_ROTATE: data.augment_rotate,
             K_AUG_NOISE: data.augment_noise,
-            "cnn_optimizer": config.training.optimizer,
-            "cnn_learning_rate": float(config.training.learning_rate),
-            "cnn_batch_size": int(config.training.batch_size),
-            LOADER.base_key: config.model_dump_json(),
-            K_LAYERS: [layer.model_dump() for layer in config.model.layers],
-            K_GENERATION: state.get(K_GENERATION, 0) + 1,
         }
     )
 
@@ -262,12 +255,8 @@ def _preview(t: Translator, data: DataConfig) -> None:
     st.image(image_grids.image_grid(pixels, tile_px=40, columns=10), caption=t("cnn_preview", labels=labels))
 
 
-def _network_editor(
-    t: Translator, data: DataConfig, training: dict[str, Any], base: RunConfig | None
-) -> RunConfig | None:
-    state = st.session_state
-    loaded = state.get(K_LAYERS) if base is not None and base.data.dataset == data.dataset else None
-    generation = state.get(K_GENERATION, 0)  # each loaded setup gets a fresh editor
+def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any]) -> RunConfig | None:
+    loaded, generation = LOADER.loaded_layers(data)
     key = f"cnn_stack_{data.dataset}_{data.upload or ''}" + (f"_{generation}" if generation else "")
     validate = partial(build_config, data, training)
     output = output_layer("multiclass", dataset_classes(data)).model_dump()
@@ -277,7 +266,7 @@ def _network_editor(
     return edited.config
 
 
-def _output(t: Translator, data: DataConfig, config: RunConfig | None) -> None:
+def _output(t: Translator, config: RunConfig | None) -> None:
     started = training_run(t, PAGE, config, PROBES, LOADER)
     if started is None:
         return

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from playground.config import ConfigError, RunConfig
+from playground.config import ConfigError, DataConfig, RunConfig
 from playground.data.registry import DATASETS
 from playground.i18n import Translator
 from playground.ui.session import SessionRun
@@ -37,7 +37,7 @@ class PageLoader:
     prefix: str
     datasets: tuple[str, ...]
     what: str
-    adopt: Callable[[RunConfig], None]
+    adopt: Callable[[RunConfig], None]  # sets the page's own data widgets; ``take`` does the rest
 
     def check(self, config: RunConfig) -> None:
         """ConfigError when this page cannot train the config's data."""
@@ -70,6 +70,39 @@ class PageLoader:
         """Where ``adopt`` keeps the loaded config's JSON."""
         return f"{self.prefix}_base"
 
+    @property
+    def layers_key(self) -> str:
+        return f"{self.prefix}_loaded_layers"
+
+    @property
+    def generation_key(self) -> str:
+        return f"{self.prefix}_generation"
+
+    def take(self, config: RunConfig) -> None:
+        """Make the page show a loaded ``config``: the training widgets (``training_panel``'s ``{prefix}_*`` keys),
+        the setup it started from, a fresh editor holding its layers, and through ``adopt`` the page's data."""
+        state = st.session_state
+        training = config.training
+        state.update(
+            {
+                f"{self.prefix}_optimizer": training.optimizer,
+                f"{self.prefix}_learning_rate": float(training.learning_rate),
+                f"{self.prefix}_batch_size": int(training.batch_size),
+                self.base_key: config.model_dump_json(),
+                self.layers_key: [layer.model_dump() for layer in config.model.layers],
+                self.generation_key: state.get(self.generation_key, 0) + 1,
+            }
+        )
+        self.adopt(config)
+
+    def loaded_layers(self, data: DataConfig) -> tuple[list[dict] | None, int]:
+        """The layers a loaded setup brought, when the page shows its data (else None), and the editor's
+        generation: each loaded setup gets a fresh editor."""
+        base = self.base_config()
+        state = st.session_state
+        same = base is not None and base.data.dataset == data.dataset
+        return (state.get(self.layers_key) if same else None), state.get(self.generation_key, 0)
+
     def base_config(self) -> RunConfig | None:
         """The loaded setup the page started from, if any (its data seed, other training settings and layers)."""
         text = st.session_state.get(self.base_key)
@@ -90,7 +123,7 @@ class PageLoader:
         except ConfigError as error:
             st.session_state[self.notice_key] = ("error", "tab_load_config_failed", str(error))
             return
-        self.adopt(config)
+        self.take(config)
         st.session_state[self.notice_key] = ("success", "tab_loaded_config", "")
 
     def load_checkpoint_file(self) -> None:
@@ -109,7 +142,7 @@ class PageLoader:
         handle, path = tempfile.mkstemp(prefix="nn-playground-", suffix=".zip")
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        self.adopt(config)
+        self.take(config)
         st.session_state[self.resume_key] = path
         st.session_state[self.notice_key] = ("success", "tab_loaded_checkpoint", "")
 

@@ -113,7 +113,6 @@ K_VIEW, K_SAMPLE, K_LAYER = "seq_view", "seq_sample", "seq_layer"
 K_TEMPERATURE, K_LOG = "seq_temperature", "seq_memory_log"
 K_RACE_STEPS, K_RACE_UNITS, K_RACE = "seq_race_steps", "seq_race_units", "seq_race_runs"
 K_RACE_HIDDEN = "seq_race_hidden"  # the racers paused while the race is off screen, to play again when it is back
-K_LAYERS, K_GENERATION = "seq_loaded_layers", "seq_generation"
 
 
 # Engine-side helpers (no widgets): what the page and its tests call -------------------------------------------
@@ -354,7 +353,7 @@ def kept_widget(widget: Callable[..., Any], label: str, *args: Any, key: str, de
 
 
 def _adopt(config: RunConfig) -> None:
-    """Make the page show a loaded ``config``: its data settings, training settings and layer stack."""
+    """Set the data widgets to a loaded ``config``'s (``PageLoader.take`` sets the training widgets and layers)."""
     state, data = st.session_state, config.data
     state[K_DATASET] = data.dataset
     kept = {f"{K_STEPS}_{data.dataset}": data.steps, K_SHARE: data.train_share}
@@ -368,16 +367,6 @@ def _adopt(config: RunConfig) -> None:
     if data.dataset == "sine":
         kept[K_FREQUENCY], kept[K_NOISE] = data.frequency, data.noise
     state.update({kept_key(key): value for key, value in kept.items()})
-    state.update(
-        {
-            "seq_optimizer": config.training.optimizer,
-            "seq_learning_rate": float(config.training.learning_rate),
-            "seq_batch_size": int(config.training.batch_size),
-            LOADER.base_key: config.model_dump_json(),
-            K_LAYERS: [layer.model_dump() for layer in config.model.layers],
-            K_GENERATION: state.get(K_GENERATION, 0) + 1,
-        }
-    )
 
 
 #: Loading a saved setup or checkpoint into this page.
@@ -402,7 +391,7 @@ def render(t: Translator) -> None:
         training = training_panel(t, same, PAGE, default_training(dataset))
     with network_column:
         if data is not None:
-            config = _network_editor(t, data, training, base)
+            config = _network_editor(t, data, training)
         else:
             st.info(t("seq_data_first"), icon=":material/upload_file:")
             pause_session_run(PAGE)
@@ -608,12 +597,8 @@ def _feature_lines(t: Translator, data: DataConfig, count: int, narrow: bool = T
     return {"legend": not narrow or count <= PREVIEW_LEGEND}
 
 
-def _network_editor(
-    t: Translator, data: DataConfig, training: dict[str, Any], base: RunConfig | None
-) -> RunConfig | None:
-    state = st.session_state
-    loaded = state.get(K_LAYERS) if base is not None and base.data.dataset == data.dataset else None
-    generation = state.get(K_GENERATION, 0)  # each loaded setup gets a fresh editor
+def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any]) -> RunConfig | None:
+    loaded, generation = LOADER.loaded_layers(data)
     key = f"seq_stack_{data.dataset}_{data.upload or ''}" + (f"_{generation}" if generation else "")
     task = data_task(data)
     classes = dataset_classes(data) if task == "multiclass" else 1

@@ -43,8 +43,6 @@ TRAIN_SHARE = 80
 
 # Session-state keys (widgets and what the page keeps between reruns).
 K_DATASET, K_CSV, K_TARGET = "tab_dataset", "tab_csv", "tab_target"
-K_OPTIMIZER, K_LR, K_BATCH = "tab_optimizer", "tab_learning_rate", "tab_batch_size"  # training_panel's keys
-K_GENERATION, K_LAYERS = "tab_generation", "tab_loaded_layers"
 
 
 class Edited(NamedTuple):
@@ -108,15 +106,9 @@ def csv_columns(data: bytes) -> list[str]:
 
 
 def _adopt(config: RunConfig) -> None:
-    """Make the page show ``config``: the data, training settings and layer stack (a fresh editor)."""
+    """Set the data widgets to a loaded ``config``'s (``PageLoader.take`` sets the training widgets and layers)."""
     state = st.session_state
     state[K_DATASET] = config.data.dataset
-    state[K_OPTIMIZER] = config.training.optimizer
-    state[K_LR] = float(config.training.learning_rate)
-    state[K_BATCH] = int(config.training.batch_size)
-    state[LOADER.base_key] = config.model_dump_json()
-    state[K_LAYERS] = [layer.model_dump() for layer in config.model.layers]
-    state[K_GENERATION] = state.get(K_GENERATION, 0) + 1
 
 
 #: Loading a saved setup or checkpoint into this page.
@@ -142,8 +134,8 @@ def render(t: Translator) -> None:
             pause_session_run(PAGE)
             LOADER.panel(t)
             return
-        edited = _network_editor(t, data, training, base)
-    _output(t, data, edited)
+        edited = _network_editor(t, data, training)
+    _output(t, edited)
     LOADER.panel(t)
 
 
@@ -193,11 +185,10 @@ def _upload_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
     return data_config(UPLOAD, sha, base=base.data if base else None)
 
 
-def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any], base: RunConfig | None) -> Edited:
-    state = st.session_state
-    loaded = state.get(K_LAYERS) if base is not None and base.data.dataset == data.dataset else None
+def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any]) -> Edited:
+    loaded, generation = LOADER.loaded_layers(data)
     initial = loaded or initial_layers(data)
-    key = f"tab_stack_{data.dataset}_{data.upload or ''}_{state.get(K_GENERATION, 0)}"[:120]
+    key = f"tab_stack_{data.dataset}_{data.upload or ''}_{generation}"[:120]
     validate = partial(build_config, data, training)
     try:
         input_shape = dataset_input_shape(data)
@@ -209,7 +200,7 @@ def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any], b
     return Edited(list(edited.layers), edited.config, edited.error, edited.failing_index)
 
 
-def _output(t: Translator, data: DataConfig, edited: Edited) -> None:
+def _output(t: Translator, edited: Edited) -> None:
     started = training_run(t, PAGE, edited.config, PROBES, LOADER)
     if started is None:
         return
