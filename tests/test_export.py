@@ -189,11 +189,17 @@ def test_script_runs_standalone_and_trains_as_the_trainer_does(preset, standalon
     allowed = {"__future__", "numpy", "torch", "pandas", "sklearn", "mlxtend", "base64", "zlib"}
     assert imported_modules(pytorch_script(config)) <= allowed
     lines = standalone_output[preset]
-    assert len(lines) == 2 and all(line.startswith("epoch") for line in lines), "\n".join(lines)
+    assert_trains_as_the_trainer(config, lines)
     assert np.isfinite(epoch_numbers(lines)).all()
+
+
+def assert_trains_as_the_trainer(config: RunConfig, lines: list[str]) -> list[str]:
+    """A script printed one line per epoch of ``config`` with the Trainer's numbers; the Trainer's lines."""
+    assert len(lines) == config.training.epochs and all(line.startswith("epoch") for line in lines), "\n".join(lines)
     trainer = Trainer(config)
-    expected = [_format_row(trainer.train_epoch()) for _ in range(2)]
+    expected = [_format_row(trainer.train_epoch()) for _ in range(config.training.epochs)]
     np.testing.assert_allclose(epoch_numbers(lines), epoch_numbers(expected), atol=2e-4)
+    return expected
 
 
 def test_script_covers_every_layer_kind_penalty_and_optimizer(tmp_path, capsys):

@@ -27,7 +27,14 @@ from playground.layers import ACTIVATIONS, Activation, AvgPool2d, BatchNorm, Con
 from playground.model import build_model
 from playground.presets import load_preset
 from playground.train.trainer import Trainer
-from tests.test_export import epoch_numbers, import_script, imported_modules, run_standalone, with_training
+from tests.test_export import (
+    assert_trains_as_the_trainer,
+    epoch_numbers,
+    import_script,
+    imported_modules,
+    run_standalone,
+    with_training,
+)
 
 #: Every image kind, batch norm on images, L2 on conv kernels and momentum, on a few hundred 8x8 digits.
 IMAGE_KINDS = RunConfig.from_dict(
@@ -248,10 +255,7 @@ SCRIPTS = {
 def test_script_trains_as_the_trainer_does(name, standalone_output):
     config = SCRIPTS[name]
     lines = standalone_output[name]
-    assert len(lines) == config.training.epochs and all(line.startswith("epoch") for line in lines), "\n".join(lines)
-    trainer = Trainer(config)
-    expected = [_format_row(trainer.train_epoch()) for _ in range(config.training.epochs)]
-    np.testing.assert_allclose(epoch_numbers(lines), epoch_numbers(expected), atol=2e-4)
+    assert_trains_as_the_trainer(config, lines)
 
 
 def test_augmentation_changes_the_run():

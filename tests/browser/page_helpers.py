@@ -1,10 +1,11 @@
-"""Locators every page's browser tests use: the Play/Pause button of a page's run and the live view."""
+"""Locators every page's browser tests use: the Play/Pause button of a page's run, the live view and the view
+switch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 
 def play_controls(page_key: str) -> tuple[Callable[[Page], Locator], Callable[[Page], Locator]]:
@@ -25,3 +26,14 @@ def play_controls(page_key: str) -> tuple[Callable[[Page], Locator], Callable[[P
 def live(page: Page) -> Locator:
     """The live training view (loss curves, boundary, network)."""
     return page.get_by_test_id("pg-live")
+
+
+def view_button(page: Page, name: str) -> Locator:
+    """One button of a page's view switch (a segmented control: its buttons are radios)."""
+    return page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True)
+
+
+def show_view(page: Page, name: str) -> None:
+    button = view_button(page, name)
+    button.click()
+    expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)

@@ -15,7 +15,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .page_helpers import live, play_controls
+from .page_helpers import live, play_controls, show_view, view_button
 from .test_playground_2d_network import choose, no_exception, wait_epoch_at_least
 
 pytestmark = pytest.mark.browser
@@ -50,17 +50,6 @@ def choose_digits(page: Page) -> None:
     choose(page, page.locator(".st-key-cnn_dataset_en").get_by_role("combobox"), DIGITS)
     # the editor's widgets are keyed by dataset: the digits' stack is the one shown now
     expect(page.locator(".st-key-cnn_stack_digits__use_template").get_by_role("button")).to_be_visible(timeout=30_000)
-
-
-def view_button(page: Page, name: str) -> Locator:
-    """One button of the view switch (a segmented control: its buttons are radios)."""
-    return page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True)
-
-
-def show_view(page: Page, name: str) -> None:
-    button = view_button(page, name)
-    button.click()
-    expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
 
 
 def press_play(page: Page) -> None:

@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .page_helpers import live, play_controls
+from .page_helpers import live, play_controls, show_view
 from .test_playground_2d_network import choose, no_exception, wait_attribute_at_least, wait_epoch_at_least
 
 pytestmark = pytest.mark.browser
@@ -24,17 +24,6 @@ LOAD_TIMEOUT_MS = 60_000  # the first page of a fresh server imports torch
 #: The worker loads the data and builds the model before it answers; on a busy machine that takes a while.
 WORKER_TIMEOUT_MS = 90_000
 TEXT = "Text (next character)"
-
-
-def view_button(page: Page, name: str) -> Locator:
-    """One button of the view switch (a segmented control: its buttons are radios)."""
-    return page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True)
-
-
-def show_view(page: Page, name: str) -> None:
-    button = view_button(page, name)
-    button.click()
-    expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
 
 
 def plot(page: Page, key: str) -> Locator:
