@@ -266,35 +266,18 @@ IMAGES_JS = r"""(caption) => {
 # --------------------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------------------
-def worker_epochs_per_second(config: RunConfig, seconds: float) -> float:
-    """A WorkerHandle playing the config for ``seconds``, nobody asking it for frames (as the page's worker
-    does, it computes the boundary probe for each snapshot it publishes)."""
-    handle = WorkerHandle(config, probes=("boundary",))
-    try:
-        handle.wait_until(lambda latest, _: latest.status == "paused", timeout=60)
-        handle.play()
-        first = handle.wait_until(lambda latest, _: latest.status == "running" and latest.epoch >= 1, timeout=60)
-        started, epoch0 = time.monotonic(), first.epoch
-        time.sleep(seconds)
-        latest, _ = handle.snapshot()
-        elapsed = time.monotonic() - started
-        return (latest.epoch - epoch0) / elapsed
-    finally:
-        handle.stop()
-
-
-def worker_batches_per_second(config: RunConfig, probes: tuple[str, ...], seconds: float) -> float:
-    """A WorkerHandle playing the config for ``seconds`` with these probes, nobody asking it for frames: batches
-    trained per second (finer than epochs for a CNN whose epoch takes seconds)."""
+def worker_rate(config: RunConfig, probes: tuple[str, ...], seconds: float, counter: str = "epoch") -> float:
+    """A WorkerHandle playing the config for ``seconds`` with these probes, nobody asking it for frames: epochs
+    (``counter="epoch"``) or batches (``"step"``, finer for a CNN whose epoch takes seconds) trained per second."""
     handle = WorkerHandle(config, probes=probes)
     try:
         handle.wait_until(lambda latest, _: latest.status == "paused", timeout=120)
         handle.play()
         first = handle.wait_until(lambda latest, _: latest.status == "running" and latest.epoch >= 1, timeout=120)
-        started, step0 = time.monotonic(), first.step
+        started, count0 = time.monotonic(), getattr(first, counter)
         time.sleep(seconds)
         latest, _ = handle.snapshot()
-        return (latest.step - step0) / (time.monotonic() - started)
+        return (getattr(latest, counter) - count0) / (time.monotonic() - started)
     finally:
         handle.stop()
 
@@ -471,7 +454,7 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
     server.wait_for_no_workers()
 
     # (3a) nobody watching, before the page's run.
-    results["worker_before"] = worker_epochs_per_second(config, seconds)
+    results["worker_before"] = worker_rate(config, ("boundary",), seconds)  # the probe the 2D page asks for
 
     # (2) and (3b): the page open and training.
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
@@ -487,7 +470,7 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
     server.wait_for_no_workers()
 
     # (3a) again, after the page's run: the machine is noisy, so the page's figure sits between two.
-    results["worker_after"] = worker_epochs_per_second(config, seconds)
+    results["worker_after"] = worker_rate(config, ("boundary",), seconds)
     return results
 
 
@@ -558,9 +541,9 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
     config = load_preset("seed-cnn")
     results: dict = {"views": {}, "config": config}
     results["batches_per_epoch"] = -(-len(load_dataset(config.data).x_train) // config.training.batch_size)
-    results["alone"] = worker_batches_per_second(config, (), seconds)
+    results["alone"] = worker_rate(config, (), seconds, "step")
     probes = tuple(dict.fromkeys(name for view in ("filters", "maps") for name in VIEW_PROBES[view]))
-    results["alone_probes"] = worker_batches_per_second(config, probes, seconds)
+    results["alone_probes"] = worker_rate(config, probes, seconds, "step")
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(30_000)
     try:
