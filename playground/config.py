@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from playground.data.hashed_store import shorten
 from playground.data.points import points_info
 from playground.data.registry import (
     CUSTOM,
@@ -35,6 +37,7 @@ from playground.data.registry import (
 from playground.data.two_d import FEATURES
 from playground.data.upload import UploadError, upload_info
 from playground.layers import LAYER_KINDS, Dense, Embedding, LayerBase, LayerSpec, Shape, ShapeError
+from playground.limits import check_limit, limits, over_limit
 
 Task = Literal["binary", "multiclass", "regression"]
 OptimizerName = Literal["sgd", "momentum", "adam", "rmsprop", "adamw"]
@@ -52,8 +55,19 @@ REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 #: Values (sequences x steps x features) a sequence dataset may hold: 80 MB of float32, trained in seconds an epoch.
 MAX_SEQUENCE_VALUES = 20_000_000
 
-#: Beyond this a CPU trains too slowly to watch, and a crafted config or checkpoint could exhaust the memory.
-MAX_PARAMS = 20_000_000
+#: Seeds the generators accept (NumPy's and scikit-learn's take 32 bits).
+MAX_SEED = 2**32 - 1
+
+#: Rows the trainer evaluates at once without gradients (a conv net's activations for 4,000 images at once
+#: were twice as slow): the activation budget counts them too.
+EVAL_CHUNK = 256
+
+#: A training batch keeps each layer's output and, during the backward pass, its gradient and a temporary:
+#: about three float32 values per kept value.
+_BYTES_PER_KEPT_VALUE = 3 * 4
+
+#: Problems a refusal lists before "and N more".
+MAX_LISTED_PROBLEMS = 3
 
 
 class ConfigError(ValueError):
@@ -72,7 +86,7 @@ class DataConfig(_Section):
     features: list[str] = Field(default_factory=lambda: ["x1", "x2"], description="2D input features")
     n_classes: int = Field(3, ge=2, le=5, description="classes of a multiclass dataset")
     n_features: int = Field(100, ge=2, le=1000, description="features of a tabular dataset")
-    seed: int = Field(0, ge=0, description="seed of the data generator")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the data generator")
     upload: str | None = Field(
         None,
         description="sha256 of an uploaded table (dataset 'upload'), a stored 2D point set (dataset 'custom') "
@@ -183,6 +197,15 @@ class DataConfig(_Section):
 class ModelConfig(_Section):
     layers: list[LayerSpec] = Field(min_length=1, description="the layer stack, output layer last")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _few_enough_layers(cls, raw: object) -> object:
+        """Count the layers before pydantic looks at each one: a link of a few KB can hold a million entries."""
+        layers = raw.get("layers") if isinstance(raw, dict) else None
+        if isinstance(layers, list):
+            check_limit("layers", len(layers), limits().max_layers, "layers")
+        return raw
+
 
 class TrainConfig(_Section):
     optimizer: OptimizerName = "sgd"
@@ -198,7 +221,7 @@ class TrainConfig(_Section):
         description="epochs of a run: the command line and exported code train this many, cosine decay spans them, "
         "and the page stops here when stop_at_epochs is on",
     )
-    seed: int = Field(0, ge=0, description="seed of weight initialisation and batch order")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of weight initialisation and batch order")
     schedule: ScheduleName = Field("constant", description="how the learning rate changes from epoch to epoch")
     step_every: int = Field(50, ge=1, le=100_000, description="step decay: epochs between two decays")
     step_factor: float = Field(0.5, gt=0, le=1, description="step decay: the rate is multiplied by this at each step")
@@ -238,7 +261,7 @@ _DEFAULT_LOSS = {"binary": "bce", "multiclass": "cross_entropy", "regression": "
 
 
 class RunConfig(_Section):
-    name: str = ""
+    name: str = Field("", max_length=200)
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig
     training: TrainConfig = Field(default_factory=TrainConfig)
@@ -283,11 +306,11 @@ class RunConfig(_Section):
         self._check_embedding()
         infos = infer_shapes(self.model.layers, self.input_shape)
         total = sum(info.params for info in infos)
-        if total > MAX_PARAMS:
+        if total > limits().max_params:
             raise ValueError(
-                f"model.layers: {total:,} parameters is more than the playground trains ({MAX_PARAMS:,}); "
-                "use fewer or smaller layers"
+                over_limit("model.layers", total, limits().max_params, "parameters") + "; use fewer or smaller layers"
             )
+        self._check_activation_memory()
         out = infos[-1].output_shape
         if out != (self.output_size,):
             need = f"{self.output_size} output" + ("s" if self.output_size > 1 else "")
@@ -312,6 +335,26 @@ class RunConfig(_Section):
         if self.training.batch_size == 1 and any(layer.kind == "batchnorm" for layer in self.model.layers):
             raise ValueError("training.batch_size: batch norm needs batches of at least 2 samples")
         return self
+
+    def activation_mb(self) -> int:
+        """Memory (MB) the largest of a training batch and an evaluation chunk needs for its activations,
+        estimated from the shapes alone, so that a run that would exhaust the worker is refused before it starts."""
+        shape = self.input_shape
+        kept = math.prod(shape)
+        for layer in self.model.layers:
+            kept += layer.kept_values(shape)
+            shape = layer.output_shape(shape)
+        rows = max(self.training.batch_size, EVAL_CHUNK // 3)  # evaluation keeps no gradients: a third each
+        return math.ceil(rows * kept * _BYTES_PER_KEPT_VALUE / 2**20)
+
+    def _check_activation_memory(self) -> None:
+        needed, budget = self.activation_mb(), limits().max_activation_mb
+        if needed > budget:
+            raise ValueError(
+                f"training.batch_size: a batch of {self.training.batch_size:,} needs about {needed:,} MB for the "
+                f"activations of these layers, over the limit of {budget:,} MB; use a smaller batch, fewer filters or "
+                "units, or smaller inputs"
+            )
 
     def _check_embedding(self) -> None:
         """Token numbers must go through an embedding first, and only they: a number of a character is no
@@ -348,18 +391,27 @@ class RunConfig(_Section):
         return self.model_dump_json(indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> RunConfig:
+    def from_json(cls, text: str | bytes) -> RunConfig:
+        """A config from JSON text of any origin (a setup file, a checkpoint, a link), sizes checked first."""
         try:
+            check_limit("the config", len(text), limits().max_config_bytes, "bytes")
+            check_limit("the config's nesting", json_depth(text), limits().max_json_depth, "levels")
             return cls.model_validate_json(text)
         except ValidationError as error:
             raise ConfigError(describe_validation_error(error)) from None
+        except ValueError as error:  # the limits, and RecursionError is no ValueError: json_depth came first
+            raise ConfigError(str(error)) from None
 
     @classmethod
     def from_dict(cls, data: dict) -> RunConfig:
         try:
+            most = limits().max_json_depth
+            check_limit("the config's nesting", dict_depth(data, most + 1), most, "levels")
             return cls.model_validate(data)
         except ValidationError as error:
             raise ConfigError(describe_validation_error(error)) from None
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
 
     def to_url_param(self) -> str:
         """A compact, URL-safe form (deflated JSON of the non-default fields)."""
@@ -370,12 +422,21 @@ class RunConfig(_Section):
 
     @classmethod
     def from_url_param(cls, param: str) -> RunConfig:
+        """The config of a link, refused before decompressing past the size a config may have."""
+        budget = limits()
+        if len(param) > budget.max_link_chars:
+            raise ConfigError(over_limit("the link's config", len(param), budget.max_link_chars, "characters"))
         try:
-            raw = zlib.decompress(base64.urlsafe_b64decode(param + "=" * (-len(param) % 4)))
-            data = json.loads(raw)
+            inflater = zlib.decompressobj()
+            packed = base64.urlsafe_b64decode(param + "=" * (-len(param) % 4))
+            raw = inflater.decompress(packed, budget.max_config_bytes)
         except (ValueError, zlib.error) as error:
-            raise ConfigError(f"the link's config is damaged ({error})") from None
-        return cls.from_dict(data)
+            raise ConfigError(f"the link's config is damaged ({shorten(str(error), 80)})") from None
+        if inflater.unconsumed_tail:
+            raise ConfigError(f"the link's config: over the limit of {budget.max_config_bytes:,} bytes of text")
+        if not inflater.eof:
+            raise ConfigError("the link's config is damaged (it ends too early)")
+        return cls.from_json(raw)
 
 
 def output_layer(task: str, n_classes: int) -> Dense:
@@ -418,18 +479,50 @@ def _field_path(location: tuple) -> str:
     return path
 
 
+def json_depth(text: str | bytes) -> int:
+    """How deeply the JSON text nests, counted without parsing it (brackets inside strings do not count), so a
+    thousand-deep link is refused instead of recursing through the decoder."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    data = _JSON_STRING.sub(b'""', data)
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(data):
+        depth += 1 if match.group() in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def dict_depth(value: object, stop: int) -> int:
+    """How deeply a parsed JSON value nests, looking no deeper than ``stop`` levels."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list) and depth <= stop:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
 def describe_validation_error(error: ValidationError) -> str:
-    """One readable line per problem: the field path, then what is wrong and what is allowed."""
+    """One readable line: the first few problems, each the field path, what is wrong and what is allowed (the
+    input shortened), then how many more there are."""
     lines = []
-    for problem in error.errors():
+    problems = error.errors(include_url=False)
+    for problem in problems[:MAX_LISTED_PROBLEMS]:
         path = _field_path(problem["loc"])
         message = problem["msg"].removeprefix("Value error, ")
         if problem.get("type") == "literal_error":
             message = message.replace("Input should be", "must be")
         elif problem["type"] not in ("missing", "model_type") and not isinstance(problem.get("input"), dict):
-            message = f"{message} (got {problem['input']!r})"
+            message = f"{message} (got {shorten(repr(problem['input']), 40)})"
         if problem["type"] == "value_error" and ": " in message and message.split(": ")[0].isidentifier():
             path = f"{path}.{message.split(': ')[0]}" if path else message.split(": ")[0]  # a section's check
             message = message.split(": ", 1)[1]
+        message = shorten(message, 300)  # a message may quote what it refuses
         lines.append(f"{path}: {message}" if path else message)
+    if len(problems) > MAX_LISTED_PROBLEMS:
+        lines.append(f"and {len(problems) - MAX_LISTED_PROBLEMS:,} more")
     return "; ".join(lines)

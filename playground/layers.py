@@ -55,6 +55,11 @@ class LayerBase(BaseModel):
     def param_count(self, in_shape: Shape) -> int:
         return 0
 
+    def kept_values(self, in_shape: Shape) -> int:
+        """Values per sample this layer keeps for the backward pass (its output, by default): what a training
+        batch costs in memory, estimated from the shapes before anything is allocated."""
+        return math.prod(self.output_shape(in_shape))
+
     def build(self, in_shape: Shape) -> nn.Module:
         raise NotImplementedError
 
@@ -394,6 +399,12 @@ class _Recurrent(LayerBase):
             inputs = features if depth == 0 else self.width
             total += directions * gates * (inputs * self.units + self.units * self.units + 2 * self.units)
         return total
+
+    def kept_values(self, in_shape: Shape) -> int:
+        """Every step of every stacked layer and direction keeps its gates, state (and an LSTM's memory cell)."""
+        steps = self._require_sequence(in_shape)[0]
+        per_step = self.units * (len(RECURRENT_GATES[self.kind]) + 2)
+        return steps * per_step * self.num_layers * (2 if self.bidirectional else 1)
 
     def build(self, in_shape: Shape) -> nn.Module:
         features = self._require_sequence(in_shape)[1]

@@ -165,6 +165,17 @@ def test_a_link_with_a_rate_the_page_does_not_offer_says_so():
         assert "does not offer" in app.warning[0].value
 
 
+def test_a_link_beyond_the_sliders_opens_as_far_as_it_can_and_says_what_changed():
+    raw = load_preset("circle").model_dump()
+    raw["training"]["batch_size"] = 4096  # valid for the engine; the page's slider stops at 100
+    raw["training"]["target_test_loss"] = 50.0
+    with app_session(PAGE, {"config": RunConfig.from_dict(raw).to_url_param()}) as app:
+        assert not app.exception
+        warning = app.warning[0].value
+        assert "training.batch_size 4096 → 100" in warning and "training.target_test_loss 50.0 → 10.0" in warning
+        assert page_config(app).training.batch_size == 100
+
+
 def test_the_free_editor_takes_over_the_network_and_gives_it_back(page):
     page.number_input(key="pg2d_n_hidden").set_value(3).run()
     page.toggle(key="pg2d_free_layers").set_value(True).run()

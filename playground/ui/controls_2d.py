@@ -34,6 +34,19 @@ OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-define
 LOSSES = {problem: allowed_losses(problem) for problem in PROBLEMS}
 MAX_HIDDEN_LAYERS, MAX_NEURONS = 8, 32
 SCHEDULES = ("constant", "step", "cosine")
+#: The ranges of the number widgets; a link's value outside one is moved to its nearest end (a slider given a
+#: value beyond its maximum would stop the page with an error).
+WIDGET_RANGES: dict[str, tuple[float, float]] = {
+    "n_classes": (3, 5),
+    "noise": (0, 50),
+    "train_share": (10, 90),
+    "n_points": (100, 5000),
+    "batch_size": (1, 100),
+    "n_hidden": (0, MAX_HIDDEN_LAYERS),
+    "step_every": (1, 100_000),
+    "epochs": (1, 100_000),
+    "target_loss": (0.0, 10.0),
+}
 STEP_FACTORS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9)
 
 #: Controls a lesson link may hide (``?hide=learning_rate,problem``), as TensorFlow Playground's ``*_hide``.
@@ -140,6 +153,9 @@ def seed_widgets(config: RunConfig) -> None:
     if data.dataset == CUSTOM:
         values["points_sha"] = data.upload
     for name, value in values.items():
+        if name in WIDGET_RANGES:
+            low, high = WIDGET_RANGES[name]
+            value = type(value)(min(max(value, low), high))
         st.session_state[KEY + name] = value
     replace_stack(STACK_KEY, [layer.model_dump() for layer in config.model.layers])
 
@@ -288,15 +304,22 @@ def data_panel(t: Translator) -> None:
     custom = state("dataset") == CUSTOM
     if problem == "multiclass" and not custom and shown("n_classes"):
         state("n_classes")
-        st.slider(t("n_classes"), 3, 5, key=KEY + "n_classes", help=t("help_n_classes"))
+        st.slider(t("n_classes"), *WIDGET_RANGES["n_classes"], key=KEY + "n_classes", help=t("help_n_classes"))
     if not custom and shown("noise"):
-        st.slider(t("noise"), 0, 50, step=5, key=KEY + "noise", help=t("help_noise"))
+        st.slider(t("noise"), *WIDGET_RANGES["noise"], step=5, key=KEY + "noise", help=t("help_noise"))
     if shown("train_share"):
-        st.slider(t("train_share"), 10, 90, step=10, key=KEY + "train_share", format="%d%%", help=t("help_train_share"))
+        st.slider(
+            t("train_share"),
+            *WIDGET_RANGES["train_share"],
+            step=10,
+            key=KEY + "train_share",
+            format="%d%%",
+            help=t("help_train_share"),
+        )
     if not custom and shown("n_points"):
-        st.slider(t("n_points"), 100, 5000, step=100, key=KEY + "n_points", help=t("help_n_points"))
+        st.slider(t("n_points"), *WIDGET_RANGES["n_points"], step=100, key=KEY + "n_points", help=t("help_n_points"))
     if shown("batch_size"):
-        st.slider(t("batch_size"), 1, 100, key=KEY + "batch_size", help=t("help_batch_size"))
+        st.slider(t("batch_size"), *WIDGET_RANGES["batch_size"], key=KEY + "batch_size", help=t("help_batch_size"))
     if shown("regenerate"):
         st.button(t("regenerate"), key=KEY + "regenerate", on_click=_regenerate, help=t("help_regenerate"))
 
@@ -321,7 +344,7 @@ def network_panel(t: Translator) -> None:
         st.caption(t("free_layers_below"))
     elif shown("hidden_layers"):
         n_hidden = st.number_input(
-            t("hidden_layers"), 0, MAX_HIDDEN_LAYERS, key=KEY + "n_hidden", help=t("help_hidden_layers")
+            t("hidden_layers"), *WIDGET_RANGES["n_hidden"], key=KEY + "n_hidden", help=t("help_hidden_layers")
         )
         for index in range(int(n_hidden)):
             state(f"units_{index}")
@@ -355,15 +378,24 @@ def training_options(t: Translator) -> None:
         if schedule == "step":
             state("step_every"), state("step_factor")
             left, right = st.columns(2)
-            left.number_input(t("step_every"), 1, 100_000, key=KEY + "step_every", help=t("help_step_every"))
+            left.number_input(
+                t("step_every"), *WIDGET_RANGES["step_every"], key=KEY + "step_every", help=t("help_step_every")
+            )
             right.select_slider(t("step_factor"), STEP_FACTORS, key=KEY + "step_factor", help=t("help_step_factor"))
         state("stop_at_epochs"), state("epochs")
         st.toggle(t("stop_at_epochs"), key=KEY + "stop_at_epochs", help=t("help_stop_at_epochs"))
         if schedule == "cosine" or state("stop_at_epochs"):
-            st.number_input(t("epochs_limit"), 1, 100_000, key=KEY + "epochs", help=t("help_epochs_limit"))
+            st.number_input(
+                t("epochs_limit"), *WIDGET_RANGES["epochs"], key=KEY + "epochs", help=t("help_epochs_limit")
+            )
         state("target_loss")
         st.number_input(
-            t("target_loss"), 0.0, 10.0, step=0.01, format="%.4f", key=KEY + "target_loss", help=t("help_target_loss")
+            t("target_loss"),
+            *WIDGET_RANGES["target_loss"],
+            step=0.01,
+            format="%.4f",
+            key=KEY + "target_loss",
+            help=t("help_target_loss"),
         )
 
 
@@ -468,8 +500,41 @@ def ensure_widgets_seeded(t: Translator) -> None:
         st.session_state[KEY + "notice"] = t("link_invalid", reason=problem)
         return
     shown = current_config(t)
-    if isinstance(shown, str) or shown.model_dump(exclude={"name"}) != config.model_dump(exclude={"name"}):
-        st.session_state[KEY + "notice"] = t("link_adjusted")
+    if isinstance(shown, str):
+        st.session_state[KEY + "notice"] = t("link_adjusted", changes=shown)
+    elif changes := config_differences(config, shown):
+        st.session_state[KEY + "notice"] = t("link_adjusted", changes=changes)
+
+
+def config_differences(linked: RunConfig, shown: RunConfig, most: int = 3) -> str:
+    """What the controls changed of a link's setup, as "training.batch_size 4096 → 100" (the first few)."""
+    changes = [
+        f"{path} {before} → {after}"
+        for path, before, after in _differences(linked.model_dump(exclude={"name"}), shown.model_dump(exclude={"name"}))
+    ]
+    extra = len(changes) - most
+    return "; ".join(changes[:most]) + (f"; +{extra}" if extra > 0 else "")
+
+
+def _differences(before: object, after: object, path: str = "") -> list[tuple[str, object, object]]:
+    """The leaves in which two dumped configs differ, with their dotted paths."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [
+            change
+            for key in dict.fromkeys([*before, *after])
+            for change in _differences(before.get(key), after.get(key), f"{path}.{key}" if path else key)
+        ]
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [
+            change
+            for i, (b, a) in enumerate(zip(before, after, strict=True))
+            for change in _differences(b, a, f"{path}[{i}]")
+        ]
+    if before == after:
+        return []
+    if isinstance(before, list) and isinstance(after, list):
+        return [(path, f"{len(before)} items", f"{len(after)} items")]
+    return [(path, before, after)]
 
 
 def link_notice() -> str | None:

@@ -1,0 +1,80 @@
+"""The budgets one server holds for every link, upload, checkpoint and run, read from the environment.
+
+A teacher sends one link to thirty students, and students try things: every size that comes from outside is
+checked against these numbers before anything is allocated, and a refusal is one line that names the field,
+the value and the limit. The defaults fit a 2-core classroom server with 4 GB of memory; each can be changed
+with an environment variable ``PLAYGROUND_<NAME>`` (``PLAYGROUND_MAX_WORKERS=20``), listed in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+ENV_PREFIX = "PLAYGROUND_"
+
+
+class LimitError(ValueError):
+    """A size from outside is over one of the server's budgets; the message names the field, value and limit."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One number per budget; the docstring of each field is the README's description of it."""
+
+    #: Trainable parameters of one network.
+    max_params: int = 20_000_000
+    #: Layers in one stack (each is a row of the editor and a column of the network view).
+    max_layers: int = 64
+    #: Memory one training batch may need for its activations and their gradients, estimated from the shapes.
+    max_activation_mb: int = 1_024
+    #: Characters of a ``?config=`` link.
+    max_link_chars: int = 16_384
+    #: Bytes of a config's JSON text (a link's after decompression, a setup file, a checkpoint's config.json).
+    max_config_bytes: int = 262_144
+    #: Nesting depth of a config's JSON.
+    max_json_depth: int = 16
+    #: Bytes of one uploaded file (a CSV, a zip of images, a setup, a checkpoint).
+    max_upload_mb: int = 32
+    #: Columns of an uploaded table after its text columns are one-hot encoded.
+    max_table_columns: int = 2_000
+    #: Pixels of all images in one uploaded zip, before they are resized.
+    max_zip_pixels: int = 200_000_000
+    #: Rows of a checkpoint's history.csv.
+    max_history_rows: int = 200_000
+    #: Training worker processes on this server, all sessions together; more runs wait in a queue.
+    max_workers: int = 12
+    #: Memory one worker process may take (its address space); past it the run stops with "ran out of memory".
+    worker_memory_mb: int = 3_072
+    #: Disk the stored uploads may take; the least recently used are removed beyond it.
+    upload_store_mb: int = 1_024
+
+
+def _read(name: str, default: int) -> int:
+    raw = os.environ.get(ENV_PREFIX + name.upper())
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.replace("_", "").strip())
+    except ValueError:
+        raise LimitError(f"{ENV_PREFIX}{name.upper()}: {raw!r} is not a whole number") from None
+    if value < 1:
+        raise LimitError(f"{ENV_PREFIX}{name.upper()}: {value} must be at least 1")
+    return value
+
+
+def limits() -> Limits:
+    """The budgets in force now: the defaults, each replaced by its environment variable where one is set."""
+    return Limits(**{field.name: _read(field.name, field.default) for field in fields(Limits)})  # type: ignore[arg-type]
+
+
+def over_limit(field: str, value: int | float, limit: int | float, unit: str = "") -> str:
+    """The one-line refusal: ``model.layers: 50,000 layers is over the limit of 64 layers``."""
+    unit = f" {unit}" if unit else ""
+    return f"{field}: {value:,}{unit} is over the limit of {limit:,}{unit}"
+
+
+def check_limit(field: str, value: int | float, limit: int | float, unit: str = "") -> None:
+    """LimitError with the one-line refusal when ``value`` is over ``limit``."""
+    if value > limit:
+        raise LimitError(over_limit(field, value, limit, unit))
