@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from playground.data.hashed_store import shorten
 from playground.data.points import points_info
@@ -66,8 +67,8 @@ EVAL_CHUNK = 256
 #: about three float32 values per kept value.
 _BYTES_PER_KEPT_VALUE = 3 * 4
 
-#: Problems a refusal lists before "and N more".
-MAX_LISTED_PROBLEMS = 3
+#: Problems a refusal lists before "and N more", and the characters it may take.
+MAX_LISTED_PROBLEMS, MAX_MESSAGE = 3, 300
 
 
 class ConfigError(ValueError):
@@ -507,22 +508,28 @@ _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 def describe_validation_error(error: ValidationError) -> str:
-    """One readable line: the first few problems, each the field path, what is wrong and what is allowed (the
-    input shortened), then how many more there are."""
-    lines = []
+    """One short line: the first problems (as many as fit MAX_MESSAGE characters, at most MAX_LISTED_PROBLEMS),
+    each the field path, what is wrong and what is allowed (the input shortened), then how many more there are."""
+    lines: list[str] = []
     problems = error.errors(include_url=False)
     for problem in problems[:MAX_LISTED_PROBLEMS]:
-        path = _field_path(problem["loc"])
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem.get("type") == "literal_error":
-            message = message.replace("Input should be", "must be")
-        elif problem["type"] not in ("missing", "model_type") and not isinstance(problem.get("input"), dict):
-            message = f"{message} (got {shorten(repr(problem['input']), 40)})"
-        if problem["type"] == "value_error" and ": " in message and message.split(": ")[0].isidentifier():
-            path = f"{path}.{message.split(': ')[0]}" if path else message.split(": ")[0]  # a section's check
-            message = message.split(": ", 1)[1]
-        message = shorten(message, 300)  # a message may quote what it refuses
-        lines.append(f"{path}: {message}" if path else message)
-    if len(problems) > MAX_LISTED_PROBLEMS:
-        lines.append(f"and {len(problems) - MAX_LISTED_PROBLEMS:,} more")
+        line = shorten(_describe_problem(problem), MAX_MESSAGE)  # a message may quote what it refuses
+        if lines and len("; ".join([*lines, line])) > MAX_MESSAGE:
+            break
+        lines.append(line)
+    if len(problems) > len(lines):
+        lines.append(f"and {len(problems) - len(lines):,} more")
     return "; ".join(lines)
+
+
+def _describe_problem(problem: ErrorDetails) -> str:
+    path = _field_path(problem["loc"])
+    message = problem["msg"].removeprefix("Value error, ")
+    if problem.get("type") == "literal_error":
+        message = message.replace("Input should be", "must be")
+    elif problem["type"] not in ("missing", "model_type") and not isinstance(problem.get("input"), dict):
+        message = f"{message} (got {shorten(repr(problem['input']), 40)})"
+    if problem["type"] == "value_error" and ": " in message and message.split(": ")[0].isidentifier():
+        path = f"{path}.{message.split(': ')[0]}" if path else message.split(": ")[0]  # a section's check
+        message = message.split(": ", 1)[1]
+    return f"{path}: {message}" if path else message
