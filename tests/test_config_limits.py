@@ -136,3 +136,14 @@ def test_the_command_line_refuses_a_huge_seed_with_one_line(capsys):
     assert main(["summary", json.dumps(raw)]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "training.seed" in err
+
+
+def test_the_readme_lists_every_limit_with_its_default():
+    from dataclasses import fields
+    from pathlib import Path
+
+    from playground.limits import ENV_PREFIX, Limits
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for field in fields(Limits):
+        assert f"| `{ENV_PREFIX}{field.name.upper()}` | {field.default:,} |" in readme, field.name
