@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from playground.limits import limits
 from playground.ui.frames import enable_tcp_nodelay, frame_routes
 
 
@@ -61,6 +62,8 @@ if _inside_script_run():
     navigation()
 else:
     enable_tcp_nodelay()  # without it every kept-alive request waits ~40 ms (see its docstring)
+    # The server refuses a bigger upload while it streams in, before it is held in memory; the uploaders say it too.
+    st.config.set_option("server.maxUploadSize", limits().max_upload_mb)
     _disable_pages_directory_mode()
     app = st.App(__file__, routes=frame_routes())
 
