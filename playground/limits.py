@@ -35,7 +35,7 @@ class Limits:
     #: Nesting depth of a config's JSON.
     max_json_depth: int = 16
     #: Bytes of one uploaded file (a CSV, a zip of images, a setup, a checkpoint).
-    max_upload_mb: int = 32
+    max_upload_mb: int = 64
     #: Columns of an uploaded table after its text columns are one-hot encoded.
     max_table_columns: int = 2_000
     #: Pixels of all images in one uploaded zip, before they are resized.

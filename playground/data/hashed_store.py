@@ -3,6 +3,10 @@
 Each file is a JSON header line followed by raw little-endian arrays. Its hash is its name, so storing the same
 set twice writes the same file, a link or config can name a set by its hash, and a file changed on disk is
 noticed when it is loaded. Every refusal is an ``UploadError`` that says what to upload again.
+
+Thirty students may store the same set at once (each write goes to a temporary file of its own, then is renamed
+into place), and all stores together keep within ``limits().upload_store_mb``: reading a file marks it used, and
+storing one removes those unused the longest beyond the quota.
 """
 
 from __future__ import annotations
@@ -13,17 +17,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from playground.data.upload import UploadError, cache_dir, write_atomically
+from playground.data.upload import (
+    REMOVED_TO_MAKE_ROOM,
+    UploadError,
+    cache_dir,
+    evict_least_recently_used,
+    shorten,
+    touch,
+    write_atomically,
+)
+
+__all__ = ["HashedStore", "header_line", "shorten"]
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 #: A header line longer than this is not one of ours.
 _MAX_HEADER_BYTES = 1 << 20
-
-
-def shorten(text: str, limit: int = 40) -> str:
-    """Text fit for a one-line message: whitespace and control characters collapsed, at most ``limit`` long."""
-    text = " ".join("".join(char if char.isprintable() else " " for char in text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,8 @@ class HashedStore:
         return self.directory / f"{sha}{self.suffix}"
 
     def store(self, blob: bytes) -> str:
-        """Keep ``blob`` under its sha256 (an identical file is left alone) and return the sha."""
+        """Keep ``blob`` under its sha256 (an identical file is left alone, marked used) and return the sha; then
+        remove the stored uploads unused the longest while all of them are over the quota."""
         sha = hashlib.sha256(blob).hexdigest()
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(sha)
@@ -52,8 +61,11 @@ class HashedStore:
             unchanged = path.stat().st_size == len(blob) and path.read_bytes() == blob
         except OSError:
             unchanged = False
-        if not unchanged:
+        if unchanged:
+            touch(path)
+        else:
             write_atomically(path, blob)
+        evict_least_recently_used(keep=path)
         return sha
 
     def checked_sha(self, sha: object) -> str:
@@ -62,19 +74,28 @@ class HashedStore:
         return sha
 
     def missing(self, sha: str) -> str:
-        return f"the {self.what} {sha[:12]}… is no longer stored on this computer; upload {self.source} again"
+        return (
+            f"the {self.what} {sha[:12]}… is no longer stored on this computer; upload {self.source} again "
+            f"({REMOVED_TO_MAKE_ROOM})"
+        )
 
     def damaged(self, sha: str, reason: object) -> UploadError:
-        return UploadError(f"the stored {self.what} {sha[:12]}… is damaged ({reason}); upload {self.source} again")
+        return UploadError(
+            f"the stored {self.what} {sha[:12]}… is damaged ({shorten(str(reason), 80)}); upload {self.source} again"
+        )
 
     def read(self, sha: str, header_only: bool = False) -> bytes:
-        """The stored bytes (only the header line when asked); UploadError when they cannot be read."""
+        """The stored bytes (only the header line when asked), the file marked used; UploadError when they cannot
+        be read."""
         path = self.path(self.checked_sha(sha))
         try:
             if header_only:
                 with path.open("rb") as file:
-                    return file.readline(_MAX_HEADER_BYTES)
-            return path.read_bytes()
+                    blob = file.readline(_MAX_HEADER_BYTES)
+            else:
+                blob = path.read_bytes()
+            touch(path)
+            return blob
         except FileNotFoundError:
             raise UploadError(self.missing(sha)) from None
         except OSError as error:

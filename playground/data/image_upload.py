@@ -26,8 +26,11 @@ Zip rules (``read_image_zip``):
   parts laid on white; it is padded to a square with its border colour (the median of its edge pixels), centred, and
   resized to ``ZIP_SIDE`` x ``ZIP_SIDE``. When the border of most images is bright (dark drawings on white paper),
   every image is inverted and ``ImageSet.inverted`` says so.
-* Class numbers follow the folder names in natural order. Zip bombs are refused: more than ``MAX_UNPACKED_BYTES`` of
-  files to unpack, or an image wider or taller than ``MAX_IMAGE_SIDE`` pixels.
+* Class numbers follow the folder names in natural order. Zip bombs are refused before any image is decoded: more
+  than ``MAX_ZIP_ENTRIES`` files or ``MAX_UNPACKED_BYTES`` of them to unpack, an image wider or taller than
+  ``MAX_IMAGE_SIDE`` pixels, or more pixels in all than ``limits().max_zip_pixels`` (summed from the images' headers;
+  a JPEG counts at the reduced scale it is decoded at). Encrypted entries, compression methods zipfile lacks and
+  image formats other than PNG, JPEG, BMP, GIF and WebP are refused naming the file.
 
 Both kinds need 2 to ``MAX_CLASSES`` classes, ``MIN_PER_CLASS`` images in each and ``MIN_IMAGES`` to ``MAX_IMAGES``
 images in all.
@@ -40,21 +43,32 @@ name, and storing the same set twice writes the same file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageOps
 
 from playground.data.hashed_store import HashedStore, header_line, shorten
-from playground.data.upload import UploadError, decode_csv_text, is_number
+from playground.data.upload import (
+    UploadError,
+    check_upload_size,
+    count_lines,
+    decode_csv_text,
+    first_line,
+    is_number,
+)
+from playground.limits import limits
 
 __all__ = [
     "MAX_CLASSES",
@@ -91,6 +105,9 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 """The most bytes a zip's images may unpack to: a bigger zip is a bomb or far more than the page can use."""
 MAX_IMAGE_SIDE = 4096
 """The widest or tallest image a zip may hold; decoding larger ones costs memory the page cannot spare."""
+MAX_ZIP_ENTRIES = 3 * MAX_IMAGES
+"""The most files a zip may list (images and what zip tools add beside them, such as ``__MACOSX`` copies): more
+would cost memory to list before any could be refused as too many images."""
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _JUNK_FILES = ("thumbs.db", "desktop.ini")
@@ -186,16 +203,22 @@ _CSV_HINT = "each line needs an image's label and then its pixels, like label,pi
 def read_image_csv(data: bytes | str) -> ImageSet:
     """Parse and validate a CSV in the MNIST layout (see the module's docstring); UploadError says what is wrong."""
     text = decode_csv_text(data, "upload a CSV saved as CSV UTF-8, or a zip with one folder of images per class")
-    lines = [(number, line) for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1) if line.strip()]
-    if not lines:
+    first = first_line(text)
+    if not first:
         raise UploadError(f"the file is empty; upload a CSV in which {_CSV_HINT}")
-    first_line, first = lines[0]
     separator = max((",", ";", "\t"), key=first.count)  # the first of the most frequent, so comma on a tie
     quoted = '"' in text
+    if not quoted and first.count(separator) > MAX_SIDE * MAX_SIDE:
+        _csv_side(first.count(separator) + 1)  # refused by the count alone, before the line is split into cells
+    n_lines = count_lines(text)
+    if n_lines > MAX_IMAGES + 1:  # more images than the limit even after a header: counted, before splitting
+        raise UploadError(f"the file has at least {n_lines - 1:,} images; the playground takes at most {MAX_IMAGES:,}")
+    lines = [(number, line) for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1) if line.strip()]
+    first_line_number = lines[0][0]
     head = _cells(first, separator, quoted)
     n_cells = len(head)
     if n_cells < 2:
-        raise UploadError(f"line {first_line} holds a single value; {_CSV_HINT}")
+        raise UploadError(f"line {first_line_number} holds a single value; {_CSV_HINT}")
     pixel_cells = [cell.strip() for cell in head[1:]]
     words = sum(not is_number(cell if separator == "," else cell.replace(",", ".")) for cell in pixel_cells if cell)
     header = head[0].strip().lower() == "label" or words > len(pixel_cells) / 2
@@ -265,8 +288,8 @@ def _csv_side(n_cells: int) -> int:
 def _frame(body: list[tuple[int, str]], separator: str) -> pd.DataFrame:
     """The lines as a table (pandas parses numbers far faster than Python), labels kept as text."""
     try:
-        return pd.read_csv(
-            io.StringIO("\n".join(line for _, line in body)),
+        return pd.read_csv(  # bytes, not io.StringIO: that holds 4 bytes a character
+            io.BytesIO("\n".join(line for _, line in body).encode("utf-8")),
             sep=separator,
             header=None,
             dtype={0: str},
@@ -399,10 +422,19 @@ _ZIP_HINT = "put each class's images in a folder named after the class and zip t
 
 
 def read_image_zip(data: bytes) -> ImageSet:
-    """Read a zip of class folders of images (see the module's docstring); UploadError says what is wrong."""
+    """Read a zip of class folders of images (see the module's docstring); UploadError says what is wrong.
+
+    Everything is measured before an image is decoded: the zip's bytes, its entry count, the sizes and compression
+    methods its entries declare, and the pixels of all images, summed from their headers."""
+    check_upload_size(len(data))
+    entry_count = bytes(data).count(b"PK\x01\x02")  # central directory headers, counted before zipfile lists them
+    if entry_count > MAX_ZIP_ENTRIES:
+        raise UploadError(
+            f"the zip holds {entry_count:,} files; the playground takes at most {MAX_IMAGES:,} images, so send fewer"
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
-    except (zipfile.BadZipFile, OSError, ValueError, TypeError):
+    except (zipfile.BadZipFile, OSError, ValueError, TypeError, EOFError, NotImplementedError):
         raise UploadError(f"the file is not a zip archive or it is damaged; {_ZIP_HINT}") from None
     with archive:
         entries = _image_entries(archive)
@@ -416,11 +448,20 @@ def read_image_zip(data: bytes) -> ImageSet:
                 f"the zip unpacks to {unpacked / 2**20:,.0f} MB; the playground takes at most "
                 f"{MAX_UNPACKED_BYTES / 2**20:.0f} MB of images, so shrink the images or send fewer"
             )
+        for info, _ in entries:
+            _check_packing(info)
         class_names = tuple(sorted({parts[0] for _, parts in entries}, key=_natural))
         _check_classes(
             np.array([class_names.index(parts[0]) for _, parts in entries], dtype=np.int64), class_names, "zip"
         )
         entries.sort(key=lambda entry: (class_names.index(entry[1][0]), _natural(entry[1][1])))
+        total = sum(_decoded_pixels(archive, info) for info, _ in entries)
+        most = limits().max_zip_pixels
+        if total > most:
+            raise UploadError(
+                f"the zip's images hold {total:,} pixels; the playground decodes at most {most:,} from one zip, so "
+                "shrink the images or send fewer"
+            )
         pixels = np.empty((len(entries), ZIP_SIDE, ZIP_SIDE), dtype=np.uint8)
         bright = 0
         for row, (info, _) in enumerate(entries):
@@ -474,35 +515,91 @@ def _entry_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
+#: The compression methods zipfile unpacks (zip tools offer more, which it refuses only when an entry is read).
+_UNPACKABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+#: Formats an image in a zip may have; Pillow would open many more (some through outside programs) by content.
+_IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "DIB", "GIF", "WEBP")  # a JPEG of several pictures opens as MPO
+
+
+def _check_packing(info: zipfile.ZipInfo) -> None:
+    """UploadError for an entry zipfile cannot unpack, said before any entry is unpacked."""
+    path = shorten(_entry_name(info), 60)
+    if info.flag_bits & 0x1:
+        raise UploadError(f"{path} is encrypted; zip the folders again without a password")
+    if info.compress_type not in _UNPACKABLE:
+        raise UploadError(
+            f"{path} is packed with compression method {info.compress_type}, which the playground cannot unpack; zip "
+            "the folders again with the usual (deflate) compression"
+        )
+
+
+@contextlib.contextmanager
+def _unpacking(info: zipfile.ZipInfo) -> Iterator[None]:
+    """Whatever zipfile raises while unpacking an entry, as one UploadError naming the file."""
+    try:
+        yield
+    except UploadError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError) as error:
+        raise UploadError(
+            f"{shorten(_entry_name(info), 60)} cannot be unpacked ({shorten(str(error) or type(error).__name__, 60)}); "
+            "zip the folders again"
+        ) from None
+    except RuntimeError:  # zipfile's word for a password-protected entry the flags did not mention
+        raise UploadError(
+            f"{shorten(_entry_name(info), 60)} is encrypted; zip the folders again without a password"
+        ) from None
+
+
+def _unreadable(info: zipfile.ZipInfo, error: Exception) -> UploadError:
+    return UploadError(
+        f"{shorten(_entry_name(info), 60)} cannot be read as an image "
+        f"({shorten(str(error) or type(error).__name__, 60)}); save it as PNG or JPEG again or remove it"
+    )
+
+
+def _opened(file: IO[bytes], info: zipfile.ZipInfo) -> Image.Image:
+    """The image in ``file`` with only its header read, refused when it is too wide or tall to decode. JPEGs are
+    set to decode at the fraction of their size that still covers four times ``ZIP_SIDE``, as ``.size`` then says."""
+    image = Image.open(file, formats=_IMAGE_FORMATS)
+    width, height = image.size
+    if max(width, height) > MAX_IMAGE_SIDE:
+        raise UploadError(
+            f"{shorten(_entry_name(info), 60)} is {width}x{height} pixels; images may be at most "
+            f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}, so shrink it"
+        )
+    if image.format in ("JPEG", "MPO"):
+        image.draft("L", (4 * ZIP_SIDE, 4 * ZIP_SIDE))  # decode big photos at a fraction of their size
+    return image
+
+
+def _decoded_pixels(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """How many pixels decoding the entry would make, from its header alone (read straight from the zip, so only
+    the first bytes are unpacked)."""
+    with _unpacking(info), archive.open(info) as file:
+        try:
+            width, height = _opened(file, info).size
+        except (UploadError, zipfile.BadZipFile, zlib.error):
+            raise
+        except Exception as error:  # decoders of untrusted bytes raise many kinds; all mean the same to the user
+            raise _unreadable(info, error) from None
+    return width * height
+
+
 def _zip_image(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[np.ndarray, int]:
     """One image as uint8 [ZIP_SIDE, ZIP_SIDE] and its border colour (0-255), or UploadError naming the file."""
-    path = shorten(_entry_name(info), 60)
-    try:
+    with _unpacking(info):
         data = archive.read(info)
-    except RuntimeError:  # zipfile's word for a password-protected entry
-        raise UploadError(f"{path} is encrypted; zip the folders again without a password") from None
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError) as error:
-        raise UploadError(f"{path} cannot be unpacked ({shorten(str(error), 60)}); zip the folders again") from None
     try:
-        image = Image.open(io.BytesIO(data))
-        width, height = image.size
-        if max(width, height) > MAX_IMAGE_SIDE:
-            raise UploadError(
-                f"{path} is {width}x{height} pixels; images may be at most {MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}, so "
-                "shrink it"
-            )
-        if image.format == "JPEG":
-            image.draft("L", (4 * ZIP_SIDE, 4 * ZIP_SIDE))  # decode big photos at a fraction of their size
+        image = _opened(io.BytesIO(data), info)
         image.load()
         image = ImageOps.exif_transpose(image)
         grey = _grey(image)
     except UploadError:
         raise
     except Exception as error:  # decoders of untrusted bytes raise many kinds; all mean the same to the user
-        raise UploadError(
-            f"{path} cannot be read as an image ({shorten(str(error) or type(error).__name__, 60)}); save it as "
-            "PNG or JPEG again or remove it"
-        ) from None
+        raise _unreadable(info, error) from None
+    path = shorten(_entry_name(info), 60)
     if grey.size == 0:
         raise UploadError(f"{path} has no pixels; remove it")
     edges = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
@@ -519,7 +616,7 @@ def _zip_image(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[np.ndar
 def _grey(image: Image.Image) -> np.ndarray:
     """The image as uint8 grayscale; transparent parts laid on white, 16-bit values scaled down."""
     if image.mode.startswith("I;16"):
-        return np.round(np.asarray(image, dtype=np.float64) / 257.0).astype(np.uint8)
+        return np.round(np.asarray(image, dtype=np.float32) / np.float32(257)).astype(np.uint8)
     if image.mode in ("I", "F"):
         values = np.asarray(image, dtype=np.float64)
         if values.max(initial=0.0) > 255:

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,16 @@ import numpy as np
 
 from playground.data.hashed_store import HashedStore, header_line, shorten
 from playground.data.two_d import COORD_LIMIT
-from playground.data.upload import DECIMAL_COMMA, UploadError, decode_csv_text, is_number, sniff_separator
+from playground.data.upload import (
+    DECIMAL_COMMA,
+    UploadError,
+    count_lines,
+    csv_lines,
+    decode_csv_text,
+    is_number,
+    sniff_separator,
+)
+from playground.limits import limits
 
 __all__ = [
     "MAX_POINTS",
@@ -181,36 +190,51 @@ def _task_labels(labels: np.ndarray, task: str, n_classes: int) -> np.ndarray:
 
 
 def read_points_csv(data: bytes | str) -> PointSet:
-    """Parse and validate a CSV of ``x1, x2, label`` (see the module's docstring); UploadError says what is wrong."""
+    """Parse and validate a CSV of ``x1, x2, label`` (see the module's docstring); UploadError says what is wrong.
+
+    The rows are counted while they are read and reading stops one past ``MAX_POINTS``: a file of millions of
+    lines is refused without ever becoming millions of rows. Of each row only the three cells used are kept.
+    """
     text = decode_csv_text(data)
-    if not text.strip():
+    if not text or text.isspace():
         raise UploadError("the file is empty; upload a CSV whose first line is x1,x2,label, then one point per line")
-    separator = sniff_separator(text.lstrip())
-    rows = _split_rows(text, separator)
-    if not rows:
+    separator = sniff_separator(text)
+    rows = _rows(text, separator)
+    first = next(rows, None)
+    if first is None:
         raise UploadError("the file is empty; upload a CSV whose first line is x1,x2,label, then one point per line")
-    header = rows[0][1]
+    header = first[1]
+    most = limits().max_table_columns
+    if len(header) > most:
+        raise UploadError(
+            f"the header names {len(header):,} columns; the playground reads files of at most {most:,}, and a point "
+            "set needs three: x1, x2 and label"
+        )
     positions, ignored = _header_positions(header)
-    body = rows[1:]
+    body: list[tuple[int, list[str], int]] = []  # line, the cells of x1, x2 and label, values when too many
+    for line, cells in rows:
+        if len(body) > MAX_POINTS:
+            break
+        extra = len(cells) if any(cell.strip() for cell in cells[len(header) :]) else 0
+        body.append((line, [cells[position] if position < len(cells) else "" for position in positions], extra))
     if not body:
         raise UploadError("the file has a header but no points; add one point per line, like 1.5,-2,1")
     if len(body) > MAX_POINTS:
-        raise UploadError(f"the file has {len(body):,} points; the 2D playground takes at most {MAX_POINTS:,}")
+        total = max(len(body), count_lines(text) - 1)  # the rest counted, not read
+        raise UploadError(f"the file has {total:,} points; the 2D playground takes at most {MAX_POINTS:,}")
     if len(body) < MIN_POINTS:
         raise UploadError(
             f"the file has {len(body)} point{'s' if len(body) > 1 else ''}; the playground needs at least "
             f"{MIN_POINTS} to learn from"
         )
     values = np.empty((len(body), 3), dtype=np.float64)
-    for row, (line, cells) in enumerate(body):
-        extra = [cell for cell in cells[len(header) :] if cell.strip()]
+    for row, (line, cells, extra) in enumerate(body):
         if extra:
             raise UploadError(
-                f"line {line} has {len(cells)} values but the header names {len(header)} columns; remove the extra "
+                f"line {line} has {extra} values but the header names {len(header)} columns; remove the extra "
                 "values or give their column a name"
             )
-        for column, position in enumerate(positions):
-            cell = cells[position] if position < len(cells) else ""
+        for column, cell in enumerate(cells):
             values[row, column] = _number(cell, COLUMNS[column], line, separator)
     points, scale = _into_plane(values[:, :2])
     labels, task, n_classes, class_names, label_scale = _read_labels(values[:, 2])
@@ -219,17 +243,15 @@ def read_points_csv(data: bytes | str) -> PointSet:
     return point_set
 
 
-def _split_rows(text: str, separator: str) -> list[tuple[int, list[str]]]:
-    """Non-blank rows with the line number a spreadsheet shows for them (1-based, header included)."""
-    reader = csv.reader(io.StringIO(text), delimiter=separator)
-    rows = []
+def _rows(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows, one at a time, with the line a spreadsheet shows for them (1-based, header included)."""
+    reader = csv.reader(csv_lines(text), delimiter=separator)
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                rows.append((reader.line_num, cells))
+                yield reader.line_num, cells
     except csv.Error as error:
         raise UploadError(f"line {reader.line_num + 1} is not readable CSV ({error}); fix that line") from None
-    return rows
 
 
 def _header_positions(header: list[str]) -> tuple[list[int], tuple[str, ...]]:

@@ -8,7 +8,8 @@ Reading rules (``read_csv_series``):
   2024``, ``12:30``) only orders the rows and is ignored; ISO dates (``2024-01-31``) that go back in time are
   refused, since a forecast of shuffled rows means nothing. Any other column is refused.
 * Empty cells, NaN and infinite numbers are refused; so are fewer than ``MIN_SERIES_ROWS`` or more than
-  ``MAX_SERIES_ROWS`` rows, and a target column (by default the last numeric one) that never changes.
+  ``MAX_SERIES_ROWS`` rows, more than ``limits().max_table_columns`` columns or ``MAX_SERIES_VALUES`` cells, a
+  column named twice, and a target column (by default the last numeric one) that never changes.
 
 Stored series (``store_series``) live in the ``series`` folder of the upload cache (``NN_PLAYGROUND_CACHE``), one
 ``<sha256>.series`` file each: a JSON header line (columns, target, rows), then the values as little-endian
@@ -18,19 +19,33 @@ float32, row by row. Nothing here imports Streamlit.
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from playground.data.hashed_store import HashedStore, header_line, shorten
-from playground.data.upload import DECIMAL_COMMA, UploadError, decode_csv_text, is_number, sniff_separator
+from playground.data.upload import (
+    DECIMAL_COMMA,
+    UploadError,
+    count_lines,
+    csv_lines,
+    decode_csv_text,
+    first_duplicate,
+    is_number,
+    listed,
+    sniff_separator,
+)
+from playground.limits import limits
 
 MAX_SERIES_ROWS = 100_000
 """The most rows (moments) an uploaded series may have."""
 MIN_SERIES_ROWS = 30
 """Fewer rows leave too few windows to train and test on."""
+MAX_SERIES_VALUES = 1_000_000
+"""The most cells (rows x columns) an uploaded series may have (100,000 rows of 10 columns): each is a Python string
+while the file is checked, so reading one file stays near 100 MB."""
 
 _FORMAT = 1  # version of the stored file layout
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -99,19 +114,20 @@ class SeriesInfo:
 
 def read_csv_series(data: bytes | str, target: str | None = None) -> SeriesSet:
     """Parse and check a CSV time series (see the module's docstring); ``target`` defaults to the last numeric
-    column. UploadError says in one sentence what is wrong."""
+    column. UploadError says in one sentence what is wrong.
+
+    The header is checked before any row is read, and the lines are counted (in C, without splitting the text)
+    against ``MAX_SERIES_ROWS`` and ``MAX_SERIES_VALUES`` before the rows are: a too-large file is never held as
+    rows."""
     text = decode_csv_text(data)
-    separator = sniff_separator(text.lstrip())
-    (header_line_number, header), body, n_body = _rows(text, separator)
-    names = _header_names(header)
-    if n_body > MAX_SERIES_ROWS:
-        raise UploadError(f"the file has {n_body:,} rows; a time series may have at most {MAX_SERIES_ROWS:,}")
-    if n_body < MIN_SERIES_ROWS:
-        raise UploadError(
-            f"the file has {n_body} row{'' if n_body == 1 else 's'} below its header; a time series needs at least "
-            f"{MIN_SERIES_ROWS} to cut training and test windows from"
-        )
-    lines = [line for line, _ in body]
+    separator = sniff_separator(text)
+    rows = _rows(text, separator)
+    first = next(rows, None)
+    if first is None:
+        raise UploadError("the file is empty; upload a CSV with a header line and then one row per moment")
+    names = _header_names(first[1])
+    body = _body(rows, len(names), text)
+    lines = [line for line, _, _ in body]
     cells = _cells(body, len(names))
     if not names[0]:
         if cells[0] != [str(number) for number in range(len(cells[0]))]:
@@ -130,67 +146,85 @@ def read_csv_series(data: bytes | str, target: str | None = None) -> SeriesSet:
         else:
             _refuse_text(column, name, lines, separator)
     if not numeric:
-        raise UploadError(f"the file has no column of numbers to forecast (its columns are {_listed(names)}); add one")
+        raise UploadError(f"the file has no column of numbers to forecast (its columns are {listed(names)}); add one")
     target = _target(target, list(numeric), dates)
     if np.all(numeric[target] == numeric[target][0]):
         raise UploadError(
-            f"the target {target!r} has the same value ({numeric[target][0]:g}) in every row, so there is nothing "
-            "to forecast; choose another column"
+            f"the target {shorten(target)!r} has the same value ({numeric[target][0]:g}) in every row, so there is "
+            "nothing to forecast; choose another column"
         )
     values = np.stack(list(numeric.values()), axis=1).astype(np.float32)
     return SeriesSet(values, list(numeric), target)
 
 
-def _rows(text: str, separator: str) -> tuple[tuple[int, list[str]], list[tuple[int, list[str]]], int]:
-    """The header row, the body rows (up to one more than the limit, with the line a spreadsheet shows for each),
-    and how many body rows there are in all; blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows: list[tuple[int, list[str]]] = []
-    count = 0
+def _rows(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows, one at a time, with the line a spreadsheet shows for each (1-based, header included)."""
+    reader = csv.reader(csv_lines(text), delimiter=separator)
     try:
         for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            count += 1
-            if count <= MAX_SERIES_ROWS + 2:
-                rows.append((reader.line_num, cells))
+            if any(cell.strip() for cell in cells):
+                yield reader.line_num, cells
     except csv.Error as error:
         raise UploadError(f"line {reader.line_num + 1} is not readable CSV ({error}); fix that line") from None
-    if not rows:
-        raise UploadError("the file is empty; upload a CSV with a header line and then one row per moment")
-    return rows[0], rows[1:], count - 1
+
+
+def _body(rows: Iterator[tuple[int, list[str]]], width: int, text: str) -> list[tuple[int, list[str], int]]:
+    """The body rows (line, the cells under the header's names, how many values when there are more than those);
+    UploadError with the file's row count when there are more than the limits allow (counted in C before a row is
+    read: each line holds at most one row) or fewer than ``MIN_SERIES_ROWS``."""
+    n_lines = count_lines(text) - 1
+    if n_lines > MAX_SERIES_ROWS:
+        raise UploadError(f"the file has {n_lines:,} rows; a time series may have at most {MAX_SERIES_ROWS:,}")
+    if n_lines * width > MAX_SERIES_VALUES:
+        raise UploadError(
+            f"the file has {n_lines:,} rows of {width:,} columns, {n_lines * width:,} values; a time series may "
+            f"hold at most {MAX_SERIES_VALUES:,}, so drop columns or rows"
+        )
+    body: list[tuple[int, list[str], int]] = []
+    for line, cells in rows:
+        extra = len(cells) if any(cell.strip() for cell in cells[width:]) else 0
+        body.append((line, cells[:width], extra))
+    if len(body) < MIN_SERIES_ROWS:
+        raise UploadError(
+            f"the file has {len(body)} row{'' if len(body) == 1 else 's'} below its header; a time series needs at "
+            f"least {MIN_SERIES_ROWS} to cut training and test windows from"
+        )
+    return body
 
 
 def _header_names(header: list[str]) -> list[str]:
     names = [cell.strip() for cell in header]
     while names and not names[-1]:  # a trailing separator
         names.pop()
+    most = limits().max_table_columns
+    if len(names) > most:
+        raise UploadError(f"the header names {len(names):,} columns; a time series may have at most {most:,}")
     if all(is_number(name) for name in names if name):
         raise UploadError(
             f"the first line must name the columns, but this file starts with the numbers "
-            f"{shorten(','.join(names), 30)}; add a header line such as date,value"
+            f"{shorten(','.join(names[:20]), 30)}; add a header line such as date,value"
         )
     for position, name in enumerate(names):
-        if not name and position == 0:
-            continue  # perhaps the row numbers pandas writes first; read_csv_series checks its cells
-        if not name:
+        if not name and position > 0:  # the first may be the row numbers pandas writes; read_csv_series checks them
             raise UploadError(f"column {position + 1} of the header has no name; name every column")
-        if names.count(name) > 1:
-            raise UploadError(f"the header names the column {shorten(name)!r} twice; give each column its own name")
+    duplicate = first_duplicate(names)
+    if duplicate is not None:
+        raise UploadError(f"the header names the column {shorten(duplicate)!r} twice; give each column its own name")
     return names
 
 
-def _cells(body: list[tuple[int, list[str]]], width: int) -> list[list[str]]:
+def _cells(body: list[tuple[int, list[str], int]], width: int) -> list[list[str]]:
     """The stripped cells column by column; UploadError for a row with more values than the header names."""
-    padded = []
-    for line, cells in body:
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+    columns: list[list[str]] = [[] for _ in range(width)]
+    for line, cells, extra in body:
+        if extra:
             raise UploadError(
-                f"line {line} has {len(cells)} values but the header names {width} columns; remove the extra "
+                f"line {line} has {extra} values but the header names {width} columns; remove the extra "
                 "values or give their column a name"
             )
-        padded.append([cell.strip() for cell in cells[:width]] + [""] * (width - len(cells)))
-    return [list(column) for column in zip(*padded, strict=True)]
+        for position in range(width):
+            columns[position].append(cells[position].strip() if position < len(cells) else "")
+    return columns
 
 
 def _refuse_empty(cells: list[list[str]], names: list[str], lines: list[int]) -> None:
@@ -247,8 +281,8 @@ def _refuse_backwards(column: list[str], name: str, lines: list[int]) -> None:
     for row in range(1, len(stamps)):
         if stamps[row] < stamps[row - 1]:
             raise UploadError(
-                f"the dates in column {shorten(name)!r} go back in time in line {lines[row]} ({column[row]} after "
-                f"{column[row - 1]}); sort the rows by date, oldest first"
+                f"the dates in column {shorten(name)!r} go back in time in line {lines[row]} ({shorten(column[row])} "
+                f"after {shorten(column[row - 1])}); sort the rows by date, oldest first"
             )
 
 
@@ -283,14 +317,9 @@ def _target(target: str | None, numeric: list[str], dates: list[str]) -> str:
     if target in dates:
         raise UploadError(
             f"the column {shorten(target)!r} holds dates, which only order the rows; forecast one of the numeric "
-            f"columns {_listed(numeric)}"
+            f"columns {listed(numeric)}"
         )
-    raise UploadError(f"there is no numeric column {shorten(target)!r}; the numeric columns are {_listed(numeric)}")
-
-
-def _listed(names: list[str], limit: int = 8) -> str:
-    shown = ", ".join(shorten(name, 30) for name in names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    raise UploadError(f"there is no numeric column {shorten(target)!r}; the numeric columns are {listed(numeric)}")
 
 
 # Storage -------------------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from playground.data.registry import (
     dataset_input_shape,
     image_test_count,
 )
-from playground.data.upload import UploadError
+from playground.data.upload import UploadError, uploaded_bytes
 from playground.i18n import Translator
 from playground.presets import load_preset
 from playground.ui.common import pick_test_example, translated_choice
@@ -222,7 +222,11 @@ def _upload_panel(t: Translator, stored: str | None) -> str | None:
             return None
         sha = stored
     else:
-        data = file.getvalue()
+        try:
+            data = uploaded_bytes(file)  # refused by its size before it is read
+        except UploadError as error:
+            st.error(t("cnn_upload_failed", reason=str(error)))
+            return None
         known: dict[str, str] = st.session_state.setdefault(K_UPLOADS, {})
         content = hashlib.sha256(data).hexdigest()
         if content not in known:

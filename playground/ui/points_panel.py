@@ -9,7 +9,7 @@ import streamlit as st
 from playground.config import DataConfig
 from playground.data import points
 from playground.data.registry import CUSTOM, Dataset
-from playground.data.upload import UploadError
+from playground.data.upload import UploadError, uploaded_bytes
 from playground.i18n import Translator
 from playground.ui.controls_2d import KEY, shown
 from playground.ui.run_controls import cached_dataset
@@ -58,7 +58,7 @@ def _on_upload() -> None:
     if file is None:
         return
     try:
-        point_set = points.read_points_csv(file.getvalue())
+        point_set = points.read_points_csv(uploaded_bytes(file))  # refused by its size before it is read
         _adopt(point_set)
     except UploadError as error:
         st.session_state[K_ERROR] = ("points_upload_failed", str(error))

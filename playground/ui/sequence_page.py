@@ -37,7 +37,7 @@ from playground.data.registry import (
     sequence_test_count,
     series_info,
 )
-from playground.data.upload import UploadError
+from playground.data.upload import UploadError, table_columns, uploaded_bytes
 from playground.i18n import Translator
 from playground.layers import LSTM, RECURRENT_GATES
 from playground.presets import load_preset
@@ -54,7 +54,6 @@ from playground.ui.session import (
     release_session_runs,
     session_run,
 )
-from playground.ui.tabular_page import csv_columns
 from playground.ui.training_panel import build_config, training_panel, training_run
 from playground.viz import sequence_charts as charts
 from playground.viz import tabular_charts
@@ -175,7 +174,7 @@ def series_columns(data: bytes) -> tuple[list[str], str | None]:
     try:
         series = read_csv_series(data)
     except UploadError:
-        return csv_columns(data), None
+        return table_columns(data), None
     return list(series.columns), series.target
 
 
@@ -465,7 +464,11 @@ def _upload_panel(t: Translator) -> str | None:
         if sha is None:
             return None
     else:
-        data = file.getvalue()
+        try:
+            data = uploaded_bytes(file)  # refused by its size before it is read
+        except UploadError as error:
+            st.error(t("seq_upload_failed", reason=str(error)), icon=":material/error:")
+            return None
         known: dict[str, Any] = state.setdefault(K_UPLOADS, {})
         content = hashlib.sha256(data).hexdigest()
         if content not in known:

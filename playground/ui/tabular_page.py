@@ -7,7 +7,6 @@ the trained weights (checkpoint, ONNX) ask the worker for a checkpoint when clic
 
 from __future__ import annotations
 
-import io
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -21,7 +20,15 @@ from playground.data.registry import (
     dataset_classes,
     dataset_input_shape,
 )
-from playground.data.upload import UploadError, store_upload, upload_id, upload_info, uploads_dir
+from playground.data.upload import (
+    UploadError,
+    store_upload,
+    table_columns,
+    upload_id,
+    upload_info,
+    uploaded_bytes,
+    uploads_dir,
+)
 from playground.i18n import Translator
 from playground.layers import Dense
 from playground.presets import load_preset
@@ -92,16 +99,6 @@ def stored_upload(data: bytes, target: str) -> str:
     return sha
 
 
-def csv_columns(data: bytes) -> list[str]:
-    """The header of an uploaded CSV, for the target picker; UploadError when it is not a table."""
-    import pandas as pd
-
-    try:
-        return [str(column) for column in pd.read_csv(io.BytesIO(data), nrows=0).columns]
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UploadError(f"the file is not a readable CSV table ({error})") from None
-
-
 # Loading a config or checkpoint: callbacks that run before the widgets, so they may set the widgets' values ----
 
 
@@ -163,9 +160,9 @@ def _upload_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
             st.caption(t("tab_stored_upload", target=info.target, rows=info.rows))
             return base.data
         return None
-    data = file.getvalue()
     try:
-        columns = csv_columns(data)
+        data = uploaded_bytes(file)  # refused by its size before it is read
+        columns = table_columns(data)
     except UploadError as error:
         st.error(t("tab_upload_failed", reason=str(error)))
         return None
