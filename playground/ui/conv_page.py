@@ -29,6 +29,7 @@ from playground.data.registry import (
 )
 from playground.data.upload import UploadError, uploaded_bytes
 from playground.i18n import Translator
+from playground.limits import limits
 from playground.presets import load_preset
 from playground.ui.common import pick_test_example, translated_choice
 from playground.ui.downloads import downloads
@@ -216,7 +217,13 @@ def _upload_panel(t: Translator, stored: str | None) -> str | None:
     Without a file, ``stored`` (the images a loaded setup names) is used."""
     from playground.data.image_upload import image_set_info
 
-    file = st.file_uploader(t("cnn_upload"), type=["csv", "zip"], key=K_FILE, help=t("cnn_help_upload"))
+    file = st.file_uploader(
+        t("cnn_upload"),
+        type=["csv", "zip"],
+        key=K_FILE,
+        help=t("cnn_help_upload"),
+        max_upload_size=limits().max_upload_mb,
+    )
     if file is None:
         if stored is None:
             return None

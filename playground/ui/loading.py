@@ -17,7 +17,9 @@ import streamlit as st
 
 from playground.config import ConfigError, DataConfig, RunConfig
 from playground.data.registry import DATASETS
+from playground.data.upload import UploadError, uploaded_bytes
 from playground.i18n import Translator
+from playground.limits import limits
 from playground.ui.session import SessionRun
 
 #: Where a dataset of another family is trained, for the refusal's hint.
@@ -119,8 +121,8 @@ class PageLoader:
         if file is None:
             return
         try:
-            config = self.config_from_upload(file.getvalue())
-        except ConfigError as error:
+            config = self.config_from_upload(uploaded_bytes(file))
+        except (ConfigError, UploadError) as error:
             st.session_state[self.notice_key] = ("error", "tab_load_config_failed", str(error))
             return
         self.take(config)
@@ -132,11 +134,11 @@ class PageLoader:
         file = st.session_state.get(f"{self.prefix}_checkpoint_file")
         if file is None:
             return
-        data = file.getvalue()
         try:
+            data = uploaded_bytes(file)  # refused by its size before its bytes are copied out of the upload
             config = load_checkpoint(io.BytesIO(data)).config
             self.check(config)
-        except (CheckpointError, ConfigError) as error:
+        except (CheckpointError, ConfigError, UploadError) as error:
             st.session_state[self.notice_key] = ("error", "tab_load_checkpoint_failed", str(error))
             return
         handle, path = tempfile.mkstemp(prefix="nn-playground-", suffix=".zip")
@@ -159,10 +161,12 @@ class PageLoader:
         with st.expander(t("tab_load"), icon=":material/upload:"):
             st.file_uploader(
                 t("tab_load_config"), type=["json"], key=f"{self.prefix}_config_file",
+                max_upload_size=limits().max_upload_mb,
                 on_change=self.load_config_file, help=t("tab_help_load_config"),
             )  # fmt: skip
             st.file_uploader(
                 t("tab_load_checkpoint"), type=["zip"], key=f"{self.prefix}_checkpoint_file",
+                max_upload_size=limits().max_upload_mb,
                 on_change=self.load_checkpoint_file, help=t("tab_help_load_checkpoint"),
             )  # fmt: skip
 

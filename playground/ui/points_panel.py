@@ -11,6 +11,7 @@ from playground.data import points
 from playground.data.registry import CUSTOM, Dataset
 from playground.data.upload import UploadError, uploaded_bytes
 from playground.i18n import Translator
+from playground.limits import limits
 from playground.ui.controls_2d import KEY, shown
 from playground.ui.run_controls import cached_dataset
 
@@ -107,6 +108,7 @@ def own_data_panel(t: Translator, data: DataConfig, dataset: Dataset) -> None:
     with st.expander(t("own_data"), icon=":material/scatter_plot:", expanded=editing_points() or news):
         st.file_uploader(
             t("points_upload"), type=["csv", "txt"], key=KEY + "points_file", on_change=_on_upload,
+            max_upload_size=limits().max_upload_mb,
             help=t("help_points_upload"),
         )  # fmt: skip
         for key, args in st.session_state.pop(K_NOTICE, []):

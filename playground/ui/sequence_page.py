@@ -40,6 +40,7 @@ from playground.data.registry import (
 from playground.data.upload import UploadError, table_columns, uploaded_bytes
 from playground.i18n import Translator
 from playground.layers import LSTM, RECURRENT_GATES
+from playground.limits import limits
 from playground.presets import load_preset
 from playground.train.trainer import DEFAULT_TEMPERATURE
 from playground.ui.common import pick_test_example, translated_choice
@@ -458,7 +459,9 @@ def _upload_panel(t: Translator) -> str | None:
     same bytes). Without a file, the series stored last (or named by a loaded setup) is used: Streamlit forgets an
     uploaded file while another dataset is shown, and the user must not have to upload it again."""
     state = st.session_state
-    file = st.file_uploader(t("seq_upload"), type=["csv"], key=K_FILE, help=t("seq_help_upload"))
+    file = st.file_uploader(
+        t("seq_upload"), type=["csv"], key=K_FILE, help=t("seq_help_upload"), max_upload_size=limits().max_upload_mb
+    )
     if file is None:
         sha = state.get(K_SERIES)
         if sha is None:

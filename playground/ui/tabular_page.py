@@ -31,6 +31,7 @@ from playground.data.upload import (
 )
 from playground.i18n import Translator
 from playground.layers import Dense
+from playground.limits import limits
 from playground.presets import load_preset
 from playground.ui.common import translated_choice
 from playground.ui.downloads import downloads
@@ -153,7 +154,9 @@ def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
 
 
 def _upload_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
-    file = st.file_uploader(t("tab_csv"), type=["csv"], key=K_CSV, help=t("tab_help_csv"))
+    file = st.file_uploader(
+        t("tab_csv"), type=["csv"], key=K_CSV, help=t("tab_help_csv"), max_upload_size=limits().max_upload_mb
+    )
     if file is None:
         if base is not None and base.data.dataset == UPLOAD:  # a loaded config names a stored upload
             info = upload_info(base.data.upload or "")
