@@ -98,3 +98,12 @@ def test_route_list_is_mountable():
     paths = [route.path for route in frames.frame_routes()]
     assert paths == ["/_playground/frame/{token}"]
     assert asyncio.iscoroutinefunction(frames._frame_endpoint) is False  # runs in the thread pool, not the loop
+
+
+def test_history_rounding_is_one_numpy_pass_that_matches_the_scalar_rule():
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal(2_000) * 10.0 ** rng.integers(-30, 30, 2_000)
+    values[:6] = [0.0, -0.0, math.nan, -math.inf, 1e-300, 0.123456789]
+    body = json.loads(frames.dumps_frame({"run_id": "r", "history": {"epoch": range(2_000), "loss": values}}))
+    assert body["history"]["loss"] == [frames._round_sig(value) for value in values]
+    assert body["history"]["loss"][:2] == [0.0, 0.0] and body["history"]["epoch"][-1] == 1_999

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,15 @@ from playground.model import build_model, outputs_probabilities
 
 #: Side of the grid each neuron's small map is computed on (TF Playground draws its node maps 10 cells wide).
 NEURON_MAP_RESOLUTION = 20
+#: Neurons of one layer the network view draws at most (the simple controls' widest layer): a wider layer shows
+#: its first ones, with the links among them, and the view says how many it left out.
+NETWORK_VIEW_UNITS = 32
+#: Neuron maps the network view draws at most, all columns together: 64 layers of thousands of units still make
+#: a frame of a few hundred KB (a map is ``resolution ** 2`` bytes on the wire).
+NETWORK_VIEW_MAPS = 1_024
+#: A batch slower than this can be given up half-way when the worker is asked to pause (``Trainer.train_batches``);
+#: quicker batches are not watched inside, as the hooks that watch cost ~10 us per layer on every batch.
+INTERRUPTIBLE_BATCH_S = 0.1
 #: Training rows the gradient probes use: enough for a stable norm, cheap next to an epoch.
 GRADIENT_ROWS = 256
 #: Training rows at most that the training metrics of each epoch are measured on (see ``train_sample``).
@@ -65,6 +75,17 @@ class DenseGroup:
 
 class Diverged(RuntimeError):
     """The loss stopped being a finite number."""
+
+
+class BatchInterrupted(Exception):
+    """A batch given up half-way because the worker was asked to pause, stop or reset (``Trainer.train_batches``)."""
+
+
+def network_view_units(units: list[int]) -> list[int]:
+    """How many neurons of each column the network view draws: the first ``NETWORK_VIEW_UNITS`` of a layer, fewer
+    when the columns together would pass ``NETWORK_VIEW_MAPS`` (the same number for every wide column)."""
+    per_column = max(1, min(NETWORK_VIEW_UNITS, NETWORK_VIEW_MAPS // max(1, len(units))))
+    return [min(count, per_column) for count in units]
 
 
 def make_optimizer(name: str, parameters, learning_rate: float) -> torch.optim.Optimizer:
@@ -139,6 +160,10 @@ class Trainer:
         self.has_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
         self._epoch_order: torch.Tensor | None = None  # the batch order of an epoch in progress
         self._epoch_cursor = 0
+        # a batch slower than INTERRUPTIBLE_BATCH_S trains with hooks that give it up once ``_interrupt`` is set
+        self._interrupt: threading.Event | None = None
+        self._interrupt_hooks: list | None = None
+        self._batch_seconds: float | None = None  # how long the last whole batch took
         self._probe_cache: dict[str, tuple[tuple, float, float, dict]] = {}
         # the test image (or sequence) the views explain (feature maps, saliency; hidden states), a drawn image
         self.sample_index = 0
@@ -285,12 +310,17 @@ class Trainer:
         assert row is not None
         return row
 
-    def train_batches(self, budget_s: float | None) -> dict[str, float] | None:
+    def train_batches(
+        self, budget_s: float | None, interrupt: threading.Event | None = None
+    ) -> dict[str, float] | None:
         """Train shuffled mini-batches until the epoch ends (returns its history row) or ``budget_s`` seconds
         have passed (returns None; the next call carries on where this one stopped).
 
         The worker trains in slices of a few hundredths of a second, so a click or a new learning rate takes
-        effect at once even when one epoch over 5,000 points at batch size 1 takes seconds.
+        effect at once even when one epoch over 5,000 points at batch size 1 takes seconds. Its ``interrupt``
+        (Pause, Stop or Reset arrived) ends a slice early too: before the next batch, and inside a batch that takes
+        seconds (a big batch through a big network), which is then given up and later trained again from its
+        start, on the same samples with the same random numbers.
         """
         if self._epoch_order is None:
             self._epoch_order = torch.randperm(len(self.x_train), generator=self.batch_order)
@@ -300,20 +330,20 @@ class Trainer:
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         self.model.train()
         while self._epoch_cursor < len(order):
+            if interrupt is not None and interrupt.is_set():
+                return None
             batch = order[self._epoch_cursor : self._epoch_cursor + self.batch_size]
             self._epoch_cursor += self.batch_size
             if len(batch) < 2 and self.has_batchnorm:
                 continue  # batch norm cannot normalise a lone left-over sample; the next epoch reshuffles
-            inputs = self.x_train[batch]
-            if self.augmentation is not None:
-                inputs = self._augment(inputs)
-            outputs = self.model(inputs)
-            loss = self.data_loss(outputs, self.y_train[batch]) + self.penalty()
-            if not math.isfinite(loss.item()):
-                raise Diverged(self._divergence_message())
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
+            if interrupt is None:
+                self._train_batch(batch)
+            else:
+                try:
+                    self._train_interruptibly(batch, interrupt)
+                except BatchInterrupted:
+                    self._epoch_cursor -= self.batch_size
+                    return None
             self.step += 1
             if deadline is not None and time.perf_counter() >= deadline and self._epoch_cursor < len(order):
                 return None
@@ -326,6 +356,63 @@ class Trainer:
         if self.record_gradients:
             self.gradient_norms.append((self.epoch, self._gradient_norms()))
         return row
+
+    def _train_batch(self, batch: torch.Tensor) -> None:
+        """One optimizer step on the training rows ``batch``. Raises Diverged on a NaN or infinite loss."""
+        inputs = self.x_train[batch]
+        if self.augmentation is not None:
+            inputs = self._augment(inputs)
+        outputs = self.model(inputs)
+        loss = self.data_loss(outputs, self.y_train[batch]) + self.penalty()
+        if not math.isfinite(loss.item()):
+            raise Diverged(self._divergence_message())
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+
+    def _train_interruptibly(self, batch: torch.Tensor, interrupt: threading.Event) -> None:
+        """``_train_batch``, given up with BatchInterrupted once ``interrupt`` is set: hooks on every layer's forward
+        and every parameter's gradient look at it, while batches are slow (the first one is, until timed). A given-up
+        batch leaves the weights, batch norm's running statistics and the random numbers (dropout, augmentation) as
+        they were before it."""
+        slow = self._batch_seconds is None or self._batch_seconds > INTERRUPTIBLE_BATCH_S
+        if slow and self._interrupt_hooks is None:
+            self._interrupt_hooks = self._watch_interrupt()
+        elif not slow and self._interrupt_hooks is not None and self._batch_seconds < INTERRUPTIBLE_BATCH_S / 5:
+            for hook in self._interrupt_hooks:
+                hook.remove()
+            self._interrupt_hooks = None
+        saved = None
+        if self._interrupt_hooks is not None:  # what the batch changes before its optimizer step (small next to it)
+            buffers = [buffer.detach().clone() for buffer in self.model.buffers()]
+            saved = (torch.get_rng_state(), self.augment_generator.get_state(), buffers)
+        began = time.perf_counter()
+        self._interrupt = interrupt
+        try:
+            self._train_batch(batch)
+        except BatchInterrupted:
+            self.optimizer.zero_grad(set_to_none=True)
+            if saved is not None:
+                torch.set_rng_state(saved[0])
+                self.augment_generator.set_state(saved[1])
+                with torch.no_grad():
+                    for buffer, before in zip(self.model.buffers(), saved[2], strict=True):
+                        buffer.copy_(before)
+            raise
+        finally:
+            self._interrupt = None
+        self._batch_seconds = time.perf_counter() - began
+
+    def _watch_interrupt(self) -> list:
+        """Hooks that raise BatchInterrupted inside a batch once its interrupt is set (probes are never cut short)."""
+
+        def check(*_: object) -> None:
+            if self._interrupt is not None and self._interrupt.is_set():
+                raise BatchInterrupted
+
+        layers = [module.register_forward_pre_hook(check) for module in self.model.modules()]
+        gradients = [parameter.register_hook(check) for parameter in self.model.parameters() if parameter.requires_grad]
+        return layers + gradients
 
     def _augment(self, inputs: torch.Tensor) -> torch.Tensor:
         """A shifted, turned, noisy variant of a training batch; the border takes the normalised black."""
@@ -406,36 +493,48 @@ class Trainer:
         return outputs
 
     def network(self, resolution: int = NEURON_MAP_RESOLUTION) -> dict:
-        """Per column: the maps of its units over the plane [units, res * res], and for dense columns their
-        incoming weights [units, inputs] and biases. Inputs come first, scaled to [-1, 1] for drawing."""
+        """Per column: the maps of its drawn units over the plane [shown, res * res], and for dense columns their
+        incoming weights from the drawn units of the column before [shown, shown before] and biases [shown].
+        Inputs come first, scaled to [-1, 1] for drawing.
+
+        ``units`` is a column's real width and ``shown`` how many of its first neurons the view draws (see
+        ``network_view_units``): a 4,096-wide layer sends 32 maps and a 32 x 32 block of its weights, not 4,096
+        maps and its whole matrix. The forward pass still runs whole (a drawn neuron needs every input), but only
+        the drawn neurons' outputs and parameters are copied out.
+        """
         _, _, grid = two_d.boundary_grid(resolution)
         features = self.config.data.features
         inputs = torch.as_tensor(two_d.feature_matrix(grid, features), dtype=torch.float32)
         scale = inputs.abs().amax(dim=0).clamp_min(1e-6)
+        groups = self.dense_groups
+        shown = network_view_units([len(features), *(group.units for group in groups)])
         columns: list[dict] = [
             {
                 "title": "Inputs",
                 "layer": None,
                 "units": len(features),
-                "names": [two_d.FEATURE_LABELS[name] for name in features],
-                "maps": (inputs / scale).T.numpy().astype(np.float32),
+                "shown": shown[0],
+                "names": [two_d.FEATURE_LABELS[name] for name in features[: shown[0]]],
+                "maps": (inputs[:, : shown[0]] / scale[: shown[0]]).T.numpy().astype(np.float32),
                 "lo": -1.0,
                 "hi": 1.0,
             }
         ]
-        for group, output in zip(self.dense_groups, self._group_outputs(inputs), strict=True):
+        for number, (group, output) in enumerate(zip(groups, self._group_outputs(inputs), strict=True), start=1):
             linear = self._linear(group.start)
+            drawn, sources = shown[number], shown[number - 1]
             columns.append(
                 {
                     "title": group.title,
                     "layer": group.start,
                     "units": group.units,
+                    "shown": drawn,
                     "activation": group.activation,
-                    "maps": output.T.numpy().astype(np.float32),
+                    "maps": output[:, :drawn].T.numpy().astype(np.float32),
                     "lo": group.low,
                     "hi": 1.0,
-                    "weights": linear.weight.detach().numpy().astype(np.float32).copy(),
-                    "bias": linear.bias.detach().numpy().astype(np.float32).copy(),
+                    "weights": linear.weight.detach()[:drawn, :sources].numpy().astype(np.float32),
+                    "bias": linear.bias.detach()[:drawn].numpy().astype(np.float32),
                 }
             )
         return {"resolution": resolution, "extent": two_d.COORD_LIMIT, "columns": columns}

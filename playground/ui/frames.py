@@ -31,9 +31,12 @@ Frame format (what a frame source returns)
     }
 
 ``network`` is ``{"resolution": 20, "extent": 6.0, "columns": [...]}``, one column for the inputs and one per
-dense layer (the output last); each has ``title``, ``layer`` (index in the stack, None for inputs), ``units``,
-``lo``, ``hi`` and ``maps`` (float [units, res * res], each map row-major like the boundary); inputs add
-``names``; dense columns add ``activation``, ``weights`` [units, inputs] and ``bias`` [units].
+dense layer (the output last); each has ``title``, ``layer`` (index in the stack, None for inputs), ``units``
+(the layer's width), ``shown`` (how many of its first neurons the view draws; ``units`` when absent), ``lo``,
+``hi`` and ``maps`` (float [shown, res * res], each map row-major like the boundary); inputs add ``names``;
+dense columns add ``activation``, ``weights`` [shown, shown of the column before] (the links among the drawn
+neurons) and ``bias`` [shown]. The trainer's network probe decides ``shown`` (a 4,096-wide layer: 32), so a
+frame carries what the view can draw, not the network's millions of weights.
 
 ``boundary["values"]`` is row-major over the data plane, y outer from -extent to +extent and x inner, of
 length ``resolution ** 2``:
@@ -47,17 +50,26 @@ Non-finite numbers are fine: they become ``null`` in the history and the neutral
 
 Wire format (what the route sends)
 ----------------------------------
-The same dict, with the history rounded to 5 significant digits and the boundary quantised to one byte per
-cell and base64-encoded (10,000 cells -> 13,336 characters instead of ~65 KB of JSON numbers; decoding in the
-browser is a single ``atob`` pass, and 256 levels are more than a colour ramp can show)::
+The same dict, with the history rounded to 5 significant digits (in one NumPy pass per column) and the
+boundary quantised to one byte per cell and base64-encoded (10,000 cells -> 13,336 characters instead of
+~65 KB of JSON numbers; decoding in the browser is a single ``atob`` pass, and 256 levels are more than a colour
+ramp can show)::
 
     "boundary": {"resolution": 100, "extent": 6.0, "encoding": "u8",
                  "lo": 0.0 | -1.0, "hi": 1.0, "values": "<base64>"}     # value = lo + byte / 255 * (hi - lo)
     "boundary": {"resolution": 100, "extent": 6.0, "encoding": "class-u8",
                  "values": "<base64 class ids>", "confidence": "<base64 u8, confidence * 255>"}
 
-On the wire each column's ``maps`` become one base64 string of ``units * res * res`` bytes
-(value = lo + byte / 255 * (hi - lo)), and weights and biases lists rounded to 4 significant digits.
+On the wire each network column's ``maps`` become one base64 string of ``shown * res * res`` bytes
+(value = lo + byte / 255 * (hi - lo)), and ``weights`` and ``bias`` base64 strings of little-endian float32,
+the weights row-major (row ``u`` holds the links into drawn neuron ``u`` from the drawn neurons of the column
+before; a non-finite weight stays NaN or infinite, which the view leaves undrawn). Run B of a comparison
+travels without its ``network`` (the view draws run A's).
+
+Every array is encoded in one vectorised NumPy step, never one Python call per number, and the wire form of a
+probe (``boundary``, ``network``) is remembered by the probe object: a snapshot's probes are encoded once and
+every poll of that snapshot (up to 30 a second per open page) reuses the bytes, so a request costs about the
+size of its answer.
 
 Frame sources are called on a worker thread of the server (not on its event loop), so a slow source cannot
 stall the websocket of any session, but it should still return quickly: it is called up to 30 times a second
@@ -73,6 +85,7 @@ import math
 import sys
 import threading
 import types
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -168,6 +181,72 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype=np.uint8).tobytes()).decode("ascii")
 
 
+def _b64_float32(array: Any) -> str:
+    """Little-endian float32 bytes, base64: what the browser reads back with one ``Float32Array`` view."""
+    return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode("ascii")
+
+
+#: Powers of ten that float64 holds exactly: dividing by one rounds correctly, so ``0.12346`` prints as that.
+_EXACT_POWERS = 22
+
+
+def _rounded(values: Any, digits: int = 5) -> list[float | None]:
+    """``values`` rounded to ``digits`` significant digits, non-finite ones None: ``_round_sig`` for a whole
+    column at once (a history of 200,000 epochs is one NumPy pass, not a million Python calls)."""
+    try:
+        array = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):  # something that is not a number: the scalar rules, value by value
+        return [_round_sig(value, digits) for value in values]
+    finite = np.isfinite(array)
+    safe = np.where(finite & (array != 0.0), np.abs(array), 1.0)
+    decimals = digits - 1 - np.floor(np.log10(safe))
+    exact = np.abs(decimals) <= _EXACT_POWERS
+    powers = 10.0 ** np.abs(np.where(exact, decimals, 0.0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.where(decimals >= 0, np.rint(array * powers) / powers, np.rint(array / powers) * powers)
+    rounded += 0.0  # -0.0 -> 0.0, as ``_round_sig`` sends it
+    out: list[float | None] = rounded.tolist()
+    for index in np.flatnonzero(~finite | ~exact).tolist():  # rare: non-finite, or below 1e-18 / above 1e26
+        out[index] = _round_sig(array[index], digits)
+    return out
+
+
+class _WireCache:
+    """The wire form of the probes encoded lately, by probe object.
+
+    A snapshot's probes are new objects, and the page polls the same snapshot up to 30 times a second: each probe
+    is encoded once and every later poll gets the same (shared, never mutated) wire dict. The entry holds the
+    probe itself, so an id is never mistaken for a new object's; the least recently used entries go first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[int, tuple[Mapping[str, Any], dict[str, Any] | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, probe: Mapping[str, Any], encode: Callable[[Mapping[str, Any]], dict[str, Any] | None]
+    ) -> dict[str, Any] | None:
+        key = id(probe)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is probe:
+                self._entries.move_to_end(key)
+                return entry[1]
+        wire = encode(probe)  # outside the lock: two polls of a new snapshot at worst both encode it
+        with self._lock:
+            self._entries[key] = (probe, wire)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return wire
+
+
+#: Two probes (boundary, network) for each of a few dozen open pages; the network probes it holds are the
+#: summarised ones (a few hundred KB at most), so this stays small.
+_WIRE_CACHE = _WireCache(size=128)
+
+
 def encode_boundary(boundary: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The wire form of a boundary probe (see the module docstring); ``None`` passes through."""
     if not boundary or boundary.get("values") is None:
@@ -203,21 +282,42 @@ def encode_boundary(boundary: Mapping[str, Any] | None) -> dict[str, Any] | None
 
 
 def encode_network(network: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The wire form of a network probe: maps quantised to bytes, parameters rounded."""
+    """The wire form of a network probe (see the module docstring): maps quantised to bytes, parameters float32,
+    all base64; the same probe object is encoded once (callers must not mutate the result)."""
     if not network:
         return None
+    return _WIRE_CACHE.get(network, _encode_network)
+
+
+def _encode_network(network: Mapping[str, Any]) -> dict[str, Any]:
     columns = []
+    sources = 0  # drawn neurons of the column before: the width of the weights' rows
     for column in network["columns"]:
+        units = int(column["units"])
+        shown = min(units, int(column.get("shown", units)))
         low, high = float(column["lo"]), float(column["hi"])
-        maps = np.asarray(column["maps"], dtype=np.float64)
+        maps = np.asarray(column["maps"], dtype=np.float32)[:shown]
         maps = np.where(np.isfinite(maps), maps, (low + high) / 2).clip(low, high)
-        encoded = {key: _json_scalar(value) for key, value in column.items() if key not in ("maps", "weights", "bias")}
-        encoded["maps"] = _b64(np.rint((maps - low) / (high - low) * 255.0))
-        for key in ("weights", "bias"):
-            if key in column:
-                values = np.asarray(column[key], dtype=np.float64)
-                encoded[key] = np.vectorize(lambda v: _round_sig(v, 4), otypes=[object])(values).tolist()
+        scale = 255.0 / (high - low) if high > low else 0.0
+        encoded: dict[str, Any] = {
+            key: _json_scalar(value)
+            for key, value in column.items()
+            if key not in ("maps", "weights", "bias", "names", "shown")
+        }
+        encoded["shown"] = shown
+        if "names" in column:
+            encoded["names"] = [str(name) for name in list(column["names"])[:shown]]
+        encoded["maps"] = _b64(np.rint((maps - low) * scale))
+        if "weights" in column:
+            weights = np.asarray(column["weights"], dtype=np.float32)[:shown, :sources]
+            if weights.shape != (shown, sources):
+                raise ValueError(f"network column {column.get('title')!r}: weights {weights.shape}, "
+                                 f"expected ({shown}, {sources})")  # fmt: skip
+            encoded["weights"] = _b64_float32(weights)
+        if "bias" in column:
+            encoded["bias"] = _b64_float32(np.asarray(column["bias"], dtype=np.float32)[:shown])
         columns.append(encoded)
+        sources = shown
     return {"resolution": int(network["resolution"]), "extent": float(network["extent"]), "columns": columns}
 
 
@@ -227,21 +327,22 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
     history: dict[str, list[Any]] = {}
     for column, values in history_in.items():
         if column == "epoch":
-            history[column] = [int(value) for value in values]
+            history[column] = np.asarray(values, dtype=np.int64).reshape(-1).tolist()
         else:
-            history[column] = [_round_sig(value) for value in values]
+            history[column] = _rounded(values)
     special = ("history", "boundary", "network", "compare", "focus", "message_args")
     wire: dict[str, Any] = {key: _json_scalar(value) for key, value in frame.items() if key not in special}
     wire["history"] = history
-    wire["boundary"] = encode_boundary(frame.get("boundary"))
+    boundary = frame.get("boundary")
+    wire["boundary"] = _WIRE_CACHE.get(boundary, encode_boundary) if boundary else None
     if frame.get("focus") is not None:
         wire["focus"] = [int(part) for part in frame["focus"]]
     if "message_args" in frame:
         wire["message_args"] = {key: _json_scalar(value) for key, value in (frame["message_args"] or {}).items()}
     if frame.get("network"):
         wire["network"] = encode_network(frame["network"])
-    if frame.get("compare"):
-        wire["compare"] = encode_frame(frame["compare"])
+    if frame.get("compare"):  # the view draws run A's network only
+        wire["compare"] = encode_frame({key: value for key, value in frame["compare"].items() if key != "network"})
     return wire
 
 

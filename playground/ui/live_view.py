@@ -34,8 +34,10 @@ empty for the output), ``data-events`` (events sent to Python so far), with a co
   the captions ``pg-focus-caption`` and ``pg-compare-caption``; the chart switches ``pg-chart-loss`` and
   ``pg-chart-metric``;
 * the network panel ``pg-network`` (``data-paints``: repaints of the neuron maps), its neurons ``pg-neuron``
-  (``data-column``, ``data-unit``, ``data-selected``), and when editable the buttons ``pg-net-add-layer``,
-  ``pg-net-remove-layer``, ``pg-net-add-neuron-{column}`` and ``pg-net-remove-neuron-{column}``.
+  (``data-column``, ``data-unit``, ``data-selected``), the line ``pg-net-summary`` (shown when wide layers
+  arrive summarised: "Showing 32 of up to 4,096 neurons per layer"), and when editable the buttons
+  ``pg-net-add-layer``, ``pg-net-remove-layer``, ``pg-net-add-neuron-{column}`` and
+  ``pg-net-remove-neuron-{column}``.
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ LABEL_KEYS: tuple[str, ...] = (
     "msg_config_invalid",
     "msg_finished_epochs",
     "msg_finished_target",
+    "status_queued",
+    "msg_queued",
+    "msg_out_of_memory",
+    "msg_paused_unwatched",
     # metrics and the chart's switch
     "loss",
     "train_accuracy",
@@ -110,6 +116,7 @@ LABEL_KEYS: tuple[str, ...] = (
     "net_remove_layer",
     "net_add_neuron",
     "net_remove_neuron",
+    "net_summary",
     # point editing
     "edit_points_hint",
 )
@@ -345,7 +352,8 @@ def live_training_view(
 
     ``network=True`` draws the frames' ``network`` (TF Playground's picture: every neuron as a small map over
     the plane, links coloured by sign and as wide as ``|w|``, a bias marker per neuron) left of the plane, and
-    a caption over the plane naming what it shows (the output, or the neuron of ``frame["focus"]``).
+    a caption over the plane naming what it shows (the output, or the neuron of ``frame["focus"]``). A layer
+    wider than the view can draw arrives as its first neurons (the frame's ``shown``), and one line says so.
     Clicking a hidden or output neuron selects it, clicking the selected one clears the selection.
     ``network_editable=True`` adds TF Playground's +/- buttons for hidden layers and their neurons.
     ``edit_points=True`` turns clicks on the plane into point edits (click adds, shift-click or right-click

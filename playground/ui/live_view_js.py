@@ -118,6 +118,12 @@ function decodeBase64(text) {
   return out;
 }
 
+/** Base64 of little-endian float32 (the frames' weights and biases) as a Float32Array; NaN stays NaN. */
+function decodeFloat32(text) {
+  const bytes = decodeBase64(text);
+  return new Float32Array(bytes.buffer, 0, bytes.length >> 2);
+}
+
 function formatValue(v) {
   if (!finite(v)) return "\u2013";
   const a = Math.abs(v);
@@ -468,6 +474,7 @@ const TEMPLATE = `
           data-testid="pg-net-remove-layer" hidden>\u2212</button>
         <span class="pg-net-count"></span>
       </div>
+      <div class="pg-net-summary" data-testid="pg-net-summary" hidden></div>
       <div class="pg-net-scroll"><div class="pg-net-stage"></div></div>
       <div class="pg-tooltip pg-net-tip" hidden></div>
     </div>

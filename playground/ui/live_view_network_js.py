@@ -8,6 +8,11 @@ at each neuron's corner, and, when editable, TF Playground's "+ / -" buttons for
 
 The DOM is built once per network shape (and panel width); a frame only rewrites pixels into the existing
 ``ImageData`` objects and redraws the links canvas, so an 8 x 8 network repaints in a millisecond or two.
+
+A wide layer arrives summarised (see ``playground.ui.frames``): a column's ``units`` is the layer's width and
+``shown`` the neurons the frame carries (its first ones, with the links among them); the panel draws those,
+heads the column with the real width and says in one line (``pg-net-summary``) how many it shows. Weights and
+biases arrive as base64 float32 and are read through one ``Float32Array`` each.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ CSS = r"""
 .pg-live .pg-net-wrap[hidden] { display: none; }
 .pg-live .pg-net-bar { display: flex; align-items: center; gap: 0.35rem; font-size: 0.8rem; min-height: 22px; }
 .pg-live .pg-net-bar .pg-net-count { opacity: 0.85; margin-left: 0.2rem; }
+.pg-live .pg-net-summary { font-size: 0.75rem; opacity: 0.75; }
+.pg-live .pg-net-summary[hidden] { display: none; }
 .pg-live .pg-net-scroll { position: relative; overflow-x: auto; overflow-y: hidden; }
 .pg-live .pg-net-stage { position: relative; }
 .pg-live .pg-net-empty { font-size: 0.85rem; opacity: 0.55; padding: 2rem 0; text-align: center; }
@@ -76,6 +83,7 @@ class NetworkPanel {
     this.addLayer = wrap.querySelector('[data-testid="pg-net-add-layer"]');
     this.removeLayer = wrap.querySelector('[data-testid="pg-net-remove-layer"]');
     this.count = wrap.querySelector(".pg-net-count");
+    this.summary = wrap.querySelector('[data-testid="pg-net-summary"]');
     this.links = document.createElement("canvas");
     this.links.className = "pg-net-links";
     this.columns = [];            // decoded columns of the latest network
@@ -113,12 +121,14 @@ class NetworkPanel {
     let linksChanged = mapsChanged;
     for (let c = 0; c < n.columns.length; c++) {
       const w = n.columns[c] || {}, prev = old[c];
-      const units = Math.max(0, w.units | 0);
+      // ``units`` here: the neurons drawn (the frame's ``shown``); ``total``: the layer's real width
+      const total = Math.max(0, w.units | 0);
+      const units = finite(w.shown) ? clamp(w.shown | 0, 0, total) : total;
       const col = {
-        title: w.title == null ? "" : String(w.title), layer: w.layer, units, activation: w.activation,
+        title: w.title == null ? "" : String(w.title), layer: w.layer, units, total, activation: w.activation,
         names: Array.isArray(w.names) ? w.names : null, raw: w.maps, maps: null,
-        lo: finite(w.lo) ? w.lo : 0, hi: finite(w.hi) ? w.hi : 1,
-        weights: Array.isArray(w.weights) ? w.weights : null, bias: Array.isArray(w.bias) ? w.bias : null,
+        lo: finite(w.lo) ? w.lo : 0, hi: finite(w.hi) ? w.hi : 1, weights: null, bias: null,
+        paramsKey: `${w.weights}|${w.bias}`,
       };
       if (prev && prev.raw === w.maps && prev.units === units) {
         col.maps = prev.maps;
@@ -126,15 +136,28 @@ class NetworkPanel {
         col.maps = typeof w.maps === "string" ? decodeBase64(w.maps) : null;
         mapsChanged = true;
       }
-      col.paramsKey = JSON.stringify([col.weights, col.bias]);
-      if (!prev || prev.units !== units) mapsChanged = linksChanged = true;
-      if (!prev || prev.paramsKey !== col.paramsKey) linksChanged = true;
+      if (prev && prev.paramsKey === col.paramsKey && prev.units === units) {
+        col.weights = prev.weights;
+        col.bias = prev.bias;
+      } else {
+        // rows of the drawn neurons' incoming links from the drawn neurons before: weights[u][i], as before
+        const sources = c > 0 ? columns[c - 1].units : 0;
+        const flat = typeof w.weights === "string" ? decodeFloat32(w.weights) : null;
+        if (flat && sources > 0 && flat.length === units * sources) {
+          col.weights = [];
+          for (let u = 0; u < units; u++) col.weights.push(flat.subarray(u * sources, (u + 1) * sources));
+        }
+        col.bias = typeof w.bias === "string" ? decodeFloat32(w.bias) : null;
+        linksChanged = true;
+      }
+      if (!prev || prev.units !== units || prev.total !== total) mapsChanged = linksChanged = true;
       columns.push(col);
     }
     this.columns = columns;
     this.resolution = res;
     this.extent = finite(n.extent) ? n.extent : 6;
-    this.shapeKey = `${res}|` + columns.map((c) => `${c.units}/${c.title}/${(c.names || []).join(",")}`).join("|");
+    this.shapeKey = `${res}|` + columns.map((c) => `${c.units}/${c.total}/${c.title}/${(c.names || []).join(",")}`)
+      .join("|");
     if (mapsChanged) this.dirty.maps = true;
     if (linksChanged) this.dirty.links = true;
     return mapsChanged || linksChanged;
@@ -154,7 +177,7 @@ class NetworkPanel {
     if (!col) return "";
     if (c === 0) return (col.names && col.names[u] != null) ? String(col.names[u]) : `x${u + 1}`;
     if (this.isOutput(c)) {
-      return col.units > 1 ? fillLabel(this.label("net_output_neuron"), { unit: u + 1 }) : this.label("net_output");
+      return col.total > 1 ? fillLabel(this.label("net_output_neuron"), { unit: u + 1 }) : this.label("net_output");
     }
     return fillLabel(this.label("net_neuron"), { unit: u + 1, layer: c });
   }
@@ -165,7 +188,7 @@ class NetworkPanel {
     if (!col) return "";
     if (c === 0) return this.nodeName(c, u);
     if (this.isOutput(c)) {
-      return col.units > 1 ? fillLabel(this.label("focus_output_unit"), { unit: u + 1 }) : this.label("output");
+      return col.total > 1 ? fillLabel(this.label("focus_output_unit"), { unit: u + 1 }) : this.label("output");
     }
     return fillLabel(this.label("focus_neuron"), { unit: u + 1, layer: c });
   }
@@ -187,7 +210,7 @@ class NetworkPanel {
     if (!this.editable()) return;
     const col = this.columns[column];
     if (!col || column === 0 || this.isOutput(column)) return;
-    if (action === "remove_neuron" && col.units <= 1) return;
+    if (action === "remove_neuron" && col.total <= 1) return;
     this.view.emit("network", { action, column });
   }
 
@@ -337,6 +360,7 @@ class NetworkPanel {
     this.addLayer.title = this.label("net_add_layer");
     this.removeLayer.title = this.label("net_remove_layer");
     this.count.textContent = cols.length ? fillLabel(this.label("net_hidden_layers"), { n: hidden }) : "";
+    this.paintSummary();
     stage.replaceChildren();
     this.nodes = [];
     this.focusKey = null;
@@ -372,7 +396,7 @@ class NetworkPanel {
           "data-column": String(c), "data-testid": `pg-net-remove-neuron-${c}`,
           title: this.label("net_remove_neuron") });
         remove.textContent = "\u2212";
-        remove.disabled = col.units <= 1;
+        remove.disabled = col.total <= 1;
         pm.append(add, remove);
         head.appendChild(pm);
       } else if (editable) {
@@ -381,9 +405,10 @@ class NetworkPanel {
       }
       const text = document.createElement("span");
       const full = c === 0 ? this.label("net_inputs") : output ? this.label("output")
-        : col.units === 1 ? this.label("net_one_neuron") : fillLabel(this.label("net_neurons"), { n: col.units });
+        : col.total === 1 ? this.label("net_one_neuron")
+        : fillLabel(this.label("net_neurons"), { n: col.total.toLocaleString("en-US") });
       // in a narrow column a hidden layer's head shows just its neuron count; the whole text is its tooltip
-      text.textContent = c > 0 && !output && L.size + L.gap < 64 ? String(col.units) : full;
+      text.textContent = c > 0 && !output && L.size + L.gap < 64 ? col.total.toLocaleString("en-US") : full;
       head.title = col.title ? `${full} \u00b7 ${col.title}` : full;
       head.appendChild(text);
       stage.appendChild(head);
@@ -394,7 +419,7 @@ class NetworkPanel {
         div.style.left = `${L.xs[c]}px`;
         div.style.top = `${L.ys[c][u]}px`;
         div.style.width = div.style.height = `${L.size}px`;
-        if (multiclass && output && col.units > 1) {
+        if (multiclass && output && col.total > 1) {
           const p = data.palette[u % data.palette.length];
           div.style.borderColor = css(p);
           div.style.boxShadow = `0 0 0 1.5px ${css(p)}`;
@@ -420,6 +445,18 @@ class NetworkPanel {
     }
     this.dirty.maps = this.dirty.links = true;
     return true;
+  }
+
+  /** One line under the bar when wide layers arrive summarised: "Showing 32 of up to 4,096 neurons per layer". */
+  paintSummary() {
+    let shown = 0, total = 0;
+    for (const col of this.columns) {
+      if (col.units < col.total) { shown = Math.max(shown, col.units); total = Math.max(total, col.total); }
+    }
+    this.summary.hidden = !total;
+    this.summary.textContent = total ? fillLabel(this.label("net_summary"), {
+      shown: shown.toLocaleString("en-US"), units: total.toLocaleString("en-US"),
+    }) : "";
   }
 
   // ---- painting ------------------------------------------------------------------------------------------

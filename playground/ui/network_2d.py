@@ -65,6 +65,11 @@ def _network_probe(run: SessionRun) -> tuple[dict | None, str]:
     return (probe if probe and "error" not in probe else None), snapshot.status
 
 
+def _shown(column: dict) -> int:
+    """The neurons of a network probe's column that it carries (its first ones; all of a narrow layer)."""
+    return int(column.get("shown", column["units"]))
+
+
 def weight_editor(t: Translator, run: SessionRun) -> None:
     """The selected neuron's incoming weights and bias as numbers; editable while the run is paused."""
     focus = selected_neuron()
@@ -74,15 +79,18 @@ def weight_editor(t: Translator, run: SessionRun) -> None:
         return
     column, unit = focus
     columns = probe["columns"]
-    if not 1 <= column < len(columns) or not 0 <= unit < columns[column]["units"]:
+    # a wide layer's probe holds its first ``shown`` neurons only: those the view draws, and can select
+    if not 1 <= column < len(columns) or not 0 <= unit < _shown(columns[column]):
         st.caption(t("weights_select_hint"))
         return
     target, source = columns[column], columns[column - 1]
-    names = source.get("names") or [t("neuron_n", n=index + 1) for index in range(source["units"])]
+    names = source.get("names") or [t("neuron_n", n=index + 1) for index in range(_shown(source))]
     weights, bias = target["weights"][unit], float(target["bias"][unit])
     last = column == len(columns) - 1
     title = t("output_unit", n=unit + 1) if last else t("neuron_of_layer", n=unit + 1, layer=column)
     st.markdown(f"**{title}** · {target['title']}")
+    if _shown(source) < source["units"]:  # the weights from the neurons the view draws, not all 4,096
+        st.caption(t("net_summary", shown=f"{_shown(source):,}", units=f"{source['units']:,}"))
     running = status == "running"
     if running:
         st.caption(t("weights_pause_to_edit"))

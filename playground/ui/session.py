@@ -1,8 +1,14 @@
 """One training worker per browser session and page (plus an optional comparison worker), released when the
-session ends."""
+session ends.
+
+Every worker counts against the server's ``max_workers`` (``playground.train.worker``): a run past it waits in the
+queue, and its page says so. A run whose live view stops asking for frames (the tab is hidden, the page was left)
+is paused after a while: the live view's frames come from ``SessionRun.frame``, which notes that someone watches.
+"""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -11,6 +17,8 @@ import streamlit as st
 from playground.config import RunConfig
 from playground.train.worker import WorkerHandle
 from playground.ui.frames import register_frame_source, unregister_frame_source
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,15 +31,23 @@ class SessionRun:
     compare: WorkerHandle | None = None
     compare_title: str = ""
     title: str = ""  # this run's name in the live view's legend while comparing
+    closed: bool = False  # stopped for good: the session ended or the page let the run go
 
     def frame(self, since: int, since_compare: int) -> dict:
-        """The live view's frame: this run's, with run B's beside it when comparing."""
+        """The live view's frame: this run's, with run B's beside it when comparing. Asking for it is what tells
+        the workers someone watches (``touch``)."""
+        self.touch()
         frame = self.handle.frame(since)
         compare = self.compare
         if compare is not None:
             frame["compare"] = {**compare.frame(since_compare), "title": self.compare_title}
             frame["title"] = self.title
         return frame
+
+    def touch(self) -> None:
+        """Someone watches this run: its workers stay playing (see ``WorkerHandle.touch``)."""
+        for handle in self._handles():
+            handle.touch()
 
     def _handles(self) -> list[WorkerHandle]:
         return [self.handle] if self.compare is None else [self.handle, self.compare]
@@ -61,6 +77,8 @@ class SessionRun:
                 self.compare.stop()
                 self.compare = None
             return
+        if self.closed:  # the session ended while the page script still ran: no new worker may outlive it
+            return
         self.compare_title, self.title = title, own_title
         if self.compare is None or not self.compare.alive:
             self.compare = WorkerHandle(config, probes=("boundary",))
@@ -70,21 +88,37 @@ class SessionRun:
             self.compare.play()
 
     def stop(self) -> None:
+        self.closed = True
         for handle in self._handles():
             handle.stop()
         self.compare = None
 
 
+class _SessionRuns(dict[str, SessionRun]):
+    """A session's runs by page; ``released`` once the session ended, so a run a page script adds after that
+    (the script may still be running when the session goes) is stopped at once instead of training forever."""
+
+    released = False
+
+
 def _release(runs: dict[str, SessionRun]) -> None:
-    for run in runs.values():
-        unregister_frame_source(run.token)
-        run.stop()
+    """Stop every run of an ended session (or of pages that let theirs go), each even if another fails to stop."""
+    if isinstance(runs, _SessionRuns):
+        runs.released = True  # before the copy below: a run added after it sees the flag (``session_run``)
+    for run in list(runs.values()):
+        try:
+            unregister_frame_source(run.token)
+        finally:
+            try:
+                run.stop()
+            except Exception:  # a worker that will not stop must not keep the others of the session alive
+                _LOGGER.exception("could not stop a training worker of an ended session")
     runs.clear()
 
 
 @st.cache_resource(scope="session", on_release=_release, show_spinner=False)
 def _session_runs() -> dict[str, SessionRun]:
-    return {}
+    return _SessionRuns()
 
 
 def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> SessionRun:
@@ -102,6 +136,8 @@ def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> Sessio
     run = SessionRun(token=secrets.token_urlsafe(16), handle=WorkerHandle(config, probes=probes))
     register_frame_source(run.token, run.frame)
     runs[page] = run
+    if getattr(runs, "released", False):  # the session ended meanwhile: nobody will ever release this run
+        _release({page: runs.pop(page)})
     return run
 
 

@@ -9,12 +9,14 @@ goes when the test's browser context closes.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -167,8 +169,16 @@ def frame_urls(page: Page) -> list[str]:
 
 
 def fetch_frame(page: Page, urls: list[str]) -> dict:
+    """The frame the live view fetches, its network's weights and biases as nested lists of numbers."""
     assert urls, "the live view never fetched a frame"
-    return page.evaluate("(url) => fetch(url, {cache: 'no-store'}).then((r) => r.json())", urls[-1].split("?")[0])
+    frame = page.evaluate("(url) => fetch(url, {cache: 'no-store'}).then((r) => r.json())", urls[-1].split("?")[0])
+    for column in (frame.get("network") or {}).get("columns", []):
+        for name in ("weights", "bias"):
+            if isinstance(column.get(name), str):  # base64 little-endian float32 on the wire
+                values = np.frombuffer(base64.b64decode(column[name]), dtype="<f4")
+                rows = int(column.get("shown", column["units"]))
+                column[name] = (values.reshape(rows, -1) if name == "weights" else values).tolist()
+    return frame
 
 
 def points_in_view(page: Page, expected: int, timeout: float = 30.0) -> None:
