@@ -335,4 +335,6 @@ def test_the_page_refuses_an_upload_over_max_upload_mb_before_reading_it(monkeyp
     page = AppTest.from_function(uploader_page).run()
     page.file_uploader(key="t_checkpoint_file").set_value(("big.zip", b"\0" * 1_500_000, "application/zip")).run()
     assert not page.exception
-    assert [error.value for error in page.error] == ["the file: 1.5 MB is over the limit of 1 MB; upload a smaller file"]
+    assert [error.value for error in page.error] == [
+        "the file: 1.5 MB is over the limit of 1 MB; upload a smaller file"
+    ]

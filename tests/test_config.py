@@ -163,5 +163,7 @@ def test_output_layer_fits_every_task():
 
 def test_a_network_too_big_to_train_here_is_refused_before_anything_is_built():
     huge = [dense(4096, "relu")] * 3 + [dense(1)]
-    with pytest.raises(ConfigError, match=r"model.layers: 33,57\d,\d+ parameters is over the limit of 20,000,000 parameters"):
+    with pytest.raises(
+        ConfigError, match=r"model.layers: 33,57\d,\d+ parameters is over the limit of 20,000,000 parameters"
+    ):
         make(huge)
