@@ -19,7 +19,13 @@ import torch
 from playground.config import RunConfig
 from playground.data import two_d
 from playground.presets import load_preset
-from playground.train.trainer import NETWORK_VIEW_MAPS, NETWORK_VIEW_UNITS, Trainer, network_view_units
+from playground.train.trainer import (
+    NETWORK_VIEW_MAPS,
+    NETWORK_VIEW_UNITS,
+    PLANE_MIN_RESOLUTION,
+    Trainer,
+    network_view_units,
+)
 from playground.ui import frames
 
 WIDE_LAYERS = [
@@ -62,16 +68,30 @@ def test_the_probe_of_a_16_million_weight_network_keeps_only_the_drawn_neurons(w
     assert [column["units"] for column in columns] == [2, 4096, 4096, 1]
     assert [column["shown"] for column in columns] == [2, NETWORK_VIEW_UNITS, NETWORK_VIEW_UNITS, 1]
     # maps only for the drawn neurons, weights only among them
-    assert [column["maps"].shape for column in columns] == [(2, 400), (32, 400), (32, 400), (1, 400)]
+    cells = probe["resolution"] ** 2
+    assert [column["maps"].shape for column in columns] == [(2, cells), (32, cells), (32, cells), (1, cells)]
     assert [column["weights"].shape for column in columns[1:]] == [(32, 2), (32, 32), (1, 32)]
     assert [column["bias"].shape for column in columns[1:]] == [(32,), (32,), (1,)]
     linears = [module for module in wide_trainer.model.modules() if isinstance(module, torch.nn.Linear)]
     np.testing.assert_array_equal(columns[2]["weights"], linears[1].weight.detach().numpy()[:32, :32])
     # the drawn maps are those neurons' own outputs (the first 32 of the first hidden layer)
-    _, _, grid = two_d.boundary_grid(20)
+    _, _, grid = two_d.boundary_grid(probe["resolution"])
     with torch.no_grad():
         hidden = wide_trainer.model[0](torch.as_tensor(two_d.feature_matrix(grid, ["x1", "x2"]))).numpy()
     np.testing.assert_allclose(columns[1]["maps"], hidden[:, :32].T, atol=1e-6)
+
+
+def test_a_network_too_big_for_the_plane_grids_gets_coarser_ones_computed_less_often(wide_trainer):
+    """The 100 x 100 boundary grid through 16.8 M parameters took 25 s a snapshot: the run hardly trained."""
+    boundary, maps = wide_trainer.boundary(), wide_trainer.network()
+    assert boundary["resolution"] == maps["resolution"] == PLANE_MIN_RESOLUTION
+    assert boundary["values"].shape == (PLANE_MIN_RESOLUTION**2,)
+    wide_trainer.throttle_probes = True  # while training, a costly probe is reused until the budget allows another
+    wide_trainer.step += 1
+    assert wide_trainer.boundary() is wide_trainer.boundary()
+    wide_trainer.throttle_probes = False
+    small = Trainer(load_preset("circle"))  # the networks of the simple controls keep the full grids
+    assert small.boundary()["resolution"] == 100 and small.network()["resolution"] == 20
 
 
 def test_its_frame_is_small_binary_and_says_what_it_left_out(wide_trainer):
@@ -86,7 +106,7 @@ def test_its_frame_is_small_binary_and_says_what_it_left_out(wide_trainer):
     # no per-weight JSON numbers: the longest list of numbers is the history's
     assert max(len(values) for values in number_lists(wire)) == 3
     assert all(isinstance(column["maps"], str) for column in columns)
-    assert len(base64.b64decode(columns[2]["maps"])) == 32 * 400
+    assert len(base64.b64decode(columns[2]["maps"])) == 32 * probe["resolution"] ** 2
     weights = float32s(columns[2]["weights"]).reshape(32, 32)
     np.testing.assert_array_equal(weights, probe["columns"][2]["weights"])
     np.testing.assert_array_equal(float32s(columns[3]["bias"]), probe["columns"][3]["bias"])

@@ -27,6 +27,11 @@ from playground.model import build_model, outputs_probabilities
 
 #: Side of the grid each neuron's small map is computed on (TF Playground draws its node maps 10 cells wide).
 NEURON_MAP_RESOLUTION = 20
+#: Multiply-adds one probe over the plane (the boundary, the neuron maps) may take: the grid gets coarser for a big
+#: network, down to PLANE_MIN_RESOLUTION (a link may carry 16.8 M parameters; the 100 x 100 boundary grid through
+#: them took 25 s a snapshot, and the run hardly trained).
+PLANE_PROBE_MACS = 200_000_000
+PLANE_MIN_RESOLUTION = 10
 #: Neurons of one layer the network view draws at most (the simple controls' widest layer): a wider layer shows
 #: its first ones, with the links among them, and the view says how many it left out.
 NETWORK_VIEW_UNITS = 32
@@ -430,7 +435,25 @@ class Trainer:
     # Probes for the views ----------------------------------------------------------------------
     def boundary(self, resolution: int = 100) -> dict:
         """The model's output over the data plane, row-major with y outer, for the decision-boundary view; with a
-        ``focus`` set, the output of that one neuron instead (TF Playground's click on a neuron)."""
+        ``focus`` set, the output of that one neuron instead (TF Playground's click on a neuron). A network too big
+        for the grid gets a coarser one, recomputed like the other costly probes (``_throttled``)."""
+        return self._on_plane("boundary", self._boundary, resolution)
+
+    def _on_plane(self, name: str, probe: Callable[[int], dict], resolution: int) -> dict:
+        """A probe over a ``resolution``-square grid of the plane, or over as fine a grid as PLANE_PROBE_MACS allows
+        for this network, then no more often than the probe budget allows."""
+        fits = math.isqrt(PLANE_PROBE_MACS // max(1, self.parameter_count))
+        coarse = min(resolution, max(PLANE_MIN_RESOLUTION, fits))
+        if coarse == resolution:
+            return probe(resolution)
+        return self._throttled(name, functools.partial(probe, coarse))
+
+    @functools.cached_property
+    def parameter_count(self) -> int:
+        """The network's parameters: about the multiply-adds one input costs."""
+        return sum(parameter.numel() for parameter in self.model.parameters())
+
+    def _boundary(self, resolution: int) -> dict:
         _, _, grid = two_d.boundary_grid(resolution)
         inputs = torch.as_tensor(two_d.feature_matrix(grid, self.config.data.features), dtype=torch.float32)
         probe: dict = {"resolution": resolution, "extent": two_d.COORD_LIMIT}
@@ -493,6 +516,10 @@ class Trainer:
         return outputs
 
     def network(self, resolution: int = NEURON_MAP_RESOLUTION) -> dict:
+        """The network view's columns (see ``_network``), on a coarser grid for a big network."""
+        return self._on_plane("network", self._network, resolution)
+
+    def _network(self, resolution: int) -> dict:
         """Per column: the maps of its drawn units over the plane [shown, res * res], and for dense columns their
         incoming weights from the drawn units of the column before [shown, shown before] and biases [shown].
         Inputs come first, scaled to [-1, 1] for drawing.
