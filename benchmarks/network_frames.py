@@ -6,7 +6,9 @@ carry (circle; Dense 4096, Dense 4096, Dense 1: 16.8 M parameters), it builds th
 * **probe ms**: the worker's ``Trainer.network()`` (the forward pass over the 20 x 20 grid, and copying out the
   drawn neurons' maps and parameters; the median of three calls, in the worker process, not the server);
 * **first poll ms**: the frame route's answer for a new snapshot (encoding its probes, then the JSON);
+* **boundary ms**: the worker's ``Trainer.boundary()`` (the decision boundary; a coarser grid for a big network);
 * **next poll ms**: a later poll of the same snapshot (the encoded probes come from the cache);
+* **server MB**: how far the server's resident memory rose above what it held while it answered the polls;
 * **frame bytes**: the response body.
 
 With ``--before`` it also times the way frames were made before the network view was summarised: every neuron's
@@ -25,6 +27,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -112,27 +115,56 @@ def legacy_dumps(network: dict) -> bytes:
     return json.dumps(wire, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
+def fresh(trainer: Trainer, probe: Callable[[], dict]) -> dict:
+    """A probe computed anew, as for a new snapshot (a probe of a big network is reused until training moves)."""
+    trainer.step += 1
+    return probe()
+
+
+def resident_kb(field: str) -> int:
+    """``VmRSS:`` (now) or ``VmHWM:`` (the peak) of this process, in kB."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    return 0
+
+
+def restart_peak() -> int:
+    """Start the peak over from what the process holds now (Linux), and return that."""
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as control:
+        control.write("5")
+    return resident_kb("VmRSS:")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", action="store_true", help="also time the old, unsummarised frames")
     parser.add_argument("--polls", type=int, default=20, help="later polls of one snapshot to time")
     args = parser.parse_args()
     torch.set_num_threads(min(2, max(1, (os.cpu_count() or 2) - 1)))  # as a worker process sets it
-    print(f"{'network':<28} {'params':>11} {'probe ms':>9} {'first poll ms':>14} {'next poll ms':>13} "
-          f"{'frame bytes':>12}")  # fmt: skip
+    print(f"{'network':<28} {'params':>11} {'probe ms':>9} {'boundary ms':>12} {'first poll ms':>14} "
+          f"{'next poll ms':>13} {'frame bytes':>12} {'server MB':>10}")  # fmt: skip
     for name, config in setups().items():
         trainer = Trainer(config)
         params = sum(parameter.numel() for parameter in trainer.model.parameters())
         network = trainer.network()  # warm-up: the first forward pass of a fresh model is slower
-        probe_ms = statistics.median(timed(trainer.network)[0] for _ in range(3))
+        probe_ms = statistics.median(
+            timed(lambda trainer=trainer: fresh(trainer, trainer.network))[0] for _ in range(3)
+        )
+        boundary_ms = statistics.median(
+            timed(lambda trainer=trainer: fresh(trainer, trainer.boundary))[0] for _ in range(3)
+        )
         frame = frame_of(trainer, network)
         frames.register_frame_source(TOKEN, lambda since, _compare, frame=frame: frame)
+        started_kb = restart_peak()
         try:
             first_ms, body = timed(poll)
             next_ms = statistics.median(timed(poll)[0] for _ in range(args.polls))
         finally:
             frames.unregister_frame_source(TOKEN)
-        print(f"{name:<28} {params:>11,} {probe_ms:>9.1f} {first_ms:>14.2f} {next_ms:>13.3f} {len(body):>12,}")
+        server_mb = (resident_kb("VmHWM:") - started_kb) / 1024
+        print(f"{name:<28} {params:>11,} {probe_ms:>9.1f} {boundary_ms:>12.1f} {first_ms:>14.2f} {next_ms:>13.3f} "
+              f"{len(body):>12,} {server_mb:>10.1f}")  # fmt: skip
         if args.before:
             before_probe_ms, full = timed(lambda trainer=trainer: full_probe(trainer))
             before_ms, before_body = timed(lambda full=full: legacy_dumps(full))

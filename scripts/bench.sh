@@ -29,4 +29,10 @@ echo "== 2-4. Live view in the browser =="
 "$VENV/bin/python" benchmarks/live_view.py
 echo
 echo "== 5. The convolutions page =="
-exec "$VENV/bin/python" benchmarks/live_view.py --runs conv
+"$VENV/bin/python" benchmarks/live_view.py --runs conv
+echo
+echo "== 6. Frames of the largest network a link may carry =="
+"$VENV/bin/python" benchmarks/network_frames.py
+echo
+echo "== 7. The biggest upload of each kind =="
+exec "$VENV/bin/python" benchmarks/upload_limits.py
