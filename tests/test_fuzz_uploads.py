@@ -4,19 +4,17 @@ one line under a length limit, within seconds; never a traceback.
 Inputs that once broke a reader stay as explicit examples (``@example``), tried on every run.
 """
 
-import io
 import time
-import zipfile
 
 import numpy as np
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from playground.data.image_upload import read_image_csv, read_image_zip
 from playground.data.points import read_points_csv
 from playground.data.series_upload import read_csv_series
 from playground.data.upload import UploadError, read_csv_table
+from tests.upload_files import make_zip, png
 
 MAX_MESSAGE = 300
 MAX_SECONDS = 10.0
@@ -123,26 +121,12 @@ def test_image_csv(data):
     assert_read_or_refused(lambda: read_image_csv(data))
 
 
-def png(size: tuple[int, int], mode: str = "L", value: int = 128) -> bytes:
-    buffer = io.BytesIO()
-    Image.new(mode, size, value).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def image_zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", method) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-GOOD_ZIP = image_zip({f"{label}/{i}.png": png((12, 12), value=40 * i) for label in ("cat", "dog") for i in range(6)})
+GOOD_ZIP = make_zip({f"{label}/{i}.png": png((12, 12), value=40 * i) for label in ("cat", "dog") for i in range(6)})
 
 
 @FUZZ
 @given(mutated(GOOD_ZIP))
-@example(image_zip({f"big/{i}.png": png((4096, 4096), "I;16", 1000) for i in range(14)}))
+@example(make_zip({f"big/{i}.png": png((4096, 4096), "I;16", 1000) for i in range(14)}))
 @example(GOOD_ZIP[: len(GOOD_ZIP) // 2])
 def test_image_zip(data):
     assert_read_or_refused(lambda: read_image_zip(data))

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image
 from streamlit.runtime.uploaded_file_manager import UploadedFile, UploadedFileRec
 
 from playground.data import series_upload
@@ -40,6 +39,7 @@ from playground.data.upload import (
     uploaded_bytes,
     uploads_dir,
 )
+from tests.upload_files import make_zip, png
 
 
 @pytest.fixture(autouse=True)
@@ -68,20 +68,6 @@ def table_csv(text_columns: int, values: int, rows: int = 40) -> str:
         cells = [f"v{(row + column) % values}" for column in range(text_columns)] + [str(row * 0.5), str(row % 2)]
         lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
-
-
-def png(size: tuple[int, int], mode: str = "L", value: int = 0) -> bytes:
-    buffer = io.BytesIO()
-    Image.new(mode, size, value).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def make_zip(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", method) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def two_classes(image: bytes, per_class: int = 6) -> dict[str, bytes]:
