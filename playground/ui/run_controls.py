@@ -37,6 +37,14 @@ def run_buttons(
     return run
 
 
+#: What a press of each button asks the run to do. The Play/Pause button's action is the one its label shows.
+PLAY, PAUSE, STEP, RESET = "play", "pause", "step", "reset"
+#: Presses noted but not applied yet, at most this many (a few quick clicks while the server is busy).
+MAX_QUEUED_PRESSES = 8
+#: How long Play or Pause waits for the worker's answer, so the redrawn label is the true one.
+ANSWER_TIMEOUT_S = 5.0
+
+
 def _in_fragment_rerun() -> bool:
     """Whether this script run redraws fragments only (a full run draws the whole page anyway)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -45,23 +53,63 @@ def _in_fragment_rerun() -> bool:
     return bool(ctx and ctx.fragment_ids_this_run)
 
 
-def _toggle_play(run: SessionRun) -> None:
-    """Play or pause, then wait briefly for the worker's answer so the redrawn label is the true one."""
-    running = run.handle.playing
-    (run.pause if running else run.play)()
-    settled = {"paused", "diverged", "error"} if running else {"running", "diverged", "error", "starting"}
-    with contextlib.suppress(TimeoutError):
-        run.handle.wait_until(lambda latest, _: latest.status in settled, timeout=5.0)
+def _queue_key(page: str) -> str:
+    return f"{page}_presses"
 
 
-@st.fragment(run_every=1.0)
+def _shown_playing_key(page: str) -> str:
+    return f"{page}_was_running"
+
+
+def _queue_press(page: str, action: str) -> None:
+    """A button's callback: note the press; ``_buttons`` applies it the next time it runs.
+
+    Streamlit can deliver one press twice: its browser side sends every widget state, a press not yet sent
+    included, with each timed rerun of any fragment (``run_every``), and then sends the press on its own. Each
+    delivery runs the callback, and the first may run in another fragment's rerun. Acting in the callback made
+    the second delivery of a Play press pause the run it had just started (a toggle), or act on a label the
+    browser never showed. So the callback only notes the action of the label the browser showed (a repeat of
+    the last noted one is the same press) and the buttons' own rerun, which every press brings, applies it:
+    each press counts once, and one that arrives while the page or the worker is busy waits in the queue.
+    """
+    queue = st.session_state.setdefault(_queue_key(page), [])
+    if (not queue or queue[-1] != action) and len(queue) < MAX_QUEUED_PRESSES:
+        queue.append(action)
+
+
+def _apply_presses(page: str, run: SessionRun, config: RunConfig) -> None:
+    """Apply the presses noted since the buttons last ran, in order; Play and Pause then wait briefly for the
+    worker's answer, so the label drawn next is the true one (a worker still starting answers at once)."""
+    queue = st.session_state.pop(_queue_key(page), [])
+    for action in queue:
+        if action == PLAY:
+            run.play()
+        elif action == PAUSE:
+            run.pause()
+        elif action == STEP:
+            run.step()
+        elif action == RESET:
+            run.reset(config)
+    last = next((action for action in reversed(queue) if action in (PLAY, PAUSE)), None)
+    if last is not None:
+        settled = {"running", "starting", "queued"} if last == PLAY else {"paused"}
+        settled |= {"finished", "diverged", "error", "stopped"}
+        with contextlib.suppress(TimeoutError):
+            run.handle.wait_until(lambda latest, _: latest.status in settled, timeout=ANSWER_TIMEOUT_S)
+
+
+@st.fragment
 def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disabled: bool = False) -> None:
-    """Redrawn every second on its own, so Play/Pause follows a run that stopped itself (diverged, failed,
-    finished); when the run stops playing, the whole page reruns, so what it shows of the model (the selected
-    neuron's weights) is that of the paused model and editable."""
+    """Play/Pause, Step and Reset. A click reruns only this fragment, which first applies the queued presses
+    (see ``_queue_press``); when the run stops playing, the whole page reruns, so what it shows of the model (the
+    selected neuron's weights) is that of the paused model and editable."""
+    if disabled:  # the setup is invalid: the run stays paused, and presses made before are void
+        st.session_state.pop(_queue_key(page), None)
+    else:
+        _apply_presses(page, run, config)
     running = run.handle.playing
-    was_running = st.session_state.get(f"{page}_was_running", False)
-    st.session_state[f"{page}_was_running"] = running
+    was_running = st.session_state.get(_shown_playing_key(page), False)
+    st.session_state[_shown_playing_key(page)] = running
     if was_running and not running and _in_fragment_rerun():
         st.rerun(scope="app")
     play, step, reset = st.columns(3)
@@ -73,8 +121,8 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         help=t("help_play"),
         width="stretch",
         disabled=disabled,
-        on_click=_toggle_play,
-        args=(run,),
+        on_click=_queue_press,
+        args=(page, PAUSE if running else PLAY),
     )
     step.button(
         t("step"),
@@ -83,7 +131,8 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         help=t("help_step"),
         width="stretch",
         disabled=disabled,
-        on_click=run.step,
+        on_click=_queue_press,
+        args=(page, STEP),
     )
     reset.button(
         t("reset"),
@@ -92,6 +141,24 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         help=t("help_reset"),
         width="stretch",
         disabled=disabled,
-        on_click=run.reset,
-        args=(config,),
+        on_click=_queue_press,
+        args=(page, RESET),
     )
+    # Checked every second while the run can change by itself, and not at all while it is paused: a timed rerun
+    # costs the server a little for every open page, and it is the very thing that delivers presses twice.
+    st.fragment(_follow_run, run_every=1.0 if _may_change_by_itself(run) else None)(page, run)
+
+
+def _may_change_by_itself(run: SessionRun) -> bool:
+    """Whether the run may stop (finish, diverge, fail) or start (a late answer to Play) without a press."""
+    handle = run.handle
+    return handle.playing or (handle.wants_to_run and handle.snapshot()[0].status in ("starting", "paused"))
+
+
+def _follow_run(page: str, run: SessionRun) -> None:
+    """A fragment in the buttons' one, drawing nothing: when the run no longer does what the buttons show, it
+    reruns the page, which redraws them. The buttons themselves do not rerun on a timer: a timed rerun of
+    theirs could carry a press before its own delivery and redraw the label in between, and the second delivery
+    would then act on a label the browser never showed."""
+    if _in_fragment_rerun() and run.handle.playing != st.session_state.get(_shown_playing_key(page), False):
+        st.rerun(scope="app")

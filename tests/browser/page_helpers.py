@@ -37,3 +37,16 @@ def show_view(page: Page, name: str) -> None:
     button = view_button(page, name)
     button.click()
     expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
+
+
+def scroll_to(page: Page, selector: str, has_text: bool = False) -> None:
+    """Scroll the first element matching ``selector`` (with ``has_text``: the first with visible text) to the
+    middle of the view, in one step in the page: a fragment that redraws every second replaces its elements, and
+    a locator's scroll can find the element it resolved already detached."""
+    page.evaluate(
+        """([selector, hasText]) => {
+            const node = [...document.querySelectorAll(selector)].find((n) => !hasText || n.textContent.trim());
+            if (node) node.scrollIntoView({block: "center"});
+        }""",
+        [selector, has_text],
+    )

@@ -364,9 +364,14 @@ def test_weights_edited_after_training_and_pausing_reach_the_worker(server, cont
     play_button(page).click()
     expect(view).to_have_attribute("data-status", "paused", timeout=20_000)
     expect(play_label(page)).to_have_text("Play", timeout=20_000)
+    paused = fetch_frame(page, urls)["network"]["columns"][2]["weights"][1][1]
 
+    # The fields drawn before Play stay on the page (enabled) until the page reruns for the paused model, then
+    # new ones replace them: edit only once they show the paused model's weight, or the edit is typed into a
+    # field about to go.
     weight = editor.get_by_role("spinbutton", name="Weight from neuron 2")
-    expect(weight).to_be_enabled(timeout=20_000)  # the page reruns once the run stops playing (slow under load)
+    expect(weight).to_have_value(f"{paused:.4f}", timeout=20_000)
+    expect(weight).to_be_enabled()
     weight.fill("2.5")
     weight.press("Tab")
     editor.get_by_role("button", name="Apply the edited weights").click()

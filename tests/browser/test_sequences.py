@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .page_helpers import live, play_controls, show_view
+from .page_helpers import live, play_controls, scroll_to, show_view
 from .test_playground_2d_network import choose, no_exception, wait_attribute_at_least, wait_epoch_at_least
 
 pytestmark = pytest.mark.browser
@@ -77,7 +77,7 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     expect_drawn(page, "gates")
     for gate in ("Input gate i", "Forget gate f", "Candidate g", "Output gate o", "Memory cell c"):
         expect(plot(page, "gates")).to_contain_text(gate)
-    plot(page, "hidden").scroll_into_view_if_needed()
+    scroll_to(page, ".st-key-seq_chart_hidden")
     page.screenshot(path=str(tmp_path / "sequences-hidden.png"))
 
     # (5) Memory: the gradient per input step, with the reach told in words.
@@ -102,5 +102,5 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     assert len(written.first.inner_text()) > 20
     expect(page.get_by_text("Yellow: what the network wrote after it")).to_be_visible()
     no_exception(page)
-    written.first.scroll_into_view_if_needed()
+    scroll_to(page, "span[style*='background']", has_text=True)
     page.screenshot(path=str(tmp_path / "sequences-text.png"))

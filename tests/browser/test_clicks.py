@@ -1,0 +1,266 @@
+"""A press of Play, Pause or Step is never lost and never counted twice, in a real browser against the real server.
+
+Every page with a run opens afresh several times (a new browser context, so a new Streamlit session and a new
+worker each time) and gets Play pressed the moment the button appears, while the page is still drawing and the
+worker still starting: training must start every time.
+
+Streamlit's browser side can deliver one press twice: each timed rerun of a fragment (``run_every``) sends every
+widget state, a press not yet sent included, and the press then goes out on its own too. The buttons used to
+toggle, so the second delivery paused the run the first had just started (one Play in nine on the sequences
+page, whose charts rerun every second). ``DoubledPresses`` makes that race happen every time, by relaying the
+page's websocket and sending each press first inside a copy of the latest timed rerun, then on its own once the
+server has finished that copy: every press must still count once. A paused 2D page has no timed rerun at all
+(nothing there can change by itself), so there a press cannot be doubled in the first place.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from .page_helpers import live, play_controls
+from .served_app import VIEWPORT
+from .test_playground_2d_network import fetch_frame, frame_urls, open_page
+
+pytestmark = pytest.mark.browser
+
+#: The pages with a run: their buttons' key prefix and their path.
+PAGES = {"2d": "/playground_2d", "tabular": "/tabular", "conv": "/convolutions", "seq": "/sequences"}
+#: Fresh pages per page kind. Each costs about 10 s of CPU (the worker imports PyTorch, the server runs the page,
+#: Chromium draws it), so the default keeps the four kinds within a few minutes on two cores; set
+#: ``PLAYGROUND_TEST_FRESH_PAGES=20`` for a longer hunt.
+OPENINGS = int(os.environ.get("PLAYGROUND_TEST_FRESH_PAGES", "3"))
+#: Pages waiting for training to start at once: the next one loads while the worker of the other starts.
+IN_FLIGHT = 2
+LOAD_TIMEOUT_MS = 60_000
+#: A fresh worker imports PyTorch and builds its model before it trains, on a machine busy with the next page.
+START_TIMEOUT_S = 90.0
+TRAINING_STARTED_JS = """() => {
+  const view = document.querySelector('[data-testid="pg-live"]');
+  return !!view && (view.dataset.status === "running" || +(view.dataset.epoch || 0) > 0);
+}"""
+#: How long a stepped run must stay at its one new epoch (an epoch of the tables' seed network takes milliseconds).
+STEP_SETTLE_MS = 1_500
+#: How long a paused page is watched for timed reruns (its fragments would rerun every second).
+IDLE_WATCH_MS = 3_000
+
+
+@dataclass
+class Opening:
+    """One fresh page whose Play was pressed ``pressed_after_s`` after it was opened."""
+
+    kind: str
+    index: int
+    context: BrowserContext
+    page: Page
+    pressed_at: float
+    pressed_after_s: float
+
+    def trains(self) -> bool:
+        return bool(self.page.evaluate(TRAINING_STARTED_JS))
+
+    def describe(self) -> str:
+        view = live(self.page)
+        _, play_label = play_controls(self.kind)
+        status = view.get_attribute("data-status") if view.count() else "(no live view)"
+        label = play_label(self.page).inner_text() if play_label(self.page).count() == 1 else "(no button)"
+        return (
+            f"{self.kind} #{self.index}: pressed {self.pressed_after_s:.1f} s after opening; "
+            f"{time.monotonic() - self.pressed_at:.0f} s later the live view says {status!r}, the button {label!r}"
+        )
+
+
+def press_play_at_once(browser: Browser, url: str, kind: str, index: int) -> Opening:
+    """Open the page in a new browser context (a new session, a new worker) and click Play as soon as it shows."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    page = context.new_page()
+    opened = time.monotonic()
+    page.goto(url, timeout=LOAD_TIMEOUT_MS)
+    play_button, _ = play_controls(kind)
+    play_button(page).click(timeout=LOAD_TIMEOUT_MS)  # waits for the button to appear, then clicks at once
+    return Opening(kind, index, context, page, time.monotonic(), time.monotonic() - opened)
+
+
+def settle(waiting: list[Opening], lost: list[str], keep: int) -> None:
+    """Close the pages whose run trains (their sessions and workers end with them) and note the ones that did not
+    start in time, until at most ``keep`` pages wait."""
+    while True:
+        for opening in list(waiting):
+            started = opening.trains()
+            if not started and time.monotonic() - opening.pressed_at < START_TIMEOUT_S:
+                continue
+            if not started:
+                lost.append(opening.describe())
+            opening.context.close()
+            waiting.remove(opening)
+        if len(waiting) <= keep:
+            return
+        waiting[0].page.wait_for_timeout(100)
+
+
+@pytest.mark.timeout(120 + 60 * OPENINGS)
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_play_pressed_the_moment_it_appears_starts_training_every_time(server, browser, kind):
+    url = f"{server.url}{PAGES[kind]}"
+    waiting: list[Opening] = []
+    lost: list[str] = []
+    try:
+        for index in range(OPENINGS):
+            waiting.append(press_play_at_once(browser, url, kind, index))
+            settle(waiting, lost, keep=IN_FLIGHT - 1)
+        settle(waiting, lost, keep=0)
+    finally:
+        for opening in waiting:
+            opening.context.close()
+    assert not lost, f"{len(lost)} of {OPENINGS} presses of Play did not start training:\n" + "\n".join(lost)
+
+
+#: Server messages up to this size are parsed for the run's status; bigger ones are drawings (deltas).
+SMALL_MESSAGE_BYTES = 256
+
+
+@dataclass
+class DoubledPresses:
+    """Relays a page's websocket, delivering each press of the buttons keyed ``suffixes`` twice, as Streamlit's
+    browser side can: first inside a copy of the latest timed fragment rerun the page sent (once the server is
+    idle, so that the copy runs on its own), then, once that run has finished, the press's own message.
+    ``answered`` counts the presses whose own message the server has answered (a run that redrew the buttons)."""
+
+    suffixes: tuple[str, ...]
+    timed_fragment: str = ""
+    server_busy: bool = True
+    phase: str = "idle"  # idle -> copy waiting -> copy running -> own running -> idle
+    copy: bytes = b""
+    held: bytes = b""
+    held_fragment: str = ""
+    redrawn: bool = False
+    copies: int = 0
+    answered: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def pressed(self, rerun) -> bool:
+        return any(
+            widget.id.endswith(self.suffixes) and widget.WhichOneof("value") == "trigger_value" and widget.trigger_value
+            for widget in rerun.widget_states.widgets
+        )
+
+    def route(self, socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def send_copy() -> None:
+            server.send(self.copy)
+            self.phase = "copy running"
+            self.log.append(f"press {self.copies}: sent inside a timed rerun of {self.timed_fragment[:8]}")
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, bytes) and self.phase == "idle":
+                back = BackMsg()
+                back.ParseFromString(message)
+                rerun = back.rerun_script if back.WhichOneof("type") == "rerun_script" else None
+                if rerun is not None and rerun.is_auto_rerun and rerun.fragment_id:
+                    self.timed_fragment = rerun.fragment_id
+                elif rerun is not None and self.timed_fragment and self.pressed(rerun):
+                    copy = BackMsg()
+                    copy.CopyFrom(back)
+                    copy.rerun_script.is_auto_rerun = True
+                    copy.rerun_script.fragment_id = self.timed_fragment
+                    self.copy, self.held, self.held_fragment = copy.SerializeToString(), message, rerun.fragment_id
+                    self.copies += 1
+                    self.phase = "copy waiting"
+                    if not self.server_busy:
+                        send_copy()
+                    return
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            socket.send(message)
+            if not isinstance(message, bytes):
+                return
+            if len(message) > SMALL_MESSAGE_BYTES and self.phase != "own running":
+                return
+            forward = ForwardMsg()
+            forward.ParseFromString(message)
+            kind = forward.WhichOneof("type")
+            if kind == "session_status_changed":
+                self.server_busy = forward.session_status_changed.script_is_running
+            if self.phase == "copy waiting" and not self.server_busy:
+                send_copy()
+            elif self.phase == "copy running" and kind == "script_finished":
+                server.send(self.held)  # the press's own message, once the copy's run has finished
+                self.phase, self.redrawn = "own running", False
+                self.log.append(f"press {self.copies}: sent on its own")
+            elif self.phase == "own running" and kind == "delta" and forward.delta.fragment_id == self.held_fragment:
+                self.redrawn = True
+            elif self.phase == "own running" and kind == "script_finished" and self.redrawn:
+                self.phase = "idle"
+                self.answered += 1
+
+        socket.on_message(from_page)
+        server.on_message(from_server)
+
+    def wait_answered(self, page: Page, count: int, timeout_s: float = 60.0) -> None:
+        """Wait until the server has answered ``count`` doubled presses (the relay runs while Playwright waits)."""
+        deadline = time.monotonic() + timeout_s
+        while self.answered < count:
+            assert time.monotonic() < deadline, f"press {count} was not answered in {timeout_s:.0f} s: {self.log}"
+            page.wait_for_timeout(100)
+        assert self.copies == count, f"expected {count} doubled presses: {self.log}"
+
+
+def wait_for_timed_rerun(page: Page, doubled: DoubledPresses, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not doubled.timed_fragment:
+        assert time.monotonic() < deadline, f"the page sent no timed fragment rerun in {timeout_s:.0f} s"
+        page.wait_for_timeout(100)
+
+
+def test_a_paused_2d_page_reruns_nothing_on_a_timer_and_a_pause_delivered_twice_counts_once(server, context):
+    page = context.new_page()
+    doubled = DoubledPresses(suffixes=("-2d_play",))
+    page.route_web_socket("**/_stcore/stream", doubled.route)
+    urls = frame_urls(page)
+    open_page(page, server.url)
+    view = live(page)
+    expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
+    page.wait_for_timeout(IDLE_WATCH_MS)
+    assert not doubled.timed_fragment, "a paused 2D page reruns a fragment every second (and may deliver presses twice)"
+    play_button, play_label = play_controls("2d")
+
+    play_button(page).click()  # nothing to hide it in: delivered once
+    expect(view).to_have_attribute("data-status", "running", timeout=START_TIMEOUT_S * 1000)
+    wait_for_timed_rerun(page, doubled)  # while it plays, the buttons' follower checks the run every second
+    play_button(page).click()
+    doubled.wait_answered(page, 1)
+    assert fetch_frame(page, urls)["status"] == "paused", f"Pause, delivered twice, did not pause: {doubled.log}"
+    expect(play_label(page)).to_have_text("Play")
+
+
+def test_play_and_step_delivered_twice_count_once(server, context):
+    page = context.new_page()
+    doubled = DoubledPresses(suffixes=("-tabular_play", "-tabular_step"))
+    page.route_web_socket("**/_stcore/stream", doubled.route)
+    urls = frame_urls(page)
+    page.goto(f"{server.url}/tabular")
+    view = live(page)
+    expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
+    wait_for_timed_rerun(page, doubled)  # the page's charts rerun every second
+    play_button, play_label = play_controls("tabular")
+
+    epoch = fetch_frame(page, urls)["epoch"]
+    page.locator(".st-key-tabular_step").get_by_role("button").click()
+    doubled.wait_answered(page, 1)
+    expect(view).to_have_attribute("data-epoch", str(epoch + 1), timeout=30_000)
+    page.wait_for_timeout(STEP_SETTLE_MS)  # a second step would have trained another epoch by now
+    frame = fetch_frame(page, urls)
+    assert (frame["status"], frame["epoch"]) == ("paused", epoch + 1), f"Step, delivered twice: {doubled.log}"
+
+    play_button(page).click()
+    doubled.wait_answered(page, 2)
+    assert fetch_frame(page, urls)["status"] == "running", f"Play, delivered twice, did not play: {doubled.log}"
+    expect(play_label(page)).to_have_text("Pause")
