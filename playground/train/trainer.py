@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground.config import RunConfig, TrainConfig
+from playground.config import EVAL_CHUNK, RunConfig, TrainConfig
 from playground.data import two_d
 from playground.data.images import augment_batch
 from playground.data.registry import DATASETS, Dataset, dataset_class_names, load_dataset
@@ -45,8 +45,6 @@ INTERRUPTIBLE_BATCH_S = 0.1
 GRADIENT_ROWS = 256
 #: Training rows at most that the training metrics of each epoch are measured on (see ``train_sample``).
 EVAL_TRAIN_ROWS = 512
-#: Rows per forward pass when evaluating: big enough for small models, small enough for conv activations.
-EVAL_CHUNK = 256
 #: The test images the gallery shows at most, mistakes first.
 GALLERY_SIZE = 40
 #: Test images (or sequences) whose activations feed the histograms of an image (or sequence) model.
