@@ -248,6 +248,8 @@ class EditorState:
     next_id: int = 0
     history: list[tuple[list[dict], list[int]]] = field(default_factory=list)
     limit: int = HISTORY_LIMIT
+    #: Counts changes (undo included): a button drawn for one revision acts only on that revision.
+    revision: int = 0
 
     @classmethod
     def start(cls, layers: Sequence[dict], limit: int = HISTORY_LIMIT) -> EditorState:
@@ -271,6 +273,7 @@ class EditorState:
         self.history.append((self.layers, self.ids))
         del self.history[: -self.limit]
         self.layers, self.ids = layers, ids
+        self.revision += 1
 
     def add(self, layer: dict) -> None:
         self._commit(add_layer(self.layers, layer), add_layer(self.ids, self._new_id()))
@@ -299,6 +302,7 @@ class EditorState:
         if not self.history:
             return False
         self.layers, self.ids = self.history.pop()
+        self.revision += 1
         return True
 
 

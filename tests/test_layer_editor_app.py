@@ -243,3 +243,37 @@ def test_text_starts_new_embeddings_with_the_texts_characters_and_fits_templates
     assert [layer["kind"] for layer in result.layers] == ["embedding", "lstm", "dense"]
     assert result.layers[0]["vocab_size"] == characters and result.layers[-1]["units"] == characters
     assert result.config is not None
+
+
+def _press_twice() -> None:
+    """Deliver one press of each row button twice, as Streamlit does when a timed fragment rerun carries a press
+    that is then sent again on its own: both deliveries carry the revision the button was drawn for."""
+    import streamlit as st
+
+    from playground.layer_stack import EditorState
+    from playground.ui import layer_editor
+
+    st.session_state["ed_new_kind"] = "dropout"
+    state = st.session_state.setdefault("ed_state", EditorState.start([{"kind": "dense", "units": 4}] * 3))
+    presses = [
+        (layer_editor._insert, (state.ids[0], True, None)),
+        (layer_editor._duplicate, (state.ids[0],)),
+        (layer_editor._move, (state.ids[0], 1)),
+        (layer_editor._remove, (state.ids[0],)),
+    ]
+    counts = []
+    for callback, args in presses:
+        drawn_for = state.revision
+        for _ in range(2):
+            callback("ed", drawn_for, *args)
+        counts.append((len(state.layers), state.revision))
+    layer_editor._edit("ed", 999, "units")  # a setting of a row that is gone: ignored
+    st.session_state["counts"] = counts
+
+
+def test_a_press_delivered_twice_changes_the_stack_once():
+    app = AppTest.from_function(_press_twice, default_timeout=60)
+    app.run()
+    assert not app.exception
+    # insert: 4 layers, duplicate: 5, move: 5, remove: 4; one revision each
+    assert app.session_state["counts"] == [(4, 1), (5, 2), (5, 3), (4, 4)]

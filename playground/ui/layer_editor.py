@@ -116,49 +116,63 @@ def _new_layer(key: str, vocab_size: int | None) -> dict:
     return default_layer(st.session_state[f"{key}_new_kind"], vocab_size)
 
 
-def _add(key: str, vocab_size: int | None) -> None:
-    _state(key).add(_new_layer(key, vocab_size))
+def _current(key: str, revision: int) -> EditorState | None:
+    """The stack, if it is still at the revision a button was drawn for; else None and the press is void.
 
-
-def _insert(key: str, row_id: int, below: bool, vocab_size: int | None) -> None:
+    Streamlit can deliver one press twice (its browser side repeats a press not yet sent with a timed rerun of
+    any fragment, then sends it on its own): the first delivery changes the stack, and the second, finding a
+    newer revision, must not insert, duplicate, move or remove a second time."""
     state = _state(key)
-    state.insert(state.index_of(row_id) + int(below), _new_layer(key, vocab_size))
+    return state if state.revision == revision else None
 
 
-def _remove(key: str, row_id: int) -> None:
-    state = _state(key)
-    state.remove(state.index_of(row_id))
+def _add(key: str, revision: int, vocab_size: int | None) -> None:
+    if state := _current(key, revision):
+        state.add(_new_layer(key, vocab_size))
 
 
-def _duplicate(key: str, row_id: int) -> None:
-    state = _state(key)
-    state.duplicate(state.index_of(row_id))
-    _sync_widgets(key, state, overwrite=False)
+def _insert(key: str, revision: int, row_id: int, below: bool, vocab_size: int | None) -> None:
+    if state := _current(key, revision):
+        state.insert(state.index_of(row_id) + int(below), _new_layer(key, vocab_size))
 
 
-def _move(key: str, row_id: int, offset: int) -> None:
-    state = _state(key)
-    state.move(state.index_of(row_id), offset)
+def _remove(key: str, revision: int, row_id: int) -> None:
+    if state := _current(key, revision):
+        state.remove(state.index_of(row_id))
+
+
+def _duplicate(key: str, revision: int, row_id: int) -> None:
+    if state := _current(key, revision):
+        state.duplicate(state.index_of(row_id))
+        _sync_widgets(key, state, overwrite=False)
+
+
+def _move(key: str, revision: int, row_id: int, offset: int) -> None:
+    if state := _current(key, revision):
+        state.move(state.index_of(row_id), offset)
 
 
 def _edit(key: str, row_id: int, name: str) -> None:
+    """A setting changed: a value, so a repeated delivery changes nothing; a row removed meanwhile is ignored."""
     state = _state(key)
-    state.edit(state.index_of(row_id), **{name: st.session_state[_widget_key(key, row_id, name)]})
+    if row_id in state.ids:
+        state.edit(state.index_of(row_id), **{name: st.session_state[_widget_key(key, row_id, name)]})
 
 
-def _undo(key: str) -> None:
-    state = _state(key)
-    if state.undo():
+def _undo(key: str, revision: int) -> None:
+    if (state := _current(key, revision)) and state.undo():
         _sync_widgets(key, state, overwrite=True)
 
 
-def _use_template(key: str, output: dict | None, vocab_size: int | None) -> None:
+def _use_template(key: str, revision: int, output: dict | None, vocab_size: int | None) -> None:
+    if not (state := _current(key, revision)):
+        return
     chosen = st.session_state[f"{key}_template"]
     template = next(template for template in load_templates() if template.id == chosen)
     if template.family == "image" and output is not None and output.get("kind") != "dense":
         output = None
-    _state(key).replace(template.stack(output, vocab_size))
-    _sync_widgets(key, _state(key), overwrite=True)
+    state.replace(template.stack(output, vocab_size))
+    _sync_widgets(key, state, overwrite=True)
 
 
 # Drawing --------------------------------------------------------------------------------------------------------
@@ -193,7 +207,7 @@ def _toolbar(
         icon=":material/add:",
         help=t("editor_help_add"),
         on_click=_add,
-        args=(key, vocab_size),
+        args=(key, state.revision, vocab_size),
         width="stretch",
     )
     undo.button(
@@ -202,7 +216,7 @@ def _toolbar(
         icon=":material/undo:",
         help=t("editor_help_undo"),
         on_click=_undo,
-        args=(key,),
+        args=(key, state.revision),
         disabled=not state.can_undo,
         width="stretch",
     )
@@ -223,7 +237,7 @@ def _toolbar(
         icon=":material/auto_awesome:",
         help=t("editor_help_use_template"),
         on_click=_use_template,
-        args=(key, output, vocab_size),
+        args=(key, state.revision, output, vocab_size),
         width="stretch",
     )
 
@@ -259,14 +273,16 @@ def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -
             place.selectbox(t(f"editor_{name}"), ACTIVATIONS, **common)
 
 
-def _row_buttons(t: Translator, key: str, row_id: int, index: int, count: int, vocab_size: int | None) -> None:
+def _row_buttons(
+    t: Translator, key: str, revision: int, row_id: int, index: int, count: int, vocab_size: int | None
+) -> None:
     buttons = [
-        ("move_up", ":material/arrow_upward:", _move, (key, row_id, -1), index == 0),
-        ("move_down", ":material/arrow_downward:", _move, (key, row_id, 1), index == count - 1),
-        ("insert_above", ":material/add_row_above:", _insert, (key, row_id, False, vocab_size), False),
-        ("insert_below", ":material/add_row_below:", _insert, (key, row_id, True, vocab_size), False),
-        ("duplicate", ":material/content_copy:", _duplicate, (key, row_id), False),
-        ("remove", ":material/delete:", _remove, (key, row_id), False),
+        ("move_up", ":material/arrow_upward:", _move, (key, revision, row_id, -1), index == 0),
+        ("move_down", ":material/arrow_downward:", _move, (key, revision, row_id, 1), index == count - 1),
+        ("insert_above", ":material/add_row_above:", _insert, (key, revision, row_id, False, vocab_size), False),
+        ("insert_below", ":material/add_row_below:", _insert, (key, revision, row_id, True, vocab_size), False),
+        ("duplicate", ":material/content_copy:", _duplicate, (key, revision, row_id), False),
+        ("remove", ":material/delete:", _remove, (key, revision, row_id), False),
     ]
     with st.container(horizontal=True, gap="small"):
         for name, icon, callback, args, disabled in buttons:
@@ -297,7 +313,7 @@ def _row(
         places = [first, second] if len(fields) <= 2 else st.columns(len(fields))  # many settings: a line below
         _settings(t, key, row_id, layer, places)
         with buttons:
-            _row_buttons(t, key, row_id, row.index, len(state.layers), vocab_size)
+            _row_buttons(t, key, state.revision, row_id, row.index, len(state.layers), vocab_size)
         if reason is not None:
             st.error(t("editor_layer_invalid", reason=reason), icon=":material/error:")
     if reason is not None:  # a red outline, so the failing row stands out in a long stack

@@ -264,3 +264,26 @@ def test_play_and_step_delivered_twice_count_once(server, context):
     doubled.wait_answered(page, 2)
     assert fetch_frame(page, urls)["status"] == "running", f"Play, delivered twice, did not play: {doubled.log}"
     expect(play_label(page)).to_have_text("Pause")
+
+
+def test_layer_editor_presses_delivered_twice_change_the_stack_once(server, context):
+    """The tables page's charts rerun every second even while it is paused, so the editor's buttons meet the same
+    doubled delivery: an insert or a removal must happen once (the second delivery used to insert a second layer,
+    or fail with "0 is not in list" removing a row already gone)."""
+    stack = "tab_stack_seed_ffn__0"  # the editor's key for the seed task's stack
+    page = context.new_page()
+    doubled = DoubledPresses(suffixes=("_insert_above", "_remove"))
+    page.route_web_socket("**/_stcore/stream", doubled.route)
+    page.goto(f"{server.url}/tabular")
+    expect(live(page)).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)
+    wait_for_timed_rerun(page, doubled)
+    page_rows = page.locator(f"[class*='st-key-{stack}_'][class*='_remove']")
+    rows = page_rows.count()
+
+    page.locator(f".st-key-{stack}_2_insert_above").get_by_role("button").click()
+    doubled.wait_answered(page, 1)
+    expect(page_rows).to_have_count(rows + 1)
+    page.locator(f".st-key-{stack}_0_remove").get_by_role("button").click()
+    doubled.wait_answered(page, 2)
+    expect(page_rows).to_have_count(rows)
+    assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
