@@ -212,8 +212,9 @@ def custom_points_task() -> str | None:
         return None
 
 
-def _regenerate() -> None:
-    st.session_state[KEY + "data_seed"] = state("data_seed") + 1
+def _regenerate(drawn_seed: int) -> None:
+    """The seed after the one the button was drawn with: a press Streamlit delivers twice moves it once."""
+    st.session_state[KEY + "data_seed"] = drawn_seed + 1
 
 
 def hyperparameter_row(t: Translator) -> None:
@@ -321,7 +322,13 @@ def data_panel(t: Translator) -> None:
     if shown("batch_size"):
         st.slider(t("batch_size"), *WIDGET_RANGES["batch_size"], key=KEY + "batch_size", help=t("help_batch_size"))
     if shown("regenerate"):
-        st.button(t("regenerate"), key=KEY + "regenerate", on_click=_regenerate, help=t("help_regenerate"))
+        st.button(
+            t("regenerate"),
+            key=KEY + "regenerate",
+            on_click=_regenerate,
+            args=(state("data_seed"),),
+            help=t("help_regenerate"),
+        )
 
 
 def network_panel(t: Translator) -> None:
