@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from playwright.sync_api import Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from playground.config import ConfigError, RunConfig
 
-from .page_helpers import live, play_controls
+from .page_helpers import live, play_controls, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +91,7 @@ def expander(page: Page, title: str) -> Locator:
 
 
 def open_expander(page: Page, title: str) -> Locator:
+    wait_until_idle(page)
     section = expander(page, title)
     expect(section).to_have_count(1)
     if section.locator("details").get_attribute("open") is None:
@@ -101,16 +101,13 @@ def open_expander(page: Page, title: str) -> Locator:
 
 
 def choose(page: Page, combobox: Locator, option: str) -> None:
-    """Pick an option of a selectbox; opens the list again if a rerun closed it before the click landed."""
-    for attempt in range(3):
-        combobox.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
-            break
-        except PlaywrightTimeoutError:
-            if attempt == 2:
-                raise
-            page.keyboard.press("Escape")
+    """Pick an option of a selectbox from the keyboard, as a keyboard user does: focus, type the option, Enter.
+    A pointer click needs the box to hold still under the pointer, and on a page whose views redraw every second
+    while it trains the box can move between the scroll that brings it into view and the click."""
+    wait_until_idle(page)
+    combobox.focus()
+    page.keyboard.type(option)
+    page.keyboard.press("Enter")
     expect(combobox).to_have_value(option)
 
 
