@@ -62,8 +62,9 @@ if _inside_script_run():
     navigation()
 else:
     enable_tcp_nodelay()  # without it every kept-alive request waits ~40 ms (see its docstring)
-    # The server refuses a bigger upload while it streams in, before it is held in memory; the uploaders say it too.
-    st.config.set_option("server.maxUploadSize", limits().max_upload_mb)
+    # The server refuses a bigger upload while it streams in, before it is held in memory; each uploader says its
+    # own limit too (a checkpoint's may be larger, to hold the largest network's weights).
+    st.config.set_option("server.maxUploadSize", limits().max_checkpoint_mb)
     _disable_pages_directory_mode()
     app = st.App(__file__, routes=frame_routes())
 

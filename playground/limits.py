@@ -8,10 +8,13 @@ with an environment variable ``PLAYGROUND_<NAME>`` (``PLAYGROUND_MAX_WORKERS=20`
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
 
 ENV_PREFIX = "PLAYGROUND_"
+#: Room in a checkpoint beside its float32 weights: config.json, history.csv and the zip's own records.
+CHECKPOINT_ROOM_MB = 32
 
 
 class LimitError(ValueError):
@@ -48,6 +51,13 @@ class Limits:
     worker_memory_mb: int = 3_072
     #: Disk the stored uploads may take; the least recently used are removed beyond it.
     upload_store_mb: int = 1_024
+
+    @property
+    def max_checkpoint_mb(self) -> int:
+        """Bytes of an uploaded checkpoint: ``max_upload_mb``, or more where the largest network a link may carry
+        needs it (float32 weights and room for the rest), so that every checkpoint the server lets a run write
+        can be loaded again."""
+        return max(self.max_upload_mb, math.ceil(self.max_params * 4 / 2**20) + CHECKPOINT_ROOM_MB)
 
 
 def _read(name: str, default: int) -> int:

@@ -325,16 +325,38 @@ def uploader_page() -> None:
     st.file_uploader("checkpoint", type=["zip"], key="t_checkpoint_file", on_change=loader.load_checkpoint_file)
     notice = st.session_state.pop("t_notice", None)
     if notice:
-        st.error(notice[2])
+        (st.error if notice[0] == "error" else st.success)(notice[2] or notice[1])
 
 
-def test_the_page_refuses_an_upload_over_max_upload_mb_before_reading_it(monkeypatch):
+def test_the_page_refuses_a_checkpoint_over_its_budget_before_reading_it(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("PLAYGROUND_MAX_UPLOAD_MB", "1")
+    monkeypatch.setenv("PLAYGROUND_MAX_PARAMS", "1000")  # weights of at most 4 KB: the budget is the room beside them
     page = AppTest.from_function(uploader_page).run()
-    page.file_uploader(key="t_checkpoint_file").set_value(("big.zip", b"\0" * 1_500_000, "application/zip")).run()
+    big = b"\0" * (69 * 2**19)  # 34.5 MB
+    page.file_uploader(key="t_checkpoint_file").set_value(("big.zip", big, "application/zip")).run()
     assert not page.exception
     assert [error.value for error in page.error] == [
-        "the file: 1.5 MB is over the limit of 1 MB; upload a smaller file"
+        "the file: 34.5 MB is over the limit of 33 MB; upload a smaller file"
     ]
+
+
+def test_a_checkpoint_of_a_network_the_server_allows_loads_though_it_is_over_the_file_budget(monkeypatch):
+    """A checkpoint holds the weights as float32: the largest network allowed would not fit ``max_upload_mb``,
+    so checkpoints have a budget of their own, sized from ``max_params``."""
+    from streamlit.testing.v1 import AppTest
+
+    from playground.limits import limits
+
+    monkeypatch.setenv("PLAYGROUND_MAX_UPLOAD_MB", "1")
+    layers = [{"kind": "dense", "units": 768}, {"kind": "dense", "units": 768}, {"kind": "dense", "units": 1}]
+    config = RunConfig.from_dict({"data": {"dataset": "circle"}, "model": {"layers": layers}})
+    buffer = io.BytesIO()
+    save_checkpoint(build_model(config), config, buffer)
+    assert len(buffer.getvalue()) > 2**20, "the checkpoint must be over the 1 MB file budget for this test"
+    assert limits().max_checkpoint_mb == 77 + 32  # 20 M float32 parameters are 76.3 MB
+    page = AppTest.from_function(uploader_page).run()
+    page.file_uploader(key="t_checkpoint_file").set_value(("big.zip", buffer.getvalue(), "application/zip")).run()
+    assert not page.exception and not page.error
+    assert [message.value for message in page.success] == ["tab_loaded_checkpoint"]

@@ -120,17 +120,19 @@ class UploadedFile(Protocol):
     def getvalue(self) -> bytes: ...
 
 
-def check_upload_size(size: int) -> None:
-    """UploadError when an upload of ``size`` bytes (or characters) is over ``limits().max_upload_mb``."""
-    limit = limits().max_upload_mb
+def check_upload_size(size: int, limit: int | None = None) -> None:
+    """UploadError when an upload of ``size`` bytes (or characters) is over ``limit`` MB (by default
+    ``limits().max_upload_mb``)."""
+    limit = limits().max_upload_mb if limit is None else limit
     if size > limit * 2**20:
         megabytes = math.ceil(size * 10 / 2**20) / 10  # rounded up: just over the limit never reads as equal to it
         raise UploadError(over_limit("the file", megabytes, limit, "MB") + "; upload a smaller file")
 
 
-def uploaded_bytes(file: UploadedFile) -> bytes:
-    """An uploaded file's bytes, refused by its declared size before they are copied and parsed."""
-    check_upload_size(int(file.size))
+def uploaded_bytes(file: UploadedFile, limit: int | None = None) -> bytes:
+    """An uploaded file's bytes, refused by its declared size (over ``limit`` MB, by default
+    ``limits().max_upload_mb``) before they are copied and parsed."""
+    check_upload_size(int(file.size), limit)
     return file.getvalue()
 
 

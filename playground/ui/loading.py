@@ -135,7 +135,7 @@ class PageLoader:
         if file is None:
             return
         try:
-            data = uploaded_bytes(file)  # refused by its size before its bytes are copied out of the upload
+            data = uploaded_bytes(file, limits().max_checkpoint_mb)  # refused by size before its bytes are copied
             config = load_checkpoint(io.BytesIO(data)).config
             self.check(config)
         except (CheckpointError, ConfigError, UploadError) as error:
@@ -166,7 +166,7 @@ class PageLoader:
             )  # fmt: skip
             st.file_uploader(
                 t("tab_load_checkpoint"), type=["zip"], key=f"{self.prefix}_checkpoint_file",
-                max_upload_size=limits().max_upload_mb,
+                max_upload_size=limits().max_checkpoint_mb,
                 on_change=self.load_checkpoint_file, help=t("tab_help_load_checkpoint"),
             )  # fmt: skip
 
