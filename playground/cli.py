@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from playground.config import ConfigError, RunConfig
+from playground.i18n import translator
+from playground.layer_stack import StackRow, counts_recurrent, param_totals
 from playground.presets import load_config, preset_names
 
 if TYPE_CHECKING:
@@ -24,9 +26,12 @@ EXPORT_TARGETS = ("pytorch", "keras", "onnx", "checkpoint")
 
 
 def summary_table(config: RunConfig) -> str:
-    """A Keras-style summary: layer, output shape, parameters, then the total."""
+    """The page's summary as text, Keras-style: layer, output shape, parameters, then the total, trainable and
+    non-trainable parameters (batch norm's running statistics), and a line when recurrent layers keep PyTorch's
+    counts."""
+    infos = config.summary()
     rows = [("Layer", "Output shape", "Params"), ("Input", str(config.input_shape), "0")]
-    rows += [(f"{i.index}: {i.title}", str(i.output_shape), f"{i.params:,}") for i in config.summary()]
+    rows += [(f"{i.index}: {i.title}", str(i.output_shape), f"{i.params:,}") for i in infos]
     widths = [max(len(row[col]) for row in rows) for col in range(3)]
     rule = "-" * (sum(widths) + 4)
     lines = [rule]
@@ -34,7 +39,19 @@ def summary_table(config: RunConfig) -> str:
         lines.append(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}")
         if number == 0:
             lines.append(rule)
-    lines += [rule, f"Total params: {config.total_params():,}"]
+    stack = [
+        StackRow(info.index, layer.kind, info.title, info.output_shape, info.params)
+        for info, layer in zip(infos, config.model.layers, strict=True)
+    ]
+    totals, say = param_totals(stack), translator("en")
+    lines += [
+        rule,
+        say("editor_total_params", n=f"{totals.total:,}"),
+        say("editor_trainable_params", n=f"{totals.trainable:,}"),
+        say("editor_non_trainable_params", n=f"{totals.non_trainable:,}"),
+    ]
+    if counts_recurrent(stack):
+        lines.append(say("editor_recurrent_counts"))
     return "\n".join(lines)
 
 

@@ -209,8 +209,8 @@ def stack_rows(layers: Sequence[dict], input_shape: Shape) -> list[StackRow]:
 
 @dataclass(frozen=True)
 class ParamTotals:
-    """A Keras summary's footer. Batch norm's running statistics are buffers, not parameters, and every
-    parameter here is trained, so non-trainable is 0 (kept so the table reads as students know it)."""
+    """A Keras summary's footer: every parameter here is trained; batch norm's running mean and variance (PyTorch
+    buffers) are the non-trainable ones, as Keras counts them."""
 
     total: int
     trainable: int
@@ -223,6 +223,12 @@ def param_totals(rows: Sequence[StackRow]) -> ParamTotals:
     trainable = sum(row.params or 0 for row in rows)
     non_trainable = sum(row.params or 0 for row in rows if row.kind == "batchnorm")  # 2 stats per 2 parameters
     return ParamTotals(trainable + non_trainable, trainable, non_trainable)
+
+
+def counts_recurrent(rows: Sequence[StackRow]) -> bool:
+    """Whether the summary should say that recurrent layers keep PyTorch's counts (two bias vectors per gate,
+    where Keras has one), so a student comparing with Keras knows why the numbers differ."""
+    return any(row.kind in RECURRENT_KINDS for row in rows)
 
 
 def failing_layer_index(error: str | None) -> int | None:

@@ -21,7 +21,7 @@ def test_summary_of_the_seed_model():
     result = run_cli("summary", "seed-ffn")
     assert result.returncode == 0
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "Total params: 8,577"
+    assert lines[-3:] == ["Total params: 8,577", "Trainable params: 8,577", "Non-trainable params: 0"]
     assert any("Dense(64, relu)" in line and "6,464" in line for line in lines)
 
 
@@ -156,3 +156,12 @@ def test_train_stops_at_a_target_test_loss(tmp_path, capsys):
     assert "reached the target 0.05" in output
     trained = int(output.strip().splitlines()[-1].split()[1])
     assert trained < 100
+
+
+def test_summary_counts_batch_norm_statistics_as_the_page_does(capsys):
+    """Batch norm's running mean and variance are non-trainable parameters in Keras's summary and on the page."""
+    layers = [{"kind": "dense", "units": 4}, {"kind": "batchnorm"}, {"kind": "dense", "units": 1}]
+    assert main(["summary", json.dumps({"data": {"dataset": "circle"}, "model": {"layers": layers}})]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-3:] == ["Total params: 33", "Trainable params: 25", "Non-trainable params: 8"]
+    assert not any("Recurrent" in line for line in lines)

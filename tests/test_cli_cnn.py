@@ -15,7 +15,7 @@ def test_summary_of_the_seed_cnn():
     result = run_cli("summary", "seed-cnn")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "Total params: 225,034"
+    assert lines[-3:] == ["Total params: 225,034", "Trainable params: 225,034", "Non-trainable params: 0"]
     assert any("Input" in line and "(1, 28, 28)" in line for line in lines)
     assert any("Conv2D(32, 3x3, relu)" in line and "(32, 26, 26)" in line and "320" in line for line in lines)
     assert any("Conv2D(64, 3x3, relu)" in line and "(64, 11, 11)" in line and "18,496" in line for line in lines)

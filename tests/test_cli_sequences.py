@@ -20,7 +20,12 @@ def test_summary_of_the_seed_lstm():
     result = run_cli("summary", "seed-lstm")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "Total params: 19,521"
+    assert lines[-4:] == [
+        "Total params: 19,521",
+        "Trainable params: 19,521",
+        "Non-trainable params: 0",
+        "Recurrent layers keep PyTorch's counts: two bias vectors per gate, where Keras has one.",
+    ]
     assert any(line.startswith("Input") and "(100, 10)" in line for line in lines)
     assert any(line.startswith("0: LSTM(64)") and "(64,)" in line and line.endswith(" 19,456") for line in lines)
     assert any(line.startswith("1: Dense(1, linear)") and "(1,)" in line and line.endswith(" 65") for line in lines)

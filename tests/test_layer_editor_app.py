@@ -47,6 +47,7 @@ def test_opens_with_the_initial_stack_live_shapes_and_summary(page):
         "Output shape (1,) · 33 parameters",
     ]
     assert any("Total params: 8,577" in m.value and "Non-trainable params: 0" in m.value for m in page.markdown)
+    assert not any("Recurrent layers" in c.value for c in page.caption)  # said only where a recurrent layer is
     assert [tab.label for tab in page.tabs] == ["Summary", "Diagram"]
     assert page.button(key="ed_undo").disabled  # nothing to take back yet
     assert not page.button(key="train").disabled
@@ -180,6 +181,9 @@ def test_sequences_offer_recurrent_kinds_and_show_the_seed_lstm_before_training(
     ]
     assert total(page) == "total params: 19521"
     assert any("Total params: 19,521" in m.value for m in page.markdown)
+    assert "Recurrent layers keep PyTorch's counts: two bias vectors per gate, where Keras has one." in [
+        c.value for c in page.caption
+    ]
     templates = page.selectbox(key="ed_template_en").options
     assert templates[0].startswith("Seed article's LSTM") and len(templates) == 5  # the sequence templates only
     # the recurrent settings: units, stacked layers, and two checkboxes

@@ -20,6 +20,7 @@ from playground.layer_stack import (
     RECURRENT_KINDS,
     EditorState,
     StackRow,
+    counts_recurrent,
     default_layer,
     failing_layer_index,
     input_family,
@@ -346,6 +347,8 @@ def _summary(t: Translator, rows: list[StackRow]) -> None:
             ]
         )
     )
+    if counts_recurrent(rows):
+        st.caption(t("editor_recurrent_counts"))
 
 
 def layer_stack_editor(
