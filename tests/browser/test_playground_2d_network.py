@@ -101,13 +101,18 @@ def open_expander(page: Page, title: str) -> Locator:
 
 
 def choose(page: Page, combobox: Locator, option: str) -> None:
-    """Pick an option of a selectbox from the keyboard, as a keyboard user does: focus, type the option, Enter.
-    A pointer click needs the box to hold still under the pointer, and on a page whose views redraw every second
-    while it trains the box can move between the scroll that brings it into view and the click."""
+    """Pick an option of a selectbox from the keyboard, as a keyboard user does: focus, type the option, and
+    press Enter once the list shows it (Enter takes the first match). A pointer click needs the box to hold still
+    under the pointer, and on a page whose views redraw every second while it trains the box can move between
+    the scroll that brings it into view and the click. The box shows typed text as its value too, so the choice
+    counts once the list has closed and the page's run has taken it."""
     wait_until_idle(page)
     combobox.focus()
     page.keyboard.type(option)
+    expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
     page.keyboard.press("Enter")
+    expect(page.get_by_role("option")).to_have_count(0)
+    wait_until_idle(page)
     expect(combobox).to_have_value(option)
 
 
