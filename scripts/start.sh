@@ -114,6 +114,24 @@ prepare_browser_tools() {
     fi
 }
 
+# What the JavaScript lint and tests need (scripts/test.sh): node and npm (Debian's nodejs and npm when missing)
+# and the pinned eslint of package-lock.json in node_modules, installed again only when the lock file changes.
+prepare_js_tools() {
+    local stamp="$REPO_ROOT/node_modules/.installed-lock" hash
+    cd "$REPO_ROOT"
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        say "node or npm is missing; the JavaScript lint and tests need them"
+        apt_install nodejs npm
+    fi
+    hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
+        return 0
+    fi
+    say "installing the JavaScript lint tools (npm ci, pinned by package-lock.json)"
+    npm ci --no-audit --no-fund --loglevel=error
+    printf '%s\n' "$hash" >"$stamp"
+}
+
 main() {
     cd "$REPO_ROOT"
     lock_setup

@@ -6,8 +6,8 @@ component (inline JavaScript, no iframe) that pulls compact frames from the rout
 a second while the run is ``running`` and ~2 times a second otherwise (any click or key press on the page
 polls fast again for two seconds, so Play/Pause show at once). Only the static data (the points, the
 labels, the options) travels through Streamlit; a rerun with unchanged arguments does not touch the mounted
-DOM, and changed arguments update it in place, so the view never blanks. The JavaScript lives in
-``live_view_js`` and ``live_view_network_js``.
+DOM, and changed arguments update it in place, so the view never blanks. The JavaScript and CSS live in
+``playground/ui/web`` (``main.js`` and the modules it imports, ``live_view.css``, ``network_panel.css``).
 
 Besides the frame fields ``frames`` documents, the view reads (all optional):
 
@@ -51,8 +51,8 @@ import numpy as np
 import streamlit as st
 
 from playground.i18n import translator
-from playground.ui import live_view_js, live_view_network_js
 from playground.ui.frames import FRAME_PATH
+from playground.ui.web_assets import bundle, stylesheet
 from playground.viz.colors import CLASS_PALETTE, hex_to_rgb
 
 _english = translator("en")
@@ -121,10 +121,9 @@ LABEL_KEYS: tuple[str, ...] = (
     "edit_points_hint",
 )
 
-_CSS = live_view_js.CSS + live_view_network_js.CSS
-_JS = live_view_js.BASE_JS + live_view_network_js.JS + live_view_js.VIEW_JS
-
-_component = st.components.v2.component(COMPONENT_NAME, css=_CSS, js=_JS, isolate_styles=False)
+_component = st.components.v2.component(
+    COMPONENT_NAME, css=stylesheet("live_view.css", "network_panel.css"), js=bundle("main.js"), isolate_styles=False
+)
 
 #: The one trigger the browser sends; its value carries every event Python has not acknowledged yet.
 EVENT_TRIGGER = "events"

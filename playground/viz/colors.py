@@ -1,10 +1,42 @@
-"""The playground's colours, shared by the thumbnails and the live view (TensorFlow Playground's orange/blue)."""
+"""The playground's colours, shared by the thumbnails, the charts and the live view (TF Playground's orange and blue).
+
+The live view's JavaScript reads them from ``playground/ui/web/colors.js``, which is generated from this module
+(``python -m playground.viz.colors``); a test fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 NEGATIVE = "#f59322"  # class 0, negative values
+MIDDLE = "#e8eaeb"  # undecided: the middle of the diverging orange-white-blue ramp
 POSITIVE = "#0877bd"  # class 1, positive values
 CLASS_PALETTE = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd")  # multiclass, one per class
+TRAIN_COLOR = "#636efa"  # training curves and points
+TEST_COLOR = "#ef553b"  # test curves and points
+
+#: Where the live view's copy of these colours lives.
+JAVASCRIPT_COLORS = Path(__file__).resolve().parent.parent / "ui" / "web" / "colors.js"
 
 
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
     color = color.lstrip("#")
     return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
+
+
+def javascript_colors() -> str:
+    """The text of ``colors.js``: the ramp's ends and middle as RGB triples, the train and test colours as hex."""
+    rgb = {name: list(hex_to_rgb(value)) for name, value in (("NEG", NEGATIVE), ("MID", MIDDLE), ("POS", POSITIVE))}
+    lines = [
+        "// Generated from playground/viz/colors.py (python -m playground.viz.colors): edit that file, not this one.",
+        "",
+        *(f"export const {name} = {value};" for name, value in rgb.items()),
+        f'export const TRAIN_COLOR = "{TRAIN_COLOR}";',
+        f'export const TEST_COLOR = "{TEST_COLOR}";',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    JAVASCRIPT_COLORS.write_text(javascript_colors(), encoding="utf-8")
+    print(f"wrote {JAVASCRIPT_COLORS.name}")

@@ -12,8 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.viz.colors import CLASS_PALETTE
-from playground.viz.tabular_charts import TEST_COLOR, TRAIN_COLOR, prediction_figure
+from playground.viz.colors import CLASS_PALETTE, TEST_COLOR, TRAIN_COLOR
+from playground.viz.tabular_charts import prediction_figure
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: At most this many input features are drawn as lines: more would be a tangle nobody can read.

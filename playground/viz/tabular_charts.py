@@ -12,10 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.viz.colors import CLASS_PALETTE
+from playground.viz.colors import CLASS_PALETTE, TEST_COLOR, TRAIN_COLOR
 
-TRAIN_COLOR = "#636efa"  # the live view's train and test colours, so the two charts read alike
-TEST_COLOR = "#ef553b"
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 

@@ -1,58 +1,24 @@
-"""The network panel of the live training view (TensorFlow Playground's network picture), as JavaScript and CSS.
+/**
+ * The network panel of the live training view (TensorFlow Playground's network picture).
+ *
+ * Every neuron is drawn as a small heatmap of its output over the data plane (one <canvas> of
+ * resolution x resolution pixels per neuron, scaled by CSS), the links between consecutive columns on one
+ * canvas behind them (colour by sign, width by |w|), a bias marker at each neuron's corner, and, when
+ * editable, TF Playground's "+ / -" buttons for layers and neurons.
+ *
+ * The DOM is built once per network shape (and panel width); a frame only rewrites pixels into the existing
+ * ImageData objects and redraws the links canvas, so an 8 x 8 network repaints in a millisecond or two.
+ *
+ * A wide layer arrives summarised (see playground.ui.frames): a column's `units` is the layer's width and
+ * `shown` the neurons the frame carries (its first ones, with the links among them); the panel draws those,
+ * heads the column with the real width and says in one line (pg-net-summary) how many it shows. Weights and
+ * biases arrive as base64 float32 and are read through one Float32Array each.
+ */
+import { NEG, POS } from "./colors.js";
+import { decodeBase64, decodeFloat32 } from "./decode.js";
+import { clamp, fillLabel, finite, formatValue } from "./numbers.js";
+import { css, diverging, overWhite, pack } from "./paint.js";
 
-``playground.ui.live_view`` concatenates :data:`JS` between the shared helpers and the view itself (one ES
-module), and :data:`CSS` after its own rules. The panel draws every neuron as a small heatmap of its output
-over the data plane (one ``<canvas>`` of ``resolution x resolution`` pixels per neuron, scaled by CSS), the
-links between consecutive columns on one canvas behind them (colour by sign, width by ``|w|``), a bias marker
-at each neuron's corner, and, when editable, TF Playground's "+ / -" buttons for layers and neurons.
-
-The DOM is built once per network shape (and panel width); a frame only rewrites pixels into the existing
-``ImageData`` objects and redraws the links canvas, so an 8 x 8 network repaints in a millisecond or two.
-
-A wide layer arrives summarised (see ``playground.ui.frames``): a column's ``units`` is the layer's width and
-``shown`` the neurons the frame carries (its first ones, with the links among them); the panel draws those,
-heads the column with the real width and says in one line (``pg-net-summary``) how many it shows. Weights and
-biases arrive as base64 float32 and are read through one ``Float32Array`` each.
-"""
-
-from __future__ import annotations
-
-CSS = r"""
-.pg-live .pg-net-wrap { position: relative; flex: 2 1 420px; min-width: 0; max-width: 100%;
-  display: flex; flex-direction: column; gap: 0.25rem; align-self: flex-start; }
-.pg-live .pg-net-wrap[hidden] { display: none; }
-.pg-live .pg-net-bar { display: flex; align-items: center; gap: 0.35rem; font-size: 0.8rem; min-height: 22px; }
-.pg-live .pg-net-bar .pg-net-count { opacity: 0.85; margin-left: 0.2rem; }
-.pg-live .pg-net-summary { font-size: 0.75rem; opacity: 0.75; }
-.pg-live .pg-net-summary[hidden] { display: none; }
-.pg-live .pg-net-scroll { position: relative; overflow-x: auto; overflow-y: hidden; }
-.pg-live .pg-net-stage { position: relative; }
-.pg-live .pg-net-empty { font-size: 0.85rem; opacity: 0.55; padding: 2rem 0; text-align: center; }
-.pg-live .pg-neuron { position: absolute; box-sizing: border-box; cursor: pointer; background: #fff;
-  border: 1px solid rgba(128, 128, 128, 0.6); }
-.pg-live .pg-neuron[data-column="0"] { cursor: default; }
-.pg-live .pg-neuron:hover { border-color: var(--st-text-color, #31333f); }
-.pg-live .pg-neuron[data-selected="true"] { outline: 2.5px solid var(--st-text-color, #31333f);
-  outline-offset: 2px; }
-.pg-live .pg-neuron canvas { image-rendering: auto; }
-.pg-live .pg-bias { position: absolute; left: -4px; bottom: -4px; width: 7px; height: 7px; box-sizing: border-box;
-  border: 1px solid rgba(255, 255, 255, 0.95); pointer-events: none; }
-.pg-live .pg-node-name { position: absolute; font-size: 11px; line-height: 1; white-space: nowrap;
-  text-align: right; transform: translate(-100%, -50%); opacity: 0.85; pointer-events: none; }
-.pg-live .pg-net-head { position: absolute; top: 0; display: flex; flex-direction: column; align-items: center;
-  gap: 2px; font-size: 10px; line-height: 1.2; }
-.pg-live .pg-net-head > span { max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
-  opacity: 0.75; }
-.pg-live .pg-pm { display: flex; gap: 2px; }
-.pg-live .pg-pm button, .pg-live .pg-net-bar button { font: inherit; font-size: 13px; font-weight: 600;
-  line-height: 1; width: 20px; height: 20px; padding: 0; cursor: pointer; color: inherit;
-  background: var(--st-secondary-background-color, #f0f2f6); border-radius: 50%;
-  border: 1px solid var(--st-border-color, rgba(49, 51, 63, 0.25)); }
-.pg-live .pg-pm button:disabled, .pg-live .pg-net-bar button:disabled { opacity: 0.35; cursor: default; }
-.pg-live .pg-net-bar button[hidden], .pg-live .pg-pm[hidden] { display: none; }
-"""
-
-JS = r"""
 // ---- the network panel -------------------------------------------------------------------------------
 // Neurons' maps and the boundary share one scale: a byte b means lo + b/255*(hi-lo), coloured around the
 // middle of lo..hi, i.e. t = b/127.5 - 1 on the diverging orange-white-blue ramp whatever lo and hi are.
@@ -72,7 +38,7 @@ function makeEl(tag, className, attrs) {
   return node;
 }
 
-class NetworkPanel {
+export class NetworkPanel {
   constructor(view, wrap) {
     this.view = view;
     this.wrap = wrap;
@@ -555,4 +521,3 @@ class NetworkPanel {
     }
   }
 }
-"""

@@ -1,0 +1,7 @@
+// Generated from playground/viz/colors.py (python -m playground.viz.colors): edit that file, not this one.
+
+export const NEG = [245, 147, 34];
+export const MID = [232, 234, 235];
+export const POS = [8, 119, 189];
+export const TRAIN_COLOR = "#636efa";
+export const TEST_COLOR = "#ef553b";
