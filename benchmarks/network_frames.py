@@ -3,10 +3,10 @@
 For the default circle network (x1, x2 -> 4 -> 2 -> 1) and the largest network a short ``?config=`` link may
 carry (circle; Dense 4096, Dense 4096, Dense 1: 16.8 M parameters), it builds the real trainer and prints:
 
-* **probe ms**: the worker's ``Trainer.network()`` (the forward pass over the 20 x 20 grid, and copying out the
+* **probe ms**: the worker's ``probes.plane.network`` (the forward pass over the 20 x 20 grid, and copying out the
   drawn neurons' maps and parameters; the median of three calls, in the worker process, not the server);
 * **first poll ms**: the frame route's answer for a new snapshot (encoding its probes, then the JSON);
-* **boundary ms**: the worker's ``Trainer.boundary()`` (the decision boundary; a coarser grid for a big network);
+* **boundary ms**: the worker's ``probes.plane.boundary`` (the decision boundary; a coarser grid for a big network);
 * **next poll ms**: a later poll of the same snapshot (the encoded probes come from the cache);
 * **server MB**: how far the server's resident memory rose above what it held while it answered the polls;
 * **frame bytes**: the response body.
@@ -36,7 +36,9 @@ from starlette.requests import Request
 from playground.config import RunConfig
 from playground.data import two_d
 from playground.presets import load_preset
-from playground.train.trainer import NEURON_MAP_RESOLUTION, Trainer
+from playground.train.probes import plane
+from playground.train.probes.plane import NEURON_MAP_RESOLUTION
+from playground.train.trainer import Trainer
 from playground.ui import frames
 
 WIDE_LAYERS = [
@@ -89,8 +91,8 @@ def full_probe(trainer: Trainer, resolution: int = NEURON_MAP_RESOLUTION) -> dic
     scale = inputs.abs().amax(dim=0).clamp_min(1e-6)
     columns: list[dict] = [{"title": "Inputs", "layer": None, "units": len(features), "lo": -1.0, "hi": 1.0,
                             "maps": (inputs / scale).T.numpy().astype(np.float32)}]  # fmt: skip
-    for group, output in zip(trainer.dense_groups, trainer._group_outputs(inputs), strict=True):
-        linear = trainer._linear(group.start)
+    for group, output in zip(plane.dense_groups(trainer), plane.group_outputs(trainer, inputs), strict=True):
+        linear = plane.dense_linear(trainer, group.start)
         columns.append({"title": group.title, "layer": group.start, "units": group.units, "lo": group.low,
                         "hi": 1.0, "maps": output.T.numpy().astype(np.float32),
                         "weights": linear.weight.detach().numpy().astype(np.float32).copy(),
@@ -147,12 +149,12 @@ def main() -> None:
     for name, config in setups().items():
         trainer = Trainer(config)
         params = sum(parameter.numel() for parameter in trainer.model.parameters())
-        network = trainer.network()  # warm-up: the first forward pass of a fresh model is slower
+        network = plane.network(trainer)  # warm-up: the first forward pass of a fresh model is slower
         probe_ms = statistics.median(
-            timed(lambda trainer=trainer: fresh(trainer, trainer.network))[0] for _ in range(3)
+            timed(lambda trainer=trainer: fresh(trainer, lambda: plane.network(trainer)))[0] for _ in range(3)
         )
         boundary_ms = statistics.median(
-            timed(lambda trainer=trainer: fresh(trainer, trainer.boundary))[0] for _ in range(3)
+            timed(lambda trainer=trainer: fresh(trainer, lambda: plane.boundary(trainer)))[0] for _ in range(3)
         )
         frame = frame_of(trainer, network)
         frames.register_frame_source(TOKEN, lambda since, _compare, frame=frame: frame)

@@ -29,7 +29,7 @@ MEASURE = """
 import sys, time
 from pathlib import Path
 import playground.data.image_upload, playground.data.points, playground.data.series_upload, playground.data.upload
-import playground.export.checkpoint
+import playground.checkpoint
 reader, path = sys.argv[1], sys.argv[2]
 data = Path(path).read_bytes()
 
@@ -55,7 +55,7 @@ try:
         playground.data.image_upload.read_image_zip(data)
     elif reader == "checkpoint":
         import io
-        playground.export.checkpoint.load_checkpoint(io.BytesIO(data))
+        playground.checkpoint.load_checkpoint(io.BytesIO(data))
 except ValueError as error:
     outcome = "refused: " + str(error)[:70]
 seconds = time.perf_counter() - started
@@ -110,8 +110,8 @@ def image_zip(images: int, side: int) -> bytes:
 
 
 def checkpoint(units: int) -> bytes:
+    from playground.checkpoint import save_checkpoint
     from playground.config import RunConfig
-    from playground.export.checkpoint import save_checkpoint
     from playground.presets import load_preset
     from playground.train.trainer import Trainer
 

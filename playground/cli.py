@@ -84,8 +84,8 @@ def _train(config: RunConfig, epochs: int) -> tuple[Trainer, int]:
 
 
 def train(config: RunConfig, epochs: int, out: str | None, save: str | None = None) -> int:
-    from playground.export.checkpoint import save_checkpoint
-    from playground.export.history import write_history_csv
+    from playground.checkpoint import save_checkpoint
+    from playground.history import write_history_csv
 
     with contextlib.ExitStack() as files:
         # Opened first, so a bad --out or --save fails before minutes of training, not after.
@@ -119,7 +119,7 @@ def export(config: RunConfig, target: str, out: str, epochs: int | None) -> int:
             file.write(text)
         print(f"{target} code written to {out} (trains {config.training.epochs} epochs)")
         return 0
-    from playground.export.checkpoint import save_checkpoint
+    from playground.checkpoint import save_checkpoint
     from playground.export.onnx_export import export_onnx
     from playground.model import build_model
 
@@ -147,7 +147,7 @@ def export(config: RunConfig, target: str, out: str, epochs: int | None) -> int:
 
 def inspect_checkpoint(path: str) -> int:
     """The summary of a checkpoint's model, and how far its history goes."""
-    from playground.export.checkpoint import load_checkpoint
+    from playground.checkpoint import load_checkpoint
 
     config, _, history = load_checkpoint(path)
     if config.name:
@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from playground.export.checkpoint import CheckpointError
+    from playground.checkpoint import CheckpointError
 
     args = build_parser().parse_args(argv)
     if args.command == "presets":

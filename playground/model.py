@@ -24,3 +24,9 @@ def outputs_probabilities(config: RunConfig) -> bool:
     softmax for a multiclass one. Otherwise its outputs are logits and the loss applies the squashing itself."""
     wanted = {"binary": "sigmoid", "multiclass": "softmax"}.get(config.task)
     return wanted is not None and config.model.layers[-1].final_activation() == wanted
+
+
+def weight_matrices(model: nn.Module) -> list[torch.Tensor]:
+    """The weights a penalty and the weight histograms cover: matrices and kernels, not biases nor batch norm's
+    scales; a recurrent layer's are named weight_ih_l0, weight_hh_l0, ..."""
+    return [p for name, p in model.named_parameters() if name.rsplit(".", 1)[-1].startswith("weight") and p.dim() > 1]

@@ -387,7 +387,7 @@ def test_exported_scripts_of_each_opening_network(dataset):
 
 
 def test_a_saved_setup_and_a_checkpoint_load_back_into_the_page(page, tmp_path):
-    from playground.export.checkpoint import save_checkpoint
+    from playground.checkpoint import save_checkpoint
     from playground.model import build_model
 
     setup = RunConfig.from_dict(

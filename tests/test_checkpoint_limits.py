@@ -17,9 +17,9 @@ import pytest
 import torch
 from safetensors.torch import save as save_safetensors
 
+from playground.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from playground.cli import main
 from playground.config import RunConfig
-from playground.export.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from playground.model import build_model
 from playground.presets import load_preset
 from playground.train.trainer import Trainer

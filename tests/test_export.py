@@ -20,20 +20,20 @@ import torch
 from safetensors.torch import save as save_safetensors
 from torch import nn
 
+from playground.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from playground.cli import _format_row
 from playground.config import RunConfig, output_layer
 from playground.data.registry import DATASETS, dataset_classes, load_dataset
 from playground.export import ExportError, data_source
-from playground.export.checkpoint import CheckpointError, load_checkpoint, resume_trainer, save_checkpoint
-from playground.export.history import read_history_csv, write_history_csv
 from playground.export.keras_code import keras_code
 from playground.export.layer_source import LAYER_SOURCE, torch_source
 from playground.export.onnx_export import export_onnx
 from playground.export.pytorch_script import pytorch_script
+from playground.history import read_history_csv, write_history_csv
 from playground.layers import ACTIVATIONS, LAYER_KINDS, Activation, BatchNorm, Dense, Dropout, Flatten
 from playground.model import build_model
 from playground.presets import load_preset, preset_names
-from playground.train.trainer import Trainer
+from playground.train.trainer import Trainer, resume_trainer
 
 PRESETS = preset_names()
 

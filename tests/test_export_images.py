@@ -15,10 +15,10 @@ import pytest
 import torch
 from torch import nn
 
+from playground.checkpoint import load_checkpoint, save_checkpoint
 from playground.cli import _format_row, main
 from playground.config import RunConfig
 from playground.data.registry import load_dataset
-from playground.export.checkpoint import load_checkpoint, resume_trainer, save_checkpoint
 from playground.export.keras_code import keras_code
 from playground.export.layer_source import keras_source, torch_source
 from playground.export.onnx_export import export_onnx
@@ -26,7 +26,7 @@ from playground.export.pytorch_script import pytorch_script
 from playground.layers import ACTIVATIONS, Activation, AvgPool2d, BatchNorm, Conv2d, GlobalAvgPool, LayerBase, MaxPool2d
 from playground.model import build_model
 from playground.presets import load_preset
-from playground.train.trainer import Trainer
+from playground.train.trainer import Trainer, resume_trainer
 from tests.test_export import (
     assert_trains_as_the_trainer,
     epoch_numbers,

@@ -14,13 +14,13 @@ import pytest
 import torch
 from torch import nn
 
+from playground.checkpoint import HISTORY, load_checkpoint, save_checkpoint
 from playground.cli import _format_row
 from playground.config import RunConfig
 from playground.data import registry
 from playground.data.registry import dataset_class_names, load_dataset, text_vocabulary
 from playground.data.series_upload import store_series
 from playground.data.upload import CACHE_ENV
-from playground.export.checkpoint import HISTORY, load_checkpoint, resume_trainer, save_checkpoint
 from playground.export.data_source import copied_functions
 from playground.export.keras_code import keras_code
 from playground.export.layer_source import keras_source, module_classes, torch_source
@@ -37,8 +37,8 @@ from playground.layers import (
     RecurrentModule,
     SimpleRNN,
 )
-from playground.model import build_model
-from playground.train.trainer import Trainer, weight_matrices
+from playground.model import build_model, weight_matrices
+from playground.train.trainer import Trainer, resume_trainer
 from tests.test_export import (
     assert_trains_as_the_trainer,
     epoch_numbers,

@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from playground.config import RunConfig
+from playground.config import EVAL_CHUNK, RunConfig
 from playground.data.images import prepare_drawing
 from playground.data.registry import DRAWING_FILL
 from playground.presets import load_preset
-from playground.train.trainer import EVAL_CHUNK, MAX_FILTER_CHANNELS, Trainer
+from playground.train.probes import choices, images, tables
+from playground.train.probes.images import MAX_FILTER_CHANNELS
+from playground.train.trainer import Trainer
 from playground.train.worker import WorkerHandle
 
 
@@ -41,7 +43,7 @@ def drawn_seven(side: int = 8) -> np.ndarray:
 
 
 def test_filters_are_the_conv_weights(trained):
-    probe = trained.filters()
+    probe = images.filters(trained)
     assert [layer["index"] for layer in probe["layers"]] == [0, 2]
     titles = [layer["title"] for layer in probe["layers"]]
     assert titles == ["Conv2D(16, 3x3, same, relu)", "Conv2D(32, 3x3, same, relu)"]
@@ -65,7 +67,7 @@ def test_filters_of_deep_layers_are_capped_and_follow_training():
         {"kind": "dense", "units": 10},
     ]
     trainer = Trainer(digits_cnn(data={"n_points": 200}, layers=layers))
-    probe = trainer.filters()
+    probe = images.filters(trainer)
     assert [layer["index"] for layer in probe["layers"]] == [0, 2]
     assert probe["layers"][1]["weights"].shape == (4, MAX_FILTER_CHANNELS, 2, 2)
     assert probe["layers"][1]["in_channels"] == 80
@@ -74,14 +76,14 @@ def test_filters_of_deep_layers_are_capped_and_follow_training():
     )
     before = probe["layers"][0]["weights"].copy()
     trainer.train_epoch()
-    after = trainer.filters()["layers"][0]["weights"]
+    after = images.filters(trainer)["layers"][0]["weights"]
     assert not np.array_equal(before, after)  # a new epoch recomputes the probe
     np.testing.assert_array_equal(after, trainer.model[0].weight.detach().numpy())
 
 
 def test_sample_explains_a_test_image(trained):
-    trained.set_sample(0)
-    probe = trained.sample()
+    choices.set_sample(trained, 0)
+    probe = images.sample(trained)
     image = trained.x_test[0:1]
     assert probe["index"] == 0 and probe["true"] == int(trained.y_test[0])
     assert probe["image"].shape == (8, 8) and probe["image"].dtype == np.float32
@@ -125,27 +127,27 @@ def test_sample_explains_a_test_image(trained):
 
 def test_set_sample_chooses_the_explained_image(trained):
     try:
-        trained.set_sample(5)
-        probe = trained.sample()
+        choices.set_sample(trained, 5)
+        probe = images.sample(trained)
         assert probe["index"] == 5 and probe["true"] == int(trained.y_test[5])
         np.testing.assert_allclose(probe["image"], trained.dataset.x_test[5, 0], atol=1e-6)
         last = len(trained.x_test) - 1
-        trained.set_sample(last)
-        assert trained.sample()["index"] == last
+        choices.set_sample(trained, last)
+        assert images.sample(trained)["index"] == last
         for bad in (len(trained.x_test), -1):
             with pytest.raises(ValueError, match=f"test images 0 to {last}"):
-                trained.set_sample(bad)
-        assert trained.sample()["index"] == last
+                choices.set_sample(trained, bad)
+        assert images.sample(trained)["index"] == last
     finally:
-        trained.set_sample(0)
+        choices.set_sample(trained, 0)
 
 
 def test_a_drawing_is_predicted_and_explained(trained):
-    assert trained.drawn() == {"empty": True}
+    assert images.drawn(trained) == {"empty": True}
     drawing = drawn_seven()
     try:
-        trained.set_drawing(drawing)
-        probe = trained.drawn()
+        choices.set_drawing(trained, drawing)
+        probe = images.drawn(trained)
         assert "empty" not in probe
         np.testing.assert_allclose(probe["image"], drawing, atol=1e-6)
         assert probe["probabilities"].shape == (10,) and probe["probabilities"].sum() == pytest.approx(1.0, abs=1e-5)
@@ -154,13 +156,13 @@ def test_a_drawing_is_predicted_and_explained(trained):
         assert [entry["maps"].shape for entry in probe["maps"]] == [(16, 8, 8), (16, 4, 4), (32, 4, 4)]
         assert probe["saliency"].shape == (8, 8)
         with pytest.raises(ValueError, match="must be 8x8"):
-            trained.set_drawing(np.zeros((28, 28), np.float32))
+            choices.set_drawing(trained, np.zeros((28, 28), np.float32))
         with pytest.raises(ValueError, match="finite"):
-            trained.set_drawing(np.full((8, 8), np.nan, np.float32))
-        np.testing.assert_allclose(trained.drawn()["image"], drawing, atol=1e-6)  # a refused one changes nothing
+            choices.set_drawing(trained, np.full((8, 8), np.nan, np.float32))
+        np.testing.assert_allclose(images.drawn(trained)["image"], drawing, atol=1e-6)  # a refused one changes nothing
     finally:
-        trained.set_drawing(None)
-    assert trained.drawn() == {"empty": True}
+        choices.set_drawing(trained, None)
+    assert images.drawn(trained) == {"empty": True}
 
 
 def test_a_drawing_is_normalised_like_the_data():
@@ -168,13 +170,13 @@ def test_a_drawing_is_normalised_like_the_data():
     mean, std = trainer.dataset.image_norm
     assert std != 1.0
     drawing = drawn_seven()
-    trainer.set_drawing(drawing)
+    choices.set_drawing(trainer, drawing)
     torch.testing.assert_close(trainer.drawing[0, 0], (torch.as_tensor(drawing) - mean) / std)
-    np.testing.assert_allclose(trainer.drawn()["image"], drawing, atol=1e-5)  # shown as pixels again
+    np.testing.assert_allclose(images.drawn(trainer)["image"], drawing, atol=1e-5)  # shown as pixels again
 
 
 def test_gallery_shows_mistakes_first(trained):
-    probe = trained.gallery()
+    probe = images.gallery(trained)
     shown = len(probe["indices"])
     assert shown == min(40, len(trained.x_test)) and probe["rows"] == len(trained.x_test)
     wrong = probe["predicted"] != probe["true"]
@@ -184,7 +186,7 @@ def test_gallery_shows_mistakes_first(trained):
     confidence = probe["confidence"]
     assert (np.diff(confidence[wrong]) <= 1e-7).all(), "mistakes should come most confident first"
     assert (np.diff(confidence[~wrong]) >= -1e-7).all(), "right answers should come least confident first"
-    matrix = trained.confusion()["matrix"]
+    matrix = tables.confusion(trained)["matrix"]
     assert probe["mistakes"] == int(matrix.sum() - np.trace(matrix))
     indices = torch.as_tensor(probe["indices"])
     np.testing.assert_array_equal(probe["true"], trained.y_test[indices].numpy())
@@ -202,12 +204,12 @@ def test_gallery_shows_mistakes_first(trained):
 
 def test_image_probes_refuse_data_without_images():
     trainer = Trainer(load_preset("circle"))
-    for probe in (trainer.sample, trainer.drawn, trainer.gallery):
+    for probe in (images.sample, images.drawn, images.gallery):
         with pytest.raises(ValueError, match="needs an image dataset"):
-            probe()
+            probe(trainer)
     with pytest.raises(ValueError, match="needs an image dataset"):
-        trainer.set_drawing(np.zeros((8, 8), np.float32))
-    assert trainer.filters() == {"layers": []}
+        choices.set_drawing(trainer, np.zeros((8, 8), np.float32))
+    assert images.filters(trainer) == {"layers": []}
     assert trainer.augmentation is None
 
 
@@ -337,28 +339,28 @@ def test_worker_keeps_the_chosen_sample_and_drawing_across_resets():
 
 
 def test_probes_share_a_budget_while_training_and_are_exact_when_it_stops(monkeypatch):
-    from playground.train import trainer as trainer_module
+    from playground.train.probes import budget
 
-    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 600.0)  # however slow the machine, within the interval
-    monkeypatch.setattr(trainer_module, "PROBE_RECENT_S", 1200.0)
+    monkeypatch.setattr(budget, "PROBE_INTERVAL_S", 600.0)  # however slow the machine, within the interval
+    monkeypatch.setattr(budget, "PROBE_RECENT_S", 1200.0)
     trainer = Trainer(digits_cnn(data={"n_points": 400}))
-    trainer.throttle_probes = True
-    first = trainer.gallery()
+    trainer.probe_cache.throttle = True
+    first = images.gallery(trainer)
     trainer.train_epoch()  # a new epoch, but the last computation is younger than the interval
-    assert trainer.gallery() is first
-    trainer.throttle_probes = False  # training stopped: the probe follows the model at once
-    fresh = trainer.gallery()
+    assert images.gallery(trainer) is first
+    trainer.probe_cache.throttle = False  # training stopped: the probe follows the model at once
+    fresh = images.gallery(trainer)
     assert fresh is not first
     np.testing.assert_array_equal(fresh["predicted"], trainer.predict(trainer.x_test[fresh["indices"]]).argmax(-1))
     # the gallery's own cost excludes the test predictions it is built on (they have their own entry)
-    costs = {name: cost for name, (_, _, cost, _) in trainer._probe_cache.items()}
+    costs = {name: cost for name, (_, _, cost, _) in trainer.probe_cache.entries.items()}
     assert set(costs) == {"gallery", "test_predictions"}
-    assert trainer.probe_interval() == pytest.approx(600.0)
-    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 0.0)
-    assert trainer.probe_interval() == pytest.approx(5 * sum(costs.values()))  # probes take a fifth of the time
-    monkeypatch.setattr(trainer_module, "PROBE_INTERVAL_S", 100.0)
-    monkeypatch.setattr(trainer_module, "PROBE_RECENT_S", 2.0)  # never longer than half the window
-    assert trainer.probe_interval() == pytest.approx(1.0)
+    assert trainer.probe_cache.interval() == pytest.approx(600.0)
+    monkeypatch.setattr(budget, "PROBE_INTERVAL_S", 0.0)
+    assert trainer.probe_cache.interval() == pytest.approx(5 * sum(costs.values()))  # probes take a fifth of the time
+    monkeypatch.setattr(budget, "PROBE_INTERVAL_S", 100.0)
+    monkeypatch.setattr(budget, "PROBE_RECENT_S", 2.0)  # never longer than half the window
+    assert trainer.probe_cache.interval() == pytest.approx(1.0)
 
 
 def test_saliency_of_a_sure_prediction_is_not_blank():
@@ -369,7 +371,7 @@ def test_saliency_of_a_sure_prediction_is_not_blank():
     with torch.no_grad():
         output.weight.mul_(1000.0)
     trainer.revision += 1
-    probe = trainer.sample()
+    probe = images.sample(trainer)
     assert probe["probabilities"].max() == 1.0  # saturated in float32
     image = trainer.x_test[0:1].clone().requires_grad_(True)
     trainer.model(image)[0, probe["predicted"]].backward()

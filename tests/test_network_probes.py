@@ -9,6 +9,7 @@ import torch
 from playground.config import ConfigError, RunConfig, TrainConfig
 from playground.data import two_d
 from playground.presets import load_preset
+from playground.train.probes import choices, plane, tables
 from playground.train.trainer import Trainer
 from playground.ui.frames import encode_frame, encode_network
 
@@ -23,7 +24,7 @@ def config_for(preset: str, layers: list[dict] | None = None, **training) -> Run
 
 def test_network_probe_has_one_column_per_dense_layer_with_the_real_weights():
     trainer = Trainer(load_preset("circle"))
-    probe = trainer.network(resolution=10)
+    probe = plane.network(trainer, resolution=10)
     columns = probe["columns"]
     dense = [layer for layer in trainer.config.model.layers if layer.kind == "dense"]
     assert [column["units"] for column in columns] == [2, *(layer.units for layer in dense)]
@@ -43,7 +44,7 @@ def test_network_probe_has_one_column_per_dense_layer_with_the_real_weights():
 
 def test_hidden_maps_are_each_neurons_own_output():
     trainer = Trainer(load_preset("circle"))
-    probe = trainer.network(resolution=8)
+    probe = plane.network(trainer, resolution=8)
     _, _, grid = two_d.boundary_grid(8)
     first = trainer.model[0]
     with torch.no_grad():
@@ -59,32 +60,33 @@ def test_element_wise_layers_join_the_dense_layer_before_them():
         {"kind": "dense", "units": 1, "activation": "sigmoid"},
     ]
     trainer = Trainer(config_for("circle", layers))
-    groups = trainer.dense_groups
+    groups = plane.dense_groups(trainer)
     assert [(g.start, g.end, g.activation, g.low) for g in groups] == [(0, 3, "sigmoid", 0.0), (3, 4, "sigmoid", 0.0)]
-    maps = trainer.network(resolution=6)["columns"][1]["maps"]
+    maps = plane.network(trainer, resolution=6)["columns"][1]["maps"]
     assert maps.min() >= 0.0 and maps.max() <= 1.0  # after the stand-alone sigmoid
 
 
 def test_focus_puts_one_neurons_map_into_the_boundary_probe():
     trainer = Trainer(load_preset("circle"))
-    trainer.set_focus((1, 2))
-    probe = trainer.boundary(resolution=10)
+    choices.set_focus(trainer, (1, 2))
+    probe = plane.boundary(trainer, resolution=10)
     assert probe["focus"] == [1, 2]
-    np.testing.assert_allclose(probe["values"], trainer.network(resolution=10)["columns"][1]["maps"][2], atol=1e-6)
-    trainer.set_focus((9, 0))  # a neuron the network does not have: the output, as without focus
-    assert "focus" not in trainer.boundary(resolution=10)
-    trainer.set_focus(None)
-    assert "focus" not in trainer.boundary(resolution=10)
+    maps = plane.network(trainer, resolution=10)["columns"][1]["maps"]
+    np.testing.assert_allclose(probe["values"], maps[2], atol=1e-6)
+    choices.set_focus(trainer, (9, 0))  # a neuron the network does not have: the output, as without focus
+    assert "focus" not in plane.boundary(trainer, resolution=10)
+    choices.set_focus(trainer, None)
+    assert "focus" not in plane.boundary(trainer, resolution=10)
 
 
 def test_editing_a_weight_changes_the_model_and_training_goes_on_from_it():
     trainer = Trainer(load_preset("circle"))
     trainer.train_epoch()
-    trainer.set_parameter(1, 0, 1, 2.5)
-    trainer.set_parameter(2, 1, None, -0.75)
+    choices.set_parameter(trainer, 1, 0, 1, 2.5)
+    choices.set_parameter(trainer, 2, 1, None, -0.75)
     assert trainer.model[0][0].weight[0, 1].item() == 2.5
     assert trainer.model[1][0].bias[1].item() == -0.75
-    assert trainer.network(resolution=4)["columns"][1]["weights"][0, 1] == 2.5
+    assert plane.network(trainer, resolution=4)["columns"][1]["weights"][0, 1] == 2.5
     before = trainer.model[0][0].weight.detach().clone()
     trainer.train_epoch()
     assert trainer.epoch == 2 and not torch.equal(before, trainer.model[0][0].weight)
@@ -103,7 +105,7 @@ def test_editing_a_weight_changes_the_model_and_training_goes_on_from_it():
 def test_bad_weight_edits_are_refused_with_a_reason(args, message):
     trainer = Trainer(load_preset("circle"))
     with pytest.raises(ValueError, match=message):
-        trainer.set_parameter(*args)
+        choices.set_parameter(trainer, *args)
 
 
 def test_schedules_give_the_documented_rates():
@@ -150,10 +152,10 @@ def test_gradient_norms_show_vanishing_gradients_in_a_deep_sigmoid_stack():
     layers = [{"kind": "dense", "units": 8, "activation": "sigmoid"} for _ in range(6)]
     trainer = Trainer(config_for("circle", [*layers, {"kind": "dense", "units": 1, "activation": "sigmoid"}]))
     trainer.train_epoch()
-    assert trainer.gradients()["norms"] == []  # recorded only when asked for (the worker asks when a page charts it)
+    assert plane.gradients(trainer)["norms"] == []  # recorded only when asked for (the worker asks when a page charts)
     trainer.record_gradients = True
     trainer.train_epoch()
-    probe = trainer.gradients()
+    probe = plane.gradients(trainer)
     assert probe["epochs"] == [2] and len(probe["titles"]) == 7
     first, last = probe["norms"][0][0], probe["norms"][0][-1]
     assert 0 < first < last / 100, "the first layer of a deep sigmoid stack should learn far more slowly"
@@ -173,7 +175,7 @@ def test_probes_do_not_change_the_run():
     probed.record_gradients = True
     for _ in range(2):
         probed.train_epoch()
-        probed.histograms(), probed.network(), probed.gradients()
+        tables.histograms(probed), plane.network(probed), plane.gradients(probed)
     plain = Trainer(config)
     for _ in range(2):
         plain.train_epoch()
@@ -183,13 +185,13 @@ def test_probes_do_not_change_the_run():
 def test_histograms_carry_gradients():
     trainer = Trainer(load_preset("circle"))
     trainer.train_epoch()
-    layers = trainer.histograms()["layers"]
+    layers = tables.histograms(trainer)["layers"]
     assert all(layer["gradients"]["counts"].sum() == layer["weights"]["counts"].sum() for layer in layers)
 
 
 def test_network_travels_as_bytes():
     trainer = Trainer(load_preset("circle"))
-    probe = trainer.network(resolution=10)
+    probe = plane.network(trainer, resolution=10)
     wire = encode_network(probe)
     column = wire["columns"][1]
     import base64
@@ -201,9 +203,9 @@ def test_network_travels_as_bytes():
     np.testing.assert_array_equal(bias, probe["columns"][1]["bias"])
     frame = encode_frame(
         {"run_id": "a", "status": "paused", "epoch": 1, "history": {}, "boundary": None, "focus": (1, 0),
-         "network": trainer.network(resolution=10),
+         "network": plane.network(trainer, resolution=10),
          "compare": {"run_id": "b", "status": "paused", "epoch": 0, "history": {"epoch": [1], "train_loss": [0.5]},
-                     "boundary": trainer.boundary(resolution=10), "title": "B"}}
+                     "boundary": plane.boundary(trainer, resolution=10), "title": "B"}}
     )  # fmt: skip
     assert frame["focus"] == [1, 0] and frame["compare"]["title"] == "B"
     assert frame["compare"]["boundary"]["encoding"] == "u8" and frame["network"]["resolution"] == 10

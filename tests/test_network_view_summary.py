@@ -19,13 +19,14 @@ import torch
 from playground.config import RunConfig
 from playground.data import two_d
 from playground.presets import load_preset
-from playground.train.trainer import (
+from playground.train.probes import plane
+from playground.train.probes.plane import (
     NETWORK_VIEW_MAPS,
     NETWORK_VIEW_UNITS,
     PLANE_MIN_RESOLUTION,
-    Trainer,
     network_view_units,
 )
+from playground.train.trainer import Trainer
 from playground.ui import frames
 
 WIDE_LAYERS = [
@@ -63,7 +64,7 @@ def wide_trainer() -> Trainer:
 
 
 def test_the_probe_of_a_16_million_weight_network_keeps_only_the_drawn_neurons(wide_trainer):
-    probe = wide_trainer.network(resolution=20)
+    probe = plane.network(wide_trainer, resolution=20)
     columns = probe["columns"]
     assert [column["units"] for column in columns] == [2, 4096, 4096, 1]
     assert [column["shown"] for column in columns] == [2, NETWORK_VIEW_UNITS, NETWORK_VIEW_UNITS, 1]
@@ -83,19 +84,19 @@ def test_the_probe_of_a_16_million_weight_network_keeps_only_the_drawn_neurons(w
 
 def test_a_network_too_big_for_the_plane_grids_gets_coarser_ones_computed_less_often(wide_trainer):
     """The 100 x 100 boundary grid through 16.8 M parameters took 25 s a snapshot: the run hardly trained."""
-    boundary, maps = wide_trainer.boundary(), wide_trainer.network()
+    boundary, maps = plane.boundary(wide_trainer), plane.network(wide_trainer)
     assert boundary["resolution"] == maps["resolution"] == PLANE_MIN_RESOLUTION
     assert boundary["values"].shape == (PLANE_MIN_RESOLUTION**2,)
-    wide_trainer.throttle_probes = True  # while training, a costly probe is reused until the budget allows another
+    wide_trainer.probe_cache.throttle = True  # while training, a costly probe is reused until the budget allows another
     wide_trainer.step += 1
-    assert wide_trainer.boundary() is wide_trainer.boundary()
-    wide_trainer.throttle_probes = False
+    assert plane.boundary(wide_trainer) is plane.boundary(wide_trainer)
+    wide_trainer.probe_cache.throttle = False
     small = Trainer(load_preset("circle"))  # the networks of the simple controls keep the full grids
-    assert small.boundary()["resolution"] == 100 and small.network()["resolution"] == 20
+    assert plane.boundary(small)["resolution"] == 100 and plane.network(small)["resolution"] == 20
 
 
 def test_its_frame_is_small_binary_and_says_what_it_left_out(wide_trainer):
-    probe = wide_trainer.network(resolution=20)
+    probe = plane.network(wide_trainer, resolution=20)
     frame = {"run_id": "r", "status": "paused", "epoch": 3, "history": {"epoch": [1, 2, 3],
              "train_loss": [0.7, 0.6, 0.5]}, "boundary": None, "network": probe}  # fmt: skip
     body = frames.dumps_frame(frame)
@@ -114,11 +115,11 @@ def test_its_frame_is_small_binary_and_says_what_it_left_out(wide_trainer):
 
 def test_every_poll_of_one_snapshot_reuses_its_encoding():
     trainer = Trainer(load_preset("circle"))
-    probe, boundary = trainer.network(resolution=10), trainer.boundary(resolution=10)
+    probe, boundary = plane.network(trainer, resolution=10), plane.boundary(trainer, resolution=10)
     frame = {"run_id": "r", "status": "paused", "epoch": 0, "history": {}, "boundary": boundary, "network": probe}
     first, second = frames.encode_frame(frame), frames.encode_frame(frame)
     assert second["network"] is first["network"] and second["boundary"] is first["boundary"]
-    fresh = frames.encode_frame({**frame, "network": trainer.network(resolution=10)})  # a new snapshot's probe
+    fresh = frames.encode_frame({**frame, "network": plane.network(trainer, resolution=10)})  # a new snapshot's probe
     assert fresh["network"] is not first["network"] and fresh["network"] == first["network"]
 
 
@@ -161,7 +162,7 @@ def test_weights_that_do_not_match_the_drawn_neurons_are_refused():
 def test_run_b_of_a_comparison_travels_without_its_network():
     trainer = Trainer(load_preset("circle"))
     compare = {"run_id": "b", "status": "paused", "epoch": 0, "history": {}, "boundary": None,
-               "network": trainer.network(resolution=10)}  # fmt: skip
+               "network": plane.network(trainer, resolution=10)}  # fmt: skip
     wire = frames.encode_frame({"run_id": "a", "status": "paused", "epoch": 0, "history": {}, "boundary": None,
-                                "network": trainer.network(resolution=10), "compare": compare})  # fmt: skip
+                                "network": plane.network(trainer, resolution=10), "compare": compare})  # fmt: skip
     assert "network" in wire and "network" not in wire["compare"]

@@ -11,13 +11,9 @@ import torch
 
 from playground.config import RunConfig
 from playground.data.registry import text_vocabulary
-from playground.train.trainer import (
-    GENERATED_CHARS,
-    MEMORY_ROWS,
-    ROLLOUT_STEPS,
-    Trainer,
-    memory_reach,
-)
+from playground.train.probes import choices, sequences, tables
+from playground.train.probes.sequences import GENERATED_CHARS, MEMORY_ROWS, ROLLOUT_STEPS, memory_reach
+from playground.train.trainer import Trainer
 
 STEPS = 20
 
@@ -81,8 +77,8 @@ def test_replayed_states_are_torchs_own(cell, num_layers, bidirectional):
     ]
     trainer = Trainer(sequence_config("seed_sequences", layers, {"n_features": 3}))
     trainer.train_epoch()  # trained weights: not just the initial ones
-    trainer.set_sample(7)
-    probe = trainer.hidden()
+    choices.set_sample(trainer, 7)
+    probe = sequences.hidden(trainer)
     runs = probe["layers"]
     directions = ["forward", "backward"] if bidirectional else ["forward"]
     assert [(run["depth"], run["direction"]) for run in runs] == [
@@ -119,7 +115,7 @@ def test_lstm_gates_are_in_range_and_make_the_states():
     forget * old memory + input * candidate, the state output * tanh(memory)."""
     layers = [recurrent("lstm", 8), {"kind": "dense", "units": 1}]
     trainer = Trainer(sequence_config("adding", layers))
-    run = trainer.hidden()["layers"][0]
+    run = sequences.hidden(trainer)["layers"][0]
     gates = run["gates"]
     assert set(gates) == {"input", "forget", "cell", "output", "memory"}
     for name in ("input", "forget", "output"):
@@ -133,14 +129,14 @@ def test_lstm_gates_are_in_range_and_make_the_states():
 
 def test_gru_gates_make_the_states_and_rnn_has_none():
     layers = [recurrent("gru", 5), {"kind": "dense", "units": 1}]
-    run = Trainer(sequence_config("adding", layers)).hidden()["layers"][0]
+    run = sequences.hidden(Trainer(sequence_config("adding", layers)))["layers"][0]
     gates = run["gates"]
     assert set(gates) == {"reset", "update", "new"}
     previous = np.concatenate([np.zeros((5, 1), np.float32), run["states"][:, :-1]], axis=1)
     np.testing.assert_allclose(
         run["states"], (1 - gates["update"]) * gates["new"] + gates["update"] * previous, atol=1e-6
     )
-    rnn = Trainer(sequence_config("adding", [recurrent("rnn", 5), {"kind": "dense", "units": 1}])).hidden()
+    rnn = sequences.hidden(Trainer(sequence_config("adding", [recurrent("rnn", 5), {"kind": "dense", "units": 1}])))
     assert rnn["layers"][0]["gates"] == {}
 
 
@@ -148,7 +144,7 @@ def test_stacked_recurrent_layers_each_replay_their_own_input():
     """Two recurrent layers in the stack: the second reads the first's sequences."""
     layers = [recurrent("gru", 4, return_sequences=True), recurrent("lstm", 3), {"kind": "dense", "units": 1}]
     trainer = Trainer(sequence_config("adding", layers))
-    runs = trainer.hidden()["layers"]
+    runs = sequences.hidden(trainer)["layers"]
     assert [(run["index"], run["cell"]) for run in runs] == [(0, "gru"), (1, "lstm")]
     with torch.no_grad():
         first = trainer.model[0](trainer.x_test[:1])
@@ -160,19 +156,19 @@ def test_stacked_recurrent_layers_each_replay_their_own_input():
 def test_set_sample_picks_the_test_sequence():
     trainer = Trainer(sequence_config("adding", [recurrent("lstm", 4), {"kind": "dense", "units": 1}]))
     last = len(trainer.x_test) - 1
-    trainer.set_sample(last)
-    assert trainer.hidden()["index"] == last
-    np.testing.assert_array_equal(trainer.hidden()["inputs"], trainer.dataset.x_test[last])
+    choices.set_sample(trainer, last)
+    assert sequences.hidden(trainer)["index"] == last
+    np.testing.assert_array_equal(sequences.hidden(trainer)["inputs"], trainer.dataset.x_test[last])
     for bad in (last + 1, -1):
         with pytest.raises(ValueError, match=f"test sequences 0 to {last}"):
-            trainer.set_sample(bad)
-    assert trainer.hidden()["index"] == last
+            choices.set_sample(trainer, bad)
+    assert sequences.hidden(trainer)["index"] == last
 
 
 def test_hidden_on_text_replays_after_the_embedding():
     trainer = Trainer(text_config())
-    trainer.set_sample(4)
-    probe = trainer.hidden()
+    choices.set_sample(trainer, 4)
+    probe = sequences.hidden(trainer)
     vocabulary = text_vocabulary()
     tokens = trainer.dataset.x_test[4]
     assert probe["inputs"].dtype == np.int64 and probe["inputs"].shape == (STEPS,)
@@ -195,13 +191,13 @@ def test_sequence_views_refuse_other_data():
         }
     )
     trainer = Trainer(tabular)
-    for probe in (trainer.hidden, trainer.memory):
+    for probe in (sequences.hidden, sequences.memory):
         with pytest.raises(ValueError, match="sequence data"):
-            probe()
+            probe(trainer)
     with pytest.raises(ValueError, match="text"):
-        trainer.generated()
+        sequences.generated(trainer)
     with pytest.raises(ValueError, match="test rows 0 to"):
-        trainer.set_sample(len(trainer.x_test))
+        choices.set_sample(trainer, len(trainer.x_test))
 
 
 # --------------------------------------------------------------------------- memory
@@ -225,7 +221,7 @@ def manual_memory(trainer: Trainer, embedded: bool) -> np.ndarray:
 def test_memory_is_the_mean_input_gradient_of_each_sequence():
     trainer = Trainer(sequence_config("adding", [recurrent("lstm", 6), {"kind": "dense", "units": 1}]))
     trainer.train_epoch()
-    probe = trainer.memory()
+    probe = sequences.memory(trainer)
     assert probe["gradient"].dtype == np.float32 and probe["steps"] == STEPS
     np.testing.assert_allclose(probe["gradient"], manual_memory(trainer, embedded=False), rtol=1e-4, atol=1e-7)
     assert probe["reach"] == memory_reach(probe["gradient"])
@@ -233,14 +229,14 @@ def test_memory_is_the_mean_input_gradient_of_each_sequence():
 
 def test_memory_of_text_is_taken_at_the_embedding_output():
     trainer = Trainer(text_config())
-    probe = trainer.memory()
+    probe = sequences.memory(trainer)
     assert probe["gradient"].shape == (STEPS,)
     np.testing.assert_allclose(probe["gradient"], manual_memory(trainer, embedded=True), rtol=1e-4, atol=1e-8)
 
 
 def test_untrained_lstm_on_adding_has_a_finite_memory_curve():
     trainer = Trainer(sequence_config("adding", [recurrent("lstm", 16), {"kind": "dense", "units": 1}]))
-    probe = trainer.memory()
+    probe = sequences.memory(trainer)
     gradient = probe["gradient"]
     assert gradient.shape == (STEPS,) and np.isfinite(gradient).all() and (gradient >= 0).all()
     assert gradient.sum() > 0 and 1 <= probe["reach"] <= STEPS
@@ -259,7 +255,7 @@ def test_a_network_that_reads_only_the_last_step_remembers_one_step():
         dense.weight.fill_(1.5)
         dense.bias.fill_(0.1)
     trainer.revision += 1  # hand-edited weights (as set_parameter counts them)
-    probe = trainer.memory()
+    probe = sequences.memory(trainer)
     gradient = probe["gradient"]
     assert np.all(gradient[:-1] == 0) and gradient[-1] > 0
     assert probe["reach"] == 1
@@ -285,7 +281,7 @@ def test_memory_reach_counts_steps_back_from_the_end():
 def test_sine_predictions_add_the_history_and_a_free_running_forecast():
     trainer = Trainer(sequence_config("sine", [recurrent("lstm", 8), {"kind": "dense", "units": 1}]))
     trainer.train_epoch()
-    probe = trainer.predictions()
+    probe = tables.predictions(trainer)
     n_test = len(trainer.x_test)
     assert probe["ordered"] is True
     assert probe["true"].shape == probe["predicted"].shape == (n_test,)
@@ -305,13 +301,14 @@ def test_ordered_data_with_more_columns_gets_history_but_no_forecast():
     config = sequence_config("seed_sequences", [recurrent("gru", 4), {"kind": "dense", "units": 1}], {"n_features": 2})
     generated = Trainer(config).dataset
     ordered = dataclasses.replace(generated, ordered=True, target_column=1)
-    probe = Trainer(config, ordered).predictions()
+    probe = tables.predictions(Trainer(config, ordered))
     assert probe["ordered"] is True and "rollout" not in probe
     np.testing.assert_array_equal(probe["history"], generated.x_test[0, :, 1])
 
 
 def test_unordered_sequences_keep_the_plain_predictions():
-    probe = Trainer(sequence_config("adding", [recurrent("lstm", 4), {"kind": "dense", "units": 1}])).predictions()
+    lstm = sequence_config("adding", [recurrent("lstm", 4), {"kind": "dense", "units": 1}])
+    probe = tables.predictions(Trainer(lstm))
     assert set(probe) == {"true", "predicted"}
 
 
@@ -321,17 +318,17 @@ def test_unordered_sequences_keep_the_plain_predictions():
 def test_generated_text_follows_the_prompt_and_is_seeded_per_call():
     trainer = Trainer(text_config())
     vocabulary = text_vocabulary()
-    probe = trainer.generated()
+    probe = sequences.generated(trainer)
     assert probe["prompt"] == "".join(vocabulary[token] for token in trainer.dataset.x_test[0])
     assert len(probe["text"]) == GENERATED_CHARS and set(probe["text"]) <= set(vocabulary)
     assert probe["temperature"] == 0.8
-    assert trainer._generated() == probe  # computed afresh: the same characters
-    trainer.set_temperature(2.0)
-    hotter = trainer.generated()
+    assert sequences._generated(trainer) == probe  # computed afresh: the same characters
+    choices.set_temperature(trainer, 2.0)
+    hotter = sequences.generated(trainer)
     assert hotter["temperature"] == 2.0 and hotter["text"] != probe["text"]
     for bad in (0.0, 2.5):
         with pytest.raises(ValueError, match="temperature"):
-            trainer.set_temperature(bad)
+            choices.set_temperature(trainer, bad)
     assert trainer.temperature == 2.0
 
 
@@ -342,8 +339,8 @@ def test_generated_text_samples_from_the_model():
     with torch.no_grad():
         trainer.model[2][0].bias[favourite] = 30.0
     trainer.revision += 1
-    trainer.set_temperature(0.1)
-    assert trainer.generated()["text"] == "e" * GENERATED_CHARS
+    choices.set_temperature(trainer, 0.1)
+    assert sequences.generated(trainer)["text"] == "e" * GENERATED_CHARS
 
 
 # --------------------------------------------------------------------------- histograms
@@ -351,7 +348,7 @@ def test_generated_text_samples_from_the_model():
 
 def test_histograms_cover_recurrent_and_embedding_weights():
     trainer = Trainer(text_config())
-    layers = {entry["index"]: entry for entry in trainer.histograms()["layers"]}
+    layers = {entry["index"]: entry for entry in tables.histograms(trainer)["layers"]}
     assert set(layers) == {0, 1, 2}
     lstm = trainer.model[1].rnn
     weights = torch.cat([lstm.weight_ih_l0.reshape(-1), lstm.weight_hh_l0.reshape(-1)])

@@ -13,7 +13,9 @@ from playground.config import ConfigError, DataConfig, RunConfig, output_layer
 from playground.data.registry import UPLOAD, load_dataset
 from playground.data.upload import CACHE_ENV, UploadError, load_upload, store_upload, upload_id, uploads_dir
 from playground.layers import Dense
-from playground.train.trainer import PROBE_ROWS, Trainer
+from playground.train.probes import tables
+from playground.train.probes.tables import PROBE_ROWS
+from playground.train.trainer import Trainer
 from playground.viz import tabular_charts as charts
 
 
@@ -84,18 +86,18 @@ def table_trainer(dataset: str, task: str, classes: int) -> Trainer:
 def test_confusion_counts_every_test_row_once():
     trainer = table_trainer("iris", "multiclass", 3)
     trainer.train_epoch()
-    probe = trainer.confusion()
+    probe = tables.confusion(trainer)
     assert probe["matrix"].shape == (3, 3) and probe["matrix"].sum() == len(trainer.y_test) == probe["rows"]
     np.testing.assert_array_equal(probe["matrix"].sum(axis=1), np.bincount(trainer.y_test.numpy(), minlength=3))
     with pytest.raises(ValueError, match="regression"):
-        table_trainer("diabetes", "regression", 1).confusion()
+        tables.confusion(table_trainer("diabetes", "regression", 1))
 
 
 def test_binary_confusion_and_regression_predictions():
     binary = table_trainer("breast_cancer", "binary", 2)
-    assert binary.confusion()["matrix"].shape == (2, 2)
+    assert tables.confusion(binary)["matrix"].shape == (2, 2)
     regression = table_trainer("diabetes", "regression", 1)
-    probe = regression.predictions()
+    probe = tables.predictions(regression)
     assert probe["true"].shape == probe["predicted"].shape == (len(regression.y_test),)
 
 
@@ -109,8 +111,8 @@ def test_probes_sample_at_most_a_thousand_rows_and_histogram_each_weighted_layer
         }
     )
     trainer = Trainer(config)
-    assert trainer.confusion()["rows"] == PROBE_ROWS
-    layers = trainer.histograms()["layers"]
+    assert tables.confusion(trainer)["rows"] == PROBE_ROWS
+    layers = tables.histograms(trainer)["layers"]
     assert [layer["index"] for layer in layers] == [0, 2]
     assert layers[0]["weights"]["counts"].sum() == 20 * 6
     assert layers[0]["activations"]["counts"].sum() == PROBE_ROWS * 6
@@ -119,10 +121,10 @@ def test_probes_sample_at_most_a_thousand_rows_and_histogram_each_weighted_layer
 
 def test_probes_are_reused_until_the_model_changes():
     trainer = table_trainer("iris", "multiclass", 3)
-    first = trainer.histograms()
-    assert trainer.histograms() is first
+    first = tables.histograms(trainer)
+    assert tables.histograms(trainer) is first
     trainer.train_epoch()
-    assert trainer.histograms() is not first
+    assert tables.histograms(trainer) is not first
 
 
 def test_charts_are_figures_with_the_probe_data():
@@ -130,18 +132,18 @@ def test_charts_are_figures_with_the_probe_data():
     row = trainer.train_epoch()
     metric = charts.metric_figure([row], "multiclass", "Accuracy", "train", "test")
     assert isinstance(metric, go.Figure) and [trace.name for trace in metric.data] == ["train", "test"]
-    confusion = charts.confusion_figure(trainer.confusion(), ["setosa", "versicolor"], "C", "true", "predicted")
+    confusion = charts.confusion_figure(tables.confusion(trainer), ["setosa", "versicolor"], "C", "true", "predicted")
     assert list(confusion.data[0].x) == ["setosa", "versicolor", "2"]
-    histograms = charts.histogram_figure(trainer.histograms(), "weights", "W")
+    histograms = charts.histogram_figure(tables.histograms(trainer), "weights", "W")
     assert len(histograms.data) == 2 and sum(histograms.data[0].y) == 4 * 8
     regression = table_trainer("diabetes", "regression", 1)
-    scatter = charts.prediction_figure(regression.predictions(), "P", "true", "predicted")
+    scatter = charts.prediction_figure(tables.predictions(regression), "P", "true", "predicted")
     assert len(scatter.data) == 2 and len(scatter.data[0].x) == len(regression.y_test)
     assert charts.histogram_figure({"layers": []}, "weights", "W").data == ()
 
 
 def test_worker_saves_checkpoints_and_resumes_from_them(tmp_path):
-    from playground.export.checkpoint import load_checkpoint
+    from playground.checkpoint import load_checkpoint
     from playground.train.worker import WorkerHandle
 
     config = table_trainer("iris", "multiclass", 3).config
@@ -175,5 +177,5 @@ def test_histograms_include_standalone_activations_and_batch_norm():
         {"kind": "dense", "units": 3},
     ]
     trainer = Trainer(RunConfig.from_dict({"data": {"dataset": "iris"}, "model": {"layers": layers}}))
-    titles = [entry["title"] for entry in trainer.histograms()["layers"]]
+    titles = [entry["title"] for entry in tables.histograms(trainer)["layers"]]
     assert titles == ["Dense(8, linear)", "BatchNorm", "Activation(relu)", "Dense(3, linear)"]

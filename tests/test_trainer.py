@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from playground.config import RunConfig
+from playground.history import history_columns
 from playground.presets import load_preset
-from playground.train.trainer import Diverged, Trainer, history_columns
+from playground.train.probes import plane
+from playground.train.trainer import Diverged, Trainer
 
 
 def config_for(preset: str, **training) -> RunConfig:
@@ -51,7 +53,7 @@ def test_multiclass_learns_blobs():
     for _ in range(30):
         row = trainer.train_epoch()
     assert row["test_accuracy"] > 0.9
-    probe = trainer.boundary(resolution=20)
+    probe = plane.boundary(trainer, resolution=20)
     assert probe["values"].shape == (400,) and set(np.unique(probe["values"])) <= {0, 1, 2}
     assert probe["confidence"].min() >= 0 and probe["confidence"].max() <= 1
 
@@ -97,7 +99,7 @@ def test_boundary_probe_covers_the_plane_in_row_major_order():
     trainer = Trainer(load_preset("gauss"))
     for _ in range(5):
         trainer.train_epoch()
-    probe = trainer.boundary(resolution=10)
+    probe = plane.boundary(trainer, resolution=10)
     grid = probe["values"].reshape(10, 10)
     # gauss puts class 1 at (2, 2): top right (y and x high) must be more "class 1" than bottom left
     assert grid[-1, -1] > 0.5 > grid[0, 0]

@@ -8,7 +8,7 @@ match the Trainer's, and so do the printed lines, number for number (the tests c
 
 from __future__ import annotations
 
-from playground.config import RunConfig
+from playground.config import EVAL_CHUNK, RunConfig
 from playground.data import images
 from playground.export.data_source import copied_functions, data_source
 from playground.export.layer_source import layers_with_inputs, module_classes, torch_source
@@ -24,8 +24,8 @@ from playground.export.source import (
     section,
     training_settings,
 )
-from playground.model import outputs_probabilities
-from playground.train.trainer import EVAL_CHUNK, EVAL_TRAIN_ROWS, history_columns, weight_matrices
+from playground.history import EVAL_TRAIN_ROWS, history_columns
+from playground.model import outputs_probabilities, weight_matrices
 
 _OPTIMIZERS = {
     "sgd": "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)",

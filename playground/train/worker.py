@@ -132,6 +132,7 @@ class _WorkerLoop:
         self._start(config_json)
 
     def _start(self, config_json: str, checkpoint_path: str | None = None) -> None:
+        from playground.train.probes import choices
         from playground.train.trainer import Trainer
 
         self.run_id = uuid.uuid4().hex[:12]
@@ -141,13 +142,13 @@ class _WorkerLoop:
         self.resumed_from = checkpoint_path
         try:
             if checkpoint_path:  # carry on from saved weights and history (the config comes from the file)
-                from playground.export.checkpoint import resume_trainer
+                from playground.train.trainer import resume_trainer
 
                 self.trainer = resume_trainer(checkpoint_path)
                 self.unsent_rows = list(self.trainer.history)
             else:
                 self.trainer = Trainer(RunConfig.from_json(config_json))
-            self.trainer.set_focus(self.focus)  # the page's selected neuron stays selected across a reset
+            choices.set_focus(self.trainer, self.focus)  # the page's selected neuron stays selected across a reset
             self._apply_inspection()
             self.trainer.record_gradients = "gradients" in self.probe_names
             self.status, self.message = "paused", None
@@ -189,7 +190,9 @@ class _WorkerLoop:
         elif name == "focus":  # kept for later runs too, so it is not lost while the setup is invalid
             self.focus = command[1]
             if self.trainer is not None:
-                self.trainer.set_focus(self.focus)
+                from playground.train.probes import choices
+
+                choices.set_focus(self.trainer, self.focus)
         elif name == "probes":  # what the page shows now: probes nobody looks at cost training time
             self.probe_names = list(command[1])
             # the handle forgets probes that are no longer computed: one asked for again must be sent again
@@ -238,28 +241,32 @@ class _WorkerLoop:
         """Hand the chosen test image or sequence, the temperature and (images only) the drawing to the trainer;
         ones that do not fit its data are dropped (a drawing of another size after the dataset changed, an index
         past a smaller test set shows the last one)."""
+        from playground.train.probes import choices
+
         trainer = self.trainer
         if trainer is None:
             return
         with contextlib.suppress(ValueError):
-            trainer.set_sample(min(self.sample_index, len(trainer.x_test) - 1))
+            choices.set_sample(trainer, min(self.sample_index, len(trainer.x_test) - 1))
         if self.temperature is not None:
             with contextlib.suppress(ValueError):  # the handle checks the range; a stray value keeps the last one
-                trainer.set_temperature(self.temperature)
+                choices.set_temperature(trainer, self.temperature)
         if trainer.dataset.image_norm is None:
             return
         try:
-            trainer.set_drawing(None if self.drawing is None else np.asarray(self.drawing, dtype=np.float32))
+            choices.set_drawing(trainer, None if self.drawing is None else np.asarray(self.drawing, dtype=np.float32))
         except ValueError:
-            trainer.set_drawing(None)
+            choices.set_drawing(trainer, None)
 
     def _edit(self, column: int, unit: int, source: int | None, value: float) -> None:
         """Set a weight or bias by hand; only while paused, so the edit is not lost in the next update."""
         if self.running:
             self.edit_error = "pause the run before editing weights"
             return
+        from playground.train.probes import choices
+
         try:
-            self.trainer.set_parameter(column, unit, source, value)
+            choices.set_parameter(self.trainer, column, unit, source, value)
             self.edit_error = None
         except ValueError as error:
             self.edit_error = str(error)
@@ -273,7 +280,7 @@ class _WorkerLoop:
             self.saved = (path, "the run diverged, so its weights are not numbers; press Reset first")
             return
         try:
-            from playground.export.checkpoint import save_checkpoint
+            from playground.checkpoint import save_checkpoint
 
             save_checkpoint(self.trainer.model, self.trainer.config, path, self.trainer.history)
             self.saved = (path, None)
@@ -309,10 +316,12 @@ class _WorkerLoop:
         trainer = self.trainer
         probes = {}
         if trainer is not None:
-            trainer.throttle_probes = self.running or self.steps_left > 0
+            from playground.train.probes import compute_probe
+
+            trainer.probe_cache.throttle = self.running or self.steps_left > 0
             for name in self.probe_names:
                 try:
-                    probe = getattr(trainer, name)()
+                    probe = compute_probe(trainer, name)
                 except Exception as error:  # a probe that cannot run for this data is just absent
                     probe = {"error": _readable(error)}
                 # a throttled probe returns the very dict it returned before: no need to pickle it again (the
@@ -792,7 +801,7 @@ class WorkerHandle:
 
     def set_temperature(self, temperature: float) -> None:
         """Have generated text sampled at ``temperature`` (kept across resets); ValueError outside the range."""
-        from playground.train.trainer import check_temperature
+        from playground.train.probes.sequences import check_temperature
 
         self.temperature = check_temperature(temperature)  # wrong here, not silently dropped by the worker
         self._send("temperature", self.temperature)

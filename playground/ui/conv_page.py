@@ -2,7 +2,8 @@
 filters, feature maps, saliency, mistakes, and a digit you draw yourself.
 
 Like the tables page it holds no model: the session's worker trains it and computes the image probes
-(``Trainer.filters``, ``sample``, ``drawn``, ``gallery``); the views redraw from the newest snapshot once a second.
+(``probes.images``: ``filters``, ``sample``, ``drawn``, ``gallery``); the views redraw from the newest snapshot
+once a second.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def checkpoint_bytes(run: SessionRun) -> bytes:
 
 def onnx_bytes(run: SessionRun) -> bytes:
     """The worker's current model as ONNX, converted here from a fresh checkpoint (the worker never loads onnx)."""
-    from playground.export.checkpoint import load_checkpoint
+    from playground.checkpoint import load_checkpoint
     from playground.export.onnx_export import export_onnx
 
     checkpoint = load_checkpoint(io.BytesIO(checkpoint_bytes(run)))
@@ -47,7 +47,7 @@ def onnx_bytes(run: SessionRun) -> bytes:
 
 def history_csv(run: SessionRun, config: RunConfig) -> str:
     """The current run's history, one row per epoch."""
-    from playground.export.history import write_history_csv
+    from playground.history import write_history_csv
 
     table = io.StringIO()
     write_history_csv(run.handle.snapshot()[1], config.task, table, config.training.metric)

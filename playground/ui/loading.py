@@ -129,7 +129,7 @@ class PageLoader:
         st.session_state[self.notice_key] = ("success", "tab_loaded_config", "")
 
     def load_checkpoint_file(self) -> None:
-        from playground.export.checkpoint import CheckpointError, load_checkpoint
+        from playground.checkpoint import CheckpointError, load_checkpoint
 
         file = st.session_state.get(f"{self.prefix}_checkpoint_file")
         if file is None:

@@ -3,8 +3,8 @@ train live, and watch the network remember: its predictions or forecast, the tex
 gates step by step, how far back its gradient reaches, and a simple RNN racing an LSTM on the adding problem.
 
 Like the other free-stack pages it holds no model: the session's worker trains it and computes the sequence probes
-(``Trainer.predictions``, ``generated``, ``hidden``, ``memory``) of the view on screen only; the views redraw from
-the newest snapshot once a second.
+(``probes.tables.predictions``, ``probes.sequences``: ``generated``, ``hidden``, ``memory``) of the view on screen
+only; the views redraw from the newest snapshot once a second.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from playground.i18n import Translator
 from playground.layers import LSTM, RECURRENT_GATES
 from playground.limits import limits
 from playground.presets import load_preset
-from playground.train.trainer import DEFAULT_TEMPERATURE
+from playground.train.probes.sequences import DEFAULT_TEMPERATURE
 from playground.ui.common import pick_test_example, translated_choice
 from playground.ui.downloads import downloads
 from playground.ui.layer_editor import layer_stack_editor

@@ -28,10 +28,9 @@ from torch import nn
 
 from playground.config import ConfigError, RunConfig
 from playground.data.hashed_store import shorten
-from playground.export.history import read_history_csv, write_history_csv
+from playground.history import read_history_csv, write_history_csv
 from playground.limits import Limits, limits, over_limit
 from playground.model import build_model
-from playground.train.trainer import Trainer
 
 CONFIG = "config.json"
 WEIGHTS = "weights.safetensors"
@@ -124,19 +123,6 @@ def load_checkpoint(path: Source) -> Checkpoint:
     model.load_state_dict(state, strict=True)
     model.eval()
     return Checkpoint(config, model, history)
-
-
-def resume_trainer(path: Source) -> Trainer:
-    """A Trainer that carries on from a checkpoint: its weights, history and epoch count.
-
-    The optimizer starts afresh (Adam's moment estimates are not saved), and batch order restarts from the seed.
-    """
-    config, model, history = load_checkpoint(path)
-    trainer = Trainer(config)
-    trainer.model.load_state_dict(model.state_dict())
-    trainer.history = list(history or [])
-    trainer.epoch = len(trainer.history)
-    return trainer
 
 
 def _fresh_model(config: RunConfig) -> nn.Sequential:
