@@ -8,7 +8,14 @@ from playground.ui.common import language_picker
 from playground.ui.copy_link import copy_link_button
 from playground.ui.downloads import downloads
 from playground.ui.live_view import live_training_view
-from playground.ui.network_2d import compare_panel, on_network_edit, on_select, sync_focus, weight_editor
+from playground.ui.network_2d import (
+    compare_panel,
+    keep_network_edit,
+    on_network_edit,
+    on_select,
+    sync_focus,
+    weight_editor,
+)
 from playground.ui.points_panel import editing_points, on_point_edit, own_data_panel, remember_data
 from playground.ui.probe_charts import CHART_PROBES, probe_charts
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
@@ -16,6 +23,7 @@ from playground.ui.session import pause_session_run
 
 t = language_picker()
 controls.ensure_widgets_seeded(t)
+keep_network_edit()  # before the network's widgets are drawn
 st.title(t("page_2d_title"))
 st.caption(t("page_2d_intro"))
 if notice := controls.link_notice():

@@ -115,8 +115,13 @@ def state(name: str):
     return st.session_state[KEY + name]
 
 
+#: The network view's last +/- edit until the browser's sliders hold it (``network_2d.keep_network_edit``).
+NETWORK_EDIT_KEY = KEY + "network_edit"
+
+
 def seed_widgets(config: RunConfig) -> None:
     """Put a config into the widgets' state (on first load, or when a preset or link is opened)."""
+    st.session_state.pop(NETWORK_EDIT_KEY, None)  # an edit of the network shown before is no longer pending
     data, training = config.data, config.training
     hidden = config.model.layers[:-1]
     values = {

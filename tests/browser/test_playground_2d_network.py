@@ -10,10 +10,14 @@ goes when the test's browser context closes.
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import re
+import signal
+import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +234,30 @@ def click_for_neurons(page: Page, test_id: str, expected: int) -> None:
         ) from error
 
 
+@contextlib.contextmanager
+def slowed_down(pid: int, halted_s: float = 0.6, running_s: float = 0.08) -> Iterator[None]:
+    """The server process halted for ``halted_s`` of every ``halted_s + running_s`` seconds (SIGSTOP, SIGCONT):
+    its reruns take about eight times longer, as on a classroom server that thirty students keep busy, longer
+    than the live view's resend period, and requests from the browser queue up while it is halted."""
+    done = threading.Event()
+
+    def stutter() -> None:
+        while not done.is_set():
+            os.kill(pid, signal.SIGSTOP)
+            done.wait(halted_s)
+            os.kill(pid, signal.SIGCONT)
+            done.wait(running_s)
+
+    thread = threading.Thread(target=stutter, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        os.kill(pid, signal.SIGCONT)
+
+
 def write_csv(path: Path, rows: list[tuple[float, float, int]], header: str = "x1,x2,label") -> Path:
     path.write_text(header + "\n" + "".join(f"{x:.3f},{y:.3f},{label}\n" for x, y, label in rows))
     return path
@@ -291,6 +319,28 @@ def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(serv
     click_for_neurons(page, "pg-net-remove-neuron-1", 7)
     expect(page.locator(".st-key-pg2d_units_0").get_by_test_id("stSliderThumbValue")).to_have_text("4")
     wait_for_config(page, lambda c: hidden_units(c) == [4], "one hidden layer of 4 units")
+    no_exception(page)
+
+
+def test_plus_and_minus_clicks_on_a_slow_server_are_each_applied(server, context):
+    """On a server slowed down about eight times, a click's rerun outlasted the view's resend period: the resend
+    (or the next click) restarted it with the browser's old slider values, or reached the server while a run was
+    queued, and the click was lost (3 of 4 sequences of these five clicks lost one before the fix)."""
+    page = context.new_page()
+    open_page(page, server.url)
+    expect(page.get_by_test_id("pg-neuron")).to_have_count(9)
+    with slowed_down(server.pid):
+        for test_id, expected in [
+            ("pg-net-add-neuron-1", 10),
+            ("pg-net-add-layer", 14),
+            ("pg-net-remove-layer", 10),
+            ("pg-net-remove-layer", 8),
+            ("pg-net-remove-neuron-1", 7),
+            ("pg-net-add-layer", 11),
+            ("pg-net-add-neuron-2", 12),
+        ]:
+            click_for_neurons(page, test_id, expected)
+    wait_for_config(page, lambda c: hidden_units(c) == [4, 5], "hidden layers of 4 and 5 units")
     no_exception(page)
 
 
