@@ -3,6 +3,7 @@ switch."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
@@ -57,3 +58,18 @@ def scroll_to(page: Page, selector: str, has_text: bool = False) -> None:
         }""",
         [selector, has_text],
     )
+
+
+def wait_until_still(locator: Locator, timeout: float = 10.0) -> None:
+    """Wait until the element has kept its place and size for three samples 100 ms apart. An expander that has
+    just opened still grows, and the page scrolls to bring a focused box into view; a selectbox's list opened
+    while its box moves closes again (its typed filter then reads as the box's value, with no list)."""
+    deadline = time.monotonic() + timeout
+    boxes: list[dict | None] = []
+    while True:
+        boxes = [*boxes[-2:], locator.bounding_box()]
+        if len(boxes) == 3 and boxes[0] is not None and boxes[0] == boxes[1] == boxes[2]:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"the element kept moving for {timeout:g} s: {boxes}")
+        time.sleep(0.1)
