@@ -219,3 +219,18 @@ def test_gradient_norm_figure_draws_one_log_scaled_line_per_layer():
     assert [trace.name for trace in figure.data] == ["1: Dense(4, tanh)", "2: Dense(1, sigmoid)"]
     assert figure.layout.yaxis.type == "log"
     assert math.isnan(figure.data[0].y[1])  # a zero norm cannot sit on a log axis: a gap, not a crash
+
+
+def test_every_probe_a_page_asks_for_is_registered_and_an_unknown_name_is_refused():
+    from playground.train.probes import PROBES, compute_probe
+    from playground.ui import conv_page, sequence_page
+    from playground.ui.probe_charts import CHART_PROBES
+
+    asked = {"boundary", "network", *CHART_PROBES, *sequence_page.RACE_PROBES}
+    for views in (conv_page.VIEW_PROBES, sequence_page.VIEW_PROBES, sequence_page.TEXT_VIEW_PROBES):
+        asked.update(name for names in views.values() for name in names)
+    assert asked <= set(PROBES), asked - set(PROBES)
+    trainer = Trainer(load_preset("circle"))
+    assert compute_probe(trainer, "boundary")["resolution"] == 100
+    with pytest.raises(ValueError, match="there is no probe 'train_epoch'"):
+        compute_probe(trainer, "train_epoch")  # a trainer method is not a probe
