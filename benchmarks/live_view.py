@@ -220,7 +220,7 @@ BENCH_JS = r"""() => {
 
 
 CONV_PATH = "/convolutions"
-CONV_PLAY = ".st-key-conv_play"
+CONV_PLAY = ".st-key-cnn_play"
 #: The images counted in each view of the convolutions page, by caption (a JavaScript regex over the image's text):
 #: the filter grids ("32 filters"), and the feature-map grids (no caption; the test image and its saliency,
 #: and the training-images preview above the views, are left out).
@@ -535,7 +535,7 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
     from playwright.sync_api import expect
 
     from playground.data.registry import load_dataset
-    from playground.ui.conv_page import VIEW_PROBES
+    from playground.ui.convolutions.choices import VIEW_PROBES
 
     # The page's setup as it opens: the seed CNN on 5,000 MNIST images (the preset, with the page's training).
     config = load_preset("seed-cnn")

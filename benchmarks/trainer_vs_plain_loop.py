@@ -39,7 +39,7 @@ from playground.config import RunConfig
 from playground.model import build_model, outputs_probabilities
 from playground.presets import load_preset
 from playground.train.trainer import Trainer, make_optimizer
-from playground.train.worker import TRAIN_SLICE_S
+from playground.train.worker_process import TRAIN_SLICE_S
 
 #: The seed article's feed-forward task, two 2D playground setups, the seed article's CNN on MNIST (images: its
 #: epoch takes about a second and a half here, so it runs its minimum of rounds, about 45 s) and its LSTM on

@@ -18,25 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from playground.data.hashed_store import shorten
-from playground.data.points import points_info
-from playground.data.registry import (
-    CUSTOM,
-    DATASETS,
-    IMAGE_UPLOAD,
-    MAX_SERIES_WINDOWS,
-    SERIES_UPLOAD,
-    TEXT,
-    UPLOAD,
-    data_task,
-    dataset_classes,
-    dataset_input_shape,
-    image_set_info,
-    sequence_features,
-    series_info,
-    text_windows,
-)
+from playground.data.registry import DATASETS, data_task, dataset_classes, dataset_input_shape, kind_of
 from playground.data.two_d import FEATURES
-from playground.data.upload import UploadError, upload_info
 from playground.layers import LAYER_KINDS, Dense, Embedding, LayerBase, LayerSpec, Shape, ShapeError
 from playground.limits import check_limit, limits, over_limit
 
@@ -52,9 +35,6 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 #: TensorFlow Playground's regularisation-rate choices.
 REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
-
-#: Values (sequences x steps x features) a sequence dataset may hold: 80 MB of float32, trained in seconds an epoch.
-MAX_SEQUENCE_VALUES = 20_000_000
 
 #: Seeds the generators accept (NumPy's and scikit-learn's take 32 bits).
 MAX_SEED = 2**32 - 1
@@ -123,76 +103,9 @@ class DataConfig(_Section):
 
     @model_validator(mode="after")
     def _limits_of_dataset(self) -> DataConfig:
-        spec = DATASETS[self.dataset]
-        if self.dataset == UPLOAD:
-            if not self.upload:
-                raise ValueError("upload: an uploaded dataset needs the sha256 of its table")
-            try:
-                upload_info(self.upload)
-            except UploadError as error:
-                raise ValueError(f"upload: {error}") from None
-        elif self.dataset == CUSTOM:  # its own points: n_points and noise do not apply
-            if not self.upload:
-                raise ValueError("upload: a custom point set needs the sha256 of its points")
-            try:
-                points_info(self.upload)
-            except UploadError as error:
-                raise ValueError(f"upload: {error}") from None
-        elif self.dataset == IMAGE_UPLOAD:  # its own images: n_points and noise do not apply
-            if not self.upload:
-                raise ValueError("upload: an image upload needs the sha256 of its images")
-            try:
-                image_set_info(self)
-            except UploadError as error:
-                raise ValueError(f"upload: {error}") from None
-        elif self.dataset == SERIES_UPLOAD:  # its own rows: n_points and noise do not apply
-            if not self.upload:
-                raise ValueError("upload: an uploaded time series needs the sha256 of its series")
-            try:
-                rows = series_info(self.upload).n_rows
-            except UploadError as error:
-                raise ValueError(f"upload: {error}") from None
-            if rows <= self.steps + 1:
-                raise ValueError(f"steps: the series has {rows} rows; windows of {self.steps} steps need more rows")
-        elif self.upload is not None:
-            raise ValueError(
-                f"upload: only the datasets {UPLOAD!r} (a table), {CUSTOM!r} (2D points), {IMAGE_UPLOAD!r} "
-                f"(images) and {SERIES_UPLOAD!r} (a time series) take a stored upload"
-            )
-        if self.n_points > spec.max_points and self.dataset not in (CUSTOM, IMAGE_UPLOAD, SERIES_UPLOAD):
-            raise ValueError(f"n_points: {self.dataset} allows at most {spec.max_points:,} points")
-        if spec.family in ("sequence", "text"):
-            self._check_sequence_size()
-        if (
-            spec.task == "multiclass"
-            and spec.fixed_classes is None
-            and spec.family != "text"  # its classes are its characters
-            and not 3 <= self.n_classes <= 5
-        ):
-            raise ValueError(f"n_classes: {self.dataset} has 3 to 5 classes, not {self.n_classes}")
+        """The dataset's kind says whether these settings fit it (its upload, sizes, classes)."""
+        kind_of(self).check(self)
         return self
-
-    def _check_sequence_size(self) -> None:
-        """Refuse sequence data too big to hold (20,000 sequences of 400 steps x 1,000 features would be 32 GB),
-        and more text windows than the text has: repeated test windows would skew the test accuracy."""
-        features = sequence_features(self) if self.dataset != TEXT else 1
-        field, count, what = "n_points", self.n_points, "sequences"
-        if self.dataset == SERIES_UPLOAD:  # its windows, one per row, at most MAX_SERIES_WINDOWS
-            field, count, what = "steps", min(series_info(self.upload).n_rows, MAX_SERIES_WINDOWS), "windows"
-        values = count * self.steps * features
-        if values > MAX_SEQUENCE_VALUES:
-            raise ValueError(
-                f"{field}: {count:,} {what} of {self.steps} steps x {features} features are {values:,} values, more "
-                f"than the playground holds ({MAX_SEQUENCE_VALUES:,}); use fewer {what}, steps or features"
-            )
-        if self.dataset == TEXT:
-            for part, wanted, available in text_windows(self):
-                if wanted > available:
-                    raise ValueError(
-                        f"n_points: the text's {part} part holds {available:,} different windows of {self.steps} "
-                        f"characters, fewer than the {wanted:,} asked; use fewer sequences, fewer steps or another "
-                        "train share"
-                    )
 
 
 class ModelConfig(_Section):
@@ -283,9 +196,7 @@ class RunConfig(_Section):
     def augments(self) -> bool:
         """Whether training images are shifted, turned or made noisy (the trainer and the exports follow this)."""
         data = self.data
-        return DATASETS[data.dataset].family == "image" and any(
-            (data.augment_shift, data.augment_rotate, data.augment_noise)
-        )
+        return kind_of(data).images and any((data.augment_shift, data.augment_rotate, data.augment_noise))
 
     @property
     def loss(self) -> str:
@@ -295,7 +206,7 @@ class RunConfig(_Section):
     @property
     def tokens(self) -> bool:
         """Whether the inputs are token numbers (characters of a text) rather than measured values."""
-        return DATASETS[self.data.dataset].family == "text"
+        return kind_of(self.data).tokens
 
     @model_validator(mode="after")
     def _runnable(self) -> RunConfig:

@@ -21,6 +21,7 @@ __all__ = [
     "boundary_grid",
     "feature_matrix",
     "generate_2d",
+    "generator_of",
     "train_test_split_indices",
 ]
 
@@ -204,6 +205,11 @@ _MULTICLASS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {"moons":
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def generator_of(name: str) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+    """The function that makes the named set (an exported script copies its source)."""
+    return {**_BINARY_AND_REGRESSION, **_MULTICLASS}[name]
 
 
 def generate_2d(name: str, n_points: int, noise: int, seed: int, n_classes: int = 3) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ Sequences are (steps, features) in both; text is (steps,) token numbers, an inte
 from __future__ import annotations
 
 from playground.config import RunConfig
-from playground.data.registry import DATASETS
+from playground.data.registry import kind_of
 from playground.export.data_source import data_source
 from playground.export.layer_source import keras_source, layers_with_inputs
 from playground.export.source import (
@@ -192,7 +192,7 @@ def _main(config: RunConfig) -> str:
     labels = ""
     if config.task != "multiclass":
         labels = "    y_train, y_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)  # one column, like the output\n"
-    if DATASETS[config.data.dataset].family == "image":
+    if kind_of(config.data).images:
         labels = (
             "    # Keras wants images channels-last: (n, height, width, channels), not PyTorch's (n, channels, height, "
             "width)\n    x_train, x_test = x_train.transpose(0, 2, 3, 1), x_test.transpose(0, 2, 3, 1)\n"

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from playground.config import RunConfig
-from playground.data.registry import DATASETS, dataset_class_names
+from playground.data.registry import dataset_class_names, kind_of
 from playground.export.source import script_title
 from playground.model import outputs_probabilities
 
@@ -61,7 +61,7 @@ def export_onnx(model: nn.Module, config: RunConfig, path: str | os.PathLike | B
     proto = program.model_proto
     properties = {"playground.config": config.to_json(), "playground.output": output_meaning(config)}
     about_input = _input_columns(config)
-    if DATASETS[config.data.dataset].family == "image":
+    if kind_of(config.data).images:
         mean, std = pixel_normalisation(config)
         properties["playground.pixel_normalisation"] = json.dumps({"mean": mean, "std": std})
         about_input = f" (grey images, channels first: (pixels in [0, 1] - {mean:.6g}) / {std:.6g})"
@@ -89,7 +89,7 @@ def pixel_normalisation(config: RunConfig) -> tuple[float, float]:
 
 
 def _input_columns(config: RunConfig) -> str:
-    if DATASETS[config.data.dataset].family == "2d":
+    if "features" in kind_of(config.data).settings:
         return f" ({', '.join(config.data.features)})"
     return ""
 

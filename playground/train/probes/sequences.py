@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground.data.registry import DATASETS, dataset_class_names
+from playground.data.registry import dataset_class_names, kind_of
 from playground.data.sequences import sample_next
 from playground.layers import RECURRENT_GATES, RecurrentModule
 from playground.train.probes.budget import throttled
@@ -33,7 +33,7 @@ ROLLOUT_STEPS = 100
 
 def sequence_data(trainer: Trainer) -> bool:
     """Whether the inputs are sequences: measured values per step, or the characters of a text."""
-    return DATASETS[trainer.config.data.dataset].family in ("sequence", "text")
+    return kind_of(trainer.config.data).sequences
 
 
 def _require_sequences(trainer: Trainer) -> None:
