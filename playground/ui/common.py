@@ -71,3 +71,30 @@ def pick_test_example(run: SessionRun, n_test: int, key: str, label: str, help_t
         run.handle.set_sample(state[value_key])
 
     st.number_input(label, min_value=0, max_value=n_test - 1, step=1, key=key, help=help_text, on_change=picked)
+
+
+def kept_key(key: str) -> str:
+    """Where the value of the widget ``key`` is kept (see ``kept_widget``); set it to change what the widget
+    shows next."""
+    return f"{key}_value"
+
+
+def kept_widget(widget: Callable[..., Any], label: str, *args: Any, key: str, default: Any, **kwargs: Any) -> Any:
+    """A widget whose value survives the runs that do not draw it (another dataset, another view).
+
+    Streamlit deletes a widget's state on a run that does not draw it, and the widget then comes back with its
+    default. So the value lives under ``kept_key(key)`` (``default`` until the user picks one) and is handed to the
+    widget whenever it is drawn; ``on_change`` runs after the value is kept."""
+    state = st.session_state
+    kept = kept_key(key)
+    wanted = state.setdefault(kept, default)
+    if state.get(key) != wanted:
+        state[key] = wanted
+    callback = kwargs.pop("on_change", None)
+
+    def keep() -> None:
+        state[kept] = state[key]
+        if callback is not None:
+            callback()
+
+    return widget(label, *args, key=key, on_change=keep, **kwargs)

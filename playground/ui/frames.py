@@ -87,12 +87,15 @@ import threading
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+
+if TYPE_CHECKING:
+    from playground.train.worker import WorkerHandle
 
 #: ``source(since, since_compare)``: the frame with history rows after epoch ``since``, and when the frame carries a
 #: comparison run, that run's rows after ``since_compare``.
@@ -319,6 +322,28 @@ def _encode_network(network: Mapping[str, Any]) -> dict[str, Any]:
         columns.append(encoded)
         sources = shown
     return {"resolution": int(network["resolution"]), "extent": float(network["extent"]), "columns": columns}
+
+
+def worker_frame(handle: WorkerHandle, since_epoch: int = 0) -> dict[str, Any]:
+    """A worker's frame (see the format above): counters, status, history rows after ``since_epoch``, probes."""
+    snapshot, rows = handle.snapshot(since_epoch)
+    columns = list(rows[0]) if rows else ["epoch", "train_loss", "test_loss"]
+    boundary = snapshot.probe("boundary")
+    network = snapshot.probe("network")
+    return {
+        "run_id": snapshot.run_id,
+        "status": snapshot.status,
+        "message": snapshot.message,
+        "message_key": snapshot.message_key,
+        "message_args": snapshot.message_args,
+        "epoch": snapshot.epoch,
+        "step": snapshot.step,
+        "learning_rate": snapshot.learning_rate,
+        "history": {column: [row[column] for row in rows] for column in columns},
+        "boundary": boundary,
+        "focus": None if boundary is None else boundary.get("focus"),
+        **({"network": network} if network is not None else {}),
+    }
 
 
 def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:

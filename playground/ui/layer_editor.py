@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 from pydantic_core import PydanticUndefined
 
-from playground.config import RunConfig
+from playground.config import ConfigError, RunConfig
 from playground.i18n import DEFAULT_LANGUAGE, Translator
 from playground.layer_stack import (
     RECURRENT_KINDS,
@@ -355,7 +355,7 @@ def layer_stack_editor(
     t: Translator,
     key: str,
     initial: list[dict],
-    validate: Callable[[list[dict]], RunConfig | str],
+    validate: Callable[[list[dict]], RunConfig],
     input_shape: tuple[int, ...],
     output_layer: dict | None = None,
     family: str | None = None,
@@ -374,9 +374,12 @@ def layer_stack_editor(
     _sync_widgets(key, state, overwrite=False)
 
     layers = [dict(layer) for layer in state.layers]
-    verdict = validate(layers)
-    config = verdict if isinstance(verdict, RunConfig) else None
-    error = None if config is not None else str(verdict)
+    config: RunConfig | None = None
+    error: str | None = None
+    try:
+        config = validate(layers)
+    except ConfigError as failure:
+        error = str(failure)
     failing = failing_layer_index(error)
     rows = stack_rows(layers, input_shape)
     if failing is not None and not 0 <= failing < len(rows):

@@ -16,37 +16,44 @@ from dataclasses import dataclass
 import streamlit as st
 
 from playground.config import ConfigError, DataConfig, RunConfig
-from playground.data.registry import DATASETS
+from playground.data.registry import kind_of
 from playground.data.upload import UploadError, uploaded_bytes
 from playground.i18n import Translator
 from playground.limits import limits
 from playground.ui.session import SessionRun
 
-#: Where a dataset of another family is trained, for the refusal's hint.
-_PAGE_OF_FAMILY = {
+#: Where a dataset of another page is trained (by its kind's page), for the refusal's hint.
+_PAGE_NAMES = {
     "2d": "the 2D playground",
-    "image": "the convolutions page",
-    **dict.fromkeys(("sequence", "text"), "the sequences page"),
-    **dict.fromkeys(("tabular", "table", "upload"), "the tables page"),
+    "cnn": "the convolutions page",
+    "seq": "the sequences page",
+    "tab": "the tables page",
 }
+
+
+def loaded_data(base: DataConfig | None, dataset: str, upload: str | None = None) -> DataConfig | None:
+    """A loaded setup's data when it names ``dataset`` (and ``upload``, when given), else None: the page then
+    keeps the loaded split, seed and sizes instead of its own defaults."""
+    if base is None or kind_of(base) is not kind_of(dataset) or (upload is not None and base.upload != upload):
+        return None
+    return base
 
 
 @dataclass(frozen=True)
 class PageLoader:
-    """What loading means for one page: its key prefix, the datasets it offers (``what`` names them in a
-    refusal, e.g. "a table"), and how it shows a loaded config."""
+    """What loading means for one page: its id (the prefix of its keys; its datasets' kinds name it), what its
+    datasets are called in a refusal (``what``, e.g. "a table"), and how it shows a loaded config."""
 
-    prefix: str
-    datasets: tuple[str, ...]
+    page: str
     what: str
     adopt: Callable[[RunConfig], None]  # sets the page's own data widgets; ``take`` does the rest
 
     def check(self, config: RunConfig) -> None:
         """ConfigError when this page cannot train the config's data."""
-        dataset = config.data.dataset
-        if dataset not in self.datasets:
-            where = _PAGE_OF_FAMILY.get(DATASETS[dataset].family, "another page")
-            raise ConfigError(f"data.dataset: {dataset} is not {self.what}; open it in {where}")
+        page = kind_of(config.data).page
+        if page != self.page:
+            where = _PAGE_NAMES.get(page, "another page")
+            raise ConfigError(f"data.dataset: {config.data.dataset} is not {self.what}; open it in {where}")
 
     def config_from_upload(self, data: bytes) -> RunConfig:
         """A RunConfig from an uploaded JSON file, refused (ConfigError) when this page cannot train it."""
@@ -61,35 +68,35 @@ class PageLoader:
     # Session-state keys -------------------------------------------------------------------------------------
     @property
     def notice_key(self) -> str:
-        return f"{self.prefix}_notice"
+        return f"{self.page}_notice"
 
     @property
     def resume_key(self) -> str:
-        return f"{self.prefix}_resume"
+        return f"{self.page}_resume"
 
     @property
     def base_key(self) -> str:
         """Where ``adopt`` keeps the loaded config's JSON."""
-        return f"{self.prefix}_base"
+        return f"{self.page}_base"
 
     @property
     def layers_key(self) -> str:
-        return f"{self.prefix}_loaded_layers"
+        return f"{self.page}_loaded_layers"
 
     @property
     def generation_key(self) -> str:
-        return f"{self.prefix}_generation"
+        return f"{self.page}_generation"
 
     def take(self, config: RunConfig) -> None:
-        """Make the page show a loaded ``config``: the training widgets (``training_panel``'s ``{prefix}_*`` keys),
+        """Make the page show a loaded ``config``: the training widgets (``training_panel``'s ``{page}_*`` keys),
         the setup it started from, a fresh editor holding its layers, and through ``adopt`` the page's data."""
         state = st.session_state
         training = config.training
         state.update(
             {
-                f"{self.prefix}_optimizer": training.optimizer,
-                f"{self.prefix}_learning_rate": float(training.learning_rate),
-                f"{self.prefix}_batch_size": int(training.batch_size),
+                f"{self.page}_optimizer": training.optimizer,
+                f"{self.page}_learning_rate": float(training.learning_rate),
+                f"{self.page}_batch_size": int(training.batch_size),
                 self.base_key: config.model_dump_json(),
                 self.layers_key: [layer.model_dump() for layer in config.model.layers],
                 self.generation_key: state.get(self.generation_key, 0) + 1,
@@ -102,7 +109,7 @@ class PageLoader:
         generation: each loaded setup gets a fresh editor."""
         base = self.base_config()
         state = st.session_state
-        same = base is not None and base.data.dataset == data.dataset
+        same = base is not None and loaded_data(base.data, data.dataset) is not None
         return (state.get(self.layers_key) if same else None), state.get(self.generation_key, 0)
 
     def base_config(self) -> RunConfig | None:
@@ -117,7 +124,7 @@ class PageLoader:
 
     # Callbacks of the two uploaders --------------------------------------------------------------------------
     def load_config_file(self) -> None:
-        file = st.session_state.get(f"{self.prefix}_config_file")
+        file = st.session_state.get(f"{self.page}_config_file")
         if file is None:
             return
         try:
@@ -131,7 +138,7 @@ class PageLoader:
     def load_checkpoint_file(self) -> None:
         from playground.checkpoint import CheckpointError, load_checkpoint
 
-        file = st.session_state.get(f"{self.prefix}_checkpoint_file")
+        file = st.session_state.get(f"{self.page}_checkpoint_file")
         if file is None:
             return
         try:
@@ -160,12 +167,12 @@ class PageLoader:
     def panel(self, t: Translator) -> None:
         with st.expander(t("tab_load"), icon=":material/upload:"):
             st.file_uploader(
-                t("tab_load_config"), type=["json"], key=f"{self.prefix}_config_file",
+                t("tab_load_config"), type=["json"], key=f"{self.page}_config_file",
                 max_upload_size=limits().max_upload_mb,
                 on_change=self.load_config_file, help=t("tab_help_load_config"),
             )  # fmt: skip
             st.file_uploader(
-                t("tab_load_checkpoint"), type=["zip"], key=f"{self.prefix}_checkpoint_file",
+                t("tab_load_checkpoint"), type=["zip"], key=f"{self.page}_checkpoint_file",
                 max_upload_size=limits().max_checkpoint_mb,
                 on_change=self.load_checkpoint_file, help=t("tab_help_load_checkpoint"),
             )  # fmt: skip

@@ -21,11 +21,7 @@ def probe_charts(
     """Redrawn every second from the newest snapshot, independently of the page (no full rerun). ``metric=False``
     leaves out the accuracy or R² chart where the live view already plots it."""
     snapshot, rows = run.handle.snapshot()
-    probes = snapshot.probes if snapshot.run_id else {}
-
-    def usable(name: str) -> dict | None:
-        probe = probes.get(name)
-        return probe if probe and "error" not in probe else None
+    usable = snapshot.probe
 
     left, right = st.columns(2)
     if metric:

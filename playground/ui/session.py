@@ -16,7 +16,7 @@ import streamlit as st
 
 from playground.config import RunConfig
 from playground.train.worker import WorkerHandle
-from playground.ui.frames import register_frame_source, unregister_frame_source
+from playground.ui.frames import register_frame_source, unregister_frame_source, worker_frame
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,10 +37,10 @@ class SessionRun:
         """The live view's frame: this run's, with run B's beside it when comparing. Asking for it is what tells
         the workers someone watches (``touch``)."""
         self.touch()
-        frame = self.handle.frame(since)
+        frame = worker_frame(self.handle, since)
         compare = self.compare
         if compare is not None:
-            frame["compare"] = {**compare.frame(since_compare), "title": self.compare_title}
+            frame["compare"] = {**worker_frame(compare, since_compare), "title": self.compare_title}
             frame["title"] = self.title
         return frame
 

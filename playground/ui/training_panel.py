@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from playground.config import ConfigError, DataConfig, OptimizerName, RunConfig
+from playground.config import DataConfig, OptimizerName, RunConfig
 from playground.i18n import Translator
 from playground.ui.common import translated_choice
 from playground.ui.live_view import live_training_view
@@ -22,12 +22,9 @@ OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-define
 BATCH_SIZES: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256)
 
 
-def build_config(data: DataConfig, training: dict[str, Any], layers: list[dict]) -> RunConfig | str:
-    """The RunConfig of the page's choices, or the one readable sentence saying why it cannot run."""
-    try:
-        return RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}, "training": training})
-    except ConfigError as error:
-        return str(error)
+def build_config(data: DataConfig, training: dict[str, Any], layers: list[dict]) -> RunConfig:
+    """The RunConfig of the page's choices; ConfigError says in one readable sentence why it cannot run."""
+    return RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}, "training": training})
 
 
 def training_panel(t: Translator, base: RunConfig | None, prefix: str, defaults: dict[str, Any]) -> dict[str, Any]:

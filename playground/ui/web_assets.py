@@ -5,7 +5,7 @@ unit-tested with node (``tests/js``). Streamlit takes one module's text per comp
 joins a module and everything it imports into one, at import time and without a build step: modules are
 written in dependency order with their ``import`` lines dropped and ``export`` kept only for the entry's
 ``export default``. Top-level names therefore share one scope; a name defined in two modules is a syntax error
-that ``tests/test_web_assets.py`` catches with ``node --check``.
+that ``tests/ui/test_web_assets.py`` catches with ``node --check``.
 """
 
 from __future__ import annotations

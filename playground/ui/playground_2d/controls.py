@@ -17,13 +17,14 @@ from playground.config import (
 )
 from playground.data import two_d
 from playground.data.points import points_info
-from playground.data.registry import CUSTOM, DATASETS
+from playground.data.registry import CUSTOM, kind_of
 from playground.data.upload import UploadError
 from playground.i18n import Translator
 from playground.layers import ACTIVATIONS
 from playground.presets import load_preset
 from playground.ui.common import translated_choice
 from playground.ui.layer_editor import layer_stack_editor, replace_stack
+from playground.ui.playground_2d.settings import SETTINGS, STEP_FACTORS, config_sections, widget_values
 from playground.viz.thumbnails import dataset_thumbnail
 
 KEY = "pg2d_"  # prefix of this page's widget keys
@@ -37,38 +38,20 @@ SCHEDULES = ("constant", "step", "cosine")
 #: The ranges of the number widgets; a link's value outside one is moved to its nearest end (a slider given a
 #: value beyond its maximum would stop the page with an error).
 WIDGET_RANGES: dict[str, tuple[float, float]] = {
-    "n_classes": (3, 5),
-    "noise": (0, 50),
-    "train_share": (10, 90),
-    "n_points": (100, 5000),
-    "batch_size": (1, 100),
+    **{setting.key: setting.limits for setting in SETTINGS if setting.limits is not None},
     "n_hidden": (0, MAX_HIDDEN_LAYERS),
-    "step_every": (1, 100_000),
-    "epochs": (1, 100_000),
-    "target_loss": (0.0, 10.0),
 }
-STEP_FACTORS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9)
 
-#: Controls a lesson link may hide (``?hide=learning_rate,problem``), as TensorFlow Playground's ``*_hide``.
+#: Controls a lesson link may hide (``?hide=learning_rate,problem``), as TensorFlow Playground's ``*_hide``: the
+#: settings' own, then the controls that stand for no single setting.
 HIDEABLE = (
-    "learning_rate",
+    *(setting.hide for setting in SETTINGS if setting.hide is not None),
     "activation",
-    "regularization",
-    "reg_rate",
     "problem",
-    "optimizer",
-    "dataset",
-    "n_classes",
-    "noise",
-    "train_share",
-    "n_points",
-    "batch_size",
     "regenerate",
     "own_data",
-    "features",
     "free_layers",
     "hidden_layers",
-    "loss",
     "training_options",
     "view_options",
     "network_view",
@@ -80,17 +63,9 @@ HIDEABLE = (
 
 # Widgets that are not always drawn lose their state in between (Streamlit cleans it up); these fill the gap.
 _FALLBACKS: dict[str, object] = {
-    "n_classes": 3,
-    "noise": 0,  # noise and points are not drawn for your own points
-    "n_points": 500,
+    **{setting.key: setting.fallback for setting in SETTINGS if setting.fallback is not None},
     "free_layers": False,
     "n_hidden": 2,
-    "schedule": "constant",
-    "step_every": 50,
-    "step_factor": 0.5,
-    "stop_at_epochs": False,
-    "epochs": 100,
-    "target_loss": 0.0,
     **{f"units_{i}": 4 for i in range(MAX_HIDDEN_LAYERS)},
 }
 
@@ -122,45 +97,22 @@ NETWORK_EDIT_KEY = KEY + "network_edit"
 def seed_widgets(config: RunConfig) -> None:
     """Put a config into the widgets' state (on first load, or when a preset or link is opened)."""
     st.session_state.pop(NETWORK_EDIT_KEY, None)  # an edit of the network shown before is no longer pending
-    data, training = config.data, config.training
     hidden = config.model.layers[:-1]
+    view = st.query_params.get("view", "").split(",")
     values = {
         "problem": config.task,
-        "dataset": data.dataset,
-        "noise": data.noise,
-        "train_share": data.train_share,
-        "n_points": data.n_points,
-        "n_classes": data.n_classes,
-        "data_seed": data.seed,
-        "features": list(data.features),
-        "n_hidden": len(hidden),
+        **widget_values(config),
+        "n_hidden": min(len(hidden), MAX_HIDDEN_LAYERS),
         "activation": getattr(hidden[0], "activation", "tanh") if hidden else "tanh",
-        "learning_rate": min(LEARNING_RATES, key=lambda rate: abs(rate - training.learning_rate)),
-        "regularization": training.regularization,
-        "reg_rate": min(REGULARIZATION_RATES, key=lambda rate: abs(rate - training.reg_rate)),
-        "batch_size": training.batch_size,
-        "optimizer": training.optimizer,
-        "loss": training.loss,
-        "show_test": "test" in st.query_params.get("view", "").split(","),
-        "discretize": "discrete" in st.query_params.get("view", "").split(","),
-        "schedule": training.schedule,
-        "step_every": training.step_every,
-        "step_factor": min(STEP_FACTORS, key=lambda factor: abs(factor - training.step_factor)),
-        "stop_at_epochs": training.stop_at_epochs,
-        "epochs": training.epochs,
-        "target_loss": training.target_test_loss or 0.0,
-        # not on this page, but part of the setup a link or preset carries: kept so links round-trip
-        "train_seed": training.seed,
+        "show_test": "test" in view,
+        "discretize": "discrete" in view,
     }
     for index in range(MAX_HIDDEN_LAYERS):
         values[f"units_{index}"] = getattr(hidden[index], "units", 4) if index < len(hidden) else 4
     values["free_layers"] = not _fits_simple_controls(config)
-    if data.dataset == CUSTOM:
-        values["points_sha"] = data.upload
+    if kind_of(config.data).takes_upload:
+        values["points_sha"] = config.data.upload
     for name, value in values.items():
-        if name in WIDGET_RANGES:
-            low, high = WIDGET_RANGES[name]
-            value = type(value)(min(max(value, low), high))
         st.session_state[KEY + name] = value
     replace_stack(STACK_KEY, [layer.model_dump() for layer in config.model.layers])
 
@@ -307,7 +259,7 @@ def data_panel(t: Translator) -> None:
             format_func=lambda name: t(f"dataset_{name}"),
             help=t("help_dataset"),
         )
-    custom = state("dataset") == CUSTOM
+    custom = kind_of(state("dataset")).takes_upload
     if problem == "multiclass" and not custom and shown("n_classes"):
         state("n_classes")
         st.slider(t("n_classes"), *WIDGET_RANGES["n_classes"], key=KEY + "n_classes", help=t("help_n_classes"))
@@ -440,50 +392,22 @@ def free_layer_editor(t: Translator) -> None:
     layer_stack_editor(t, STACK_KEY, simple_layers(), partial(config_for_layers, t), input_shape, output_layer=output)
 
 
-def current_config(t: Translator) -> RunConfig | str:
-    """The RunConfig the widgets describe, or a readable reason why they describe none."""
+def current_config(t: Translator) -> RunConfig:
+    """The RunConfig the widgets describe; ConfigError says in one readable sentence why they describe none."""
     if state("free_layers"):
         return config_for_layers(t, [dict(layer) for layer in st.session_state[f"{STACK_KEY}_state"].layers])
     return config_for_layers(t, simple_layers())
 
 
-def config_for_layers(t: Translator, layers: list[dict]) -> RunConfig | str:
-    """The page's data and training settings around a layer stack, validated."""
-    problem = state("problem")
-    loss = state("loss") if state("loss") in LOSSES[problem] else "auto"
-    raw = {
-        "name": t(f"dataset_{state('dataset')}"),
-        "data": {
-            "dataset": state("dataset"),
-            "n_points": state("n_points"),
-            "noise": state("noise"),
-            "train_share": state("train_share"),
-            "features": state("features"),
-            "n_classes": state("n_classes"),
-            "seed": state("data_seed"),
-            "upload": st.session_state.get(KEY + "points_sha") if state("dataset") == CUSTOM else None,
-        },
-        "model": {"layers": layers},
-        "training": {
-            "optimizer": state("optimizer"),
-            "learning_rate": state("learning_rate"),
-            "batch_size": state("batch_size"),
-            "regularization": state("regularization"),
-            "reg_rate": state("reg_rate"),
-            "loss": loss,
-            "epochs": state("epochs"),
-            "seed": state("train_seed"),
-            "schedule": state("schedule"),
-            "step_every": state("step_every"),
-            "step_factor": state("step_factor"),
-            "stop_at_epochs": state("stop_at_epochs"),
-            "target_test_loss": state("target_loss") or None,
-        },
-    }
-    try:
-        return RunConfig.from_dict(raw)
-    except ConfigError as error:
-        return str(error)
+def config_for_layers(t: Translator, layers: list[dict]) -> RunConfig:
+    """The page's data and training settings around a layer stack, validated (ConfigError when they do not fit)."""
+    sections = config_sections(state)
+    data, training = sections["data"], sections["training"]
+    data["upload"] = st.session_state.get(KEY + "points_sha") if kind_of(data["dataset"]).takes_upload else None
+    if training["loss"] not in LOSSES[state("problem")]:
+        training["loss"] = "auto"  # a loss of another problem type
+    raw = {"name": t(f"dataset_{data['dataset']}"), **sections, "model": {"layers": layers}}
+    return RunConfig.from_dict(raw)
 
 
 def initial_config() -> tuple[RunConfig, str | None]:
@@ -496,7 +420,7 @@ def initial_config() -> tuple[RunConfig, str | None]:
         config = RunConfig.from_url_param(param)
     except ConfigError as error:
         return load_preset("circle"), str(error)
-    if DATASETS[config.data.dataset].family != "2d":
+    if kind_of(config.data).page != "2d":
         return load_preset("circle"), f"{config.data.dataset} is not a 2D dataset"
     return config, None
 
@@ -511,10 +435,12 @@ def ensure_widgets_seeded(t: Translator) -> None:
     if problem:
         st.session_state[KEY + "notice"] = t("link_invalid", reason=problem)
         return
-    shown = current_config(t)
-    if isinstance(shown, str):
-        st.session_state[KEY + "notice"] = t("link_adjusted", changes=shown)
-    elif changes := config_differences(config, shown):
+    try:
+        shown = current_config(t)
+    except ConfigError as error:
+        st.session_state[KEY + "notice"] = t("link_adjusted", changes=str(error))
+        return
+    if changes := config_differences(config, shown):
         st.session_state[KEY + "notice"] = t("link_adjusted", changes=changes)
 
 

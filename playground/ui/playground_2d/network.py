@@ -9,7 +9,7 @@ import streamlit as st
 
 from playground.config import ConfigError, RunConfig
 from playground.i18n import Translator
-from playground.ui.controls_2d import KEY, MAX_HIDDEN_LAYERS, MAX_NEURONS, NETWORK_EDIT_KEY, shown, state
+from playground.ui.playground_2d.controls import KEY, MAX_HIDDEN_LAYERS, MAX_NEURONS, NETWORK_EDIT_KEY, shown, state
 from playground.ui.session import SessionRun
 
 K_FOCUS = KEY + "focus"  # (column, unit) of the selected neuron, or None
@@ -86,8 +86,7 @@ def sync_focus(run: SessionRun) -> None:
 
 def _network_probe(run: SessionRun) -> tuple[dict | None, str]:
     snapshot, _ = run.handle.snapshot()
-    probe = snapshot.probes.get("network")
-    return (probe if probe and "error" not in probe else None), snapshot.status
+    return snapshot.probe("network"), snapshot.status
 
 
 def _shown(column: dict) -> int:

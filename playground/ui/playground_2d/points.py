@@ -8,11 +8,11 @@ import streamlit as st
 
 from playground.config import DataConfig
 from playground.data import points
-from playground.data.registry import CUSTOM, Dataset
+from playground.data.registry import CUSTOM, Dataset, kind_of
 from playground.data.upload import UploadError, uploaded_bytes
 from playground.i18n import Translator
 from playground.limits import limits
-from playground.ui.controls_2d import KEY, shown
+from playground.ui.playground_2d.controls import KEY, shown
 from playground.ui.run_controls import cached_dataset
 
 K_SHA = KEY + "points_sha"  # the session's own point set
@@ -30,7 +30,7 @@ def remember_data(data: DataConfig) -> None:
 
 def current_point_set(data: DataConfig) -> points.PointSet:
     """The points the page shows, as an editable set: the stored own set, or the generated one (train and test)."""
-    if data.dataset == CUSTOM and data.upload:
+    if kind_of(data).takes_upload and data.upload:
         return points.load_points(data.upload)
     dataset = cached_dataset(data)
     return points.from_dataset_points(

@@ -19,6 +19,7 @@ from playground.data.registry import (
     dataset_class_names,
     dataset_classes,
     dataset_input_shape,
+    kind_of,
 )
 from playground.data.upload import (
     UploadError,
@@ -35,13 +36,13 @@ from playground.limits import limits
 from playground.presets import load_preset
 from playground.ui.common import translated_choice
 from playground.ui.downloads import downloads
+from playground.ui.free_stack_page import FreeStackPage, render_free_stack_page
 from playground.ui.layer_editor import layer_stack_editor
-from playground.ui.loading import PageLoader
+from playground.ui.loading import PageLoader, loaded_data
 from playground.ui.probe_charts import CHART_PROBES, probe_charts
-from playground.ui.session import pause_session_run
 from playground.ui.training_panel import build_config, training_panel, training_run
 
-PAGE = "tabular"
+PAGE = "tab"
 #: The tables this page offers, the seed article's task first; "upload" stands for the user's CSV.
 DATASET_CHOICES: tuple[str, ...] = ("seed_ffn", "iris", "wine", "breast_cancer", "diabetes", UPLOAD)
 PROBES: tuple[str, ...] = CHART_PROBES
@@ -70,19 +71,21 @@ def data_config(dataset: str, upload: str | None = None, base: DataConfig | None
 
     ``base`` (from a loaded config or checkpoint) keeps its split and seed when it names the same dataset.
     """
-    if base is not None and base.dataset == dataset and (dataset != UPLOAD or base.upload == upload):
-        return base
-    if dataset == "seed_ffn":
-        return load_preset("seed-ffn").data
-    if dataset == UPLOAD:
-        return DataConfig(dataset=UPLOAD, upload=upload, train_share=TRAIN_SHARE)
-    return DataConfig(dataset=dataset, train_share=TRAIN_SHARE)
+    kind = kind_of(dataset)
+    kept = loaded_data(base, dataset, upload if kind.takes_upload else None)
+    if kept is not None:
+        return kept
+    if kind.preset is not None:
+        return load_preset(kind.preset).data
+    return DataConfig(dataset=dataset, upload=upload if kind.takes_upload else None, train_share=TRAIN_SHARE)
 
 
 def initial_layers(data: DataConfig) -> list[dict]:
-    """The stack a dataset opens with: the seed article's FFN, or a small MLP ending in the task's output."""
-    if data.dataset == "seed_ffn":
-        return [layer.model_dump() for layer in load_preset("seed-ffn").model.layers]
+    """The stack a dataset opens with: its preset's (the seed article's FFN), or a small MLP ending in the task's
+    output."""
+    preset = kind_of(data).preset
+    if preset is not None:
+        return [layer.model_dump() for layer in load_preset(preset).model.layers]
     task = data_task(data)
     classes = dataset_classes(data) if task == "multiclass" else 1
     return [Dense(units=16, activation="relu").model_dump(), output_layer(task, classes).model_dump()]
@@ -110,31 +113,10 @@ def _adopt(config: RunConfig) -> None:
 
 
 #: Loading a saved setup or checkpoint into this page.
-LOADER = PageLoader("tab", DATASET_CHOICES, "a table", _adopt)
+LOADER = PageLoader(PAGE, "a table", _adopt)
 
 
 # The page -------------------------------------------------------------------------------------------------------
-
-
-def render(t: Translator) -> None:
-    """Draw the whole page; ``pages/tabular.py`` only picks the language and calls this."""
-    st.title(t("tab_title"))
-    st.caption(t("tab_intro"))
-    LOADER.show_notice(t)
-    base = LOADER.base_config()
-    data_column, network_column = st.columns([1, 2], gap="medium")
-    with data_column:
-        data = _data_panel(t, base)
-        training = training_panel(t, base, "tab", DEFAULT_TRAINING)
-    with network_column:
-        if data is None:
-            st.info(t("tab_upload_first"), icon=":material/upload_file:")
-            pause_session_run(PAGE)
-            LOADER.panel(t)
-            return
-        edited = _network_editor(t, data, training)
-    _output(t, edited)
-    LOADER.panel(t)
 
 
 def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
@@ -148,7 +130,7 @@ def _data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
         help=t("tab_help_dataset"),
     )
     st.caption(t(f"tab_about_{dataset}"))
-    if dataset != UPLOAD:
+    if not kind_of(dataset).takes_upload:
         return data_config(dataset, base=base.data if base else None)
     return _upload_panel(t, base)
 
@@ -158,10 +140,11 @@ def _upload_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
         t("tab_csv"), type=["csv"], key=K_CSV, help=t("tab_help_csv"), max_upload_size=limits().max_upload_mb
     )
     if file is None:
-        if base is not None and base.data.dataset == UPLOAD:  # a loaded config names a stored upload
-            info = upload_info(base.data.upload or "")
+        stored = loaded_data(base.data if base else None, UPLOAD)  # a loaded config names a stored upload
+        if stored is not None:
+            info = upload_info(stored.upload or "")
             st.caption(t("tab_stored_upload", target=info.target, rows=info.rows))
-            return base.data
+            return stored
         return None
     try:
         data = uploaded_bytes(file)  # refused by its size before it is read
@@ -200,7 +183,9 @@ def _network_editor(t: Translator, data: DataConfig, training: dict[str, Any]) -
     return Edited(list(edited.layers), edited.config, edited.error, edited.failing_index)
 
 
-def _output(t: Translator, edited: Edited) -> None:
+def _output(t: Translator, data: DataConfig | None, edited: Edited | None) -> None:
+    if data is None or edited is None:
+        return
     started = training_run(t, PAGE, edited.config, PROBES, LOADER)
     if started is None:
         return
@@ -208,3 +193,19 @@ def _output(t: Translator, edited: Edited) -> None:
     probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="tab")
     st.subheader(t("take_away"))
     downloads(t, run, config, key=PAGE, disabled=edited.config is None)
+
+
+#: The page's pieces in the skeleton the free-stack pages share.
+PAGE_PIECES = FreeStackPage(
+    id=PAGE,
+    loader=LOADER,
+    data_panel=_data_panel,
+    training_panel=lambda t, base: training_panel(t, base, PAGE, DEFAULT_TRAINING),
+    network_editor=_network_editor,
+    output=_output,
+)
+
+
+def render(t: Translator) -> None:
+    """Draw the whole page; ``pages/tabular.py`` only picks the language and calls this."""
+    render_free_stack_page(t, PAGE_PIECES)

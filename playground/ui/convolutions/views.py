@@ -1,0 +1,198 @@
+"""The convolutions page's views of a run: filters, feature maps, mistakes and a drawing pad, each redrawn from the
+newest snapshot every second."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from playground.config import DataConfig
+from playground.data.registry import (
+    dataset_class_names,
+)
+from playground.i18n import Translator
+from playground.ui.convolutions.choices import (
+    CANVAS_PX,
+    K_CHANNEL,
+    STROKE_PX,
+    drawing_input,
+    per_class_accuracy,
+)
+from playground.ui.session import SessionRun
+from playground.viz import image_grids
+
+
+@st.fragment(run_every=1.0)
+def views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...], n_test: int) -> None:
+    """Redrawn every second from the newest snapshot, on its own (no page rerun)."""
+    snapshot, _ = run.handle.snapshot()
+    usable = snapshot.probe
+    if view == "filters":
+        _filters_view(t, usable("filters"))
+    elif view == "maps":
+        _sample_view(t, usable("sample"), names)
+    elif view == "mistakes":
+        _mistakes_view(t, usable("gallery"), usable("confusion"), names, n_test)
+
+
+def _waiting(t: Translator) -> None:
+    st.caption(t("cnn_waiting"))
+
+
+def _filters_view(t: Translator, probe: dict | None) -> None:
+    if probe is None:
+        return _waiting(t)
+    if not probe["layers"]:
+        st.info(t("cnn_no_conv"), icon=":material/info:")
+        return None
+    st.caption(t("cnn_filters_caption"))
+    for number, layer in enumerate(probe["layers"]):
+        weights = layer["weights"]
+        channel = 0
+        if number > 0 and weights.shape[1] > 1:
+            channel = st.slider(
+                t("cnn_channel", title=layer["title"]), 0, weights.shape[1] - 1, 0, key=f"{K_CHANNEL}_{layer['index']}"
+            )
+        st.markdown(f"**{layer['index'] + 1}. {layer['title']}**")
+        st.image(image_grids.filter_grid(weights, channel), caption=t("cnn_filters_of", n=weights.shape[0]))
+    return None
+
+
+def _probability_chart(probabilities: np.ndarray, names: tuple[str, ...]) -> None:
+    import pandas as pd
+
+    labels = [_name(names, number) for number in range(len(probabilities))]
+    frame = pd.DataFrame({"class": labels, "probability": probabilities.astype(float)})
+    st.bar_chart(frame, x="class", y="probability", height=180)
+
+
+def _explained(t: Translator, probe: dict, names: tuple[str, ...], caption: str) -> None:
+    """An image through the network: the input, saliency, class probabilities and every layer's feature maps."""
+    left, middle, right = st.columns([1, 1, 2])
+    left.image(_big_grey(probe["image"], 168), caption=caption)
+    middle.image(image_grids.saliency_overlay(probe["image"], probe["saliency"]), caption=t("cnn_saliency"))
+    with right:
+        predicted = names[probe["predicted"]] if probe["predicted"] < len(names) else str(probe["predicted"])
+        st.markdown(t("cnn_prediction", label=predicted, p=f"{float(probe['probabilities'].max()):.0%}"))
+        _probability_chart(probe["probabilities"], names)
+    for layer in probe["maps"]:
+        maps = layer["maps"]
+        st.markdown(f"**{layer['index'] + 1}. {layer['title']}** · {maps.shape[0]} × {maps.shape[1]}×{maps.shape[2]}")
+        st.image(image_grids.feature_map_grid(maps))
+
+
+def _sample_view(t: Translator, probe: dict | None, names: tuple[str, ...]) -> None:
+    if probe is None:
+        return _waiting(t)
+    true = names[probe["true"]] if probe["true"] < len(names) else str(probe["true"])
+    _explained(t, probe, names, t("cnn_test_image", index=probe["index"], label=true))
+    return None
+
+
+def _mistakes_view(
+    t: Translator, gallery: dict | None, confusion: dict | None, names: tuple[str, ...], n_test: int
+) -> None:
+    if gallery is None:
+        return _waiting(t)
+    wrong = gallery["predicted"] != gallery["true"]
+    borders = np.where(wrong[:, None], [[220, 38, 38]], [[22, 163, 74]]).astype(np.uint8)
+    caption = "cnn_gallery_caption" if gallery["rows"] >= n_test else "cnn_gallery_caption_first"  # a sample
+    st.caption(t(caption, mistakes=gallery["mistakes"], rows=gallery["rows"], total=n_test))
+    captions = [
+        _tile_caption(_name(names, true), _name(names, predicted), float(confidence))
+        for true, predicted, confidence in zip(
+            gallery["true"], gallery["predicted"], gallery["confidence"], strict=True
+        )
+    ]
+    st.image(image_grids.image_grid(gallery["images"], tile_px=84, borders=borders, captions=captions))
+    st.caption(t("cnn_gallery_legend"))
+    table = [
+        {
+            t("cnn_col_image"): int(index),
+            t("tab_true"): _name(names, true),
+            t("tab_predicted"): _name(names, predicted),
+            t("cnn_col_confidence"): f"{confidence:.0%}",
+        }
+        for index, true, predicted, confidence in zip(
+            gallery["indices"], gallery["true"], gallery["predicted"], gallery["confidence"], strict=True
+        )
+    ]
+    st.dataframe(table, hide_index=True, height=220)
+    if confusion is not None:
+        import pandas as pd
+
+        from playground.viz import tabular_charts
+
+        left, right = st.columns(2)
+        figure = tabular_charts.confusion_figure(
+            confusion, names, t("tab_confusion"), t("tab_true"), t("tab_predicted")
+        )
+        left.plotly_chart(figure, key="cnn_chart_confusion", width="stretch")
+        accuracy = per_class_accuracy(confusion["matrix"])
+        frame = pd.DataFrame({"class": [_name(names, i) for i in range(len(accuracy))], "accuracy": accuracy})
+        right.markdown(f"**{t('cnn_per_class')}**")
+        right.bar_chart(frame, x="class", y="accuracy", height=300)
+    return None
+
+
+def _tile_caption(true: str, predicted: str, confidence: float) -> str:
+    """ "true>predicted 97%" under a gallery tile; long class names keep their first letters (a tile holds about
+    14 characters)."""
+    text = f"{true}>{predicted}"
+    if len(text) > 9:
+        text = f"{true[:4]}>{predicted[:4]}"
+    return f"{text} {confidence:.0%}"
+
+
+def _big_grey(pixels: np.ndarray, size_px: int) -> np.ndarray:
+    return image_grids.enlarge(image_grids.grey(pixels), image_grids.scale_for(pixels.shape[0], size_px))
+
+
+def _name(names: tuple[str, ...], number: int) -> str:
+    return names[int(number)] if 0 <= int(number) < len(names) else str(int(number))
+
+
+def draw_panel(t: Translator, run: SessionRun, data: DataConfig) -> None:
+    left, right = st.columns([1, 2])
+    with left:
+        _canvas(t, run, data)
+    with right:
+        _drawn_view(t, run, tuple(dataset_class_names(data)))
+
+
+@st.fragment
+def _canvas(t: Translator, run: SessionRun, data: DataConfig) -> None:
+    """The drawing canvas in its own fragment: a stroke reruns only this, and hands the prepared image to the
+    worker, which predicts it between training slices."""
+    from streamlit_drawable_canvas import st_canvas
+
+    st.caption(t("cnn_draw_help"))
+    result = st_canvas(
+        stroke_width=STROKE_PX,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_PX,
+        width=CANVAS_PX,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"cnn_canvas_{data.dataset}",
+    )
+    rgba = result.image_data
+    if rgba is None:
+        return
+    prepared = drawing_input(rgba, data)
+    wanted = prepared if prepared.any() else None
+    sent = run.handle.drawing
+    if (sent is None) != (wanted is None) or (wanted is not None and not np.array_equal(sent, wanted)):
+        run.handle.set_drawing(wanted)  # a new drawing, or a worker that has not seen this one
+    st.image(_big_grey(prepared, 112), caption=t("cnn_processed"))
+
+
+@st.fragment(run_every=1.0)
+def _drawn_view(t: Translator, run: SessionRun, names: tuple[str, ...]) -> None:
+    snapshot, _ = run.handle.snapshot()
+    probe = snapshot.probe("drawn")
+    if probe is None or probe.get("empty"):
+        st.info(t("cnn_draw_first"), icon=":material/draw:")
+        return
+    _explained(t, probe, names, t("cnn_your_drawing"))

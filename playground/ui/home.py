@@ -1,0 +1,30 @@
+"""The home page: what the playground is and what each page teaches, with a link to each."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.i18n import Translator
+
+#: The pages the home page presents, in order: (translation prefix, page file, icon).
+PAGE_CARDS = (
+    ("home_2d", "pages/playground_2d.py", ":material/scatter_plot:"),
+    ("home_tabular", "pages/tabular.py", ":material/table_chart:"),
+    ("home_cnn", "pages/convolutions.py", ":material/grid_on:"),
+    ("home_seq", "pages/sequences.py", ":material/timeline:"),
+)
+
+
+def render(t: Translator) -> None:
+    """Draw the home page (``pages/home.py`` only picks the language and calls this)."""
+    st.title(t("app_title"))
+    st.write(t("home_intro"))
+    for prefix, page, icon in PAGE_CARDS:
+        with st.container(border=True):
+            st.subheader(t(f"{prefix}_title"))
+            st.write(t(f"{prefix}_text"))
+            st.page_link(page, label=t(f"{prefix}_link"), icon=icon)
+    st.subheader(t("home_training_title"))
+    st.write(t("home_training_text"))
+    st.subheader(t("home_cli_title"))
+    st.markdown(t("home_cli_text"))

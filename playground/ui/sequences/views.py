@@ -1,0 +1,287 @@
+"""The sequences page's views of a run: the metric and errors, predictions or written text, the hidden state and
+gates step by step, and how far back the gradient reaches. Each redraws from the newest snapshot every second."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from playground.config import RunConfig
+from playground.data.registry import (
+    kind_of,
+)
+from playground.i18n import Translator
+from playground.sequence_summary import (
+    DataSummary,
+)
+from playground.train.probes.sequences import DEFAULT_TEMPERATURE
+from playground.ui.common import kept_key, kept_widget, pick_test_example, translated_choice
+from playground.ui.sequences.choices import (
+    GATE_ORDER,
+    K_LAYER,
+    K_SAMPLE,
+    K_TEMPERATURE,
+    marked_inputs,
+    recurrent_runs,
+    shown_character,
+)
+from playground.ui.sequences.data_panel import feature_label, feature_lines, summary
+from playground.ui.session import (
+    SessionRun,
+)
+from playground.viz import sequence_charts as charts
+from playground.viz import tabular_charts
+
+
+def _probe(t: Translator, run: SessionRun, name: str) -> dict | None:
+    """The newest ``name`` probe; None (with a word on why) while it is not there or cannot be computed."""
+    snapshot, _ = run.handle.snapshot()
+    failed = snapshot.probe_error(name)
+    if failed is not None:
+        st.info(t("seq_probe_failed", reason=failed), icon=":material/info:")
+        return None
+    probe = snapshot.probe(name)
+    if probe is None:
+        st.caption(t("seq_waiting"))
+    return probe
+
+
+@st.fragment(run_every=1.0)
+def loss_view(t: Translator, run: SessionRun, config: RunConfig, shown: DataSummary) -> None:
+    """The metric beside the live loss: R² or accuracy per epoch and, for values, the errors in their own units
+    (an upload's in standard deviations), each against what a network that ignores the sequence would score."""
+    _, rows = run.handle.snapshot()
+    if not rows:
+        st.caption(t("seq_no_epochs"))
+        return
+    regression = config.task == "regression"
+    left, right = st.columns(2)
+    title = t("tab_metric_r2" if regression else "tab_metric_accuracy")
+    metric = tabular_charts.metric_figure(rows, config.task, title, t("tab_train"), t("tab_test"), t("epoch"))
+    if regression:  # R² 0 is the mean predictor's by definition
+        charts.with_baseline(metric, 0.0, t("seq_baseline_mean"))
+    else:
+        charts.with_baseline(metric, shown.baseline, baseline_label(t, shown, config.task))
+    left.plotly_chart(metric, key="seq_chart_metric", width="stretch")
+    if regression:
+        standardised = kind_of(config.data).standardised
+        labels = {
+            "title": t("seq_errors_title_standardised" if standardised else "seq_errors_title"),
+            "epoch": t("epoch"),
+            "rmse": "RMSE",
+            "mae": "MAE",
+            "train": t("tab_train"),
+            "test": t("tab_test"),
+        }
+        errors = charts.error_figure(rows, labels)
+        charts.with_baseline(errors, shown.baseline, baseline_label(t, shown, config.task))
+        right.plotly_chart(errors, key="seq_chart_errors", width="stretch")
+        st.caption(t("seq_loss_caption_values") + (" " + t("seq_standardised") if standardised else ""))
+    else:
+        right.markdown(t("seq_loss_caption_text"))
+
+
+def temperature_slider(t: Translator, run: SessionRun) -> None:
+    """How adventurous the generated text is; kept while another view is shown, and told again to a new worker."""
+    wanted = float(st.session_state.get(kept_key(K_TEMPERATURE), DEFAULT_TEMPERATURE))
+    if run.handle.temperature != wanted:
+        run.handle.set_temperature(wanted)
+
+    def picked() -> None:
+        value = st.session_state[kept_key(K_TEMPERATURE)] = round(float(st.session_state[K_TEMPERATURE]), 2)
+        run.handle.set_temperature(value)
+
+    kept_widget(
+        st.slider,
+        t("seq_temperature"),
+        0.1,
+        2.0,
+        step=0.1,
+        key=K_TEMPERATURE,
+        default=DEFAULT_TEMPERATURE,
+        on_change=picked,
+        help=t("seq_help_temperature"),
+    )
+
+
+@st.fragment(run_every=1.0)
+def predictions_view(t: Translator, run: SessionRun, config: RunConfig) -> None:
+    if config.tokens:
+        if probe := _probe(t, run, "generated"):
+            st.markdown(charts.text_html(probe["prompt"], probe["text"]), unsafe_allow_html=True)
+            st.caption(t("seq_generated_caption", temperature=f"{float(probe['temperature']):.1f}"))
+        return
+    probe = _probe(t, run, "predictions")
+    if probe is None:
+        return
+    if probe.get("ordered"):
+        standardised = kind_of(config.data).standardised
+        labels = {
+            "title": t("seq_forecast_title"),
+            "step": t("seq_step_ahead"),
+            "value": t("seq_value_standardised" if standardised else "seq_value"),
+            "history": t("seq_history"),
+            "true": t("tab_true"),
+            "predicted": t("seq_one_step"),
+            "rollout": t("seq_rollout"),
+        }
+        st.plotly_chart(charts.forecast_figure(probe, labels), key="seq_chart_forecast", width="stretch")
+        has_rollout = probe.get("rollout") is not None and len(probe["rollout"]) > 0
+        caption = [t("seq_forecast_caption"), t("seq_rollout_caption" if has_rollout else "seq_no_rollout")]
+        st.caption(" ".join(caption + ([t("seq_standardised")] if standardised else [])))
+        return
+    figure = charts.scatter_figure(
+        probe, t("tab_predicted_vs_true"), t("tab_true"), t("tab_predicted"), t("seq_baseline_mean")
+    )
+    st.plotly_chart(figure, key="seq_chart_scatter", width="stretch")
+    scores = charts.errors(probe)
+    st.caption(t("seq_scatter_caption", network=f"{scores['network']:.3f}", mean=f"{scores['mean']:.3f}"))
+
+
+def hidden_panel(t: Translator, run: SessionRun, config: RunConfig, names: tuple[str, ...]) -> None:
+    """The test-sequence picker and, with several recurrent layers or directions, which one to show."""
+    runs = recurrent_runs(config)
+    if not runs:
+        st.info(t("seq_no_recurrent"), icon=":material/info:")
+        return
+    left, right = st.columns(2)
+    with left:
+        n_test = kind_of(config.data).test_count(config.data)
+        pick_test_example(run, n_test, K_SAMPLE, t("seq_sample"), t("seq_help_sample", n=f"{n_test:,}"))
+    chosen = runs[0]
+    if len(runs) > 1:
+        state = st.session_state
+        if state.get(K_LAYER) not in range(len(runs)):
+            state[K_LAYER] = 0
+        with right:  # the choice is kept (under K_LAYER) while another view is shown
+            choice = translated_choice(
+                st.selectbox,
+                t("seq_layer"),
+                list(range(len(runs))),
+                key=K_LAYER,
+                format_func=lambda number: layer_label(t, config, runs[number]),
+                help=t("seq_help_layer"),
+            )
+        chosen = runs[choice]
+    hidden_view(t, run, config, chosen, names)
+
+
+@st.fragment(run_every=1.0)
+def hidden_view(
+    t: Translator, run: SessionRun, config: RunConfig, chosen: tuple[int, int, str], names: tuple[str, ...]
+) -> None:
+    """The chosen test sequence's inputs on top, then the hidden state of the chosen recurrent run, units x steps,
+    and (LSTM, GRU) each gate as a small map with what it does."""
+    probe = _probe(t, run, "hidden")
+    if probe is None:
+        return
+    if np.shape(probe["inputs"]) != tuple(config.input_shape):  # the last setup's, until the worker catches up
+        st.caption(t("seq_waiting"))
+        return
+    step, unit = t("seq_step"), t("seq_unit")
+    step_names, marks = None, np.zeros(0, dtype=np.int64)
+    if config.tokens:
+        true, predicted = int(probe["true"]), int(probe["predicted"])
+        marked = shown_character(_name(names, true))
+        st.markdown(charts.text_html(probe.get("text", ""), marked=marked), unsafe_allow_html=True)
+        step_names = [shown_character(character) for character in probe.get("text", "")]
+        verdict = t(
+            "seq_hidden_text",
+            index=probe["index"],
+            true=shown_character(_name(names, true)),
+            predicted=shown_character(_name(names, predicted)),
+        )
+    else:
+        inputs = np.asarray(probe["inputs"], dtype=np.float32)
+        title = t("seq_inputs_title", index=probe["index"])
+        marker = kind_of(config.data).marker_column
+        if marker is not None:
+            values, marked_steps = marked_inputs(inputs, marker)
+            marks = np.flatnonzero(marked_steps) + 1
+            figure = charts.inputs_figure(
+                values, [t("seq_value")], title, step, markers=marked_steps, marker_label=t("seq_marked")
+            )
+        else:
+            feature_names = [feature_label(t, config.data.dataset, name) for name in summary(config.data).feature_names]
+            lines = feature_lines(t, config.data, len(feature_names), narrow=False)
+            figure = charts.inputs_figure(inputs, feature_names, title, step, **lines)
+        st.plotly_chart(figure, key="seq_chart_inputs", width="stretch")
+        verdict = t(
+            "seq_hidden_value",
+            index=probe["index"],
+            true=f"{float(probe['true']):.3f}",
+            predicted=f"{float(probe['predicted']):.3f}",
+        )
+        if kind_of(config.data).standardised:
+            verdict += " " + t("seq_standardised")
+    st.markdown(verdict)
+    layers = probe.get("layers") or []
+    entry = next(
+        (layer for layer in layers if (layer["index"], layer["depth"], layer["direction"]) == chosen),
+        layers[0] if layers else None,
+    )
+    if entry is None:
+        st.info(t("seq_no_recurrent"), icon=":material/info:")
+        return
+    states = np.asarray(entry["states"])
+    layers = config.model.layers
+    if entry["index"] < len(layers) and layers[entry["index"]].kind == entry["cell"]:
+        layer = layer_label(t, config, (entry["index"], entry["depth"], entry["direction"]), units=False)
+    else:  # a probe of the setup before the last edit, for a moment: its kind alone
+        cell = entry["cell"]
+        layer = f"{entry['index'] + 1}. {t(f'editor_kind_{cell}')}"
+    heading = t("seq_hidden_title", layer=layer, units=states.shape[0])
+    figure = charts.state_heatmap(states, heading, step, unit, "hidden", 300, step_names, marks.tolist())
+    st.plotly_chart(figure, key="seq_chart_hidden", width="stretch")
+    st.caption(t(f"seq_hidden_caption_{entry['cell']}"))
+    gates = entry.get("gates") or {}
+    shown = [name for name in GATE_ORDER.get(entry["cell"], ()) if name in gates]
+    if not shown:
+        return
+    cell = entry["cell"]
+    titles = {name: t(f"seq_gate_{cell}_{name}") for name in shown}
+    labels = {"title": t("seq_gates_title"), "step": step, "unit": unit}
+    figure = charts.gates_figure(gates, titles, labels, step_names, marks.tolist())
+    st.plotly_chart(figure, key="seq_chart_gates", width="stretch")
+    about = [f"- **{titles[name]}**: " + t(f"seq_about_gate_{cell}_{name}") for name in shown]
+    st.markdown("\n".join(about))
+    st.caption(t("seq_gates_colours"))
+
+
+def _name(names: tuple[str, ...], number: int) -> str:
+    return names[int(number)] if 0 <= int(number) < len(names) else str(int(number))
+
+
+def memory_labels(t: Translator) -> dict[str, str]:
+    return {"step": t("seq_step"), "value": t("seq_memory_value")}
+
+
+@st.fragment(run_every=1.0)
+def memory_view(t: Translator, run: SessionRun, log: bool) -> None:
+    probe = _probe(t, run, "memory")
+    if probe is None:
+        return
+    labels = {**memory_labels(t), "title": t("seq_memory_title"), "reach": t("seq_memory_reach_label")}
+    st.plotly_chart(charts.memory_figure(probe, labels, log), key="seq_chart_memory", width="stretch")
+    st.caption(t("seq_memory_reach", reach=int(probe["reach"]), steps=int(probe["steps"])))
+
+
+def baseline_label(t: Translator, shown: DataSummary, task: str) -> str:
+    """The name of the dotted line a network must beat; "about" when it was estimated from a smaller copy."""
+    name = "seq_baseline_frequent" if task == "multiclass" else "seq_baseline_mean"
+    return t(name) if shown.exact else t(f"{name}_about", n=f"{shown.sequences:,}")
+
+
+def layer_label(t: Translator, config: RunConfig, run: tuple[int, int, str], units: bool = True) -> str:
+    """A recurrent run of the stack in words of the page's language: number, kind, units and, when stacked or
+    bidirectional, which depth and direction (``layer.title()`` is English)."""
+    index, depth, direction = run
+    layer = config.model.layers[index]
+    parts = [f"{index + 1}. {t(f'editor_kind_{layer.kind}')}"]
+    if units:
+        parts.append(t("seq_units", n=layer.units))
+    if layer.num_layers > 1:
+        parts.append(t("seq_depth", n=depth + 1))
+    if layer.bidirectional:
+        parts.append(t(f"seq_direction_{direction}"))
+    return " · ".join(parts)
