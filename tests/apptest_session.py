@@ -1,4 +1,4 @@
-"""Opening a page under Streamlit's AppTest, and ending its session's workers afterwards.
+"""Opening a page under Streamlit's AppTest, ending its session's workers afterwards, and reading what it shows.
 
 AppTest never ends a session, so the session-scoped release that stops a page's worker in the real server does
 not run; this does it by hand, for the workers the page started.
@@ -7,11 +7,20 @@ not run; this does it by hand, for the workers the page started.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from playground.config import RunConfig
+from playground.i18n import table
 from playground.train import worker as worker_module
+
+#: The translation tables, for the checks that a page shows no text of the other language.
+EN, ZH = table("en"), table("zh")
+#: The 2D playground's page file.
+PLAYGROUND_2D = str(Path(__file__).resolve().parent.parent / "pages" / "playground_2d.py")
 
 
 def live_handles() -> list:
@@ -33,3 +42,63 @@ def app_session(page: str, query: dict[str, str] | None = None) -> Iterator[AppT
     finally:
         for handle in set(live_handles()) - before:
             handle.stop()
+
+
+def image_captions(app: AppTest) -> list[str]:
+    return [caption for image in app.image for caption in image.captions]
+
+
+def row_with_error(app: AppTest, editor: str) -> tuple[str, str]:
+    """The title and the error of the editor row that holds an error (the row's container has a key)."""
+    rows = [
+        block
+        for block in app.main
+        if getattr(block, "children", None) is not None and (block.key or "").startswith(f"{editor}_row_")
+    ]
+    marked = [row for row in rows if any(node.type == "error" for node in row)]
+    assert len(marked) == 1, [row.key for row in rows]
+    title = next(node.value for node in marked[0] if node.type == "markdown" and node.value.startswith("**"))
+    error = next(node.value for node in marked[0] if node.type == "error")
+    return title, error
+
+
+def page_texts(app: AppTest) -> list[str]:
+    """Every string the page shows: headings, text, alerts, labels, options, captions, helps, table headers."""
+    texts = [node.value for kind in ("title", "subheader", "caption", "markdown", "info", "warning", "error")
+             for node in app.get(kind)]  # fmt: skip
+    for kind in ("button", "download_button", "slider", "selectbox", "radio", "number_input", "file_uploader"):
+        for widget in app.get(kind):
+            texts += [widget.label, getattr(widget, "help", "") or ""]
+            texts += [str(option) for option in getattr(widget, "options", [])]
+    for group in app.button_group:
+        texts += [group.label, *group.options]
+    texts += [expander.label for expander in app.expander] + image_captions(app)
+    texts += [str(column) for frame in app.dataframe for column in frame.value.columns]
+    return [text for text in texts if text]
+
+
+def english_leaks(texts: list[str]) -> list[str]:
+    """Texts that are a raw translation key, or an English string whose Chinese differs (a missing translation)."""
+    templates = []
+    for key, english in EN.items():
+        literal = re.sub(r"\{\w+\}", "", english)
+        if ZH.get(key) != english and re.search(r"[A-Za-z]{3,}", literal):
+            parts = re.split(r"(\{\w+\})", english)
+            pattern = "".join(".*?" if part.startswith("{") else re.escape(part) for part in parts)
+            templates.append((key, re.compile(pattern, re.DOTALL)))
+    leaks = [text for text in texts if text in EN]
+    for text in texts:
+        leaks += [f"{key}: {text}" for key, pattern in templates if pattern.fullmatch(text)]
+    return leaks
+
+
+def page_config(app: AppTest) -> RunConfig:
+    """The setup the 2D page's link holds."""
+    return RunConfig.from_url_param(app.query_params["config"])
+
+
+def only_handle(before: frozenset = frozenset()):
+    """The one worker a page started (besides those in ``before``)."""
+    handles = [handle for handle in live_handles() if handle not in before]
+    assert len(handles) == 1
+    return handles[0]

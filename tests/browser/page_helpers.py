@@ -1,11 +1,14 @@
-"""Locators every page's browser tests use: the Play/Pause button of a page's run, the live view and the view
-switch."""
+"""What every page's browser tests use: the Play/Pause button of a page's run, the live view and the view switch,
+opening the 2D page, choosing in a selectbox, waiting for the page to be idle, still, or past an epoch, and the
+live view's frames."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 
+import numpy as np
 from playwright.sync_api import Locator, Page, expect
 
 
@@ -73,3 +76,78 @@ def wait_until_still(locator: Locator, timeout: float = 10.0) -> None:
         if time.monotonic() >= deadline:
             raise AssertionError(f"the element kept moving for {timeout:g} s: {boxes}")
         time.sleep(0.1)
+
+
+#: st.navigation's URL for pages/playground_2d.py.
+PLAYGROUND_2D_PATH = "/playground_2d"
+#: How long a page may take to appear: the first page of a fresh server imports torch.
+LOAD_TIMEOUT_MS = 60_000
+
+
+def open_2d_page(page: Page, url: str, query: str = "") -> None:
+    """Open the 2D playground (``query``: "?config=..." and the like) and wait until its run buttons, live view and
+    network are drawn."""
+    page.goto(f"{url}{PLAYGROUND_2D_PATH}{query}")
+    expect(play_controls("2d")[0](page)).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    expect(live(page)).to_be_attached(timeout=LOAD_TIMEOUT_MS)
+    expect(page.get_by_test_id("pg-neuron").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+
+
+def choose(page: Page, combobox: Locator, option: str) -> None:
+    """Pick an option of a selectbox from the keyboard, as a keyboard user does: focus, open the list with the
+    down arrow, type the option, and press Enter once the list shows it (Enter takes the first match). A pointer
+    click needs the box to hold still under the pointer, and on a page whose views redraw every second while it
+    trains the box can move between the scroll that brings it into view and the click. The list closes again when
+    the box moves while it is open (an expander that has just opened still grows; focus scrolls the box into
+    view): then the typed text stood in the box with no list, in about 1 of 5 runs, so the box is first brought
+    into view and left to settle. The box shows typed text as its value too, so the choice counts once the list
+    has closed and the page's run has taken it."""
+    wait_until_idle(page)
+    combobox.scroll_into_view_if_needed()
+    wait_until_still(combobox)
+    combobox.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    page.keyboard.type(option)
+    expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("option")).to_have_count(0)
+    wait_until_idle(page)
+    expect(combobox).to_have_value(option)
+
+
+def no_exception(page: Page) -> None:
+    exceptions = page.get_by_test_id("stException")
+    assert exceptions.count() == 0, f"the page shows an exception: {exceptions.first.inner_text()[:1500]}"
+
+
+def wait_attribute_at_least(page: Page, selector: str, attribute: str, value: int, timeout: int = 30_000) -> None:
+    page.wait_for_function(
+        "([selector, attribute, value]) => +(document.querySelector(selector)?.getAttribute(attribute) || 0) >= value",
+        arg=[selector, attribute, value],
+        timeout=timeout,
+    )
+
+
+def wait_epoch_at_least(page: Page, value: int, timeout: int = 60_000) -> None:
+    wait_attribute_at_least(page, '[data-testid="pg-live"]', "data-epoch", value, timeout)
+
+
+def frame_urls(page: Page) -> list[str]:
+    """Collects the frame route's URLs the live view fetches (its token is the page's own)."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url) if "/_playground/frame/" in request.url else None)
+    return urls
+
+
+def fetch_frame(page: Page, urls: list[str]) -> dict:
+    """The frame the live view fetches, its network's weights and biases as nested lists of numbers."""
+    assert urls, "the live view never fetched a frame"
+    frame = page.evaluate("(url) => fetch(url, {cache: 'no-store'}).then((r) => r.json())", urls[-1].split("?")[0])
+    for column in (frame.get("network") or {}).get("columns", []):
+        for name in ("weights", "bias"):
+            if isinstance(column.get(name), str):  # base64 little-endian float32 on the wire
+                values = np.frombuffer(base64.b64decode(column[name]), dtype="<f4")
+                rows = int(column.get("shown", column["units"]))
+                column[name] = (values.reshape(rows, -1) if name == "weights" else values).tolist()
+    return frame

@@ -24,14 +24,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, e
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from .page_helpers import live, play_controls
+from .page_helpers import fetch_frame, frame_urls, live, open_2d_page, play_controls
 from .served_app import VIEWPORT
-from .test_playground_2d_network import fetch_frame, frame_urls, open_page
 
 pytestmark = pytest.mark.browser
 
 #: The pages with a run: their buttons' key prefix and their path.
-PAGES = {"2d": "/playground_2d", "tabular": "/tabular", "conv": "/convolutions", "seq": "/sequences"}
+PAGES = {"2d": "/playground_2d", "tab": "/tabular", "cnn": "/convolutions", "seq": "/sequences"}
 #: Fresh pages per page kind. Each costs about 10 s of CPU (the worker imports PyTorch, the server runs the page,
 #: Chromium draws it), so the default keeps the four kinds within a few minutes on two cores; set
 #: ``PLAYGROUND_TEST_FRESH_PAGES=20`` for a longer hunt.
@@ -225,7 +224,7 @@ def test_a_paused_2d_page_reruns_nothing_on_a_timer_and_a_pause_delivered_twice_
     doubled = DoubledPresses(suffixes=("-2d_play",))
     page.route_web_socket("**/_stcore/stream", doubled.route)
     urls = frame_urls(page)
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     view = live(page)
     expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
     page.wait_for_timeout(IDLE_WATCH_MS)
@@ -243,17 +242,17 @@ def test_a_paused_2d_page_reruns_nothing_on_a_timer_and_a_pause_delivered_twice_
 
 def test_play_and_step_delivered_twice_count_once(server, context):
     page = context.new_page()
-    doubled = DoubledPresses(suffixes=("-tabular_play", "-tabular_step"))
+    doubled = DoubledPresses(suffixes=("-tab_play", "-tab_step"))
     page.route_web_socket("**/_stcore/stream", doubled.route)
     urls = frame_urls(page)
     page.goto(f"{server.url}/tabular")
     view = live(page)
     expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
     wait_for_timed_rerun(page, doubled)  # the page's charts rerun every second
-    play_button, play_label = play_controls("tabular")
+    play_button, play_label = play_controls("tab")
 
     epoch = fetch_frame(page, urls)["epoch"]
-    page.locator(".st-key-tabular_step").get_by_role("button").click()
+    page.locator(".st-key-tab_step").get_by_role("button").click()
     doubled.wait_answered(page, 1)
     expect(view).to_have_attribute("data-epoch", str(epoch + 1), timeout=30_000)
     page.wait_for_timeout(STEP_SETTLE_MS)  # a second step would have trained another epoch by now

@@ -15,13 +15,12 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .page_helpers import live, play_controls, show_view, view_button
-from .test_playground_2d_network import choose, no_exception, wait_epoch_at_least
+from .page_helpers import choose, live, no_exception, play_controls, show_view, view_button, wait_epoch_at_least
 
 pytestmark = pytest.mark.browser
 
 PAGE_PATH = "/convolutions"  # st.navigation's URL for pages/convolutions.py
-play_button, play_label = play_controls("conv")
+play_button, play_label = play_controls("cnn")
 LOAD_TIMEOUT_MS = 60_000  # the first page of a fresh server imports torch
 #: The worker loads the data and builds the model before it answers; on a busy machine that takes a while.
 WORKER_TIMEOUT_MS = 90_000

@@ -9,7 +9,6 @@ goes when the test's browser context closes.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import re
@@ -20,19 +19,28 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from playground.config import ConfigError, RunConfig
 
-from .page_helpers import live, play_controls, wait_until_idle, wait_until_still
+from .page_helpers import (
+    LOAD_TIMEOUT_MS,
+    choose,
+    fetch_frame,
+    frame_urls,
+    live,
+    no_exception,
+    open_2d_page,
+    play_controls,
+    wait_attribute_at_least,
+    wait_epoch_at_least,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
-PAGE_PATH = "/playground_2d"  # st.navigation's URL for pages/playground_2d.py
 play_button, play_label = play_controls("2d")
-LOAD_TIMEOUT_MS = 60_000  # the first page of a fresh server imports torch
 #: The circle preset the page opens with: x1, x2 -> 4 -> 2 -> 1, SGD at 0.03.
 DEFAULT_HIDDEN = [4, 2]
 DEFAULT_RATE = 0.03
@@ -83,13 +91,6 @@ PLOT_POSITION_JS = """(canvas, [x, y]) => {
 # --------------------------------------------------------------------------------------------------
 
 
-def open_page(page: Page, url: str, query: str = "") -> None:
-    page.goto(f"{url}{PAGE_PATH}{query}")
-    expect(play_button(page)).to_be_visible(timeout=LOAD_TIMEOUT_MS)
-    expect(live(page)).to_be_attached(timeout=LOAD_TIMEOUT_MS)
-    expect(page.get_by_test_id("pg-neuron").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
-
-
 def expander(page: Page, title: str) -> Locator:
     return page.get_by_test_id("stExpander").filter(has=page.locator("summary", has_text=title))
 
@@ -102,34 +103,6 @@ def open_expander(page: Page, title: str) -> Locator:
         section.locator("summary").click()
     expect(section.locator("details")).to_have_attribute("open", "")
     return section
-
-
-def choose(page: Page, combobox: Locator, option: str) -> None:
-    """Pick an option of a selectbox from the keyboard, as a keyboard user does: focus, open the list with the
-    down arrow, type the option, and press Enter once the list shows it (Enter takes the first match). A pointer
-    click needs the box to hold still under the pointer, and on a page whose views redraw every second while it
-    trains the box can move between the scroll that brings it into view and the click. The list closes again when
-    the box moves while it is open (an expander that has just opened still grows; focus scrolls the box into
-    view): then the typed text stood in the box with no list, in about 1 of 5 runs, so the box is first brought
-    into view and left to settle. The box shows typed text as its value too, so the choice counts once the list
-    has closed and the page's run has taken it."""
-    wait_until_idle(page)
-    combobox.scroll_into_view_if_needed()
-    wait_until_still(combobox)
-    combobox.focus()
-    page.keyboard.press("ArrowDown")
-    expect(page.get_by_role("listbox")).to_be_visible()
-    page.keyboard.type(option)
-    expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("option")).to_have_count(0)
-    wait_until_idle(page)
-    expect(combobox).to_have_value(option)
-
-
-def no_exception(page: Page) -> None:
-    exceptions = page.get_by_test_id("stException")
-    assert exceptions.count() == 0, f"the page shows an exception: {exceptions.first.inner_text()[:1500]}"
 
 
 def url_config(page: Page) -> RunConfig:
@@ -160,38 +133,6 @@ def hidden_units(config: RunConfig) -> list[int]:
 def neuron_count(config: RunConfig) -> int:
     """Inputs + hidden units + outputs: one map each in the network view."""
     return len(config.data.features) + sum(layer.units for layer in config.model.layers)
-
-
-def wait_attribute_at_least(page: Page, selector: str, attribute: str, value: int, timeout: int = 30_000) -> None:
-    page.wait_for_function(
-        "([selector, attribute, value]) => +(document.querySelector(selector)?.getAttribute(attribute) || 0) >= value",
-        arg=[selector, attribute, value],
-        timeout=timeout,
-    )
-
-
-def wait_epoch_at_least(page: Page, value: int, timeout: int = 60_000) -> None:
-    wait_attribute_at_least(page, '[data-testid="pg-live"]', "data-epoch", value, timeout)
-
-
-def frame_urls(page: Page) -> list[str]:
-    """Collects the frame route's URLs the live view fetches (its token is the page's own)."""
-    urls: list[str] = []
-    page.on("request", lambda request: urls.append(request.url) if "/_playground/frame/" in request.url else None)
-    return urls
-
-
-def fetch_frame(page: Page, urls: list[str]) -> dict:
-    """The frame the live view fetches, its network's weights and biases as nested lists of numbers."""
-    assert urls, "the live view never fetched a frame"
-    frame = page.evaluate("(url) => fetch(url, {cache: 'no-store'}).then((r) => r.json())", urls[-1].split("?")[0])
-    for column in (frame.get("network") or {}).get("columns", []):
-        for name in ("weights", "bias"):
-            if isinstance(column.get(name), str):  # base64 little-endian float32 on the wire
-                values = np.frombuffer(base64.b64decode(column[name]), dtype="<f4")
-                rows = int(column.get("shown", column["units"]))
-                column[name] = (values.reshape(rows, -1) if name == "weights" else values).tolist()
-    return frame
 
 
 def points_in_view(page: Page, expected: int, timeout: float = 30.0) -> None:
@@ -275,7 +216,7 @@ def write_csv(path: Path, rows: list[tuple[float, float, int]], header: str = "x
 # --------------------------------------------------------------------------------------------------
 def test_network_view_draws_every_neuron_and_its_maps_stay_live_while_training(server, context):
     page = context.new_page()
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     config = wait_for_config(page, lambda _: True, "a config")
     assert hidden_units(config) == DEFAULT_HIDDEN, f"the page did not open on the circle preset: {config}"
     assert neuron_count(config) == 9
@@ -303,7 +244,7 @@ def test_network_view_draws_every_neuron_and_its_maps_stay_live_while_training(s
 
 def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(server, context):
     page = context.new_page()
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     neurons = page.get_by_test_id("pg-neuron")
     expect(neurons).to_have_count(9)
 
@@ -334,7 +275,7 @@ def test_plus_and_minus_clicks_on_a_slow_server_are_each_applied(server, context
     (or the next click) restarted it with the browser's old slider values, or reached the server while a run was
     queued, and the click was lost (3 of 4 sequences of these five clicks lost one before the fix)."""
     page = context.new_page()
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     expect(page.get_by_test_id("pg-neuron")).to_have_count(9)
     with slowed_down(server.pid):
         for test_id, expected in [
@@ -354,7 +295,7 @@ def test_plus_and_minus_clicks_on_a_slow_server_are_each_applied(server, context
 def test_a_selected_neuron_fills_the_plot_and_its_edited_weights_reach_the_worker(server, context):
     page = context.new_page()
     urls = frame_urls(page)
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     view = live(page)
     expect(view).to_have_attribute("data-status", "paused", timeout=LOAD_TIMEOUT_MS)
     caption = page.get_by_test_id("pg-focus-caption")
@@ -410,7 +351,7 @@ def test_a_selected_neuron_fills_the_plot_and_its_edited_weights_reach_the_worke
 def test_weights_edited_after_training_and_pausing_reach_the_worker(server, context):
     page = context.new_page()
     urls = frame_urls(page)
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     view = live(page)
     page.locator('[data-testid="pg-neuron"][data-column="2"][data-unit="1"]').click()
     expect(view).to_have_attribute("data-focus", "2,1", timeout=20_000)
@@ -447,7 +388,7 @@ def test_weights_edited_after_training_and_pausing_reach_the_worker(server, cont
 
 def test_own_points_from_a_csv_and_a_broken_csv_says_why(server, context, tmp_path):
     page = context.new_page()
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     # Show the test points too, so that every uploaded point is drawn.
     page.get_by_text("Show test data", exact=True).click()
     expect(page.get_by_role("checkbox", name="Show test data")).to_be_checked()
@@ -493,7 +434,7 @@ def test_own_points_from_a_csv_and_a_broken_csv_says_why(server, context, tmp_pa
 
 def test_clicks_on_the_plot_add_and_remove_points(server, context):
     page = context.new_page()
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     own = open_expander(page, "Your own data")
     own.get_by_text("Add or remove points by clicking", exact=True).click()
     expect(own.get_by_text("Label of new points")).to_be_visible(timeout=20_000)
@@ -518,7 +459,7 @@ def test_clicks_on_the_plot_add_and_remove_points(server, context):
 
 def test_a_lesson_link_hides_the_controls_it_names(server, context):
     page = context.new_page()
-    open_page(page, server.url, "?hide=learning_rate,problem")
+    open_2d_page(page, server.url, "?hide=learning_rate,problem")
     expect(page.get_by_role("combobox", name="Activation")).to_be_visible()
     expect(page.get_by_role("combobox", name="Optimizer")).to_be_visible()
     expect(page.get_by_role("combobox", name="Regularization", exact=True)).to_be_visible()
@@ -546,7 +487,7 @@ def test_copy_link_puts_the_setup_on_the_clipboard(server, context):
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     wait_for_config(page, lambda _: True, "a config")
     button = page.get_by_test_id("pg-copy-link")
     expect(button).to_have_text("Copy link")
@@ -567,7 +508,7 @@ def test_copy_link_puts_the_setup_on_the_clipboard(server, context):
 
 def test_compare_trains_a_second_setup_beside_the_first(server, context):
     page = context.new_page()
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     view = live(page)
     page.get_by_text("Compare with a second setup (B)", exact=True).click()
     caption = page.get_by_text(re.compile(r"^A \(the controls\)"))
@@ -598,7 +539,7 @@ def test_compare_trains_a_second_setup_beside_the_first(server, context):
 
 def test_step_decay_and_a_limit_of_epochs_stop_the_run_with_the_decayed_rate(server, context):
     page = context.new_page()
-    open_page(page, server.url)
+    open_2d_page(page, server.url)
     view = live(page)
     options = open_expander(page, "Schedule and stopping")
     choose(page, options.get_by_role("combobox", name="Learning-rate schedule"), "Step decay")
@@ -641,7 +582,7 @@ def test_step_decay_and_a_limit_of_epochs_stop_the_run_with_the_decayed_rate(ser
 
 def test_the_network_view_and_the_new_controls_in_chinese(server, context):
     page = context.new_page()
-    open_page(page, server.url, "?lang=zh")
+    open_2d_page(page, server.url, "?lang=zh")
     expect(play_label(page)).to_have_text("播放")
     network = page.get_by_test_id("pg-network")
     expect(network).to_contain_text("隐藏层：2")

@@ -13,8 +13,16 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .page_helpers import live, play_controls, scroll_to, show_view
-from .test_playground_2d_network import choose, no_exception, wait_attribute_at_least, wait_epoch_at_least
+from .page_helpers import (
+    choose,
+    live,
+    no_exception,
+    play_controls,
+    scroll_to,
+    show_view,
+    wait_attribute_at_least,
+    wait_epoch_at_least,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 PAGE_PATH = "/tabular"
 STACK = "tab_stack_seed_ffn__0"  # the editor's key for the seed task's stack (generation 0)
-play_button, _ = play_controls("tabular")
+play_button, _ = play_controls("tab")
 
 
 def open_tabular(page: Page, url: str) -> None:

@@ -321,9 +321,9 @@ def uploader_page() -> None:
 
     from playground.ui.loading import PageLoader
 
-    loader = PageLoader("t", ("circle",), "a 2D set", lambda config: None)
-    st.file_uploader("checkpoint", type=["zip"], key="t_checkpoint_file", on_change=loader.load_checkpoint_file)
-    notice = st.session_state.pop("t_notice", None)
+    loader = PageLoader("2d", "a 2D set", lambda config: None)
+    st.file_uploader("checkpoint", type=["zip"], key="2d_checkpoint_file", on_change=loader.load_checkpoint_file)
+    notice = st.session_state.pop("2d_notice", None)
     if notice:
         (st.error if notice[0] == "error" else st.success)(notice[2] or notice[1])
 
@@ -335,7 +335,7 @@ def test_the_page_refuses_a_checkpoint_over_its_budget_before_reading_it(monkeyp
     monkeypatch.setenv("PLAYGROUND_MAX_PARAMS", "1000")  # weights of at most 4 KB: the budget is the room beside them
     page = AppTest.from_function(uploader_page).run()
     big = b"\0" * (69 * 2**19)  # 34.5 MB
-    page.file_uploader(key="t_checkpoint_file").set_value(("big.zip", big, "application/zip")).run()
+    page.file_uploader(key="2d_checkpoint_file").set_value(("big.zip", big, "application/zip")).run()
     assert not page.exception
     assert [error.value for error in page.error] == [
         "the file: 34.5 MB is over the limit of 33 MB; upload a smaller file"
@@ -357,6 +357,6 @@ def test_a_checkpoint_of_a_network_the_server_allows_loads_though_it_is_over_the
     assert len(buffer.getvalue()) > 2**20, "the checkpoint must be over the 1 MB file budget for this test"
     assert limits().max_checkpoint_mb == 77 + 32  # 20 M float32 parameters are 76.3 MB
     page = AppTest.from_function(uploader_page).run()
-    page.file_uploader(key="t_checkpoint_file").set_value(("big.zip", buffer.getvalue(), "application/zip")).run()
+    page.file_uploader(key="2d_checkpoint_file").set_value(("big.zip", buffer.getvalue(), "application/zip")).run()
     assert not page.exception and not page.error
     assert [message.value for message in page.success] == ["tab_loaded_checkpoint"]

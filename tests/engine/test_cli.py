@@ -3,18 +3,13 @@
 import ast
 import csv
 import json
-import subprocess
-import sys
 
 import onnx
 import pytest
 import torch
 
 from playground.cli import main
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True, timeout=300)
+from tests.cli_runner import run_cli
 
 
 def test_summary_of_the_seed_model():

@@ -9,7 +9,7 @@ import torch
 from playground.cli import main
 from playground.data.registry import load_dataset
 from playground.presets import load_preset
-from tests.test_cli import run_cli
+from tests.cli_runner import run_cli
 
 #: The preset's own epochs: about half a second each here. After 10 its test MAE is 0.34 of the mean predictor's
 #: (0.34 to 0.47 for data and training seeds 0 to 3); after 5 it is still 0.5 to 0.7.

@@ -10,6 +10,7 @@ import pytest
 from playground.config import ConfigError, RunConfig, json_depth
 from playground.limits import LimitError, limits
 from playground.presets import load_preset, preset_names
+from tests import ROOT
 
 
 def link(text: str) -> str:
@@ -140,10 +141,9 @@ def test_the_command_line_refuses_a_huge_seed_with_one_line(capsys):
 
 def test_the_readme_lists_every_limit_with_its_default():
     from dataclasses import fields
-    from pathlib import Path
 
     from playground.limits import ENV_PREFIX, Limits
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for field in fields(Limits):
         assert f"| `{ENV_PREFIX}{field.name.upper()}` | {field.default:,} |" in readme, field.name

@@ -24,14 +24,18 @@ from playground.data.images import (
 )
 from playground.data.registry import (
     DATASETS,
-    DRAWING_FILL,
-    IMAGE_SIDES,
     dataset_class_names,
     dataset_classes,
     dataset_input_shape,
-    image_arrays,
     load_dataset,
 )
+
+#: Side of each shipped or generated image set's square images.
+IMAGE_SIDES = {"digits": 8, "mnist": 28, "shapes": 28}
+
+
+def image_arrays(config: DataConfig) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    return DATASETS[config.dataset].arrays(config)
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -208,9 +212,9 @@ def test_class_names_and_input_shapes():
     assert dataset_classes(DataConfig(dataset="shapes")) == 4
     assert dataset_classes(DataConfig(dataset="mnist")) == 10
     for name, side in IMAGE_SIDES.items():
-        assert DATASETS[name].family == "image" and DATASETS[name].task == "multiclass"
+        assert DATASETS[name].images and DATASETS[name].task(DataConfig(dataset=name)) == "multiclass"
         assert dataset_input_shape(DataConfig(dataset=name)) == (1, side, side)
-    assert DRAWING_FILL["digits"] == 1.0
+    assert DATASETS["digits"].drawing_fill == 1.0 and DATASETS["mnist"].drawing_fill == 20 / 28
 
 
 @pytest.mark.parametrize(("dataset", "limit"), [("digits", 1797), ("mnist", 5000), ("shapes", 10_000)])
@@ -317,7 +321,7 @@ def test_a_drawing_is_centred_and_scaled_like_the_data(side, fill):
 
 
 def test_a_drawing_for_8x8_digits_fills_the_image():
-    image = prepare_drawing(stroke_canvas(), 8, DRAWING_FILL["digits"])
+    image = prepare_drawing(stroke_canvas(), 8, DATASETS["digits"].drawing_fill)
     assert image.shape == (8, 8) and image.max() == pytest.approx(1.0)
     rows, cols = np.nonzero(image > 0.05)
     assert rows.min() == 0 and rows.max() == 7  # the longer side spans the whole image: no room to move
@@ -328,7 +332,7 @@ def test_a_drawing_for_8x8_digits_fills_the_image():
 def test_a_faint_thin_drawing_is_brightened():
     canvas = np.zeros((280, 280), np.float32)
     canvas[40:240, 139:141] = 0.5  # a thin grey line
-    image = prepare_drawing(canvas, 8, DRAWING_FILL["digits"])
+    image = prepare_drawing(canvas, 8, DATASETS["digits"].drawing_fill)
     assert image.max() == pytest.approx(1.0)
 
 
@@ -402,7 +406,5 @@ def test_a_canvas_becomes_a_dataset_like_digit():
     ],
 )
 def test_image_test_count_is_the_test_set_size_without_loading(data):
-    from playground.data.registry import image_test_count
-
     config = DataConfig(**data)
-    assert image_test_count(config) == len(load_dataset(config).x_test)
+    assert DATASETS[config.dataset].test_count(config) == len(load_dataset(config).x_test)

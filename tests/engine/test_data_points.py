@@ -52,7 +52,7 @@ FOUR = [(1, 2, 0), (2, 3, 1), (-1, -2, 0), (0.5, 0.5, 1)]
 
 def generated(name: str, n_classes: int = 3, n_points: int = 200, noise: int = 0) -> PointSet:
     points, labels = two_d.generate_2d(name, n_points, noise, seed=1, n_classes=n_classes)
-    task = DATASETS[name].task
+    task = DATASETS[name].static_task
     return from_dataset_points(points, labels, task, n_classes)
 
 
@@ -403,7 +403,7 @@ def test_data_config_refusals():
     with pytest.raises(ConfigError, match=r"data\.upload: the uploaded table .* is not stored"):  # a points sha
         RunConfig.from_dict({"data": {"dataset": "upload", "upload": sha}, "model": {"layers": []}})
     assert DataConfig(dataset=CUSTOM, upload=sha, n_points=20_000).n_points == 20_000  # ignored, not refused
-    assert DATASETS[CUSTOM].family == "2d" and DATASETS[CUSTOM].max_points == MAX_POINTS
+    assert DATASETS[CUSTOM].page == "2d" and DATASETS[CUSTOM].max_points == MAX_POINTS
 
 
 def test_url_and_json_round_trips_keep_the_set():

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 import io
-import os
 import pickle
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -23,8 +18,10 @@ from torch import nn
 from playground.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from playground.cli import _format_row
 from playground.config import RunConfig, output_layer
+from playground.data.kinds.base import DatasetKind
+from playground.data.kinds.plane import GeneratedPoints
 from playground.data.registry import DATASETS, dataset_classes, load_dataset
-from playground.export import ExportError, data_source
+from playground.export import ExportError
 from playground.export.keras_code import keras_code
 from playground.export.layer_source import LAYER_SOURCE, torch_source
 from playground.export.onnx_export import export_onnx
@@ -34,6 +31,14 @@ from playground.layers import ACTIVATIONS, LAYER_KINDS, Activation, BatchNorm, D
 from playground.model import build_model
 from playground.presets import load_preset, preset_names
 from playground.train.trainer import Trainer, resume_trainer
+from tests.exported_scripts import (
+    assert_trains_as_the_trainer,
+    epoch_numbers,
+    import_script,
+    imported_modules,
+    run_standalone,
+    with_training,
+)
 
 PRESETS = preset_names()
 
@@ -55,33 +60,6 @@ EVERY_KIND = RunConfig.from_dict(
         "training": {"optimizer": "rmsprop", "regularization": "l2", "reg_rate": 0.003, "epochs": 2},
     }
 )
-
-
-def with_training(config: RunConfig, **training) -> RunConfig:
-    return RunConfig.from_dict({**config.model_dump(), "training": {**config.training.model_dump(), **training}})
-
-
-def import_script(source: str, path: Path) -> ModuleType:
-    """Import generated code as a module (its ``main`` guarded by ``__name__``), to call its functions."""
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def imported_modules(source: str) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            modules |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            modules.add(node.module.split(".")[0])
-    return modules
-
-
-def epoch_numbers(lines: list[str]) -> list[list[float]]:
-    return [[float(number) for number in re.findall(r"-?\d+\.\d+|\d+", line)] for line in lines]
 
 
 # Layer sources -----------------------------------------------------------------------------------------------
@@ -113,14 +91,14 @@ def test_torch_source_builds_what_the_layer_builds(layer):
 def configs_for_every_dataset() -> list[RunConfig]:
     configs = []
     for name, spec in DATASETS.items():
-        if spec.family in ("upload", "sequence", "text") or name in ("custom", "image_upload"):
+        if spec.takes_upload or spec.sequences:
             # needs a stored upload or recurrent layers: see test_an_uploaded_table_travels_inside_its_script,
             # test_data_points, test_export_images and test_export_sequences
             continue
         data = RunConfig.model_fields["data"].default_factory().model_copy(update={"dataset": name})
         classes = dataset_classes(data)
-        layers = [Dense(units=4, activation="tanh"), output_layer(spec.task, classes)]
-        if spec.family == "image":
+        layers = [Dense(units=4, activation="tanh"), output_layer(spec.task(data), classes)]
+        if spec.images:
             layers.insert(0, Flatten())
         configs.append(RunConfig(data=data, model={"layers": layers}))
     return configs
@@ -140,46 +118,11 @@ def test_script_makes_the_same_data_and_initial_weights(config, tmp_path):
         assert torch.equal(made_state[name], tensor), name
 
 
-#: Runs each script given on its command line, in a fresh namespace, in an interpreter where ``import playground``
-#: fails (-I ignores PYTHONPATH and the user's site, but the editable install would still find the package).
-STANDALONE_RUNNER = """
-import runpy, sys, traceback
-sys.modules["playground"] = None
-for path in sys.argv[1:]:
-    print("=== " + path, flush=True)
-    try:
-        runpy.run_path(path, run_name="__main__")
-    except BaseException:
-        traceback.print_exc(file=sys.stdout)
-"""
-
-
 @pytest.fixture(scope="module")
 def standalone_output(tmp_path_factory) -> dict[str, list[str]]:
     """Every preset's script, for 2 epochs, run in one clean interpreter (one torch import instead of nine)."""
     configs = {preset: with_training(load_preset(preset), epochs=2) for preset in PRESETS}
     return run_standalone(configs, tmp_path_factory.mktemp("scripts"))
-
-
-def run_standalone(configs: dict[str, RunConfig], folder: Path) -> dict[str, list[str]]:
-    """Each config's PyTorch script written to ``folder`` and run in one clean interpreter (one torch import for
-    all): the lines each printed, by name."""
-    paths = []
-    for name, config in configs.items():
-        paths.append(folder / f"{name}.py")
-        paths[-1].write_text(pytorch_script(config), encoding="utf-8")
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", STANDALONE_RUNNER, *map(str, paths)],
-        cwd=folder,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    runs = result.stdout.split("=== ")[1:]
-    return {Path(run.splitlines()[0]).stem: run.strip().splitlines()[1:] for run in runs}
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -191,15 +134,6 @@ def test_script_runs_standalone_and_trains_as_the_trainer_does(preset, standalon
     lines = standalone_output[preset]
     assert_trains_as_the_trainer(config, lines)
     assert np.isfinite(epoch_numbers(lines)).all()
-
-
-def assert_trains_as_the_trainer(config: RunConfig, lines: list[str]) -> list[str]:
-    """A script printed one line per epoch of ``config`` with the Trainer's numbers; the Trainer's lines."""
-    assert len(lines) == config.training.epochs and all(line.startswith("epoch") for line in lines), "\n".join(lines)
-    trainer = Trainer(config)
-    expected = [_format_row(trainer.train_epoch()) for _ in range(config.training.epochs)]
-    np.testing.assert_allclose(epoch_numbers(lines), epoch_numbers(expected), atol=2e-4)
-    return expected
 
 
 def test_script_covers_every_layer_kind_penalty_and_optimizer(tmp_path, capsys):
@@ -219,8 +153,8 @@ def test_spiral_script_learns_the_spiral(tmp_path, capsys):
     assert float(last.split("test_accuracy")[1]) >= 0.85
 
 
-def test_a_dataset_family_without_an_exporter_is_refused(monkeypatch):
-    monkeypatch.delitem(data_source._FAMILIES, "2d")
+def test_a_dataset_kind_without_an_exporter_is_refused(monkeypatch):
+    monkeypatch.setattr(GeneratedPoints, "script", DatasetKind.script)
     with pytest.raises(ExportError, match="data.dataset: circle cannot be written into a script yet"):
         pytorch_script(load_preset("circle"))
 

@@ -27,7 +27,7 @@ from playground.layers import ACTIVATIONS, Activation, AvgPool2d, BatchNorm, Con
 from playground.model import build_model
 from playground.presets import load_preset
 from playground.train.trainer import Trainer, resume_trainer
-from tests.test_export import (
+from tests.exported_scripts import (
     assert_trains_as_the_trainer,
     epoch_numbers,
     import_script,

@@ -39,7 +39,7 @@ from playground.layers import (
 )
 from playground.model import build_model, weight_matrices
 from playground.train.trainer import Trainer, resume_trainer
-from tests.test_export import (
+from tests.exported_scripts import (
     assert_trains_as_the_trainer,
     epoch_numbers,
     import_script,

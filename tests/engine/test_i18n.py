@@ -2,12 +2,10 @@
 
 import json
 import re
-from pathlib import Path
 
 from playground.i18n import I18N_DIR, LANGUAGES, table, translator
 from playground.ui.live_view import LABEL_KEYS
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def used_keys() -> set[str]:

@@ -9,7 +9,7 @@ import torch
 
 from playground.config import EVAL_CHUNK, RunConfig
 from playground.data.images import prepare_drawing
-from playground.data.registry import DRAWING_FILL
+from playground.data.registry import DATASETS
 from playground.presets import load_preset
 from playground.train.probes import choices, images, tables
 from playground.train.probes.images import MAX_FILTER_CHANNELS
@@ -39,7 +39,7 @@ def drawn_seven(side: int = 8) -> np.ndarray:
     canvas = np.zeros((280, 280), np.float32)
     canvas[40:60, 60:220] = 1.0
     canvas[40:240, 200:220] = 1.0
-    return prepare_drawing(canvas, side, DRAWING_FILL.get("digits" if side == 8 else "mnist", 20 / 28))
+    return prepare_drawing(canvas, side, DATASETS["digits" if side == 8 else "mnist"].drawing_fill)
 
 
 def test_filters_are_the_conv_weights(trained):

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from playground.config import ConfigError, RunConfig, output_layer
-from playground.data.registry import SEQUENCE_SETS, SERIES_UPLOAD, TEXT, text_vocabulary
+from playground.data.kinds.sequences import GeneratedSequences, GeneratedSeries
+from playground.data.registry import DATASETS, SERIES_UPLOAD, TEXT, text_vocabulary
 from playground.data.series_upload import store_series
 from playground.data.upload import CACHE_ENV
 from playground.layer_stack import (
@@ -289,7 +290,8 @@ def test_sequence_templates_fit_every_sequence_dataset():
     assert [parse_layer(layer) for layer in SEED_LSTM] == list(load_preset("seed-lstm").model.layers)
     for template in templates:
         assert {"en", "zh"} <= set(template.names), template.id
-        for dataset in SEQUENCE_SETS:
+        generated = [name for name, kind in DATASETS.items() if isinstance(kind, GeneratedSequences | GeneratedSeries)]
+        for dataset in generated:
             for steps in (2, 100):
                 config = sequence_config(dataset, template.stack(regression_output()), steps=steps)
                 assert config.summary()[-1].output_shape == (1,), (template.id, dataset)

@@ -219,7 +219,8 @@ def test_a_network_ending_in_one_output_per_step_is_told_how_to_end():
 
 
 def test_sequence_data_too_big_to_hold_is_refused_naming_the_sizes():
-    from playground.config import MAX_SEQUENCE_VALUES, DataConfig
+    from playground.config import DataConfig
+    from playground.data.kinds.sequences import MAX_SEQUENCE_VALUES
 
     assert DataConfig(dataset="seed_sequences", n_points=20_000, steps=100, n_features=10)  # exactly the limit
     assert MAX_SEQUENCE_VALUES == 20_000 * 100 * 10
@@ -229,10 +230,10 @@ def test_sequence_data_too_big_to_hold_is_refused_naming_the_sizes():
 
 def test_more_text_windows_than_the_text_holds_are_refused():
     from playground.config import DataConfig
-    from playground.data.registry import text_windows
+    from playground.data.registry import DATASETS
 
     config = DataConfig(dataset="text", n_points=6_000, steps=40, train_share=80)
-    assert all(wanted <= available for _, wanted, available in text_windows(config))
+    assert all(wanted <= available for _, wanted, available in DATASETS["text"].windows(config))
     with pytest.raises(pydantic.ValidationError, match="the text's training part holds"):
         DataConfig(dataset="text", n_points=20_000, steps=40, train_share=90)
     assert DataConfig(dataset="text", n_points=200, n_classes=2)  # its classes are its characters, not n_classes

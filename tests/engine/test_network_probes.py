@@ -223,11 +223,12 @@ def test_gradient_norm_figure_draws_one_log_scaled_line_per_layer():
 
 def test_every_probe_a_page_asks_for_is_registered_and_an_unknown_name_is_refused():
     from playground.train.probes import PROBES, compute_probe
-    from playground.ui import conv_page, sequence_page
+    from playground.ui.convolutions import choices as conv_choices
     from playground.ui.probe_charts import CHART_PROBES
+    from playground.ui.sequences import choices
 
-    asked = {"boundary", "network", *CHART_PROBES, *sequence_page.RACE_PROBES}
-    for views in (conv_page.VIEW_PROBES, sequence_page.VIEW_PROBES, sequence_page.TEXT_VIEW_PROBES):
+    asked = {"boundary", "network", *CHART_PROBES, *choices.RACE_PROBES}
+    for views in (conv_choices.VIEW_PROBES, choices.VIEW_PROBES, choices.TEXT_VIEW_PROBES):
         asked.update(name for names in views.values() for name in names)
     assert asked <= set(PROBES), asked - set(PROBES)
     trainer = Trainer(load_preset("circle"))

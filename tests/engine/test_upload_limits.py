@@ -235,7 +235,7 @@ def test_zip_members_that_cannot_be_unpacked_are_one_line_naming_the_file():
 
 
 def test_a_zip_listing_more_files_than_it_may_is_refused_before_they_are_listed(monkeypatch):
-    monkeypatch.setattr("playground.data.image_upload.MAX_ZIP_ENTRIES", 30)
+    monkeypatch.setattr("playground.data.image_zip.MAX_ZIP_ENTRIES", 30)
     data = make_zip({f"c{index % 2}/{index}.png": b"" for index in range(31)}, zipfile.ZIP_STORED)
     message = refusal(read_image_zip, data)
     assert message == "the zip holds 31 files; the playground takes at most 20,000 images, so send fewer"

@@ -13,6 +13,7 @@ import pytest
 from playground.config import RunConfig
 from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
+from playground.ui.frames import worker_frame
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_frame_carries_only_new_rows_and_the_boundary(handle):
     handle.step()
     handle.step()
     handle.wait_until(lambda s, _: s.epoch == 2)
-    frame = handle.frame(since_epoch=1)
+    frame = worker_frame(handle, since_epoch=1)
     assert frame["history"]["epoch"] == [2]
     assert frame["status"] == "paused" and frame["epoch"] == 2
     assert len(frame["boundary"]["values"]) == 10_000
@@ -217,7 +218,7 @@ def test_ending_a_browser_session_stops_its_workers():
     from playground.ui.session import SessionRun, _release
 
     handle = WorkerHandle(load_preset("circle"))
-    frames.register_frame_source("session-token", lambda since, _: handle.frame(since))
+    frames.register_frame_source("session-token", lambda since, _: worker_frame(handle, since))
     runs = {"2d": SessionRun(token="session-token", handle=handle)}
     _release(runs)
     assert not handle.alive and runs == {}
@@ -249,7 +250,7 @@ def test_a_stopping_rule_finishes_the_run_and_play_goes_on():
         worker.play()
         done = worker.wait_until(lambda s, _: s.status == "finished", timeout=60)
         assert done.epoch == 2 and done.message_key == "msg_finished_epochs" and done.message_args == {"epochs": 2}
-        assert worker.frame()["status"] == "finished"
+        assert worker_frame(worker)["status"] == "finished"
         worker.play()  # past the limit: trains on until paused
         worker.wait_until(lambda s, _: s.epoch >= 3 and s.status == "running", timeout=60)
     finally:
@@ -265,7 +266,7 @@ def test_weights_are_edited_while_paused_only_and_focus_reaches_the_frame():
         assert edited.edit_error is None
         worker.set_focus((1, 0))
         worker.wait_until(lambda s, _: s.probes["boundary"].get("focus") == [1, 0], timeout=30)
-        frame = worker.frame()
+        frame = worker_frame(worker)
         assert frame["focus"] == [1, 0] and frame["network"]["columns"][1]["units"] == 4
         worker.reset()  # a new run keeps the selected neuron
         worker.wait_until(lambda s, _: s.probes["boundary"].get("focus") == [1, 0] and s.epoch == 0, timeout=30)

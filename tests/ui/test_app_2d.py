@@ -1,32 +1,19 @@
 """The 2D page under Streamlit's AppTest: widgets build the config, the buttons drive the worker."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from playground.config import LEARNING_RATES, REGULARIZATION_RATES, RunConfig
 from playground.presets import load_preset
-from playground.ui import controls_2d as controls
-from tests.apptest_session import app_session, live_handles
-
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "playground_2d.py")
+from playground.ui.playground_2d import controls
+from tests.apptest_session import PLAYGROUND_2D as PAGE
+from tests.apptest_session import app_session, page_config
+from tests.apptest_session import only_handle as page_handle
 
 
 @pytest.fixture
 def page():
     with app_session(PAGE) as app:
         yield app
-
-
-def page_config(app: AppTest) -> RunConfig:
-    return RunConfig.from_url_param(app.query_params["config"])
-
-
-def page_handle(before=frozenset()):
-    handles = [handle for handle in live_handles() if handle not in before]
-    assert len(handles) == 1
-    return handles[0]
 
 
 def test_page_opens_with_the_circle_preset(page):

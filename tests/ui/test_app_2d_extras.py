@@ -10,8 +10,9 @@ import pytest
 
 from playground.data import points
 from playground.presets import load_preset
-from tests.apptest_session import app_session, live_handles
-from tests.test_app_2d import PAGE, page_config, page_handle
+from tests.apptest_session import PLAYGROUND_2D as PAGE
+from tests.apptest_session import app_session, live_handles, page_config
+from tests.apptest_session import only_handle as page_handle
 
 
 @pytest.fixture

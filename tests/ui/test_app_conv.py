@@ -12,7 +12,6 @@ import ast
 import io
 import re
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,13 +22,22 @@ from playground.data.registry import IMAGE_UPLOAD
 from playground.data.upload import CACHE_ENV, UploadError
 from playground.export.keras_code import keras_code
 from playground.export.pytorch_script import pytorch_script
-from playground.i18n import table
 from playground.presets import load_preset
-from playground.ui import conv_page, downloads
-from tests.apptest_session import app_session, live_handles
+from playground.ui import downloads
+from playground.ui.convolutions import choices as conv_choices
+from tests import ROOT
+from tests.apptest_session import (
+    EN,
+    ZH,
+    app_session,
+    english_leaks,
+    image_captions,
+    live_handles,
+    page_texts,
+    row_with_error,
+)
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "convolutions.py")
-EN, ZH = table("en"), table("zh")
+PAGE = str(ROOT / "pages" / "convolutions.py")
 SEED_SHAPES = ["(32, 26, 26)", "(32, 13, 13)", "(64, 11, 11)", "(64, 5, 5)", "(1600,)", "(128,)", "(10,)"]
 DIGITS_TEST_IMAGES = 359  # 1,797 digits, 80 % for training
 
@@ -72,7 +80,7 @@ def open_digits(app: AppTest, key: str = "cnn_dataset_en"):
 
 def train_one_epoch(app: AppTest, handle):
     """Press Step on the page and wait for the epoch and the probes of the view on screen."""
-    ok(app.button(key="conv_step").click().run())
+    ok(app.button(key="cnn_step").click().run())
     return handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused" and "filters" in s.probes, timeout=120)
 
 
@@ -81,33 +89,15 @@ def show(app: AppTest, view: str) -> AppTest:
     the view again with them."""
     app.session_state["cnn_view"] = view
     ok(app.run())
-    wanted = conv_page.VIEW_PROBES[view]
+    wanted = conv_choices.VIEW_PROBES[view]
     handle = page_handle()
     handle.wait_until(lambda s, _: all(name in s.probes for name in wanted), timeout=60)
     assert set(handle.snapshot()[0].probes) == set(wanted)  # nothing the view does not show is computed
     return ok(app.run())
 
 
-def image_captions(app: AppTest) -> list[str]:
-    return [caption for image in app.image for caption in image.captions]
-
-
 def plotly_specs(app: AppTest) -> list[str]:
     return [element.proto.spec for element in app.get("plotly_chart")]
-
-
-def row_with_error(app: AppTest, editor: str) -> tuple[str, str]:
-    """The title and the error of the editor row that holds an error (the row's container has a key)."""
-    rows = [
-        block
-        for block in app.main
-        if getattr(block, "children", None) is not None and (block.key or "").startswith(f"{editor}_row_")
-    ]
-    marked = [row for row in rows if any(node.type == "error" for node in row)]
-    assert len(marked) == 1, [row.key for row in rows]
-    title = next(node.value for node in marked[0] if node.type == "markdown" and node.value.startswith("**"))
-    error = next(node.value for node in marked[0] if node.type == "error")
-    return title, error
 
 
 def mnist_csv(n: int = 40, side: int = 8, classes: int = 4, seed: int = 0) -> bytes:
@@ -120,36 +110,6 @@ def mnist_csv(n: int = 40, side: int = 8, classes: int = 4, seed: int = 0) -> by
     header = ",".join(["label", *(f"pixel{index}" for index in range(side * side))])
     lines = [",".join([str(label), *map(str, image.ravel())]) for label, image in zip(labels, pixels, strict=True)]
     return ("\n".join([header, *lines]) + "\n").encode()
-
-
-def page_texts(app: AppTest) -> list[str]:
-    """Every string the page shows: headings, text, alerts, labels, options, captions, helps, table headers."""
-    texts = [node.value for kind in ("title", "subheader", "caption", "markdown", "info", "warning", "error")
-             for node in app.get(kind)]  # fmt: skip
-    for kind in ("button", "download_button", "slider", "selectbox", "radio", "number_input", "file_uploader"):
-        for widget in app.get(kind):
-            texts += [widget.label, getattr(widget, "help", "") or ""]
-            texts += [str(option) for option in getattr(widget, "options", [])]
-    for group in app.button_group:
-        texts += [group.label, *group.options]
-    texts += [expander.label for expander in app.expander] + image_captions(app)
-    texts += [str(column) for frame in app.dataframe for column in frame.value.columns]
-    return [text for text in texts if text]
-
-
-def english_leaks(texts: list[str]) -> list[str]:
-    """Texts that are a raw translation key, or an English string whose Chinese differs (a missing translation)."""
-    templates = []
-    for key, english in EN.items():
-        literal = re.sub(r"\{\w+\}", "", english)
-        if ZH.get(key) != english and re.search(r"[A-Za-z]{3,}", literal):
-            parts = re.split(r"(\{\w+\})", english)
-            pattern = "".join(".*?" if part.startswith("{") else re.escape(part) for part in parts)
-            templates.append((key, re.compile(pattern, re.DOTALL)))
-    leaks = [text for text in texts if text in EN]
-    for text in texts:
-        leaks += [f"{key}: {text}" for key, pattern in templates if pattern.fullmatch(text)]
-    return leaks
 
 
 # The page --------------------------------------------------------------------------------------------------------
@@ -166,12 +126,12 @@ def test_page_opens_on_mnist_with_the_seed_cnn(page):
     assert list(summary["Output shape"]) == SEED_SHAPES
     assert any("Total params: 225,034" in node.value for node in page.markdown)
     assert [button.label for button in page.button][-3:] == ["Play", "Step", "Reset"]
-    assert not any(button.disabled for button in page.button if button.key.startswith("conv_"))
+    assert not any(button.disabled for button in page.button if button.key.startswith("cnn_"))
     assert not page.error and not page.warning
     assert any(caption.startswith("Training images: ") for caption in image_captions(page))  # the preview
     keys = {button.key: button for button in page.download_button}
-    assert {"conv_dl_config", "conv_dl_pytorch", "conv_dl_keras", "conv_dl_onnx"} <= set(keys)
-    assert not keys["conv_dl_pytorch"].disabled
+    assert {"cnn_dl_config", "cnn_dl_pytorch", "cnn_dl_keras", "cnn_dl_onnx"} <= set(keys)
+    assert not keys["cnn_dl_pytorch"].disabled
 
 
 def test_each_image_set_opens_with_a_fitting_network(page):
@@ -197,12 +157,12 @@ def test_an_impossible_stack_is_refused_and_pauses_the_run(page):
     assert title == "**4. MaxPool2D(2x2)**"  # the seed CNN's second pooling gets 1x1 maps of 8x8 digits
     assert error.startswith("This layer cannot run: ") and "2x2 window" in error and "(64, 1, 1)" in error
     assert [node.value for node in page.warning] == [EN["tab_invalid_paused"]]
-    assert all(page.button(key=f"conv_{name}").disabled for name in ("play", "step", "reset"))
-    assert page.download_button(key="conv_dl_pytorch").disabled
+    assert all(page.button(key=f"cnn_{name}").disabled for name in ("play", "step", "reset"))
+    assert page.download_button(key="cnn_dl_pytorch").disabled
     assert handle.wait_until(lambda s, _: s.status == "paused", timeout=30).epoch == 0
     assert handle.config == good  # the worker keeps the last good network
     ok(page.button(key=f"{editor}_undo").click().run())
-    assert not page.error and not page.button(key="conv_play").disabled
+    assert not page.error and not page.button(key="cnn_play").disabled
 
 
 def test_every_view_after_an_epoch_on_digits(page):
@@ -284,15 +244,15 @@ def test_chinese_page_has_no_missing_translations():
         assert english_leaks(page_texts(app)) == []
         handle = open_digits(app, key="cnn_dataset_zh")
         train_one_epoch(app, handle)
-        for view in conv_page.VIEWS:
+        for view in conv_choices.VIEWS:
             show(app, view)
             assert english_leaks(page_texts(app)) == [], view
-        assert app.button_group(key="cnn_view_zh").options == [ZH[f"cnn_view_{view}"] for view in conv_page.VIEWS]
+        assert app.button_group(key="cnn_view_zh").options == [ZH[f"cnn_view_{view}"] for view in conv_choices.VIEWS]
 
 
 def test_an_uploaded_csv_of_images_trains_with_its_own_classes(page):
     ok(page.selectbox(key="cnn_dataset_en").set_value(IMAGE_UPLOAD).run())
-    assert [node.value for node in page.info] == [EN["cnn_upload_first"]]
+    assert [node.value for node in page.info] == [EN["cnn_data_first"]]
     assert not page.button  # nothing to play yet
     page.file_uploader(key="cnn_file").set_value(("digits.csv", mnist_csv(), "text/csv"))
     ok(page.run())
@@ -316,12 +276,12 @@ def test_an_uploaded_csv_of_images_trains_with_its_own_classes(page):
 
 
 def test_stored_image_upload_names_the_images_by_their_sha():
-    sha = conv_page.stored_image_upload(mnist_csv(), "digits.csv")
+    sha = conv_choices.stored_image_upload(mnist_csv(), "digits.csv")
     assert re.fullmatch(r"[0-9a-f]{64}", sha)
-    assert conv_page.stored_image_upload(mnist_csv(), "again.csv") == sha  # same images, same name
-    data = conv_page.data_config(IMAGE_UPLOAD, sha, n_points=1_000, noise=10, train_share=75)
+    assert conv_choices.stored_image_upload(mnist_csv(), "again.csv") == sha  # same images, same name
+    data = conv_choices.data_config(IMAGE_UPLOAD, sha, n_points=1_000, noise=10, train_share=75)
     assert data.upload == sha and data.train_share == 75
-    layers = conv_page.initial_layers(data)
+    layers = conv_choices.initial_layers(data)
     assert layers[-1] == {"kind": "dense", "units": 4, "activation": "softmax"}
     config = RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}})
     assert config.input_shape == (1, 8, 8) and config.output_size == 4
@@ -332,22 +292,22 @@ def test_broken_uploads_are_refused_with_a_reason():
     lines = [f"{index % 2}," + ",".join(["0"] * 10) for index in range(20)]
     not_square = "\n".join([header, *lines]).encode()
     with pytest.raises(UploadError, match="10 is not a square number") as error:
-        conv_page.stored_image_upload(not_square, "images.csv")
+        conv_choices.stored_image_upload(not_square, "images.csv")
     assert "\n" not in str(error.value)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as folder:
         folder.writestr("cats/notes.txt", "not an image")
         folder.writestr("dogs/readme.txt", "nor this")
     with pytest.raises(UploadError, match=r"cats/notes\.txt is not an image"):
-        conv_page.stored_image_upload(archive.getvalue(), "pets.zip")
+        conv_choices.stored_image_upload(archive.getvalue(), "pets.zip")
 
 
 @pytest.mark.parametrize(("dataset", "side"), [("mnist", 28), ("digits", 8)])
 def test_a_canvas_drawing_becomes_a_centred_image(dataset, side):
-    canvas = np.zeros((conv_page.CANVAS_PX, conv_page.CANVAS_PX, 4), np.uint8)
+    canvas = np.zeros((conv_choices.CANVAS_PX, conv_choices.CANVAS_PX, 4), np.uint8)
     canvas[..., 3] = 255  # opaque black
     canvas[20:120, 30:48, :3] = 255  # a white bar near the top left corner
-    image = conv_page.drawing_input(canvas, conv_page.data_config(dataset))
+    image = conv_choices.drawing_input(canvas, conv_choices.data_config(dataset))
     assert image.shape == (side, side) and image.dtype == np.float32
     assert image.min() == 0.0 and image.max() == pytest.approx(1.0)
     mass = image.sum()
@@ -358,24 +318,26 @@ def test_a_canvas_drawing_becomes_a_centred_image(dataset, side):
     assert rows.max() - rows.min() + 1 == expected
     transparent = np.zeros_like(canvas)
     transparent[20:120, 30:48] = 255  # the stroke on a transparent ground: the same picture
-    np.testing.assert_allclose(conv_page.drawing_input(transparent, conv_page.data_config(dataset)), image, atol=1e-6)
-    blank = conv_page.drawing_input(np.zeros_like(canvas), conv_page.data_config(dataset))
+    np.testing.assert_allclose(
+        conv_choices.drawing_input(transparent, conv_choices.data_config(dataset)), image, atol=1e-6
+    )
+    blank = conv_choices.drawing_input(np.zeros_like(canvas), conv_choices.data_config(dataset))
     assert blank.shape == (side, side) and not blank.any()
 
 
 def test_per_class_accuracy_is_nan_for_an_unseen_class():
     matrix = np.array([[3, 1, 0], [0, 0, 0], [1, 1, 2]])
-    accuracy = conv_page.per_class_accuracy(matrix)
+    accuracy = conv_choices.per_class_accuracy(matrix)
     np.testing.assert_allclose(accuracy, [0.75, np.nan, 0.5])
-    np.testing.assert_allclose(conv_page.per_class_accuracy(np.eye(2, dtype=int) * 5), [1.0, 1.0])
+    np.testing.assert_allclose(conv_choices.per_class_accuracy(np.eye(2, dtype=int) * 5), [1.0, 1.0])
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "digits", "shapes"])
 def test_exported_scripts_of_each_opening_network(dataset):
-    data = conv_page.data_config(dataset)
-    layers = conv_page.initial_layers(data)
+    data = conv_choices.data_config(dataset)
+    layers = conv_choices.initial_layers(data)
     config = RunConfig.from_dict(
-        {"data": data.model_dump(), "model": {"layers": layers}, "training": conv_page.DEFAULT_TRAINING}
+        {"data": data.model_dump(), "model": {"layers": layers}, "training": conv_choices.DEFAULT_TRAINING}
     )
     if dataset == "mnist":
         assert config.total_params() == 225_034 and config.model == load_preset("seed-cnn").model
@@ -403,7 +365,7 @@ def test_a_saved_setup_and_a_checkpoint_load_back_into_the_page(page, tmp_path):
     assert any("Setup loaded" in s.value for s in page.success)
     handle = live_handles()[-1]
     handle.wait_until(lambda s, _: handle.config == setup, timeout=60)
-    assert page.slider(key=conv_page.K_SHARE).value == 70 and page.slider(key="cnn_shift").value == 2
+    assert page.slider(key=conv_choices.K_SHARE).value == 70 and page.slider(key="cnn_shift").value == 2
 
     # a checkpoint of a table's network is refused with the page to use instead
     table = load_preset("seed-ffn")
@@ -441,10 +403,10 @@ def test_the_chosen_test_image_survives_other_views_and_a_new_worker(page):
 
 def test_the_gallery_says_when_it_shows_a_sample_of_a_large_test_set(page):
     ok(page.selectbox(key="cnn_dataset_en").set_value("shapes").run())
-    ok(page.slider(key=conv_page.K_SHARE).set_value(10).run())  # 1,800 of the 2,000 shapes are test images
+    ok(page.slider(key=conv_choices.K_SHARE).set_value(10).run())  # 1,800 of the 2,000 shapes are test images
     handle = page_handle()
     handle.wait_until(lambda s, _: handle.config.data.train_share == 10 and s.status == "paused", timeout=90)
-    ok(page.button(key="conv_step").click().run())
+    ok(page.button(key="cnn_step").click().run())
     handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=120)
     show(page, "mistakes")
     gallery = handle.snapshot()[0].probes["gallery"]

@@ -11,34 +11,27 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
+from playground import sequence_summary
 from playground.config import RunConfig
-from playground.data.registry import (
-    MAX_SERIES_WINDOWS,
-    SERIES_UPLOAD,
-    TEXT,
-    load_dataset,
-    sequence_test_count,
-    text_vocabulary,
-)
+from playground.data.kinds.sequences import MAX_SERIES_WINDOWS
+from playground.data.registry import SERIES_UPLOAD, TEXT, kind_of, load_dataset, text_vocabulary
 from playground.data.upload import CACHE_ENV, UploadError
-from playground.i18n import table, translator
+from playground.i18n import translator
 from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
-from playground.ui import sequence_page
 from playground.ui.frames import get_frame_source
+from playground.ui.sequences import choices, data_panel, views
 from playground.viz import sequence_charts
-from tests.apptest_session import app_session, live_handles
-from tests.test_app_conv import english_leaks, page_texts, row_with_error
+from tests import ROOT
+from tests.apptest_session import EN, ZH, app_session, english_leaks, live_handles, page_texts, row_with_error
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sequences.py")
-EN, ZH = table("en"), table("zh")
+PAGE = str(ROOT / "pages" / "sequences.py")
 SMALL = {"n_points": 200, "steps": 20}
 
 
@@ -105,7 +98,7 @@ def show(app: AppTest, view: str) -> AppTest:
     app.session_state["seq_view"] = view
     ok(app.run())
     handle = page_handle()
-    wanted = sequence_page.view_probes(view, handle.config.task)
+    wanted = choices.view_probes(view, handle.config.task)
     handle.wait_until(lambda s, _: all(name in s.probes for name in wanted), timeout=90)
     assert set(handle.snapshot()[0].probes) == set(wanted)  # nothing the view does not show is computed
     return ok(app.run())
@@ -244,7 +237,7 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
         texts(page, "markdown")
     )
     picker = page.number_input(key="seq_sample")
-    assert picker.value == 0 and picker.max == sequence_test_count(handle.config.data) - 1 == 39
+    assert picker.value == 0 and picker.max == kind_of(handle.config.data).test_count(handle.config.data) - 1 == 39
     ok(picker.set_value(5).run())
     handle.wait_until(lambda s, _: s.probes.get("hidden", {}).get("index") == 5, timeout=60)
     ok(page.run())
@@ -326,7 +319,7 @@ def test_text_writes_text_at_the_chosen_temperature(page):
     assert any(text.startswith("Next character: **") for text in texts(page, "markdown"))
     window = handle.snapshot()[0].probes["hidden"]["text"]
     axis = json.loads(charts(page)["seq_chart_hidden"])["layout"]["xaxis"]
-    assert axis["ticktext"] == [sequence_page.shown_character(character) for character in window]  # steps by letter
+    assert axis["ticktext"] == [choices.shown_character(character) for character in window]  # steps by letter
 
     show(page, "loss")
     assert EN["seq_baseline_frequent"] in charts(page)["seq_chart_metric"]
@@ -396,7 +389,7 @@ def test_an_uploaded_series_stays_chosen_while_another_dataset_is_shown(page):
 
 def test_a_file_without_columns_is_refused_in_the_pages_language(monkeypatch):
     """The reason a series is refused is translated too (pandas refuses most such files before the page does)."""
-    monkeypatch.setattr(sequence_page, "series_columns", lambda data: ([], None))
+    monkeypatch.setattr(data_panel, "series_columns", lambda data: ([], None))
     with app_session(PAGE, {"lang": "zh"}) as app:
         choose(app, SERIES_UPLOAD, key="seq_dataset_zh")
         app.file_uploader(key="seq_file").set_value(("empty.csv", b"\n", "text/csv"))
@@ -544,10 +537,10 @@ def test_chinese_page_has_no_missing_translations():
         shrink(app, "seed_sequences")
         handle = ready("seed_sequences")
         step_once(app, handle)
-        for view in sequence_page.VIEWS:
+        for view in choices.VIEWS:
             show(app, view)
             assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == [], view
-        assert app.button_group(key="seq_view_zh").options == [ZH[f"seq_view_{view}"] for view in sequence_page.VIEWS]
+        assert app.button_group(key="seq_view_zh").options == [ZH[f"seq_view_{view}"] for view in choices.VIEWS]
         assert "特征 0" in charts(app)["seq_chart_preview"]  # the seed's f0
 
         for dataset in ("sine", "adding"):
@@ -591,31 +584,41 @@ def test_chinese_page_has_no_missing_translations():
 
 
 def test_each_dataset_opens_with_its_preset():
-    for dataset, name in sequence_page.PRESETS.items():
-        data = sequence_page.data_config(dataset)
+    presets = {dataset: kind_of(dataset).preset for dataset in choices.DATASET_CHOICES}
+    assert presets == {
+        "seed_sequences": "seed-lstm",
+        "sine": "sine-lstm",
+        "adding": "adding-lstm",
+        TEXT: "text-lstm",
+        SERIES_UPLOAD: None,  # an upload borrows the seed LSTM's training setup
+    }
+    for dataset, name in presets.items():
+        if name is None:
+            continue
+        data = choices.data_config(dataset)
         assert data == load_preset(name).data
-        assert sequence_page.initial_layers(data) == [layer.model_dump() for layer in load_preset(name).model.layers]
-    assert sequence_page.data_config("sine", frequency=9).frequency == 9
-    assert sequence_page.default_training(TEXT)["metric"] == "auto"  # mae measures values, not characters
-    assert sequence_page.default_training("adding")["metric"] == "mae"
+        assert choices.initial_layers(data) == [layer.model_dump() for layer in load_preset(name).model.layers]
+    assert choices.data_config("sine", frequency=9).frequency == 9
+    assert choices.default_training(TEXT)["metric"] == "auto"  # mae measures values, not characters
+    assert choices.default_training("adding")["metric"] == "mae"
 
 
 def test_a_stored_series_config_refuses_a_window_longer_than_the_series():
-    sha = sequence_page.stored_series(series_csv(), "load")
-    assert sequence_page.stored_series(series_csv(), "load") == sha  # the same series, the same name
-    data = sequence_page.data_config(SERIES_UPLOAD, sha, n_points=5_000, steps=30, noise=20, train_share=75)
+    sha = choices.stored_series(series_csv(), "load")
+    assert choices.stored_series(series_csv(), "load") == sha  # the same series, the same name
+    data = choices.data_config(SERIES_UPLOAD, sha, n_points=5_000, steps=30, noise=20, train_share=75)
     assert (data.upload, data.steps, data.train_share, data.noise) == (sha, 30, 75, 0)
-    layers = sequence_page.initial_layers(data)
+    layers = choices.initial_layers(data)
     config = RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}})
     assert config.input_shape == (30, 2) and config.output_size == 1
     with pytest.raises(ValidationError, match="windows of 170 steps need more rows"):
-        sequence_page.data_config(SERIES_UPLOAD, sha, steps=170)
+        choices.data_config(SERIES_UPLOAD, sha, steps=170)
     with pytest.raises(UploadError):
-        sequence_page.stored_series(b"a,b\n1,x\n2,y\n", "a")
+        choices.stored_series(b"a,b\n1,x\n2,y\n", "a")
 
 
 def test_race_configs_share_data_and_units_and_stop_by_themselves():
-    configs = sequence_page.race_configs(steps=80, units=16)
+    configs = choices.race_configs(steps=80, units=16)
     assert [config.model.layers[0].kind for config in configs.values()] == ["rnn", "lstm"]
     assert configs["rnn"].data == configs["lstm"].data and configs["rnn"].data.steps == 80
     assert all(config.model.layers[0].units == 16 and config.training.stop_at_epochs for config in configs.values())
@@ -634,7 +637,7 @@ def test_recurrent_runs_follow_the_hidden_probes_order():
             },
         }
     )
-    assert sequence_page.recurrent_runs(config) == [
+    assert choices.recurrent_runs(config) == [
         (0, 0, "forward"),
         (0, 0, "backward"),
         (0, 1, "forward"),
@@ -646,14 +649,14 @@ def test_recurrent_runs_follow_the_hidden_probes_order():
 def test_the_data_summary_scores_a_network_that_ignores_the_input():
     from playground.data.registry import load_dataset
 
-    data = sequence_page.data_config("adding", n_points=300, steps=12)
+    data = choices.data_config("adding", n_points=300, steps=12)
     dataset = load_dataset(data)
-    summary = sequence_page.data_summary(dataset)
+    summary = sequence_summary.data_summary(dataset)
     expected = np.sqrt(np.mean((dataset.y_test - dataset.y_train.mean()) ** 2))
     assert summary.baseline == pytest.approx(expected)
     assert summary.first_inputs.shape == (12, 2) and summary.series is None
-    sine = load_dataset(sequence_page.data_config("sine", n_points=300, steps=12))
-    series = sequence_page.data_summary(sine).series
+    sine = load_dataset(choices.data_config("sine", n_points=300, steps=12))
+    series = sequence_summary.data_summary(sine).series
     # the first window, then every next target of the training part in time order (240 of 300 windows train)
     assert series is not None and len(series) == 12 + 240
     np.testing.assert_allclose(series[:12], sine.x_train[0, :, 0])
@@ -669,8 +672,8 @@ def built_configs(monkeypatch) -> list:
         built.append(config)
         return load_dataset(config)
 
-    monkeypatch.setattr(sequence_page, "load_dataset", watched)
-    sequence_page._summary_of.clear()
+    monkeypatch.setattr(data_panel, "load_dataset", watched)
+    data_panel._summary_of.clear()
     return built
 
 
@@ -679,29 +682,29 @@ def test_the_summary_of_big_data_is_built_from_a_small_copy(monkeypatch):
     summarised from a copy of at most SUMMARY_VALUES values, and then the baseline says it is an estimate."""
     built = built_configs(monkeypatch)
     t = translator("en")
-    big = sequence_page.data_config("adding", n_points=20_000, steps=400)
-    shown = sequence_page.summary(big)
-    assert [config.n_points * config.steps * 2 <= sequence_page.SUMMARY_VALUES for config in built] == [True]
+    big = choices.data_config("adding", n_points=20_000, steps=400)
+    shown = data_panel.summary(big)
+    assert [config.n_points * config.steps * 2 <= sequence_summary.SUMMARY_VALUES for config in built] == [True]
     assert built[0].model_dump(exclude={"n_points"}) == big.model_dump(exclude={"n_points"})
     assert not shown.exact and shown.sequences == built[0].n_points
-    assert sequence_page.baseline_label(t, shown, "regression") == (
+    assert views.baseline_label(t, shown, "regression") == (
         f"about: always the mean (estimated on {shown.sequences:,} sequences)"
     )
-    full = sequence_page.data_summary(load_dataset(big))
+    full = sequence_summary.data_summary(load_dataset(big))
     assert shown.baseline == pytest.approx(full.baseline, rel=0.1)  # a fair estimate
     assert shown.first_inputs.shape == (400, 2)
 
-    sine = sequence_page.data_config("sine", n_points=20_000, steps=400)
-    full = sequence_page.data_summary(load_dataset(sine))
-    np.testing.assert_array_equal(sequence_page.summary(sine).series, full.series)  # the series' start, exactly
+    sine = choices.data_config("sine", n_points=20_000, steps=400)
+    full = sequence_summary.data_summary(load_dataset(sine))
+    np.testing.assert_array_equal(data_panel.summary(sine).series, full.series)  # the series' start, exactly
 
     built.clear()  # a set within the limit is summarised exactly: the data the worker trains on
-    seed = sequence_page.data_config("seed_sequences")
-    shown = sequence_page.summary(seed)
+    seed = choices.data_config("seed_sequences")
+    shown = data_panel.summary(seed)
     assert built == [seed] and shown.exact and shown.sequences == seed.n_points
-    full = sequence_page.data_summary(load_dataset(seed))
+    full = sequence_summary.data_summary(load_dataset(seed))
     assert shown.baseline == full.baseline and np.array_equal(shown.first_inputs, full.first_inputs)
-    assert sequence_page.baseline_label(t, shown, "regression") == EN["seq_baseline_mean"]
+    assert views.baseline_label(t, shown, "regression") == EN["seq_baseline_mean"]
 
 
 def test_an_uploads_summary_needs_only_the_series_and_equals_its_full_data(monkeypatch):
@@ -710,11 +713,11 @@ def test_an_uploads_summary_needs_only_the_series_and_equals_its_full_data(monke
     built = built_configs(monkeypatch)
     long_rows = MAX_SERIES_WINDOWS + 600  # windows of 2 steps: every second one is kept
     for rows, steps in ((160, 20), (long_rows, 2)):
-        sha = sequence_page.stored_series(series_csv(rows), "temperature")
-        data = sequence_page.data_config(SERIES_UPLOAD, sha, steps=steps, train_share=75)
-        shown = sequence_page.summary(data)
+        sha = choices.stored_series(series_csv(rows), "temperature")
+        data = choices.data_config(SERIES_UPLOAD, sha, steps=steps, train_share=75)
+        shown = data_panel.summary(data)
         assert built == []
-        full = sequence_page.data_summary(load_dataset(data))
+        full = sequence_summary.data_summary(load_dataset(data))
         assert shown.exact and shown.feature_names == full.feature_names == ("temperature", "load")
         assert shown.baseline == pytest.approx(full.baseline, rel=1e-5)
         assert shown.first_target == pytest.approx(full.first_target, rel=1e-5)
@@ -726,16 +729,16 @@ def test_an_uploads_summary_needs_only_the_series_and_equals_its_full_data(monke
 
 def test_feature_and_layer_names_are_shown_in_the_pages_language():
     zh = translator("zh")
-    assert [sequence_page.feature_label(zh, "adding", name) for name in ("value", "marker")] == ["值", "标记"]
-    assert sequence_page.feature_label(zh, "seed_sequences", "f12") == "特征 12"
-    assert sequence_page.feature_label(zh, SERIES_UPLOAD, "value") == "value"  # the user's own column stays
+    assert [data_panel.feature_label(zh, "adding", name) for name in ("value", "marker")] == ["值", "标记"]
+    assert data_panel.feature_label(zh, "seed_sequences", "f12") == "特征 12"
+    assert data_panel.feature_label(zh, SERIES_UPLOAD, "value") == "value"  # the user's own column stays
     config = small_setup(
         "adding",
         [{"kind": "rnn", "units": 5, "num_layers": 3, "bidirectional": True}, {"kind": "dense", "units": 1}],
     )
     en = translator("en")
-    assert sequence_page.layer_label(en, config, (0, 2, "backward")) == "1. SimpleRNN · 5 units · depth 3 · backward"
-    assert sequence_page.layer_label(zh, config, (0, 0, "forward"), units=False) == "1. 简单 RNN · 第 1 层 · 正向"
+    assert views.layer_label(en, config, (0, 2, "backward")) == "1. SimpleRNN · 5 units · depth 3 · backward"
+    assert views.layer_label(zh, config, (0, 0, "forward"), units=False) == "1. 简单 RNN · 第 1 层 · 正向"
 
 
 def test_charts_draw_the_probes_they_are_given():

@@ -18,9 +18,10 @@ from playground.export.keras_code import keras_code
 from playground.export.pytorch_script import pytorch_script
 from playground.ui import downloads
 from playground.ui.session import SessionRun
+from tests import ROOT
 from tests.apptest_session import app_session, live_handles
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "tabular.py")
+PAGE = str(ROOT / "pages" / "tabular.py")
 CSV = "height,colour,label\n" + "".join(
     f"{i * 0.1:.1f},{'red' if i % 2 else 'blue'},{'yes' if i > 12 else 'no'}\n" for i in range(30)
 )
@@ -88,22 +89,22 @@ def test_a_broken_csv_shows_an_error_not_a_traceback(page):
 def test_play_and_step_drive_the_worker(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
-    page.button(key="tabular_step").click().run()
+    page.button(key="tab_step").click().run()
     snapshot = handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=60)
     assert snapshot.probes["confusion"]["matrix"].shape == (2, 2)
-    page.button(key="tabular_play").click().run()
+    page.button(key="tab_play").click().run()
     handle.wait_until(lambda s, _: s.epoch >= 2, timeout=60)
-    page.button(key="tabular_play").click().run()  # pause
+    page.button(key="tab_play").click().run()  # pause
     handle.wait_until(lambda s, _: s.status == "paused")
 
 
 def test_an_invalid_stack_disables_play(page):
     page.number_input(key=output_units_key(page)).set_value(3).run()
     assert not page.exception
-    assert page.button(key="tabular_play").disabled and page.button(key="tabular_step").disabled
+    assert page.button(key="tab_play").disabled and page.button(key="tab_step").disabled
     assert page.warning  # says why training is paused
     page.number_input(key=output_units_key(page)).set_value(1).run()
-    assert not page.button(key="tabular_play").disabled
+    assert not page.button(key="tab_play").disabled
 
 
 def test_downloads_are_files_of_the_right_kind(page):

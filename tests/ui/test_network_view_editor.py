@@ -4,8 +4,9 @@ neurons (the probe carries no others), under AppTest."""
 from playground.config import RunConfig
 from playground.i18n import translator
 from playground.presets import load_preset
+from tests.apptest_session import PLAYGROUND_2D as PAGE
 from tests.apptest_session import app_session
-from tests.test_app_2d import PAGE, page_handle
+from tests.apptest_session import only_handle as page_handle
 
 WIDE_UNITS = 40  # one layer past the 32 neurons a column draws
 

@@ -4,9 +4,8 @@ the file and the checkpoint budgets; each uploader then holds its own)."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
 
 
 def server_upload_limit(**variables: str) -> int:

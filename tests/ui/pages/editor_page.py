@@ -4,7 +4,7 @@ which the editor is then told the way a sequences page tells it (family, the tex
 
 import streamlit as st
 
-from playground.config import ConfigError, DataConfig, RunConfig, output_layer
+from playground.config import DataConfig, RunConfig, output_layer
 from playground.data.registry import DATASETS, data_task, dataset_classes, dataset_input_shape
 from playground.i18n import translator
 from playground.ui.layer_editor import layer_stack_editor
@@ -20,16 +20,13 @@ dataset = st.session_state.get("dataset", "seed_ffn")
 data = DataConfig(dataset=dataset, n_points=1000, n_features=10 if dataset == "seed_sequences" else 100)
 task = data_task(data)
 classes = dataset_classes(data) if task == "multiclass" else 1
-family = DATASETS[dataset].family
+family = DATASETS[dataset].input_family
 output = output_layer(task, classes).model_dump()
 initial = {"seed_ffn": SEED_LAYERS, "seed_sequences": SEED_LSTM}.get(dataset, [output])
 
 
-def validate(layers: list[dict]) -> RunConfig | str:
-    try:
-        return RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}})
-    except ConfigError as error:
-        return str(error)
+def validate(layers: list[dict]) -> RunConfig:
+    return RunConfig.from_dict({"data": data.model_dump(), "model": {"layers": layers}})
 
 
 t = translator(st.session_state.get("lang", "en"))
