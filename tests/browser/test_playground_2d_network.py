@@ -242,6 +242,11 @@ def test_network_view_draws_every_neuron_and_its_maps_stay_live_while_training(s
     no_exception(page)
 
 
+def first_layer_slider(page: Page) -> Locator:
+    """The slider of the first hidden layer's neurons: its key gets a new suffix after each +/- click."""
+    return page.locator('[class*="st-key-pg2d_units_0"]')
+
+
 def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(server, context):
     page = context.new_page()
     open_2d_page(page, server.url)
@@ -250,7 +255,7 @@ def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(serv
 
     click_for_neurons(page, "pg-net-add-neuron-1", 10)
     expect(page.locator('[data-testid="pg-neuron"][data-column="1"]')).to_have_count(5)
-    expect(page.locator(".st-key-pg2d_units_0").get_by_test_id("stSliderThumbValue")).to_have_text("5")
+    expect(first_layer_slider(page).get_by_test_id("stSliderThumbValue")).to_have_text("5")
     wait_for_config(page, lambda c: hidden_units(c) == [5, 2], "a first layer of 5 units")
 
     click_for_neurons(page, "pg-net-add-layer", 14)  # a new hidden layer of 4 before the output
@@ -265,7 +270,7 @@ def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(serv
     wait_for_config(page, lambda c: hidden_units(c) == [5], "one hidden layer of 5 units")
 
     click_for_neurons(page, "pg-net-remove-neuron-1", 7)
-    expect(page.locator(".st-key-pg2d_units_0").get_by_test_id("stSliderThumbValue")).to_have_text("4")
+    expect(first_layer_slider(page).get_by_test_id("stSliderThumbValue")).to_have_text("4")
     wait_for_config(page, lambda c: hidden_units(c) == [4], "one hidden layer of 4 units")
     no_exception(page)
 

@@ -61,6 +61,11 @@ HIDEABLE = (
 )
 
 
+#: The network's shape: how many hidden layers, and the neurons of each. Its values live in session keys of their
+#: own, not in the widgets' (see ``network_widget_key``).
+NETWORK_SHAPE = ("n_hidden", *(f"units_{i}" for i in range(MAX_HIDDEN_LAYERS)))
+_SHAPE_GENERATION = KEY + "shape_generation"
+
 # Widgets that are not always drawn lose their state in between (Streamlit cleans it up); these fill the gap.
 _FALLBACKS: dict[str, object] = {
     **{setting.key: setting.fallback for setting in SETTINGS if setting.fallback is not None},
@@ -86,17 +91,36 @@ def shown(name: str) -> bool:
 def state(name: str):
     """The value of one of this page's controls (drawn or not, hidden by a lesson link or not)."""
     if name in _FALLBACKS:
-        return st.session_state.setdefault(KEY + name, _FALLBACKS[name])
+        return st.session_state.setdefault(_state_key(name), _FALLBACKS[name])
     return st.session_state[KEY + name]
 
 
-#: The network view's last +/- edit until the browser's sliders hold it (``network_2d.keep_network_edit``).
-NETWORK_EDIT_KEY = KEY + "network_edit"
+def _state_key(name: str) -> str:
+    return f"{KEY}shape_{name}" if name in NETWORK_SHAPE else KEY + name
+
+
+def network_widget_key(name: str) -> str:
+    """The key of the widget that shows a value of the network's shape: a new one after every change from Python
+    (``set_network_shape``), so the values the browser still holds for the old widgets cannot undo it.
+
+    A +/- button of the network view changes the sliders from a callback. A rerun the browser asks for before it
+    has drawn the new values (another click, a resent event, a run that restarted the click's run) carries its
+    old slider values, and Streamlit lets a widget's browser value win over what a callback set: the click was
+    lost, 3 of 4 sequences of five clicks on a slowed-down server before any fix, 1 of 3 full test runs with a
+    guard that re-applied the edit (it could not tell the browser's old values from a user's new ones)."""
+    generation = st.session_state.get(_SHAPE_GENERATION, 0)
+    return KEY + name if generation == 0 else f"{KEY}{name}_{generation}"
+
+
+def set_network_shape(values: dict[str, int]) -> None:
+    """Change hidden layers or neurons from Python: the shape's own keys, and new widgets to show it."""
+    for name, value in values.items():
+        st.session_state[_state_key(name)] = value
+    st.session_state[_SHAPE_GENERATION] = st.session_state.get(_SHAPE_GENERATION, 0) + 1
 
 
 def seed_widgets(config: RunConfig) -> None:
-    """Put a config into the widgets' state (on first load, or when a preset or link is opened)."""
-    st.session_state.pop(NETWORK_EDIT_KEY, None)  # an edit of the network shown before is no longer pending
+    """Put a config into the widgets' state (on first load, before any widget is drawn)."""
     hidden = config.model.layers[:-1]
     view = st.query_params.get("view", "").split(",")
     values = {
@@ -113,7 +137,7 @@ def seed_widgets(config: RunConfig) -> None:
     if kind_of(config.data).takes_upload:
         values["points_sha"] = config.data.upload
     for name, value in values.items():
-        st.session_state[KEY + name] = value
+        st.session_state[_state_key(name)] = value
     replace_stack(STACK_KEY, [layer.model_dump() for layer in config.model.layers])
 
 
@@ -142,14 +166,9 @@ def simple_layers() -> list[dict]:
 
 def _on_free_layers_change() -> None:
     """Switching to the free editor starts it from the simple controls' network (undoable in the editor);
-    switching back keeps the simple controls as they were, so that network comes back."""
-    simple = ["n_hidden", *(f"units_{i}" for i in range(MAX_HIDDEN_LAYERS))]
+    switching back shows the simple controls' network as it was (its shape lives outside the widgets)."""
     if st.session_state[KEY + "free_layers"]:
         replace_stack(STACK_KEY, simple_layers())
-        st.session_state[KEY + "simple_saved"] = {name: state(name) for name in simple}
-    else:  # hidden widgets lose their state while away; bring back what they showed
-        for name, value in st.session_state.pop(KEY + "simple_saved", {}).items():
-            st.session_state[KEY + name] = value
 
 
 def _on_problem_change() -> None:
@@ -307,14 +326,27 @@ def network_panel(t: Translator) -> None:
     if free:
         st.caption(t("free_layers_below"))
     elif shown("hidden_layers"):
+        low, high = WIDGET_RANGES["n_hidden"]
         n_hidden = st.number_input(
-            t("hidden_layers"), *WIDGET_RANGES["n_hidden"], key=KEY + "n_hidden", help=t("help_hidden_layers")
+            t("hidden_layers"),
+            low,
+            high,
+            value=min(max(int(state("n_hidden")), low), high),
+            key=network_widget_key("n_hidden"),
+            help=t("help_hidden_layers"),
         )
+        st.session_state[_state_key("n_hidden")] = int(n_hidden)
         for index in range(int(n_hidden)):
-            state(f"units_{index}")
-            st.slider(
-                t("neurons_in_layer", n=index + 1), 1, MAX_NEURONS, key=KEY + f"units_{index}", help=t("help_neurons")
+            name = f"units_{index}"
+            units = st.slider(
+                t("neurons_in_layer", n=index + 1),
+                1,
+                MAX_NEURONS,
+                value=min(max(int(state(name)), 1), MAX_NEURONS),
+                key=network_widget_key(name),
+                help=t("help_neurons"),
             )
+            st.session_state[_state_key(name)] = int(units)
     if shown("loss"):
         translated_choice(
             st.selectbox,

@@ -9,7 +9,7 @@ import streamlit as st
 
 from playground.config import ConfigError, RunConfig
 from playground.i18n import Translator
-from playground.ui.playground_2d.controls import KEY, MAX_HIDDEN_LAYERS, MAX_NEURONS, NETWORK_EDIT_KEY, shown, state
+from playground.ui.playground_2d.controls import KEY, MAX_HIDDEN_LAYERS, MAX_NEURONS, set_network_shape, shown, state
 from playground.ui.session import SessionRun
 
 K_FOCUS = KEY + "focus"  # (column, unit) of the selected neuron, or None
@@ -33,33 +33,8 @@ def on_network_edit(event: dict | None) -> None:
         after = {name: min(MAX_NEURONS, max(1, int(state(name)) + change))}
     else:
         return
-    before = {name: state(name) for name in after}
-    for name, value in after.items():
-        st.session_state[KEY + name] = value
-    st.session_state[NETWORK_EDIT_KEY] = {"before": before, "after": after, "fresh": True}
+    set_network_shape(after)
     st.session_state[K_FOCUS] = None  # the selected neuron may be gone; select again on the new network
-
-
-def keep_network_edit() -> None:
-    """Keep the last +/- edit until the browser's widgets hold it; call before the network's widgets are drawn.
-
-    A rerun the browser asks for before it has drawn the edit's new slider values (another click, a resent event)
-    carries the old values, and Streamlit lets those win over what the callback set: on a slowed-down server 3 of
-    4 sequences of five +/- clicks lost one that way. While the widgets come back with the values from before the
-    edit, it is set again; once a later run starts with the edit's values (the browser has them), or with others
-    (the user moved a slider since), it is done.
-    """
-    edit = st.session_state.get(NETWORK_EDIT_KEY)
-    if not edit:
-        return
-    current = {name: state(name) for name in edit["after"]}
-    if edit["fresh"]:  # the run the click caused: its callback has just set the values
-        edit["fresh"] = False
-    elif current == edit["before"]:
-        for name, value in edit["after"].items():
-            st.session_state[KEY + name] = value
-    else:
-        del st.session_state[NETWORK_EDIT_KEY]
 
 
 def on_select(event: dict | None) -> None:

@@ -15,7 +15,6 @@ from playground.ui.live_view import live_training_view
 from playground.ui.playground_2d import controls
 from playground.ui.playground_2d.network import (
     compare_panel,
-    keep_network_edit,
     on_network_edit,
     on_select,
     sync_focus,
@@ -32,7 +31,6 @@ PAGE = "2d"
 def render(t: Translator) -> None:
     """Draw the whole page."""
     controls.ensure_widgets_seeded(t)
-    keep_network_edit()  # before the network's widgets are drawn
     st.title(t("page_2d_title"))
     st.caption(t("page_2d_intro"))
     if notice := controls.link_notice():
