@@ -1,4 +1,4 @@
-"""Command line: ``python -m playground summary|train|export NAME_OR_JSON`` and ``inspect CHECKPOINT``.
+"""Command line: ``python -m playground summary|train|export|step|descent NAME_OR_JSON``, ``inspect CHECKPOINT``.
 
 For teachers preparing material, for scripts, and for our own checks. A bad config or a refused checkpoint exits
 with status 2 and one readable line on stderr, never a traceback.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
+import json
 import os
 import sys
 import time
@@ -20,6 +22,7 @@ from playground.layer_stack import StackRow, counts_recurrent, param_totals
 from playground.presets import load_config, preset_names
 
 if TYPE_CHECKING:
+    from playground.train.one_step import TrainingStep
     from playground.train.trainer import Trainer
 
 EXPORT_TARGETS = ("pytorch", "keras", "onnx", "checkpoint")
@@ -161,6 +164,121 @@ def inspect_checkpoint(path: str) -> int:
     return 0
 
 
+def _numbers(values: list) -> str:
+    """A list (or a list of lists) of numbers, four decimals each."""
+    if values and isinstance(values[0], list):
+        return "[" + ", ".join(_numbers(row) for row in values) + "]"
+    return "[" + ", ".join(f"{value:.4f}" for value in values) + "]"
+
+
+def _target(target: object) -> str:
+    """A target as a reader writes it: 1, 0.25 or a class number, not [1.0]."""
+    value = target[0] if isinstance(target, list) and len(target) == 1 else target
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _weighted_sum(weights: list[float], names: list[str], bias: float) -> str:
+    """w1*x1 + w2*x2 - b with the values filled in, each sign written once."""
+    terms = [f"{weight:.4f}*{name}" for weight, name in zip(weights, names, strict=True)] + [f"{bias:.4f}"]
+    text = terms[0]
+    for term in terms[1:]:
+        text += f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+    return text
+
+
+def step_report(step: TrainingStep, feature_names: list[str]) -> str:
+    """One training step's numbers stage by stage, as the page shows them: forward, loss, backward, update."""
+    from playground.train.one_step import UPDATE_RULES
+
+    (inputs,) = step.inputs
+    target = _target(step.targets[0])
+    named = ", ".join(f"{name}={value:.4f}" for name, value in zip(feature_names, inputs, strict=False))
+    lines = [f"example {step.rows[0]} of the training data: {named}; target {target}", "", "forward"]
+    previous = ["x" + str(number + 1) for number in range(len(inputs))]
+    for number, layer in enumerate(step.layers, start=1):
+        lines.append(f"  layer {number} ({layer.activation})")
+        for unit, (weights, bias) in enumerate(zip(layer.weights, layer.biases, strict=True)):
+            z, a = layer.weighted_sums[0][unit], layer.activations[0][unit]
+            formula = _weighted_sum(weights, previous, bias)
+            lines.append(f"    neuron {unit + 1}: z = {formula} = {z:.4f}; a = {layer.activation}(z) = {a:.4f}")
+        previous = [f"a{number}_{unit + 1}" for unit in range(len(layer.biases))]
+    lines += ["", f"loss ({step.loss_name}): outputs {_numbers(step.outputs[0])} against {target}"]
+    lines.append(f"  data loss {step.data_loss:.6f} + penalty {step.penalty:.6f} = {step.loss:.6f}")
+    lines += ["", "backward"]
+    for number, layer in reversed(list(enumerate(step.layers, start=1))):
+        lines.append(f"  layer {number}: dL/da = {_numbers(layer.activation_grads[0])}")
+        lines.append(f"           dL/dz = {_numbers(layer.weighted_sum_grads[0])}")
+        lines.append(f"           dL/dW = {_numbers(layer.weight_grads)}; dL/db = {_numbers(layer.bias_grads)}")
+    rule = UPDATE_RULES[step.optimizer]
+    lines += ["", f"update ({step.optimizer}, learning rate {step.learning_rate:g}): {rule}"]
+    for number, layer in enumerate(step.layers, start=1):
+        lines.append(f"  layer {number}: W {_numbers(layer.weights)} -> {_numbers(layer.weights_after)}")
+        lines.append(f"           b {_numbers(layer.biases)} -> {_numbers(layer.biases_after)}")
+    return "\n".join(lines)
+
+
+def step(config: RunConfig, example: int, as_json: bool) -> int:
+    """One training step on one example with the initial weights, every number printed (or as one JSON object)."""
+    from playground.train.one_step import training_step
+    from playground.train.trainer import Trainer
+
+    trainer = Trainer(config)
+    numbers = training_step(trainer, [example])
+    if as_json:
+        print(json.dumps(numbers.as_json()))
+    else:
+        print(step_report(numbers, trainer.dataset.feature_names))
+    return 0
+
+
+def _pair(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        first, second = (float(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not two numbers such as 1.5,-2") from None
+    return first, second
+
+
+def descent(config: RunConfig, args: argparse.Namespace) -> int:
+    """Optimisers racing down a two-parameter loss from one start; the trajectories written as CSV."""
+    from playground.train.descent import (
+        DEFAULT_RATES,
+        DescentError,
+        line_surface,
+        logistic_surface,
+        race,
+        slice_surface,
+    )
+    from playground.train.trainer import Trainer
+
+    kind = args.surface or {"binary": "logistic", "regression": "line"}.get(config.task, "slice")
+    names = [name for name in args.optimizers.split(",") if name]
+    rates = (
+        [float(rate) for rate in args.rates.split(",")] if args.rates else [DEFAULT_RATES.get(n, 0.1) for n in names]
+    )
+    if len(rates) != len(names):
+        raise DescentError(f"rates: {len(rates)} rates for {len(names)} optimizers; give one each")
+    if kind == "slice":
+        surface = slice_surface(Trainer(config), seed=args.seed)
+    else:
+        surface = (logistic_surface if kind == "logistic" else line_surface)(config, scale=args.scale)
+    trajectories = race(surface, dict(zip(names, rates, strict=True)), args.start, args.steps, args.batch_size)
+    with open(args.out, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["optimizer", "rate", "step", *surface.names, "loss"])
+        for path in trajectories:
+            for number, (point, loss) in enumerate(zip(path.points, path.losses, strict=True)):
+                writer.writerow(
+                    [path.optimizer, path.rate, number, f"{point[0]:.6g}", f"{point[1]:.6g}", f"{loss:.6g}"]
+                )
+    for path in trajectories:
+        end = f"loss {path.losses[0]:.4f} -> {path.losses[-1]:.4f} after {len(path.points) - 1} steps"
+        print(f"{path.optimizer:<9} rate {path.rate:<6g} {end}" + (f"; {path.diverged}" if path.diverged else ""))
+    print(f"trajectories on the {kind} surface ({' and '.join(surface.names)}) written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -190,12 +308,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inspect = commands.add_parser("inspect", help="summarise a checkpoint: layers, parameters, history")
     inspect.add_argument("checkpoint", help="a checkpoint written by export --to checkpoint or train --save")
+    one_step = commands.add_parser(
+        "step",
+        help="one training step on one example, every number: forward, loss, backward, update",
+        description="The initial weights, one training example: each neuron's weighted sum and activation, the "
+        "loss, the gradients of every activation, weighted sum, weight and bias, and the update. --json prints one "
+        "JSON object (weights shaped like torch's nn.Linear.weight), to check with any autograd.",
+    )
+    one_step.add_argument("config", help=target_help)
+    one_step.add_argument("--example", type=int, default=0, help="the training example's number (default 0)")
+    one_step.add_argument("--json", action="store_true", help="print one JSON object instead of the stages")
+    race = commands.add_parser(
+        "descent",
+        help="optimisers racing down a loss of two parameters; trajectories as CSV",
+        description="logistic: logistic regression without a bias (binary sets); line: slope and intercept "
+        "(regression sets); slice: the network's loss along two random filter-normalised directions.",
+    )
+    race.add_argument("config", help=target_help)
+    race.add_argument("--optimizers", default="sgd,momentum,adam", help="comma-separated: sgd, momentum, "
+                      "nesterov, rmsprop, adagrad, adam (default: sgd,momentum,adam)")  # fmt: skip
+    race.add_argument("--rates", default=None, help="one learning rate per optimizer (default: each one's own)")
+    race.add_argument("--start", type=_pair, default=(-2.0, 2.0), help="the start: --start=a,b (default -2,2)")
+    race.add_argument("--steps", type=int, default=100, help="steps each optimizer takes (default 100)")
+    race.add_argument("--batch-size", type=int, default=None, help="rows per step (default: all: full batch)")
+    race.add_argument("--surface", choices=("logistic", "line", "slice"), default=None)
+    race.add_argument("--scale", type=float, default=1.0, help="multiply x1 by this (10: unscaled features)")
+    race.add_argument("--seed", type=int, default=0, help="the slice's random directions")
+    race.add_argument("--out", required=True, metavar="CSV", help="write the trajectories to this file")
     commands.add_parser("presets", help="list the preset names")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from playground.checkpoint import CheckpointError
+    from playground.train.descent import DescentError
+    from playground.train.one_step import StepError
 
     args = build_parser().parse_args(argv)
     if args.command == "presets":
@@ -210,6 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return export(config, args.to, args.out, args.epochs)
+        if args.command == "step":
+            return step(config, args.example, args.json)
+        if args.command == "descent":
+            return descent(config, args)
         epochs = args.epochs if args.epochs is not None else config.training.epochs
         if epochs < 1:
             raise ConfigError("--epochs must be at least 1")
@@ -217,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CheckpointError as error:
         print(f"error: {getattr(args, 'checkpoint', args.command)}: {error}", file=sys.stderr)
         return 2
-    except (ConfigError, OSError) as error:
+    except (ConfigError, OSError, StepError, DescentError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
