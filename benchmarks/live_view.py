@@ -65,7 +65,7 @@ from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, 
 
 PAGE_PATH = "/playground_2d"
 PLAY = ".st-key-2d_play"  # the Play/Pause button's element container
-LEARNING_RATE = ".st-key-pg2d_learning_rate"
+LEARNING_RATE = ".st-key-2d_learning_rate"
 
 TARGET_REDRAWS = 10.0  # complete redraws per second
 TARGET_LATENCY_S = 1.0  # from a click to its visible effect

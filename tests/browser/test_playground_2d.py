@@ -168,20 +168,20 @@ def test_language_switch_shows_the_page_in_chinese(server, context):
     assert "lang=zh" in page.url
     # Every translated choice shows its Chinese label and still works, switched back and forth, while the
     # buttons' fragment keeps rerunning on its timer (a stale English label once crashed the page here).
-    expect(page.locator(".st-key-pg2d_regularization_zh").get_by_role("combobox")).to_have_value("无")
+    expect(page.locator(".st-key-2d_regularization_zh").get_by_role("combobox")).to_have_value("无")
     for _ in range(3):
-        page.locator(".st-key-pg2d_problem_zh").get_by_role("combobox").click()
+        page.locator(".st-key-2d_problem_zh").get_by_role("combobox").click()
         page.get_by_role("option", name="回归").click()
-        expect(page.locator(".st-key-pg2d_dataset_zh")).to_contain_text("多高斯", timeout=20_000)
+        expect(page.locator(".st-key-2d_dataset_zh")).to_contain_text("多高斯", timeout=20_000)
         page.wait_for_timeout(1200)  # at least one timer rerun of the buttons' fragment
         expect(page.get_by_test_id("stException")).to_have_count(0)
         page.locator(".st-key-lang").get_by_role("combobox").click()
         page.get_by_role("option", name="English").click()
         expect(play_label(page)).to_have_text("Play", timeout=20_000)
-        expect(page.locator(".st-key-pg2d_problem_en").get_by_role("combobox")).to_have_value("Regression")
-        page.locator(".st-key-pg2d_problem_en").get_by_role("combobox").click()
+        expect(page.locator(".st-key-2d_problem_en").get_by_role("combobox")).to_have_value("Regression")
+        page.locator(".st-key-2d_problem_en").get_by_role("combobox").click()
         page.get_by_role("option", name="Classification", exact=True).click()
-        expect(page.locator(".st-key-pg2d_dataset_en")).to_contain_text("Spiral", timeout=20_000)
+        expect(page.locator(".st-key-2d_dataset_en")).to_contain_text("Spiral", timeout=20_000)
         page.locator(".st-key-lang").get_by_role("combobox").click()
         page.get_by_role("option", name="中文").click()
         expect(play_label(page)).to_have_text("播放", timeout=20_000)

@@ -244,7 +244,7 @@ def test_network_view_draws_every_neuron_and_its_maps_stay_live_while_training(s
 
 def first_layer_slider(page: Page) -> Locator:
     """The slider of the first hidden layer's neurons: its key gets a new suffix after each +/- click."""
-    return page.locator('[class*="st-key-pg2d_units_0"]')
+    return page.locator('[class*="st-key-2d_units_0"]')
 
 
 def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(server, context):
@@ -408,7 +408,7 @@ def test_own_points_from_a_csv_and_a_broken_csv_says_why(server, context, tmp_pa
     expect(error).to_contain_text("The file could not be used")
     expect(error).to_contain_text("label is missing")
     no_exception(page)
-    expect(page.locator(".st-key-pg2d_dataset_en").get_by_role("radio", name="Circle")).to_be_checked()
+    expect(page.locator(".st-key-2d_dataset_en").get_by_role("radio", name="Circle")).to_be_checked()
 
     # Two clusters far from the circle's points: class 1 (blue) top left, class 0 (orange) bottom right.
     offsets = [(0.0, 0.0), (0.8, 0.0), (-0.8, 0.0), (0.0, 0.8), (0.0, -0.8), (0.6, 0.6), (-0.6, -0.6)]
@@ -416,7 +416,7 @@ def test_own_points_from_a_csv_and_a_broken_csv_says_why(server, context, tmp_pa
     before = page.evaluate(PLOT_JS, [[[x, y] for x, y, _ in rows]])
     assert before["at"].count("other") >= len(rows) - 1, f"the circle's points already sit there: {before}"
     upload.set_input_files(write_csv(tmp_path / "points.csv", rows))
-    expect(page.locator(".st-key-pg2d_dataset_en").get_by_role("radio", name="Your points")).to_be_checked(
+    expect(page.locator(".st-key-2d_dataset_en").get_by_role("radio", name="Your points")).to_be_checked(
         timeout=20_000
     )
     config = wait_for_config(page, lambda c: c.data.dataset == "custom", "the dataset 'custom'")
@@ -449,7 +449,7 @@ def test_clicks_on_the_plot_add_and_remove_points(server, context):
     events = int(live(page).get_attribute("data-events") or 0)
     click_plot(page, -5.0, 5.0)  # a point of class 1 where the circle has none
     expect(live(page)).to_have_attribute("data-events", str(events + 1))
-    expect(page.locator(".st-key-pg2d_dataset_en").get_by_role("radio", name="Your points")).to_be_checked(
+    expect(page.locator(".st-key-2d_dataset_en").get_by_role("radio", name="Your points")).to_be_checked(
         timeout=20_000
     )
     points_in_view(page, 501)
@@ -473,8 +473,8 @@ def test_a_lesson_link_hides_the_controls_it_names(server, context):
     expect(page.get_by_role("spinbutton", name="Hidden layers")).to_be_visible()
     expect(page.get_by_role("slider", name="Learning rate")).to_have_count(0)
     expect(page.get_by_role("combobox", name="Problem type")).to_have_count(0)
-    expect(page.locator('[class*="st-key-pg2d_learning_rate"]')).to_have_count(0)
-    expect(page.locator('[class*="st-key-pg2d_problem"]')).to_have_count(0)
+    expect(page.locator('[class*="st-key-2d_learning_rate"]')).to_have_count(0)
+    expect(page.locator('[class*="st-key-2d_problem"]')).to_have_count(0)
     # The hidden controls keep their values: the page still trains the circle at the preset's rate.
     config = wait_for_config(page, lambda _: True, "a config")
     assert config.training.learning_rate == DEFAULT_RATE and config.task == "binary"
@@ -518,7 +518,7 @@ def test_compare_trains_a_second_setup_beside_the_first(server, context):
     page.get_by_text("Compare with a second setup (B)", exact=True).click()
     caption = page.get_by_text(re.compile(r"^A \(the controls\)"))
     expect(caption).to_have_text("A (the controls): 4-2 tanh · sgd 0.03 — B (pinned): 4-2 tanh · sgd 0.03")
-    page.locator(".st-key-pg2d_n_hidden").get_by_role("button", name="Increment").click()
+    page.locator(".st-key-2d_n_hidden").get_by_role("button", name="Increment").click()
     expect(page.get_by_test_id("pg-neuron")).to_have_count(13, timeout=20_000)
     expect(caption).to_have_text("A (the controls): 4-2-4 tanh · sgd 0.03 — B (pinned): 4-2 tanh · sgd 0.03")
 
@@ -555,7 +555,7 @@ def test_step_decay_and_a_limit_of_epochs_stop_the_run_with_the_decayed_rate(ser
     factor = options.get_by_role("slider", name="Decay factor")
     factor.focus()
     page.keyboard.press("Home")  # the smallest factor, 0.1
-    expect(options.locator(".st-key-pg2d_step_factor").get_by_test_id("stSliderThumbValue")).to_have_text("0.1")
+    expect(options.locator(".st-key-2d_step_factor").get_by_test_id("stSliderThumbValue")).to_have_text("0.1")
     options.get_by_text("Stop after a number of epochs", exact=True).click()
     epochs = options.get_by_role("spinbutton", name="Epochs", exact=True)
     expect(epochs).to_be_visible(timeout=20_000)

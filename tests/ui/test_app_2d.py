@@ -24,13 +24,13 @@ def test_page_opens_with_the_circle_preset(page):
 
 
 def test_widgets_change_the_config(page):
-    page.slider(key="pg2d_noise").set_value(25).run()
-    page.select_slider(key="pg2d_learning_rate").set_value(0.3).run()
-    page.number_input(key="pg2d_n_hidden").set_value(3).run()
-    page.slider(key="pg2d_units_2").set_value(7).run()
-    page.multiselect(key="pg2d_features").set_value(["x1", "x2", "x1_x2"]).run()
-    page.selectbox(key="pg2d_activation").set_value("relu").run()
-    page.selectbox(key="pg2d_regularization_en").set_value("l2").run()
+    page.slider(key="2d_noise").set_value(25).run()
+    page.select_slider(key="2d_learning_rate").set_value(0.3).run()
+    page.number_input(key="2d_n_hidden").set_value(3).run()
+    page.slider(key="2d_units_2").set_value(7).run()
+    page.multiselect(key="2d_features").set_value(["x1", "x2", "x1_x2"]).run()
+    page.selectbox(key="2d_activation").set_value("relu").run()
+    page.selectbox(key="2d_regularization_en").set_value("l2").run()
     config = page_config(page)
     assert config.data.noise == 25
     assert config.training.learning_rate == 0.3
@@ -41,12 +41,12 @@ def test_widgets_change_the_config(page):
 
 
 def test_problem_type_switches_datasets_and_output(page):
-    page.selectbox(key="pg2d_problem_en").set_value("multiclass").run()
-    page.slider(key="pg2d_n_classes").set_value(5).run()
+    page.selectbox(key="2d_problem_en").set_value("multiclass").run()
+    page.slider(key="2d_n_classes").set_value(5).run()
     config = page_config(page)
     assert config.data.dataset == "moons" and config.task == "multiclass"
     assert config.model.layers[-1].units == 5
-    page.selectbox(key="pg2d_problem_en").set_value("regression").run()
+    page.selectbox(key="2d_problem_en").set_value("regression").run()
     assert page_config(page).data.dataset == "plane"
 
 
@@ -68,43 +68,43 @@ def test_learning_rate_changes_live_but_data_resets(page):
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
     page.button(key="2d_step").click().run()
     first = handle.wait_until(lambda s, _: s.epoch == 1)
-    page.select_slider(key="pg2d_learning_rate").set_value(0.1).run()
+    page.select_slider(key="2d_learning_rate").set_value(0.1).run()
     live = handle.wait_until(lambda s, _: s.learning_rate == 0.1)
     assert live.run_id == first.run_id and live.epoch == 1
-    page.button(key="pg2d_regenerate").click().run()
+    page.button(key="2d_regenerate").click().run()
     fresh = handle.wait_until(lambda s, _: s.run_id != first.run_id)
     assert fresh.epoch == 0
     assert page_config(page).data.seed == 1
 
 
 def test_no_features_is_a_readable_error_not_a_crash(page):
-    page.multiselect(key="pg2d_features").set_value([]).run()
+    page.multiselect(key="2d_features").set_value([]).run()
     assert not page.exception
     assert "at least one input feature" in page.error[0].value
 
 
 def test_every_control_at_its_extremes_raises_nothing(page):
     choices = {
-        "pg2d_learning_rate": (LEARNING_RATES[0], LEARNING_RATES[-1]),
-        "pg2d_reg_rate": (REGULARIZATION_RATES[0], REGULARIZATION_RATES[-1]),
-        "pg2d_activation": controls.HIDDEN_ACTIVATIONS,
-        "pg2d_regularization_en": ("l1", "l2", "none"),
-        "pg2d_optimizer_en": controls.OPTIMIZERS,
+        "2d_learning_rate": (LEARNING_RATES[0], LEARNING_RATES[-1]),
+        "2d_reg_rate": (REGULARIZATION_RATES[0], REGULARIZATION_RATES[-1]),
+        "2d_activation": controls.HIDDEN_ACTIVATIONS,
+        "2d_regularization_en": ("l1", "l2", "none"),
+        "2d_optimizer_en": controls.OPTIMIZERS,
     }
     for problem in ("binary", "regression", "multiclass"):
-        page.selectbox(key="pg2d_problem_en").set_value(problem).run()
+        page.selectbox(key="2d_problem_en").set_value(problem).run()
         for dataset in controls.PROBLEMS[problem]:
-            page.radio(key="pg2d_dataset_en").set_value(dataset).run()
+            page.radio(key="2d_dataset_en").set_value(dataset).run()
             assert not page.exception, (problem, dataset)
         for loss in controls.LOSSES[problem]:
-            page.selectbox(key="pg2d_loss_en").set_value(loss).run()
+            page.selectbox(key="2d_loss_en").set_value(loss).run()
             assert not page.exception, (problem, loss)
         for key, values in choices.items():
             widget = page.select_slider(key=key) if key.endswith("rate") else page.selectbox(key=key)
             for value in values:
                 widget.set_value(value).run()
                 assert not page.exception, (problem, key, value)
-        page.number_input(key="pg2d_n_hidden").set_value(8).run()
+        page.number_input(key="2d_n_hidden").set_value(8).run()
         for key in [slider.key for slider in page.slider]:
             slider = page.slider(key=key)
             for value in (slider.max, slider.min):
@@ -112,7 +112,7 @@ def test_every_control_at_its_extremes_raises_nothing(page):
                 assert not page.exception, (problem, key, value)
         for checkbox in page.checkbox:
             checkbox.check().run()
-        page.number_input(key="pg2d_n_hidden").set_value(0).run()
+        page.number_input(key="2d_n_hidden").set_value(0).run()
         assert not page.exception
         assert page_config(page).task == problem
     page.button(key="2d_step").click().run()
@@ -141,7 +141,7 @@ def test_a_link_the_simple_controls_cannot_show_opens_in_the_free_editor():
     linked = RunConfig.from_dict(raw)
     with app_session(PAGE, {"config": linked.to_url_param()}) as app:
         assert not app.warning
-        assert app.toggle(key="pg2d_free_layers").value
+        assert app.toggle(key="2d_free_layers").value
         assert page_config(app).model == linked.model
 
 
@@ -164,21 +164,21 @@ def test_a_link_beyond_the_sliders_opens_as_far_as_it_can_and_says_what_changed(
 
 
 def test_the_free_editor_takes_over_the_network_and_gives_it_back(page):
-    page.number_input(key="pg2d_n_hidden").set_value(3).run()
-    page.toggle(key="pg2d_free_layers").set_value(True).run()
+    page.number_input(key="2d_n_hidden").set_value(3).run()
+    page.toggle(key="2d_free_layers").set_value(True).run()
     assert not page.exception
     assert [layer.units for layer in page_config(page).model.layers] == [4, 2, 4, 1]  # the same network
-    page.button(key="pg2d_stack_add").click().run()  # a dense layer after the output layer: wrong output size
+    page.button(key="2d_stack_add").click().run()  # a dense layer after the output layer: wrong output size
     assert any("needs 1 output" in error.value for error in page.error)
     assert not page.get("download_button")  # nothing to train or take away until it is fixed
-    page.button(key="pg2d_stack_undo").click().run()
+    page.button(key="2d_stack_undo").click().run()
     assert not page.error
-    page.selectbox(key="pg2d_stack_new_kind_en").set_value("dropout").run()
+    page.selectbox(key="2d_stack_new_kind_en").set_value("dropout").run()
     first_row_insert_below = next(button.key for button in page.button if button.key.endswith("_insert_below"))
     page.button(key=first_row_insert_below).click().run()  # a dropout after the first layer
     config = page_config(page)
     assert [layer.kind for layer in config.model.layers] == ["dense", "dropout", "dense", "dense", "dense"]
-    page.toggle(key="pg2d_free_layers").set_value(False).run()
+    page.toggle(key="2d_free_layers").set_value(False).run()
     assert [layer.units for layer in page_config(page).model.layers] == [4, 2, 4, 1]  # the simple controls again
 
 
@@ -187,7 +187,7 @@ def test_changing_the_architecture_resets_the_run(page):
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
     page.button(key="2d_step").click().run()
     first = handle.wait_until(lambda s, _: s.epoch == 1)
-    page.slider(key="pg2d_units_0").set_value(6).run()
+    page.slider(key="2d_units_0").set_value(6).run()
     fresh = handle.wait_until(lambda s, _: s.run_id != first.run_id)
     assert fresh.epoch == 0
     assert [layer.units for layer in page_config(page).model.layers] == [6, 2, 1]
@@ -197,7 +197,7 @@ def test_an_invalid_setup_pauses_the_running_worker(page):
     handle = page_handle()
     page.button(key="2d_play").click().run()
     handle.wait_until(lambda s, _: s.status == "running", timeout=60)
-    page.multiselect(key="pg2d_features").set_value([]).run()
+    page.multiselect(key="2d_features").set_value([]).run()
     assert "at least one input feature" in page.error[0].value
     handle.wait_until(lambda s, _: s.status == "paused")
 
@@ -212,13 +212,13 @@ def test_every_2d_preset_opens_from_a_link_exactly(preset):
 
 
 def test_switching_language_keeps_every_translated_choice(page):
-    page.selectbox(key="pg2d_problem_en").set_value("regression").run()
-    page.selectbox(key="pg2d_regularization_en").set_value("l2").run()
+    page.selectbox(key="2d_problem_en").set_value("regression").run()
+    page.selectbox(key="2d_regularization_en").set_value("l2").run()
     page.selectbox(key="lang").set_value("zh").run()
     assert not page.exception
-    assert page.selectbox(key="pg2d_problem_zh").value == "regression"
-    assert page.selectbox(key="pg2d_regularization_zh").value == "l2"
-    page.selectbox(key="pg2d_optimizer_zh").set_value("adam").run()  # any rerun after the switch
+    assert page.selectbox(key="2d_problem_zh").value == "regression"
+    assert page.selectbox(key="2d_regularization_zh").value == "l2"
+    page.selectbox(key="2d_optimizer_zh").set_value("adam").run()  # any rerun after the switch
     assert not page.exception
     config = page_config(page)
     assert config.task == "regression" and config.training.regularization == "l2"

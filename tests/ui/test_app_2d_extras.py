@@ -32,14 +32,14 @@ def test_a_lesson_link_hides_the_chosen_controls_and_keeps_their_values():
     query = {"config": spiral.to_url_param(), "hide": "learning_rate,problem,features,no_such_control"}
     with app_session(PAGE, query) as app:
         keys = {widget.key for widget in app.select_slider} | {widget.key for widget in app.multiselect}
-        assert "pg2d_learning_rate" not in keys and "pg2d_features" not in keys
-        assert "pg2d_reg_rate" in keys  # not hidden
-        assert not [box for box in app.selectbox if box.key.startswith("pg2d_problem")]
+        assert "2d_learning_rate" not in keys and "2d_features" not in keys
+        assert "2d_reg_rate" in keys  # not hidden
+        assert not [box for box in app.selectbox if box.key.startswith("2d_problem")]
         opened = page_config(app)
         assert opened.training.learning_rate == spiral.training.learning_rate
         assert opened.data.features == spiral.data.features
-        app.slider(key="pg2d_noise").set_value(10).run()  # the link keeps hiding them after a change
-        assert "pg2d_learning_rate" not in {widget.key for widget in app.select_slider}
+        app.slider(key="2d_noise").set_value(10).run()  # the link keeps hiding them after a change
+        assert "2d_learning_rate" not in {widget.key for widget in app.select_slider}
         assert app.query_params["hide"] == "learning_rate,problem,features,no_such_control"
 
 
@@ -48,12 +48,12 @@ def test_schedule_and_stopping_rules_reach_the_config_and_change_the_run_live(pa
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
     page.button(key="2d_step").click().run()
     first = handle.wait_until(lambda s, _: s.epoch == 1)
-    page.selectbox(key="pg2d_schedule_en").set_value("step").run()
-    page.number_input(key="pg2d_step_every").set_value(1).run()
-    page.select_slider(key="pg2d_step_factor").set_value(0.1).run()
-    page.toggle(key="pg2d_stop_at_epochs").set_value(True).run()
-    page.number_input(key="pg2d_epochs").set_value(3).run()
-    page.number_input(key="pg2d_target_loss").set_value(0.01).run()
+    page.selectbox(key="2d_schedule_en").set_value("step").run()
+    page.number_input(key="2d_step_every").set_value(1).run()
+    page.select_slider(key="2d_step_factor").set_value(0.1).run()
+    page.toggle(key="2d_stop_at_epochs").set_value(True).run()
+    page.number_input(key="2d_epochs").set_value(3).run()
+    page.number_input(key="2d_target_loss").set_value(0.01).run()
     training = page_config(page).training
     assert (training.schedule, training.step_every, training.step_factor) == ("step", 1, 0.1)
     assert training.stop_at_epochs and training.epochs == 3 and training.target_test_loss == 0.01
@@ -66,13 +66,13 @@ def test_schedule_and_stopping_rules_reach_the_config_and_change_the_run_live(pa
 
 
 def test_view_options_travel_in_the_link(page):
-    page.checkbox(key="pg2d_show_test").check().run()
-    page.checkbox(key="pg2d_discretize").check().run()
+    page.checkbox(key="2d_show_test").check().run()
+    page.checkbox(key="2d_discretize").check().run()
     assert page.query_params["view"] == "test,discrete"
     with app_session(PAGE, {"config": page.query_params["config"], "view": "test,discrete"}) as app:
-        assert app.checkbox(key="pg2d_show_test").value and app.checkbox(key="pg2d_discretize").value
-    page.checkbox(key="pg2d_show_test").uncheck().run()
-    page.checkbox(key="pg2d_discretize").uncheck().run()
+        assert app.checkbox(key="2d_show_test").value and app.checkbox(key="2d_discretize").value
+    page.checkbox(key="2d_show_test").uncheck().run()
+    page.checkbox(key="2d_discretize").uncheck().run()
     assert "view" not in page.query_params
 
 
@@ -80,29 +80,29 @@ def test_your_own_points_become_the_dataset(own_cache):
     own = points.read_points_csv("x1,x2,label\n" + "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 3}" for i in range(60)))
     sha = points.store_points(own)
     with app_session(PAGE) as app:
-        app.session_state["pg2d_points_sha"] = sha
-        app.selectbox(key="pg2d_problem_en").set_value("multiclass").run()
-        assert "Your points" in app.radio(key="pg2d_dataset_en").options
-        app.radio(key="pg2d_dataset_en").set_value("custom").run()
+        app.session_state["2d_points_sha"] = sha
+        app.selectbox(key="2d_problem_en").set_value("multiclass").run()
+        assert "Your points" in app.radio(key="2d_dataset_en").options
+        app.radio(key="2d_dataset_en").set_value("custom").run()
         config = page_config(app)
         assert config.data.dataset == "custom" and config.data.upload == sha and config.output_size == 3
-        assert not [slider for slider in app.slider if slider.key in ("pg2d_noise", "pg2d_n_points")]
+        assert not [slider for slider in app.slider if slider.key in ("2d_noise", "2d_n_points")]
         assert {button.proto.label for button in app.get("download_button")} >= {"Download these points (CSV)"}
 
 
 def test_the_selected_neurons_weights_can_be_edited_while_paused(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused" and "network" in s.probes, timeout=60)
-    page.session_state["pg2d_focus"] = (1, 2)  # what a click on the third neuron of layer 1 sets
+    page.session_state["2d_focus"] = (1, 2)  # what a click on the third neuron of layer 1 sets
     page.run()
     handle.wait_until(lambda s, _: s.probes["boundary"].get("focus") == [1, 2], timeout=30)
-    inputs = [box for box in page.number_input if box.key.startswith("pg2d_w_") or box.key.startswith("pg2d_b_")]
+    inputs = [box for box in page.number_input if box.key.startswith("2d_w_") or box.key.startswith("2d_b_")]
     assert len(inputs) == 3  # from x1, from x2, bias
     weights = handle.snapshot()[0].probes["network"]["columns"][1]["weights"]
     assert inputs[0].value == pytest.approx(float(weights[2, 0]))
     inputs[1].set_value(1.25)
     inputs[2].set_value(-0.5)
-    page.button(key="FormSubmitter:pg2d_weights_form-Apply the edited weights").click().run()
+    page.button(key="FormSubmitter:2d_weights_form-Apply the edited weights").click().run()
     edited = handle.wait_until(lambda s, _: s.probes["network"]["columns"][1]["bias"][2] == -0.5, timeout=30)
     assert float(edited.probes["network"]["columns"][1]["weights"][2, 1]) == 1.25
     assert np.isclose(edited.probes["network"]["columns"][1]["weights"][2, 0], weights[2, 0])
@@ -110,13 +110,13 @@ def test_the_selected_neurons_weights_can_be_edited_while_paused(page):
 
 def test_compare_trains_a_pinned_second_setup_on_the_same_data(page):
     before = set(live_handles())
-    page.toggle(key="pg2d_compare").set_value(True).run()
+    page.toggle(key="2d_compare").set_value(True).run()
     compare = [handle for handle in live_handles() if handle not in before]
     assert len(compare) == 1
     b = compare[0]
     pinned = b.config
-    page.number_input(key="pg2d_n_hidden").set_value(1).run()
-    page.slider(key="pg2d_noise").set_value(20).run()
+    page.number_input(key="2d_n_hidden").set_value(1).run()
+    page.slider(key="2d_noise").set_value(20).run()
     a = page_config(page)
     b.wait_until(lambda s, _: s.status == "paused", timeout=60)
     assert b.config.model == pinned.model and b.config.data == a.data  # B keeps its network, takes A's data
@@ -125,7 +125,7 @@ def test_compare_trains_a_pinned_second_setup_on_the_same_data(page):
     b.wait_until(lambda s, _: s.epoch >= 2, timeout=60)
     page.button(key="2d_play").click().run()
     b.wait_until(lambda s, _: s.status == "paused", timeout=30)
-    page.toggle(key="pg2d_compare").set_value(False).run()
+    page.toggle(key="2d_compare").set_value(False).run()
     assert not b.alive
 
 
@@ -146,7 +146,7 @@ def test_inside_the_network_charts_confusion_histograms_and_gradient_norms(page)
         handle.wait_until(lambda s, _, epoch=epoch: s.epoch == epoch and len(s.probes["gradients"]["epochs"]) == epoch)
     page.run()
     assert not page.get("plotly_chart"), "the charts are off until asked for"
-    page.toggle(key="pg2d_inside").set_value(True).run()
+    page.toggle(key="2d_inside").set_value(True).run()
     charts = {chart.proto.id for chart in page.get("plotly_chart")}
     assert len(charts) == 5, charts  # gradient norms, confusion, weight, gradient and activation histograms
     gradients = handle.snapshot()[0].probes["gradients"]

@@ -26,7 +26,7 @@ def test_a_rerun_with_the_browsers_old_slider_values_does_not_undo_a_plus_or_min
     assert hidden_units(app) == "hidden: [4, 2]"
     # the page as the browser still holds it after the click: two layers, of 4 and 2 (each value set, as AppTest
     # would otherwise look the widgets' values up in the session, where the old widgets are gone)
-    before = app.number_input(key="pg2d_n_hidden").set_value(2)
+    before = app.number_input(key="2d_n_hidden").set_value(2)
     for slider, units in zip(app.slider, (4, 2), strict=True):
         slider.set_value(units)
     app.run()

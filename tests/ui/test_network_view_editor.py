@@ -22,10 +22,10 @@ def test_the_output_neurons_editor_lists_the_weights_from_the_drawn_neurons():
         handle.wait_until(lambda s, _: s.status == "paused" and "network" in s.probes, timeout=60)
         column = handle.snapshot()[0].probes["network"]["columns"][1]
         assert (column["units"], column["shown"], column["maps"].shape[0]) == (WIDE_UNITS, 32, 32)
-        page.session_state["pg2d_focus"] = (2, 0)  # what a click on the output neuron sets
+        page.session_state["2d_focus"] = (2, 0)  # what a click on the output neuron sets
         page.run()
         assert not page.exception, page.exception
-        inputs = [box for box in page.number_input if box.key.startswith(("pg2d_w_", "pg2d_b_"))]
+        inputs = [box for box in page.number_input if box.key.startswith(("2d_w_", "2d_b_"))]
         assert len(inputs) == 32 + 1  # a weight from each drawn neuron of layer 1, and the bias
         summary = translator("en")("net_summary", shown="32", units=f"{WIDE_UNITS}")  # the view's own sentence
         assert summary in [caption.value for caption in page.caption]

@@ -27,8 +27,8 @@ from playground.ui.layer_editor import layer_stack_editor, replace_stack
 from playground.ui.playground_2d.settings import SETTINGS, STEP_FACTORS, config_sections, widget_values
 from playground.viz.thumbnails import dataset_thumbnail
 
-KEY = "pg2d_"  # prefix of this page's widget keys
-STACK_KEY = "pg2d_stack"  # the free layer editor's key
+KEY = "2d_"  # prefix of this page's widget keys
+STACK_KEY = "2d_stack"  # the free layer editor's key
 PROBLEMS = {"binary": two_d.CLASSIFICATION_2D, "regression": two_d.REGRESSION_2D, "multiclass": two_d.MULTICLASS_2D}
 HIDDEN_ACTIVATIONS = [a for a in ACTIVATIONS if a != "softmax"]
 OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]

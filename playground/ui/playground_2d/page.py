@@ -72,7 +72,7 @@ def render(t: Translator) -> None:
             show_test=show_test,
             discretize=discretize,
             labels=live_view_labels(t),
-            key="pg2d_live",
+            key="2d_live",
             network=network_view,
             network_editable=network_view and not controls.state("free_layers") and controls.shown("hidden_layers"),
             edit_points=editing_points(),
@@ -81,16 +81,16 @@ def render(t: Translator) -> None:
             on_point_edit=on_point_edit,
             compare=run.compare is not None,
         )
-        copy_link_button(t("copy_link"), t("link_copied"), t("link_copy_failed"), t("help_copy_link"), key="pg2d_copy")
+        copy_link_button(t("copy_link"), t("link_copied"), t("link_copy_failed"), t("help_copy_link"), key="2d_copy")
         if network_view:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):
                 weight_editor(t, run)
         # Off by default: Plotly redrawing five charts every second costs the browser most of its time, and the
         # live view above would drop from ~20 to ~2 redraws a second on an 8x8 network.
         if controls.shown("inside") and st.toggle(
-            t("inside_network"), key="pg2d_inside", help=t("help_inside_network")
+            t("inside_network"), key="2d_inside", help=t("help_inside_network")
         ):
-            probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="pg2d", metric=False)
+            probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="2d", metric=False)
         if controls.shown("downloads"):
             with st.expander(t("take_away"), icon=":material/download:"):
                 downloads(t, run, config, key=PAGE)
