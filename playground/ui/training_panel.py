@@ -61,7 +61,7 @@ def training_run(
     the last good setup stays shown, its buttons off; None when there never was one. Returns the run and the
     setup it shows."""
     st.subheader(t("tab_training_live"))
-    good_key = f"{loader.prefix}_last_good"
+    good_key = f"{loader.page}_last_good"
     if config is None:
         st.warning(t("tab_invalid_paused"), icon=":material/pause_circle:")
         pause_session_run(page)
@@ -86,7 +86,7 @@ def training_run(
         show_test=False,
         discretize=False,
         labels=live_view_labels(t),
-        key=f"{loader.prefix}_live",
+        key=f"{loader.page}_live",
         show_boundary=False,
     )
     return run, shown

@@ -17,7 +17,7 @@ from torch import nn
 from playground.checkpoint import HISTORY, load_checkpoint, save_checkpoint
 from playground.cli import _format_row
 from playground.config import RunConfig
-from playground.data import registry
+from playground.data.kinds import sequences as sequence_kinds
 from playground.data.registry import dataset_class_names, load_dataset, text_vocabulary
 from playground.data.series_upload import store_series
 from playground.data.upload import CACHE_ENV
@@ -266,7 +266,7 @@ def test_the_text_travels_inside_the_script(tmp_path):
 
 def test_an_uploaded_series_travels_inside_the_script(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(registry, "MAX_SERIES_WINDOWS", 100)  # 285 windows: every third is kept, in both
+    monkeypatch.setattr(sequence_kinds, "MAX_SERIES_WINDOWS", 100)  # 285 windows: every third is kept, in both
     rows = [f"{20 + 5 * np.sin(t / 9) + t / 50:.3f},{60 + 10 * np.cos(t / 7):.3f}" for t in range(300)]
     sha, _ = store_series(("temperature,humidity\n" + "\n".join(rows)).encode(), "temperature")
     config = RunConfig.from_dict(

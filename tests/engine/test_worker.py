@@ -296,13 +296,14 @@ def test_a_probe_is_sent_once_until_it_changes_and_the_handle_keeps_it():
     import socket
     from multiprocessing.connection import Connection
 
-    from playground.train.worker import _WorkerLoop
+    from playground.train.protocol import Step
+    from playground.train.worker_process import WorkerLoop
 
     config = load_preset("digits-cnn").model_copy(deep=True)
     config.data.n_points = 300
     ours, theirs = socket.socketpair()
     with Connection(ours.detach()) as owner, Connection(theirs.detach()) as conn:
-        loop = _WorkerLoop(config.model_dump_json(), conn, os.getpid(), 30.0, ["filters", "gallery"])
+        loop = WorkerLoop(config.model_dump_json(), conn, os.getpid(), 30.0, ["filters", "gallery"])
         loop.changed = True
         loop.publish(force=True)
         first = owner.recv()
@@ -311,7 +312,7 @@ def test_a_probe_is_sent_once_until_it_changes_and_the_handle_keeps_it():
         loop.publish(force=True)  # paused: the same model, so the same probe objects
         second = owner.recv()
         assert second.probes == {} and second.probe_names == ["filters", "gallery"]
-        loop.handle(("step",))
+        loop.handle(Step())
         while loop.steps_left:
             loop._train_slice()
         loop.publish(force=True)

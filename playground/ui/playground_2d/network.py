@@ -4,11 +4,13 @@ fills the big plot), read and edit its weights while paused, and compare with a 
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 import streamlit as st
 
 from playground.config import ConfigError, RunConfig
 from playground.i18n import Translator
+from playground.train.protocol import Snapshot
 from playground.ui.playground_2d.controls import KEY, MAX_HIDDEN_LAYERS, MAX_NEURONS, set_network_shape, shown, state
 from playground.ui.session import SessionRun
 
@@ -124,14 +126,36 @@ def weight_editor(t: Translator, run: SessionRun) -> None:
         for index, value in changes:
             run.handle.edit_parameter(column, unit, index, value)
         if changes:
-            with contextlib.suppress(TimeoutError):  # the worker answers each command with a fresh snapshot
-                run.handle.wait_until(lambda latest, _: latest is not before, timeout=3.0)
+            answered = partial(_edits_answered, before, column, unit, changes)
+            with contextlib.suppress(TimeoutError):
+                run.handle.wait_until(lambda latest, _: answered(latest), timeout=3.0)
             error = run.handle.snapshot()[0].edit_error
             if error:
                 st.error(t("weights_edit_failed", reason=error))
             else:
                 st.session_state[KEY + "weights_generation"] = generation + 1
                 st.rerun()
+
+
+def _edits_answered(
+    before: Snapshot, column: int, unit: int, changes: list[tuple[int | None, float]], latest: Snapshot
+) -> bool:
+    """Whether the worker has answered a batch of weight edits: its network probe shows every edited value (the
+    page then draws the editor from it), or it refused one. Waiting for the first fresh snapshot only, the page
+    drew the editor after the first edit: a bias edited with a weight showed its old value until the next rerun."""
+    if latest is before:
+        return False
+    if latest.edit_error:
+        return True
+    probe = latest.probe("network")
+    if probe is None or not column < len(probe["columns"]):
+        return False
+    target = probe["columns"][column]
+    for index, value in changes:
+        shown = target["bias"][unit] if index is None else target["weights"][unit][index]
+        if abs(float(shown) - value) > 1e-4 * max(1.0, abs(value)):  # the probe holds float32
+            return False
+    return True
 
 
 def describe(config: RunConfig) -> str:
