@@ -61,10 +61,11 @@ from playground.train.worker import WorkerHandle
 
 # The server (and how Chromium is launched) comes from the browser tests' module, importable from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser.page_helpers import run_button_container
 from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, running_server
 
 PAGE_PATH = "/playground_2d"
-PLAY = ".st-key-2d_play"  # the Play/Pause button's element container
+PLAY = run_button_container("2d")
 LEARNING_RATE = ".st-key-2d_learning_rate"
 
 TARGET_REDRAWS = 10.0  # complete redraws per second
@@ -220,7 +221,7 @@ BENCH_JS = r"""() => {
 
 
 CONV_PATH = "/convolutions"
-CONV_PLAY = ".st-key-cnn_play"
+CONV_PLAY = run_button_container("cnn")
 #: The images counted in each view of the convolutions page, by caption (a JavaScript regex over the image's text):
 #: the filter grids ("32 filters"), and the feature-map grids (no caption; the test image and its saliency,
 #: and the training-images preview above the views, are left out).

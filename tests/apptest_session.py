@@ -102,3 +102,19 @@ def only_handle(before: frozenset = frozenset()):
     handles = [handle for handle in live_handles() if handle not in before]
     assert len(handles) == 1
     return handles[0]
+
+
+def run_button(app: AppTest, page: str, action: str):
+    """The page's Play/Pause ("play"), Step or Reset button: their keys end with a number that changes with each
+    press applied (``2d_play_3``)."""
+    found = [button for button in app.button if re.fullmatch(rf"{page}_{action}_\d+", button.key or "")]
+    assert len(found) == 1, f"{len(found)} {action} buttons of {page}: {[button.key for button in app.button]}"
+    return found[0]
+
+
+def editor_button(app: AppTest, name: str):
+    """The layer editor's button ``name`` (``{editor}_add``, ``{editor}_{row}_remove``...): its key ends with the
+    stack's revision (``_r3``), which changes with every edit."""
+    found = [button for button in app.button if re.fullmatch(rf"{re.escape(name)}_r\d+", button.key or "")]
+    assert len(found) == 1, f"{len(found)} buttons {name}: {[button.key for button in app.button]}"
+    return found[0]

@@ -122,7 +122,9 @@ def _current(key: str, revision: int) -> EditorState | None:
 
     Streamlit can deliver one press twice (its browser side repeats a press not yet sent with a timed rerun of
     any fragment, then sends it on its own): the first delivery changes the stack, and the second, finding a
-    newer revision, must not insert, duplicate, move or remove a second time."""
+    newer revision, must not insert, duplicate, move or remove a second time. The buttons' keys end with the
+    revision (``_r3``) too: when the first delivery rode a full rerun, which redrew the buttons, a button under
+    the same key would have been drawn again with the new revision, and the repeat would have acted."""
     state = _state(key)
     return state if state.revision == revision else None
 
@@ -204,7 +206,7 @@ def _toolbar(
     )
     add.button(
         t("editor_add"),
-        key=f"{key}_add",
+        key=f"{key}_add_r{state.revision}",
         icon=":material/add:",
         help=t("editor_help_add"),
         on_click=_add,
@@ -213,7 +215,7 @@ def _toolbar(
     )
     undo.button(
         t("editor_undo"),
-        key=f"{key}_undo",
+        key=f"{key}_undo_r{state.revision}",
         icon=":material/undo:",
         help=t("editor_help_undo"),
         on_click=_undo,
@@ -234,7 +236,7 @@ def _toolbar(
     )
     use.button(
         t("editor_use_template"),
-        key=f"{key}_use_template",
+        key=f"{key}_use_template_r{state.revision}",
         icon=":material/auto_awesome:",
         help=t("editor_help_use_template"),
         on_click=_use_template,
@@ -290,7 +292,7 @@ def _row_buttons(
             st.button(  # icon only, so six fit in a row; the tooltip says what it does
                 "",
                 icon=icon,
-                key=f"{key}_{row_id}_{name}",
+                key=f"{key}_{row_id}_{name}_r{revision}",
                 help=t(f"editor_help_{name}"),
                 on_click=callback,
                 args=args,

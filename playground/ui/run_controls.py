@@ -33,6 +33,10 @@ def run_buttons(
     """Start or follow this session's worker for the page and draw its buttons (greyed out while ``disabled``,
     say while the page's setup is invalid and ``config`` is the last good one)."""
     run = session_run(page, config, probes=probes)
+    # Only the first button of each column shows: when a press's rerun gives way to a full rerun, Streamlit keeps the
+    # old button (its key went away) below the new one until the full run ends (see ``_queue_press``).
+    hidden = f".st-key-{page}_run_buttons [data-testid='stElementContainer'] ~ [data-testid='stElementContainer']"
+    st.html(f"<style>{hidden} {{display: none;}}</style>")
     _buttons(t, page, run, config, disabled)
     return run
 
@@ -61,7 +65,12 @@ def _shown_playing_key(page: str) -> str:
     return f"{page}_was_running"
 
 
-def _queue_press(page: str, action: str) -> None:
+def _generation_key(page: str) -> str:
+    """How many times the buttons applied presses: the last part of their keys (see ``_queue_press``)."""
+    return f"{page}_button_generation"
+
+
+def _queue_press(page: str, action: str, generation: int) -> None:
     """A button's callback: note the press; ``_buttons`` applies it the next time it runs.
 
     Streamlit can deliver one press twice: its browser side sends every widget state, a press not yet sent
@@ -71,7 +80,19 @@ def _queue_press(page: str, action: str) -> None:
     browser never showed. So the callback only notes the action of the label the browser showed (a repeat of
     the last noted one is the same press) and the buttons' own rerun, which every press brings, applies it:
     each press counts once, and one that arrives while the page or the worker is busy waits in the queue.
+
+    The first delivery may also ride a full rerun (the server folds a timed fragment rerun into a full one that
+    is pending, as while a page loads), which applies the press at once and redraws the buttons; the second
+    delivery then paused a run its Play had just started (the label, and so the callback's action, had become
+    Pause: the likely way a Play pressed the moment a sequences page showed it ended paused), or stepped a
+    second epoch. So the buttons' keys end with the number of times presses were applied (``{page}_step_3``),
+    and a press of buttons drawn before the last presses were applied is void: a repeat is a press of a widget
+    that is gone (Streamlit keeps a gone widget's callback until a run completes, so the number is checked here
+    too). A second click before the browser has redrawn the buttons counts once for the same reason. (A widget
+    whose key went away stays on screen below the new one until a run completes; ``run_buttons`` hides it.)
     """
+    if generation != st.session_state.get(_generation_key(page), 0):
+        return
     queue = st.session_state.setdefault(_queue_key(page), [])
     if (not queue or queue[-1] != action) and len(queue) < MAX_QUEUED_PRESSES:
         queue.append(action)
@@ -81,6 +102,8 @@ def _apply_presses(page: str, run: SessionRun, config: RunConfig) -> None:
     """Apply the presses noted since the buttons last ran, in order; Play and Pause then wait briefly for the
     worker's answer, so the label drawn next is the true one (a worker still starting answers at once)."""
     queue = st.session_state.pop(_queue_key(page), [])
+    if queue:  # new keys for the buttons: a repeat of these presses finds none (see ``_queue_press``)
+        st.session_state[_generation_key(page)] = st.session_state.get(_generation_key(page), 0) + 1
     for action in queue:
         if action == PLAY:
             run.play()
@@ -110,40 +133,42 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
     running = run.handle.playing
     was_running = st.session_state.get(_shown_playing_key(page), False)
     st.session_state[_shown_playing_key(page)] = running
-    if was_running and not running and _in_fragment_rerun():
-        st.rerun(scope="app")
-    play, step, reset = st.columns(3)
+    play, step, reset = st.container(key=f"{page}_run_buttons").columns(3)
+    action = PAUSE if running else PLAY
+    generation = st.session_state.get(_generation_key(page), 0)
     play.button(
-        t("pause") if running else t("play"),
-        key=f"{page}_play",
+        t(action),
+        key=f"{page}_{PLAY}_{generation}",
         type="primary",
         icon=":material/pause:" if running else ":material/play_arrow:",
         help=t("help_play"),
         width="stretch",
         disabled=disabled,
         on_click=_queue_press,
-        args=(page, PAUSE if running else PLAY),
+        args=(page, action, generation),
     )
     step.button(
         t("step"),
-        key=f"{page}_step",
+        key=f"{page}_{STEP}_{generation}",
         icon=":material/skip_next:",
         help=t("help_step"),
         width="stretch",
         disabled=disabled,
         on_click=_queue_press,
-        args=(page, STEP),
+        args=(page, STEP, generation),
     )
     reset.button(
         t("reset"),
-        key=f"{page}_reset",
+        key=f"{page}_{RESET}_{generation}",
         icon=":material/restart_alt:",
         help=t("help_reset"),
         width="stretch",
         disabled=disabled,
         on_click=_queue_press,
-        args=(page, RESET),
+        args=(page, RESET, generation),
     )
+    if was_running and not running and _in_fragment_rerun():
+        st.rerun(scope="app")
     # Checked every second while the run can change by itself, and not at all while it is paused: a timed rerun
     # costs the server a little for every open page, and it is the very thing that delivers presses twice.
     st.fragment(_follow_run, run_every=1.0 if _may_change_by_itself(run) else None)(page, run)

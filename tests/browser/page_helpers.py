@@ -12,9 +12,16 @@ import numpy as np
 from playwright.sync_api import Locator, Page, expect
 
 
+def run_button_container(page_key: str) -> str:
+    """The CSS selector of the element container of a page's Play/Pause button: its key ends with a number that
+    changes with each press applied (``2d_play_0``, then ``2d_play_1``); an old one the page has not removed yet
+    is hidden (and role queries skip it)."""
+    return f"[class*='st-key-{page_key}_play_']"
+
+
 def play_controls(page_key: str) -> tuple[Callable[[Page], Locator], Callable[[Page], Locator]]:
     """(play_button, play_label) for the page whose run buttons are keyed ``page_key`` (``2d``, ``conv``...)."""
-    container = f".st-key-{page_key}_play"  # the element container of the Play/Pause button
+    container = run_button_container(page_key)
 
     def play_button(page: Page) -> Locator:
         # Streamlit renders a second, hidden copy of a button to measure it; the role query skips hidden ones.

@@ -48,7 +48,7 @@ def open_convolutions(page: Page, url: str, query: str = "") -> None:
 def choose_digits(page: Page) -> None:
     choose(page, page.locator(".st-key-cnn_dataset_en").get_by_role("combobox"), DIGITS)
     # the editor's widgets are keyed by dataset: the digits' stack is the one shown now
-    expect(page.locator(".st-key-cnn_stack_digits__use_template").get_by_role("button")).to_be_visible(timeout=30_000)
+    expect(page.locator("[class*='st-key-cnn_stack_digits__use_template_r']").get_by_role("button")).to_be_visible(timeout=30_000)
 
 
 def press_play(page: Page) -> None:
@@ -239,7 +239,7 @@ def test_a_stack_too_deep_for_the_digits_names_the_layer_and_turns_play_off(serv
     choose_digits(page)
     expect(play_button(page)).to_be_enabled()
     choose(page, page.locator(".st-key-cnn_stack_digits__template_en").get_by_role("combobox"), SEED_CNN_TEMPLATE)
-    page.locator(".st-key-cnn_stack_digits__use_template").get_by_role("button").click()
+    page.locator("[class*='st-key-cnn_stack_digits__use_template_r']").get_by_role("button").click()
     # 8x8 -> conv 6x6 -> pool 3x3 -> conv 1x1: the second pooling layer has no 2x2 window to take
     error = page.get_by_test_id("stAlertContentError")
     expect(error).to_have_count(1, timeout=30_000)

@@ -98,7 +98,7 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
 
     # (6) Text: the page opens its text LSTM; one epoch in, it writes text after a grey prompt.
     choose(page, page.locator(".st-key-seq_dataset_en").get_by_role("combobox"), TEXT)
-    expect(page.locator(".st-key-seq_stack_text__use_template").get_by_role("button")).to_be_visible(timeout=30_000)
+    expect(page.locator("[class*='st-key-seq_stack_text__use_template_r']").get_by_role("button")).to_be_visible(timeout=30_000)
     show_view(page, "Predictions")
     expect(page.get_by_role("slider", name="Temperature")).to_be_visible(timeout=30_000)
     expect(live(page)).to_have_attribute("data-epoch", "0", timeout=WORKER_TIMEOUT_MS)  # a new run on the text

@@ -18,7 +18,7 @@ play_button, _ = play_controls("tab")
 def open_tabular(page: Page, url: str) -> None:
     page.goto(url + PAGE_PATH)
     expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
-    expect(page.locator(f".st-key-{STACK}_2_insert_above").get_by_role("button")).to_be_visible()
+    expect(page.locator(f"[class*='st-key-{STACK}_2_insert_above_r']").get_by_role("button")).to_be_visible()
 
 
 def epoch(page: Page) -> int:
@@ -30,7 +30,8 @@ def test_edit_the_stack_train_and_see_the_confusion_matrix(server, context):
     open_tabular(page, server.url)
     expect(page.get_by_test_id("pg-boundary")).to_be_hidden()  # a table has no plane to draw
     rows_before = page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']").count()
-    page.locator(f".st-key-{STACK}_2_insert_above").get_by_role("button").click()  # a layer above the output
+    # a layer above the output (the editor's keys end with the stack's revision)
+    page.locator(f"[class*='st-key-{STACK}_2_insert_above_r']").get_by_role("button").click()
     expect(page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']")).to_have_count(rows_before + 1)
     play = play_button(page)
     expect(play).to_be_enabled()

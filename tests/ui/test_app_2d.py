@@ -1,12 +1,14 @@
 """The 2D page under Streamlit's AppTest: widgets build the config, the buttons drive the worker."""
 
+import re
+
 import pytest
 
 from playground.config import LEARNING_RATES, REGULARIZATION_RATES, RunConfig
 from playground.presets import load_preset
 from playground.ui.playground_2d import controls
 from tests.apptest_session import PLAYGROUND_2D as PAGE
-from tests.apptest_session import app_session, page_config
+from tests.apptest_session import app_session, editor_button, page_config, run_button
 from tests.apptest_session import only_handle as page_handle
 
 
@@ -53,20 +55,20 @@ def test_problem_type_switches_datasets_and_output(page):
 def test_play_step_and_pause_drive_the_worker(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
-    page.button(key="2d_step").click().run()
+    run_button(page, "2d", "step").click().run()
     handle.wait_until(lambda s, _: s.epoch == 1)
-    page.button(key="2d_play").click().run()
-    assert page.button(key="2d_play").label == "Pause"
+    run_button(page, "2d", "play").click().run()
+    assert run_button(page, "2d", "play").label == "Pause"
     handle.wait_until(lambda s, _: s.epoch >= 5)
-    page.button(key="2d_play").click().run()
-    assert page.button(key="2d_play").label == "Play"
+    run_button(page, "2d", "play").click().run()
+    assert run_button(page, "2d", "play").label == "Play"
     assert handle.snapshot()[0].status == "paused"
 
 
 def test_learning_rate_changes_live_but_data_resets(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
-    page.button(key="2d_step").click().run()
+    run_button(page, "2d", "step").click().run()
     first = handle.wait_until(lambda s, _: s.epoch == 1)
     page.select_slider(key="2d_learning_rate").set_value(0.1).run()
     live = handle.wait_until(lambda s, _: s.learning_rate == 0.1)
@@ -115,8 +117,8 @@ def test_every_control_at_its_extremes_raises_nothing(page):
         page.number_input(key="2d_n_hidden").set_value(0).run()
         assert not page.exception
         assert page_config(page).task == problem
-    page.button(key="2d_step").click().run()
-    page.button(key="2d_reset").click().run()
+    run_button(page, "2d", "step").click().run()
+    run_button(page, "2d", "reset").click().run()
     assert not page.exception
 
 
@@ -126,7 +128,7 @@ def test_a_shared_link_opens_its_setup():
         opened = page_config(app)
         assert opened.data == spiral.data and opened.model == spiral.model
         assert opened.training.learning_rate == spiral.training.learning_rate
-        assert app.button(key="2d_play").label == "播放"
+        assert run_button(app, "2d", "play").label == "播放"
 
 
 def test_a_damaged_link_says_so_and_opens_the_default():
@@ -168,13 +170,13 @@ def test_the_free_editor_takes_over_the_network_and_gives_it_back(page):
     page.toggle(key="2d_free_layers").set_value(True).run()
     assert not page.exception
     assert [layer.units for layer in page_config(page).model.layers] == [4, 2, 4, 1]  # the same network
-    page.button(key="2d_stack_add").click().run()  # a dense layer after the output layer: wrong output size
+    editor_button(page, "2d_stack_add").click().run()  # a dense layer after the output layer: wrong output size
     assert any("needs 1 output" in error.value for error in page.error)
     assert not page.get("download_button")  # nothing to train or take away until it is fixed
-    page.button(key="2d_stack_undo").click().run()
+    editor_button(page, "2d_stack_undo").click().run()
     assert not page.error
     page.selectbox(key="2d_stack_new_kind_en").set_value("dropout").run()
-    first_row_insert_below = next(button.key for button in page.button if button.key.endswith("_insert_below"))
+    first_row_insert_below = next(button.key for button in page.button if re.search(r"_insert_below_r\d+$", button.key))
     page.button(key=first_row_insert_below).click().run()  # a dropout after the first layer
     config = page_config(page)
     assert [layer.kind for layer in config.model.layers] == ["dense", "dropout", "dense", "dense", "dense"]
@@ -185,7 +187,7 @@ def test_the_free_editor_takes_over_the_network_and_gives_it_back(page):
 def test_changing_the_architecture_resets_the_run(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
-    page.button(key="2d_step").click().run()
+    run_button(page, "2d", "step").click().run()
     first = handle.wait_until(lambda s, _: s.epoch == 1)
     page.slider(key="2d_units_0").set_value(6).run()
     fresh = handle.wait_until(lambda s, _: s.run_id != first.run_id)
@@ -195,7 +197,7 @@ def test_changing_the_architecture_resets_the_run(page):
 
 def test_an_invalid_setup_pauses_the_running_worker(page):
     handle = page_handle()
-    page.button(key="2d_play").click().run()
+    run_button(page, "2d", "play").click().run()
     handle.wait_until(lambda s, _: s.status == "running", timeout=60)
     page.multiselect(key="2d_features").set_value([]).run()
     assert "at least one input feature" in page.error[0].value
@@ -222,7 +224,7 @@ def test_switching_language_keeps_every_translated_choice(page):
     assert not page.exception
     config = page_config(page)
     assert config.task == "regression" and config.training.regularization == "l2"
-    assert page.button(key="2d_play").label == "播放"
+    assert run_button(page, "2d", "play").label == "播放"
 
 
 def test_the_2d_page_offers_every_download(page):
@@ -232,7 +234,7 @@ def test_the_2d_page_offers_every_download(page):
     assert len(labels) == 6 and {"Setup (JSON)", "History (CSV)", "Keras code"} <= labels, labels
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
-    page.button(key="2d_step").click().run()
+    run_button(page, "2d", "step").click().run()
     handle.wait_until(lambda s, _: s.epoch == 1)
     run = downloads.SessionRun("test", handle)
     assert downloads.checkpoint_bytes(run)[:2] == b"PK"

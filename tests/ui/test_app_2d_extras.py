@@ -11,7 +11,7 @@ import pytest
 from playground.data import points
 from playground.presets import load_preset
 from tests.apptest_session import PLAYGROUND_2D as PAGE
-from tests.apptest_session import app_session, live_handles, page_config
+from tests.apptest_session import app_session, live_handles, page_config, run_button
 from tests.apptest_session import only_handle as page_handle
 
 
@@ -46,7 +46,7 @@ def test_a_lesson_link_hides_the_chosen_controls_and_keeps_their_values():
 def test_schedule_and_stopping_rules_reach_the_config_and_change_the_run_live(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
-    page.button(key="2d_step").click().run()
+    run_button(page, "2d", "step").click().run()
     first = handle.wait_until(lambda s, _: s.epoch == 1)
     page.selectbox(key="2d_schedule_en").set_value("step").run()
     page.number_input(key="2d_step_every").set_value(1).run()
@@ -57,12 +57,12 @@ def test_schedule_and_stopping_rules_reach_the_config_and_change_the_run_live(pa
     training = page_config(page).training
     assert (training.schedule, training.step_every, training.step_factor) == ("step", 1, 0.1)
     assert training.stop_at_epochs and training.epochs == 3 and training.target_test_loss == 0.01
-    page.button(key="2d_play").click().run()
+    run_button(page, "2d", "play").click().run()
     done = handle.wait_until(lambda s, _: s.status == "finished", timeout=60)
     assert done.run_id == first.run_id and done.epoch == 3  # live: the run went on, then stopped by itself
     assert done.learning_rate == pytest.approx(0.03 * 0.1**2)  # the rate of epoch 3 (0-based 2)
     page.run()
-    assert page.button(key="2d_play").label == "Play"
+    assert run_button(page, "2d", "play").label == "Play"
 
 
 def test_view_options_travel_in_the_link(page):
@@ -121,9 +121,9 @@ def test_compare_trains_a_pinned_second_setup_on_the_same_data(page):
     b.wait_until(lambda s, _: s.status == "paused", timeout=60)
     assert b.config.model == pinned.model and b.config.data == a.data  # B keeps its network, takes A's data
     assert a.model != pinned.model
-    page.button(key="2d_play").click().run()
+    run_button(page, "2d", "play").click().run()
     b.wait_until(lambda s, _: s.epoch >= 2, timeout=60)
-    page.button(key="2d_play").click().run()
+    run_button(page, "2d", "play").click().run()
     b.wait_until(lambda s, _: s.status == "paused", timeout=30)
     page.toggle(key="2d_compare").set_value(False).run()
     assert not b.alive
@@ -142,7 +142,7 @@ def test_inside_the_network_charts_confusion_histograms_and_gradient_norms(page)
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
     for epoch in (1, 2):
-        page.button(key="2d_step").click().run()
+        run_button(page, "2d", "step").click().run()
         handle.wait_until(lambda s, _, epoch=epoch: s.epoch == epoch and len(s.probes["gradients"]["epochs"]) == epoch)
     page.run()
     assert not page.get("plotly_chart"), "the charts are off until asked for"

@@ -30,11 +30,13 @@ from tests.apptest_session import (
     EN,
     ZH,
     app_session,
+    editor_button,
     english_leaks,
     image_captions,
     live_handles,
     page_texts,
     row_with_error,
+    run_button,
 )
 
 PAGE = str(ROOT / "pages" / "convolutions.py")
@@ -80,7 +82,7 @@ def open_digits(app: AppTest, key: str = "cnn_dataset_en"):
 
 def train_one_epoch(app: AppTest, handle):
     """Press Step on the page and wait for the epoch and the probes of the view on screen."""
-    ok(app.button(key="cnn_step").click().run())
+    ok(run_button(app, "cnn", "step").click().run())
     return handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused" and "filters" in s.probes, timeout=120)
 
 
@@ -126,7 +128,7 @@ def test_page_opens_on_mnist_with_the_seed_cnn(page):
     assert list(summary["Output shape"]) == SEED_SHAPES
     assert any("Total params: 225,034" in node.value for node in page.markdown)
     assert [button.label for button in page.button][-3:] == ["Play", "Step", "Reset"]
-    assert not any(page.button(key=f"cnn_{name}").disabled for name in ("play", "step", "reset"))
+    assert not any(run_button(page, "cnn", name).disabled for name in ("play", "step", "reset"))
     assert not page.error and not page.warning
     assert any(caption.startswith("Training images: ") for caption in image_captions(page))  # the preview
     keys = {button.key: button for button in page.download_button}
@@ -152,17 +154,17 @@ def test_an_impossible_stack_is_refused_and_pauses_the_run(page):
     good = handle.config
     editor = "cnn_stack_digits_"
     ok(page.selectbox(key=f"{editor}_template_en").set_value("seed-cnn").run())
-    ok(page.button(key=f"{editor}_use_template").click().run())
+    ok(editor_button(page, f"{editor}_use_template").click().run())
     title, error = row_with_error(page, editor)
     assert title == "**4. MaxPool2D(2x2)**"  # the seed CNN's second pooling gets 1x1 maps of 8x8 digits
     assert error.startswith("This layer cannot run: ") and "2x2 window" in error and "(64, 1, 1)" in error
     assert [node.value for node in page.warning] == [EN["tab_invalid_paused"]]
-    assert all(page.button(key=f"cnn_{name}").disabled for name in ("play", "step", "reset"))
+    assert all(run_button(page, "cnn", name).disabled for name in ("play", "step", "reset"))
     assert page.download_button(key="cnn_dl_pytorch").disabled
     assert handle.wait_until(lambda s, _: s.status == "paused", timeout=30).epoch == 0
     assert handle.config == good  # the worker keeps the last good network
-    ok(page.button(key=f"{editor}_undo").click().run())
-    assert not page.error and not page.button(key="cnn_play").disabled
+    ok(editor_button(page, f"{editor}_undo").click().run())
+    assert not page.error and not run_button(page, "cnn", "play").disabled
 
 
 def test_every_view_after_an_epoch_on_digits(page):
@@ -263,7 +265,7 @@ def test_an_uploaded_csv_of_images_trains_with_its_own_classes(page):
     assert config.output_size == 4 and config.model.layers[-1].units == 4
     assert RunConfig.from_json(config.to_json()) == config  # the sha names the stored images
     assert page.dataframe[0].value["Output shape"].iloc[-1] == "(4,)"
-    assert page.button(key=f"cnn_stack_image_upload_{config.data.upload}_add")  # the editor of this upload
+    assert editor_button(page, f"cnn_stack_image_upload_{config.data.upload}_add")  # the editor of this upload
 
     page.file_uploader(key="cnn_file").set_value(("bad.csv", b"label,a,b,c\n1,0,0,0\n2,0,0,0\n", "text/csv"))
     ok(page.run())
@@ -406,7 +408,7 @@ def test_the_gallery_says_when_it_shows_a_sample_of_a_large_test_set(page):
     ok(page.slider(key=conv_choices.K_SHARE).set_value(10).run())  # 1,800 of the 2,000 shapes are test images
     handle = page_handle()
     handle.wait_until(lambda s, _: handle.config.data.train_share == 10 and s.status == "paused", timeout=90)
-    ok(page.button(key="cnn_step").click().run())
+    ok(run_button(page, "cnn", "step").click().run())
     handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=120)
     show(page, "mistakes")
     gallery = handle.snapshot()[0].probes["gallery"]

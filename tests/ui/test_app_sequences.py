@@ -29,7 +29,17 @@ from playground.ui.frames import get_frame_source
 from playground.ui.sequences import choices, data_panel, views
 from playground.viz import sequence_charts
 from tests import ROOT
-from tests.apptest_session import EN, ZH, app_session, english_leaks, live_handles, page_texts, row_with_error
+from tests.apptest_session import (
+    EN,
+    ZH,
+    app_session,
+    editor_button,
+    english_leaks,
+    live_handles,
+    page_texts,
+    row_with_error,
+    run_button,
+)
 
 PAGE = str(ROOT / "pages" / "sequences.py")
 SMALL = {"n_points": 200, "steps": 20}
@@ -89,7 +99,7 @@ def ready(dataset: str):
 
 
 def step_once(app: AppTest, handle) -> None:
-    ok(app.button(key="seq_step").click().run())
+    ok(run_button(app, "seq", "step").click().run())
     handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=120)
 
 
@@ -279,14 +289,14 @@ def test_adding_marks_its_two_values_and_an_impossible_stack_is_refused(page):
     # an LSTM after the output gets one number, not a sequence: its row says so and the run pauses
     editor = "seq_stack_adding_"
     ok(page.selectbox(key=f"{editor}_new_kind_en").set_value("lstm").run())
-    ok(page.button(key=f"{editor}_add").click().run())
+    ok(editor_button(page, f"{editor}_add").click().run())
     title, error = row_with_error(page, editor)
     assert title.startswith("**3. LSTM(")
     assert error.startswith("This layer cannot run: ") and "needs sequences (steps, features)" in error
     assert [node.value for node in page.warning] == [EN["tab_invalid_paused"]]
-    assert all(page.button(key=f"seq_{name}").disabled for name in ("play", "step", "reset"))
-    ok(page.button(key=f"{editor}_undo").click().run())
-    assert not page.error and not page.button(key="seq_play").disabled
+    assert all(run_button(page, "seq", name).disabled for name in ("play", "step", "reset"))
+    ok(editor_button(page, f"{editor}_undo").click().run())
+    assert not page.error and not run_button(page, "seq", "play").disabled
 
 
 def test_text_writes_text_at_the_chosen_temperature(page):

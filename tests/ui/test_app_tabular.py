@@ -19,7 +19,7 @@ from playground.export.pytorch_script import pytorch_script
 from playground.ui import downloads
 from playground.ui.session import SessionRun
 from tests import ROOT
-from tests.apptest_session import app_session, live_handles
+from tests.apptest_session import app_session, live_handles, run_button
 
 PAGE = str(ROOT / "pages" / "tabular.py")
 CSV = "height,colour,label\n" + "".join(
@@ -89,22 +89,22 @@ def test_a_broken_csv_shows_an_error_not_a_traceback(page):
 def test_play_and_step_drive_the_worker(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
-    page.button(key="tab_step").click().run()
+    run_button(page, "tab", "step").click().run()
     snapshot = handle.wait_until(lambda s, _: s.epoch == 1 and s.status == "paused", timeout=60)
     assert snapshot.probes["confusion"]["matrix"].shape == (2, 2)
-    page.button(key="tab_play").click().run()
+    run_button(page, "tab", "play").click().run()
     handle.wait_until(lambda s, _: s.epoch >= 2, timeout=60)
-    page.button(key="tab_play").click().run()  # pause
+    run_button(page, "tab", "play").click().run()  # pause
     handle.wait_until(lambda s, _: s.status == "paused")
 
 
 def test_an_invalid_stack_disables_play(page):
     page.number_input(key=output_units_key(page)).set_value(3).run()
     assert not page.exception
-    assert page.button(key="tab_play").disabled and page.button(key="tab_step").disabled
+    assert run_button(page, "tab", "play").disabled and run_button(page, "tab", "step").disabled
     assert page.warning  # says why training is paused
     page.number_input(key=output_units_key(page)).set_value(1).run()
-    assert not page.button(key="tab_play").disabled
+    assert not run_button(page, "tab", "play").disabled
 
 
 def test_downloads_are_files_of_the_right_kind(page):

@@ -1,11 +1,13 @@
 """The layer-stack editor under Streamlit's AppTest, on a small page around it (seed dataset: 100 inputs, binary)."""
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground.i18n import translator
+from tests.apptest_session import editor_button
 
 PAGE = str(Path(__file__).resolve().parent / "pages" / "editor_page.py")
 SEED = [
@@ -49,20 +51,20 @@ def test_opens_with_the_initial_stack_live_shapes_and_summary(page):
     assert any("Total params: 8,577" in m.value and "Non-trainable params: 0" in m.value for m in page.markdown)
     assert not any("Recurrent layers" in c.value for c in page.caption)  # said only where a recurrent layer is
     assert [tab.label for tab in page.tabs] == ["Summary", "Diagram"]
-    assert page.button(key="ed_undo").disabled  # nothing to take back yet
+    assert editor_button(page, "ed_undo").disabled  # nothing to take back yet
     assert not page.button(key="train").disabled
 
 
 def test_add_a_layer_at_the_end(page):
     page.selectbox(key="ed_new_kind_en").set_value("dropout").run()
-    page.button(key="ed_add").click().run()
+    editor_button(page, "ed_add").click().run()
     assert edited(page).layers[-1] == {"kind": "dropout", "rate": 0.2}
     # a dropout after the sigmoid changes no shape, but the network no longer ends with sigmoid: still valid
     assert titles(page)[-1] == "**4. Dropout(0.2)**"
 
 
 def test_remove_marks_the_failing_row_and_disables_train(page):
-    page.button(key="ed_2_remove").click().run()
+    editor_button(page, "ed_2_remove").click().run()
     result = edited(page)
     assert result.layers == SEED[:2]
     assert result.config is None and result.failing_index == 1
@@ -74,17 +76,17 @@ def test_remove_marks_the_failing_row_and_disables_train(page):
     assert total(page) == "total params: -"
     styles = [element.proto.body for element in page.get("html")]
     assert styles == ["<style>.st-key-ed_row_1 {border: 2px solid #dc2626 !important;}</style>"]  # red outline
-    assert page.button(key="ed_1_remove").proto.icon == ":material/delete:"
+    assert editor_button(page, "ed_1_remove").proto.icon == ":material/delete:"
 
 
 def test_reorder_keeps_each_rows_widgets(page):
-    page.button(key="ed_2_move_up").click().run()
+    editor_button(page, "ed_2_move_up").click().run()
     assert [layer["units"] for layer in edited(page).layers] == [64, 1, 32]
     assert edited(page).failing_index == 2  # now ends with 32 units
     assert page.number_input(key="ed_2_units").value == 1  # the widget moved with its layer (id 2)
-    page.button(key="ed_2_move_down").click().run()
+    editor_button(page, "ed_2_move_down").click().run()
     assert edited(page).layers == SEED and edited(page).config is not None
-    assert page.button(key="ed_0_move_up").disabled and page.button(key="ed_2_move_down").disabled
+    assert editor_button(page, "ed_0_move_up").disabled and editor_button(page, "ed_2_move_down").disabled
 
 
 def test_edit_units_and_activation_update_shapes_and_params(page):
@@ -101,12 +103,12 @@ def test_edit_units_and_activation_update_shapes_and_params(page):
 
 def test_insert_duplicate_and_settings_of_other_kinds(page):
     page.selectbox(key="ed_new_kind_en").set_value("dropout").run()
-    page.button(key="ed_0_insert_below").click().run()
+    editor_button(page, "ed_0_insert_below").click().run()
     assert edited(page).layers[1] == {"kind": "dropout", "rate": 0.2}
     page.number_input(key="ed_3_rate").set_value(0.5).run()
     page.selectbox(key="ed_new_kind_en").set_value("batchnorm").run()
-    page.button(key="ed_0_insert_above").click().run()
-    page.button(key="ed_1_duplicate").click().run()
+    editor_button(page, "ed_0_insert_above").click().run()
+    editor_button(page, "ed_1_duplicate").click().run()
     layers = edited(page).layers
     assert [layer["kind"] for layer in layers] == ["batchnorm", "dense", "dropout", "dense", "dense", "dense"]
     assert layers[2]["rate"] == 0.5 and layers[3] == layers[4] == SEED[1]
@@ -117,29 +119,29 @@ def test_insert_duplicate_and_settings_of_other_kinds(page):
 
 def test_undo_takes_back_each_change_in_turn(page):
     page.number_input(key="ed_0_units").set_value(5).run()
-    page.button(key="ed_1_remove").click().run()
+    editor_button(page, "ed_1_remove").click().run()
     assert [layer["units"] for layer in edited(page).layers] == [5, 1]
-    page.button(key="ed_undo").click().run()
+    editor_button(page, "ed_undo").click().run()
     assert [layer["units"] for layer in edited(page).layers] == [5, 32, 1]
-    page.button(key="ed_undo").click().run()
+    editor_button(page, "ed_undo").click().run()
     assert edited(page).layers == SEED
     assert page.number_input(key="ed_0_units").value == 64  # the widget shows the restored value
-    assert page.button(key="ed_undo").disabled
+    assert editor_button(page, "ed_undo").disabled
 
 
 def test_template_replaces_the_stack_and_undo_brings_it_back(page):
     page.selectbox(key="ed_template_en").set_value("deep-dropout").run()
-    page.button(key="ed_use_template").click().run()
+    editor_button(page, "ed_use_template").click().run()
     result = edited(page)
     assert [layer["kind"] for layer in result.layers] == ["dense", "dropout"] * 3 + ["dense"]
     assert result.config is not None and total(page) == f"total params: {101 * 64 + 2 * 65 * 64 + 65}"
-    page.button(key="ed_undo").click().run()
+    editor_button(page, "ed_undo").click().run()
     assert edited(page).layers == SEED
 
 
 def test_empty_stack_is_reported_without_a_row(page):
     for _ in range(3):
-        page.button(key=[b.key for b in page.button if b.key.endswith("_remove")][0]).click().run()
+        page.button(key=[b.key for b in page.button if re.search(r"_remove_r\d+$", b.key)][0]).click().run()
     result = edited(page)
     assert result.layers == [] and result.config is None and result.failing_index is None
     assert "model.layers" in result.error
@@ -153,7 +155,7 @@ def test_chinese_labels_and_a_flatten_row():
     app.session_state["lang"] = "zh"
     app.run()
     app.selectbox(key="ed_new_kind_zh").set_value("flatten").run()
-    app.button(key="ed_0_insert_above").click().run()
+    editor_button(app, "ed_0_insert_above").click().run()
     assert edited(app).config is not None  # flatten of a vector is the same vector
     app.number_input(key="ed_0_units").set_value(3).run()
     assert edited(app).layers[1]["units"] == 3
@@ -196,7 +198,7 @@ def test_sequences_offer_recurrent_kinds_and_show_the_seed_lstm_before_training(
     page.checkbox(key="ed_0_return_sequences").check().run()  # every step reaches the dense: (100, 1) per step
     assert page.caption[1].value == "Output shape (100, 1) · 129 parameters"
     assert edited(page).failing_index == 1 and page.button(key="train").disabled
-    page.button(key="ed_undo").click().run()
+    editor_button(page, "ed_undo").click().run()
     page.number_input(key="ed_0_num_layers").set_value(2).run()
     assert page.caption[0].value == f"Output shape (128,) · {38_912 + 2 * 4 * (128 * 64 + 64 * 64 + 128):,} parameters"
     assert edited(page).config is not None
@@ -205,7 +207,7 @@ def test_sequences_offer_recurrent_kinds_and_show_the_seed_lstm_before_training(
 def test_a_new_lstm_row_has_its_settings_on_a_second_line():
     page = sequence_page("seed_sequences")
     page.selectbox(key="ed_new_kind_en").set_value("gru").run()
-    page.button(key="ed_0_insert_above").click().run()
+    editor_button(page, "ed_0_insert_above").click().run()
     assert edited(page).layers[0] == {
         "kind": "gru",
         "units": 32,
@@ -224,7 +226,7 @@ def test_batchnorm_on_a_sequence_names_the_layer_and_says_what_to_do():
     page = sequence_page("seed_sequences")
     page.checkbox(key="ed_0_return_sequences").check().run()
     page.selectbox(key="ed_new_kind_en").set_value("batchnorm").run()
-    page.button(key="ed_0_insert_below").click().run()
+    editor_button(page, "ed_0_insert_below").click().run()
     result = edited(page)
     assert result.failing_index == 1 and result.error.startswith("model.layers[1] BatchNorm: ")
     message = page.error[0].value
@@ -237,12 +239,12 @@ def test_text_starts_new_embeddings_with_the_texts_characters_and_fits_templates
     options = page.selectbox(key="ed_new_kind_en").options
     assert options[0] == translator("en")("editor_kind_embedding") and len(options) == 9  # embedding + sequence kinds
     assert page.selectbox(key="ed_new_kind_en").value == "embedding"
-    page.button(key="ed_0_insert_above").click().run()
+    editor_button(page, "ed_0_insert_above").click().run()
     assert edited(page).layers[0] == {"kind": "embedding", "vocab_size": characters, "dim": 16}
     assert page.number_input(key="ed_1_vocab_size").value == characters
     assert page.number_input(key="ed_1_dim").value == 16
     page.selectbox(key="ed_template_en").set_value("char-lstm").run()
-    page.button(key="ed_use_template").click().run()
+    editor_button(page, "ed_use_template").click().run()
     result = edited(page)
     assert [layer["kind"] for layer in result.layers] == ["embedding", "lstm", "dense"]
     assert result.layers[0]["vocab_size"] == characters and result.layers[-1]["units"] == characters
