@@ -33,9 +33,10 @@ def run_buttons(
     """Start or follow this session's worker for the page and draw its buttons (greyed out while ``disabled``,
     say while the page's setup is invalid and ``config`` is the last good one)."""
     run = session_run(page, config, probes=probes)
-    # Only the first button of each column shows: when a press's rerun gives way to a full rerun, Streamlit keeps the
-    # old button (its key went away) below the new one until the full run ends (see ``_queue_press``).
-    hidden = f".st-key-{page}_run_buttons [data-testid='stElementContainer'] ~ [data-testid='stElementContainer']"
+    # Only the first of each button shows: when a press's rerun gives way to a full rerun, Streamlit keeps the old
+    # button (its key went away) below the new one until the full run ends (see ``_queue_press``).
+    keyed = [f"[class*='st-key-{page}_{name}_']" for name in (PLAY, STEP, RESET)]
+    hidden = ", ".join(f"{button} ~ {button}" for button in keyed)
     st.html(f"<style>{hidden} {{display: none;}}</style>")
     _buttons(t, page, run, config, disabled)
     return run
@@ -133,7 +134,9 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
     running = run.handle.playing
     was_running = st.session_state.get(_shown_playing_key(page), False)
     st.session_state[_shown_playing_key(page)] = running
-    play, step, reset = st.container(key=f"{page}_run_buttons").columns(3)
+    if was_running and not running and _in_fragment_rerun():
+        st.rerun(scope="app")
+    play, step, reset = st.columns(3)
     action = PAUSE if running else PLAY
     generation = st.session_state.get(_generation_key(page), 0)
     play.button(
@@ -167,8 +170,6 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         on_click=_queue_press,
         args=(page, RESET, generation),
     )
-    if was_running and not running and _in_fragment_rerun():
-        st.rerun(scope="app")
     # Checked every second while the run can change by itself, and not at all while it is paused: a timed rerun
     # costs the server a little for every open page, and it is the very thing that delivers presses twice.
     st.fragment(_follow_run, run_every=1.0 if _may_change_by_itself(run) else None)(page, run)
