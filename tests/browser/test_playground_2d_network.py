@@ -243,8 +243,9 @@ def test_network_view_draws_every_neuron_and_its_maps_stay_live_while_training(s
 
 
 def first_layer_slider(page: Page) -> Locator:
-    """The slider of the first hidden layer's neurons: its key gets a new suffix after each +/- click."""
-    return page.locator('[class*="st-key-2d_units_0"]')
+    """The slider of the first hidden layer's neurons: its key gets a new suffix after each +/- click (the old one,
+    kept by Streamlit until the run ends, is hidden)."""
+    return page.locator('[class*="st-key-2d_units_0"]:visible')
 
 
 def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(server, context):

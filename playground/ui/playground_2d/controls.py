@@ -336,6 +336,10 @@ def network_panel(t: Translator) -> None:
             help=t("help_hidden_layers"),
         )
         st.session_state[_state_key("n_hidden")] = int(n_hidden)
+        # Streamlit keeps a widget whose key went away on screen below the new one until the run ends: show the first
+        names = ["n_hidden", *(f"units_{index}" for index in range(int(n_hidden)))]
+        keyed = [f"[class*='st-key-{KEY}{name}']" for name in names]
+        st.html("<style>" + ", ".join(f"{widget} ~ {widget}" for widget in keyed) + " {display: none;}</style>")
         for index in range(int(n_hidden)):
             name = f"units_{index}"
             units = st.slider(
