@@ -98,3 +98,11 @@ def kept_widget(widget: Callable[..., Any], label: str, *args: Any, key: str, de
             callback()
 
     return widget(label, *args, key=key, on_change=keep, **kwargs)
+
+
+def show_first_of_each(key_prefixes: list[str]) -> None:
+    """Hide a widget that follows one whose key starts the same way. Widgets whose keys change after a change
+    from Python (run buttons, the 2D network's shape) would otherwise show twice: Streamlit keeps a widget whose
+    key went away on screen, below the new one, until the run ends."""
+    keyed = [f"[class*='st-key-{prefix}']" for prefix in key_prefixes]
+    st.html("<style>" + ", ".join(f"{widget} ~ {widget}" for widget in keyed) + " {display: none;}</style>")

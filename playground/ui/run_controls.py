@@ -9,6 +9,7 @@ import streamlit as st
 from playground.config import DataConfig, RunConfig
 from playground.data.registry import Dataset, load_dataset
 from playground.i18n import Translator
+from playground.ui.common import show_first_of_each
 from playground.ui.live_view import LABEL_KEYS
 from playground.ui.session import SessionRun, session_run
 
@@ -33,11 +34,7 @@ def run_buttons(
     """Start or follow this session's worker for the page and draw its buttons (greyed out while ``disabled``,
     say while the page's setup is invalid and ``config`` is the last good one)."""
     run = session_run(page, config, probes=probes)
-    # Only the first of each button shows: when a press's rerun gives way to a full rerun, Streamlit keeps the old
-    # button (its key went away) below the new one until the full run ends (see ``_queue_press``).
-    keyed = [f"[class*='st-key-{page}_{name}_']" for name in (PLAY, STEP, RESET)]
-    hidden = ", ".join(f"{button} ~ {button}" for button in keyed)
-    st.html(f"<style>{hidden} {{display: none;}}</style>")
+    show_first_of_each([f"{page}_{name}_" for name in (PLAY, STEP, RESET)])  # keys change (see ``_queue_press``)
     _buttons(t, page, run, config, disabled)
     return run
 

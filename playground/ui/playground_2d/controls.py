@@ -22,7 +22,7 @@ from playground.data.upload import UploadError
 from playground.i18n import Translator
 from playground.layers import ACTIVATIONS
 from playground.presets import load_preset
-from playground.ui.common import translated_choice
+from playground.ui.common import show_first_of_each, translated_choice
 from playground.ui.layer_editor import layer_stack_editor, replace_stack
 from playground.ui.playground_2d.settings import SETTINGS, STEP_FACTORS, config_sections, widget_values
 from playground.viz.thumbnails import dataset_thumbnail
@@ -336,10 +336,7 @@ def network_panel(t: Translator) -> None:
             help=t("help_hidden_layers"),
         )
         st.session_state[_state_key("n_hidden")] = int(n_hidden)
-        # Streamlit keeps a widget whose key went away on screen below the new one until the run ends: show the first
-        names = ["n_hidden", *(f"units_{index}" for index in range(int(n_hidden)))]
-        keyed = [f"[class*='st-key-{KEY}{name}']" for name in names]
-        st.html("<style>" + ", ".join(f"{widget} ~ {widget}" for widget in keyed) + " {display: none;}</style>")
+        show_first_of_each([KEY + name for name in ("n_hidden", *(f"units_{i}" for i in range(int(n_hidden))))])
         for index in range(int(n_hidden)):
             name = f"units_{index}"
             units = st.slider(
