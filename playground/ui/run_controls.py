@@ -182,6 +182,15 @@ def _follow_run(page: str, run: SessionRun) -> None:
     """A fragment in the buttons' one, drawing nothing: when the run no longer does what the buttons show, it
     reruns the page, which redraws them. The buttons themselves do not rerun on a timer: a timed rerun of
     theirs could carry a press before its own delivery and redraw the label in between, and the second delivery
-    would then act on a label the browser never showed."""
-    if _in_fragment_rerun() and run.handle.playing != st.session_state.get(_shown_playing_key(page), False):
+    would then act on a label the browser never showed.
+
+    It also reruns the page when a press was noted but the buttons have not run since: the press rode another
+    fragment's timed rerun and its own delivery never came (the server drops a rerun of a fragment it no longer
+    holds, as this one is for a moment after the buttons rerun the page). The full run applies it, so a press
+    waits at most a second."""
+    if not _in_fragment_rerun():
+        return
+    if st.session_state.get(_queue_key(page)) or run.handle.playing != st.session_state.get(
+        _shown_playing_key(page), False
+    ):
         st.rerun(scope="app")

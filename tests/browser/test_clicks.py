@@ -140,6 +140,9 @@ class DoubledPresses:
     #: Send the copy as a full rerun instead: what the server makes of a timed fragment rerun when a full rerun is
     #: pending (it folds them into one full rerun), as while a page loads or redraws itself after a change.
     copy_as_full_rerun: bool = False
+    #: Never send the press's own message: what happens when the server drops it (a rerun of a fragment it no
+    #: longer holds is dropped whole), so the copy inside the timed rerun is the press's only delivery.
+    own_message_lost: bool = False
     timed_fragment: str = ""
     server_busy: bool = True
     phase: str = "idle"  # idle -> copy waiting -> copy running -> own running -> idle
@@ -200,6 +203,10 @@ class DoubledPresses:
                 self.server_busy = forward.session_status_changed.script_is_running
             if self.phase == "copy waiting" and not self.server_busy:
                 send_copy()
+            elif self.phase == "copy running" and kind == "script_finished" and self.own_message_lost:
+                self.phase = "idle"
+                self.answered += 1
+                self.log.append(f"press {self.copies}: its own message lost")
             elif self.phase == "copy running" and kind == "script_finished":
                 server.send(self.held)  # the press's own message, once the copy's run has finished
                 self.phase, self.redrawn = "own running", False
@@ -248,6 +255,27 @@ def test_a_paused_2d_page_reruns_nothing_on_a_timer_and_a_pause_delivered_twice_
     doubled.wait_answered(page, 1)
     assert fetch_frame(page, urls)["status"] == "paused", f"Pause, delivered twice, did not pause: {doubled.log}"
     expect(play_label(page)).to_have_text("Play")
+
+
+def test_a_pause_whose_only_delivery_rode_a_timed_rerun_still_pauses(server, context):
+    """The press's callback notes it in another fragment's run and its own message never comes: the buttons'
+    follower, which checks the run every second while it plays, must apply it (before, the press waited unseen)."""
+    page = context.new_page()
+    doubled = DoubledPresses(suffixes=("-2d_play",), own_message_lost=True)
+    page.route_web_socket("**/_stcore/stream", doubled.route)
+    urls = frame_urls(page)
+    open_2d_page(page, server.url)
+    view = live(page)
+    expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
+    play_button, play_label = play_controls("2d")
+    play_button(page).click()  # a paused 2D page has no timed rerun: delivered on its own
+    expect(view).to_have_attribute("data-status", "running", timeout=START_TIMEOUT_S * 1000)
+    wait_for_timed_rerun(page, doubled)
+
+    play_button(page).click()
+    doubled.wait_answered(page, 1)
+    expect(play_label(page)).to_have_text("Play", timeout=10_000)
+    assert fetch_frame(page, urls)["status"] == "paused", f"Pause, delivered only in a timed rerun: {doubled.log}"
 
 
 @pytest.mark.parametrize("first_delivery", ["timed fragment rerun", "full rerun"])
