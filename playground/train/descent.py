@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from torch.func import functional_call, vmap
 
 from playground.config import RunConfig
@@ -176,6 +178,17 @@ def make_racer(name: str, parameters: Sequence[torch.nn.Parameter], rate: float)
     raise DescentError(f"optimizers: unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
 
 
+def check_rates(rates: dict[str, float]) -> None:
+    """DescentError unless ``rates`` names 1 to MAX_RACERS known optimisers, each with a rate in (0, 100]."""
+    if not 1 <= len(rates) <= MAX_RACERS:
+        raise DescentError(f"optimizers: race 1 to {MAX_RACERS} optimizers, not {len(rates)}")
+    for name, rate in rates.items():
+        if name not in OPTIMIZERS:
+            raise DescentError(f"optimizers: unknown optimizer {name[:40]!r}; choose from {', '.join(OPTIMIZERS)}")
+        if not (math.isfinite(rate) and 0 < rate <= 100):
+            raise DescentError(f"rates: {name}'s rate {rate:g} is outside (0, 100]")
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """Where one racer went: a point and the loss (on all the surface's rows) at its start and after each step."""
@@ -197,15 +210,11 @@ def race(
 ) -> list[Trajectory]:
     """Each optimiser (name -> rate) walks ``steps`` steps from ``start``; with ``batch_size`` each step's gradient
     is taken on that many rows drawn at random (the same draws for every racer), else on all of them."""
-    if not 1 <= len(rates) <= MAX_RACERS:
-        raise DescentError(f"optimizers: race 1 to {MAX_RACERS} optimizers, not {len(rates)}")
+    check_rates(rates)
     if not 1 <= steps <= MAX_STEPS:
         raise DescentError(f"steps: {steps} is outside 1 to {MAX_STEPS}")
     if batch_size is not None and not 1 <= batch_size <= surface.rows:
         raise DescentError(f"batch_size: {batch_size} is outside 1 to {surface.rows}, the rows of the data")
-    for name, rate in rates.items():
-        if not (math.isfinite(rate) and 0 < rate <= 100):
-            raise DescentError(f"rates: {name}'s rate {rate:g} is outside (0, 100]")
     generator = torch.Generator().manual_seed(seed)
     batches = [
         None if batch_size is None else torch.randperm(surface.rows, generator=generator)[:batch_size]
@@ -239,3 +248,65 @@ def _run(
         points.append(_pair(point))
         losses.append(loss)
     return Trajectory(name, rate, points, losses)
+
+
+class DescentRequest(BaseModel):
+    """What the gradient-descent view asks a worker for: a surface, its map, and a race on it. Bounded by the
+    constants above, so a link cannot ask for more than a worker can afford."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    surface: Literal["logistic", "line", "slice"] = "logistic"
+    scale: float = Field(1.0, ge=0.1, le=100.0)  # multiplies x1: 10 shows features left unscaled
+    resolution: int = Field(60, ge=2, le=MAX_RESOLUTION)
+    rates: dict[str, float] = Field(default_factory=lambda: {"sgd": 0.5, "momentum": 0.1, "adam": 0.1})
+    start: tuple[float, float] = (-2.5, 2.5)
+    steps: int = Field(100, ge=1, le=MAX_STEPS)
+    batch_size: int | None = Field(None, ge=1, le=MAX_ROWS)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+    @field_validator("rates")
+    @classmethod
+    def _known_rates(cls, rates: dict[str, float]) -> dict[str, float]:
+        try:
+            check_rates(rates)
+        except DescentError as error:
+            raise ValueError(str(error).split(": ", 1)[1]) from None
+        return rates
+
+    @field_validator("start")
+    @classmethod
+    def _finite_start(cls, start: tuple[float, float]) -> tuple[float, float]:
+        if not all(math.isfinite(value) and abs(value) <= 1_000 for value in start):
+            raise ValueError(f"start {start} must be two numbers within ±1000")
+        return start
+
+
+def surface_for(trainer: Trainer, request: DescentRequest) -> Surface:
+    """The surface a request names, on the trainer's data (a slice: around the trainer's current weights)."""
+    if request.surface == "slice":
+        return slice_surface(trainer, seed=request.seed)
+    make = logistic_surface if request.surface == "logistic" else line_surface
+    return make(trainer.config, scale=request.scale)
+
+
+def explained_descent(trainer: Trainer, request_json: str) -> dict[str, object]:
+    """A request's loss map and race, as the gradient-descent view draws them."""
+    try:
+        request = DescentRequest.model_validate_json(request_json)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "request"
+        raise DescentError(f"{where}: {first['msg']}") from None
+    surface = surface_for(trainer, request)
+    first_axis, second_axis, losses = loss_map(surface, request.resolution)
+    trajectories = race(surface, request.rates, request.start, request.steps, request.batch_size, request.seed)
+    return {
+        "surface": surface.kind,
+        "names": list(surface.names),
+        "first": first_axis,
+        "second": second_axis,
+        "losses": losses,
+        "rows": surface.rows,
+        "trajectories": [asdict(path) for path in trajectories],
+    }

@@ -88,6 +88,7 @@ class TrainingStep:
             "biases": [layer.biases for layer in self.layers],
             "activations": [layer.activations for layer in self.layers],
             "weighted_sums": [layer.weighted_sums for layer in self.layers],
+            "outputs": self.outputs,
             "loss": self.loss,
             "data_loss": self.data_loss,
             "penalty": self.penalty,
@@ -211,3 +212,41 @@ def training_step(trainer: Trainer, rows: Sequence[int]) -> TrainingStep:
         optimizer=trainer.config.training.optimizer,
         loss_name=trainer.loss_name,
     )
+
+
+#: The side of the grid the boundary before and after a step is drawn on (coarse: two maps per step).
+STEP_BOUNDARY_RESOLUTION = 40
+
+
+def _output_on_plane(trainer: Trainer, resolution: int) -> list[list[float]] | None:
+    """The network's output (the winning class on multiclass data) over the 2D data plane, rows of y; None when
+    the data are not points of the plane."""
+    from playground.data import two_d
+
+    if trainer.dataset.points_train is None:
+        return None
+    _, _, grid = two_d.boundary_grid(resolution)
+    inputs = torch.as_tensor(two_d.feature_matrix(grid, trainer.config.data.features), dtype=torch.float32)
+    predictions = trainer.predict(inputs)
+    values = predictions.argmax(dim=1).float() if trainer.task == "multiclass" else predictions[:, 0]
+    return _rows(values.reshape(resolution, resolution))
+
+
+def explained_step(trainer: Trainer, rows: Sequence[int]) -> dict[str, object]:
+    """What the step page shows of one training step on ``rows``: its numbers (``TrainingStep.as_json``), the
+    update rule, and on 2D data the network's output over the plane before and after the update and the
+    examples' points."""
+    before = _output_on_plane(trainer, STEP_BOUNDARY_RESOLUTION)
+    step = training_step(trainer, rows)
+    answer = step.as_json()
+    answer["update_rule"] = UPDATE_RULES.get(step.optimizer, "")
+    answer["feature_names"] = list(trainer.dataset.feature_names)
+    answer["task"] = trainer.task
+    if before is not None:
+        from playground.data import two_d
+
+        answer["boundary_before"] = before
+        answer["boundary_after"] = _output_on_plane(trainer, STEP_BOUNDARY_RESOLUTION)
+        answer["extent"] = two_d.COORD_LIMIT
+        answer["points"] = trainer.dataset.points_train[step.rows].tolist()
+    return answer

@@ -43,6 +43,9 @@ class Snapshot:
     saved: tuple[str, str | None] | None = None  # (path, error or None) of the last checkpoint command
     edit_error: str | None = None  # why the last weight edit was refused, if it was
     resumed_from: str | None = None  # the checkpoint this run started from, once the worker has read it
+    # answers to one-off requests (``TakeStep``, ``Descend``) new since the last snapshot, by kind ("step",
+    # "descent"): {"request": number, ...numbers} or {"request": number, "error": reason}; the handle keeps them
+    answers: dict[str, dict] = field(default_factory=dict)
 
     def probe(self, name: str) -> dict | None:
         """A probe as the worker computed it; None when it is not there (yet) or failed (see ``probe_error``)."""
@@ -166,6 +169,30 @@ class EditParameter:
     value: float
 
 
+@dataclass(frozen=True)
+class TakeStep:
+    """One optimizer step on the training rows ``rows`` with every number kept (``train.one_step``), the boundary
+    before and after it on 2D data; the run pauses first, and the model changes as the step changes it."""
+
+    request: int
+    rows: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TrainSteps:
+    """Train ``count`` more mini-batches (optimizer steps) as training does, then pause."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Descend:
+    """A loss map over two parameters and optimisers racing down it (``train.descent.DescentRequest`` as JSON)."""
+
+    request: int
+    request_json: str
+
+
 Command = (
     Play
     | Pause
@@ -180,12 +207,15 @@ Command = (
     | SetDrawing
     | SetTemperature
     | EditParameter
+    | TakeStep
+    | TrainSteps
+    | Descend
 )
 
 #: Commands that cut the batch in training short (it is trained again later, if at all): they make the rest of it
 #: unwanted or pointless, or (a checkpoint, asked for by a click) someone waits for them.
 INTERRUPTING: tuple[type, ...] = (Pause, Stop, Reset, SaveCheckpoint)
 #: Commands of which only the newest counts while a run waits for its process: what the page shows or chose.
-NEWEST_ONLY: tuple[type, ...] = (SetFocus, SetProbes, SetSample, SetDrawing, SetTemperature, SetTraining)
+NEWEST_ONLY: tuple[type, ...] = (SetFocus, SetProbes, SetSample, SetDrawing, SetTemperature, SetTraining, Descend)
 #: Commands a later reset makes pointless while a run waits (they would steer a model the reset replaces).
-UNDONE_BY_RESET: tuple[type, ...] = (Play, Pause, Step, SetTraining, EditParameter, Reset)
+UNDONE_BY_RESET: tuple[type, ...] = (Play, Pause, Step, SetTraining, EditParameter, Reset, TakeStep, TrainSteps)

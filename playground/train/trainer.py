@@ -237,10 +237,11 @@ class Trainer:
         return row
 
     def train_batches(
-        self, budget_s: float | None, interrupt: threading.Event | None = None
+        self, budget_s: float | None, interrupt: threading.Event | None = None, max_batches: int | None = None
     ) -> dict[str, float] | None:
-        """Train shuffled mini-batches until the epoch ends (returns its history row) or ``budget_s`` seconds
-        have passed (returns None; the next call carries on where this one stopped).
+        """Train shuffled mini-batches until the epoch ends (returns its history row), ``budget_s`` seconds have
+        passed or ``max_batches`` batches are trained (returns None; the next call carries on where this one
+        stopped).
 
         The worker trains in slices of a few hundredths of a second, so a click or a new learning rate takes
         effect at once even when one epoch over 5,000 points at batch size 1 takes seconds. Its ``interrupt``
@@ -254,6 +255,7 @@ class Trainer:
             self._apply_schedule()
         order = self._epoch_order
         deadline = None if budget_s is None else time.perf_counter() + budget_s
+        last_step = None if max_batches is None else self.step + max_batches
         self.model.train()
         while self._epoch_cursor < len(order):
             if interrupt is not None and interrupt.is_set():
@@ -271,7 +273,9 @@ class Trainer:
                     self._epoch_cursor -= self.batch_size
                     return None
             self.step += 1
-            if deadline is not None and time.perf_counter() >= deadline and self._epoch_cursor < len(order):
+            if self._epoch_cursor < len(order) and (
+                (deadline is not None and time.perf_counter() >= deadline) or self.step == last_step
+            ):
                 return None
         self._epoch_order = None
         row = {**self.evaluate(), "epoch": self.epoch + 1}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import itertools
 import os
 import socket
 import subprocess
@@ -38,6 +39,7 @@ from playground.train.protocol import (
     NEWEST_ONLY,
     UNDONE_BY_RESET,
     Command,
+    Descend,
     EditParameter,
     Pause,
     Play,
@@ -52,6 +54,8 @@ from playground.train.protocol import (
     Snapshot,
     Step,
     Stop,
+    TakeStep,
+    TrainSteps,
     readable,
 )
 
@@ -74,6 +78,9 @@ LIVE_TRAINING_FIELDS = {
 
 
 _LIVE_HANDLES: weakref.WeakSet[WorkerHandle] = weakref.WeakSet()
+#: Numbers for one-off requests (``take_step``, ``descend``), unique in this server: a page tells its answer from
+#: an older one by it, whichever worker answered.
+_REQUEST_NUMBERS = itertools.count(1)
 
 
 class _Slots:
@@ -174,6 +181,7 @@ class WorkerHandle:
         self._waiting_commands: list[Command] = []
         self._first_config = config.model_dump_json()
         self._history: list[dict[str, float]] = []
+        self._answers: dict[str, dict] = {}  # the newest answer of each kind of one-off request
         self._latest = Snapshot(
             run_id="", status="starting", epoch=0, step=0, learning_rate=config.training.learning_rate
         )
@@ -283,6 +291,7 @@ class WorkerHandle:
                     snapshot.probes = {**kept, **snapshot.probes}
                 self._history.extend(snapshot.new_rows)
                 snapshot.new_rows = []
+                self._answers.update(snapshot.answers)
                 self._latest = snapshot
                 self._changed.notify_all()
             self._pause_if_unwatched()
@@ -419,6 +428,45 @@ class WorkerHandle:
     def edit_parameter(self, column: int, unit: int, source: int | None, value: float) -> None:
         """Set a weight (``source`` = input index) or bias (``source=None``) of the paused model."""
         self._send(EditParameter(int(column), int(unit), None if source is None else int(source), float(value)))
+
+    def take_step(self, rows: list[int]) -> int:
+        """Pause and train one optimizer step on the training rows ``rows``, every number kept; returns the
+        request's number, which its answer (``answer("step")``) carries."""
+        request = next(_REQUEST_NUMBERS)
+        self.wants_to_run = False
+        self._send(TakeStep(request, tuple(int(row) for row in rows)))
+        return request
+
+    def train_steps(self, count: int) -> None:
+        """Train ``count`` more mini-batches as training does, then pause."""
+        self.wants_to_run = False
+        self._send(TrainSteps(int(count)))
+
+    def descend(self, request_json: str) -> int:
+        """Ask for a loss map and an optimiser race (``train.descent.DescentRequest`` as JSON); returns the
+        request's number, which its answer (``answer("descent")``) carries."""
+        request = next(_REQUEST_NUMBERS)
+        self._send(Descend(request, request_json))
+        return request
+
+    def answer(self, kind: str, request: int | None = None) -> dict | None:
+        """The newest answer of a kind ("step", "descent"); with ``request``, only the answer to that request."""
+        with self._lock:
+            return self._answer_held(kind, request)
+
+    def _answer_held(self, kind: str, request: int | None) -> dict | None:
+        """``answer`` with the lock already held."""
+        answer = self._answers.get(kind)
+        return answer if answer is not None and request in (None, answer["request"]) else None
+
+    def wait_for_answer(self, kind: str, request: int, timeout: float) -> dict | None:
+        """The answer to ``request`` once it came, or None after ``timeout`` seconds (or if the worker ended)."""
+        with contextlib.suppress(TimeoutError):
+            self.wait_until(
+                lambda latest, _: self._answer_held(kind, request) is not None or latest.status in ("stopped", "error"),
+                timeout=timeout,
+            )
+        return self.answer(kind, request)
 
     def apply(self, config: RunConfig) -> bool:
         """Follow a changed config: data, model or other training settings reset the run; the settings in

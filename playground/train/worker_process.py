@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -24,6 +25,7 @@ from playground.limits import limits
 from playground.train.protocol import (
     INTERRUPTING,
     Command,
+    Descend,
     EditParameter,
     Pause,
     Play,
@@ -39,6 +41,8 @@ from playground.train.protocol import (
     Snapshot,
     Step,
     Stop,
+    TakeStep,
+    TrainSteps,
     failed_probe,
     probe_error,
     readable,
@@ -72,6 +76,8 @@ class WorkerLoop:
         self.probe_names = probes
         self.running = False  # playing: train slice after slice
         self.steps_left = 0  # epochs still to finish for Step presses, then pause
+        self.batches_left = 0  # mini-batches still to train for a TrainSteps command, then pause
+        self.answers: dict[str, dict] = {}  # answers to one-off requests not sent yet (``Snapshot.answers``)
         self.status: RunStatus = "paused"
         self.message: tuple[str, str, dict] | None = None  # (english, key, args)
         self.unsent_rows: list[dict[str, float]] = []
@@ -94,7 +100,7 @@ class WorkerLoop:
 
         self.run_id = uuid.uuid4().hex[:12]
         self.sent_probes = {}  # a new run's first snapshot carries every probe
-        self.running, self.steps_left = False, 0
+        self.running, self.steps_left, self.batches_left = False, 0, 0
         self.unsent_rows = []
         self.resumed_from = checkpoint_path
         try:
@@ -127,7 +133,7 @@ class WorkerLoop:
             self._fail("error", readable(error), "msg_worker_error", detail=readable(error))
 
     def _fail(self, status: RunStatus, english: str, key: str, **args: object) -> None:
-        self.running, self.steps_left = False, 0
+        self.running, self.steps_left, self.batches_left = False, 0, 0
         self.status, self.message = status, (english, key, args)
         if status == "error":
             self.trainer = None
@@ -165,13 +171,25 @@ class WorkerLoop:
             case SetTemperature(temperature):
                 self.temperature = float(temperature)
                 self._apply_inspection()
+            case TakeStep(request, rows):
+                self.running, self.steps_left, self.batches_left = False, 0, 0
+                if self.status == "running":
+                    self.status = "paused"
+                from playground.train.one_step import explained_step
+
+                self._answer("step", request, lambda: explained_step(self.trainer, rows))
+            case Descend(request, request_json):
+                from playground.train.descent import explained_descent
+
+                self._answer("descent", request, lambda: explained_descent(self.trainer, request_json))
             case _ if self.trainer is None:
                 pass  # nothing to play until a good config arrives
             case Play():
                 if self.status != "diverged":
-                    self.running, self.steps_left, self.status, self.message = True, 0, "running", None
+                    self.running, self.steps_left, self.batches_left = True, 0, 0
+                    self.status, self.message = "running", None
             case Pause(unwatched_s):  # unwatched_s: nobody looked at the run that long
-                self.running, self.steps_left = False, 0
+                self.running, self.steps_left, self.batches_left = False, 0, 0
                 if self.status not in ("diverged", "finished"):
                     self.status = "paused"
                     if unwatched_s is not None:
@@ -180,8 +198,12 @@ class WorkerLoop:
                             "Press Play to go on."
                         )
                         self.message = (english, "msg_paused_unwatched", {"seconds": unwatched_s})
+            case TrainSteps(count):
+                self.running, self.steps_left = False, 0
+                if self.status != "diverged":
+                    self.batches_left, self.status, self.message = max(0, int(count)), "running", None
             case Step():
-                self.running = False
+                self.running, self.batches_left = False, 0
                 if self.status != "diverged":
                     self.steps_left, self.status, self.message = self.steps_left + 1, "paused", None
             case SetTraining(training_json):  # settings that change live: rate, schedule, penalty, stopping rules
@@ -191,6 +213,22 @@ class WorkerLoop:
         self.changed = True
         self.publish(force=True)
         return True
+
+    def _answer(self, kind: str, request: int, compute: Callable[[], dict]) -> None:
+        """Answer a one-off request on the next snapshot: its numbers, or one line saying why there are none."""
+        from playground.train.descent import DescentError
+        from playground.train.one_step import StepError
+
+        if self.trainer is None:
+            answer = {"error": "there is no model: the setup is invalid"}
+        else:
+            try:
+                answer = compute()
+            except (StepError, DescentError, ValueError) as error:
+                answer = {"error": str(error)}
+            except Exception as error:
+                answer = {"error": readable(error)}
+        self.answers[kind] = {"request": request, **answer}
 
     def _apply_inspection(self) -> None:
         """Hand the chosen test image or sequence, the temperature and (images only) the drawing to the trainer;
@@ -245,21 +283,27 @@ class WorkerLoop:
     def _train_slice(self) -> None:
         from playground.train.trainer import Diverged
 
+        trainer = self.trainer
+        steps_before = trainer.step
         try:
-            row = self.trainer.train_batches(TRAIN_SLICE_S, self.interrupt)
+            row = trainer.train_batches(TRAIN_SLICE_S, self.interrupt, max_batches=self.batches_left or None)
         except Diverged as error:
             trainer = self.trainer
             self._fail("diverged", str(error), "msg_diverged", epoch=trainer.epoch + 1, lr=trainer.learning_rate)
         except Exception as error:
             self._crashed(error)
         else:
+            if self.batches_left:
+                self.batches_left = max(0, self.batches_left - (trainer.step - steps_before))
+                if not self.batches_left and not self.running and not self.steps_left:
+                    self.status = "paused"
             if row is not None:
                 self.unsent_rows.append(row)
                 self.steps_left = max(0, self.steps_left - 1)
                 reached = self.trainer.stop_reached()
                 if reached is not None and self.running:  # a Step press past the limit still trains one epoch
                     english, key, args = reached
-                    self.running, self.steps_left = False, 0
+                    self.running, self.steps_left, self.batches_left = False, 0, 0
                     self.status, self.message = "finished", (english, key, args)
         self.changed = True
 
@@ -273,7 +317,7 @@ class WorkerLoop:
         if trainer is not None:
             from playground.train.probes import compute_probe
 
-            trainer.probe_cache.throttle = self.running or self.steps_left > 0
+            trainer.probe_cache.throttle = self.running or self.steps_left > 0 or self.batches_left > 0
             for name in self.probe_names:
                 try:
                     probe = compute_probe(trainer, name)
@@ -302,8 +346,10 @@ class WorkerLoop:
                 saved=self.saved,
                 edit_error=self.edit_error,
                 resumed_from=self.resumed_from,
+                answers=self.answers,
             )
         )
+        self.answers = {}
         self.unsent_rows = []
         self.last_sent = now
         self.changed = False
@@ -315,15 +361,15 @@ class WorkerLoop:
         threading.Thread(target=self._watch, daemon=True, name="playground-watcher").start()
         self.publish(force=True)
         while self.parent_alive():
-            wait = 0.0 if self.running or self.steps_left else 0.1
+            wait = 0.0 if self.running or self.steps_left or self.batches_left else 0.1
             self.interrupt.clear()  # before reading: a command that arrives after this sets it again
             while (command := self._next_command(wait)) is not None:
                 if not self.handle(command):
                     return
                 wait = 0.0
-            if self.running or self.steps_left:
+            if self.running or self.steps_left or self.batches_left:
                 self._train_slice()
-                self.publish(force=not (self.running or self.steps_left))
+                self.publish(force=not (self.running or self.steps_left or self.batches_left))
             else:
                 self.publish()
 

@@ -7,6 +7,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import psutil
 import pytest
 
@@ -375,3 +376,64 @@ def test_sequence_probes_follow_the_chosen_sequence_and_temperature_across_reset
         assert fresh.probes["hidden"]["index"] == 3 and fresh.probes["generated"]["temperature"] == 1.7
     finally:
         worker.stop()
+
+
+def test_a_step_through_request_is_answered_with_the_numbers_a_trainer_computes(handle):
+    """The worker's answer equals ``explained_step`` on a fresh Trainer of the same config (same seed, same
+    weights), and its model changes as that step changes it: a second step starts from the first's weights."""
+    from playground.train.one_step import explained_step
+    from playground.train.trainer import Trainer
+
+    request = handle.take_step([3, 7])
+    answer = handle.wait_for_answer("step", request, timeout=30)
+    assert answer is not None and "error" not in answer, answer
+    here = Trainer(handle.config)
+    expected = explained_step(here, [3, 7])
+    assert answer["rows"] == [3, 7]
+    np.testing.assert_allclose(answer["loss"], expected["loss"], atol=1e-6)
+    for got, want in zip(answer["weights_after"], expected["weights_after"], strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    assert len(answer["boundary_before"]) == len(answer["boundary_after"]) == 40
+    assert answer["boundary_before"] != answer["boundary_after"]
+    second = handle.wait_for_answer("step", handle.take_step([0]), timeout=30)
+    for got, want in zip(second["weights"], expected["weights_after"], strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+    assert handle.answer("step", request) is None, "an older request's answer passed for the newest"
+
+
+def test_a_step_through_of_rows_outside_the_data_is_refused_in_one_line(handle):
+    answer = handle.wait_for_answer("step", handle.take_step([10_000]), timeout=30)
+    assert answer is not None and answer["error"].startswith("rows: the training data has examples 0 to ")
+    assert "\n" not in answer["error"]
+
+
+def test_train_steps_trains_exactly_that_many_batches_then_pauses(handle):
+    before = handle.snapshot()[0].step
+    handle.train_steps(37)
+    after = handle.wait_until(lambda s, _: s.step >= before + 37 and s.status == "paused", timeout=30)
+    time.sleep(0.3)
+    assert handle.snapshot()[0].step == after.step == before + 37
+
+
+def test_a_descent_request_is_answered_with_the_map_and_the_race_torch_optim_runs(handle):
+    from playground.train.descent import DescentRequest, logistic_surface, loss_map, race
+
+    wanted = DescentRequest(surface="logistic", resolution=20, rates={"sgd": 0.5, "adam": 0.1}, steps=30)
+    answer = handle.wait_for_answer("descent", handle.descend(wanted.model_dump_json()), timeout=30)
+    assert answer is not None and "error" not in answer, answer
+    surface = logistic_surface(handle.config)
+    _, _, losses = loss_map(surface, 20)
+    np.testing.assert_allclose(answer["losses"], losses, atol=1e-6)
+    expected = race(surface, wanted.rates, wanted.start, wanted.steps)
+    for got, want in zip(answer["trajectories"], expected, strict=True):
+        assert got["optimizer"] == want.optimizer
+        np.testing.assert_allclose(got["points"], want.points, atol=1e-6)
+
+
+def test_a_descent_request_a_worker_cannot_serve_is_refused_naming_the_field(handle):
+    too_big = '{"surface": "logistic", "resolution": 100000}'
+    answer = handle.wait_for_answer("descent", handle.descend(too_big), timeout=30)
+    assert answer is not None and answer["error"].startswith("resolution: "), answer
+    line = '{"surface": "line"}'  # the circle is a classification set: no line to fit
+    answer = handle.wait_for_answer("descent", handle.descend(line), timeout=30)
+    assert answer["error"].startswith("data.dataset: a line fits values"), answer
