@@ -54,6 +54,7 @@ def navigation() -> None:
         st.Page("pages/tabular.py", title=t("nav_tabular"), icon=":material/table_chart:", url_path="tabular"),
         st.Page("pages/convolutions.py", title=t("nav_cnn"), icon=":material/grid_on:", url_path="convolutions"),
         st.Page("pages/sequences.py", title=t("nav_seq"), icon=":material/timeline:", url_path="sequences"),
+        st.Page("pages/learning.py", title=t("nav_learn"), icon=":material/school:", url_path="learning"),
     ]
     st.navigation(pages).run()
 

@@ -35,4 +35,7 @@ echo "== 6. Frames of the largest network a link may carry =="
 "$VENV/bin/python" benchmarks/network_frames.py
 echo
 echo "== 7. The biggest upload of each kind =="
-exec "$VENV/bin/python" benchmarks/upload_limits.py
+"$VENV/bin/python" benchmarks/upload_limits.py
+echo
+echo "== 8. How it learns: loss maps, races, one explained step =="
+exec "$VENV/bin/python" benchmarks/learning.py

@@ -19,7 +19,8 @@ from playground.train import worker as worker_module
 
 #: The translation tables, for the checks that a page shows no text of the other language.
 EN, ZH = table("en"), table("zh")
-#: The 2D playground's page file.
+#: The app's entry point (its navigation), and the 2D playground's page file.
+APP = Path(__file__).resolve().parent.parent / "app.py"
 PLAYGROUND_2D = str(Path(__file__).resolve().parent.parent / "pages" / "playground_2d.py")
 
 
@@ -29,12 +30,20 @@ def live_handles() -> list:
 
 
 @contextlib.contextmanager
-def app_session(page: str, query: dict[str, str] | None = None) -> Iterator[AppTest]:
-    """The page run once (optionally opened with ``query`` parameters), without exceptions; its workers end."""
+def app_session(page: str, query: dict[str, str] | None = None, navigation: bool = False) -> Iterator[AppTest]:
+    """The page run once (optionally opened with ``query`` parameters), without exceptions; its workers end.
+
+    With ``navigation`` the app's own entry point runs first and the page is opened from its navigation, as in the
+    server: links to other pages (``st.page_link``) work only then."""
     before = set(live_handles())
-    app = AppTest.from_file(page, default_timeout=60)
+    app = AppTest.from_file(str(APP) if navigation else page, default_timeout=60)
     for name, value in (query or {}).items():
         app.query_params[name] = value
+    if navigation:
+        app.run()
+        app.switch_page(str(Path(page).resolve().relative_to(APP.parent)))
+        for name, value in (query or {}).items():  # as a link to the page would hold them
+            app.query_params[name] = value
     try:
         app.run()
         assert not app.exception, app.exception

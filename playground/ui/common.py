@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ import streamlit as st
 from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
 
 if TYPE_CHECKING:
+    from playground.config import RunConfig
     from playground.ui.session import SessionRun
 
 
@@ -106,3 +108,24 @@ def show_first_of_each(key_prefixes: list[str]) -> None:
     key went away on screen, below the new one, until the run ends."""
     keyed = [f"[class*='st-key-{prefix}']" for prefix in key_prefixes]
     st.html("<style>" + ", ".join(f"{widget} ~ {widget}" for widget in keyed) + " {display: none;}</style>")
+
+
+def step_through_link(t: Translator, config: RunConfig) -> None:
+    """A link to the "How it learns" page with this setup, for a network small enough to show every number."""
+    from playground.train.one_step import StepError, check_steppable
+
+    try:
+        check_steppable(config)
+    except StepError:
+        return
+    query = {"config": config.to_url_param(), "lang": st.session_state.get("lang", DEFAULT_LANGUAGE)}
+    page_link("pages/learning.py", t("learn_step_through"), ":material/school:", query)
+
+
+def page_link(page: str, label: str, icon: str, query: dict[str, str] | None = None) -> None:
+    """A link to another page of the app. A page run on its own (``streamlit run pages/x.py``, a test of one page)
+    has no navigation that knows the other pages: it shows no link then, instead of failing."""
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    with contextlib.suppress(StreamlitPageNotFoundError):
+        st.page_link(page, label=label, icon=icon, query_params=query)

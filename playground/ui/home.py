@@ -12,6 +12,7 @@ PAGE_CARDS = (
     ("home_tabular", "pages/tabular.py", ":material/table_chart:"),
     ("home_cnn", "pages/convolutions.py", ":material/grid_on:"),
     ("home_seq", "pages/sequences.py", ":material/timeline:"),
+    ("home_learn", "pages/learning.py", ":material/school:"),
 )
 
 

@@ -50,6 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import streamlit as st
 
+from playground.data.registry import Dataset
 from playground.i18n import translator
 from playground.ui.frames import FRAME_PATH
 from playground.ui.web_assets import bundle, stylesheet
@@ -314,6 +315,17 @@ def _handle_events(
 # --------------------------------------------------------------------------------------------------
 # The view
 # --------------------------------------------------------------------------------------------------
+def plane_points(dataset: Dataset) -> dict[str, Any]:
+    """The keyword arguments of ``live_training_view`` that draw a 2D dataset's points and classes."""
+    return {
+        "n_classes": dataset.n_classes,
+        "train_points": dataset.points_train,
+        "train_labels": dataset.y_train,
+        "test_points": dataset.points_test,
+        "test_labels": dataset.y_test,
+    }
+
+
 def live_training_view(
     token: str,
     *,

@@ -47,7 +47,7 @@ MAX_QUEUED_PRESSES = 8
 ANSWER_TIMEOUT_S = 5.0
 
 
-def _in_fragment_rerun() -> bool:
+def in_fragment_rerun() -> bool:
     """Whether this script run redraws fragments only (a full run draws the whole page anyway)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -131,7 +131,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
     running = run.handle.playing
     was_running = st.session_state.get(_shown_playing_key(page), False)
     st.session_state[_shown_playing_key(page)] = running
-    if was_running and not running and _in_fragment_rerun():
+    if was_running and not running and in_fragment_rerun():
         st.rerun(scope="app")
     play, step, reset = st.columns(3)
     action = PAUSE if running else PLAY
@@ -188,7 +188,7 @@ def _follow_run(page: str, run: SessionRun) -> None:
     fragment's timed rerun and its own delivery never came (the server drops a rerun of a fragment it no longer
     holds, as this one is for a moment after the buttons rerun the page). The full run applies it, so a press
     waits at most a second."""
-    if not _in_fragment_rerun():
+    if not in_fragment_rerun():
         return
     if st.session_state.get(_queue_key(page)) or run.handle.playing != st.session_state.get(
         _shown_playing_key(page), False

@@ -40,6 +40,7 @@ def test_export_and_train_never_import_each_other(package: str, forbidden: str) 
 PAGE_MODULES = (
     "playground.ui.convolutions",
     "playground.ui.home",
+    "playground.ui.learning",
     "playground.ui.playground_2d",
     "playground.ui.sequences",
     "playground.ui.tabular",

@@ -9,9 +9,10 @@ import streamlit as st
 from playground.config import ConfigError
 from playground.data.registry import dataset_class_names
 from playground.i18n import Translator
+from playground.ui.common import step_through_link
 from playground.ui.copy_link import copy_link_button
 from playground.ui.downloads import downloads
-from playground.ui.live_view import live_training_view
+from playground.ui.live_view import live_training_view, plane_points
 from playground.ui.playground_2d import controls
 from playground.ui.playground_2d.network import (
     compare_panel,
@@ -64,11 +65,7 @@ def render(t: Translator) -> None:
         live_training_view(
             run.token,
             kind=config.task,
-            n_classes=dataset.n_classes,
-            train_points=dataset.points_train,
-            train_labels=dataset.y_train,
-            test_points=dataset.points_test,
-            test_labels=dataset.y_test,
+            **plane_points(dataset),
             show_test=show_test,
             discretize=discretize,
             labels=live_view_labels(t),
@@ -82,6 +79,7 @@ def render(t: Translator) -> None:
             compare=run.compare is not None,
         )
         copy_link_button(t("copy_link"), t("link_copied"), t("link_copy_failed"), t("help_copy_link"), key="2d_copy")
+        step_through_link(t, config)
         if network_view:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):
                 weight_editor(t, run)
