@@ -21,6 +21,7 @@ from torch.func import functional_call, vmap
 
 from playground.config import RunConfig
 from playground.data.registry import load_dataset
+from playground.limits import over_limit
 from playground.train.trainer import Trainer
 
 #: The surfaces, the optimisers that race on them, and a rate each starts with that walks the default surfaces
@@ -33,6 +34,9 @@ MAX_RESOLUTION = 200
 MAX_STEPS = 2_000
 MAX_RACERS = len(OPTIMIZERS)
 MAX_ROWS = 1_000
+#: The largest network whose loss is sliced: each chunk of 256 map points holds 256 copies of its weights
+#: (100,000 parameters: about 100 MB), so a link to a huge network is refused before anything is allocated.
+MAX_SLICE_PARAMETERS = 100_000
 #: A racer whose parameters pass this size, or whose loss is no number, has diverged and stops.
 DIVERGED_AT = 1e6
 
@@ -126,6 +130,8 @@ def slice_surface(trainer: Trainer, seed: int = 0) -> Surface:
             f"data.dataset: a slice of the loss is drawn for rows of numbers, not inputs of shape "
             f"{trainer.config.input_shape}"
         )
+    if trainer.parameter_count > MAX_SLICE_PARAMETERS:  # before any copy of the weights is made
+        raise DescentError(over_limit("model", trainer.parameter_count, MAX_SLICE_PARAMETERS, "parameters"))
     model = trainer.model
     generator = torch.Generator().manual_seed(seed)
     first = filter_normalised_direction(model, generator)

@@ -161,3 +161,16 @@ def test_the_command_line_writes_the_trajectories(tmp_path, capsys):
     assert "written to" in printed and printed.count("loss ") == 2
     assert main(["descent", "gauss", "--optimizers", "sgd,adam", "--rates", "0.1", "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip() == "error: rates: 1 rates for 2 optimizers; give one each"
+
+
+def test_a_slice_of_a_network_too_big_to_copy_is_refused_before_anything_is_allocated():
+    from playground.train.descent import MAX_SLICE_PARAMETERS, slice_surface
+
+    raw = load_preset("circle").model_dump()
+    raw["model"]["layers"] = [{"kind": "dense", "units": 512, "activation": "tanh"}] * 2 + [
+        {"kind": "dense", "units": 1, "activation": "sigmoid"}
+    ]
+    trainer = Trainer(RunConfig.from_dict(raw))
+    assert trainer.parameter_count > MAX_SLICE_PARAMETERS
+    with pytest.raises(DescentError, match=r"^model: 2\d\d,\d\d\d parameters is over the limit of 100,000 parameters$"):
+        slice_surface(trainer)
