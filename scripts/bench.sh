@@ -6,7 +6,9 @@
 #   2. complete redraws per second of the live view in Chromium while training;
 #   3. training epochs per second with the page open against without;
 #   4. time from a click (Pause, Play, a learning-rate change) to its visible effect;
-#   5. the convolutions page: redraws of its live views and the seed CNN's training speed with the page open.
+#   5. the convolutions page: redraws of its live views and the seed CNN's training speed with the page open;
+#   6-7. frames of the largest network a link may carry, the biggest upload of each kind;
+#   8-9. the "How it learns" page: loss maps, races and one explained step; the race's painted frames a second.
 #
 #   bash scripts/bench.sh
 #
@@ -38,4 +40,7 @@ echo "== 7. The biggest upload of each kind =="
 "$VENV/bin/python" benchmarks/upload_limits.py
 echo
 echo "== 8. How it learns: loss maps, races, one explained step =="
-exec "$VENV/bin/python" benchmarks/learning.py
+"$VENV/bin/python" benchmarks/learning.py
+echo
+echo "== 9. How it learns: the race's painted frames a second in the browser =="
+exec "$VENV/bin/python" benchmarks/race_animation.py

@@ -1,4 +1,5 @@
-"""Pictures of a conv net's insides as plain RGB arrays: filters, feature maps, saliency, image galleries.
+"""Pictures as plain RGB arrays: a conv net's insides (filters, feature maps, saliency, image galleries) and maps of
+a loss.
 
 Pure numpy, so the page only hands the arrays to ``st.image`` and the tests check pixels. Small images are
 enlarged by repeating pixels (browsers would blur them), and grids keep a gap between tiles.
@@ -6,14 +7,21 @@ enlarged by repeating pixels (browsers would blur them), and grids keep a gap be
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 
 import numpy as np
+from PIL import Image
 
 #: Diverging colours around zero (negative blue, zero white, positive red), as the 2D page colours weights.
 _DIVERGING = np.array([[33, 102, 172], [247, 247, 247], [178, 24, 43]], dtype=np.float32)
 #: Sequential colours for activations (dark to bright: black, purple, orange, pale yellow).
 _SEQUENTIAL = np.array([[0, 0, 4], [120, 28, 109], [237, 105, 37], [252, 255, 164]], dtype=np.float32)
+#: Viridis (Plotly's colour scale of the same name, from dark purple to yellow), for maps of a loss.
+VIRIDIS_STOPS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
+                 "#fde725")  # fmt: skip
+_VIRIDIS = np.array([[int(code[i : i + 2], 16) for i in (1, 3, 5)] for code in VIRIDIS_STOPS], dtype=np.float32)
 _GAP_COLOUR = 255
 
 
@@ -34,6 +42,19 @@ def diverging(values: np.ndarray, limit: float | None = None) -> np.ndarray:
 def sequential(values: np.ndarray, low: float, high: float) -> np.ndarray:
     """Values from ``low`` (dark) to ``high`` (bright)."""
     return _ramp((values - low) / max(high - low, 1e-12), _SEQUENTIAL)
+
+
+def banded_viridis(values: np.ndarray, low: float, high: float, bands: int) -> np.ndarray:
+    """Values from ``low`` to ``high`` in ``bands`` flat Viridis colours: a filled contour map as a picture."""
+    band = np.floor((values - low) / max(high - low, 1e-12) * bands).clip(0, bands - 1)
+    return _ramp(band / max(bands - 1, 1), _VIRIDIS)
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """An RGB array as a ``data:`` URI of a PNG, for a picture inside a Plotly figure."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="RGB").save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def grey(values: np.ndarray) -> np.ndarray:

@@ -84,6 +84,33 @@ def test_one_training_step_walked_stage_by_stage_then_the_loop_runs(server, cont
     expect(live(page)).to_have_attribute("data-status", "paused")
 
 
+def test_play_slowly_walks_the_stages_on_its_own_and_stops_when_turned_off(server, context):
+    page = context.new_page()
+    page.goto(f"{server.url}{PAGE_PATH}?hide=descent,graph,loop")
+    expect(stage_button(page)).to_have_text(re.compile("Forward"), timeout=LOAD_TIMEOUT_MS)
+    # Note every label the stage button shows (a stage lasts a second: too short to poll for each in turn).
+    page.evaluate(
+        """() => { window.__labels = [];
+                   const note = () => {
+                     const button = document.querySelector("[class*='st-key-learn_walk_next_'] button");
+                     const text = button ? button.innerText.replace("arrow_forward", "").trim() : "";
+                     if (text && text !== window.__labels.at(-1)) window.__labels.push(text);
+                     window.__noting = requestAnimationFrame(note); };
+                   note(); }"""
+    )
+    toggle = page.get_by_text("Play slowly")
+    toggle.click()
+    page.wait_for_function("() => window.__labels.includes('Next example')", timeout=WORKER_TIMEOUT_MS)
+    toggle.click()  # off: the walk stops where it is
+    wait_until_idle(page)
+    labels = page.evaluate("() => window.__labels")
+    assert labels[: labels.index("Next example") + 1] == ["Forward", "Loss", "Backward", "Update", "Next example"]
+    stopped = stage_button(page).inner_text()
+    page.wait_for_timeout(3_000)  # three ticks at the default second a stage
+    assert stage_button(page).inner_text() == stopped
+    no_exception(page)
+
+
 def test_the_optimisers_race_from_a_clicked_start_and_their_paths_animate_to_the_last_step(server, context):
     page = context.new_page()
     page.goto(f"{server.url}{PAGE_PATH}?hide=step")
@@ -100,24 +127,46 @@ def test_the_optimisers_race_from_a_clicked_start_and_their_paths_animate_to_the
                    return {x: box.left + at(l.xaxis, 2.0), y: box.top + at(l.yaxis, 2.0)}; }""",
         MAP,
     )
+    # Note every path length the browser paints from the click on: the new race must grow on its own.
+    page.evaluate(
+        """(selector) => { window.__lengths = [];
+                   const note = () => { const p = document.querySelector(selector);
+                     if (p && p._fullData && p._fullData.length > 4 && Math.abs(p._fullData[0].x[0] - 2.0) < 1e-6)
+                       window.__lengths.push([p._fullData[0].x.length, p._fullData[3].x.length]);
+                     window.__noting = requestAnimationFrame(note); };
+                   note(); }""",
+        MAP,
+    )
     page.mouse.move(corner["x"], corner["y"])
     page.mouse.click(corner["x"], corner["y"])
     expect(start).to_have_value("2.00", timeout=30_000)
     wait_for_paths_from(page, 2.0)
+    page.wait_for_function("() => window.__lengths.some(([path, losses]) => path === 101 && losses === 101)")
+    lengths = page.evaluate("() => { cancelAnimationFrame(window.__noting); return window.__lengths; }")
+    assert lengths[0] == [1, 1], lengths[:3]  # the race opens on its start...
+    grown = sorted({path for path, losses in lengths if path == losses})
+    assert len(grown) >= 20 and grown[-1] == 101, grown  # ...and paths and losses grow together, unpressed
 
-    # Count the frames plotly paints while the Animate button plays the race, and see the last one shown.
+    # Replay plays every frame again, to the last step.
     page.evaluate(
         """(selector) => { const p = document.querySelector(selector);
                    window.__frames = []; p.on('plotly_animatingframe', (e) => window.__frames.push(e.name)); }""",
         MAP,
     )
-    page.get_by_text("▶ Animate").click()
+    page.get_by_test_id("stPlotlyChart").get_by_text("▶ Replay").click()
     page.wait_for_function("() => window.__frames.length > 0 && window.__frames.at(-1) === '100'", timeout=30_000)
     assert page.evaluate("() => window.__frames.length") == 101
     lengths = page.evaluate(
-        "(selector) => document.querySelector(selector)._fullData.slice(1, 4).map((t) => t.x.length)", MAP
+        "(selector) => document.querySelector(selector)._fullData.slice(0, 6).map((t) => t.x.length)", MAP
     )
-    assert lengths == [101, 101, 101]
+    assert lengths == [101] * 6
+    # The loss map is still under the paths after the animation (a contour trace would have been wiped).
+    assert (
+        page.evaluate(
+            "(selector) => document.querySelector(selector).querySelectorAll('.imagelayer image').length", MAP
+        )
+        == 1
+    )
     no_exception(page)
 
 
@@ -130,7 +179,7 @@ def wait_for_paths_from(page: Page, first: float) -> None:
     page.wait_for_function(
         """([selector, first]) => { const p = document.querySelector(selector);
                    return p && p._fullData && p._fullData.length >= 5 && p._transitionData
-                          && p._transitionData._frames.length > 0 && Math.abs(p._fullData[1].x[0] - first) < 1e-6; }""",
+                          && p._transitionData._frames.length > 0 && Math.abs(p._fullData[0].x[0] - first) < 1e-6; }""",
         arg=[MAP, first],
         timeout=WORKER_TIMEOUT_MS,
     )

@@ -1,20 +1,24 @@
 """The "How it learns" page's pictures and formulas: the numbers they show add up (the chain rule, the
-activation's slope), the computation graph has a node per operation, and the race's animation ends on every step."""
+activation's slope), the computation graph has a node per operation, the race's animation ends on every step and
+its map is a picture of the losses."""
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import re
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from playground.config import RunConfig
 from playground.presets import load_preset
 from playground.train.descent import DescentRequest, explained_descent
 from playground.train.one_step import explained_step
 from playground.train.trainer import Trainer
-from playground.viz.descent_charts import MAX_FRAMES, _frame_ends, descent_map_figure, descent_surface_figure
+from playground.viz.descent_charts import MAX_FRAMES, _frame_ends, descent_race_figure, descent_surface_figure
 from playground.viz.training_step import (
     STAGES,
     activation_chain_formula,
@@ -112,14 +116,52 @@ def test_the_boundary_before_and_after_differ_and_mark_the_examples(step):
     assert len(figure.data[1].x) == 3
 
 
-def test_the_race_animates_to_its_last_step_in_at_most_a_bounded_number_of_frames():
+def test_the_race_opens_on_the_start_and_grows_paths_and_losses_together_to_the_last_step():
     assert _frame_ends(100) == list(range(1, 102))
     long = _frame_ends(2000)
     assert long[-1] == 2001 and len(long) <= MAX_FRAMES + 2
     request = DescentRequest(rates={"sgd": 0.5, "adam": 0.1}, steps=300, resolution=20)
     answer = explained_descent(Trainer(circle()), request.model_dump_json())
     labels = {"log_loss": "log", "start": "start", "rate": "rate", "animate": "play", "step": "step", "loss": "loss"}
-    figure = descent_map_figure(answer, labels)
+    figure = descent_race_figure(answer, labels, race_id="race-1")
+    assert figure.layout.meta == "race-1"
+    # two paths, two loss curves, the start, the picker: no contour trace (animation frames would wipe it)
+    assert [trace.type for trace in figure.data] == ["scatter"] * 6
+    assert [len(trace.x) for trace in figure.data[:4]] == [1, 1, 1, 1]
+    assert [trace.xaxis for trace in figure.data[:4]] == ["x", "x", "x2", "x2"]
     assert len(figure.frames) <= MAX_FRAMES + 2
-    assert [len(trace.x) for trace in figure.frames[-1].data] == [301, 301]
+    last = figure.frames[-1]
+    assert list(last.traces) == [0, 1, 2, 3]
+    assert [len(trace.x) for trace in last.data] == [301, 301, 301, 301]
+    assert list(last.data[2].y) == answer["trajectories"][0]["losses"]
+    frames = figure.layout.updatemenus[0].buttons[0].args[1]["frame"]
+    assert len(frames) == len(figure.frames) and not any(frame["redraw"] for frame in frames[:-1])
+    assert frames[-1]["redraw"], "after frames drawn without a redraw Plotly ignores clicks on the map"
+    low, high = figure.layout.yaxis2.range  # fixed: frames do not rescale the axes
+    every_loss = [value for path in answer["trajectories"] for value in path["losses"]]
+    assert 10**low < min(every_loss) and max(every_loss) < 10**high
+    still = descent_race_figure(answer, labels, animate=False)
+    assert not still.frames and [len(trace.x) for trace in still.data[:4]] == [301, 301, 301, 301]
     assert descent_surface_figure(answer, labels).data[1].z is not None
+
+
+def test_the_map_is_a_picture_of_the_losses_and_its_picker_hovers_with_them():
+    request = DescentRequest(rates={"sgd": 0.5}, steps=20, resolution=30)
+    answer = explained_descent(Trainer(circle()), request.model_dump_json())
+    labels = {"log_loss": "log", "start": "start", "rate": "rate", "animate": "play", "step": "step", "loss": "loss"}
+    figure = descent_race_figure(answer, labels)
+    (picture,) = figure.layout.images
+    assert (picture.x, picture.y) == (min(answer["first"]), max(answer["second"]))
+    assert picture.xref == "x" and picture.layer == "below"
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(picture.source.split(",", 1)[1]))))
+    assert pixels.shape == (300, 300, 3)
+    losses = np.log10(np.asarray(answer["losses"]))
+    low_row, low_column = np.unravel_index(np.argmin(losses), losses.shape)
+    high_row, high_column = np.unravel_index(np.argmax(losses), losses.shape)
+    at = lambda row, column: pixels[299 - round(row * 299 / 29), round(column * 299 / 29)]  # noqa: E731
+    assert tuple(at(low_row, low_column)) == (0x44, 0x01, 0x54)  # the lowest loss: Viridis' darkest purple
+    assert tuple(at(high_row, high_column)) == (0xFD, 0xE7, 0x25)  # the highest: its yellow
+    picker = figure.data[-1]
+    assert len(picker.x) == 25 * 25 and picker.marker.opacity < 0.05
+    corner = list(zip(picker.x, picker.y, strict=True)).index((answer["first"][0], answer["second"][0]))
+    assert picker.marker.color[corner] == pytest.approx(losses[0][0], abs=1e-5)

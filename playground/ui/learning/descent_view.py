@@ -1,19 +1,23 @@
 """Part B of "How it learns": gradient descent on a surface you can see. A loss over two parameters (logistic
 regression's two weights, a line's slope and intercept, or a slice of the page's network), mapped in the worker,
-and optimisers racing down it from one start, each at its own rate; the paths grow on the map, the losses beside.
-The race follows every change of its settings, and the settings travel in the link (``&descent=``)."""
+and optimisers racing down it from one start, each at its own rate; the paths grow on the map and their losses
+beside as soon as the race is shown. The race follows every change of its settings, and the settings travel in
+the link (``&descent=``)."""
 
 from __future__ import annotations
+
+import hashlib
 
 import streamlit as st
 
 from playground.config import RunConfig
 from playground.i18n import Translator
 from playground.train.descent import DEFAULT_RATES, OPTIMIZERS, DescentRequest
+from playground.ui.autoplay import autoplay
 from playground.ui.common import show_first_of_each
 from playground.ui.learning.links import hidden_parts, linked_descent
 from playground.ui.session import SessionRun
-from playground.viz.descent_charts import descent_loss_figure, descent_map_figure, descent_surface_figure
+from playground.viz.descent_charts import descent_race_figure, descent_surface_figure
 
 #: How long the page waits for a map and a race (a network's slice on a slow machine takes a few seconds).
 ANSWER_TIMEOUT_S = 60.0
@@ -161,27 +165,23 @@ def render(t: Translator, run: SessionRun, config: RunConfig) -> None:
                 t("learn_diverged", optimizer=path["optimizer"], rate=path["rate"], step=len(path["points"])),
                 icon=":material/trending_up:",
             )
-    left, right = st.columns([3, 2])
-    with left:
-        three_d = "surface3d" not in hidden_parts() and st.toggle(t("learn_3d"), key=_KEY + "3d")
-        if three_d:
-            st.plotly_chart(descent_surface_figure(answer, labels), key=_KEY + "surface_figure", width="stretch")
-        else:
-            figure = descent_map_figure(answer, labels)
-            picker = len(figure.data) - 1
-            picks = state.get(_KEY + "picks", 0)
-            event = st.plotly_chart(
-                figure, key=f"{_KEY}map_{picks}", on_select="rerun", selection_mode="points", width="stretch"
-            )
-            st.caption(t("learn_click_start"))
-            chosen = [point for point in event.selection.points if point.get("curve_number") == picker]
-            if chosen:  # a click on the map: the race starts there (applied before the inputs are drawn)
-                state[_KEY + "picked"] = (round(float(chosen[0]["x"]), 2), round(float(chosen[0]["y"]), 2))
-                state[_KEY + "picks"] = picks + 1
-                st.rerun()
-    with right:
-        st.plotly_chart(descent_loss_figure(answer, labels), key=_KEY + "losses", width="stretch")
-        st.markdown(_summary(t, answer))
+    race_id = hashlib.sha1(wanted.encode()).hexdigest()[:12]
+    figure = descent_race_figure(answer, labels, race_id=race_id)
+    picker = len(figure.data) - 1
+    picks = state.get(_KEY + "picks", 0)
+    event = st.plotly_chart(
+        figure, key=f"{_KEY}map_{picks}", on_select="rerun", selection_mode="points", width="stretch"
+    )
+    autoplay(f"[class*='st-key-{_KEY}map_'] .js-plotly-plot", race_id, key=_KEY + "autoplay")
+    st.caption(t("learn_click_start"))
+    chosen = [point for point in event.selection.points if point.get("curve_number") == picker]
+    if chosen:  # a click on the map: the race starts there (applied before the inputs are drawn)
+        state[_KEY + "picked"] = (round(float(chosen[0]["x"]), 2), round(float(chosen[0]["y"]), 2))
+        state[_KEY + "picks"] = picks + 1
+        st.rerun()
+    st.markdown(_summary(t, answer))
+    if "surface3d" not in hidden_parts() and st.toggle(t("learn_3d"), key=_KEY + "3d"):
+        st.plotly_chart(descent_surface_figure(answer, labels), key=_KEY + "surface_figure", width="stretch")
 
 
 def _summary(t: Translator, answer: dict) -> str:
