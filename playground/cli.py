@@ -1,4 +1,5 @@
-"""Command line: ``python -m playground summary|train|export|step|descent NAME_OR_JSON``, ``inspect CHECKPOINT``.
+"""Command line: ``python -m playground summary|train|export|step|descent|compare|curve NAME_OR_JSON``,
+``inspect CHECKPOINT``.
 
 For teachers preparing material, for scripts, and for our own checks. A bad config or a refused checkpoint exits
 with status 2 and one readable line on stderr, never a traceback.
@@ -279,6 +280,66 @@ def descent(config: RunConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def _sizes(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not whole numbers such as 25,50,100") from None
+
+
+def compare(config: RunConfig, baselines: str, epochs: int | None, out: str | None) -> int:
+    """The network against the classic models on the same split: one row each, printed as it finishes."""
+    from playground.data.registry import load_dataset
+    from playground.train.baselines import display_name, parse_baselines
+    from playground.train.compare import compare as compare_models
+
+    with contextlib.ExitStack() as files:
+        table = files.enter_context(open(out, "w", newline="", encoding="utf-8")) if out else None
+        dataset = load_dataset(config.data)
+        names = parse_baselines(baselines, dataset)
+        print(f"{'model':<44} {'metric':<8} {'test':>8} {'train':>8} {'fit s':>8}")
+
+        def show(result) -> None:
+            name = display_name(result.model, dataset.task)
+            print(f"{name:<44} {result.metric:<8} {result.test_metric:>8.4f} {result.train_metric:>8.4f} "
+                  f"{result.fit_seconds:>8.2f}", flush=True)  # fmt: skip
+
+        results = compare_models(config, dataset, names, epochs, on_result=show)
+        if table is not None:
+            writer = csv.DictWriter(table, fieldnames=list(results[0].row()))
+            writer.writeheader()
+            writer.writerows(result.row() for result in results)
+            print(f"table written to {out}")
+    return 0
+
+
+def curve(config: RunConfig, args: argparse.Namespace) -> int:
+    """Learning curves: every model on growing training sets, the test set fixed; one CSV row per model, size and
+    seed."""
+    from playground.data.registry import load_dataset
+    from playground.train.baselines import curve_sizes, parse_baselines
+    from playground.train.compare import learning_curve
+
+    with open(args.out, "w", newline="", encoding="utf-8") as table:
+        dataset = load_dataset(config.data)
+        names = parse_baselines(args.baselines, dataset)
+        sizes = args.sizes or curve_sizes(len(dataset.x_train))
+        writer = csv.DictWriter(table, fieldnames=["model", "size", "seed", "train_metric", "test_metric"])
+        writer.writeheader()
+
+        def show(point) -> None:
+            writer.writerow(point.row())
+            table.flush()
+            print(f"size {point.size:>6}  seed {point.seed}  {point.model:<9} test {point.test_metric:.4f}  "
+                  f"train {point.train_metric:.4f}", flush=True)  # fmt: skip
+
+        learning_curve(
+            config, dataset, names, sizes, args.seeds, args.epochs, with_network=not args.no_network, on_point=show
+        )
+    print(f"curves written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -335,12 +396,42 @@ def build_parser() -> argparse.ArgumentParser:
     race.add_argument("--scale", type=float, default=1.0, help="multiply x1 by this (10: unscaled features)")
     race.add_argument("--seed", type=int, default=0, help="the slice's random directions")
     race.add_argument("--out", required=True, metavar="CSV", help="write the trajectories to this file")
+    baseline_help = "all, or comma-separated: logreg, knn, svm, tree, forest, boosting, features (default all)"
+    side_by_side = commands.add_parser(
+        "compare",
+        help="the network against classic machine learning on the same split: one row per model",
+        description="Fits scikit-learn's logistic regression (ridge for regression), k-nearest neighbours, an RBF "
+        "SVM, a decision tree, a random forest, gradient boosting and, on 2D data, a linear model on hand-made "
+        "features, then trains the network; prints and writes model, metric, test_metric, train_metric, "
+        "fit_seconds.",
+    )
+    side_by_side.add_argument("config", help=target_help)
+    side_by_side.add_argument("--baselines", default="all", help=baseline_help)
+    side_by_side.add_argument("--epochs", type=int, default=None, help="the network's epochs (default: the config's)")
+    side_by_side.add_argument("--out", default=None, metavar="CSV", help="write the table to this file")
+    curves = commands.add_parser(
+        "curve",
+        help="learning curves: every model on growing training sets, the same test set",
+        description="Each size and seed draws its training rows (the same for every model); the network gets the "
+        "same optimizer steps at every size (--epochs over the whole training set). Writes model, size, seed, "
+        "train_metric, test_metric.",
+    )
+    curves.add_argument("config", help=target_help)
+    curves.add_argument("--sizes", type=_sizes, default=None, help="training-set sizes, e.g. 25,50,100 (default: "
+                        "8 log-spaced from 25 to all training rows)")  # fmt: skip
+    curves.add_argument("--seeds", type=int, default=3, help="draws per size (default 3)")
+    curves.add_argument("--baselines", default="all", help=baseline_help)
+    curves.add_argument("--epochs", type=int, default=None, help="the network's epochs (default: the config's)")
+    curves.add_argument("--no-network", action="store_true", help="the classic models only")
+    curves.add_argument("--out", required=True, metavar="CSV", help="write the curves to this file")
     commands.add_parser("presets", help="list the preset names")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from playground.checkpoint import CheckpointError
+    from playground.limits import LimitError
+    from playground.train.baselines import BaselineError
     from playground.train.descent import DescentError
     from playground.train.one_step import StepError
 
@@ -361,6 +452,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return step(config, args.example, args.json)
         if args.command == "descent":
             return descent(config, args)
+        if args.command == "compare":
+            return compare(config, args.baselines, args.epochs, args.out)
+        if args.command == "curve":
+            return curve(config, args)
         epochs = args.epochs if args.epochs is not None else config.training.epochs
         if epochs < 1:
             raise ConfigError("--epochs must be at least 1")
@@ -368,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CheckpointError as error:
         print(f"error: {getattr(args, 'checkpoint', args.command)}: {error}", file=sys.stderr)
         return 2
-    except (ConfigError, OSError, StepError, DescentError) as error:
+    except (ConfigError, OSError, StepError, DescentError, BaselineError, LimitError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

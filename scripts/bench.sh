@@ -8,7 +8,8 @@
 #   4. time from a click (Pause, Play, a learning-rate change) to its visible effect;
 #   5. the convolutions page: redraws of its live views and the seed CNN's training speed with the page open;
 #   6-7. frames of the largest network a link may carry, the biggest upload of each kind;
-#   8-9. the "How it learns" page: loss maps, races and one explained step; the race's painted frames a second.
+#   8-9. the "How it learns" page: loss maps, races and one explained step; the race's painted frames a second;
+#   10. the classic models of the comparison with the network, on the 5,000 MNIST digits.
 #
 #   bash scripts/bench.sh
 #
@@ -43,4 +44,7 @@ echo "== 8. How it learns: loss maps, races, one explained step =="
 "$VENV/bin/python" benchmarks/learning.py
 echo
 echo "== 9. How it learns: the race's painted frames a second in the browser =="
-exec "$VENV/bin/python" benchmarks/race_animation.py
+"$VENV/bin/python" benchmarks/race_animation.py
+echo
+echo "== 10. Why deep learning: the classic models on the 5,000 MNIST digits =="
+exec "$VENV/bin/python" benchmarks/baselines.py

@@ -43,8 +43,9 @@ class Snapshot:
     saved: tuple[str, str | None] | None = None  # (path, error or None) of the last checkpoint command
     edit_error: str | None = None  # why the last weight edit was refused, if it was
     resumed_from: str | None = None  # the checkpoint this run started from, once the worker has read it
-    # answers to one-off requests (``TakeStep``, ``Descend``) new since the last snapshot, by kind ("step",
-    # "descent"): {"request": number, ...numbers} or {"request": number, "error": reason}; the handle keeps them
+    # answers to one-off requests (``TakeStep``, ``Descend``, ``Compare``) new since the last snapshot, by kind
+    # ("step", "descent", "compare"): {"request": number, ...numbers} or {"request": number, "error": reason}; the
+    # handle keeps the newest of each kind
     answers: dict[str, dict] = field(default_factory=dict)
 
     def probe(self, name: str) -> dict | None:
@@ -193,6 +194,21 @@ class Descend:
     request_json: str
 
 
+@dataclass(frozen=True)
+class Compare:
+    """Start comparing the network with classic models in the background (``train.compare.ComparisonRequest`` as
+    JSON): a table of baselines or learning curves. Its answers ("compare") grow as each model finishes; a new
+    Compare, a StopComparison or a Reset ends the one before, keeping what it had."""
+
+    request: int
+    request_json: str
+
+
+@dataclass(frozen=True)
+class StopComparison:
+    """End the comparison in progress; what it finished stays in its last answer, marked stopped."""
+
+
 Command = (
     Play
     | Pause
@@ -210,12 +226,23 @@ Command = (
     | TakeStep
     | TrainSteps
     | Descend
+    | Compare
+    | StopComparison
 )
 
 #: Commands that cut the batch in training short (it is trained again later, if at all): they make the rest of it
 #: unwanted or pointless, or (a checkpoint, asked for by a click) someone waits for them.
 INTERRUPTING: tuple[type, ...] = (Pause, Stop, Reset, SaveCheckpoint)
 #: Commands of which only the newest counts while a run waits for its process: what the page shows or chose.
-NEWEST_ONLY: tuple[type, ...] = (SetFocus, SetProbes, SetSample, SetDrawing, SetTemperature, SetTraining, Descend)
+NEWEST_ONLY: tuple[type, ...] = (
+    SetFocus,
+    SetProbes,
+    SetSample,
+    SetDrawing,
+    SetTemperature,
+    SetTraining,
+    Descend,
+    Compare,
+)
 #: Commands a later reset makes pointless while a run waits (they would steer a model the reset replaces).
 UNDONE_BY_RESET: tuple[type, ...] = (Play, Pause, Step, SetTraining, EditParameter, Reset, TakeStep, TrainSteps)

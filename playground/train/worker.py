@@ -29,6 +29,7 @@ import threading
 import time
 import types
 import weakref
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -39,6 +40,7 @@ from playground.train.protocol import (
     NEWEST_ONLY,
     UNDONE_BY_RESET,
     Command,
+    Compare,
     Descend,
     EditParameter,
     Pause,
@@ -54,6 +56,7 @@ from playground.train.protocol import (
     Snapshot,
     Step,
     Stop,
+    StopComparison,
     TakeStep,
     TrainSteps,
     readable,
@@ -449,6 +452,17 @@ class WorkerHandle:
         self._send(Descend(request, request_json))
         return request
 
+    def compare(self, request_json: str) -> int:
+        """Start comparing with classic models in the worker (``train.compare.ComparisonRequest`` as JSON); returns
+        the request's number. Its answers (``answer("compare")``) grow as each model finishes."""
+        request = next(_REQUEST_NUMBERS)
+        self._send(Compare(request, request_json))
+        return request
+
+    def stop_comparison(self) -> None:
+        """Stop the comparison in progress; its last answer keeps what was done, marked stopped."""
+        self._send(StopComparison())
+
     def answer(self, kind: str, request: int | None = None) -> dict | None:
         """The newest answer of a kind ("step", "descent"); with ``request``, only the answer to that request."""
         with self._lock:
@@ -459,13 +473,19 @@ class WorkerHandle:
         answer = self._answers.get(kind)
         return answer if answer is not None and request in (None, answer["request"]) else None
 
-    def wait_for_answer(self, kind: str, request: int, timeout: float) -> dict | None:
-        """The answer to ``request`` once it came, or None after ``timeout`` seconds (or if the worker ended)."""
+    def wait_for_answer(
+        self, kind: str, request: int, timeout: float, until: Callable[[dict], bool] | None = None
+    ) -> dict | None:
+        """The answer to ``request`` once it came (with ``until``: once one satisfies it, as a comparison's last),
+        else the newest after ``timeout`` seconds (or once the worker ended); None if none came."""
+
+        def arrived(latest: Snapshot, _: object) -> bool:
+            answer = self._answer_held(kind, request)
+            done = answer is not None and (until is None or until(answer))
+            return done or latest.status in ("stopped", "error")
+
         with contextlib.suppress(TimeoutError):
-            self.wait_until(
-                lambda latest, _: self._answer_held(kind, request) is not None or latest.status in ("stopped", "error"),
-                timeout=timeout,
-            )
+            self.wait_until(arrived, timeout=timeout)
         return self.answer(kind, request)
 
     def apply(self, config: RunConfig) -> bool:

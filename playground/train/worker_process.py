@@ -25,6 +25,7 @@ from playground.limits import limits
 from playground.train.protocol import (
     INTERRUPTING,
     Command,
+    Compare,
     Descend,
     EditParameter,
     Pause,
@@ -41,6 +42,7 @@ from playground.train.protocol import (
     Snapshot,
     Step,
     Stop,
+    StopComparison,
     TakeStep,
     TrainSteps,
     failed_probe,
@@ -92,6 +94,11 @@ class WorkerLoop:
         self.sample_index = 0  # the test image or sequence the views explain, kept across resets like the focus
         self.drawing: list[list[float]] | None = None  # the page's drawn image, kept across resets
         self.temperature: float | None = None  # generated text's sampling temperature; None: the trainer's default
+        # the comparison with classic models running in a thread of its own (``Compare``): its request number, its
+        # stop signal, and its newest answer not yet moved into ``answers`` (written by that thread)
+        self.comparison: tuple[int, threading.Event] | None = None
+        self.comparison_lock = threading.Lock()
+        self.comparison_answer: dict | None = None
         self._start(config_json)
 
     def _start(self, config_json: str, checkpoint_path: str | None = None) -> None:
@@ -99,6 +106,7 @@ class WorkerLoop:
         from playground.train.trainer import Trainer
 
         self.run_id = uuid.uuid4().hex[:12]
+        self._stop_comparison()  # it compared with the data and network this reset replaces
         self.sent_probes = {}  # a new run's first snapshot carries every probe
         self.running, self.steps_left, self.batches_left = False, 0, 0
         self.unsent_rows = []
@@ -182,6 +190,10 @@ class WorkerLoop:
                 from playground.train.descent import explained_descent
 
                 self._answer("descent", request, lambda: explained_descent(self.trainer, request_json))
+            case Compare(request, request_json):
+                self._start_comparison(request, request_json)
+            case StopComparison():
+                self._stop_comparison()
             case _ if self.trainer is None:
                 pass  # nothing to play until a good config arrives
             case Play():
@@ -229,6 +241,54 @@ class WorkerLoop:
             except Exception as error:
                 answer = {"error": readable(error)}
         self.answers[kind] = {"request": request, **answer}
+
+    def _start_comparison(self, request: int, request_json: str) -> None:
+        """Compare with classic models in a thread of its own, so that training, clicks and snapshots go on while a
+        forest grows; the one before stops (keeping what it had)."""
+        from pydantic import ValidationError
+
+        from playground.train.compare import ComparisonRequest, run_comparison
+
+        self._stop_comparison()
+        try:
+            wanted = ComparisonRequest.model_validate_json(request_json)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "request"
+            self.answers["compare"] = {"request": request, "error": f"{where}: {first['msg']}"}
+            return
+        if self.trainer is None:
+            self.answers["compare"] = {"request": request, "error": "there is no model: the setup is invalid"}
+            return
+        stop = threading.Event()
+        self.comparison = (request, stop)
+        config, dataset = self.trainer.config, self.trainer.dataset
+
+        def report(answer: dict) -> None:
+            with self.comparison_lock:
+                if self.comparison is not None and self.comparison[0] == request:
+                    self.comparison_answer = {"request": request, **answer}
+
+        def work() -> None:
+            try:
+                run_comparison(config, dataset, wanted, stop, report)
+            except Exception as error:  # a failure is the answer, never a dead worker
+                report({"error": readable(error), "rows": []})
+
+        threading.Thread(target=work, daemon=True, name="playground-comparison").start()
+
+    def _stop_comparison(self) -> None:
+        """Tell the running comparison to stop after the model in hand; its last answer says stopped."""
+        if self.comparison is not None:
+            self.comparison[1].set()
+
+    def _collect_comparison(self) -> None:
+        """Move the comparison's newest answer into the next snapshot."""
+        with self.comparison_lock:
+            answer, self.comparison_answer = self.comparison_answer, None
+        if answer is not None:
+            self.answers["compare"] = answer
+            self.changed = True
 
     def _apply_inspection(self) -> None:
         """Hand the chosen test image or sequence, the temperature and (images only) the drawing to the trainer;
@@ -367,6 +427,7 @@ class WorkerLoop:
                 if not self.handle(command):
                     return
                 wait = 0.0
+            self._collect_comparison()
             if self.running or self.steps_left or self.batches_left:
                 self._train_slice()
                 self.publish(force=not (self.running or self.steps_left or self.batches_left))

@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from playground.config import RunConfig
+from playground.data.registry import load_dataset
 from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
 from playground.ui.frames import worker_frame
@@ -437,3 +438,48 @@ def test_a_descent_request_a_worker_cannot_serve_is_refused_naming_the_field(han
     line = '{"surface": "line"}'  # the circle is a classification set: no line to fit
     answer = handle.wait_for_answer("descent", handle.descend(line), timeout=30)
     assert answer["error"].startswith("data.dataset: a line fits values"), answer
+
+
+def _ended(answer: dict) -> bool:
+    return any(key in answer for key in ("finished", "stopped", "error"))
+
+
+def test_a_comparison_table_grows_model_by_model_in_the_worker_while_training_goes_on(handle):
+    from playground.train.baselines import fit_baseline
+    from playground.train.compare import ComparisonRequest
+
+    seen_rows = []
+    handle.play()
+    request = handle.compare(ComparisonRequest(baselines=["logreg", "tree", "features"], grid=20).model_dump_json())
+    answer = handle.wait_for_answer(
+        "compare", request, timeout=60, until=lambda answer: seen_rows.append(len(answer["rows"])) or _ended(answer)
+    )
+    assert [row["model"] for row in answer["rows"]] == ["logreg", "tree", "features"], answer
+    assert answer["finished"] and answer["total"] == 3 and answer["running"] is None and answer["metric"] == "accuracy"
+    assert 0 in seen_rows and 3 in seen_rows  # it answered before the first model was done, and at the end
+    here = fit_baseline("features", load_dataset(handle.config.data), grid_resolution=20)
+    assert answer["rows"][2]["test_metric"] == pytest.approx(here.test_metric)
+    np.testing.assert_allclose(answer["grids"]["features"]["values"], here.grid_values, atol=1e-6)
+    assert handle.snapshot()[0].step > 0, "training stopped while the baselines were fitted"
+    handle.pause()
+
+
+def test_a_learning_curve_stops_when_told_and_keeps_what_it_had(handle):
+    from playground.train.compare import ComparisonRequest
+
+    wanted = ComparisonRequest(kind="curve", baselines=["knn"], sizes=[20, 40, 80], seeds=3, epochs=200)
+    request = handle.compare(wanted.model_dump_json())
+    # knn and the network at the smallest size, the first seed
+    handle.wait_for_answer("compare", request, timeout=60, until=lambda answer: len(answer["rows"]) >= 2)
+    handle.stop_comparison()
+    answer = handle.wait_for_answer("compare", request, timeout=60, until=_ended)
+    assert answer.get("stopped") is True and "finished" not in answer, answer
+    assert 2 <= len(answer["rows"]) < answer["total"] == 3 * 3 * 2
+    assert answer["rows"][0] == {**answer["rows"][0], "model": "knn", "size": 20, "seed": 0}
+
+
+def test_a_comparison_a_worker_cannot_serve_is_refused_naming_the_field(handle):
+    answer = handle.wait_for_answer("compare", handle.compare('{"kind": "curve", "seeds": 1000}'), 60, _ended)
+    assert answer["error"].startswith("seeds: "), answer
+    answer = handle.wait_for_answer("compare", handle.compare('{"kind": "curve", "sizes": [5000]}'), 60, _ended)
+    assert answer["error"].startswith("sizes: 5000 is outside 2 to "), answer
