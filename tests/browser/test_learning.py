@@ -1,6 +1,6 @@
 """The "How it learns" page in a real browser against the real server: step through every stage of one training
-step, click a weight to get its chain rule, run the loop, race the optimisers and let their paths animate on the
-map to the last step; then the page in Chinese.
+step, click a weight to get its chain rule, run the loop, Play slowly, race the optimisers and watch their paths
+grow on the map by themselves; then the page in Chinese, whose race waits in its tab until the tab is opened.
 
 One test per page visit (one Streamlit session, one worker); the worker goes when the test's browser context
 closes.
@@ -192,4 +192,14 @@ def test_the_page_in_chinese(server, context):
     expect(stage_button(page)).to_have_text(re.compile("前向传播"), timeout=LOAD_TIMEOUT_MS)
     walk(page, "损失")
     expect(page.get_by_text("前向传播：每个神经元")).to_be_visible()
+
+    # The race drawn in the tab not opened yet waits there on its start, and grows once the tab is opened.
+    wait_for_paths_from(page, -2.5)
+    page.wait_for_timeout(4_000)  # longer than the animation takes
+    assert page.evaluate("(selector) => document.querySelector(selector)._fullData[0].x.length", MAP) == 1
+    page.get_by_role("tab", name="梯度下降").click()
+    page.wait_for_function(
+        "(selector) => document.querySelector(selector)._fullData[0].x.length === 101", arg=MAP, timeout=30_000
+    )
+    expect(page.get_by_test_id("stPlotlyChart").get_by_text("▶ 重播")).to_be_visible()
     no_exception(page)
