@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from playground.config import RunConfig
 from playground.data.kinds.base import Dataset
-from playground.limits import LimitError
+from playground.limits import LimitError, over_limit
 from playground.train.baselines import (
     BASELINES,
     BaselineError,
@@ -40,6 +40,9 @@ NETWORK = "network"
 #: Seeds a learning curve may average over, sizes it may have, epochs its network may train: each point trains
 #: every model once.
 MAX_SEEDS, MAX_SIZES, MAX_CURVE_EPOCHS = 10, 20, 200
+#: Optimizer steps the networks of one learning curve may take in all (sizes x seeds x steps at each): the seed
+#: FFN's default curve takes 60,000; this keeps any request to well under an hour of a worker.
+MAX_CURVE_NETWORK_STEPS = 200_000
 
 
 class Stopped(Exception):
@@ -172,6 +175,9 @@ def curve_points(
     check_curve(sizes, seeds, n_train)
     check_affordable(dataset, names, config.tokens)
     steps = network_steps(config, n_train, epochs)
+    total = steps * len(sizes) * seeds
+    if with_network and total > MAX_CURVE_NETWORK_STEPS:
+        raise BaselineError(over_limit("curve: the networks' optimizer steps", total, MAX_CURVE_NETWORK_STEPS))
     for size in sorted(sizes):
         for seed in range(seeds):
             part = subset(dataset, curve_rows(n_train, size, seed))

@@ -147,6 +147,9 @@ def test_a_learning_curve_draws_the_same_rows_for_every_model_and_fills_in_from_
     assert len(points) == 2 * 2 * 3
     trees = [point for point in points if point.model == "tree"]
     assert all(point.train_metric == 1.0 for point in trees)  # a full tree fits its training rows exactly
+    many = preset("circle", n_points=200, epochs=200)  # 200 epochs x 10 batches x 20 sizes x 10 seeds
+    with pytest.raises(BaselineError, match=r"^curve: the networks' optimizer steps: 400,000 is over the limit"):
+        learning_curve(many, load_dataset(many.data), ["logreg"], list(range(5, 105, 5)), seeds=10)
     with pytest.raises(BaselineError, match="sizes: 500 is outside 2 to 100"):
         learning_curve(config, dataset, ["logreg"], [500], seeds=1)
 
