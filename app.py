@@ -55,6 +55,7 @@ def navigation() -> None:
         st.Page("pages/convolutions.py", title=t("nav_cnn"), icon=":material/grid_on:", url_path="convolutions"),
         st.Page("pages/sequences.py", title=t("nav_seq"), icon=":material/timeline:", url_path="sequences"),
         st.Page("pages/learning.py", title=t("nav_learn"), icon=":material/school:", url_path="learning"),
+        st.Page("pages/why.py", title=t("nav_why"), icon=":material/insights:", url_path="why"),
     ]
     st.navigation(pages).run()
 

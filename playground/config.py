@@ -143,6 +143,12 @@ class TrainConfig(_Section):
     target_test_loss: float | None = Field(
         None, gt=0, description="stop as soon as an epoch ends with a test loss at or below this"
     )
+    patience: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="early stopping: stop once the test loss has not improved for this many epochs",
+    )
     metric: MetricName = Field(
         "auto", description="regression: mae adds the mean absolute error to the history (train_mae, test_mae)"
     )

@@ -183,6 +183,8 @@ def _callbacks(config: RunConfig) -> str:
             '        model.stop_training = logs["val_loss"] <= TARGET_TEST_LOSS\n\n'
             "    callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=stop_at_target))\n"
         )
+    if config.training.patience is not None:
+        lines.append('    callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE))\n')
     return "    callbacks = []\n" + "".join(lines) if lines else ""
 
 

@@ -226,6 +226,17 @@ def _training(config: RunConfig) -> str:
             '            print(f"stopped: the test loss reached {TARGET_TEST_LOSS} in epoch {epoch}")\n'
             "            break\n"
         )
+    if config.training.patience is not None:
+        target += (
+            '        if row["test_loss"] < best_test_loss:\n'
+            '            best_test_loss, best_epoch = row["test_loss"], epoch\n'
+            "        elif epoch - best_epoch >= PATIENCE:\n"
+            '            print(f"stopped early: the test loss was lowest in epoch {best_epoch}")\n'
+            "            break\n"
+        )
+        early_stopping_setup = '    best_test_loss, best_epoch = float("inf"), 0  # early stopping watches these\n'
+    else:
+        early_stopping_setup = ""
     inputs_as = "x_train, x_test = (torch.as_tensor(x, dtype=torch.float32) for x in (x_train, x_test))"
     if config.tokens:
         inputs_as = (
@@ -241,7 +252,7 @@ def main() -> None:
     model = build_model()
     optimizer = {_OPTIMIZERS[config.training.optimizer]}
     batch_order = torch.Generator().manual_seed(TRAINING_SEED)
-{augment_setup}    for epoch in range(1, EPOCHS + 1):
+{augment_setup}{early_stopping_setup}    for epoch in range(1, EPOCHS + 1):
 {schedule}        model.train()
         order = torch.randperm(len(x_train), generator=batch_order)
         for start in range(0, len(order), BATCH_SIZE):

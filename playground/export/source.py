@@ -71,6 +71,8 @@ def training_settings(config: RunConfig) -> list[str]:
         lines.append(
             f"TARGET_TEST_LOSS = {training.target_test_loss!r}  # training stops once the test loss is this low"
         )
+    if training.patience is not None:
+        lines.append(f"PATIENCE = {training.patience}  # early stopping: epochs without a lower test loss")
     return lines
 
 

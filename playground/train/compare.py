@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from playground.config import RunConfig
+from playground.config import ConfigError, RunConfig
 from playground.data.kinds.base import Dataset
 from playground.limits import LimitError, over_limit
 from playground.train.baselines import (
@@ -43,6 +43,8 @@ MAX_SEEDS, MAX_SIZES, MAX_CURVE_EPOCHS = 10, 20, 200
 #: Optimizer steps the networks of one learning curve may take in all (sizes x seeds x steps at each): the seed
 #: FFN's default curve takes 60,000; this keeps any request to well under an hour of a worker.
 MAX_CURVE_NETWORK_STEPS = 200_000
+#: Training rows of a capacity sweep unless asked otherwise: few, so a wide network can memorise them.
+CAPACITY_SIZE = 100
 
 
 class Stopped(Exception):
@@ -104,10 +106,11 @@ def train_network(
                 on_progress(trainer.step, steps)
         seconds = time.perf_counter() - started
         row = trainer.evaluate()
-        test, train = row[f"test_{metric}"], row[f"train_{metric}"]
     except Diverged:
-        seconds, test, train = time.perf_counter() - started, math.nan, math.nan
-    return BaselineResult(NETWORK, metric, float(test), float(train), seconds)
+        seconds, row = time.perf_counter() - started, {}
+    losses = {name: float(row.get(name, math.nan)) for name in ("train_loss", "test_loss")}
+    test, train = row.get(f"test_{metric}", math.nan), row.get(f"train_{metric}", math.nan)
+    return BaselineResult(NETWORK, metric, float(test), float(train), seconds, extra=losses)
 
 
 def baseline_results(
@@ -212,6 +215,87 @@ def learning_curve(
     return points
 
 
+#: Width factors of a capacity sweep: every hidden layer's neurons (or filters, or state size) times these.
+CAPACITY_FACTORS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+MAX_CAPACITY_FACTOR = 16.0
+
+
+CAPACITY_MEASURES = ("train_loss", "test_loss", "train_metric", "test_metric")
+
+
+@dataclass
+class CapacityPoint:
+    """The network at one width, trained on one fixed training-set size with one seed: its losses and metrics."""
+
+    width: float
+    params: int
+    size: int
+    seed: int
+    train_loss: float
+    test_loss: float
+    train_metric: float
+    test_metric: float
+
+    def row(self) -> dict[str, object]:
+        return {
+            "width": self.width,
+            "params": self.params,
+            "size": self.size,
+            "seed": self.seed,
+            **{name: round(getattr(self, name), 6) for name in CAPACITY_MEASURES},
+        }
+
+
+def scaled_model(config: RunConfig, factor: float) -> RunConfig:
+    """The config with every hidden layer's width (a dense layer's neurons, a conv layer's filters, a recurrent
+    layer's state) times ``factor``, at least 1; the output layer (the last dense one) keeps its size. A network
+    over the server's limits is refused (ConfigError) as any setup is."""
+    layers = [layer.model_dump() for layer in config.model.layers]
+    output = max((index for index, layer in enumerate(layers) if layer["kind"] == "dense"), default=None)
+    for index, layer in enumerate(layers):
+        for width in ("units", "filters"):
+            if width in layer and index != output:
+                layer[width] = max(1, round(layer[width] * factor))
+    return RunConfig.from_dict({**config.model_dump(), "model": {"layers": layers}})
+
+
+def capacity_points(
+    config: RunConfig,
+    dataset: Dataset,
+    factors: list[float],
+    size: int,
+    seeds: int,
+    epochs: int | None = None,
+    stop: threading.Event | None = None,
+    on_progress: Callable[[float, int, int, int], None] | None = None,
+) -> Iterator[CapacityPoint]:
+    """The network at every width on the same ``size`` training rows (each seed its own draw), narrowest first:
+    how training and test loss part as the network grows past what the data can pin down. Every width gets the
+    same optimizer steps. ``on_progress(width, seed, steps_done, steps)`` hears each network train."""
+    n_train = len(dataset.x_train)
+    check_curve([size], seeds, n_train)
+    if not 1 <= len(factors) <= len(CAPACITY_FACTORS) + 1 or not all(0 < f <= MAX_CAPACITY_FACTOR for f in factors):
+        raise BaselineError(f"widths: give 1 to {len(CAPACITY_FACTORS) + 1} factors above 0, at most "
+                            f"{MAX_CAPACITY_FACTOR:g}")  # fmt: skip
+    steps = network_steps(config, n_train, epochs)
+    total = steps * len(factors) * seeds
+    if total > MAX_CURVE_NETWORK_STEPS:
+        raise BaselineError(over_limit("capacity: the networks' optimizer steps", total, MAX_CURVE_NETWORK_STEPS))
+    scaled = {factor: scaled_model(config, factor) for factor in sorted(factors)}  # refused before any training
+    for factor, wide in scaled.items():
+        params = wide.total_params()
+        for seed in range(seeds):
+            if stop is not None and stop.is_set():
+                raise Stopped
+            part = subset(dataset, curve_rows(n_train, size, seed))
+            progress = None if on_progress is None else partial(on_progress, factor, seed)
+            result = train_network(with_seed(wide, config.training.seed + seed), part, steps, stop, progress)
+            yield CapacityPoint(
+                factor, params, size, seed, result.extra["train_loss"], result.extra["test_loss"],
+                result.train_metric, result.test_metric,
+            )  # fmt: skip
+
+
 BaselineName = Literal["logreg", "knn", "svm", "tree", "forest", "boosting", "features"]
 
 
@@ -221,13 +305,17 @@ class ComparisonRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["table", "curve"] = "table"
+    kind: Literal["table", "curve", "capacity"] = "table"
     baselines: list[BaselineName] = Field(default_factory=lambda: list(BASELINES), max_length=len(BASELINES))
     sizes: list[int] | None = Field(None, max_length=MAX_SIZES)
     seeds: int = Field(1, ge=1, le=MAX_SEEDS)
     epochs: int | None = Field(None, ge=1, le=MAX_CURVE_EPOCHS)
     network: bool = True
     grid: int | None = Field(None, ge=10, le=100)
+    #: capacity: the width factors, and the training rows every width learns from (default: the smallest size of a
+    #: learning curve, where the gap shows)
+    widths: list[float] = Field(default_factory=lambda: list(CAPACITY_FACTORS), max_length=len(CAPACITY_FACTORS) + 1)
+    size: int | None = Field(None, ge=2)
 
 
 def run_comparison(
@@ -256,6 +344,18 @@ def run_comparison(
                     }
                 answer["running"] = names[done] if done < len(names) else None
                 report(dict(answer))
+        elif request.kind == "capacity":
+            size = request.size or min(len(dataset.x_train), CAPACITY_SIZE)
+            answer.update(total=len(request.widths) * request.seeds, running="network", size=size)
+            report(dict(answer))
+
+            def grows(width: float, seed: int, done: int, steps: int) -> None:
+                report({**answer, "running": "network", "progress": [width, seed, done, steps]})
+
+            points = capacity_points(config, dataset, request.widths, size, request.seeds, request.epochs, stop, grows)
+            for capacity in points:
+                answer["rows"] = [*answer["rows"], capacity.row()]
+                report(dict(answer))
         else:
             sizes = request.sizes or curve_sizes(len(dataset.x_train))
             models = [*names, NETWORK] if request.network else names
@@ -275,6 +375,6 @@ def run_comparison(
         answer.update(finished=True, running=None)
     except Stopped:
         answer.update(stopped=True, running=None)
-    except (BaselineError, LimitError) as error:
+    except (BaselineError, LimitError, ConfigError) as error:
         answer.update(error=str(error), running=None)
     report(dict(answer))

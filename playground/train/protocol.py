@@ -32,6 +32,7 @@ class Snapshot:
     learning_rate: float
     regularization: str = "none"
     reg_rate: float = 0.0
+    train_seconds: float = 0.0  # time this run's model has spent training (the comparison table's fit time)
     message: str | None = None
     message_key: str | None = None
     message_args: dict[str, object] = field(default_factory=dict)

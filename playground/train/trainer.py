@@ -108,7 +108,9 @@ class Trainer:
         # a backward pass on GRADIENT_ROWS rows costs ~8 % of a small 2D epoch
         self.record_gradients = False
         self.gradient_norms: list[tuple[int, list[float]]] = []
-        self._target_met: float | None = None  # per epoch: the weight-gradient norm of each dense layer
+        self._target_met: float | None = None
+        self._patience_met: int | None = None  # the best epoch early stopping last stopped after
+        self.train_seconds = 0.0  # wall time of training so far, counted by the worker around its slices
         data = config.data
         self.augmentation = (data.augment_shift, data.augment_rotate, data.augment_noise) if config.augments else None
         # its own generator, so switching augmentation on does not change the batch order
@@ -152,7 +154,25 @@ class Trainer:
             loss = self.history[-1]["test_loss"]
             english = f"Finished: the test loss {loss:.4g} reached the target {target:g} in epoch {self.epoch}."
             return english, "msg_finished_target", {"loss": loss, "target": target, "epoch": self.epoch}
-        return None
+        return self._patience_ran_out()
+
+    def _patience_ran_out(self) -> tuple[str, str, dict] | None:
+        """Early stopping: the test loss has not improved for ``patience`` epochs (announced once per best epoch;
+        Play then trains on)."""
+        patience = self.training.patience
+        if patience is None or not self.history:
+            return None
+        best = min(range(len(self.history)), key=lambda index: self.history[index]["test_loss"])
+        best_epoch = int(self.history[best]["epoch"])
+        if self.epoch - best_epoch < patience or self._patience_met == best_epoch:
+            return None
+        self._patience_met = best_epoch
+        loss = self.history[best]["test_loss"]
+        english = (
+            f"Stopped early: the test loss has not improved for {patience} epochs; it was lowest ({loss:.4g}) "
+            f"in epoch {best_epoch}."
+        )
+        return english, "msg_finished_patience", {"patience": patience, "loss": loss, "epoch": best_epoch}
 
     def set_regularization(self, kind: str, rate: float) -> None:
         if kind not in ("none", "l1", "l2"):

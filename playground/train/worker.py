@@ -77,6 +77,7 @@ LIVE_TRAINING_FIELDS = {
     "epochs",
     "stop_at_epochs",
     "target_test_loss",
+    "patience",
 }
 
 

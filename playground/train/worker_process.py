@@ -345,8 +345,10 @@ class WorkerLoop:
 
         trainer = self.trainer
         steps_before = trainer.step
+        started = time.perf_counter()
         try:
             row = trainer.train_batches(TRAIN_SLICE_S, self.interrupt, max_batches=self.batches_left or None)
+            trainer.train_seconds += time.perf_counter() - started
         except Diverged as error:
             trainer = self.trainer
             self._fail("diverged", str(error), "msg_diverged", epoch=trainer.epoch + 1, lr=trainer.learning_rate)
@@ -397,6 +399,7 @@ class WorkerLoop:
                 learning_rate=trainer.learning_rate if trainer else 0.0,
                 regularization=trainer.regularization if trainer else "none",
                 reg_rate=trainer.reg_rate if trainer else 0.0,
+                train_seconds=trainer.train_seconds if trainer else 0.0,
                 message=english,
                 message_key=key,
                 message_args=args,

@@ -13,6 +13,7 @@ PAGE_CARDS = (
     ("home_cnn", "pages/convolutions.py", ":material/grid_on:"),
     ("home_seq", "pages/sequences.py", ":material/timeline:"),
     ("home_learn", "pages/learning.py", ":material/school:"),
+    ("home_why", "pages/why.py", ":material/insights:"),
 )
 
 

@@ -86,6 +86,7 @@ LABEL_KEYS: tuple[str, ...] = (
     "msg_config_invalid",
     "msg_finished_epochs",
     "msg_finished_target",
+    "msg_finished_patience",
     "status_queued",
     "msg_queued",
     "msg_out_of_memory",
