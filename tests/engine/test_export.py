@@ -440,3 +440,21 @@ def test_script_and_keras_code_stop_at_the_target_test_loss(tmp_path, capsys):
     code = keras_code(with_training(config, schedule="step"))
     ast.parse(code)
     assert "LearningRateScheduler" in code and 'logs["val_loss"] <= TARGET_TEST_LOSS' in code
+
+
+def test_script_and_keras_code_stop_early_where_the_trainer_does(tmp_path, capsys):
+    """Early stopping: the script stops after the epoch the Trainer announces, naming the same best epoch."""
+    config = with_training(load_preset("circle"), epochs=300, learning_rate=0.3, patience=3)
+    script = import_script(pytorch_script(config), tmp_path / "patience.py")
+    script.main()
+    lines = capsys.readouterr().out.strip().splitlines()
+    trainer = Trainer(config)
+    while (reached := trainer.stop_reached()) is None:
+        trainer.train_epoch()
+    _, key, args = reached
+    assert key == "msg_finished_patience"
+    assert lines[-1] == f"stopped early: the test loss was lowest in epoch {args['epoch']}"
+    assert len(lines) - 1 == trainer.epoch < 300
+    code = keras_code(config)
+    ast.parse(code)
+    assert "PATIENCE = 3" in code and 'EarlyStopping(monitor="val_loss", patience=PATIENCE)' in code

@@ -54,7 +54,8 @@ def _data_controls(t: Translator, base: RunConfig) -> dict[str, int]:
 
 def _remedies(t: Translator, base: RunConfig) -> Remedies:
     st.markdown(f"**{t('why_remedies')}**")
-    dropout, l2, stopping, augment = st.columns(4)
+    dropout, l2 = st.columns(2)
+    stopping, augment = st.columns(2)
     rate = 0.0
     if can_drop_out(base) and dropout.toggle(t("why_dropout"), key=_key(base, "dropout"), help=t("why_help_dropout")):
         rate = dropout.slider(t("why_dropout_rate"), 0.1, 0.7, 0.3, step=0.1, key=_key(base, "dropout_rate"))

@@ -114,7 +114,11 @@ def _results(t: Translator, run: SessionRun, config: RunConfig, dataset: Dataset
     network = network_row(t, run, config)
     shown = ([network] if network is not None else []) + rows
     if shown:
-        st.dataframe(comparison_frame(t, shown, config.task), hide_index=True, width="stretch")
+        frame = comparison_frame(t, shown, config.task)
+        formats = dict(zip(frame.columns[1:], ("%.3f", "%.3f", "%.2f"), strict=True))
+        columns = {name: st.column_config.NumberColumn(format=code, width="small") for name, code in formats.items()}
+        columns[frame.columns[0]] = st.column_config.TextColumn(width="medium")
+        st.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
     if network is None:
         st.caption(t("why_network_row_waits"))
     else:
