@@ -122,12 +122,13 @@ def _curves(t: Translator, run: SessionRun, config: RunConfig, was_active: bool)
     answer = found.answer
     rows = answer.get("rows", [])
     total = answer.get("total") or 1
+    status = st.container()  # always there, so what follows keeps its place while this changes
     if error := answer.get("error"):
-        st.error(t("why_refused", reason=error), icon=":material/block:")
+        status.error(t("why_refused", reason=error), icon=":material/block:")
     elif found.active:
-        st.progress(min(1.0, len(rows) / total), text=_progress_text(t, config, answer))
+        status.progress(min(1.0, len(rows) / total), text=_progress_text(t, config, answer))
     elif answer.get("stopped"):
-        st.info(t("why_curves_stopped", points=len(rows), total=total), icon=":material/stop_circle:")
+        status.info(t("why_curves_stopped", points=len(rows), total=total), icon=":material/stop_circle:")
     if rows:
         models = {row["model"] for row in rows}
         metric = t(f"why_metric_{metric_name(config.task)}")
@@ -150,10 +151,9 @@ def verdict(t: Translator, config: RunConfig, rows: list[dict]) -> str:
     name = lambda model: model_label(t, model, config.task)  # noqa: E731
     first, last = ranking[0], ranking[-1]
     lines = [
-        t("why_verdict_at", size=first.size, model=name(first.best), score=f"{first.best_score:.3f}",
-          network=f"{first.network:.3f}"),
-        t("why_verdict_at", size=last.size, model=name(last.best), score=f"{last.best_score:.3f}",
-          network=f"{last.network:.3f}"),
+        t("why_verdict_at", size=point.size, model=name(point.best), score=f"{point.best_score:.3f}",
+          network=f"{point.network:.3f}")
+        for point in ([first, last] if last.size != first.size else [first])
     ]  # fmt: skip
     leading = [point.best == NETWORK for point in ranking]
     from_here = next((i for i in range(len(ranking)) if all(leading[i:])), None)

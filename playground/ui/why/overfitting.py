@@ -139,17 +139,18 @@ def _sweep(t: Translator, run: SessionRun, config: RunConfig, was_active: bool) 
     answer = found.answer
     rows = answer.get("rows", [])
     total = answer.get("total") or 1
+    status = st.container()  # always there, so what follows keeps its place while this changes
     if error := answer.get("error"):
-        st.error(t("why_refused", reason=error), icon=":material/block:")
+        status.error(t("why_refused", reason=error), icon=":material/block:")
     elif found.active:
         text = t("why_starting")
         if progress := answer.get("progress"):
             width, seed, done, steps = progress
             text = t("why_capacity_progress", width=f"{width:g}", seed=seed + 1, done=done, steps=steps,
                      points=len(rows), total=total)  # fmt: skip
-        st.progress(min(1.0, len(rows) / total), text=text)
+        status.progress(min(1.0, len(rows) / total), text=text)
     elif answer.get("stopped"):
-        st.info(t("why_curves_stopped", points=len(rows), total=total), icon=":material/stop_circle:")
+        status.info(t("why_curves_stopped", points=len(rows), total=total), icon=":material/stop_circle:")
     if rows:
         labels = {"title": t("why_capacity_title", size=answer.get("size", "")), "params": t("why_params"),
                   "loss": t("why_loss"), "train": t("why_train"), "test": t("why_test")}  # fmt: skip

@@ -21,6 +21,8 @@ from playground.viz.comparison_charts import boundary_picture, map_with_points
 
 #: Cells a side of the classic models' maps (the worker computes them with the fit).
 GRID = 60
+#: Seconds between two redraws of the table (the network's row follows the training).
+TABLE_EVERY_S = 1.0
 #: Small maps in a row.
 MAPS_PER_ROW = 3
 
@@ -93,36 +95,48 @@ def render(t: Translator, run: SessionRun, config: RunConfig, dataset: Dataset) 
         args=(generation, "table", table_key(config), table_request(plane).model_dump_json()),
     )
     active = found is not None and found.active
-    every = 1.0 if active or run.handle.playing else None
-    st.fragment(_results, run_every=every)(t, run, config, dataset, active)
+    # The table ticks all the time: Play reruns only the buttons, so the network's row must notice it by itself.
+    st.fragment(_table, run_every=TABLE_EVERY_S)(t, run, config)
+    st.fragment(_progress_and_maps, run_every=1.0 if active else None)(t, run, config, dataset, active)
 
 
-def _results(t: Translator, run: SessionRun, config: RunConfig, dataset: Dataset, was_active: bool) -> None:
-    """The table and the maps, redrawn every second while the classic models fit or the network trains."""
+def _answer(run: SessionRun, config: RunConfig) -> tuple[jobs.Job | None, dict]:
     found = jobs.job(run, "table", table_key(config))
-    answer = (found.answer if found is not None else None) or {}
-    rows = list(answer.get("rows", []))
-    total = answer.get("total") or len(baselines_for(dataset))
-    if error := answer.get("error"):
-        st.error(t("why_refused", reason=error), icon=":material/block:")
-    elif found is not None and found.active:
-        running = answer.get("running")
-        text = t("why_fitting", model=model_label(t, running, config.task), done=len(rows), total=total)
-        st.progress(len(rows) / max(1, total), text=text if running else t("why_starting"))
-    elif answer.get("stopped"):
-        st.info(t("why_stopped", done=len(rows), total=total), icon=":material/stop_circle:")
+    return found, (found.answer if found is not None else None) or {}
+
+
+def _table(t: Translator, run: SessionRun, config: RunConfig) -> None:
+    """The classic models' rows and the network's, whose row follows its training."""
+    _, answer = _answer(run, config)
     network = network_row(t, run, config)
-    shown = ([network] if network is not None else []) + rows
+    shown = ([network] if network is not None else []) + list(answer.get("rows", []))
+    table = st.container()  # always there, so the caption below keeps its place when the table appears
     if shown:
         frame = comparison_frame(t, shown, config.task)
         formats = dict(zip(frame.columns[1:], ("%.3f", "%.3f", "%.2f"), strict=True))
         columns = {name: st.column_config.NumberColumn(format=code, width="small") for name, code in formats.items()}
         columns[frame.columns[0]] = st.column_config.TextColumn(width="medium")
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
+        table.dataframe(frame, hide_index=True, width="stretch", column_config=columns)
     if network is None:
         st.caption(t("why_network_row_waits"))
     else:
         st.caption(t("why_network_row", epoch=network["epoch"]))
+
+
+def _progress_and_maps(t: Translator, run: SessionRun, config: RunConfig, dataset: Dataset, was_active: bool) -> None:
+    """How far the fitting is, and on the plane each fitted model's map; redrawn every second while it fits."""
+    found, answer = _answer(run, config)
+    rows = list(answer.get("rows", []))
+    total = answer.get("total") or len(baselines_for(dataset))
+    status = st.container()  # always there, so what follows keeps its place while this changes
+    if error := answer.get("error"):
+        status.error(t("why_refused", reason=error), icon=":material/block:")
+    elif found is not None and found.active:
+        running = answer.get("running")
+        text = t("why_fitting", model=model_label(t, running, config.task), done=len(rows), total=total)
+        status.progress(len(rows) / max(1, total), text=text if running else t("why_starting"))
+    elif answer.get("stopped"):
+        status.info(t("why_stopped", done=len(rows), total=total), icon=":material/stop_circle:")
     grids = answer.get("grids", {})
     if dataset.points_train is not None and grids:
         points, labels = dataset.points_train, dataset.y_train
@@ -135,6 +149,5 @@ def _results(t: Translator, run: SessionRun, config: RunConfig, dataset: Dataset
             columns[index % MAPS_PER_ROW].image(
                 map_with_points(picture, points, labels, config.task), caption=caption, width="stretch"
             )
-    still_active = found is not None and found.active
-    if in_fragment_rerun() and was_active and not still_active and not run.handle.playing:
+    if in_fragment_rerun() and was_active and (found is None or not found.active):
         st.rerun(scope="app")  # done: the page redraws once more and stops asking every second
