@@ -105,7 +105,7 @@ def test_learning_curves_fill_in_say_who_leads_and_stop_keeps_what_is_done():
         assert shown_config(app) == small_setup()
         wait_for(app, finished("table"))
         app.multiselect(key="why_curve_models").set_value(["logreg", "knn"])
-        app.number_input(key="why_curve_epochs").set_value(3)
+        app.number_input(key="why_curve_epochs_4").set_value(3)
         app.slider(key="why_curve_seeds").set_value(2)
         app.text_input(key="why_curve_sizes_100").set_value("25, 100")
         ok(app.run())
@@ -160,6 +160,18 @@ def test_overfitting_controls_change_the_live_network_and_the_capacity_sweep_plo
         widest = answer["rows"][-1]
         gap = [node.value for node in app.caption if node.value.startswith("Widest network")]
         assert gap and f"{widest['params']:,} weights" in gap[0]
+
+
+def test_another_setup_brings_its_own_models_and_epochs():
+    with app_session(PAGE) as app:
+        assert "features" in app.multiselect(key="why_curve_models").value  # the spiral is on the plane
+        assert app.number_input(key="why_curve_epochs_150").value == 150
+        ok(app.selectbox(key="why_setup").set_value("seed-cnn").run())
+        assert shown_config(app) == load_preset("seed-cnn")
+        models = app.multiselect(key="why_curve_models").value
+        assert "features" not in models and "forest" in models  # pixels have no hand-made features
+        assert app.number_input(key="why_curve_epochs_3").value == 3
+        assert app.select_slider(key="why_capacity_size_4000").value == 107  # the size nearest 100
 
 
 def test_a_damaged_link_says_why_and_the_default_setup_shows():

@@ -11,7 +11,7 @@ from playground.data.kinds.base import Dataset
 from playground.i18n import Translator
 from playground.train.baselines import baselines_for, curve_sizes, metric_name
 from playground.train.compare import MAX_CURVE_EPOCHS, NETWORK, ComparisonRequest
-from playground.ui.common import kept_widget
+from playground.ui.common import kept_key, kept_widget
 from playground.ui.run_controls import in_fragment_rerun
 from playground.ui.session import SessionRun
 from playground.ui.why import jobs
@@ -39,6 +39,9 @@ def parse_sizes(text: str) -> list[int] | None:
 def _request(t: Translator, config: RunConfig, dataset: Dataset) -> ComparisonRequest | None:
     """The curve the controls describe; None (with the reason shown) when the sizes cannot be read."""
     allowed = baselines_for(dataset)
+    kept = st.session_state.get(kept_key("why_curve_models"))
+    if kept is not None:  # another setup may not allow them all (the hand-made features need the plane)
+        st.session_state[kept_key("why_curve_models")] = [name for name in kept if name in allowed]
     names = kept_widget(
         st.multiselect,
         t("why_models"),
@@ -54,13 +57,12 @@ def _request(t: Translator, config: RunConfig, dataset: Dataset) -> ComparisonRe
             st.slider, t("why_seeds"), 1, MAX_PAGE_SEEDS, key="why_curve_seeds", default=3, help=t("why_help_seeds")
         )
     with middle:
-        epochs = kept_widget(
-            st.number_input,
+        epochs = st.number_input(
             t("why_epochs"),
             min_value=1,
             max_value=MAX_CURVE_EPOCHS,
-            key="why_curve_epochs",
-            default=min(config.training.epochs, MAX_CURVE_EPOCHS),
+            value=min(config.training.epochs, MAX_CURVE_EPOCHS),
+            key=f"why_curve_epochs_{config.training.epochs}",  # another setup starts from its own epochs
             help=t("why_help_epochs"),
         )
     with right:

@@ -26,8 +26,8 @@ LINKED = "link"
 
 
 def _linked_setup(t: Translator) -> RunConfig | None:
-    """The setup of the address's ``?config=`` (another page's "Compare with classic machine learning", or a
-    shared link), read again only when the address holds another one; a damaged link says why in one line."""
+    """The setup of the address's ``?config=`` (any page's link), read again only when the address holds another
+    one; a damaged link says why in one line."""
     state = st.session_state
     param = st.query_params.get("config")
     if param and param != state.get("why_link_param"):
