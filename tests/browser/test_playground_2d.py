@@ -216,7 +216,8 @@ def test_a_shared_link_on_a_fresh_server_shows_the_app_navigation(own_server, co
     expect(nav_link(page, "Convolutions")).to_be_visible(timeout=1000)
     expect(nav_link(page, "Sequences")).to_be_visible(timeout=1000)
     expect(nav_link(page, "How it learns")).to_be_visible(timeout=1000)
-    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_count(6)
+    expect(nav_link(page, "Why deep learning")).to_be_visible(timeout=1000)
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_count(7)
 
 
 def test_a_diverging_run_pauses_and_says_why(server, context):
