@@ -80,28 +80,7 @@ def render(t: Translator, run: SessionRun, config: RunConfig, dataset: Dataset) 
     st.caption(t("why_curves_intro"))
     request = _request(t, config, dataset)
     key = curve_key(config)
-    found = jobs.job(run, "curve", key)
-    active = found is not None and found.active
-    generation = jobs.press_generation()
-    start, stop = st.columns(2)
-    start.button(
-        t("why_draw_curves"),
-        key=f"why_draw_curves_{generation}",
-        type="primary",
-        icon=":material/show_chart:",
-        disabled=request is None,
-        on_click=jobs.on_press,
-        args=(generation, "curve", key, request.model_dump_json() if request else ""),
-        width="stretch",
-    )
-    stop.button(
-        t("why_stop"),
-        key="why_curve_stop",
-        icon=":material/stop:",
-        disabled=not active,
-        on_click=lambda: jobs.stop(run),
-        width="stretch",
-    )
+    active = jobs.start_and_stop(t, run, "curve", key, request, t("why_draw_curves"), ":material/show_chart:")
     st.fragment(_curves, run_every=1.0 if active else None)(t, run, config, active)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from playground.i18n import Translator
 from playground.train.compare import ComparisonRequest
 from playground.ui.session import SessionRun, live_session_run
 
@@ -84,3 +85,33 @@ def on_press(generation: int, kind: str, key: str, request_json: str) -> None:
     run = live_session_run(PAGE)
     if run is not None:
         start(run, kind, key, ComparisonRequest.model_validate_json(request_json))
+
+
+def start_and_stop(
+    t: Translator, run: SessionRun, kind: str, key: str, request: ComparisonRequest | None, label: str, icon: str
+) -> bool:
+    """The start button of a kind of job (off while ``request`` is None) and its Stop (on while that job runs);
+    returns whether it runs."""
+    found = job(run, kind, key)
+    active = found is not None and found.active
+    generation = press_generation()
+    start, stop_button = st.columns(2)
+    start.button(
+        label,
+        key=f"why_{kind}_start_{generation}",
+        type="primary",
+        icon=icon,
+        disabled=request is None,
+        on_click=on_press,
+        args=(generation, kind, key, request.model_dump_json() if request else ""),
+        width="stretch",
+    )
+    stop_button.button(
+        t("why_stop"),
+        key=f"why_{kind}_stop",
+        icon=":material/stop:",
+        disabled=not active,
+        on_click=lambda: stop(run),
+        width="stretch",
+    )
+    return active

@@ -107,27 +107,7 @@ def render(t: Translator, run: SessionRun, config: RunConfig, dataset: Dataset) 
     seeds = kept_widget(st.slider, t("why_seeds"), 1, 3, key="why_capacity_seeds", default=1, help=t("why_help_seeds"))
     request = ComparisonRequest(kind="capacity", size=size, seeds=seeds, widths=list(CAPACITY_FACTORS))
     key = capacity_key(config)
-    found = jobs.job(run, "capacity", key)
-    active = found is not None and found.active
-    generation = jobs.press_generation()
-    start, stop = st.columns(2)
-    start.button(
-        t("why_sweep"),
-        key=f"why_sweep_{generation}",
-        type="primary",
-        icon=":material/stacked_line_chart:",
-        on_click=jobs.on_press,
-        args=(generation, "capacity", key, request.model_dump_json()),
-        width="stretch",
-    )
-    stop.button(
-        t("why_stop"),
-        key="why_capacity_stop",
-        icon=":material/stop:",
-        disabled=not active,
-        on_click=lambda: jobs.stop(run),
-        width="stretch",
-    )
+    active = jobs.start_and_stop(t, run, "capacity", key, request, t("why_sweep"), ":material/stacked_line_chart:")
     right.caption(t("why_capacity_widths", widths=", ".join(f"×{factor:g}" for factor in CAPACITY_FACTORS)))
     st.fragment(_sweep, run_every=1.0 if active else None)(t, run, config, active)
 
