@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playground.config import ConfigError, RunConfig
@@ -340,6 +341,46 @@ def curve(config: RunConfig, args: argparse.Namespace) -> int:
     return 0
 
 
+def lessons_command(args: argparse.Namespace) -> int:
+    """``lessons`` lists the shipped lessons; ``lesson check FILE`` validates one (``--solve``: and passes it)."""
+    from playground.lessons import LessonError, read_lesson_file, shipped_lesson, shipped_lessons, solve, text_in
+
+    try:
+        if args.command == "lessons":
+            for lesson in shipped_lessons():
+                print(f"{lesson.id:<24} {lesson.topic:<18} {lesson.page:<6} {text_in(lesson.title, 'en')}")
+            return 0
+        path = Path(args.file)
+        lesson = read_lesson_file(path) if path.suffix == ".json" or path.exists() else shipped_lesson(args.file)
+        if lesson is None:
+            raise LessonError(f"no lesson file {args.file!r} (and no shipped lesson of that id)")
+    except (LessonError, ConfigError, OSError) as error:
+        print(f"error: {args.file if args.command == 'lesson' else 'lessons'}: {error}", file=sys.stderr)
+        return 2
+    task = f"a task of {len(lesson.task.check)} conditions" if lesson.task else "no task"
+    print(f"ok: {text_in(lesson.title, 'en')} ({lesson.page} page, {len(lesson.steps)} steps, {task})")
+    if missing := lesson.missing_languages():
+        more = f" (+{len(missing) - 5})" if len(missing) > 5 else ""
+        print(f"note: not translated: {', '.join(missing[:5])}{more}")
+    if args.link:
+        print(f"?lesson_data={lesson.to_url_param()}")
+    if not args.solve:
+        return 0
+    try:
+        result = solve(lesson)
+    except (LessonError, ConfigError) as error:
+        print(f"error: {args.file}: {error}", file=sys.stderr)
+        return 2
+    for item in result.results:
+        value = "not measured" if item.value is None else item.value
+        print(f"  {'pass' if item.passed else 'FAIL'}  {item.condition.measure} {item.condition.test}: {value}")
+    if result.passed_at is None:
+        print("the solution does not pass the check", file=sys.stderr)
+        return 1
+    print(f"passed after epoch {result.passed_at}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m playground", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -425,6 +466,18 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--no-network", action="store_true", help="the classic models only")
     curves.add_argument("--out", required=True, metavar="CSV", help="write the curves to this file")
     commands.add_parser("presets", help="list the preset names")
+    commands.add_parser("lessons", help="list the lessons that come with the app, in the course's order")
+    lesson = commands.add_parser(
+        "lesson",
+        help="check a lesson file: its fields, its setup, and with --solve that its task can be passed",
+        description="check FILE validates a lesson file as the app does when it is uploaded (one line naming the "
+        "field when it is refused); --solve trains its setup with the task's solution and checks after every epoch, "
+        "as the lesson panel does; --link prints the ?lesson_data= parameter that opens it from a link.",
+    )
+    lesson.add_argument("action", choices=("check",), help="what to do with the file")
+    lesson.add_argument("file", help="a lesson's .json file, or the id of a shipped lesson")
+    lesson.add_argument("--solve", action="store_true", help="train the task's solution and report the check")
+    lesson.add_argument("--link", action="store_true", help="print the link parameter that carries the lesson")
     return parser
 
 
@@ -439,6 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "presets":
         print("\n".join(preset_names()))
         return 0
+    if args.command in ("lessons", "lesson"):
+        return lessons_command(args)
     try:
         if args.command == "inspect":
             return inspect_checkpoint(args.checkpoint)

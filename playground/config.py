@@ -335,26 +335,37 @@ class RunConfig(_Section):
         """A compact, URL-safe form (deflated JSON of the non-default fields)."""
         compact = self.model_dump(exclude_defaults=True, exclude={"model"})
         compact["model"] = self.model.model_dump()  # layers keep their "kind" tag even where it is a default
-        text = json.dumps(compact, separators=(",", ":"))
-        return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+        return deflate_url_param(json.dumps(compact, separators=(",", ":")))
 
     @classmethod
     def from_url_param(cls, param: str) -> RunConfig:
         """The config of a link, refused before decompressing past the size a config may have."""
         budget = limits()
-        if len(param) > budget.max_link_chars:
-            raise ConfigError(over_limit("the link's config", len(param), budget.max_link_chars, "characters"))
-        try:
-            inflater = zlib.decompressobj()
-            packed = base64.urlsafe_b64decode(param + "=" * (-len(param) % 4))
-            raw = inflater.decompress(packed, budget.max_config_bytes)
-        except (ValueError, zlib.error) as error:
-            raise ConfigError(f"the link's config is damaged ({shorten(str(error), 80)})") from None
-        if inflater.unconsumed_tail:
-            raise ConfigError(f"the link's config: over the limit of {budget.max_config_bytes:,} bytes of text")
-        if not inflater.eof:
-            raise ConfigError("the link's config is damaged (it ends too early)")
-        return cls.from_json(raw)
+        text = inflate_url_param(param, "the link's config", budget.max_link_chars, budget.max_config_bytes)
+        return cls.from_json(text)
+
+
+def deflate_url_param(text: str) -> str:
+    """Text as a compact, URL-safe link parameter (deflated, base64 without padding)."""
+    return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+
+
+def inflate_url_param(param: str, what: str, max_chars: int, max_bytes: int) -> bytes:
+    """The text of ``deflate_url_param``, refused (ConfigError naming ``what``) past ``max_chars`` characters of
+    link or ``max_bytes`` bytes of text, before decompressing any further."""
+    if len(param) > max_chars:
+        raise ConfigError(over_limit(what, len(param), max_chars, "characters"))
+    try:
+        inflater = zlib.decompressobj()
+        packed = base64.urlsafe_b64decode(param + "=" * (-len(param) % 4))
+        raw = inflater.decompress(packed, max_bytes)
+    except (ValueError, zlib.error) as error:
+        raise ConfigError(f"{what} is damaged ({shorten(str(error), 80)})") from None
+    if inflater.unconsumed_tail:
+        raise ConfigError(f"{what}: over the limit of {max_bytes:,} bytes of text")
+    if not inflater.eof:
+        raise ConfigError(f"{what} is damaged (it ends too early)")
+    return raw
 
 
 def output_layer(task: str, n_classes: int) -> Dense:

@@ -33,4 +33,5 @@ def test_values_a_widget_cannot_show_are_moved_to_the_nearest_it_can():
 def test_every_setting_has_one_row_and_every_hide_name_is_distinct():
     assert len({setting.key for setting in SETTINGS}) == len(SETTINGS)
     assert len(set(HIDEABLE)) == len(HIDEABLE)
+    assert {setting.hide for setting in SETTINGS if setting.hide} <= set(HIDEABLE)  # a link can hide each of them
     assert {setting.key for setting in SETTINGS if setting.limits} <= set(WIDGET_RANGES)

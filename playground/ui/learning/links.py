@@ -6,13 +6,14 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
+from playground.app_pages import APP_PAGES
 from playground.limits import over_limit
 from playground.train.descent import DescentRequest
 
 #: Characters of a ``&descent=`` link: a race of every optimiser with long rates fits in a few hundred.
 MAX_DESCENT_CHARS = 2_000
 #: The parts a link may hide: a tab, or a view inside the step tab.
-HIDEABLE = ("step", "descent", "graph", "loop", "surface3d")
+HIDEABLE = APP_PAGES["learn"].hideable
 
 
 def hidden_parts() -> frozenset[str]:

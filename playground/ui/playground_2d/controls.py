@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from playground.app_pages import APP_PAGES
 from playground.config import (
     LEARNING_RATES,
     REGULARIZATION_RATES,
@@ -42,23 +43,8 @@ WIDGET_RANGES: dict[str, tuple[float, float]] = {
     "n_hidden": (0, MAX_HIDDEN_LAYERS),
 }
 
-#: Controls a lesson link may hide (``?hide=learning_rate,problem``), as TensorFlow Playground's ``*_hide``: the
-#: settings' own, then the controls that stand for no single setting.
-HIDEABLE = (
-    *(setting.hide for setting in SETTINGS if setting.hide is not None),
-    "activation",
-    "problem",
-    "regenerate",
-    "own_data",
-    "free_layers",
-    "hidden_layers",
-    "training_options",
-    "view_options",
-    "network_view",
-    "compare",
-    "inside",
-    "downloads",
-)
+#: Controls a lesson link may hide (``?hide=learning_rate,problem``), as TensorFlow Playground's ``*_hide``.
+HIDEABLE = APP_PAGES["2d"].hideable
 
 
 #: The network's shape: how many hidden layers, and the neurons of each. Its values live in session keys of their
@@ -86,6 +72,14 @@ def hidden_controls() -> frozenset[str]:
 def shown(name: str) -> bool:
     """Whether a control is drawn; a hidden one keeps the value the link gave it."""
     return name not in hidden_controls()
+
+
+def locked(name: str) -> bool:
+    """Whether a control is drawn greyed out (``?lock=a,b``, a lesson's locked controls), read once per session."""
+    if KEY + "locked" not in st.session_state:
+        wanted = {name.strip() for name in st.query_params.get("lock", "").split(",")}
+        st.session_state[KEY + "locked"] = frozenset(wanted & set(HIDEABLE))
+    return name in st.session_state[KEY + "locked"]
 
 
 def state(name: str):
@@ -205,6 +199,7 @@ def hyperparameter_row(t: Translator) -> None:
             t("learning_rate"),
             LEARNING_RATES,
             key=KEY + "learning_rate",
+            disabled=locked("learning_rate"),
             format_func=lambda rate: f"{rate:g}",
             help=t("help_learning_rate"),
         )
@@ -214,7 +209,7 @@ def hyperparameter_row(t: Translator) -> None:
             HIDDEN_ACTIVATIONS,
             key=KEY + "activation",
             help=t("help_activation"),
-            disabled=bool(state("free_layers")),  # the free editor sets an activation per layer
+            disabled=bool(state("free_layers")) or locked("activation"),  # the free editor sets one per layer
         )
     if "regularization" in columns:
         translated_choice(
@@ -222,6 +217,7 @@ def hyperparameter_row(t: Translator) -> None:
             t("regularization"),
             ("none", "l1", "l2"),
             key=KEY + "regularization",
+            disabled=locked("regularization"),
             format_func=lambda kind: t(f"reg_{kind}"),
             help=t("help_regularization"),
         )
@@ -230,6 +226,7 @@ def hyperparameter_row(t: Translator) -> None:
             t("reg_rate"),
             REGULARIZATION_RATES,
             key=KEY + "reg_rate",
+            disabled=locked("reg_rate"),
             format_func=lambda rate: f"{rate:g}",
             help=t("help_reg_rate"),
         )
@@ -239,6 +236,7 @@ def hyperparameter_row(t: Translator) -> None:
             t("problem"),
             tuple(PROBLEMS),
             key=KEY + "problem",
+            disabled=locked("problem"),
             on_change=_on_problem_change,
             format_func=lambda problem: t(f"problem_{problem}"),
             help=t("help_problem"),
@@ -249,6 +247,7 @@ def hyperparameter_row(t: Translator) -> None:
             t("optimizer"),
             OPTIMIZERS,
             key=KEY + "optimizer",
+            disabled=locked("optimizer"),
             format_func=lambda name: t(f"optimizer_{name}"),
             help=t("help_optimizer"),
         )
@@ -274,6 +273,7 @@ def data_panel(t: Translator) -> None:
             t("dataset"),
             options,
             key=KEY + "dataset",
+            disabled=locked("dataset"),
             horizontal=True,
             format_func=lambda name: t(f"dataset_{name}"),
             help=t("help_dataset"),
@@ -281,26 +281,54 @@ def data_panel(t: Translator) -> None:
     custom = kind_of(state("dataset")).takes_upload
     if problem == "multiclass" and not custom and shown("n_classes"):
         state("n_classes")
-        st.slider(t("n_classes"), *WIDGET_RANGES["n_classes"], key=KEY + "n_classes", help=t("help_n_classes"))
+        st.slider(
+            t("n_classes"),
+            *WIDGET_RANGES["n_classes"],
+            key=KEY + "n_classes",
+            disabled=locked("n_classes"),
+            help=t("help_n_classes"),
+        )
     if not custom and shown("noise"):
-        st.slider(t("noise"), *WIDGET_RANGES["noise"], step=5, key=KEY + "noise", help=t("help_noise"))
+        st.slider(
+            t("noise"),
+            *WIDGET_RANGES["noise"],
+            step=5,
+            key=KEY + "noise",
+            disabled=locked("noise"),
+            help=t("help_noise"),
+        )
     if shown("train_share"):
         st.slider(
             t("train_share"),
             *WIDGET_RANGES["train_share"],
             step=10,
             key=KEY + "train_share",
+            disabled=locked("train_share"),
             format="%d%%",
             help=t("help_train_share"),
         )
     if not custom and shown("n_points"):
-        st.slider(t("n_points"), *WIDGET_RANGES["n_points"], step=100, key=KEY + "n_points", help=t("help_n_points"))
+        st.slider(
+            t("n_points"),
+            *WIDGET_RANGES["n_points"],
+            step=100,
+            key=KEY + "n_points",
+            disabled=locked("n_points"),
+            help=t("help_n_points"),
+        )
     if shown("batch_size"):
-        st.slider(t("batch_size"), *WIDGET_RANGES["batch_size"], key=KEY + "batch_size", help=t("help_batch_size"))
+        st.slider(
+            t("batch_size"),
+            *WIDGET_RANGES["batch_size"],
+            key=KEY + "batch_size",
+            disabled=locked("batch_size"),
+            help=t("help_batch_size"),
+        )
     if shown("regenerate"):
         st.button(
             t("regenerate"),
             key=KEY + "regenerate",
+            disabled=locked("regenerate"),
             on_click=_regenerate,
             args=(state("data_seed"),),
             help=t("help_regenerate"),
@@ -315,13 +343,18 @@ def network_panel(t: Translator) -> None:
             t("features"),
             list(two_d.FEATURES),
             key=KEY + "features",
+            disabled=locked("features"),
             format_func=two_d.FEATURE_LABELS.__getitem__,
             help=t("help_features"),
         )
     free = state("free_layers")
     if shown("free_layers"):
         free = st.toggle(
-            t("free_layers"), key=KEY + "free_layers", on_change=_on_free_layers_change, help=t("help_free_layers")
+            t("free_layers"),
+            key=KEY + "free_layers",
+            disabled=locked("free_layers"),
+            on_change=_on_free_layers_change,
+            help=t("help_free_layers"),
         )
     if free:
         st.caption(t("free_layers_below"))
@@ -334,6 +367,7 @@ def network_panel(t: Translator) -> None:
             value=min(max(int(state("n_hidden")), low), high),
             key=network_widget_key("n_hidden"),
             help=t("help_hidden_layers"),
+            disabled=locked("hidden_layers"),
         )
         st.session_state[_state_key("n_hidden")] = int(n_hidden)
         show_first_of_each([KEY + name for name in ("n_hidden", *(f"units_{i}" for i in range(int(n_hidden))))])
@@ -346,6 +380,7 @@ def network_panel(t: Translator) -> None:
                 value=min(max(int(state(name)), 1), MAX_NEURONS),
                 key=network_widget_key(name),
                 help=t("help_neurons"),
+                disabled=locked("hidden_layers"),
             )
             st.session_state[_state_key(name)] = int(units)
     if shown("loss"):
@@ -354,6 +389,7 @@ def network_panel(t: Translator) -> None:
             t("loss"),
             LOSSES[state("problem")],
             key=KEY + "loss",
+            disabled=locked("loss"),
             format_func=lambda name: t(f"loss_{name}"),
             help=t("help_loss"),
         )
