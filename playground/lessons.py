@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -321,8 +322,8 @@ class LessonQuiz(_Strict):
 
 
 class Lesson(_Strict):
-    """A lesson file. The setup is a preset's name or a whole RunConfig; the page opens with it, with ``hide``'s
-    controls hidden and ``lock``'s drawn but greyed out (the 2D page's)."""
+    """A lesson file. The setup is a preset's name, a whole RunConfig or a page's link; the page opens with it, with
+    ``hide``'s controls hidden and ``lock``'s drawn but greyed out (the 2D page's)."""
 
     version: Literal[1] = 1
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")
@@ -340,6 +341,27 @@ class Lesson(_Strict):
 
     _texts = field_validator("title", "summary")(_check_text)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _setup_from_a_link(cls, data: Any) -> Any:
+        """``"link"``: a page's address as its *Copy link* gives it, read as the setup and its hidden and locked
+        controls (a teacher's prepared link becomes a lesson as it is)."""
+        if not isinstance(data, dict) or "link" not in data:
+            return data
+        data = dict(data)
+        query = parse_qs(urlsplit(str(data.pop("link"))).query)
+        if "config" not in query:
+            raise ValueError("link: the address holds no ?config= setup")
+        try:
+            config = RunConfig.from_url_param(query["config"][0])
+        except ConfigError as error:
+            raise ValueError(f"link: {error}") from None
+        data.setdefault("config", config.model_dump(mode="json"))
+        for field in ("hide", "lock"):
+            if field in query:
+                data.setdefault(field, [name for name in query[field][0].split(",") if name])
+        return data
+
     @model_validator(mode="after")
     def _setup_fits_the_page(self) -> Lesson:
         if (self.preset is None) == (self.config is None):
@@ -347,6 +369,8 @@ class Lesson(_Strict):
         if self.preset is not None and self.preset not in preset_names():
             raise ValueError(f"preset {self.preset!r} is unknown; known: {', '.join(preset_names())}")
         page = APP_PAGES[self.page]
+        if self.lock and self.page != "2d":
+            raise ValueError(f"lock: only the 2d page greys controls out, not the {self.page} page (use hide)")
         for field, names in (("hide", self.hide), ("lock", self.lock)):
             unknown = [name for name in names if name not in page.hideable]
             if unknown:

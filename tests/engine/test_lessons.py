@@ -50,7 +50,8 @@ def test_a_minimal_lesson_opens_its_preset():
         ({"colour": "red"}, "colour"),
         ({"page": "nowhere"}, "page"),
         ({"hide": ["learning_rate", "the_sun"]}, "the_sun"),
-        ({"lock": ["step"]}, "lock"),
+        ({"lock": ["step"]}, "lock: 'step' is no control of the 2d page"),
+        ({"page": "learn", "lock": ["step"]}, "lock: only the 2d page greys controls out"),
         ({"preset": "seed-cnn"}, "opens on the cnn page"),
         ({"preset": None}, "needs either preset or config"),
         ({"preset": "no-such-preset"}, "no-such-preset"),
@@ -63,6 +64,15 @@ def test_a_minimal_lesson_opens_its_preset():
 def test_bad_lessons_are_refused_in_one_line_naming_the_field(changes, names):
     reason = refusal(minimal(**changes))
     assert names in reason and "\n" not in reason, reason
+
+
+def test_a_teachers_link_becomes_the_setup_and_its_hidden_and_locked_controls():
+    config = load_preset("xor")
+    link = f"http://school.example/playground_2d?config={config.to_url_param()}&hide=problem,dataset&lock=noise"
+    lesson = lesson_from_json(json.dumps(minimal(preset=None, link=link)))
+    assert lesson.setup() == config and lesson.hide == ["problem", "dataset"] and lesson.lock == ["noise"]
+    assert "link: the address holds no ?config= setup" in refusal(minimal(preset=None, link="/playground_2d"))
+    assert "link: the link's config is damaged" in refusal(minimal(preset=None, link="/x?config=zzz"))
 
 
 def test_a_2d_lesson_must_end_with_the_output_layer_the_page_adds():
