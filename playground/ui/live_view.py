@@ -20,12 +20,16 @@ Besides the frame fields ``frames`` documents, the view reads (all optional):
 * ``history`` columns ``train_accuracy``/``test_accuracy`` (classification) or ``train_r2``/``test_r2``/
   ``train_rmse``/``test_rmse`` (regression) besides the losses.
 
+Its ``data`` says ``present: true`` in presenter mode (``playground.ui.presenter``): points are drawn larger and
+curves and links thicker, to be seen on a projector.
+
 Test ids and attributes. The mounted element is ``[data-testid="pg-live"]``; it carries ``data-frames``
 (paints so far), ``data-status``, ``data-epoch``, ``data-run-id``, ``data-rows`` (history rows held),
 ``data-chart`` (``loss`` or ``metric``), ``data-focus`` (``"column,unit"`` of the neuron the big map shows,
-empty for the output), ``data-events`` (events sent to Python so far), with a comparison
-``data-compare-run-id``, ``data-compare-epoch`` and ``data-compare-rows``, and, for benchmarks,
-``data-fetch-ms`` and ``data-paint-ms`` (moving averages of a frame's round trip and of a paint). Inside:
+empty for the output), ``data-events`` (events sent to Python so far), ``data-present`` (``true`` in presenter
+mode), with a comparison ``data-compare-run-id``, ``data-compare-epoch`` and ``data-compare-rows``, and, for
+benchmarks, ``data-fetch-ms`` and ``data-paint-ms`` (moving averages of a frame's round trip and of a paint).
+Inside:
 
 * header: the counter ``pg-epoch``, the status badge ``pg-status``, the test accuracy ``pg-accuracy`` or R²
   ``pg-r2``; run B's row ``pg-compare-head`` with ``pg-epoch-b`` and ``pg-status-b``;
@@ -53,6 +57,7 @@ import streamlit as st
 from playground.data.registry import Dataset
 from playground.i18n import translator
 from playground.ui.frames import FRAME_PATH
+from playground.ui.presenter import presenter_on
 from playground.ui.web_assets import bundle, stylesheet
 from playground.viz.colors import CLASS_PALETTE, hex_to_rgb
 
@@ -175,6 +180,7 @@ def view_payload(
     edit_points: bool = False,
     compare: bool = False,
     acked: Mapping[str, int] | None = None,
+    present: bool = False,
 ) -> dict[str, Any]:
     """The ``data`` the component receives (JSON-safe); ``live_training_view`` documents the arguments."""
     return {
@@ -193,6 +199,7 @@ def view_payload(
         "network_editable": bool(network and network_editable),
         "edit_points": bool(edit_points and show_boundary),
         "compare": bool(compare),
+        "present": bool(present),
         "acked": {str(instance): int(seq) for instance, seq in (acked or {}).items()},
         "labels": {**{key: _english(key) for key in LABEL_KEYS}, **{name: str(text) for name, text in labels.items()}},
     }
@@ -371,7 +378,8 @@ def live_training_view(
     ``edit_points=True`` turns clicks on the plane into point edits (click adds, shift-click or right-click
     removes the nearest point); Python decides the labels and passes the new points back in
     ``train_points``/``test_points``. ``compare=True`` asks the frame source for run B
-    (``?since_compare=M``) and shows ``frame["compare"]`` beside run A when present.
+    (``?since_compare=M``) and shows ``frame["compare"]`` beside run A when present. In presenter mode the view
+    draws larger points and thicker lines on every page, so no page passes anything for it.
 
     The callbacks get one dict each and follow Streamlit's widget-callback semantics: they run at the start of
     the rerun the click causes, *before* the page script, so they may set ``st.session_state`` of widgets the
@@ -405,6 +413,7 @@ def live_training_view(
         edit_points=edit_points,
         compare=compare,
         acked=st.session_state.get(ack_key),
+        present=presenter_on(),
     )
     callbacks: dict[str, Any] = {}
     if network or edit_points or on_select or on_network_edit or on_point_edit:

@@ -11,6 +11,7 @@ from playground.data.registry import Dataset, load_dataset
 from playground.i18n import Translator
 from playground.ui.common import show_first_of_each
 from playground.ui.live_view import LABEL_KEYS
+from playground.ui.run_shortcuts import RIGHT, SPACE, run_shortcuts
 from playground.ui.session import SessionRun, session_run
 
 
@@ -32,10 +33,12 @@ def run_buttons(
     t: Translator, page: str, config: RunConfig, probes: tuple[str, ...] = ("boundary",), disabled: bool = False
 ) -> SessionRun:
     """Start or follow this session's worker for the page and draw its buttons (greyed out while ``disabled``,
-    say while the page's setup is invalid and ``config`` is the last good one)."""
+    say while the page's setup is invalid and ``config`` is the last good one), with their keyboard shortcuts:
+    Space plays or pauses, the right arrow steps, R resets (see ``run_shortcuts``)."""
     run = session_run(page, config, probes=probes)
     show_first_of_each([f"{page}_{name}_" for name in (PLAY, STEP, RESET)])  # keys change (see ``_queue_press``)
     _buttons(t, page, run, config, disabled)
+    run_shortcuts(t, reset_selector=f"[class*='st-key-{page}_{RESET}_'] button", key=f"{page}_shortcuts")
     return run
 
 
@@ -144,6 +147,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         help=t("help_play"),
         width="stretch",
         disabled=disabled,
+        shortcut=SPACE,
         on_click=_queue_press,
         args=(page, action, generation),
     )
@@ -154,6 +158,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         help=t("help_step"),
         width="stretch",
         disabled=disabled,
+        shortcut=RIGHT,
         on_click=_queue_press,
         args=(page, STEP, generation),
     )

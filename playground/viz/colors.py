@@ -11,7 +11,10 @@ from pathlib import Path
 NEGATIVE = "#f59322"  # class 0, negative values
 MIDDLE = "#e8eaeb"  # undecided: the middle of the diverging orange-white-blue ramp
 POSITIVE = "#0877bd"  # class 1, positive values
-CLASS_PALETTE = ("#f59322", "#0877bd", "#2ca02c", "#d62728", "#9467bd")  # multiclass, one per class
+#: Multiclass, one colour per class: Okabe and Ito's colour-blind-safe set, its orange and blue first (close to
+#: NEGATIVE and POSITIVE, so classes 0 and 1 read as in the binary views); all five stay apart in every common
+#: kind of colour blindness.
+CLASS_PALETTE = ("#e69f00", "#0072b2", "#009e73", "#d55e00", "#cc79a7")
 TRAIN_COLOR = "#636efa"  # training curves and points
 TEST_COLOR = "#ef553b"  # test curves and points
 

@@ -30,6 +30,7 @@ def test_defaults_keep_the_plain_view():
     assert data["frame_url"] == "/_playground/frame/tok"
     assert data["network"] is False and data["network_editable"] is False
     assert data["edit_points"] is False and data["compare"] is False
+    assert data["present"] is False  # points and lines as TF Playground draws them, not a projector's
     assert data["acked"] == {}
     assert data["train"] == {"x": [1.2346, 0.5], "y": [-2.0, 0.25], "label": [1, 0]}
     assert data["test"] == {"x": [], "y": [], "label": []}
@@ -47,6 +48,7 @@ def test_options_are_passed_and_depend_on_each_other():
     data = payload(network=True, network_editable=True, edit_points=True, compare=True, acked={"a": 3})
     assert (data["network"], data["network_editable"], data["edit_points"], data["compare"]) == (True,) * 4
     assert data["acked"] == {"a": 3}
+    assert payload(present=True)["present"] is True
     # editing needs the network; point editing needs the plane
     assert payload(network=False, network_editable=True)["network_editable"] is False
     assert payload(edit_points=True, show_boundary=False)["edit_points"] is False

@@ -16,7 +16,7 @@ from playground.ui.frames import encode_boundary, encode_network
 from playground.ui.web_assets import WEB_DIR, bundle
 from playground.viz.colors import JAVASCRIPT_COLORS, javascript_colors
 
-ENTRIES = ("main.js", "copy_link.js", "autoplay.js")
+ENTRIES = ("main.js", "copy_link.js", "autoplay.js", "shortcuts.js")
 
 
 def _node() -> str:

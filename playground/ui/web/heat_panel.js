@@ -2,7 +2,7 @@
 import { MID } from "./colors.js";
 import { decodeBase64 } from "./decode.js";
 import { clamp, finite, formatTick, niceStep } from "./numbers.js";
-import { css, diverging, mix, overWhite, pack, sizeCanvas } from "./paint.js";
+import { css, diverging, drawScale, mix, overWhite, pack, sizeCanvas } from "./paint.js";
 
 export class HeatPanel {
   constructor(wrap, canvas, caption) {
@@ -139,11 +139,12 @@ export class HeatPanel {
       ctx.fillText(text, x - 6, clamp(ty, y + 6, y + side - 6));
     }
     ctx.globalAlpha = 1;
-    const radius = clamp(side / 130, 2.2, 4);
+    const scale = drawScale(data).point;
+    const radius = clamp(side / 130, 2.2, 4) * scale;
     const drawPoints = (points, outline, width) => {
       if (!points || !points.x) return;
       const xs = points.x, ys = points.y, labels = points.label;
-      ctx.lineWidth = width;
+      ctx.lineWidth = width * scale;
       ctx.strokeStyle = outline;
       for (let i = 0; i < xs.length; i++) {
         ctx.beginPath();

@@ -10,7 +10,7 @@ import { NetworkPanel } from "./network_panel.js";
 import {
   clamp, ema, fillLabel, finite, formatPercent, formatTick, formatValue, linearTicks, logTicks, nearestIndex,
 } from "./numbers.js";
-import { css, diverging, sizeCanvas } from "./paint.js";
+import { css, diverging, drawScale, sizeCanvas } from "./paint.js";
 
 const RUNNING_GAP_MS = 33;     // at most ~30 fetches (and paints) a second while training
 const STARTING_GAP_MS = 100;
@@ -203,6 +203,7 @@ export class LiveView {
     this.el.netWrap.hidden = !data.network;
     this.el.heatWrap.dataset.edit = data.edit_points ? "true" : "false";
     this.el.heat.title = data.edit_points ? this.label("edit_points_hint") : "";
+    this.root.dataset.present = data.present ? "true" : "false";
     if (!previous || previous.log_y !== data.log_y) this.logY = !!data.log_y;
     for (const node of this.root.querySelectorAll("[data-l]")) node.textContent = this.label(node.dataset.l);
     for (const node of this.root.querySelectorAll("[data-scale]")) {
@@ -636,6 +637,7 @@ export class LiveView {
     const accuracy = metric && this.data.kind !== "regression";
     const logY = !metric && this.logY;
     const series = this.chartSeries(metric);
+    const scale = drawScale(this.data);
     const compare = !!this.cmp;
     const hist = this.history, histB = this.cmp ? this.cmp.history : null;
     const n = hist.epoch.length + (histB ? histB.epoch.length : 0);
@@ -704,9 +706,9 @@ export class LiveView {
     ctx.lineJoin = "round";
     for (const line of series) {
       if (!line.hist.epoch.length) continue;
-      this.drawSeries(ctx, line.hist.epoch, line.values, X, Y, ok, pw);
-      ctx.setLineDash(line.dashed ? [6, 4] : []);
-      ctx.strokeStyle = line.color; ctx.lineWidth = 2; ctx.stroke();
+      this.drawSeries(ctx, line.hist.epoch, line.values, X, Y, ok, pw, scale.point);
+      ctx.setLineDash(line.dashed ? [6 * scale.line, 4 * scale.line] : []);
+      ctx.strokeStyle = line.color; ctx.lineWidth = 2 * scale.line; ctx.stroke();
     }
     ctx.setLineDash([]);
     ctx.restore();
@@ -729,7 +731,7 @@ export class LiveView {
       const i = nearestIndex(line.hist.epoch, at);
       const v = line.values[i];
       if (ok(v)) {
-        ctx.beginPath(); ctx.arc(X(line.hist.epoch[i]), Y(v), 3.5, 0, 2 * Math.PI);
+        ctx.beginPath(); ctx.arc(X(line.hist.epoch[i]), Y(v), 3.5 * scale.point, 0, 2 * Math.PI);
         ctx.fillStyle = line.color; ctx.fill();
         ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
       }
@@ -783,8 +785,9 @@ export class LiveView {
     }
   }
 
-  // A path through the finite points; with more points than pixels, one vertical span per pixel column.
-  drawSeries(ctx, xs, ys, X, Y, ok, width) {
+  // A path through the finite points; with more points than pixels, one vertical span per pixel column. A lone
+  // point is a dot of radius 1.5 times `pointScale`.
+  drawSeries(ctx, xs, ys, X, Y, ok, width, pointScale = 1) {
     ctx.beginPath();
     const n = xs.length;
     let pen = false;
@@ -794,7 +797,7 @@ export class LiveView {
         const x = X(xs[i]), y = Y(ys[i]);
         if (pen) ctx.lineTo(x, y); else { ctx.moveTo(x, y); pen = true; }
       }
-      if (n === 1 && ok(ys[0])) ctx.arc(X(xs[0]), Y(ys[0]), 1.5, 0, 2 * Math.PI);
+      if (n === 1 && ok(ys[0])) ctx.arc(X(xs[0]), Y(ys[0]), 1.5 * pointScale, 0, 2 * Math.PI);
       return;
     }
     let col = null, first = 0, low = 0, high = 0, last = 0;

@@ -17,7 +17,7 @@
 import { NEG, POS } from "./colors.js";
 import { decodeBase64, decodeFloat32 } from "./decode.js";
 import { clamp, fillLabel, finite, formatValue } from "./numbers.js";
-import { css, diverging, overWhite, pack } from "./paint.js";
+import { css, diverging, drawScale, overWhite, pack } from "./paint.js";
 
 // ---- the network panel -------------------------------------------------------------------------------
 // Neurons' maps and the boundary share one scale: a byte b means lo + b/255*(hi-lo), coloured around the
@@ -130,6 +130,9 @@ export class NetworkPanel {
   }
 
   anyDirty() { return this.dirty.maps || this.dirty.links; }
+
+  /** How much thicker than TF Playground's the links are drawn (presenter mode: twice). */
+  lineScale() { return drawScale(this.view.data).line; }
 
   label(key) { return this.view.label(key); }
 
@@ -255,7 +258,7 @@ export class NetworkPanel {
       const col = this.columns[c];
       const w = col && col.weights && col.weights[u] ? col.weights[u][i] : undefined;
       if (!finite(w)) continue;
-      const limit = Math.max(4, linkWidth(w) / 2 + 2);
+      const limit = Math.max(4, (linkWidth(w) * this.lineScale()) / 2 + 2);
       const base = k * stride;
       // quick reject on the link's bounding box
       const x0 = samples[base], x1 = samples[base + stride - 2];
@@ -316,7 +319,7 @@ export class NetworkPanel {
   build(width) {
     const data = this.view.data, editable = this.editable();
     const key = `${this.shapeKey}|${width}|${editable}|${data.kind}|${JSON.stringify(data.palette)}|`
-      + `${this.view.labelsKey}`;
+      + `${this.view.labelsKey}|${this.lineScale()}`;  // a new scale (presenter mode) redraws the links
     if (key === this.builtKey) return false;
     this.builtKey = key;
     this.hideTip();
@@ -486,7 +489,7 @@ export class NetworkPanel {
       (buckets[b] ||= []).push(k);
     }
     ctx.lineCap = "round";
-    const size = L.size;
+    const size = L.size, lineScale = this.lineScale();
     for (let b = 0; b < buckets.length; b++) {
       const list = buckets[b];
       if (!list) continue;
@@ -499,7 +502,7 @@ export class NetworkPanel {
         ctx.moveTo(x0, y0);
         ctx.bezierCurveTo(mx, y0, mx, y1, x1, y1);
       }
-      ctx.lineWidth = (step + 1) / 2;
+      ctx.lineWidth = ((step + 1) / 2) * lineScale;
       ctx.globalAlpha = 0.35 + 0.65 * (step / (LINK_BUCKETS - 1));
       ctx.strokeStyle = css(positive ? POS : NEG);
       ctx.stroke();

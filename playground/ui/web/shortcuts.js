@@ -1,0 +1,85 @@
+/**
+ * The run buttons' keyboard shortcuts (playground/ui/run_controls.py). Space (Play/Pause) and the right arrow
+ * (Step) are Streamlit's own button shortcuts; Streamlit refuses R as one, because R reruns the page, so this
+ * script presses the Reset button on R and keeps that R from Streamlit: the rerun would race the press.
+ *
+ * It also keeps Space and the right arrow from the buttons where the focused control uses those keys itself (a
+ * slider, a tab, a radio...): moving a slider with the arrow keys must not train an epoch too. And a held Space
+ * presses Play once, not Play, Pause, Play as the key repeats.
+ *
+ * One listener for the whole document, on <body> while keys bubble up: after the page's widgets (React handles
+ * their keys at its root element, inside <body>), before Streamlit's shortcut listeners on the document.
+ */
+
+const TYPING_TAGS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+/** Roles of controls that Space or the arrow keys operate. */
+const KEY_ROLES = new Set([
+  "slider", "spinbutton", "tab", "radio", "option", "listbox", "combobox", "menuitem", "menuitemradio", "switch",
+]);
+
+// One registry per page, also across new versions of this module (after the Python source changed).
+const REGISTRY = (globalThis.__pgRunShortcuts ||= { selectors: new Map(), listener: null });
+
+/** The elements a key event passes on its way up (the target first). */
+function pathOf(event) {
+  const path = event.composedPath ? event.composedPath() : [];
+  return path.length ? path : [event.target];
+}
+
+/** Whether the key goes into a text field, a select or an editable element, where it is text. */
+export function typingIn(event) {
+  return pathOf(event).some((node) => Boolean(node && node.tagName
+    && (TYPING_TAGS.has(node.tagName) || node.isContentEditable || node.getAttribute?.("contenteditable") === "true")));
+}
+
+/** Whether the key reaches a control that Space or the arrow keys operate. */
+export function operatesControl(event) {
+  return pathOf(event).some((node) => Boolean(node && node.getAttribute && KEY_ROLES.has(node.getAttribute("role"))));
+}
+
+/** What a key press means here: "reset" (R), "keep" (keep it from the buttons' shortcuts) or null (let it be). */
+export function keyAction(event) {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typingIn(event)) return null;
+  const key = event.key;
+  if ((key === "r" || key === "R") && !event.shiftKey) return event.repeat ? "keep" : "reset";
+  if (key === " " && event.repeat) return "keep";
+  if ((key === " " || key === "ArrowRight") && operatesControl(event)) return "keep";
+  return null;
+}
+
+/** The first button that is shown and enabled: Streamlit keeps an old copy of a re-keyed button, hidden. */
+export function firstShown(buttons) {
+  return buttons.find((button) => !button.disabled && button.getClientRects().length > 0
+    && !button.closest("[aria-hidden='true']")) || null;
+}
+
+/** The selectors of the Reset buttons of the run controls on the page now (none on a page without them). */
+function resetSelectors() {
+  return [...REGISTRY.selectors].filter(([parent]) => parent.isConnected).map(([, selector]) => selector);
+}
+
+function onKeyDown(event) {
+  const selectors = resetSelectors();
+  if (!selectors.length) return;
+  const action = keyAction(event);
+  if (action === "keep") {
+    event.stopPropagation();
+  } else if (action === "reset") {
+    const button = selectors.map((selector) => firstShown([...document.querySelectorAll(selector)])).find(Boolean);
+    if (!button) return;  // no Reset to press here: R keeps its Streamlit meaning (rerun)
+    event.preventDefault();
+    event.stopPropagation();
+    button.click();
+  }
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  REGISTRY.selectors.set(parentElement, data.resetSelector);
+  if (REGISTRY.listener !== onKeyDown) {
+    if (REGISTRY.listener) document.body.removeEventListener("keydown", REGISTRY.listener);
+    document.body.addEventListener("keydown", onKeyDown);
+    REGISTRY.listener = onKeyDown;
+  }
+  return () => { REGISTRY.selectors.delete(parentElement); };
+}
