@@ -50,6 +50,7 @@ def navigation() -> None:
     st.set_page_config(page_title=t("app_title"), page_icon=":material/hub:", layout="wide")
     pages = [
         st.Page("pages/home.py", title=t("nav_home"), icon=":material/home:", default=True),
+        st.Page("pages/lessons.py", title=t("nav_lessons"), icon=":material/play_lesson:", url_path="lessons"),
         st.Page("pages/playground_2d.py", title=t("nav_2d"), icon=":material/scatter_plot:", url_path="playground_2d"),
         st.Page("pages/tabular.py", title=t("nav_tabular"), icon=":material/table_chart:", url_path="tabular"),
         st.Page("pages/convolutions.py", title=t("nav_cnn"), icon=":material/grid_on:", url_path="convolutions"),
@@ -57,7 +58,10 @@ def navigation() -> None:
         st.Page("pages/learning.py", title=t("nav_learn"), icon=":material/school:", url_path="learning"),
         st.Page("pages/why.py", title=t("nav_why"), icon=":material/insights:", url_path="why"),
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    from playground.ui.presenter import presenter_mode  # here: only page runs need it, not the server
+    presenter_mode(t)  # every page, on every full run: projector styles and the way out of them
+    page.run()
 
 
 if _inside_script_run():

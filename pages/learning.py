@@ -2,5 +2,8 @@
 
 from playground.ui.common import language_picker
 from playground.ui.learning.page import render
+from playground.ui.lessons.panel import lesson_frame
 
-render(language_picker())
+t = language_picker()
+lesson_frame(t, "learn")  # a lesson the link names opens; the open lesson's panel sits beside the page
+render(t)

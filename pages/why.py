@@ -2,6 +2,9 @@
 overfitting made visible."""
 
 from playground.ui.common import language_picker
+from playground.ui.lessons.panel import lesson_frame
 from playground.ui.why.page import render
 
-render(language_picker())
+t = language_picker()
+lesson_frame(t, "why")  # a lesson the link names opens; the open lesson's panel sits beside the page
+render(t)

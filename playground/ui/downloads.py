@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import partial
 
 import streamlit as st
@@ -14,6 +14,7 @@ import streamlit as st
 from playground.config import RunConfig
 from playground.export import ExportError
 from playground.i18n import Translator
+from playground.lessons import lesson_from_setup
 from playground.ui.session import SessionRun
 
 
@@ -54,8 +55,16 @@ def history_csv(run: SessionRun, config: RunConfig) -> str:
     return table.getvalue()
 
 
-def downloads(t: Translator, run: SessionRun, config: RunConfig, key: str, disabled: bool = False) -> None:
-    """Take it with you: setup, history, checkpoint, ONNX, PyTorch script and Keras code of the current run."""
+def lesson_file(page: str, config: RunConfig, hidden: Collection[str], title: str) -> str:
+    """A lesson file with this setup and these hidden controls, ready for its steps."""
+    return lesson_from_setup(page, config, sorted(hidden), title).to_json()
+
+
+def downloads(
+    t: Translator, run: SessionRun, config: RunConfig, key: str, disabled: bool = False, hidden: Collection[str] = ()
+) -> None:
+    """Take it with you: setup, history, checkpoint, ONNX, PyTorch script and Keras code of the current run, and a
+    lesson file holding the setup (with the controls a lesson link hides on this page)."""
     from playground.export.keras_code import keras_code
     from playground.export.pytorch_script import pytorch_script
 
@@ -95,3 +104,9 @@ def downloads(t: Translator, run: SessionRun, config: RunConfig, key: str, disab
                 t(label), source, f"{stem}{suffix}", "text/x-python",
                 key=widget_key, icon=":material/code:", on_click="ignore", disabled=disabled, width="stretch",
             )  # fmt: skip
+    title = config.name or t("lesson_new_title")
+    st.download_button(
+        t("download_lesson"), partial(lesson_file, key, config, hidden, title), f"{stem}_lesson.json",
+        "application/json", key=f"{key}_dl_lesson", icon=":material/play_lesson:", on_click="ignore",
+        disabled=disabled, help=t("help_download_lesson"),
+    )  # fmt: skip

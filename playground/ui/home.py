@@ -8,6 +8,7 @@ from playground.i18n import Translator
 
 #: The pages the home page presents, in order: (translation prefix, page file, icon).
 PAGE_CARDS = (
+    ("home_lessons", "pages/lessons.py", ":material/play_lesson:"),
     ("home_2d", "pages/playground_2d.py", ":material/scatter_plot:"),
     ("home_tabular", "pages/tabular.py", ":material/table_chart:"),
     ("home_cnn", "pages/convolutions.py", ":material/grid_on:"),

@@ -211,13 +211,14 @@ def test_a_shared_link_on_a_fresh_server_shows_the_app_navigation(own_server, co
     page = context.new_page()
     open_playground(page, own_server.url)  # the first session of this server comes in through a shared link
     expect(nav_link(page, "Home")).to_be_visible(timeout=3000)
+    expect(nav_link(page, "Lessons")).to_be_visible(timeout=1000)
     expect(nav_link(page, "2D playground")).to_be_visible(timeout=1000)
     expect(nav_link(page, "Tables")).to_be_visible(timeout=1000)
     expect(nav_link(page, "Convolutions")).to_be_visible(timeout=1000)
     expect(nav_link(page, "Sequences")).to_be_visible(timeout=1000)
     expect(nav_link(page, "How it learns")).to_be_visible(timeout=1000)
     expect(nav_link(page, "Why deep learning")).to_be_visible(timeout=1000)
-    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_count(7)
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link")).to_have_count(8)
 
 
 def test_a_diverging_run_pauses_and_says_why(server, context):

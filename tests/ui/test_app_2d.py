@@ -5,10 +5,11 @@ import re
 import pytest
 
 from playground.config import LEARNING_RATES, REGULARIZATION_RATES, RunConfig
+from playground.lessons import lesson_from_json
 from playground.presets import load_preset
 from playground.ui.playground_2d import controls
+from tests.apptest_session import EN, app_session, editor_button, page_config, run_button
 from tests.apptest_session import PLAYGROUND_2D as PAGE
-from tests.apptest_session import app_session, editor_button, page_config, run_button
 from tests.apptest_session import only_handle as page_handle
 
 
@@ -231,7 +232,9 @@ def test_the_2d_page_offers_every_download(page):
     from playground.ui import downloads
 
     labels = {button.proto.label for button in page.get("download_button")} - {"Download these points (CSV)"}
-    assert len(labels) == 6 and {"Setup (JSON)", "History (CSV)", "Keras code"} <= labels, labels
+    assert len(labels) == 7 and {"Setup (JSON)", "History (CSV)", "Keras code", EN["download_lesson"]} <= labels, labels
+    lesson = lesson_from_json(downloads.lesson_file("2d", page_config(page), ["problem"], "Mine"))
+    assert lesson.setup() == page_config(page) and lesson.hide == ["problem"] and lesson.page == "2d"
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
     run_button(page, "2d", "step").click().run()

@@ -71,7 +71,10 @@ def render(t: Translator) -> None:
             labels=live_view_labels(t),
             key="2d_live",
             network=network_view,
-            network_editable=network_view and not controls.state("free_layers") and controls.shown("hidden_layers"),
+            network_editable=network_view
+            and not controls.state("free_layers")
+            and controls.shown("hidden_layers")
+            and not controls.locked("hidden_layers"),
             edit_points=editing_points(),
             on_select=on_select,
             on_network_edit=on_network_edit,
@@ -91,7 +94,7 @@ def render(t: Translator) -> None:
             probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="2d", metric=False)
         if controls.shown("downloads"):
             with st.expander(t("take_away"), icon=":material/download:"):
-                downloads(t, run, config, key=PAGE)
+                downloads(t, run, config, key=PAGE, hidden=controls.hidden_controls())
 
     with data_column:
         own_data_panel(t, config.data, dataset)
