@@ -22,6 +22,7 @@ from playground.ui.lessons.opening import (
 )
 from playground.ui.presenter import presenter_on
 from playground.ui.session import live_session_run
+from playground.ui.web_assets import stylesheet
 
 #: How often the check looks at the run while the task is shown (the page's own views redraw about as often).
 CHECK_EVERY_S = 1.0
@@ -79,9 +80,11 @@ def lesson_panel(t: Translator, page_id: str | None) -> None:
         return
     lesson, data_param = active
     title = text_in(lesson.title, _language())
-    # The sidebar is beside the page; presenter mode hides it, so the panel leads the page there instead.
-    where = st.container if presenter_on() else st.sidebar.container
-    with where(border=True, key="lesson_panel"):
+    # The sidebar is beside the page; presenter mode hides it, so the panel floats at the right there instead.
+    presenting = presenter_on()
+    if presenting:
+        st.html(f"<style>{stylesheet('lesson_panel.css')}</style>")
+    with (st.container if presenting else st.sidebar.container)(border=True, key="lesson_panel"):
         if page_id != lesson.page:
             st.caption(t("lesson_elsewhere", title=title))
             query = {"lang": _language(), **({"lesson_data": data_param} if data_param else {"lesson": lesson.id})}
