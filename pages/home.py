@@ -2,8 +2,5 @@
 
 from playground.ui.common import language_picker
 from playground.ui.home import render
-from playground.ui.lessons.panel import lesson_frame
 
-t = language_picker()
-lesson_frame(t, None)  # a lesson the link names opens; the open lesson's panel sits beside the page
-render(t)
+render(language_picker())

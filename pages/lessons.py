@@ -3,8 +3,5 @@ quiz; a lesson file of one's own opens here too."""
 
 from playground.ui.common import language_picker
 from playground.ui.lessons.page import render
-from playground.ui.lessons.panel import lesson_frame
 
-t = language_picker()
-lesson_frame(t, None)  # a lesson the link names opens; the open lesson's panel sits beside the page
-render(t)
+render(language_picker())

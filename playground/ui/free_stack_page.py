@@ -12,6 +12,7 @@ import streamlit as st
 
 from playground.config import DataConfig, RunConfig
 from playground.i18n import Translator
+from playground.ui.lessons.panel import lesson_frame
 from playground.ui.loading import PageLoader
 from playground.ui.session import pause_session_run
 
@@ -37,6 +38,7 @@ class FreeStackPage(Generic[Edited]):
 
 def render_free_stack_page(t: Translator, page: FreeStackPage[Any]) -> None:
     """Draw a free-stack page; its ``pages/`` file only picks the language and calls its ``render``."""
+    lesson_frame(t, page.id)  # a lesson the link names opens here; the open lesson's panel sits beside the page
     st.title(t(f"{page.id}_title"))
     st.caption(t(f"{page.id}_intro"))
     page.loader.show_notice(t)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.i18n import Translator
+from playground.ui.lessons.panel import lesson_frame
 
 #: The pages the home page presents, in order: (translation prefix, page file, icon).
 PAGE_CARDS = (
@@ -20,6 +21,7 @@ PAGE_CARDS = (
 
 def render(t: Translator) -> None:
     """Draw the home page (``pages/home.py`` only picks the language and calls this)."""
+    lesson_frame(t, None)  # the way back to an open lesson
     st.title(t("app_title"))
     st.write(t("home_intro"))
     for prefix, page, icon in PAGE_CARDS:

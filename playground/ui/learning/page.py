@@ -11,6 +11,7 @@ from playground.presets import load_preset
 from playground.ui.common import page_link
 from playground.ui.learning import descent_view, step_view
 from playground.ui.learning.links import hidden_parts
+from playground.ui.lessons.panel import lesson_frame
 from playground.ui.session import session_run
 
 PAGE = "learn"
@@ -36,6 +37,7 @@ def linked_config() -> tuple[RunConfig, str | None]:
 
 
 def render(t: Translator) -> None:
+    lesson_frame(t, PAGE)
     st.title(t("page_learn_title"))
     st.caption(t("page_learn_intro"))
     config, problem = linked_config()

@@ -12,6 +12,7 @@ from playground.i18n import DEFAULT_LANGUAGE, Translator
 from playground.lessons import MAX_LESSON_BYTES, TOPICS, Lesson, LessonError, lesson_from_json, shipped_lessons, text_in
 from playground.limits import limits
 from playground.ui.lessons.opening import PROGRESS, open_lesson
+from playground.ui.lessons.panel import lesson_frame
 
 _UPLOAD = "lesson_file"
 
@@ -37,6 +38,7 @@ def lesson_link(lesson: Lesson, page_address: str) -> str | None:
 
 
 def render(t: Translator) -> None:
+    lesson_frame(t, None)
     st.title(t("lessons_title"))
     st.caption(t("lessons_intro"))
     lessons = _shipped()

@@ -12,6 +12,7 @@ from playground.i18n import Translator
 from playground.ui.common import step_through_link
 from playground.ui.copy_link import copy_link_button
 from playground.ui.downloads import downloads
+from playground.ui.lessons.panel import lesson_frame
 from playground.ui.live_view import live_training_view, plane_points
 from playground.ui.playground_2d import controls
 from playground.ui.playground_2d.network import (
@@ -31,6 +32,7 @@ PAGE = "2d"
 
 def render(t: Translator) -> None:
     """Draw the whole page."""
+    lesson_frame(t, PAGE)  # a lesson the link names opens here; the open lesson's panel sits beside the page
     controls.ensure_widgets_seeded(t)
     st.title(t("page_2d_title"))
     st.caption(t("page_2d_intro"))

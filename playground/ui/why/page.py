@@ -10,6 +10,7 @@ from playground.config import ConfigError, RunConfig
 from playground.i18n import Translator
 from playground.presets import load_preset
 from playground.ui.common import kept_key, kept_widget
+from playground.ui.lessons.panel import lesson_frame
 from playground.ui.live_view import live_training_view, plane_points
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
 from playground.ui.why import curves, overfitting, side_by_side
@@ -59,6 +60,7 @@ def chosen_setup(t: Translator) -> RunConfig:
 
 
 def render(t: Translator) -> None:
+    lesson_frame(t, PAGE)
     st.title(t("page_why_title"))
     st.caption(t("page_why_intro"))
     base = chosen_setup(t)
