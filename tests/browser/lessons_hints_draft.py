@@ -1,4 +1,5 @@
-"""DRAFT, not collected (no test_ prefix): 8 of 15 lessons pass; see the session note. Every shipped lesson in a real browser against the real server: its link opens the page and the panel, the test
+"""DRAFT, not collected (no test_ prefix): 8 of 15 lessons pass.
+Every shipped lesson in a real browser against the real server: its link opens the page and the panel, the test
 walks to the task, does what the lesson's hints say with the page's own controls, and sees the check pass. Plus the
 Lessons page: the progress it keeps, a lesson opened from it, and the Chinese panel."""
 
