@@ -46,6 +46,8 @@ def run_buttons(
 PLAY, PAUSE, STEP, RESET = "play", "pause", "step", "reset"
 #: Presses noted but not applied yet, at most this many (a few quick clicks while the server is busy).
 MAX_QUEUED_PRESSES = 8
+#: For how many generations of buttons before the current one a press still counts (see ``_queue_press``).
+KEPT_GENERATIONS = 3
 #: How long Play or Pause waits for the worker's answer, so the redrawn label is the true one.
 ANSWER_TIMEOUT_S = 5.0
 
@@ -64,6 +66,11 @@ def _queue_key(page: str) -> str:
 
 def _shown_playing_key(page: str) -> str:
     return f"{page}_was_running"
+
+
+def _pressed_key(page: str) -> str:
+    """Which buttons of each recent generation were pressed (see ``_queue_press``)."""
+    return f"{page}_pressed"
 
 
 def _generation_key(page: str) -> str:
@@ -91,11 +98,20 @@ def _queue_press(page: str, action: str, generation: int) -> None:
     that is gone (Streamlit keeps a gone widget's callback until a run completes, so the number is checked here
     too). A second click before the browser has redrawn the buttons counts once for the same reason. (A widget
     whose key went away stays on screen below the new one until a run completes; ``run_buttons`` hides it.)
+
+    Only a repeat is void, though: a press of another button drawn in the same generation is a new press (Reset
+    then Play clicked before the page redrew lost the Play when every press of an older generation was void).
+    So each generation remembers which of its buttons were pressed, for the last ``KEPT_GENERATIONS``.
     """
-    if generation != st.session_state.get(_generation_key(page), 0):
+    current = st.session_state.get(_generation_key(page), 0)
+    if generation > current or generation < current - KEPT_GENERATIONS:
         return
+    pressed = st.session_state.setdefault(_pressed_key(page), {})
+    if action in pressed.setdefault(generation, set()):
+        return
+    pressed[generation].add(action)
     queue = st.session_state.setdefault(_queue_key(page), [])
-    if (not queue or queue[-1] != action) and len(queue) < MAX_QUEUED_PRESSES:
+    if len(queue) < MAX_QUEUED_PRESSES:
         queue.append(action)
 
 
@@ -104,7 +120,11 @@ def _apply_presses(page: str, run: SessionRun, config: RunConfig) -> None:
     worker's answer, so the label drawn next is the true one (a worker still starting answers at once)."""
     queue = st.session_state.pop(_queue_key(page), [])
     if queue:  # new keys for the buttons: a repeat of these presses finds none (see ``_queue_press``)
-        st.session_state[_generation_key(page)] = st.session_state.get(_generation_key(page), 0) + 1
+        generation = st.session_state.get(_generation_key(page), 0) + 1
+        st.session_state[_generation_key(page)] = generation
+        pressed = st.session_state.get(_pressed_key(page), {})
+        for old in [old for old in pressed if old < generation - KEPT_GENERATIONS]:
+            del pressed[old]
     for action in queue:
         if action == PLAY:
             run.play()

@@ -129,6 +129,16 @@ def test_play_pressed_the_moment_it_appears_starts_training_every_time(server, b
 SMALL_MESSAGE_BYTES = 256
 
 
+def carries_press(rerun, suffixes: tuple[str, ...]) -> bool:
+    """Whether a rerun request carries a press of a button keyed with one of ``suffixes`` (a run button's key ends
+    with a number)."""
+    keys = re.compile("(" + "|".join(map(re.escape, suffixes)) + r")(_r?\d+)?$")
+    return any(
+        keys.search(widget.id) and widget.WhichOneof("value") == "trigger_value" and widget.trigger_value
+        for widget in rerun.widget_states.widgets
+    )
+
+
 @dataclass
 class DoubledPresses:
     """Relays a page's websocket, delivering each press of the buttons keyed ``suffixes`` twice, as Streamlit's
@@ -155,12 +165,7 @@ class DoubledPresses:
     log: list[str] = field(default_factory=list)
 
     def pressed(self, rerun) -> bool:
-        """Whether the rerun carries a press of one of the buttons (a run button's key ends with a number)."""
-        keys = re.compile("(" + "|".join(map(re.escape, self.suffixes)) + r")(_r?\d+)?$")
-        return any(
-            keys.search(widget.id) and widget.WhichOneof("value") == "trigger_value" and widget.trigger_value
-            for widget in rerun.widget_states.widgets
-        )
+        return carries_press(rerun, self.suffixes)
 
     def route(self, socket: WebSocketRoute) -> None:
         server = socket.connect_to_server()
@@ -328,3 +333,76 @@ def test_layer_editor_presses_delivered_twice_change_the_stack_once(server, cont
     doubled.wait_answered(page, 2)
     expect(page_rows).to_have_count(rows)
     assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
+
+
+@dataclass
+class HeldRedraw:
+    """Relays a page's websocket and, once the page has sent a press of the button keyed ``suffix``, holds all the
+    server sends back until ``release``: the page keeps showing the buttons drawn before that press was applied,
+    as on a slow connection, so the next click is on one of them. ``finished`` tells that the server has run the
+    held press (its run's end is among the held messages)."""
+
+    suffix: str
+    holding: bool = False
+    finished: bool = False
+    held: list[str | bytes] = field(default_factory=list)
+    socket: WebSocketRoute | None = None
+
+    def route(self, socket: WebSocketRoute) -> None:
+        self.socket = socket
+        server = socket.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, bytes) and not self.holding:
+                back = BackMsg()
+                back.ParseFromString(message)
+                if back.WhichOneof("type") == "rerun_script" and carries_press(back.rerun_script, (self.suffix,)):
+                    self.holding = True
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            if not self.holding:
+                socket.send(message)
+                return
+            self.held.append(message)
+            if isinstance(message, bytes) and len(message) <= SMALL_MESSAGE_BYTES:
+                forward = ForwardMsg()
+                forward.ParseFromString(message)
+                self.finished = self.finished or forward.WhichOneof("type") == "script_finished"
+
+        socket.on_message(from_page)
+        server.on_message(from_server)
+
+    def wait_finished(self, page: Page, timeout_s: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not self.finished:
+            assert time.monotonic() < deadline, f"the held press was not run in {timeout_s:.0f} s"
+            page.wait_for_timeout(100)
+
+    def release(self) -> None:
+        self.holding = False
+        assert self.socket is not None
+        for message in self.held:
+            self.socket.send(message)
+        self.held.clear()
+
+
+def test_reset_then_play_clicked_before_the_buttons_redraw_both_count(server, context):
+    """Reset, then Play on the buttons still on screen before the page redrew them after the Reset: the Play is
+    a new press, not a repeat, and the run must play (a lesson's "Reset, then Play" ended paused: every press of a
+    button drawn before the last presses were applied was taken for a repeat and dropped)."""
+    page = context.new_page()
+    held = HeldRedraw(suffix="-2d_reset")
+    page.route_web_socket("**/_stcore/stream", held.route)
+    open_2d_page(page, server.url)
+    view = live(page)
+    expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
+    play_button, play_label = play_controls("2d")
+
+    page.locator("[class*='st-key-2d_reset_']").get_by_role("button").click()
+    held.wait_finished(page)  # the server applied the Reset; the page still shows the buttons drawn before it
+    play_button(page).click()
+    page.wait_for_timeout(STEP_SETTLE_MS)  # the server runs the Play press meanwhile
+    held.release()
+    expect(view).to_have_attribute("data-status", "running", timeout=30_000)
+    expect(play_label(page)).to_have_text("Pause")
