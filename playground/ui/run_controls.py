@@ -115,10 +115,21 @@ def _queue_press(page: str, action: str, generation: int) -> None:
         queue.append(action)
 
 
+def presses_in_applied_order(queue: list[str]) -> list[str]:
+    """The presses noted since the buttons last ran, in the order they are applied: a Reset first, the others as
+    noted. When the server is busy, the browser's messages for quick clicks wait and the server folds them into
+    one run, whose callbacks then go in the order the buttons are drawn (Play before Reset), not the order they
+    were clicked: Reset then Play ended paused, the Reset undoing the Play. Presses seen together are one
+    gesture, and Reset first is the only order in which each of them still shows: starting over, then training
+    (or stepping) from the fresh weights."""
+    return sorted(queue, key=lambda action: action != RESET)
+
+
 def _apply_presses(page: str, run: SessionRun, config: RunConfig) -> None:
-    """Apply the presses noted since the buttons last ran, in order; Play and Pause then wait briefly for the
-    worker's answer, so the label drawn next is the true one (a worker still starting answers at once)."""
-    queue = st.session_state.pop(_queue_key(page), [])
+    """Apply the presses noted since the buttons last ran (see ``presses_in_applied_order``); Play and Pause then
+    wait briefly for the worker's answer, so the label drawn next is the true one (a worker still starting answers
+    at once)."""
+    queue = presses_in_applied_order(st.session_state.pop(_queue_key(page), []))
     if queue:  # new keys for the buttons: a repeat of these presses finds none (see ``_queue_press``)
         generation = st.session_state.get(_generation_key(page), 0) + 1
         st.session_state[_generation_key(page)] = generation

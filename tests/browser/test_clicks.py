@@ -406,3 +406,63 @@ def test_reset_then_play_clicked_before_the_buttons_redraw_both_count(server, co
     held.release()
     expect(view).to_have_attribute("data-status", "running", timeout=30_000)
     expect(play_label(page)).to_have_text("Pause")
+
+
+@dataclass
+class FoldedPresses:
+    """Relays a page's websocket, holding the first press of the buttons keyed ``suffixes`` and sending it inside
+    the next one's message: what the server makes of two quick clicks while it is busy (it folds waiting rerun
+    requests into one, and runs their callbacks in the order the buttons are drawn, not clicked)."""
+
+    suffixes: tuple[str, ...]
+    held: BackMsg | None = None
+    sent: int = 0
+
+    def route(self, socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            if isinstance(message, bytes):
+                back = BackMsg()
+                back.ParseFromString(message)
+                if back.WhichOneof("type") == "rerun_script" and carries_press(back.rerun_script, self.suffixes):
+                    if self.held is None:
+                        self.held = back
+                        return
+                    self.fold_held_into(back)
+                    message = back.SerializeToString()
+                    self.sent += 1
+            server.send(message)
+
+        socket.on_message(from_page)
+        server.on_message(socket.send)
+
+    def fold_held_into(self, back: BackMsg) -> None:
+        assert self.held is not None
+        widgets = back.rerun_script.widget_states.widgets
+        for held in self.held.rerun_script.widget_states.widgets:
+            if held.WhichOneof("value") == "trigger_value" and held.trigger_value:
+                same = [widget for widget in widgets if widget.id == held.id]
+                if same:
+                    same[0].trigger_value = True
+                else:
+                    widgets.add().CopyFrom(held)
+        self.held = None
+
+
+def test_reset_then_play_that_reach_the_server_together_start_over_and_train(server, context):
+    """The server runs the callbacks of presses it got together in the order the buttons are drawn: Play, then
+    Reset, which undid the Play (a lesson's "Reset, then Play" ended paused on a busy machine)."""
+    page = context.new_page()
+    folded = FoldedPresses(suffixes=("-2d_reset", "-2d_play"))
+    page.route_web_socket("**/_stcore/stream", folded.route)
+    open_2d_page(page, server.url)
+    view = live(page)
+    expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
+    play_button, play_label = play_controls("2d")
+
+    page.locator("[class*='st-key-2d_reset_']").get_by_role("button").click()  # held, then sent with the Play
+    play_button(page).click()
+    expect(view).to_have_attribute("data-status", "running", timeout=30_000)
+    expect(play_label(page)).to_have_text("Pause")
+    assert folded.sent == 1
