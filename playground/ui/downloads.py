@@ -104,9 +104,17 @@ def downloads(
                 t(label), source, f"{stem}{suffix}", "text/x-python",
                 key=widget_key, icon=":material/code:", on_click="ignore", disabled=disabled, width="stretch",
             )  # fmt: skip
+    lesson_download(t, key, config, hidden, disabled)
+
+
+def lesson_download(
+    t: Translator, page: str, config: RunConfig, hidden: Collection[str] = (), disabled: bool = False
+) -> None:
+    """"Make a lesson from this setup": a lesson file for this page with its setup and hidden controls, for a
+    teacher to add steps to (pages without the full downloads show only this)."""
     title = config.name or t("lesson_new_title")
     st.download_button(
-        t("download_lesson"), partial(lesson_file, key, config, hidden, title), f"{stem}_lesson.json",
-        "application/json", key=f"{key}_dl_lesson", icon=":material/play_lesson:", on_click="ignore",
-        disabled=disabled, help=t("help_download_lesson"),
+        t("download_lesson"), partial(lesson_file, page, config, hidden, title),
+        f"{config.data.dataset}_network_lesson.json", "application/json", key=f"{page}_dl_lesson",
+        icon=":material/play_lesson:", on_click="ignore", disabled=disabled, help=t("help_download_lesson"),
     )  # fmt: skip

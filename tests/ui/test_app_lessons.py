@@ -178,8 +178,9 @@ def test_the_home_page_and_the_downloads_lead_to_lessons():
     with app_session(str(ROOT / "pages" / "home.py"), navigation=True) as app:
         links = [node for node in app.get("page_link") if node.proto.label == EN["home_lessons_link"]]
         assert len(links) == 1 and links[0].proto.page == "lessons"
-    with app_session(PLAYGROUND_2D) as app:
-        assert EN["download_lesson"] in [button.label for button in app.get("download_button")]
+    for page in ("playground_2d", "learning", "why"):
+        with app_session(str(ROOT / "pages" / f"{page}.py")) as app:
+            assert EN["download_lesson"] in [button.label for button in app.get("download_button")], page
 
 
 def test_in_presenter_mode_the_panel_leads_the_page_instead_of_the_hidden_sidebar():

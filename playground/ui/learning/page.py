@@ -9,6 +9,7 @@ from playground.config import ConfigError, RunConfig
 from playground.i18n import Translator
 from playground.presets import load_preset
 from playground.ui.common import page_link
+from playground.ui.downloads import lesson_download
 from playground.ui.learning import descent_view, step_view
 from playground.ui.learning.links import hidden_parts
 from playground.ui.lessons.panel import lesson_frame
@@ -47,6 +48,7 @@ def render(t: Translator) -> None:
     page_link("pages/playground_2d.py", t("learn_edit_in_2d"), ":material/edit:")
     run = session_run(PAGE, config, probes=("boundary",))
     hidden = hidden_parts()
+    lesson_download(t, PAGE, config, hidden)
     parts = [name for name in ("step", "descent") if name not in hidden]
     if not parts:
         return

@@ -10,6 +10,7 @@ from playground.config import ConfigError, RunConfig
 from playground.i18n import Translator
 from playground.presets import load_preset
 from playground.ui.common import kept_key, kept_widget
+from playground.ui.downloads import lesson_download
 from playground.ui.lessons.panel import lesson_frame
 from playground.ui.live_view import live_training_view, plane_points
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
@@ -97,6 +98,7 @@ def render(t: Translator) -> None:
             key="why_live",
             show_boundary=plane,
         )
+        lesson_download(t, PAGE, config)
     with tabs[0]:
         side_by_side.render(t, run, config, dataset)
     with tabs[1]:
