@@ -157,7 +157,7 @@ def main() -> None:
             timed(lambda trainer=trainer: fresh(trainer, lambda: plane.boundary(trainer)))[0] for _ in range(3)
         )
         frame = frame_of(trainer, network)
-        frames.register_frame_source(TOKEN, lambda since, _compare, frame=frame: frame)
+        frames.register_frame_source(TOKEN, lambda since, _compare, _step, frame=frame: frame)
         started_kb = restart_peak()
         try:
             first_ms, body = timed(poll)

@@ -37,6 +37,12 @@ class Snapshot:
     message_key: str | None = None
     message_args: dict[str, object] = field(default_factory=dict)
     new_rows: list[dict[str, float]] = field(default_factory=list)
+    # the smoothed training loss and accuracy of the batches since the last snapshot (``batch_curve``), as
+    # (step, x in epochs, loss, accuracy or None); the handle keeps them like the rows (``WorkerHandle.batch_points``)
+    new_batch_points: list[tuple[int, float, float, float | None]] = field(default_factory=list)
+    batches_done: int = 0  # batches trained of the epoch in progress
+    batches_per_epoch: int = 0
+    batches_per_second: float | None = None  # over the last seconds of training; None while it does not train
     probes: dict[str, dict] = field(default_factory=dict)
     # the probes the worker computes now; the worker sends only those that changed since its last snapshot, and
     # the owner's handle fills in the others from the snapshot before (``WorkerHandle._read_forever``)

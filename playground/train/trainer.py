@@ -25,6 +25,7 @@ from playground.data.images import augment_batch
 from playground.data.registry import Dataset, load_dataset
 from playground.history import history_columns, train_sample
 from playground.model import build_model, outputs_probabilities, weight_matrices
+from playground.train.batch_curve import BatchCurve
 from playground.train.probes.budget import ProbeCache
 from playground.train.probes.plane import gradient_norms
 from playground.train.probes.sequences import DEFAULT_TEMPERATURE
@@ -92,6 +93,8 @@ class Trainer:
         self.has_batchnorm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules())
         self._epoch_order: torch.Tensor | None = None  # the batch order of an epoch in progress
         self._epoch_cursor = 0
+        # the smoothed loss and accuracy of each batch, between the epochs' evaluations (``batch_curve``)
+        self.batch_curve = BatchCurve(batches_per_epoch=math.ceil(len(self.x_train) / self.batch_size))
         # a batch slower than INTERRUPTIBLE_BATCH_S trains with hooks that give it up once ``_interrupt`` is set
         self._interrupt: threading.Event | None = None
         self._interrupt_hooks: list | None = None
@@ -229,10 +232,8 @@ class Trainer:
             loss = float(self.data_loss(outputs, targets))
             predictions = self.squash(outputs)
         metrics = {f"{prefix}_loss": loss}
-        if self.task == "binary":
-            metrics[f"{prefix}_accuracy"] = float(((predictions > 0.5).float() == targets).float().mean())
-        elif self.task == "multiclass":
-            metrics[f"{prefix}_accuracy"] = float((predictions.argmax(dim=-1) == targets).float().mean())
+        if self.task != "regression":
+            metrics[f"{prefix}_accuracy"] = self._accuracy(predictions, targets)
         else:
             residual = ((predictions - targets) ** 2).sum()
             spread = ((targets - targets.mean()) ** 2).sum()
@@ -240,6 +241,12 @@ class Trainer:
             metrics[f"{prefix}_rmse"] = float(torch.sqrt(residual / len(targets)))
             metrics[f"{prefix}_mae"] = float((predictions - targets).abs().mean())
         return metrics
+
+    def _accuracy(self, predictions: torch.Tensor, targets: torch.Tensor) -> float:
+        """The share of rows classified right (classification only)."""
+        if self.task == "binary":
+            return float(((predictions > 0.5).float() == targets).float().mean())
+        return float((predictions.argmax(dim=-1) == targets).float().mean())
 
     def evaluate(self) -> dict[str, float]:
         """A history row: the training metrics on an even sample of the training rows (``train_sample``), the test
@@ -298,6 +305,7 @@ class Trainer:
             ):
                 return None
         self._epoch_order = None
+        self.batch_curve.epoch_ended()
         row = {**self.evaluate(), "epoch": self.epoch + 1}
         if not all(math.isfinite(value) for value in row.values()):
             raise Diverged(self._divergence_message())
@@ -313,12 +321,23 @@ class Trainer:
         if self.augmentation is not None:
             inputs = self._augment(inputs)
         outputs = self.model(inputs)
-        loss = self.data_loss(outputs, self.y_train[batch]) + self.penalty()
-        if not math.isfinite(loss.item()):
+        targets = self.y_train[batch]
+        penalty = self.penalty()
+        loss = self.data_loss(outputs, targets) + penalty
+        total = loss.item()
+        if not math.isfinite(total):
             raise Diverged(self._divergence_message())
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        done = math.ceil(min(self._epoch_cursor, len(self.x_train)) / self.batch_size)
+        data_loss = total - float(penalty.detach()) if isinstance(penalty, torch.Tensor) else total
+        accuracy = None if self.task == "regression" else functools.partial(self._batch_accuracy, outputs, targets)
+        self.batch_curve.add(self.step + 1, self.epoch, done, data_loss, accuracy)
+
+    def _batch_accuracy(self, outputs: torch.Tensor, targets: torch.Tensor) -> float:
+        with torch.no_grad():
+            return self._accuracy(self.squash(outputs.detach()), targets)
 
     def _train_interruptibly(self, batch: torch.Tensor, interrupt: threading.Event) -> None:
         """``_train_batch``, given up with BatchInterrupted once ``interrupt`` is set: hooks on every layer's forward

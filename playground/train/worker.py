@@ -18,6 +18,7 @@ for frames (a hidden tab, a page left open) is paused after ``UNWATCHED_PAUSE_S`
 from __future__ import annotations
 
 import atexit
+import bisect
 import collections
 import contextlib
 import itertools
@@ -36,6 +37,7 @@ import numpy as np
 
 from playground.config import RunConfig, TrainConfig
 from playground.limits import limits
+from playground.train.batch_curve import thinned
 from playground.train.protocol import (
     NEWEST_ONLY,
     UNDONE_BY_RESET,
@@ -66,6 +68,8 @@ from playground.train.protocol import (
 UNWATCHED_PAUSE_S = 30.0
 #: How often the owner's reader thread looks whether a run is still watched when no snapshot arrives.
 UNWATCHED_CHECK_S = 1.0
+#: Per-batch points a handle keeps of its run (a few tens of KB); a longer run's line is thinned to fit.
+MAX_KEPT_BATCH_POINTS = 4000
 #: Training settings a running model takes without starting over.
 LIVE_TRAINING_FIELDS = {
     "learning_rate",
@@ -185,6 +189,7 @@ class WorkerHandle:
         self._waiting_commands: list[Command] = []
         self._first_config = config.model_dump_json()
         self._history: list[dict[str, float]] = []
+        self._batch_points: list[tuple[int, float, float, float | None]] = []  # see ``batch_points``
         self._answers: dict[str, dict] = {}  # the newest answer of each kind of one-off request
         self._latest = Snapshot(
             run_id="", status="starting", epoch=0, step=0, learning_rate=config.training.learning_rate
@@ -288,13 +293,15 @@ class WorkerHandle:
                 break
             with self._changed:
                 if snapshot.run_id != self._latest.run_id:
-                    self._history = []
+                    self._history, self._batch_points = [], []
                 else:  # unchanged probes were left out: keep the last ones of those still computed
                     earlier = self._latest.probes
                     kept = {name: earlier[name] for name in snapshot.probe_names if name in earlier}
                     snapshot.probes = {**kept, **snapshot.probes}
                 self._history.extend(snapshot.new_rows)
                 snapshot.new_rows = []
+                self._keep_batch_points(snapshot.new_batch_points)
+                snapshot.new_batch_points = []
                 self._answers.update(snapshot.answers)
                 self._latest = snapshot
                 self._changed.notify_all()
@@ -334,6 +341,17 @@ class WorkerHandle:
         """
         with self._lock:
             return self._latest, self._history[max(0, since_epoch) :]
+
+    def _keep_batch_points(self, points: list[tuple[int, float, float, float | None]]) -> None:
+        """Keep the run's per-batch points, at most ``MAX_KEPT_BATCH_POINTS`` (see ``batch_curve.thinned``)."""
+        self._batch_points = thinned(self._batch_points + points, MAX_KEPT_BATCH_POINTS)
+
+    def batch_points(self, since_step: int = -1) -> list[tuple[int, float, float, float | None]]:
+        """The current run's smoothed per-batch points (step, x in epochs, loss, accuracy or None) after
+        ``since_step``, oldest first (see ``playground.train.batch_curve``)."""
+        with self._lock:
+            points = self._batch_points
+            return points[bisect.bisect_right(points, since_step, key=lambda point: point[0]) :]
 
     def wait_until(self, predicate, timeout: float = 30.0) -> Snapshot:
         """Block until predicate(snapshot, history) holds; raises TimeoutError. For tests and scripts."""

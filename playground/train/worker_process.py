@@ -16,6 +16,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from dataclasses import astuple
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -390,6 +391,8 @@ class WorkerLoop:
                 if probe is not self.sent_probes.get(name) or probe_error(probe) is not None:
                     probes[name] = self.sent_probes[name] = probe
         english, key, args = self.message or (None, None, {})
+        curve = trainer.batch_curve if trainer is not None else None
+        training = self.running or self.steps_left > 0 or self.batches_left > 0
         self.conn.send(
             Snapshot(
                 run_id=self.run_id,
@@ -404,6 +407,10 @@ class WorkerLoop:
                 message_key=key,
                 message_args=args,
                 new_rows=self.unsent_rows,
+                new_batch_points=[astuple(point) for point in curve.take()] if curve else [],
+                batches_done=curve.batches_done if curve else 0,
+                batches_per_epoch=curve.batches_per_epoch if curve else 0,
+                batches_per_second=curve.batches_per_second() if curve and training else None,
                 probes=probes,
                 probe_names=list(self.probe_names) if trainer is not None else [],
                 saved=self.saved,

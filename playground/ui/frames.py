@@ -1,10 +1,11 @@
 """Live frames for the browser: a process-wide registry of frame sources and the HTTP routes serving them.
 
 The live training view (``playground.ui.live_view``) does not go through Streamlit reruns to repaint. Its
-JavaScript pulls compact *frames* from ``GET /_playground/frame/{token}?since=N`` as fast as it can paint,
+JavaScript pulls compact *frames* from ``GET /_playground/frame/{token}?since=N&since_step=S`` as fast as it can
+paint,
 and the page only has to register a frame source under an unguessable token::
 
-    register_frame_source(token, source)      # source(since_epoch, since_compare_epoch) -> frame dict
+    register_frame_source(token, source)      # source(since_epoch, since_compare_epoch, since_step) -> frame
     ...
     unregister_frame_source(token)                  # when the run or the session ends
 
@@ -23,6 +24,11 @@ Frame format (what a frame source returns)
       "history": {"epoch": [...], "train_loss": [...], "test_loss": [...]},
                                    # only the rows with epoch > since (a delta); the browser keeps the rest
                                    # and starts over when run_id changes; extra columns are passed through
+      "batches": {"step": [...], "x": [...], "loss": [...], "accuracy": [...]} (optional),
+                                   # the smoothed training loss (and accuracy, classification only) of the
+                                   # batches after step since_step, x in epochs (see ``train/batch_curve``)
+      "progress": {"done": int, "total": int, "per_second": float | None} (optional),
+                                   # batches of the epoch in progress, and how fast they go
       "boundary": {"resolution": 100, "extent": 6.0, "values": [...]} | None,
       "focus": [column, unit] | None,   # which neuron the boundary shows (None: the network's output)
       "network": {...} (optional),     # the network view, see below
@@ -95,11 +101,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
+    from playground.train.protocol import Snapshot
     from playground.train.worker import WorkerHandle
 
-#: ``source(since, since_compare)``: the frame with history rows after epoch ``since``, and when the frame carries a
-#: comparison run, that run's rows after ``since_compare``.
-FrameSource = Callable[[int, int], dict]
+#: ``source(since, since_compare, since_step)``: the frame with history rows after epoch ``since`` and per-batch
+#: points after step ``since_step``, and when the frame carries a comparison run, that run's rows after
+#: ``since_compare`` (run B draws no per-batch line).
+FrameSource = Callable[[int, int, int], dict]
 
 #: URL prefix of every route this module serves.
 ROUTE_PREFIX = "/_playground"
@@ -324,8 +332,9 @@ def _encode_network(network: Mapping[str, Any]) -> dict[str, Any]:
     return {"resolution": int(network["resolution"]), "extent": float(network["extent"]), "columns": columns}
 
 
-def worker_frame(handle: WorkerHandle, since_epoch: int = 0) -> dict[str, Any]:
-    """A worker's frame (see the format above): counters, status, history rows after ``since_epoch``, probes."""
+def worker_frame(handle: WorkerHandle, since_epoch: int = 0, since_step: int | None = None) -> dict[str, Any]:
+    """A worker's frame (see the format above): counters, status, history rows after ``since_epoch``, probes, and
+    unless ``since_step`` is None the per-batch points after it and the epoch's progress."""
     snapshot, rows = handle.snapshot(since_epoch)
     columns = list(rows[0]) if rows else ["epoch", "train_loss", "test_loss"]
     boundary = snapshot.probe("boundary")
@@ -343,7 +352,22 @@ def worker_frame(handle: WorkerHandle, since_epoch: int = 0) -> dict[str, Any]:
         "boundary": boundary,
         "focus": None if boundary is None else boundary.get("focus"),
         **({"network": network} if network is not None else {}),
+        **(_batch_part(handle, snapshot, since_step) if since_step is not None else {}),
     }
+
+
+def _batch_part(handle: WorkerHandle, snapshot: Snapshot, since_step: int) -> dict[str, Any]:
+    points = handle.batch_points(since_step)
+    steps, xs, losses, accuracies = zip(*points, strict=True) if points else ((), (), (), ())
+    batches: dict[str, Any] = {"step": list(steps), "x": list(xs), "loss": list(losses)}
+    if any(accuracy is not None for accuracy in accuracies):
+        batches["accuracy"] = [math.nan if accuracy is None else accuracy for accuracy in accuracies]
+    progress = {
+        "done": snapshot.batches_done,
+        "total": snapshot.batches_per_epoch,
+        "per_second": snapshot.batches_per_second,
+    }
+    return {"batches": batches, "progress": progress}
 
 
 def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
@@ -355,13 +379,23 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
             history[column] = np.asarray(values, dtype=np.int64).reshape(-1).tolist()
         else:
             history[column] = _rounded(values)
-    special = ("history", "boundary", "network", "compare", "focus", "message_args")
+    special = ("history", "boundary", "network", "compare", "focus", "message_args", "batches", "progress")
     wire: dict[str, Any] = {key: _json_scalar(value) for key, value in frame.items() if key not in special}
     wire["history"] = history
     boundary = frame.get("boundary")
     wire["boundary"] = _WIRE_CACHE.get(boundary, encode_boundary) if boundary else None
     if frame.get("focus") is not None:
         wire["focus"] = [int(part) for part in frame["focus"]]
+    if "batches" in frame:
+        batches = frame["batches"]
+        wire["batches"] = {  # x keeps hundredths of an epoch after epoch 10,000
+            key: np.asarray(values, dtype=np.int64).reshape(-1).tolist()
+            if key == "step"
+            else _rounded(values, 9 if key == "x" else 5)
+            for key, values in batches.items()
+        }
+    if "progress" in frame:
+        wire["progress"] = {key: _json_scalar(value) for key, value in frame["progress"].items()}
     if "message_args" in frame:
         wire["message_args"] = {key: _json_scalar(value) for key, value in (frame["message_args"] or {}).items()}
     if frame.get("network"):
@@ -385,9 +419,9 @@ def _frame_endpoint(request: Request) -> Response:
     source = get_frame_source(token)
     if source is None:
         return JSONResponse({"error": "unknown token"}, status_code=404, headers=_NO_STORE)
-    since, since_compare = (_int_param(request, name) for name in ("since", "since_compare"))
+    since, since_compare, since_step = (_int_param(request, name) for name in ("since", "since_compare", "since_step"))
     try:
-        body = dumps_frame(source(since, since_compare))
+        body = dumps_frame(source(since, since_compare, since_step))
     except Exception as error:  # a failing source must not take the route down; the page shows the error
         _LOGGER.exception("frame source %s failed", token)
         return JSONResponse({"error": f"{type(error).__name__}: {error}"}, status_code=500, headers=_NO_STORE)

@@ -220,7 +220,7 @@ def test_ending_a_browser_session_stops_its_workers():
     from playground.ui.session import SessionRun, _release
 
     handle = WorkerHandle(load_preset("circle"))
-    frames.register_frame_source("session-token", lambda since, _: worker_frame(handle, since))
+    frames.register_frame_source("session-token", lambda since, _, since_step: worker_frame(handle, since, since_step))
     runs = {"2d": SessionRun(token="session-token", handle=handle)}
     _release(runs)
     assert not handle.alive and runs == {}

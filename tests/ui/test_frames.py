@@ -70,14 +70,14 @@ def call_route(token: str, query: bytes = b"") -> tuple[int, dict]:
 def test_route_serves_registered_sources_only():
     seen = []
 
-    def source(since: int, since_compare: int) -> dict:
-        seen.append((since, since_compare))
+    def source(since: int, since_compare: int, since_step: int) -> dict:
+        seen.append((since, since_compare, since_step))
         return {"run_id": "r", "status": "paused", "epoch": 0, "history": {}, "boundary": None}
 
     frames.register_frame_source("tok-en_1", source)
     try:
-        status, body = call_route("tok-en_1", b"since=7&since_compare=3")
-        assert status == 200 and body["status"] == "paused" and seen == [(7, 3)]
+        status, body = call_route("tok-en_1", b"since=7&since_compare=3&since_step=250")
+        assert status == 200 and body["status"] == "paused" and seen == [(7, 3, 250)]
         assert "tok-en_1" in frames.registered_tokens()
     finally:
         frames.unregister_frame_source("tok-en_1")
@@ -86,7 +86,7 @@ def test_route_serves_registered_sources_only():
 
 
 def test_a_failing_source_answers_500_with_the_reason():
-    frames.register_frame_source("broken", lambda since, since_compare: 1 / 0)
+    frames.register_frame_source("broken", lambda since, since_compare, since_step: 1 / 0)
     try:
         status, body = call_route("broken")
     finally:
