@@ -96,6 +96,11 @@ LABEL_KEYS: tuple[str, ...] = (
     "msg_queued",
     "msg_out_of_memory",
     "msg_paused_unwatched",
+    # the epoch's progress and the per-batch line
+    "progress_batches",
+    "progress_rate",
+    "progress_left",
+    "batch_line",
     # metrics and the chart's switch
     "loss",
     "train_accuracy",

@@ -252,3 +252,29 @@ def test_a_stack_too_deep_for_the_digits_names_the_layer_and_turns_play_off(serv
     expect(page.get_by_text("The network cannot run as it is, so training is paused and Play is off.")).to_be_visible()
     expect(play_button(page)).to_be_disabled()
     no_exception(page)
+
+
+#: True once two looks at the live view, the same epoch in both, saw its per-batch line grow (polled in the page).
+LINE_GROWS_WITHIN_AN_EPOCH_JS = """() => {
+  const view = document.querySelector('[data-testid="pg-live"]');
+  if (!view) return false;
+  const seen = window.__pgLine || (window.__pgLine = { epoch: null, points: 0 });
+  const epoch = view.dataset.epoch, points = +(view.dataset.batchPoints || 0);
+  if (epoch === seen.epoch && seen.points > 0 && points > seen.points) return true;
+  if (epoch !== seen.epoch || points < seen.points) Object.assign(seen, { epoch, points });
+  return false;
+}"""
+
+
+def test_the_loss_line_grows_batch_by_batch_within_an_epoch_and_the_epochs_progress_shows(server, context):
+    """An epoch of the seed CNN takes seconds: the chart must not stand still meanwhile."""
+    page = context.new_page()
+    open_convolutions(page, server.url)  # MNIST and the seed CNN, as the page opens
+    press_play(page)
+    page.wait_for_function(LINE_GROWS_WITHIN_AN_EPOCH_JS, polling=50, timeout=WORKER_TIMEOUT_MS)
+    progress = page.get_by_test_id("pg-progress")
+    expect(progress).to_be_visible()
+    expect(progress).to_contain_text(re.compile(r"Batch \d+ of 125 · [\d,.]+ batches/s · (\d+ min )?[\d.]+ s left"))
+    press_pause(page)
+    expect(progress).to_be_hidden()
+    no_exception(page)

@@ -5,6 +5,7 @@
  */
 import { NEG, POS, TEST_COLOR, TRAIN_COLOR } from "./colors.js";
 import { HeatPanel } from "./heat_panel.js";
+import { appendBatches, lastStep, newBatches, progressView } from "./batches.js";
 import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "./history.js";
 import { NetworkPanel } from "./network_panel.js";
 import {
@@ -55,6 +56,8 @@ const TEMPLATE = `
     <div class="pg-stat"><span data-l="learning_rate"></span> <b data-r="lr">\u2013</b></div>
     <span class="pg-status" data-testid="pg-status" data-status="idle"></span>
   </div>
+  <div class="pg-progress" data-testid="pg-progress" hidden><div class="pg-progress-bar"><span></span></div>
+    <span class="pg-progress-text"></span></div>
   <div class="pg-head pg-head-b" data-row="b" data-testid="pg-compare-head" hidden>
     <span class="pg-run-tag">B</span>
     <span class="pg-run-title" data-r="b-title"></span>
@@ -118,6 +121,8 @@ export class LiveView {
       lossWrap: q(".pg-loss-wrap"), loss: q('[data-testid="pg-loss"]'), tooltip: q(".pg-chart-tip"),
       netWrap: q('[data-testid="pg-network"]'), headB: q('[data-testid="pg-compare-head"]'),
       statusB: q('[data-testid="pg-status-b"]'), mode: q(".pg-mode"), scale: q(".pg-scale"),
+      progress: q('[data-testid="pg-progress"]'), progressFill: q(".pg-progress-bar span"),
+      progressText: q(".pg-progress-text"),
     };
     this.r = {};
     for (const node of this.root.querySelectorAll("[data-r]")) this.r[node.dataset.r] = node;
@@ -240,6 +245,8 @@ export class LiveView {
     this.runId = null;
     this.since = -1;
     this.history = newHistory();
+    this.batches = newBatches();
+    this.progress = null;
     this.panelA.clear();
     this.net.clear();
     this.cmp = null;
@@ -331,7 +338,7 @@ export class LiveView {
   wake() { if (this.wakeUp) this.wakeUp(); }
 
   frameUrl() {
-    let url = `${this.url}?since=${this.since}`;
+    let url = `${this.url}?since=${this.since}&since_step=${lastStep(this.batches)}`;
     if (this.data && this.data.compare) url += `&since_compare=${this.sinceB}`;
     return url;
   }
@@ -404,6 +411,8 @@ export class LiveView {
       this.runId = f.run_id;
       this.since = -1;
       this.history = newHistory();
+      this.batches = newBatches();
+      this.progress = null;
       this.panelA.clear();
       this.net.clear();
       dirty.loss = dirty.heat = dirty.text = dirty.net = true;
@@ -413,6 +422,9 @@ export class LiveView {
       if (f.history.epoch.length) dirty.loss = dirty.text = true;
       if (this.history.epoch.length) this.since = lastEpoch(this.history);
     }
+    if (!refetch && appendBatches(this.batches, f.batches)) dirty.loss = dirty.text = true;
+    const progress = f.progress || null;
+    if (JSON.stringify(progress) !== JSON.stringify(this.progress)) { this.progress = progress; dirty.text = true; }
     const s = this.state;
     for (const key of ["status", "message", "message_key", "epoch", "step", "learning_rate", "title"]) {
       const value = f[key] === undefined ? null : f[key];
@@ -537,6 +549,14 @@ export class LiveView {
     root.status = s.status || "idle";
     root.runId = this.runId || "";
     root.rows = String(h.epoch.length);
+    root.batchPoints = String(this.batches.step.length);
+    root.batchStep = String(lastStep(this.batches));
+    const progress = s.status === "running" ? progressView(this.progress, (key) => this.label(key), fillLabel) : null;
+    el.progress.hidden = !progress;
+    if (progress) {
+      el.progressFill.style.width = `${(progress.fraction * 100).toFixed(1)}%`;
+      el.progressText.textContent = progress.text;
+    }
     root.chart = this.chartMode === "metric" && this.metricAvailable() ? "metric" : "loss";
     root.focus = s.focus ? s.focus.join(",") : "";
     el.status.dataset.status = s.status || "idle";
@@ -640,15 +660,20 @@ export class LiveView {
     const scale = drawScale(this.data);
     const compare = !!this.cmp;
     const hist = this.history, histB = this.cmp ? this.cmp.history : null;
-    const n = hist.epoch.length + (histB ? histB.epoch.length : 0);
+    // the per-batch line: the loss, or the accuracy (R² has none: a batch's R² says little)
+    const batches = this.batches;
+    const batchValues = !metric ? batches.loss : accuracy ? batches.accuracy : null;
+    const batchLine = batchValues && batchValues.some((v) => v !== null) ? batchValues : null;
+    const n = hist.epoch.length + (histB ? histB.epoch.length : 0) + (batchLine ? batchLine.length : 0);
     const pad = { l: 54, r: 12, t: 26, b: 30 };
     const pw = Math.max(10, w - pad.l - pad.r), ph = Math.max(10, h - pad.t - pad.b);
     const ok = (v) => finite(v) && (!logY || v > 0);
     let lo = Infinity, hi = -Infinity;
-    for (const { values } of series) {
+    for (const values of [...series.map((line) => line.values), batchLine || []]) {
       for (const v of values) if (ok(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
     }
-    const xmax = Math.max(lastEpoch(hist), lastEpoch(histB), 1), xmin = 0;
+    const lastBatchX = batchLine ? batches.x[batches.x.length - 1] : 0;
+    const xmax = Math.max(lastEpoch(hist), lastEpoch(histB), lastBatchX, 1), xmin = 0;
     let y0, y1, yTicks;
     if (!(hi >= lo)) { lo = logY ? 0.1 : 0; hi = 1; }
     if (metric) {
@@ -695,6 +720,10 @@ export class LiveView {
     // the header above shows the legend of the colours; with a comparison, A (solid) and B (dashed) go here
     ctx.textBaseline = "middle";
     if (compare) this.paintLegend(ctx, pad, w);
+    else if (batchLine) {
+      ctx.textAlign = "left"; ctx.globalAlpha = 0.6;
+      ctx.fillText(this.label("batch_line"), pad.l, 10); ctx.globalAlpha = 1;
+    }
     if (!n) {
       ctx.globalAlpha = 0.5; ctx.textAlign = "center";
       ctx.fillText(this.label("no_data"), pad.l + pw / 2, pad.t + ph / 2); ctx.globalAlpha = 1;
@@ -704,6 +733,12 @@ export class LiveView {
     ctx.save();
     ctx.beginPath(); ctx.rect(pad.l, pad.t - 2, pw + 2, ph + 4); ctx.clip();
     ctx.lineJoin = "round";
+    if (batchLine) {  // under the epochs' lines, thin and faint
+      this.drawSeries(ctx, batches.x, batchLine, X, Y, ok, pw, scale.point);
+      ctx.setLineDash([]);
+      ctx.strokeStyle = TRAIN_COLOR; ctx.lineWidth = scale.line; ctx.globalAlpha = 0.55; ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
     for (const line of series) {
       if (!line.hist.epoch.length) continue;
       this.drawSeries(ctx, line.hist.epoch, line.values, X, Y, ok, pw, scale.point);
