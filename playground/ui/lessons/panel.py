@@ -117,15 +117,19 @@ def _steps(t: Translator, lesson: Lesson, data_param: str | None) -> None:
         status += " · " + t("lesson_check_passed")
     st.progress((done.step + 1) / len(pages), text=status)
     kind, index = pages[done.step]
-    if kind == "step":
-        step = lesson.steps[index]
-        st.markdown(text_in(step.text, language))
-        if step.latex:
-            st.latex(step.latex)
-    elif kind == "task":
-        _task(t, lesson, language)
-    else:
-        _quiz(t, lesson, done, language)
+    # The step's body lies in one container, so Back and Next keep their place whatever the step draws: when a
+    # step drew one element more than the next, the old buttons stayed on screen under the new ones for seconds
+    # after the fragment's rerun (two Next buttons, the stale one a step behind).
+    with st.container():
+        if kind == "step":
+            step = lesson.steps[index]
+            st.markdown(text_in(step.text, language))
+            if step.latex:
+                st.latex(step.latex)
+        elif kind == "task":
+            _task(t, lesson, language)
+        else:
+            _quiz(t, lesson, done, language)
     back, forward = st.columns(2)
     back.button(t("lesson_back"), key="lesson_back", icon=":material/arrow_back:", disabled=done.step == 0,
                 on_click=_go_to, args=(lesson.id, done.step - 1), width="stretch")  # fmt: skip
