@@ -37,7 +37,9 @@ def play_controls(page_key: str) -> tuple[Callable[[Page], Locator], Callable[[P
 def wait_until_idle(page: Page, timeout: int = 30_000) -> None:
     """Wait until no script run is in progress. While a run redraws the page, elements it has not reached yet
     stay on screen as stale copies (a panel that moves up shows twice, old and new, until the run ends), so a
-    test that counts or reads elements after an action that reruns the page waits for this first."""
+    test that counts or reads elements after an action that reruns the page waits for this first. Right after a
+    click the page still reads idle for a moment, before the server has started the rerun: wait first for
+    something that rerun draws (a new step's text, a button's new key)."""
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
 
 

@@ -37,8 +37,10 @@ def go_to_task(page: Page, lesson: Lesson) -> None:
     for number in range(1, len(lesson.steps) + 1):
         total = len(lesson.steps) + 1 + (lesson.quiz is not None)
         expect(panel(page).get_by_text(f"Step {number} of {total}")).to_be_visible()
-        wait_until_idle(page)  # the panel's previous step leaves its elements on screen until its rerun ends
-        panel(page).get_by_role("button", name="Next").click()
+        wait_until_idle(page)
+        next_button = panel(page).get_by_role("button", name="Next")
+        expect(next_button).to_have_count(1)  # a step's stale buttons once stayed on screen under the new ones
+        next_button.click()
     expect(panel(page).get_by_text(text_in(lesson.task.text, "en"))).to_be_visible()
 
 
@@ -58,6 +60,7 @@ def select_slider_to(page: Page, key: str, value: str, keys: str = "ArrowRight")
 
 def press_play(page: Page, page_key: str) -> None:
     play_button, play_label = play_controls(page_key)
+    expect(play_label(page)).to_have_text("Play")
     play_button(page).click()
     expect(play_label(page)).to_have_text("Pause", timeout=LOAD_TIMEOUT_MS)
 
@@ -76,7 +79,14 @@ def set_number(page: Page, label: str, value: int) -> None:
 
 
 def press_reset(page: Page, page_key: str) -> None:
-    page.locator(f"[class*='st-key-{page_key}_reset_']").get_by_role("button").click()
+    """Press Reset and wait until the buttons are redrawn: their keys change with every press applied, and the
+    pressed one leaves the screen (Streamlit keeps it in the page, hidden). The page reads as idle for a moment
+    after the click, before the server has started the buttons' rerun, so idle alone is no proof."""
+    button = page.locator(f"[class*='st-key-{page_key}_reset_']").get_by_role("button")
+    drawn = re.search(r"st-key-\S+", button.evaluate("node => node.closest('[class*=st-key-]').className"))
+    assert drawn is not None
+    button.click()
+    expect(page.locator(f".{drawn.group()}").get_by_role("button")).to_have_count(0)
     wait_until_idle(page)
 
 
