@@ -3,6 +3,8 @@ augmentation, chunked evaluation, and the worker's sample and drawing commands."
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -361,6 +363,25 @@ def test_probes_share_a_budget_while_training_and_are_exact_when_it_stops(monkey
     monkeypatch.setattr(budget, "PROBE_INTERVAL_S", 100.0)
     monkeypatch.setattr(budget, "PROBE_RECENT_S", 2.0)  # never longer than half the window
     assert trainer.probe_cache.interval() == pytest.approx(1.0)
+
+
+def test_the_filters_follow_training_at_once_while_costly_probes_keep_the_shared_interval(monkeypatch):
+    """The filters are the conv layers' weights: copying them costs next to nothing, so the live view can paint
+    every snapshot of them, while a costly probe waits for the shared budget."""
+    from playground.train.probes import budget
+
+    monkeypatch.setattr(budget, "PROBE_INTERVAL_S", 600.0)
+    monkeypatch.setattr(budget, "PROBE_RECENT_S", 1200.0)
+    trainer = Trainer(digits_cnn(data={"n_points": 400}))
+    trainer.probe_cache.throttle = True
+    gallery, filters = images.gallery(trainer), images.filters(trainer)
+    trainer.train_epoch()
+    time.sleep(budget.WEIGHTS_PROBE_INTERVAL_S)  # however quick the epoch was
+    assert images.gallery(trainer) is gallery
+    fresh = images.filters(trainer)
+    assert fresh is not filters
+    first_conv = next(module for module in trainer.model.modules() if isinstance(module, torch.nn.Conv2d))
+    np.testing.assert_array_equal(fresh["layers"][0]["weights"], first_conv.weight.detach().numpy())
 
 
 def test_saliency_of_a_sure_prediction_is_not_blank():

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 #: While training, a probe is recomputed at most this often (or less often when probes are costly).
 PROBE_INTERVAL_S = 0.5
+#: The floor for probes that only copy weights (the conv filters): every snapshot, at most 30 a second.
+WEIGHTS_PROBE_INTERVAL_S = 1 / 30
 #: Probes computed within this many seconds count towards the shared budget.
 PROBE_RECENT_S = 20.0
 
@@ -32,7 +34,9 @@ class ProbeCache:
         total = sum(cost for _, when, cost, _ in self.entries.values() if when >= recent)
         return min(max(PROBE_INTERVAL_S, 5 * total), PROBE_RECENT_S / 2)
 
-    def get(self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any]) -> Any:
+    def get(
+        self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any], floor: float | None = None
+    ) -> Any:
         """``compute()``'s result, computed again only for a new ``key`` (epoch, step, hand edits, choices). While
         training, a key that differs only in the training counters is served from the cache for ``interval()`` s,
         a new epoch included, so that the probes in use take about a fifth of the time together (six probes of a
@@ -40,11 +44,13 @@ class ProbeCache:
         cached = self.entries.get(name)
         now = time.monotonic()
         if cached is not None:
-            cached_key, when, _, probe = cached
+            cached_key, when, own, probe = cached
             if cached_key == key:
                 return probe
-            if self.throttle and cached_key[2:] == key[2:] and now - when < self.interval():
-                return probe  # same hand edits and same chosen images: only training moved on
+            if self.throttle and cached_key[2:] == key[2:]:  # same hand edits and chosen images: only training moved
+                wait = self.interval() if floor is None else max(floor, 5 * own)
+                if now - when < wait:
+                    return probe
         outer_nested, self._nested_cost = self._nested_cost, 0.0
         probe = compute()
         elapsed = time.monotonic() - now
@@ -54,8 +60,12 @@ class ProbeCache:
         return probe
 
 
-def throttled(trainer: Trainer, name: str, compute: Callable[[], Any]) -> Any:
+def throttled(
+    trainer: Trainer, name: str, compute: Callable[[], Any], floor: float | None = None
+) -> Any:
     """A probe of ``trainer`` through its cache (see ``ProbeCache.get``): training counters first, then the hand
-    edits and the choices (sample, drawing, temperature) that must show at once."""
+    edits and the choices (sample, drawing, temperature) that must show at once. With ``floor``, a probe that costs
+    next to nothing (one that copies weights) leaves the shared budget: while training it is recomputed once its
+    last result is ``floor`` seconds old, or five times its own cost (``WEIGHTS_PROBE_INTERVAL_S``: every snapshot)."""
     key = (trainer.epoch, trainer.step, trainer.revision, trainer.inspected)
-    return trainer.probe_cache.get(name, key, compute)
+    return trainer.probe_cache.get(name, key, compute, floor)

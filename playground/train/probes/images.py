@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground.train.probes.budget import throttled
+from playground.train.probes.budget import WEIGHTS_PROBE_INTERVAL_S, throttled
 from playground.train.probes.tables import test_predictions
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def pixels(trainer: Trainer, inputs: torch.Tensor) -> np.ndarray:
 def filters(trainer: Trainer) -> dict:
     """Every conv layer's kernels [filters, in channels, k, k] (at most MAX_FILTER_CHANNELS channels):
     the first layer's show what each filter looks for in the image."""
-    return throttled(trainer, "filters", lambda: _filters(trainer))
+    return throttled(trainer, "filters", lambda: _filters(trainer), floor=WEIGHTS_PROBE_INTERVAL_S)
 
 
 def _filters(trainer: Trainer) -> dict:
