@@ -28,10 +28,11 @@ With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: 
 page opens), presses Play and, once the first epoch is on the chart, measures two windows of ``--conv-seconds``:
 the Filters view, then the Feature maps view. In each it prints the live loss view's **paints/s** (counted as
 above; the page has no plane, so a complete paint is one with both loss curves) and how often the view's
-**images actually change**: every 100 ms a script in the page reads the ``src`` of the view's ``st.image``
-elements (a media URL named by the picture's content, so a new ``src`` is a new picture) and counts the samples
-in which the set changed, counting only fully loaded pictures outside elements Streamlit marks stale. Figures
-only: the views are meant to redraw about once a second (their fragments' ``run_every``). Training speed is
+**pictures actually change** on screen. The filters are painted live by the training view: every 20 ms a script
+in the page fingerprints the pixels of their canvases and counts the samples in which one changed. The feature
+maps are still ``st.image`` elements redrawn by a fragment every second: every 100 ms a script reads their
+``src`` (a media URL named by the picture's content, so a new ``src`` is a new picture) and counts the samples
+in which the set changed, counting only fully loaded pictures outside elements Streamlit marks stale. Training speed is
 read from the worker's frames (``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup
 that nobody watches, once computing no probes and once the probes of the two measured views (the worker
 computes only those of the view on screen).
@@ -71,6 +72,7 @@ LEARNING_RATE = ".st-key-2d_learning_rate"
 TARGET_REDRAWS = 10.0  # complete redraws per second
 TARGET_LATENCY_S = 1.0  # from a click to its visible effect
 TARGET_NETWORK_REDRAWS = 5.0  # visible redraws of the neuron maps per second, 8 x 8 network on 1,000 points
+TARGET_PICTURE_CHANGES = 5.0  # visible changes per second of a view's pictures on the seed CNN
 NETWORK_LAYERS, NETWORK_UNITS, NETWORK_POINTS = 8, 8, 1000
 
 # Injected into the page. On every animation frame: if the view's paint counter advanced, check that both
@@ -222,10 +224,45 @@ BENCH_JS = r"""() => {
 
 CONV_PATH = "/convolutions"
 CONV_PLAY = run_button_container("cnn")
-#: The images counted in each view of the convolutions page, by caption (a JavaScript regex over the image's text):
-#: the filter grids ("32 filters"), and the feature-map grids (no caption; the test image and its saliency,
-#: and the training-images preview above the views, are left out).
-CONV_VIEWS = {"Filters": r"^\d+ filters$", "Feature maps": r"^$"}
+#: The pictures counted in each view of the convolutions page: the Filters view's are the live view's canvases
+#: (None); the Feature maps view's are ``st.image`` elements, chosen by caption (a JavaScript regex over the image's
+#: text): the feature-map grids have none (the test image and its saliency, and the training-images preview above
+#: the views, are left out).
+CONV_VIEWS = {"Filters": None, "Feature maps": r"^$"}
+
+# Injected into the convolutions page for the Filters view: every 20 ms, a fingerprint of the pixels of the live
+# view's filter canvases (every 7th pixel of each); counts the samples in which any of them changed.
+FILTERS_JS = r"""() => {
+  if (window.__pgImages) clearInterval(window.__pgImages.timer);
+  const S = window.__pgImages = { started: performance.now(), samples: 0, partial: 0, changes: 0, count: 0,
+                                  perImage: [], last: null, lastPer: [], distinct: new Set() };
+  const fingerprint = (canvas) => {
+    const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+    let hash = 0;
+    for (let i = 0; i < data.length; i += 28) hash = (hash * 31 + data[i] * 7 + data[i + 1] * 3 + data[i + 2]) | 0;
+    return `${canvas.width}x${canvas.height}:${hash}`;
+  };
+  const tick = () => {
+    S.samples++;
+    const canvases = [...document.querySelectorAll('[data-testid="pg-filter-grid"]')];
+    if (!canvases.length) { S.partial++; return; }
+    const prints = canvases.map(fingerprint);
+    S.count = Math.max(S.count, prints.length);
+    prints.forEach((print) => S.distinct.add(print));
+    if (S.last !== null && prints.join("|") !== S.last) S.changes++;
+    prints.forEach((print, i) => {
+      if (S.perImage.length <= i) S.perImage.push(0);
+      if (S.lastPer[i] !== undefined && S.lastPer[i] !== print) S.perImage[i]++;
+    });
+    S.last = prints.join("|"); S.lastPer = prints;
+  };
+  S.timer = setInterval(tick, 20);
+  S.stop = () => {
+    clearInterval(S.timer);
+    return { seconds: (performance.now() - S.started) / 1000, samples: S.samples, partial: S.partial,
+             changes: S.changes, count: S.count, perImage: S.perImage, distinct: S.distinct.size };
+  };
+}"""
 
 # Injected into the convolutions page: every 100 ms, the src of the chosen st.image elements (outside stale
 # element containers, fully loaded); counts the samples in which the set of pictures changed, and for each
@@ -575,7 +612,10 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
                 button.click()
                 expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
             page.wait_for_timeout(3000)  # the view's fragment has drawn it once or twice
-            page.evaluate(IMAGES_JS, caption)
+            if caption is None:
+                page.evaluate(FILTERS_JS)
+            else:
+                page.evaluate(IMAGES_JS, caption)
             page.evaluate("() => __pgBench.start()")
             started, step0 = step()
             page.wait_for_timeout(seconds * 1000)
@@ -618,14 +658,16 @@ def report_conv(results: dict) -> None:
             f"{reasons}), {m['lossChanged'] / m['seconds']:.2f}/s changed the chart"
         )
         count, seconds = pictures["count"], pictures["seconds"]
+        kind, every = ("live canvas(es)", 20) if CONV_VIEWS[view] is None else ("image(s)", 100)
         if not count:
-            print(f"  {'':9}no loaded images of the view seen in {pictures['samples']} samples")
+            print(f"  {'':9}no {kind} of the view seen in {pictures['samples']} samples")
             continue
         per_image = ", ".join(f"{changes / seconds:.2f}" for changes in pictures["perImage"])
         print(
-            f"  {'':9}{count} image(s): the view's pictures changed {pictures['changes'] / seconds:.2f} times/s "
-            f"(per image: {per_image}/s; {pictures['distinct']} distinct pictures; {pictures['partial']} of "
-            f"{pictures['samples']} samples every 100 ms caught a picture loading or a rerun half drawn)"
+            f"  {'':9}{count} {kind}: the view's pictures changed {pictures['changes'] / seconds:.2f} times/s "
+            f"(per picture: {per_image}/s; {pictures['distinct']} distinct pictures; {pictures['partial']} of "
+            f"{pictures['samples']} samples every {every} ms found none drawn or caught a rerun half drawn; "
+            f"target: at least {TARGET_PICTURE_CHANGES:.0f}/s)"
         )
 
 

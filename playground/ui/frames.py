@@ -29,6 +29,9 @@ Frame format (what a frame source returns)
                                    # batches after step since_step, x in epochs (see ``train/batch_curve``)
       "progress": {"done": int, "total": int, "per_second": float | None} (optional),
                                    # batches of the epoch in progress, and how fast they go
+      "filters": {"layers": [{"index", "title", "channel", "count", "height", "width", "limit", "values"}]}
+                                   # (optional, while a page shows them) one input channel of each conv layer's
+                                   # kernels [count, height, width], coloured on [-limit, limit]
       "boundary": {"resolution": 100, "extent": 6.0, "values": [...]} | None,
       "focus": [column, unit] | None,   # which neuron the boundary shows (None: the network's output)
       "network": {...} (optional),     # the network view, see below
@@ -332,9 +335,15 @@ def _encode_network(network: Mapping[str, Any]) -> dict[str, Any]:
     return {"resolution": int(network["resolution"]), "extent": float(network["extent"]), "columns": columns}
 
 
-def worker_frame(handle: WorkerHandle, since_epoch: int = 0, since_step: int | None = None) -> dict[str, Any]:
-    """A worker's frame (see the format above): counters, status, history rows after ``since_epoch``, probes, and
-    unless ``since_step`` is None the per-batch points after it and the epoch's progress."""
+def worker_frame(
+    handle: WorkerHandle,
+    since_epoch: int = 0,
+    since_step: int | None = None,
+    filter_channels: Mapping[int, int] | None = None,
+) -> dict[str, Any]:
+    """A worker's frame (see the format above): counters, status, history rows after ``since_epoch``, probes;
+    unless ``since_step`` is None the per-batch points after it and the epoch's progress; and with
+    ``filter_channels`` (a conv layer's index -> the input channel to show, 0 when absent) the conv filters."""
     snapshot, rows = handle.snapshot(since_epoch)
     columns = list(rows[0]) if rows else ["epoch", "train_loss", "test_loss"]
     boundary = snapshot.probe("boundary")
@@ -353,7 +362,33 @@ def worker_frame(handle: WorkerHandle, since_epoch: int = 0, since_step: int | N
         "focus": None if boundary is None else boundary.get("focus"),
         **({"network": network} if network is not None else {}),
         **(_batch_part(handle, snapshot, since_step) if since_step is not None else {}),
+        **(_filters_part(snapshot, filter_channels) if filter_channels is not None else {}),
     }
+
+
+def _filters_part(snapshot: Snapshot, channels: Mapping[int, int]) -> dict[str, Any]:
+    """One input channel of each conv layer's kernels, on the layer's own symmetric scale."""
+    probe = snapshot.probe("filters")
+    if probe is None:
+        return {}
+    layers = []
+    for layer in probe["layers"]:
+        weights = layer["weights"]  # [filters, channels, k, k]
+        channel = min(max(0, int(channels.get(layer["index"], 0))), weights.shape[1] - 1)
+        kernels = weights[:, channel]
+        layers.append(
+            {
+                "index": layer["index"],
+                "title": layer["title"],
+                "channel": channel,
+                "count": int(kernels.shape[0]),
+                "height": int(kernels.shape[1]),
+                "width": int(kernels.shape[2]),
+                "limit": float(np.abs(weights).max()),
+                "values": kernels,
+            }
+        )
+    return {"filters": {"layers": layers}}
 
 
 def _batch_part(handle: WorkerHandle, snapshot: Snapshot, since_step: int) -> dict[str, Any]:
@@ -379,7 +414,7 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
             history[column] = np.asarray(values, dtype=np.int64).reshape(-1).tolist()
         else:
             history[column] = _rounded(values)
-    special = ("history", "boundary", "network", "compare", "focus", "message_args", "batches", "progress")
+    special = ("history", "boundary", "network", "compare", "focus", "message_args", "batches", "progress", "filters")
     wire: dict[str, Any] = {key: _json_scalar(value) for key, value in frame.items() if key not in special}
     wire["history"] = history
     boundary = frame.get("boundary")
@@ -393,6 +428,16 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
             if key == "step"
             else _rounded(values, 9 if key == "x" else 5)
             for key, values in batches.items()
+        }
+    if "filters" in frame:
+        wire["filters"] = {
+            "layers": [
+                {
+                    **{key: _json_scalar(value) for key, value in layer.items() if key != "values"},
+                    "values": _b64_float32(np.asarray(layer["values"], dtype=np.float32)),
+                }
+                for layer in frame["filters"]["layers"]
+            ]
         }
     if "progress" in frame:
         wire["progress"] = {key: _json_scalar(value) for key, value in frame["progress"].items()}

@@ -32,12 +32,14 @@ class SessionRun:
     compare_title: str = ""
     title: str = ""  # this run's name in the live view's legend while comparing
     closed: bool = False  # stopped for good: the session ended or the page let the run go
+    #: While a page shows the conv filters live: a conv layer's index -> the input channel shown (None: not shown)
+    filter_channels: dict[int, int] | None = None
 
     def frame(self, since: int, since_compare: int, since_step: int = -1) -> dict:
         """The live view's frame: this run's (with its per-batch line), with run B's beside it when comparing.
         Asking for it is what tells the workers someone watches (``touch``)."""
         self.touch()
-        frame = worker_frame(self.handle, since, since_step)
+        frame = worker_frame(self.handle, since, since_step, self.filter_channels)
         compare = self.compare
         if compare is not None:
             frame["compare"] = {**worker_frame(compare, since_compare), "title": self.compare_title}

@@ -15,6 +15,8 @@ POSITIVE = "#0877bd"  # class 1, positive values
 #: NEGATIVE and POSITIVE, so classes 0 and 1 read as in the binary views); all five stay apart in every common
 #: kind of colour blindness.
 CLASS_PALETTE = ("#e69f00", "#0072b2", "#009e73", "#d55e00", "#cc79a7")
+#: A conv filter's weights: negative blue, zero white, positive red (the live view paints the filters with them).
+KERNEL_STOPS = ("#2166ac", "#f7f7f7", "#b2182b")
 TRAIN_COLOR = "#636efa"  # training curves and points
 TEST_COLOR = "#ef553b"  # test curves and points
 
@@ -34,6 +36,7 @@ def javascript_colors() -> str:
         "// Generated from playground/viz/colors.py (python -m playground.viz.colors): edit that file, not this one.",
         "",
         *(f"export const {name} = {value};" for name, value in rgb.items()),
+        f"export const KERNEL_STOPS = {[list(hex_to_rgb(stop)) for stop in KERNEL_STOPS]};",
         f'export const TRAIN_COLOR = "{TRAIN_COLOR}";',
         f'export const TEST_COLOR = "{TEST_COLOR}";',
     ]

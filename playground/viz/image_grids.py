@@ -1,4 +1,4 @@
-"""Pictures as plain RGB arrays: a conv net's insides (filters, feature maps, saliency, image galleries) and maps of
+"""Pictures as plain RGB arrays: a conv net's insides (feature maps, saliency, image galleries) and maps of
 a loss.
 
 Pure numpy, so the page only hands the arrays to ``st.image`` and the tests check pixels. Small images are
@@ -14,8 +14,6 @@ import math
 import numpy as np
 from PIL import Image
 
-#: Diverging colours around zero (negative blue, zero white, positive red), as the 2D page colours weights.
-_DIVERGING = np.array([[33, 102, 172], [247, 247, 247], [178, 24, 43]], dtype=np.float32)
 #: Sequential colours for activations (dark to bright: black, purple, orange, pale yellow).
 _SEQUENTIAL = np.array([[0, 0, 4], [120, 28, 109], [237, 105, 37], [252, 255, 164]], dtype=np.float32)
 #: Viridis (Plotly's colour scale of the same name, from dark purple to yellow), for maps of a loss.
@@ -31,12 +29,6 @@ def _ramp(values: np.ndarray, stops: np.ndarray) -> np.ndarray:
     lower = np.minimum(position.astype(np.int64), len(stops) - 2)
     fraction = (position - lower)[..., None]
     return (stops[lower] * (1 - fraction) + stops[lower + 1] * fraction).round().astype(np.uint8)
-
-
-def diverging(values: np.ndarray, limit: float | None = None) -> np.ndarray:
-    """Signed values coloured blue (negative) to white (0) to red (positive), symmetric around zero."""
-    limit = float(np.abs(values).max()) if limit is None else limit
-    return _ramp(0.5 + 0.5 * values / max(limit, 1e-12), _DIVERGING)
 
 
 def sequential(values: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -86,15 +78,6 @@ def tile(tiles: np.ndarray, columns: int, gap: int = 2) -> np.ndarray:
         top, left = row * (height + gap), column * (width + gap)
         grid[top : top + height, left : left + width] = picture
     return grid
-
-
-def filter_grid(weights: np.ndarray, channel: int = 0, tile_px: int = 36, columns: int = 16) -> np.ndarray:
-    """One input channel of a conv layer's kernels ``(filters, channels, k, k)``, one tile per filter, on one
-    symmetric colour scale for the whole layer (so strong and weak filters can be told apart)."""
-    kernels = weights[:, min(channel, weights.shape[1] - 1)]
-    coloured = diverging(kernels, float(np.abs(kernels).max()))
-    factor = scale_for(kernels.shape[-1], tile_px)
-    return tile(np.stack([enlarge(kernel, factor) for kernel in coloured]), columns)
 
 
 def feature_map_grid(maps: np.ndarray, tile_px: int = 56, columns: int = 16) -> np.ndarray:

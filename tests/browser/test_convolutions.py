@@ -69,8 +69,25 @@ def image(page: Page, caption: str | re.Pattern[str]) -> Locator:
     return page.get_by_test_id("stImage").filter(has_text=caption)
 
 
-def filter_images(page: Page) -> Locator:
-    return image(page, re.compile(r"^\d+ filters$"))
+#: How many repaints of the live filters, each with weights the frame had not carried before, count as "changing".
+FILTER_REPAINTS = 5
+
+
+def wait_pictures_change(page: Page, what: str, timeout: float = 45.0) -> None:
+    """Wait until the live filters have been repainted ``FILTER_REPAINTS`` times with new weights, and their
+    pixels differ from the first look (the panel repaints only when a frame brings new weights)."""
+    panel = page.get_by_test_id("pg-filters")
+    grid = panel.get_by_test_id("pg-filter-grid").first
+    first_paints = int(panel.get_attribute("data-paints") or 0)
+    first = grid.evaluate("(canvas) => canvas.toDataURL()")
+    deadline = time.monotonic() + timeout
+    while True:
+        paints = int(panel.get_attribute("data-paints") or 0)
+        if paints >= first_paints + FILTER_REPAINTS and grid.evaluate("(canvas) => canvas.toDataURL()") != first:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} were repainted {paints - first_paints} times in {timeout:.0f} s")
+        page.wait_for_timeout(100)
 
 
 def loaded_sources(images: Locator) -> list[str]:
@@ -146,17 +163,25 @@ def test_digits_train_and_the_filters_feature_maps_and_mistakes_show(server, con
     wait_epoch_at_least(page, 2, timeout=WORKER_TIMEOUT_MS)
     expect(page.get_by_test_id("pg-accuracy")).to_have_text(re.compile(r"^\d+(\.\d)?%$"), timeout=30_000)
 
-    # (2) Filters (the view a page opens with): one image per conv layer, redrawn as training goes on.
+    # (2) Filters (the view a page opens with): the training view paints one grid per conv layer, and repaints it
+    # as the weights change.
     expect(view_button(page, "Filters")).to_be_visible()
-    filters = filter_images(page)
-    expect(filters).to_have_count(DIGITS_CONV_LAYERS, timeout=30_000)
-    expect(filters.first).to_contain_text("16 filters")
-    expect(filters.last).to_contain_text("32 filters")
-    # the second layer's filters see 16 input channels: a slider picks the one shown
-    expect(page.get_by_role("slider", name=re.compile(r"^Input channel shown for Conv2D\(32, 3x3"))).to_be_visible()
-    before = wait_loaded(page, filters, "the filter images")
-    wait_for_new_sources(page, filters, before, "the filter images, while training,")
+    panel = page.get_by_test_id("pg-filters")
+    expect(panel.get_by_test_id("pg-filter-grid")).to_have_count(DIGITS_CONV_LAYERS, timeout=30_000)
+    captions = panel.locator(".pg-filters-caption")
+    expect(captions).to_have_text(["16 filters · input channel 1", "32 filters · input channel 1"])
+    wait_pictures_change(page, "the filters, while training,")
+    # below the loss chart, not over it (the live view's other canvases fill their boxes absolutely)
+    grids = panel.get_by_test_id("pg-filter-grid")
+    loss, first, last = (box.bounding_box() for box in (live(page).get_by_test_id("pg-loss"), grids.first, grids.last))
+    assert loss and first and last
+    assert first["y"] >= loss["y"] + loss["height"] and last["y"] >= first["y"] + first["height"]
     expect(live(page)).to_have_attribute("data-status", "running")
+    # the second layer's filters see 16 input channels: a slider picks the one painted
+    slider = page.get_by_role("slider", name=re.compile(r"^Input channel shown for Conv2D\(32, 3x3"))
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    expect(captions.last).to_have_text("32 filters · input channel 2", timeout=30_000)
 
     press_pause(page)
     no_exception(page)

@@ -23,7 +23,7 @@ from playground.data.upload import CACHE_ENV, UploadError
 from playground.export.keras_code import keras_code
 from playground.export.pytorch_script import pytorch_script
 from playground.presets import load_preset
-from playground.ui import downloads
+from playground.ui import downloads, frames
 from playground.ui.convolutions import choices as conv_choices
 from tests import ROOT
 from tests.apptest_session import (
@@ -64,6 +64,15 @@ def page_handle():
     handles = live_handles()
     assert handles
     return handles[-1]
+
+
+def page_frame(handle) -> dict:
+    """The frame the page's live view gets for the run of ``handle`` (from the page's registered frame source)."""
+    for token in frames.registered_tokens():
+        source = frames.get_frame_source(token)
+        if source is not None and getattr(getattr(source, "__self__", None), "handle", None) is handle:
+            return source(-1, -1, -1)
+    raise AssertionError("the page registered no frame source for its run")
 
 
 def ok(app: AppTest) -> AppTest:
@@ -171,14 +180,18 @@ def test_every_view_after_an_epoch_on_digits(page):
     handle = open_digits(page)
     train_one_epoch(page, handle)
 
-    show(page, "filters")  # one grid per conv layer, a channel picker for the second
+    show(page, "filters")  # a channel picker for the second conv layer; the live view paints the grids
     assert EN["cnn_filters_caption"] in [node.value for node in page.caption]
-    assert image_captions(page)[-2:] == ["16 filters", "32 filters"]
-    titles = [node.value for node in page.markdown]
-    assert "**1. Conv2D(16, 3x3, same, relu)**" in titles and "**3. Conv2D(32, 3x3, same, relu)**" in titles
+    layers = page_frame(handle)["filters"]["layers"]
+    assert [(layer["index"], layer["title"], layer["count"], layer["channel"]) for layer in layers] == [
+        (0, "Conv2D(16, 3x3, same, relu)", 16, 0),
+        (2, "Conv2D(32, 3x3, same, relu)", 32, 0),
+    ]
     ok(page.slider(key="cnn_channel_2").set_value(5).run())
+    assert page_frame(handle)["filters"]["layers"][1]["channel"] == 5
 
     show(page, "maps")
+    assert "filters" not in page_frame(handle)  # painted only while they are the view
     captions = image_captions(page)
     assert any(re.fullmatch(r"Test image 0: \d", caption) for caption in captions)
     assert EN["cnn_saliency"] in captions

@@ -28,7 +28,7 @@ def views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...], n_t
     snapshot, _ = run.handle.snapshot()
     usable = snapshot.probe
     if view == "filters":
-        _filters_view(t, usable("filters"))
+        _filters_view(t, run, usable("filters"))
     elif view == "maps":
         _sample_view(t, usable("sample"), names)
     elif view == "mistakes":
@@ -39,22 +39,24 @@ def _waiting(t: Translator) -> None:
     st.caption(t("cnn_waiting"))
 
 
-def _filters_view(t: Translator, probe: dict | None) -> None:
+def _filters_view(t: Translator, run: SessionRun, probe: dict | None) -> None:
+    """The channel sliders; the filters themselves are painted live by the training view, with every snapshot
+    (``run.filter_channels`` tells its frames which input channel of each layer to carry)."""
     if probe is None:
         return _waiting(t)
     if not probe["layers"]:
         st.info(t("cnn_no_conv"), icon=":material/info:")
         return None
     st.caption(t("cnn_filters_caption"))
+    channels = {}
     for number, layer in enumerate(probe["layers"]):
         weights = layer["weights"]
-        channel = 0
+        channels[layer["index"]] = 0
         if number > 0 and weights.shape[1] > 1:
-            channel = st.slider(
+            channels[layer["index"]] = st.slider(
                 t("cnn_channel", title=layer["title"]), 0, weights.shape[1] - 1, 0, key=f"{K_CHANNEL}_{layer['index']}"
             )
-        st.markdown(f"**{layer['index'] + 1}. {layer['title']}**")
-        st.image(image_grids.filter_grid(weights, channel), caption=t("cnn_filters_of", n=weights.shape[0]))
+    run.filter_channels = channels
     return None
 
 

@@ -3,5 +3,6 @@
 export const NEG = [245, 147, 34];
 export const MID = [232, 234, 235];
 export const POS = [8, 119, 189];
+export const KERNEL_STOPS = [[33, 102, 172], [247, 247, 247], [178, 24, 43]];
 export const TRAIN_COLOR = "#636efa";
 export const TEST_COLOR = "#ef553b";

@@ -6,6 +6,7 @@
 import { NEG, POS, TEST_COLOR, TRAIN_COLOR } from "./colors.js";
 import { HeatPanel } from "./heat_panel.js";
 import { appendBatches, lastStep, newBatches, progressView } from "./batches.js";
+import { FiltersPanel } from "./filters_panel.js";
 import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "./history.js";
 import { NetworkPanel } from "./network_panel.js";
 import {
@@ -97,7 +98,8 @@ const TEMPLATE = `
           data-scale="log"></button></div>
       </div>
       <div class="pg-tooltip pg-chart-tip" hidden></div></div>
-  </div>`;
+  </div>
+  <div class="pg-filters" data-testid="pg-filters" data-paints="0" hidden></div>`;
 
 /** Whether Streamlit runs the page's script (a whole run or a fragment's) or has asked for a run, as its app
  *  element says: triggers sent then are merged into that run's request, and a merged trigger can be lost. */
@@ -131,6 +133,8 @@ export class LiveView {
     this.panelA = new HeatPanel(this.el.heatWrap, this.el.heat, q('[data-testid="pg-focus-caption"]'));
     this.panelB = new HeatPanel(this.el.heatWrapB, this.el.heatB, q('[data-testid="pg-compare-caption"]'));
     this.net = new NetworkPanel(this, this.el.netWrap);
+    this.filters = new FiltersPanel(q('[data-testid="pg-filters"]'));
+    this.filtersDirty = false;
     this.frames = 0;
     this.url = null;
     this.generation = 0;
@@ -247,6 +251,8 @@ export class LiveView {
     this.history = newHistory();
     this.batches = newBatches();
     this.progress = null;
+    this.filters.clear();
+    this.filtersDirty = true;
     this.panelA.clear();
     this.net.clear();
     this.cmp = null;
@@ -423,6 +429,7 @@ export class LiveView {
       if (this.history.epoch.length) this.since = lastEpoch(this.history);
     }
     if (!refetch && appendBatches(this.batches, f.batches)) dirty.loss = dirty.text = true;
+    if (this.filters.setFilters(f.filters)) this.filtersDirty = true;
     const progress = f.progress || null;
     if (JSON.stringify(progress) !== JSON.stringify(this.progress)) { this.progress = progress; dirty.text = true; }
     const s = this.state;
@@ -483,7 +490,7 @@ export class LiveView {
   // ---- painting -----------------------------------------------------------------------------------
   anyDirty() {
     const d = this.dirty;
-    return d.heat || d.heatB || d.overlay || d.loss || d.text || d.net;
+    return d.heat || d.heatB || d.overlay || d.loss || d.text || d.net || this.filtersDirty;
   }
 
   requestPaint() {
@@ -516,6 +523,10 @@ export class LiveView {
     if ((d.heatB || d.overlay) && !this.el.heatWrapB.hidden) this.panelB.paint(this, d.overlay, true);
     if (d.loss) this.paintChart();
     if ((d.net || this.net.anyDirty()) && !this.el.netWrap.hidden) this.net.paint();
+    if (this.filtersDirty) {
+      this.filtersDirty = false;
+      this.filters.paint((key) => this.label(key), fillLabel);
+    }
     this.frames++;
     this.paintMs = ema(this.paintMs, performance.now() - started);
     const root = this.root.dataset;
