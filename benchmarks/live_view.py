@@ -230,9 +230,12 @@ CONV_PLAY = run_button_container("cnn")
 #: the views, are left out).
 CONV_VIEWS = {"Filters": None, "Feature maps": r"^$"}
 
-# Injected into the convolutions page for the Filters view: every 20 ms, a fingerprint of the pixels of the live
-# view's filter canvases (every 7th pixel of each); counts the samples in which any of them changed.
-FILTERS_JS = r"""() => {
+# Injected into the convolutions page: samples the view's pictures and counts the samples in which any of them
+# changed, and for each picture position how often its picture changed. With ``caption`` null (the Filters view),
+# every 20 ms, a fingerprint of the pixels of the live view's filter canvases (every 7th pixel of each); with a
+# caption (a regex over an st.image's text), every 100 ms, the src of the chosen st.image elements (outside stale
+# element containers, fully loaded).
+PICTURES_JS = r"""(caption) => {
   if (window.__pgImages) clearInterval(window.__pgImages.timer);
   const S = window.__pgImages = { started: performance.now(), samples: 0, partial: 0, changes: 0, count: 0,
                                   perImage: [], last: null, lastPer: [], distinct: new Set() };
@@ -242,57 +245,37 @@ FILTERS_JS = r"""() => {
     for (let i = 0; i < data.length; i += 28) hash = (hash * 31 + data[i] * 7 + data[i + 1] * 3 + data[i + 2]) | 0;
     return `${canvas.width}x${canvas.height}:${hash}`;
   };
-  const tick = () => {
-    S.samples++;
+  const canvasPrints = () => {
     const canvases = [...document.querySelectorAll('[data-testid="pg-filter-grid"]')];
-    if (!canvases.length) { S.partial++; return; }
-    const prints = canvases.map(fingerprint);
-    S.count = Math.max(S.count, prints.length);
-    prints.forEach((print) => S.distinct.add(print));
-    if (S.last !== null && prints.join("|") !== S.last) S.changes++;
-    prints.forEach((print, i) => {
-      if (S.perImage.length <= i) S.perImage.push(0);
-      if (S.lastPer[i] !== undefined && S.lastPer[i] !== print) S.perImage[i]++;
-    });
-    S.last = prints.join("|"); S.lastPer = prints;
+    return canvases.length ? canvases.map(fingerprint) : null;
   };
-  S.timer = setInterval(tick, 20);
-  S.stop = () => {
-    clearInterval(S.timer);
-    return { seconds: (performance.now() - S.started) / 1000, samples: S.samples, partial: S.partial,
-             changes: S.changes, count: S.count, perImage: S.perImage, distinct: S.distinct.size };
-  };
-}"""
-
-# Injected into the convolutions page: every 100 ms, the src of the chosen st.image elements (outside stale
-# element containers, fully loaded); counts the samples in which the set of pictures changed, and for each
-# image position how often its picture changed.
-IMAGES_JS = r"""(caption) => {
-  if (window.__pgImages) clearInterval(window.__pgImages.timer);
-  const keep = new RegExp(caption);
-  const S = window.__pgImages = { started: performance.now(), samples: 0, partial: 0, changes: 0, count: 0,
-                                  perImage: [], last: null, lastPer: [], distinct: new Set() };
-  const tick = () => {
-    S.samples++;
+  const keep = caption === null ? null : new RegExp(caption);
+  const imagePrints = () => {
     const nodes = [...document.querySelectorAll('[data-testid="stImage"]')].filter((node) => {
       if (node.closest('[data-stale="true"]')) return false;
       return keep.test(node.innerText.trim());
     });
     const images = nodes.map((node) => node.querySelector("img"));
-    if (!images.length || images.some((img) => !img || !img.complete || !img.naturalWidth)) { S.partial++; return; }
-    const srcs = images.map((img) => img.src);
-    S.count = Math.max(S.count, srcs.length);
-    if (srcs.length < S.count) { S.partial++; return; }   // a rerun half drawn
-    srcs.forEach((src) => S.distinct.add(src));
-    const signature = srcs.join("|");
-    if (S.last !== null && signature !== S.last) S.changes++;
-    srcs.forEach((src, i) => {
-      if (S.perImage.length <= i) S.perImage.push(0);
-      if (S.lastPer[i] !== undefined && S.lastPer[i] !== src) S.perImage[i]++;
-    });
-    S.last = signature; S.lastPer = srcs;
+    if (!images.length || images.some((img) => !img || !img.complete || !img.naturalWidth)) return null;
+    return images.map((img) => img.src);
   };
-  S.timer = setInterval(tick, 100);
+  const read = keep === null ? canvasPrints : imagePrints;
+  const tick = () => {
+    S.samples++;
+    const prints = read();
+    if (prints === null) { S.partial++; return; }
+    S.count = Math.max(S.count, prints.length);
+    if (prints.length < S.count) { S.partial++; return; }   // a rerun half drawn
+    prints.forEach((print) => S.distinct.add(print));
+    const signature = prints.join("|");
+    if (S.last !== null && signature !== S.last) S.changes++;
+    prints.forEach((print, i) => {
+      if (S.perImage.length <= i) S.perImage.push(0);
+      if (S.lastPer[i] !== undefined && S.lastPer[i] !== print) S.perImage[i]++;
+    });
+    S.last = signature; S.lastPer = prints;
+  };
+  S.timer = setInterval(tick, keep === null ? 20 : 100);
   S.stop = () => {
     clearInterval(S.timer);
     return { seconds: (performance.now() - S.started) / 1000, samples: S.samples, partial: S.partial,
@@ -612,10 +595,7 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
                 button.click()
                 expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
             page.wait_for_timeout(3000)  # the view's fragment has drawn it once or twice
-            if caption is None:
-                page.evaluate(FILTERS_JS)
-            else:
-                page.evaluate(IMAGES_JS, caption)
+            page.evaluate(PICTURES_JS, caption)
             page.evaluate("() => __pgBench.start()")
             started, step0 = step()
             page.wait_for_timeout(seconds * 1000)
