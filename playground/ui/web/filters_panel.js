@@ -5,18 +5,18 @@
 import { KERNEL_STOPS } from "./colors.js";
 import { decodeFloat32 } from "./decode.js";
 import { clamp, finite } from "./numbers.js";
+import { mix } from "./paint.js";
 
 export const TILE_PX = 36;     // a kernel's tile, as the filter pictures were drawn before
 export const GAP_PX = 2;
 export const COLUMNS = 16;
 
-/** The RGB of a weight on the scale [-limit, limit]; a non-finite weight is the middle (white). */
+/** The RGB of a weight on the scale [-limit, limit] (as ``paint.diverging`` with the kernels' own colours); a
+ *  non-finite weight is the middle (white). */
 export function kernelColor(value, limit) {
-  const t = finite(value) && limit > 0 ? clamp(0.5 + 0.5 * value / limit, 0, 1) : 0.5;
-  const position = t * (KERNEL_STOPS.length - 1);
-  const lower = Math.min(Math.floor(position), KERNEL_STOPS.length - 2);
-  const f = position - lower, a = KERNEL_STOPS[lower], b = KERNEL_STOPS[lower + 1];
-  return [0, 1, 2].map((i) => Math.round(a[i] * (1 - f) + b[i] * f));
+  const t = finite(value) && limit > 0 ? clamp(value / limit, -1, 1) : 0;
+  const [negative, middle, positive] = KERNEL_STOPS;
+  return (t < 0 ? mix(middle, negative, -t) : mix(middle, positive, t)).map(Math.round);
 }
 
 /** RGBA pixels of a layer's kernels ``values`` [count, height, width] in rows of ``columns`` tiles, each kernel
@@ -47,7 +47,7 @@ export function kernelPixels(values, count, height, width, limit, columns = COLU
 export class FiltersPanel {
   constructor(wrap) {
     this.wrap = wrap;
-    this.layers = [];  // { key, heading, canvas, caption, raw }
+    this.layers = [];  // the grids on screen: { box, heading, canvas, caption } per conv layer
     this.wire = null;
     this.paints = 0;
   }
