@@ -224,18 +224,13 @@ BENCH_JS = r"""() => {
 
 CONV_PATH = "/convolutions"
 CONV_PLAY = run_button_container("cnn")
-#: The pictures counted in each view of the convolutions page: the Filters view's are the live view's canvases
-#: (None); the Feature maps view's are ``st.image`` elements, chosen by caption (a JavaScript regex over the image's
-#: text): the feature-map grids have none (the test image and its saliency, and the training-images preview above
-#: the views, are left out).
-CONV_VIEWS = {"Filters": None, "Feature maps": r"^$"}
+#: The convolutions page's views whose pictures the training view paints live, on canvas.
+CONV_VIEWS = ("Filters", "Feature maps")
 
-# Injected into the convolutions page: samples the view's pictures and counts the samples in which any of them
-# changed, and for each picture position how often its picture changed. With ``caption`` null (the Filters view),
-# every 20 ms, a fingerprint of the pixels of the live view's filter canvases (every 7th pixel of each); with a
-# caption (a regex over an st.image's text), every 100 ms, the src of the chosen st.image elements (outside stale
-# element containers, fully loaded).
-PICTURES_JS = r"""(caption) => {
+# Injected into the convolutions page: every 20 ms, a fingerprint of the pixels of each of the live pictures'
+# canvases (every 7th pixel); counts the samples in which any of them changed, and for each picture position how
+# often its picture changed.
+PICTURES_JS = r"""() => {
   if (window.__pgImages) clearInterval(window.__pgImages.timer);
   const S = window.__pgImages = { started: performance.now(), samples: 0, partial: 0, changes: 0, count: 0,
                                   perImage: [], last: null, lastPer: [], distinct: new Set() };
@@ -245,27 +240,16 @@ PICTURES_JS = r"""(caption) => {
     for (let i = 0; i < data.length; i += 28) hash = (hash * 31 + data[i] * 7 + data[i + 1] * 3 + data[i + 2]) | 0;
     return `${canvas.width}x${canvas.height}:${hash}`;
   };
-  const canvasPrints = () => {
-    const canvases = [...document.querySelectorAll('[data-testid="pg-filter-grid"]')];
+  const read = () => {
+    const canvases = [...document.querySelectorAll('[data-testid="pg-pictures"] canvas')];
     return canvases.length ? canvases.map(fingerprint) : null;
   };
-  const keep = caption === null ? null : new RegExp(caption);
-  const imagePrints = () => {
-    const nodes = [...document.querySelectorAll('[data-testid="stImage"]')].filter((node) => {
-      if (node.closest('[data-stale="true"]')) return false;
-      return keep.test(node.innerText.trim());
-    });
-    const images = nodes.map((node) => node.querySelector("img"));
-    if (!images.length || images.some((img) => !img || !img.complete || !img.naturalWidth)) return null;
-    return images.map((img) => img.src);
-  };
-  const read = keep === null ? canvasPrints : imagePrints;
   const tick = () => {
     S.samples++;
     const prints = read();
     if (prints === null) { S.partial++; return; }
     S.count = Math.max(S.count, prints.length);
-    if (prints.length < S.count) { S.partial++; return; }   // a rerun half drawn
+    if (prints.length < S.count) { S.partial++; return; }
     prints.forEach((print) => S.distinct.add(print));
     const signature = prints.join("|");
     if (S.last !== null && signature !== S.last) S.changes++;
@@ -275,7 +259,7 @@ PICTURES_JS = r"""(caption) => {
     });
     S.last = signature; S.lastPer = prints;
   };
-  S.timer = setInterval(tick, keep === null ? 20 : 100);
+  S.timer = setInterval(tick, 20);
   S.stop = () => {
     clearInterval(S.timer);
     return { seconds: (performance.now() - S.started) / 1000, samples: S.samples, partial: S.partial,
@@ -287,6 +271,36 @@ PICTURES_JS = r"""(caption) => {
 # --------------------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------------------
+def probe_costs(config: RunConfig, repeats: int = 40) -> dict[str, float]:
+    """Median milliseconds of each live picture's probe on a fresh trainer of ``config`` (in this process, one
+    thread like a worker): the filters (a copy of the conv weights) and one test image explained (forward and
+    back)."""
+    import statistics
+
+    import torch
+
+    from playground.train.probes import images
+    from playground.train.trainer import Trainer
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        trainer = Trainer(config)
+        image = trainer.x_test[:1]
+        costs = {}
+        for name, compute in (("filters", lambda: images._filters(trainer)),
+                              ("sample", lambda: images.explain(trainer, image))):  # fmt: skip
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                compute()
+                times.append(time.perf_counter() - started)
+            costs[name] = statistics.median(times) * 1000
+        return costs
+    finally:
+        torch.set_num_threads(threads)
+
+
 def worker_rate(config: RunConfig, probes: tuple[str, ...], seconds: float, counter: str = "epoch") -> float:
     """A WorkerHandle playing the config for ``seconds`` with these probes, nobody asking it for frames: epochs
     (``counter="epoch"``) or batches (``"step"``, finer for a CNN whose epoch takes seconds) trained per second."""
@@ -565,6 +579,7 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
     results["alone"] = worker_rate(config, (), seconds, "step")
     probes = tuple(dict.fromkeys(name for view in ("filters", "maps") for name in VIEW_PROBES[view]))
     results["alone_probes"] = worker_rate(config, probes, seconds, "step")
+    results["probe_ms"] = probe_costs(config)
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(30_000)
     try:
@@ -589,13 +604,13 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
         page.wait_for_function(  # the first epoch (and its evaluation) done: training at its steady pace
             "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 1", timeout=120_000
         )
-        for view, caption in CONV_VIEWS.items():
+        for view in CONV_VIEWS:
             button = page.get_by_test_id("stButtonGroup").get_by_role("radio", name=view, exact=True)
             if button.get_attribute("aria-checked") != "true":
                 button.click()
                 expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
             page.wait_for_timeout(3000)  # the view's fragment has drawn it once or twice
-            page.evaluate(PICTURES_JS, caption)
+            page.evaluate(PICTURES_JS)
             page.evaluate("() => __pgBench.start()")
             started, step0 = step()
             page.wait_for_timeout(seconds * 1000)
@@ -627,6 +642,12 @@ def report_conv(results: dict) -> None:
         f"  training with nobody watching (a WorkerHandle of the same setup): {speed(alone)} computing no probes, "
         f"{speed(probes)} computing the probes of both views (ratio {probes / alone:.2f})"
     )
+    costs = results["probe_ms"]
+    print(
+        f"  cost of the live pictures' probes (median, one thread): filters {costs['filters']:.2f} ms (at most 30 a "
+        f"second: {costs['filters'] * 30 / 10:.1f} % of training time), one test image explained "
+        f"{costs['sample']:.2f} ms (10 a second: {costs['sample']:.1f} %)"
+    )
     for view, figures in results["views"].items():
         m, pictures = figures["live"], figures["images"]
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
@@ -638,7 +659,7 @@ def report_conv(results: dict) -> None:
             f"{reasons}), {m['lossChanged'] / m['seconds']:.2f}/s changed the chart"
         )
         count, seconds = pictures["count"], pictures["seconds"]
-        kind, every = ("live canvas(es)", 20) if CONV_VIEWS[view] is None else ("image(s)", 100)
+        kind, every = "live canvas(es)", 20
         if not count:
             print(f"  {'':9}no {kind} of the view seen in {pictures['samples']} samples")
             continue

@@ -1,8 +1,8 @@
 """Live frames for the browser: a process-wide registry of frame sources and the HTTP routes serving them.
 
 The live training view (``playground.ui.live_view``) does not go through Streamlit reruns to repaint. Its
-JavaScript pulls compact *frames* from ``GET /_playground/frame/{token}?since=N&since_step=S`` as fast as it can
-paint,
+JavaScript pulls compact *frames* from ``GET /_playground/frame/{token}?since=N&since_step=S&have=K`` as fast as
+it can paint,
 and the page only has to register a frame source under an unguessable token::
 
     register_frame_source(token, source)      # source(since_epoch, since_compare_epoch, since_step) -> frame
@@ -29,9 +29,10 @@ Frame format (what a frame source returns)
                                    # batches after step since_step, x in epochs (see ``train/batch_curve``)
       "progress": {"done": int, "total": int, "per_second": float | None} (optional),
                                    # batches of the epoch in progress, and how fast they go
-      "filters": {"layers": [{"index", "title", "channel", "count", "height", "width", "limit", "values"}]}
-                                   # (optional, while a page shows them) one input channel of each conv layer's
-                                   # kernels [count, height, width], coloured on [-limit, limit]
+      "pictures": {"key": str, "panels": [...]} | None (optional),
+                                   # a page's live pictures (conv filters, feature maps...), built and encoded
+                                   # once per new probe (see ``playground.ui.pictures``); None while waiting for
+                                   # their probes; the key alone when the poll said ``?have=key``
       "boundary": {"resolution": 100, "extent": 6.0, "values": [...]} | None,
       "focus": [column, unit] | None,   # which neuron the boundary shows (None: the network's output)
       "network": {...} (optional),     # the network view, see below
@@ -102,6 +103,8 @@ import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+
+from playground.ui.pictures import wire_pictures
 
 if TYPE_CHECKING:
     from playground.train.protocol import Snapshot
@@ -339,11 +342,11 @@ def worker_frame(
     handle: WorkerHandle,
     since_epoch: int = 0,
     since_step: int | None = None,
-    filter_channels: Mapping[int, int] | None = None,
+    pictures: Callable[[Snapshot], dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
     """A worker's frame (see the format above): counters, status, history rows after ``since_epoch``, probes;
-    unless ``since_step`` is None the per-batch points after it and the epoch's progress; and with
-    ``filter_channels`` (a conv layer's index -> the input channel to show, 0 when absent) the conv filters."""
+    unless ``since_step`` is None the per-batch points after it and the epoch's progress; and with ``pictures``
+    (a page's live pictures of a snapshot, see ``playground.ui.pictures``) those pictures."""
     snapshot, rows = handle.snapshot(since_epoch)
     columns = list(rows[0]) if rows else ["epoch", "train_loss", "test_loss"]
     boundary = snapshot.probe("boundary")
@@ -362,33 +365,8 @@ def worker_frame(
         "focus": None if boundary is None else boundary.get("focus"),
         **({"network": network} if network is not None else {}),
         **(_batch_part(handle, snapshot, since_step) if since_step is not None else {}),
-        **(_filters_part(snapshot, filter_channels) if filter_channels is not None else {}),
+        **({"pictures": pictures(snapshot)} if pictures is not None else {}),
     }
-
-
-def _filters_part(snapshot: Snapshot, channels: Mapping[int, int]) -> dict[str, Any]:
-    """One input channel of each conv layer's kernels, on the layer's own symmetric scale."""
-    probe = snapshot.probe("filters")
-    if probe is None:
-        return {}
-    layers = []
-    for layer in probe["layers"]:
-        weights = layer["weights"]  # [filters, channels, k, k]
-        channel = min(max(0, int(channels.get(layer["index"], 0))), weights.shape[1] - 1)
-        kernels = weights[:, channel]
-        layers.append(
-            {
-                "index": layer["index"],
-                "title": layer["title"],
-                "channel": channel,
-                "count": int(kernels.shape[0]),
-                "height": int(kernels.shape[1]),
-                "width": int(kernels.shape[2]),
-                "limit": float(np.abs(weights).max()),
-                "values": kernels,
-            }
-        )
-    return {"filters": {"layers": layers}}
 
 
 def _batch_part(handle: WorkerHandle, snapshot: Snapshot, since_step: int) -> dict[str, Any]:
@@ -405,8 +383,9 @@ def _batch_part(handle: WorkerHandle, snapshot: Snapshot, since_step: int) -> di
     return {"batches": batches, "progress": progress}
 
 
-def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
-    """The wire form of a frame: JSON-safe scalars, rounded history, quantised boundary and network."""
+def encode_frame(frame: Mapping[str, Any], have: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The wire form of a frame: JSON-safe scalars, rounded history, quantised boundary and network; of the
+    pictures the key alone when it is in ``have`` (the browser holds them)."""
     history_in = frame.get("history") or {}
     history: dict[str, list[Any]] = {}
     for column, values in history_in.items():
@@ -414,7 +393,7 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
             history[column] = np.asarray(values, dtype=np.int64).reshape(-1).tolist()
         else:
             history[column] = _rounded(values)
-    special = ("history", "boundary", "network", "compare", "focus", "message_args", "batches", "progress", "filters")
+    special = ("history", "boundary", "network", "compare", "focus", "message_args", "batches", "progress", "pictures")
     wire: dict[str, Any] = {key: _json_scalar(value) for key, value in frame.items() if key not in special}
     wire["history"] = history
     boundary = frame.get("boundary")
@@ -429,16 +408,8 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
             else _rounded(values, 9 if key == "x" else 5)
             for key, values in batches.items()
         }
-    if "filters" in frame:
-        wire["filters"] = {
-            "layers": [
-                {
-                    **{key: _json_scalar(value) for key, value in layer.items() if key != "values"},
-                    "values": _b64_float32(np.asarray(layer["values"], dtype=np.float32)),
-                }
-                for layer in frame["filters"]["layers"]
-            ]
-        }
+    if "pictures" in frame:
+        wire["pictures"] = wire_pictures(frame["pictures"], have)
     if "progress" in frame:
         wire["progress"] = {key: _json_scalar(value) for key, value in frame["progress"].items()}
     if "message_args" in frame:
@@ -450,9 +421,9 @@ def encode_frame(frame: Mapping[str, Any]) -> dict[str, Any]:
     return wire
 
 
-def dumps_frame(frame: Mapping[str, Any]) -> bytes:
+def dumps_frame(frame: Mapping[str, Any], have: frozenset[str] = frozenset()) -> bytes:
     """The response body for a frame: compact JSON of :func:`encode_frame`."""
-    return json.dumps(encode_frame(frame), separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return json.dumps(encode_frame(frame, have), separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -466,7 +437,7 @@ def _frame_endpoint(request: Request) -> Response:
         return JSONResponse({"error": "unknown token"}, status_code=404, headers=_NO_STORE)
     since, since_compare, since_step = (_int_param(request, name) for name in ("since", "since_compare", "since_step"))
     try:
-        body = dumps_frame(source(since, since_compare, since_step))
+        body = dumps_frame(source(since, since_compare, since_step), _have(request))
     except Exception as error:  # a failing source must not take the route down; the page shows the error
         _LOGGER.exception("frame source %s failed", token)
         return JSONResponse({"error": f"{type(error).__name__}: {error}"}, status_code=500, headers=_NO_STORE)
@@ -478,6 +449,11 @@ def _int_param(request: Request, name: str) -> int:
         return int(request.query_params.get(name, "-1"))
     except ValueError:
         return -1
+
+
+def _have(request: Request) -> frozenset[str]:
+    """The keys of the parts the browser already holds (``?have=k1,k2``): those parts are not sent again."""
+    return frozenset(key for key in request.query_params.get("have", "").split(",")[:8] if key)
 
 
 def enable_tcp_nodelay() -> None:

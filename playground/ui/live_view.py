@@ -101,7 +101,6 @@ LABEL_KEYS: tuple[str, ...] = (
     "progress_rate",
     "progress_left",
     "batch_line",
-    "filters_of",
     # metrics and the chart's switch
     "loss",
     "train_accuracy",

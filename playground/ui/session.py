@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 import streamlit as st
 
 from playground.config import RunConfig
 from playground.train.worker import WorkerHandle
 from playground.ui.frames import register_frame_source, unregister_frame_source, worker_frame
+from playground.ui.pictures import PictureMemo, Pictures
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,14 +34,17 @@ class SessionRun:
     compare_title: str = ""
     title: str = ""  # this run's name in the live view's legend while comparing
     closed: bool = False  # stopped for good: the session ended or the page let the run go
-    #: While a page shows the conv filters live: a conv layer's index -> the input channel shown (None: not shown)
-    filter_channels: dict[int, int] | None = None
+    #: What the page paints live under the training view (None: nothing), from this run's probes
+    pictures: Pictures | None = None
+    _picture_memo: PictureMemo = field(default_factory=PictureMemo)
 
     def frame(self, since: int, since_compare: int, since_step: int = -1) -> dict:
-        """The live view's frame: this run's (with its per-batch line), with run B's beside it when comparing.
-        Asking for it is what tells the workers someone watches (``touch``)."""
+        """The live view's frame: this run's (with its per-batch line and pictures), with run B's beside it when
+        comparing. Asking for it is what tells the workers someone watches (``touch``)."""
         self.touch()
-        frame = worker_frame(self.handle, since, since_step, self.filter_channels)
+        pictures = self.pictures
+        painted = None if pictures is None else partial(self._picture_memo.part, pictures=pictures)
+        frame = worker_frame(self.handle, since, since_step, painted)
         compare = self.compare
         if compare is not None:
             frame["compare"] = {**worker_frame(compare, since_compare), "title": self.compare_title}

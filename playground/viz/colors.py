@@ -17,6 +17,10 @@ POSITIVE = "#0877bd"  # class 1, positive values
 CLASS_PALETTE = ("#e69f00", "#0072b2", "#009e73", "#d55e00", "#cc79a7")
 #: A conv filter's weights: negative blue, zero white, positive red (the live view paints the filters with them).
 KERNEL_STOPS = ("#2166ac", "#f7f7f7", "#b2182b")
+#: Activations and feature maps, dark to bright (black, purple, orange, pale yellow).
+ACTIVATION_STOPS = ("#000004", "#781c6d", "#ed6925", "#fcffa4")
+#: Saliency laid over a greyed image: the pixels that move the prediction most.
+SALIENCY_COLOR = "#e61e1e"
 TRAIN_COLOR = "#636efa"  # training curves and points
 TEST_COLOR = "#ef553b"  # test curves and points
 
@@ -37,6 +41,8 @@ def javascript_colors() -> str:
         "",
         *(f"export const {name} = {value};" for name, value in rgb.items()),
         f"export const KERNEL_STOPS = {[list(hex_to_rgb(stop)) for stop in KERNEL_STOPS]};",
+        f"export const ACTIVATION_STOPS = {[list(hex_to_rgb(stop)) for stop in ACTIVATION_STOPS]};",
+        f"export const SALIENCY_COLOR = {list(hex_to_rgb(SALIENCY_COLOR))};",
         f'export const TRAIN_COLOR = "{TRAIN_COLOR}";',
         f'export const TEST_COLOR = "{TEST_COLOR}";',
     ]

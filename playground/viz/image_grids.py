@@ -14,8 +14,9 @@ import math
 import numpy as np
 from PIL import Image
 
-#: Sequential colours for activations (dark to bright: black, purple, orange, pale yellow).
-_SEQUENTIAL = np.array([[0, 0, 4], [120, 28, 109], [237, 105, 37], [252, 255, 164]], dtype=np.float32)
+from playground.viz.colors import ACTIVATION_STOPS, SALIENCY_COLOR, hex_to_rgb
+
+_SEQUENTIAL = np.array([hex_to_rgb(stop) for stop in ACTIVATION_STOPS], dtype=np.float32)
 #: Viridis (Plotly's colour scale of the same name, from dark purple to yellow), for maps of a loss.
 VIRIDIS_STOPS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
                  "#fde725")  # fmt: skip
@@ -93,7 +94,7 @@ def saliency_overlay(image: np.ndarray, saliency: np.ndarray, size_px: int = 168
     predicted class's score the most."""
     base = grey(image).astype(np.float32) * 0.55
     heat = np.clip(saliency, 0.0, 1.0)[..., None]
-    red = np.array([230, 30, 30], dtype=np.float32)
+    red = np.array(hex_to_rgb(SALIENCY_COLOR), dtype=np.float32)
     blended = (base * (1 - heat) + red * heat).round().astype(np.uint8)
     return enlarge(blended, scale_for(image.shape[0], size_px))
 

@@ -27,11 +27,9 @@ WORKER_TIMEOUT_MS = 90_000
 DIGITS = "Digits (scikit-learn, 1,797 images of 8x8)"
 SEED_CNN_TEMPLATE = "Seed CNN: (conv 32, pool), (conv 64, pool), dense 128"
 #: The page's CNN on the digits (``digits-cnn``): conv 16, pool, conv 32, flatten, dense, dense. Two conv layers
-#: (one filters image each) and three layers whose outputs are still images (one feature-map image each).
+#: (one grid of filters each) and three layers whose outputs are still images (one grid of feature maps each).
 DIGITS_CONV_LAYERS = 2
 DIGITS_MAP_LAYERS = 3
-#: The caption of a feature-map image's heading, e.g. "1. Conv2D(16, 3x3, same, relu) · 16 × 8×8".
-MAPS_HEADING = re.compile(r"^\d+\. .+ · \d+ × \d+×\d+$")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -69,21 +67,26 @@ def image(page: Page, caption: str | re.Pattern[str]) -> Locator:
     return page.get_by_test_id("stImage").filter(has_text=caption)
 
 
-#: How many repaints of the live filters, each with weights the frame had not carried before, count as "changing".
-FILTER_REPAINTS = 5
+#: How many repaints of the live pictures, each with pictures the frame had not carried before, count as "changing".
+PICTURE_REPAINTS = 5
+
+
+def pictures(page: Page) -> Locator:
+    """The live pictures under the training view (filters, or the test image explained)."""
+    return live(page).get_by_test_id("pg-pictures")
 
 
 def wait_pictures_change(page: Page, what: str, timeout: float = 45.0) -> None:
-    """Wait until the live filters have been repainted ``FILTER_REPAINTS`` times with new weights, and their
-    pixels differ from the first look (the panel repaints only when a frame brings new weights)."""
-    panel = page.get_by_test_id("pg-filters")
-    grid = panel.get_by_test_id("pg-filter-grid").first
+    """Wait until the live pictures have been repainted ``PICTURE_REPAINTS`` times with new pictures, and the
+    pixels of their last grid differ from the first look (the panel repaints only when a frame brings new ones)."""
+    panel = pictures(page)
+    grid = panel.get_by_test_id("pg-picture-grid").last
     first_paints = int(panel.get_attribute("data-paints") or 0)
     first = grid.evaluate("(canvas) => canvas.toDataURL()")
     deadline = time.monotonic() + timeout
     while True:
         paints = int(panel.get_attribute("data-paints") or 0)
-        if paints >= first_paints + FILTER_REPAINTS and grid.evaluate("(canvas) => canvas.toDataURL()") != first:
+        if paints >= first_paints + PICTURE_REPAINTS and grid.evaluate("(canvas) => canvas.toDataURL()") != first:
             return
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} were repainted {paints - first_paints} times in {timeout:.0f} s")
@@ -166,13 +169,13 @@ def test_digits_train_and_the_filters_feature_maps_and_mistakes_show(server, con
     # (2) Filters (the view a page opens with): the training view paints one grid per conv layer, and repaints it
     # as the weights change.
     expect(view_button(page, "Filters")).to_be_visible()
-    panel = page.get_by_test_id("pg-filters")
-    expect(panel.get_by_test_id("pg-filter-grid")).to_have_count(DIGITS_CONV_LAYERS, timeout=30_000)
-    captions = panel.locator(".pg-filters-caption")
+    panel = pictures(page)
+    grids = panel.get_by_test_id("pg-picture-grid")
+    expect(grids).to_have_count(DIGITS_CONV_LAYERS, timeout=30_000)
+    captions = panel.locator(".pg-picture-caption")
     expect(captions).to_have_text(["16 filters · input channel 1", "32 filters · input channel 1"])
     wait_pictures_change(page, "the filters, while training,")
     # below the loss chart, not over it (the live view's other canvases fill their boxes absolutely)
-    grids = panel.get_by_test_id("pg-filter-grid")
     loss, first, last = (box.bounding_box() for box in (live(page).get_by_test_id("pg-loss"), grids.first, grids.last))
     assert loss and first and last
     assert first["y"] >= loss["y"] + loss["height"] and last["y"] >= first["y"] + first["height"]
@@ -183,28 +186,27 @@ def test_digits_train_and_the_filters_feature_maps_and_mistakes_show(server, con
     page.keyboard.press("ArrowRight")
     expect(captions.last).to_have_text("32 filters · input channel 2", timeout=30_000)
 
-    press_pause(page)
-    no_exception(page)
-
-    # (3) Feature maps: the first test image, then the sixth, with their prediction and every layer's maps.
+    # (3) Feature maps, while training: the first test image, its saliency, the class probabilities and every
+    # layer's maps, repainted as the network learns; paused, the picker chooses the sixth image.
     show_view(page, "Feature maps")
-    expect(image(page, re.compile(r"^Test image 0: \d$"))).to_be_visible(timeout=30_000)
+    expect(captions.first).to_have_text(re.compile(r"^Test image 0: \d$"), timeout=30_000)
+    expect(panel.locator(".pg-picture-caption:visible")).to_have_text([
+        re.compile(r"^Test image 0: \d$"), "Saliency: the pixels that move the prediction most",
+        "16 maps of 8×8", "16 maps of 4×4", "32 maps of 4×4",
+    ])  # fmt: skip
+    expect(panel.locator(".pg-picture-heading:visible")).to_have_text([
+        re.compile(r"^Prediction: \d \(\d+%\)$"), re.compile(r"^1\. Conv2D\(16, 3x3\b"), "2. MaxPool2D(2x2)",
+        re.compile(r"^3\. Conv2D\(32, 3x3\b"),
+    ])  # fmt: skip
+    expect(panel.get_by_test_id("pg-picture-bars")).to_have_count(1)
+    expect(grids).to_have_count(2 + DIGITS_MAP_LAYERS)
+    wait_pictures_change(page, "the feature maps, while training,")
+    press_pause(page)
     number = page.get_by_role("spinbutton", name="Test image number")
     expect(number).to_have_value("0")
     number.fill("5")
     number.press("Enter")
-    expect(image(page, re.compile(r"^Test image 5: \d$"))).to_be_visible(timeout=30_000)
-    expect(image(page, re.compile(r"^Test image 0:"))).to_have_count(0)
-    expect(prediction(page)).to_have_count(1)
-    expect(image(page, "Saliency: the pixels that move the prediction most")).to_be_visible()
-    headings = page.get_by_test_id("stMarkdownContainer").filter(has_text=MAPS_HEADING)
-    expect(headings).to_have_count(DIGITS_MAP_LAYERS)
-    expect(headings.first).to_have_text(re.compile(r"^1\. Conv2D\(16, 3x3\b.* · 16 × 8×8$"))
-    # the test image, its saliency and one grid of feature maps per layer that still holds images
-    maps = page.get_by_test_id("stImage").filter(has_not_text=re.compile(r"^(Training images|Test image|Saliency)"))
-    expect(maps).to_have_count(DIGITS_MAP_LAYERS)
-    wait_loaded(page, maps, "the feature-map images")
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)  # the class probabilities
+    expect(captions.first).to_have_text(re.compile(r"^Test image 5: \d$"), timeout=30_000)
     no_exception(page)
 
     # (4) Mistakes: how many test images are wrong, the gallery and the confusion matrix.

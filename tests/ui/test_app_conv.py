@@ -182,36 +182,37 @@ def test_every_view_after_an_epoch_on_digits(page):
 
     show(page, "filters")  # a channel picker for the second conv layer; the live view paints the grids
     assert EN["cnn_filters_caption"] in [node.value for node in page.caption]
-    layers = page_frame(handle)["filters"]["layers"]
-    assert [(layer["index"], layer["title"], layer["count"], layer["channel"]) for layer in layers] == [
-        (0, "Conv2D(16, 3x3, same, relu)", 16, 0),
-        (2, "Conv2D(32, 3x3, same, relu)", 32, 0),
+    panels = page_frame(handle)["pictures"]["panels"]
+    assert [(panel["kind"], panel["heading"], panel["count"], panel["caption"]) for panel in panels] == [
+        ("grid", "1. Conv2D(16, 3x3, same, relu)", 16, "16 filters · input channel 1"),
+        ("grid", "3. Conv2D(32, 3x3, same, relu)", 32, "32 filters · input channel 1"),
     ]
     ok(page.slider(key="cnn_channel_2").set_value(5).run())
-    assert page_frame(handle)["filters"]["layers"][1]["channel"] == 5
+    assert page_frame(handle)["pictures"]["panels"][1]["caption"] == "32 filters · input channel 6"
 
-    show(page, "maps")
-    assert "filters" not in page_frame(handle)  # painted only while they are the view
-    captions = image_captions(page)
-    assert any(re.fullmatch(r"Test image 0: \d", caption) for caption in captions)
-    assert EN["cnn_saliency"] in captions
-    assert any(re.fullmatch(r"Prediction: \*\*\d\*\* \(\d+%\)", node.value) for node in page.markdown)
-    maps = [node.value for node in page.markdown if " · " in node.value]
-    assert maps == [
-        "**1. Conv2D(16, 3x3, same, relu)** · 16 × 8×8",
-        "**2. MaxPool2D(2x2)** · 16 × 4×4",
-        "**3. Conv2D(32, 3x3, same, relu)** · 32 × 4×4",
+    show(page, "maps")  # the live view paints the test image explained; the page keeps the picker and a caption
+    assert EN["cnn_maps_caption"] in [node.value for node in page.caption]
+    sample = handle.snapshot()[0].probes["sample"]
+    panels = page_frame(handle)["pictures"]["panels"]
+    assert [panel["kind"] for panel in panels] == ["grid", "grid", "bars", "grid", "grid", "grid"]
+    assert panels[0]["caption"] == f"Test image 0: {sample['true']}"
+    assert panels[1]["caption"] == EN["cnn_saliency"] and "overlay" in panels[1]
+    predicted = sample["predicted"]
+    assert panels[2]["heading"] == f"Prediction: {predicted} ({float(sample['probabilities'][predicted]):.0%})"
+    assert panels[2]["labels"] == [str(digit) for digit in range(10)] and panels[2]["mark"] == predicted
+    assert [(panel["heading"], panel["caption"]) for panel in panels[3:]] == [
+        ("1. Conv2D(16, 3x3, same, relu)", "16 maps of 8×8"),
+        ("2. MaxPool2D(2x2)", "16 maps of 4×4"),
+        ("3. Conv2D(32, 3x3, same, relu)", "32 maps of 4×4"),
     ]
-    assert len(page.image) >= 1 + 2 + len(maps)  # preview, test image, saliency, one grid per layer
     picker = page.number_input(key="cnn_sample")
     assert picker.value == 0 and picker.max == DIGITS_TEST_IMAGES - 1
     ok(picker.set_value(17).run())
     probe = handle.wait_until(lambda s, _: s.probes.get("sample", {}).get("index") == 17, timeout=60).probes["sample"]
-    ok(page.run())
-    true = probe["true"]
-    assert f"Test image 17: {true}" in image_captions(page)
+    assert page_frame(handle)["pictures"]["panels"][0]["caption"] == f"Test image 17: {probe['true']}"
 
     show(page, "mistakes")
+    assert "pictures" not in page_frame(handle)  # painted only while they are the view
     gallery = handle.snapshot()[0].probes["gallery"]
     caption = next(node.value for node in page.caption if "test images are wrong" in node.value)
     assert caption.startswith(f"{gallery['mistakes']} of {DIGITS_TEST_IMAGES} test images are wrong")

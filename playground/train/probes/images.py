@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground.train.probes.budget import WEIGHTS_PROBE_INTERVAL_S, throttled
+from playground.train.probes.budget import PICTURE_PROBE_INTERVAL_S, WEIGHTS_PROBE_INTERVAL_S, throttled
 from playground.train.probes.tables import test_predictions
 
 if TYPE_CHECKING:
@@ -102,7 +102,8 @@ def _scores(model: nn.Sequential, inputs: torch.Tensor) -> torch.Tensor:
 
 
 def sample(trainer: Trainer) -> dict:
-    """The chosen test image explained (see ``explain``), with its true class and index."""
+    """The chosen test image explained (see ``explain``), with its true class and index: painted live, so it is
+    recomputed up to ten times a second while training (one image forward and back: about a millisecond)."""
     require_images(trainer)
     index = min(trainer.sample_index, len(trainer.x_test) - 1)
 
@@ -110,7 +111,7 @@ def sample(trainer: Trainer) -> dict:
         image = trainer.x_test[index : index + 1]
         return {**explain(trainer, image), "index": index, "true": int(trainer.y_test[index])}
 
-    return throttled(trainer, "sample", compute)
+    return throttled(trainer, "sample", compute, floor=PICTURE_PROBE_INTERVAL_S)
 
 
 def drawn(trainer: Trainer) -> dict:

@@ -65,8 +65,8 @@ def _output(t: Translator, data: DataConfig | None, config: RunConfig | None) ->
     )
     view = view or VIEWS[0]
     run.handle.set_probes(VIEW_PROBES[view])
-    if view != "filters":
-        run.filter_channels = None  # the training view paints them only while they are the view
+    if view not in ("filters", "maps"):
+        run.pictures = None  # the training view paints the filters and feature maps only while they are the view
     if view == "draw":
         draw_panel(t, run, shown.data)
     elif view == "inside":

@@ -1,5 +1,5 @@
-"""The convolutions page's views of a run: filters, feature maps, mistakes and a drawing pad, each redrawn from the
-newest snapshot every second."""
+"""The convolutions page's views of a run: filters and feature maps (painted live by the training view, see
+``live_pictures``), mistakes and a drawing pad (redrawn from the newest snapshot every second)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from playground.ui.convolutions.choices import (
     drawing_input,
     per_class_accuracy,
 )
+from playground.ui.convolutions.live_pictures import class_name, filter_pictures, sample_pictures
 from playground.ui.session import SessionRun
 from playground.viz import image_grids
 
@@ -30,7 +31,7 @@ def views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...], n_t
     if view == "filters":
         _filters_view(t, run, usable("filters"))
     elif view == "maps":
-        _sample_view(t, usable("sample"), names)
+        _sample_view(t, run, usable("sample"), names)
     elif view == "mistakes":
         _mistakes_view(t, usable("gallery"), usable("confusion"), names, n_test)
 
@@ -56,14 +57,14 @@ def _filters_view(t: Translator, run: SessionRun, probe: dict | None) -> None:
             channels[layer["index"]] = st.slider(
                 t("cnn_channel", title=layer["title"]), 0, weights.shape[1] - 1, 0, key=f"{K_CHANNEL}_{layer['index']}"
             )
-    run.filter_channels = channels
+    run.pictures = filter_pictures(t, channels)
     return None
 
 
 def _probability_chart(probabilities: np.ndarray, names: tuple[str, ...]) -> None:
     import pandas as pd
 
-    labels = [_name(names, number) for number in range(len(probabilities))]
+    labels = [class_name(names, number) for number in range(len(probabilities))]
     frame = pd.DataFrame({"class": labels, "probability": probabilities.astype(float)})
     st.bar_chart(frame, x="class", y="probability", height=180)
 
@@ -83,11 +84,12 @@ def _explained(t: Translator, probe: dict, names: tuple[str, ...], caption: str)
         st.image(image_grids.feature_map_grid(maps))
 
 
-def _sample_view(t: Translator, probe: dict | None, names: tuple[str, ...]) -> None:
+def _sample_view(t: Translator, run: SessionRun, probe: dict | None, names: tuple[str, ...]) -> None:
+    """The training view paints the chosen test image explained, with every new probe (``sample_pictures``)."""
+    run.pictures = sample_pictures(t, names)
     if probe is None:
         return _waiting(t)
-    true = names[probe["true"]] if probe["true"] < len(names) else str(probe["true"])
-    _explained(t, probe, names, t("cnn_test_image", index=probe["index"], label=true))
+    st.caption(t("cnn_maps_caption"))
     return None
 
 
@@ -101,7 +103,7 @@ def _mistakes_view(
     caption = "cnn_gallery_caption" if gallery["rows"] >= n_test else "cnn_gallery_caption_first"  # a sample
     st.caption(t(caption, mistakes=gallery["mistakes"], rows=gallery["rows"], total=n_test))
     captions = [
-        _tile_caption(_name(names, true), _name(names, predicted), float(confidence))
+        _tile_caption(class_name(names, true), class_name(names, predicted), float(confidence))
         for true, predicted, confidence in zip(
             gallery["true"], gallery["predicted"], gallery["confidence"], strict=True
         )
@@ -111,8 +113,8 @@ def _mistakes_view(
     table = [
         {
             t("cnn_col_image"): int(index),
-            t("tab_true"): _name(names, true),
-            t("tab_predicted"): _name(names, predicted),
+            t("tab_true"): class_name(names, true),
+            t("tab_predicted"): class_name(names, predicted),
             t("cnn_col_confidence"): f"{confidence:.0%}",
         }
         for index, true, predicted, confidence in zip(
@@ -131,7 +133,7 @@ def _mistakes_view(
         )
         left.plotly_chart(figure, key="cnn_chart_confusion", width="stretch")
         accuracy = per_class_accuracy(confusion["matrix"])
-        frame = pd.DataFrame({"class": [_name(names, i) for i in range(len(accuracy))], "accuracy": accuracy})
+        frame = pd.DataFrame({"class": [class_name(names, i) for i in range(len(accuracy))], "accuracy": accuracy})
         right.markdown(f"**{t('cnn_per_class')}**")
         right.bar_chart(frame, x="class", y="accuracy", height=300)
     return None
@@ -148,10 +150,6 @@ def _tile_caption(true: str, predicted: str, confidence: float) -> str:
 
 def _big_grey(pixels: np.ndarray, size_px: int) -> np.ndarray:
     return image_grids.enlarge(image_grids.grey(pixels), image_grids.scale_for(pixels.shape[0], size_px))
-
-
-def _name(names: tuple[str, ...], number: int) -> str:
-    return names[int(number)] if 0 <= int(number) < len(names) else str(int(number))
 
 
 def draw_panel(t: Translator, run: SessionRun, data: DataConfig) -> None:

@@ -6,9 +6,9 @@
 import { NEG, POS, TEST_COLOR, TRAIN_COLOR } from "./colors.js";
 import { HeatPanel } from "./heat_panel.js";
 import { appendBatches, lastStep, newBatches, progressView } from "./batches.js";
-import { FiltersPanel } from "./filters_panel.js";
 import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "./history.js";
 import { NetworkPanel } from "./network_panel.js";
+import { PicturesPanel } from "./pictures_panel.js";
 import {
   clamp, ema, fillLabel, finite, formatPercent, formatTick, formatValue, linearTicks, logTicks, nearestIndex,
 } from "./numbers.js";
@@ -99,7 +99,7 @@ const TEMPLATE = `
       </div>
       <div class="pg-tooltip pg-chart-tip" hidden></div></div>
   </div>
-  <div class="pg-filters" data-testid="pg-filters" data-paints="0" hidden></div>`;
+  <div class="pg-pictures" data-testid="pg-pictures" data-paints="0" hidden></div>`;
 
 /** Whether Streamlit runs the page's script (a whole run or a fragment's) or has asked for a run, as its app
  *  element says: triggers sent then are merged into that run's request, and a merged trigger can be lost. */
@@ -133,8 +133,7 @@ export class LiveView {
     this.panelA = new HeatPanel(this.el.heatWrap, this.el.heat, q('[data-testid="pg-focus-caption"]'));
     this.panelB = new HeatPanel(this.el.heatWrapB, this.el.heatB, q('[data-testid="pg-compare-caption"]'));
     this.net = new NetworkPanel(this, this.el.netWrap);
-    this.filters = new FiltersPanel(q('[data-testid="pg-filters"]'));
-    this.filtersDirty = false;
+    this.pictures = new PicturesPanel(q('[data-testid="pg-pictures"]'));
     this.frames = 0;
     this.url = null;
     this.generation = 0;
@@ -198,7 +197,7 @@ export class LiveView {
   }
 
   markAll() {
-    this.dirty = { heat: true, heatB: true, overlay: true, loss: true, text: true, net: true };
+    this.dirty = { heat: true, heatB: true, overlay: true, loss: true, text: true, net: true, pictures: true };
     this.requestPaint();
   }
 
@@ -251,8 +250,7 @@ export class LiveView {
     this.history = newHistory();
     this.batches = newBatches();
     this.progress = null;
-    this.filters.clear();
-    this.filtersDirty = true;
+    this.pictures.clear();
     this.panelA.clear();
     this.net.clear();
     this.cmp = null;
@@ -262,7 +260,7 @@ export class LiveView {
     this.pendingFocus = null;
     this.state = { status: "idle", message: null, epoch: 0, step: 0, learning_rate: null, title: null,
       focus: null };
-    this.dirty = { heat: true, heatB: true, overlay: true, loss: true, text: true, net: true };
+    this.dirty = { heat: true, heatB: true, overlay: true, loss: true, text: true, net: true, pictures: true };
   }
 
   // ---- events to Python -----------------------------------------------------------------------------
@@ -346,6 +344,8 @@ export class LiveView {
   frameUrl() {
     let url = `${this.url}?since=${this.since}&since_step=${lastStep(this.batches)}`;
     if (this.data && this.data.compare) url += `&since_compare=${this.sinceB}`;
+    const have = this.pictures.key();
+    if (have !== null) url += `&have=${encodeURIComponent(have)}`;
     return url;
   }
 
@@ -429,7 +429,7 @@ export class LiveView {
       if (this.history.epoch.length) this.since = lastEpoch(this.history);
     }
     if (!refetch && appendBatches(this.batches, f.batches)) dirty.loss = dirty.text = true;
-    if (this.filters.setFilters(f.filters)) this.filtersDirty = true;
+    if (this.pictures.setPictures(f.pictures)) dirty.pictures = true;
     const progress = f.progress || null;
     if (JSON.stringify(progress) !== JSON.stringify(this.progress)) { this.progress = progress; dirty.text = true; }
     const s = this.state;
@@ -490,7 +490,7 @@ export class LiveView {
   // ---- painting -----------------------------------------------------------------------------------
   anyDirty() {
     const d = this.dirty;
-    return d.heat || d.heatB || d.overlay || d.loss || d.text || d.net || this.filtersDirty;
+    return d.heat || d.heatB || d.overlay || d.loss || d.text || d.net || d.pictures;
   }
 
   requestPaint() {
@@ -513,20 +513,17 @@ export class LiveView {
       this.themeKey = themeKey;
       this.textColor = style.color;
       this.fontFamily = style.fontFamily;
-      Object.assign(this.dirty, { overlay: true, heat: true, heatB: true, loss: true });
+      Object.assign(this.dirty, { overlay: true, heat: true, heatB: true, loss: true, pictures: true });
     }
     const d = this.dirty;
-    this.dirty = { heat: false, heatB: false, overlay: false, loss: false, text: false, net: false };
+    this.dirty = { heat: false, heatB: false, overlay: false, loss: false, text: false, net: false, pictures: false };
     if (d.text) this.paintText();
     const output = !this.data.network || this.state.focus === null;
     if ((d.heat || d.overlay) && !this.el.heatWrap.hidden) this.panelA.paint(this, d.overlay, output);
     if ((d.heatB || d.overlay) && !this.el.heatWrapB.hidden) this.panelB.paint(this, d.overlay, true);
     if (d.loss) this.paintChart();
     if ((d.net || this.net.anyDirty()) && !this.el.netWrap.hidden) this.net.paint();
-    if (this.filtersDirty) {
-      this.filtersDirty = false;
-      this.filters.paint((key) => this.label(key), fillLabel);
-    }
+    if (d.pictures) this.pictures.paint(this.textColor, this.fontFamily);
     this.frames++;
     this.paintMs = ema(this.paintMs, performance.now() - started);
     const root = this.root.dataset;

@@ -1,0 +1,124 @@
+"""The convolutions page's live pictures (see ``playground.ui.pictures``): the conv filters, and one test image
+through the network (the image, its saliency, the class probabilities and every layer's feature maps), painted by
+the training view with every new probe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass
+from typing import Any
+
+import numpy as np
+
+from playground.i18n import Translator
+from playground.ui.pictures import Pictures, bars, grid
+
+#: A filter's tile, a feature map's tile and the test image's size on screen, in CSS pixels (about).
+FILTER_TILE_PX = 36
+MAP_TILE_PX = 56
+IMAGE_PX = 168
+#: Feature maps of one layer the view paints at most (a 512-filter layer would be 512 tiles and ~1 MB a frame).
+MAX_MAPS = 64
+#: Class probabilities shown at most: the most likely ones when there are more classes.
+MAX_BARS = 10
+
+
+def filter_pictures(t: Translator, channels: Mapping[int, int]) -> Pictures:
+    """Each conv layer's kernels of one input channel (a layer's index -> its channel; 0 when absent)."""
+    return Pictures(("filters",), _filter_panels, (tuple(sorted(channels.items())), t("filters_of")))
+
+
+def _filter_panels(probes: Mapping[str, Any], channels: tuple[tuple[int, int], ...], filters_of: str) -> list[dict]:
+    chosen = dict(channels)
+    panels = []
+    for layer in probes["filters"]["layers"]:
+        weights = layer["weights"]  # [filters, channels, k, k]
+        channel = min(max(0, int(chosen.get(layer["index"], 0))), weights.shape[1] - 1)
+        limit = _largest(np.abs(weights))  # one symmetric scale for the layer, whichever channel is shown
+        panels.append(
+            grid(
+                f"{layer['index'] + 1}. {layer['title']}",
+                filters_of.format(n=weights.shape[0], channel=channel + 1),
+                weights[:, channel],
+                -limit,
+                limit,
+                "kernel",
+                FILTER_TILE_PX,
+            )
+        )
+    return panels
+
+
+@dataclass(frozen=True)
+class SampleLabels:
+    """The translated templates of the explained image's pictures (hashable: they are part of the spec)."""
+
+    test_image: str
+    saliency: str
+    prediction: str
+    maps_of: str
+    maps_first: str
+    top_classes: str
+
+    @classmethod
+    def of(cls, t: Translator) -> SampleLabels:
+        return cls(
+            t("cnn_test_image"),
+            t("cnn_saliency"),
+            t("cnn_prediction_live"),
+            t("cnn_maps_of"),
+            t("cnn_maps_first"),
+            t("cnn_top_classes"),
+        )
+
+
+def sample_pictures(t: Translator, names: tuple[str, ...]) -> Pictures:
+    """The chosen test image explained: the image, its saliency, the class probabilities, every feature map."""
+    return Pictures(("sample",), _sample_panels, (names, *astuple(SampleLabels.of(t))))
+
+
+def _sample_panels(probes: Mapping[str, Any], names: tuple[str, ...], *templates: str) -> list[dict]:
+    labels = SampleLabels(*templates)
+    probe = probes["sample"]
+    image = np.asarray(probe["image"], dtype=np.float32)[None]
+    probabilities = np.asarray(probe["probabilities"], dtype=np.float64)
+    predicted = int(probe["predicted"])
+    title = labels.test_image.format(index=probe["index"], label=class_name(names, probe["true"]))
+    panels = [
+        grid("", title, image, 0.0, 1.0, "grey", IMAGE_PX),
+        grid("", labels.saliency, image, 0.0, 1.0, "grey", IMAGE_PX, overlay=probe["saliency"][None]),
+        _probability_bars(labels, names, probabilities, predicted),
+    ]
+    for layer in probe["maps"]:
+        maps = np.asarray(layer["maps"])  # [channels, h, w]
+        count, height, width = maps.shape
+        shown = maps[:MAX_MAPS]
+        template = labels.maps_of if count <= MAX_MAPS else labels.maps_first
+        caption = template.format(shown=len(shown), count=count, height=height, width=width)
+        finite = shown[np.isfinite(shown)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        panels.append(grid(f"{layer['index'] + 1}. {layer['title']}", caption, shown, low, high, "activation",
+                           MAP_TILE_PX))  # fmt: skip
+    return panels
+
+
+def _probability_bars(
+    labels: SampleLabels, names: tuple[str, ...], probabilities: np.ndarray, predicted: int
+) -> dict[str, Any]:
+    """Every class's probability, or the MAX_BARS most likely ones (most likely first) when there are more."""
+    count = len(probabilities)
+    order = np.arange(count) if count <= MAX_BARS else np.argsort(-probabilities, kind="stable")[:MAX_BARS]
+    heading = labels.prediction.format(label=class_name(names, predicted), p=f"{float(probabilities[predicted]):.0%}")
+    caption = "" if count <= MAX_BARS else labels.top_classes.format(shown=MAX_BARS, count=count)
+    mark = int(np.flatnonzero(order == predicted)[0]) if predicted in order else None
+    return bars(heading, caption, [class_name(names, number) for number in order], probabilities[order], mark)
+
+
+def _largest(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else 0.0
+
+
+def class_name(names: tuple[str, ...], number: int) -> str:
+    """A class's name, or its number when the data name fewer classes."""
+    return names[int(number)] if 0 <= int(number) < len(names) else str(int(number))

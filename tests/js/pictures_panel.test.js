@@ -1,0 +1,58 @@
+// The live pictures: palettes, the grid of enlarged tiles, the saliency overlay, and which sets are new.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ACTIVATION_STOPS, KERNEL_STOPS, SALIENCY_COLOR } from "../../playground/ui/web/colors.js";
+import { GAP_PX, PicturesPanel, gridPixels, paletteLut, ramp } from "../../playground/ui/web/pictures_panel.js";
+
+const lutColor = (lut, byte) => Array.from(lut.slice(byte * 3, byte * 3 + 3));
+
+test("palettes run from their first stop to their last; a kernel's middle byte is about white", () => {
+  assert.deepEqual(lutColor(paletteLut("kernel"), 0), KERNEL_STOPS[0]);
+  assert.deepEqual(lutColor(paletteLut("kernel"), 255), KERNEL_STOPS[2]);
+  const middle = lutColor(paletteLut("kernel"), 128);
+  middle.forEach((value, i) => assert.ok(Math.abs(value - KERNEL_STOPS[1][i]) <= 2, `${middle}`));
+  assert.deepEqual(lutColor(paletteLut("activation"), 0), ACTIVATION_STOPS[0]);
+  assert.deepEqual(lutColor(paletteLut("activation"), 255), ACTIVATION_STOPS[3]);
+  assert.deepEqual(lutColor(paletteLut("grey"), 51), [51, 51, 51]);
+  assert.deepEqual(ramp([[0, 0, 0], [100, 200, 50]], 0.5), [50, 100, 25]);
+});
+
+test("maps are tiles of square cells in rows of the given columns with white gaps", () => {
+  const count = 20, k = 3, bytes = new Uint8Array(count * k * k).fill(128);
+  bytes[0] = 0;                 // map 0, top left cell: the first colour
+  bytes[17 * k * k + 4] = 255;  // map 17 (second row, second tile), middle cell: the last colour
+  const lut = paletteLut("kernel"), tile = 36, cell = 12;
+  const pixels = gridPixels(bytes, count, k, k, lut, tile, 16);
+  assert.equal(pixels.width, 16 * tile + 15 * GAP_PX);
+  assert.equal(pixels.height, 2 * tile + GAP_PX);
+  const rgb = (x, y) => Array.from(pixels.data.slice((y * pixels.width + x) * 4, (y * pixels.width + x) * 4 + 3));
+  assert.deepEqual(rgb(0, 0), KERNEL_STOPS[0]);
+  assert.deepEqual(rgb(cell - 1, cell - 1), KERNEL_STOPS[0]);
+  assert.deepEqual(rgb(cell, 0), lutColor(lut, 128));
+  assert.deepEqual(rgb(tile, 0), [255, 255, 255]);  // the gap after the first tile
+  assert.deepEqual(rgb(tile + GAP_PX + cell + 1, tile + GAP_PX + cell + 1), KERNEL_STOPS[2]);
+  assert.equal(pixels.data[3], 255);  // opaque
+});
+
+test("a saliency overlay paints the salient pixels in its colour over the darkened image", () => {
+  const image = new Uint8Array([200, 200]), overlay = new Uint8Array([0, 255]);
+  const pixels = gridPixels(image, 1, 1, 2, paletteLut("grey"), 1, 16, overlay);
+  assert.deepEqual(Array.from(pixels.data.slice(0, 3)), [110, 110, 110]);  // 200 x 0.55
+  assert.deepEqual(Array.from(pixels.data.slice(4, 7)), SALIENCY_COLOR);
+});
+
+test("a set of pictures is new once: its key alone keeps it, nothing clears it", () => {
+  const panel = new PicturesPanel(null);
+  const first = { key: "7", panels: [{ kind: "bars", labels: ["a"], values: [1], mark: 0 }] };
+  assert.equal(panel.key(), null);
+  assert.equal(panel.setPictures(first), true);
+  assert.equal(panel.key(), "7");
+  assert.equal(panel.setPictures({ key: "7" }), false);  // the server sends the key alone: nothing to repaint
+  assert.equal(panel.part, first);
+  assert.equal(panel.setPictures({ key: "9" }), false);  // a key this view does not hold: keep what it has
+  assert.equal(panel.setPictures({ key: "8", panels: [] }), true);
+  assert.equal(panel.setPictures(null), true);          // the view shows no pictures any more
+  assert.equal(panel.key(), null);
+  assert.equal(panel.setPictures(undefined), false);
+});

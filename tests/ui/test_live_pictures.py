@@ -1,0 +1,146 @@
+"""The pictures a page paints live under the training view: a run's frames carry the conv filters or an image
+explained while the page asks for them, built and encoded once per new probe, and the key alone while the browser
+holds them."""
+
+from __future__ import annotations
+
+import base64
+from functools import partial
+
+import numpy as np
+import pytest
+
+from playground.i18n import translator
+from playground.presets import load_preset
+from playground.train.worker import WorkerHandle
+from playground.ui.convolutions.live_pictures import (
+    MAX_BARS,
+    MAX_MAPS,
+    SampleLabels,
+    _sample_panels,
+    filter_pictures,
+    sample_pictures,
+)
+from playground.ui.frames import dumps_frame, encode_frame, worker_frame
+from playground.ui.pictures import PictureMemo, Pictures, bars, grid
+
+EN = translator("en")
+
+
+def decoded(panel: dict, field: str = "values") -> np.ndarray:
+    raw = np.frombuffer(base64.b64decode(panel[field]), dtype=np.uint8)
+    return raw.reshape(panel["count"], panel["height"], panel["width"])
+
+
+def test_a_grid_quantises_its_maps_to_bytes_on_its_scale_and_checks_its_input():
+    maps = np.array([[[-2.0, 0.0], [2.0, np.nan]]], dtype=np.float32)
+    panel = grid("h", "c", maps, -2.0, 2.0, "kernel", 36)
+    assert (panel["count"], panel["height"], panel["width"], panel["tile"]) == (1, 2, 2, 36)
+    assert decoded(panel).tolist() == [[[0, 128], [255, 128]]]  # NaN: the middle
+    with_overlay = grid("", "", maps, -2.0, 2.0, "grey", 36, overlay=np.array([[[0.0, 1.0], [0.5, 2.0]]]))
+    assert decoded(with_overlay, "overlay").tolist() == [[[0, 255], [128, 255]]]
+    with pytest.raises(ValueError, match="palette"):
+        grid("", "", maps, 0, 1, "rainbow", 36)
+    with pytest.raises(ValueError, match=r"maps \[n, h, w\]"):
+        grid("", "", maps[0], 0, 1, "grey", 36)
+    with pytest.raises(ValueError, match="overlay"):
+        grid("", "", maps, 0, 1, "grey", 36, overlay=np.zeros((1, 3, 3)))
+    assert bars("p", "", ["a", "b"], [0.25, np.nan], 0)["values"] == [0.25, 0.0]
+
+
+def test_filters_follow_the_chosen_channels_are_encoded_once_and_sent_once():
+    handle = WorkerHandle(load_preset("digits-cnn"), probes=("filters",))
+    try:
+        handle.wait_until(lambda s, _: s.probe("filters") is not None, timeout=60)
+        probe = handle.snapshot()[0].probe("filters")
+        first, second = probe["layers"][0], probe["layers"][1]
+        assert "pictures" not in worker_frame(handle, 0, -1)  # not asked for: not sent
+        memo = PictureMemo()
+        chosen = {second["index"]: 3, first["index"]: 99}  # past the first layer's one input channel: its last
+        pictures = partial(memo.part, pictures=filter_pictures(EN, chosen))
+        frame = worker_frame(handle, 0, -1, pictures)
+        panels = frame["pictures"]["panels"]
+        assert [panel["caption"] for panel in panels] == [
+            "16 filters · input channel 1",
+            "32 filters · input channel 4",
+        ]
+        limit = float(np.abs(second["weights"]).max())
+        np.testing.assert_allclose(decoded(panels[1]) / 255 * 2 * limit - limit, second["weights"][:, 3],
+                                   atol=limit / 255)  # fmt: skip
+
+        again = worker_frame(handle, 0, -1, partial(memo.part, pictures=filter_pictures(EN, dict(chosen))))
+        assert again["pictures"] is frame["pictures"]  # an equal spec and the same probe: built and encoded once
+        key = frame["pictures"]["key"]
+        assert encode_frame(frame, frozenset({key}))["pictures"] == {"key": key}  # the browser holds them
+        assert encode_frame(frame, frozenset({"other"}))["pictures"]["panels"] == panels
+        assert b'"pictures":{"key":"' + key.encode() + b'"}' in dumps_frame(frame, frozenset({key}))
+
+        handle.step()
+        handle.wait_until(lambda s, _: s.epoch == 1, timeout=60)
+        after = worker_frame(handle, 0, -1, pictures)["pictures"]
+        assert after["key"] != key, "the filters did not follow a training step"
+        assert after["panels"][0]["values"] != panels[0]["values"]
+    finally:
+        handle.stop()
+
+
+def test_an_image_explained_shows_the_image_its_saliency_the_probabilities_and_every_layers_maps():
+    handle = WorkerHandle(load_preset("digits-cnn"), probes=("sample",))
+    try:
+        handle.wait_until(lambda s, _: s.probe("sample") is not None, timeout=60)
+        probe = handle.snapshot()[0].probe("sample")
+        names = tuple(str(digit) for digit in range(10))
+        part = PictureMemo().part(handle.snapshot()[0], sample_pictures(EN, names))
+        image, saliency, chance, *maps = part["panels"]
+        assert image["caption"] == f"Test image 0: {probe['true']}" and image["palette"] == "grey"
+        np.testing.assert_array_equal(decoded(image)[0], np.rint(probe["image"] * 255))
+        assert saliency["caption"] == EN("cnn_saliency")
+        np.testing.assert_array_equal(decoded(saliency, "overlay")[0], np.rint(probe["saliency"] * 255))
+        assert chance["labels"] == list(names) and chance["mark"] == probe["predicted"]
+        np.testing.assert_allclose(chance["values"], probe["probabilities"], atol=1e-4)
+        assert [panel["caption"] for panel in maps] == ["16 maps of 8×8", "16 maps of 4×4", "32 maps of 4×4"]
+        layer = probe["maps"][0]["maps"]
+        low, high = float(layer.min()), float(layer.max())
+        np.testing.assert_allclose(decoded(maps[0]) / 255 * (high - low) + low, layer, atol=(high - low) / 255)
+    finally:
+        handle.stop()
+
+
+def test_many_maps_and_classes_are_cut_to_what_the_view_can_show():
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(100)).astype(np.float32)
+    probe = {
+        "index": 3, "true": 5, "predicted": int(probabilities.argmax()), "probabilities": probabilities,
+        "image": rng.random((6, 6)), "saliency": rng.random((6, 6)),
+        "maps": [{"index": 0, "title": "Conv2D(80, 3x3)", "maps": rng.random((80, 4, 4)).astype(np.float32)}],
+    }  # fmt: skip
+    labels = SampleLabels.of(EN)
+    panels = _sample_panels({"sample": probe}, (), *(getattr(labels, name) for name in labels.__dataclass_fields__))
+    chance, maps = panels[2], panels[3]
+    assert len(chance["labels"]) == MAX_BARS and chance["caption"] == "the 10 most likely of 100 classes"
+    assert chance["values"] == sorted(chance["values"], reverse=True) and chance["mark"] == 0
+    assert chance["labels"][0] == str(probe["predicted"])  # no names: the class numbers
+    assert maps["count"] == MAX_MAPS and maps["caption"] == "the first 64 of 80 maps of 4×4"
+
+
+def test_the_memo_builds_again_only_for_new_probes_or_another_spec():
+    calls = []
+
+    def build(probes, scale):
+        calls.append(scale)
+        return [grid("", "", np.ones((1, 1, 1)) * scale, 0, 1, "grey", 8)]
+
+    class Snapshot:
+        def __init__(self, probe):
+            self.probes = {"p": probe}
+
+        def probe(self, name):
+            return self.probes.get(name)
+
+    memo, probe = PictureMemo(), {"v": 1}
+    first = memo.part(Snapshot(probe), Pictures(("p",), build, (1,)))
+    assert memo.part(Snapshot(probe), Pictures(("p",), build, (1,))) is first
+    assert memo.part(Snapshot({"v": 1}), Pictures(("p",), build, (1,)))["key"] != first["key"]  # a new probe
+    assert memo.part(Snapshot({"v": 1}), Pictures(("p",), build, (0,)))["key"] != first["key"]
+    assert memo.part(Snapshot(None), Pictures(("p",), build, (1,))) is None  # waiting for the probe
+    assert calls == [1, 1, 0]
