@@ -21,27 +21,26 @@ least 5 visible redraws per second, and clicks still answer within 1 s"), it ope
 and prints the **visible redraws/s of the neuron maps** (animation frames in which the network panel's paint
 counter ``data-paints`` advanced), the **boundary's redraws/s** (complete paints, and those that changed the
 plot) and the Play/Pause click-to-effect latency as above. The network-panel figures are printed for the
-default page too (its network view is on). The "Inside the network" charts are off unless switched on, as
-on a freshly opened page; ``--network-hide NAMES`` opens the page as a lesson link hiding those controls.
+default page too (its network view is on). The "Inside the network" charts are off, as on a freshly opened
+page, unless ``--inside`` switches them on for the network run; ``--network-hide NAMES`` opens the page as a
+lesson link hiding those controls.
 
 With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: MNIST and the seed CNN, as the
-page opens), presses Play and, once the first epoch is on the chart, measures two windows of ``--conv-seconds``:
-the Filters view, then the Feature maps view. In each it prints the live loss view's **paints/s** (counted as
-above; the page has no plane, so a complete paint is one with both loss curves) and how often the view's
-**pictures actually change** on screen. The filters are painted live by the training view: every 20 ms a script
-in the page fingerprints the pixels of their canvases and counts the samples in which one changed. The feature
-maps are still ``st.image`` elements redrawn by a fragment every second: every 100 ms a script reads their
-``src`` (a media URL named by the picture's content, so a new ``src`` is a new picture) and counts the samples
-in which the set changed, counting only fully loaded pictures outside elements Streamlit marks stale. Training speed is
-read from the worker's frames (``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup
-that nobody watches, once computing no probes and once the probes of the two measured views (the worker
-computes only those of the view on screen).
+page opens), with ``--runs seq`` the sequences page (``/sequences``: the seed LSTM), presses Play and, once the
+first epoch is on the chart, measures a window of ``--view-seconds`` for each view with live pictures (conv:
+Filters, then Feature maps; seq: Hidden state). In each it prints the live loss view's **paints/s** (counted as
+above; these pages have no plane, so a complete paint is one with both loss curves) and how often the view's
+**pictures actually change** on screen: every 20 ms a script in the page fingerprints the pixels of the live
+pictures' canvases and counts the samples in which one changed. Training speed is read from the worker's frames
+(``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup that nobody watches, once
+computing no probes and once the probes of the measured views (the worker computes only those of the view on
+screen); each probe's own cost is timed on a fresh trainer of the same setup.
 
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
-Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv]
-[--network-hide NAMES] [--conv-seconds S]``. ``all`` is the default page and the network view, as before;
-``conv`` runs the convolutions page only.
+Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv|seq]
+[--network-hide NAMES] [--inside] [--view-seconds S]``. ``all`` is the default page and the network view, as before;
+``conv`` and ``seq`` run that page only.
 """
 
 from __future__ import annotations
@@ -54,7 +53,10 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from playground.config import RunConfig
 from playground.presets import load_preset
@@ -72,7 +74,7 @@ LEARNING_RATE = ".st-key-2d_learning_rate"
 TARGET_REDRAWS = 10.0  # complete redraws per second
 TARGET_LATENCY_S = 1.0  # from a click to its visible effect
 TARGET_NETWORK_REDRAWS = 5.0  # visible redraws of the neuron maps per second, 8 x 8 network on 1,000 points
-TARGET_PICTURE_CHANGES = 5.0  # visible changes per second of a view's pictures on the seed CNN
+TARGET_PICTURE_CHANGES = 5.0  # visible changes per second of a view's pictures on the seed CNN and LSTM
 NETWORK_LAYERS, NETWORK_UNITS, NETWORK_POINTS = 8, 8, 1000
 
 # Injected into the page. On every animation frame: if the view's paint counter advanced, check that both
@@ -222,12 +224,47 @@ BENCH_JS = r"""() => {
 }"""
 
 
-CONV_PATH = "/convolutions"
-CONV_PLAY = run_button_container("cnn")
-#: The convolutions page's views whose pictures the training view paints live, on canvas.
-CONV_VIEWS = ("Filters", "Feature maps")
+@dataclass(frozen=True)
+class PicturesPage:
+    """A page whose views the training view paints live: where it is, what it opens with, the views measured (their
+    button label and name); ``PICTURE_PROBES`` times the probes behind them."""
 
-# Injected into the convolutions page: every 20 ms, a fingerprint of the pixels of each of the live pictures'
+    title: str
+    path: str
+    key: str  # the page's widget-key prefix
+    preset: str  # the setup the page opens with
+    model: str  # the setup in words
+    views: dict[str, str]  # button label -> view name
+
+
+#: A page's live pictures' probes: name -> (compute(trainer), how many times a second it may run while training).
+ProbeTimers = dict[str, tuple[Callable[[Any], Any], float]]
+
+
+def _conv_probes() -> ProbeTimers:
+    from playground.train.probes import images
+
+    return {
+        "filters": (images._filters, 30.0),
+        "sample": (lambda trainer: images.explain(trainer, trainer.x_test[:1]), 10.0),
+    }
+
+
+def _sequence_probes() -> ProbeTimers:
+    from playground.train.probes import sequences
+
+    return {"hidden": (lambda trainer: sequences._hidden(trainer, 0), 10.0)}
+
+
+PICTURE_PAGES = {
+    "conv": PicturesPage("Convolutions page", "/convolutions", "cnn", "seed-cnn", "the seed CNN",
+                         {"Filters": "filters", "Feature maps": "maps"}),
+    "seq": PicturesPage("Sequences page", "/sequences", "seq", "seed-lstm", "the seed LSTM",
+                        {"Hidden state": "hidden"}),
+}  # fmt: skip
+PICTURE_PROBES = {"conv": _conv_probes, "seq": _sequence_probes}
+
+# Injected into a pictures page: every 20 ms, a fingerprint of the pixels of each of the live pictures'
 # canvases (every 7th pixel); counts the samples in which any of them changed, and for each picture position how
 # often its picture changed.
 PICTURES_JS = r"""() => {
@@ -271,29 +308,25 @@ PICTURES_JS = r"""() => {
 # --------------------------------------------------------------------------------------------------
 # Measurements
 # --------------------------------------------------------------------------------------------------
-def probe_costs(config: RunConfig, repeats: int = 40) -> dict[str, float]:
+def probe_costs(config: RunConfig, probes: ProbeTimers, repeats: int = 40) -> dict[str, float]:
     """Median milliseconds of each live picture's probe on a fresh trainer of ``config`` (in this process, one
-    thread like a worker): the filters (a copy of the conv weights) and one test image explained (forward and
-    back)."""
+    thread like a worker)."""
     import statistics
 
     import torch
 
-    from playground.train.probes import images
     from playground.train.trainer import Trainer
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         trainer = Trainer(config)
-        image = trainer.x_test[:1]
         costs = {}
-        for name, compute in (("filters", lambda: images._filters(trainer)),
-                              ("sample", lambda: images.explain(trainer, image))):  # fmt: skip
+        for name, (compute, _) in probes.items():
             times = []
             for _ in range(repeats):
                 started = time.perf_counter()
-                compute()
+                compute(trainer)
                 times.append(time.perf_counter() - started)
             costs[name] = statistics.median(times) * 1000
         return costs
@@ -328,6 +361,14 @@ def open_playground(page, url: str, query: str = "") -> None:
     expect(play_button(page)).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
     page.wait_for_function("() => location.search.includes('config=')", timeout=30_000)
+
+
+def switch_inside_on(page) -> None:
+    """Switch the 2D page's "Inside the network" charts on, and wait until the live view paints them."""
+    from playwright.sync_api import expect
+
+    page.get_by_text("Inside the network", exact=False).first.click()
+    expect(page.get_by_test_id("pg-pictures")).to_be_visible(timeout=60_000)
 
 
 def wait_status(page, status: str, timeout_ms: int = 20_000) -> None:
@@ -419,16 +460,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=5, help="Pause/Play presses to time (default 5 each)")
     parser.add_argument(
         "--runs",
-        choices=("all", "default", "network", "conv"),
+        choices=("all", "default", "network", "conv", "seq"),
         default="all",
         help="the default page (redraws, training speed, clicks), the 8 x 8 network view, both (default all), or "
-        "the convolutions page's live views (conv)",
+        "the live pictures of the convolutions page (conv) or the sequences page (seq)",
     )
     parser.add_argument(
-        "--conv-seconds",
+        "--view-seconds",
         type=float,
         default=20.0,
-        help="length of each of the convolutions page's two windows, Filters and Feature maps (default 20)",
+        help="length of the window for each view of a pictures page (conv: Filters, Feature maps; seq: Hidden "
+        "state; default 20)",
+    )
+    parser.add_argument(
+        "--inside",
+        action="store_true",
+        help="the network run with the 2D page's Inside the network charts switched on (painted by the live view)",
     )
     parser.add_argument(
         "--network-hide",
@@ -458,19 +505,23 @@ def main(argv: list[str] | None = None) -> int:
                 else None
             )
             network = (
-                run_network_benchmark(browser, server, args.seconds, args.cycles, args.network_hide)
+                run_network_benchmark(browser, server, args.seconds, args.cycles, args.network_hide, args.inside)
                 if args.runs in ("all", "network")
                 else None
             )
-            conv = run_conv_benchmark(browser, server, args.conv_seconds) if args.runs == "conv" else None
+            pictures = (
+                run_pictures_benchmark(browser, server, args.view_seconds, args.runs)
+                if args.runs in PICTURE_PAGES
+                else None
+            )
         finally:
             browser.close()
     if results is not None:
         report(results, args.seconds)
     if network is not None:
         report_network(network)
-    if conv is not None:
-        report_conv(conv)
+    if pictures is not None:
+        report_pictures(pictures)
     return 0
 
 
@@ -539,13 +590,15 @@ def pause_play_latencies(page, cycles: int) -> tuple[list, list, list[str]]:
     return pauses, plays, notes
 
 
-def run_network_benchmark(browser, server: Server, seconds: float, cycles: int, hide: str = "") -> dict:
+def run_network_benchmark(
+    browser, server: Server, seconds: float, cycles: int, hide: str = "", inside: bool = False
+) -> dict:
     """The network view's target: an 8 x 8 network on 1,000 points, played, its neuron maps counted. ``hide``:
-    controls to leave out of the page, as a lesson link's ``?hide=``."""
+    controls to leave out of the page, as a lesson link's ``?hide=``; ``inside``: the charts under it on."""
     from playwright.sync_api import expect
 
     config = network_config()
-    results: dict = {"config": config, "hide": hide}
+    results: dict = {"config": config, "hide": hide, "inside": inside}
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(30_000)
     try:
@@ -554,6 +607,8 @@ def run_network_benchmark(browser, server: Server, seconds: float, cycles: int, 
         open_playground(page, server.url, query)
         neurons = len(config.data.features) + sum(layer.units for layer in config.model.layers)
         expect(page.get_by_test_id("pg-neuron")).to_have_count(neurons, timeout=60_000)
+        if inside:
+            switch_inside_on(page)
         shown = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
         results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
         results["page"] = play_and_measure(page, seconds)
@@ -564,22 +619,20 @@ def run_network_benchmark(browser, server: Server, seconds: float, cycles: int, 
     return results
 
 
-def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
-    """The convolutions page as it opens (MNIST, the seed CNN), played: the live loss view's paints and the
-    pictures of the Filters view, then of the Feature maps view, each over ``seconds``."""
+def run_pictures_benchmark(browser, server: Server, seconds: float, name: str) -> dict:
+    """A page with live pictures as it opens (the convolutions page: MNIST and the seed CNN; the sequences page: the
+    seed LSTM), played: the live loss view's paints and each measured view's pictures, each over ``seconds``."""
     from playwright.sync_api import expect
 
     from playground.data.registry import load_dataset
-    from playground.ui.convolutions.choices import VIEW_PROBES
 
-    # The page's setup as it opens: the seed CNN on 5,000 MNIST images (the preset, with the page's training).
-    config = load_preset("seed-cnn")
-    results: dict = {"views": {}, "config": config}
+    spec, computes = PICTURE_PAGES[name], PICTURE_PROBES[name]()
+    config = load_preset(spec.preset)  # the page's setup as it opens
+    results: dict = {"views": {}, "config": config, "spec": spec, "per_second": {n: c[1] for n, c in computes.items()}}
     results["batches_per_epoch"] = -(-len(load_dataset(config.data).x_train) // config.training.batch_size)
     results["alone"] = worker_rate(config, (), seconds, "step")
-    probes = tuple(dict.fromkeys(name for view in ("filters", "maps") for name in VIEW_PROBES[view]))
-    results["alone_probes"] = worker_rate(config, probes, seconds, "step")
-    results["probe_ms"] = probe_costs(config)
+    results["alone_probes"] = worker_rate(config, tuple(computes), seconds, "step")
+    results["probe_ms"] = probe_costs(config, computes)
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(30_000)
     try:
@@ -592,11 +645,11 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
             frame = page.evaluate("(url) => fetch(url, {cache: 'no-store'}).then((r) => r.json())", frames[-1])
             return time.monotonic(), int(frame["step"])
 
-        page.goto(server.url + CONV_PATH)
-        play = page.locator(CONV_PLAY).get_by_role("button")
+        page.goto(server.url + spec.path)
+        play = page.locator(run_button_container(spec.key)).get_by_role("button")
         expect(play).to_be_visible(timeout=60_000)
         expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
-        results["dataset"] = page.locator(".st-key-cnn_dataset_en").get_by_role("combobox").input_value()
+        results["dataset"] = page.locator(f".st-key-{spec.key}_dataset_en").get_by_role("combobox").input_value()
         page.evaluate(BENCH_JS)
         page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
         play.click()
@@ -604,7 +657,7 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
         page.wait_for_function(  # the first epoch (and its evaluation) done: training at its steady pace
             "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 1", timeout=120_000
         )
-        for view in CONV_VIEWS:
+        for view in spec.views:
             button = page.get_by_test_id("stButtonGroup").get_by_role("radio", name=view, exact=True)
             if button.get_attribute("aria-checked") != "true":
                 button.click()
@@ -627,10 +680,10 @@ def run_conv_benchmark(browser, server: Server, seconds: float) -> dict:
     return results
 
 
-def report_conv(results: dict) -> None:
-    config, per_epoch = results["config"], results["batches_per_epoch"]
+def report_pictures(results: dict) -> None:
+    config, per_epoch, spec = results["config"], results["batches_per_epoch"], results["spec"]
     print(
-        f"Convolutions page in Chromium, as it opens ({results['dataset']}, the seed CNN, batch "
+        f"{spec.title} in Chromium, as it opens ({results['dataset']}, {spec.model}, batch "
         f"{config.training.batch_size}, {config.training.optimizer}; {per_epoch} batches an epoch), while training:"
     )
 
@@ -642,12 +695,12 @@ def report_conv(results: dict) -> None:
         f"  training with nobody watching (a WorkerHandle of the same setup): {speed(alone)} computing no probes, "
         f"{speed(probes)} computing the probes of both views (ratio {probes / alone:.2f})"
     )
-    costs = results["probe_ms"]
-    print(
-        f"  cost of the live pictures' probes (median, one thread): filters {costs['filters']:.2f} ms (at most 30 a "
-        f"second: {costs['filters'] * 30 / 10:.1f} % of training time), one test image explained "
-        f"{costs['sample']:.2f} ms (10 a second: {costs['sample']:.1f} %)"
+    costs = ", ".join(
+        f"{name} {ms:.2f} ms (at most {results['per_second'][name]:.0f} a second: "
+        f"{ms * results['per_second'][name] / 10:.1f} % of training time)"
+        for name, ms in results["probe_ms"].items()
     )
+    print(f"  cost of the live pictures' probes (median, one thread): {costs}")
     for view, figures in results["views"].items():
         m, pictures = figures["live"], figures["images"]
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
@@ -707,6 +760,7 @@ def report_network(results: dict) -> None:
         f"{config.data.dataset} with {config.data.n_points:,} points (batch {config.training.batch_size}, "
         f"{config.training.optimizer}), opened from its ?config= link"
         + (f" with ?hide={results['hide']}" if results["hide"] else "")
+        + (", the Inside the network charts on" if results["inside"] else "")
         + ("" if results["same_config"] else " (the page adjusted the setup!)")
         + ":"
     )

@@ -27,8 +27,10 @@ def table(language: str) -> dict[str, str]:
         return json.load(handle)
 
 
+@cache
 def translator(language: str) -> Translator:
-    """``t(key, **values)``: the string for key in the language, with ``{name}`` fields filled in."""
+    """``t(key, **values)``: the string for key in the language, with ``{name}`` fields filled in. One function per
+    language, so a spec that holds it (a page's live pictures) compares equal from one page run to the next."""
     own, english = table(language), table(DEFAULT_LANGUAGE)
 
     def t(key: str, **values: object) -> str:

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from playground.config import RunConfig
 from playground.i18n import table
 from playground.train import worker as worker_module
+from playground.ui import frames
 
 #: The translation tables, for the checks that a page shows no text of the other language.
 EN, ZH = table("en"), table("zh")
@@ -127,3 +128,12 @@ def editor_button(app: AppTest, name: str):
     found = [button for button in app.button if re.fullmatch(rf"{re.escape(name)}_r\d+", button.key or "")]
     assert len(found) == 1, f"{len(found)} buttons {name}: {[button.key for button in app.button]}"
     return found[0]
+
+
+def page_frame(handle) -> dict:
+    """The frame the page's live view gets for the run of ``handle`` (from the page's registered frame source)."""
+    for token in frames.registered_tokens():
+        source = frames.get_frame_source(token)
+        if source is not None and getattr(getattr(source, "__self__", None), "handle", None) is handle:
+            return source(-1, -1, -1)
+    raise AssertionError("the page registered no frame source for its run")

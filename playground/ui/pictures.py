@@ -11,16 +11,30 @@ This module imports no Streamlit; the frame route calls it on a worker thread of
 Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
 
     {"kind": "grid", "heading": str, "caption": str, "count": n, "height": h, "width": w,
-     "palette": "kernel" | "grey" | "activation", "tile": px, "columns": c,
-     "values": "<base64 u8 [n, h, w]>",          # byte / 255 along the palette (kernel: 0 is the middle, 127.5)
-     "overlay": "<base64 u8 [n, h, w]>" (optional)}   # saliency, laid over the picture in SALIENCY_COLOR
+     "palette": "kernel" | "grey" | "activation" | "signed" | "gate",
+     "tile": px | [width px, height px],          # square cells, about px over a map's longer side; or cells
+                                                 # stretched to about that size (one long map: steps x units)
+     "columns": c, "values": "<base64 u8 [n, h, w]>",  # byte / 255 along the palette (kernel, signed: 0 is 127.5)
+     "overlay": "<base64 u8 [n, h, w]>" (optional),    # saliency, laid over the picture in SALIENCY_COLOR
+     "steps": [str, ...] (optional), "marks": [int, ...] (optional)}  # a name under each column; dotted lines
+                                                 # through the marked columns (1-based), in MARKER_COLOR
     {"kind": "bars", "heading": str, "caption": str, "labels": [...], "values": [0..1, ...], "mark": int | None}
+    {"kind": "lines", "heading", "caption", "x_title": str, "log": bool,
+     "series": [{"name": str, "color": "#rrggbb", "x": [...], "y": [...]}]}     # y null: a gap (log: y <= 0 too)
+    {"kind": "scatter", "heading", "caption", "x_title", "y_title", "x": [...], "y": [...]}  # with the diagonal
+    {"kind": "matrix", "heading", "caption", "rows_title", "columns_title", "labels": [...],
+     "counts": [[int, ...], ...]}                                   # a confusion matrix: true rows, predicted columns
+    {"kind": "histograms", "heading", "caption",
+     "layers": [{"title": str, "color": "#rrggbb", "lo": float, "hi": float, "counts": [int, ...]}]}
+
+Numbers in charts are rounded to 5 significant digits, non-finite ones sent as null.
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
+import math
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,14 +45,14 @@ import numpy as np
 if TYPE_CHECKING:
     from playground.train.protocol import Snapshot
 
-PALETTES = ("kernel", "grey", "activation")
+PALETTES = ("kernel", "grey", "activation", "signed", "gate")
 #: A grid panel's tiles in a row at most.
 GRID_COLUMNS = 16
 
 
 @dataclass(frozen=True)
 class Pictures:
-    """What a page paints live: ``build(probes, *params)`` turns the named probes (all present) into panels.
+    """What a page paints live: ``build(probes, *params)`` turns the named probes (None when missing) into panels.
     Equal specs (the same function and parameters) share their memo, so a page may make a new one every rerun."""
 
     probes: tuple[str, ...]
@@ -65,12 +79,15 @@ def grid(
     low: float,
     high: float,
     palette: str,
-    tile_px: int,
+    tile_px: int | tuple[int, int],
     overlay: np.ndarray | None = None,
     columns: int = GRID_COLUMNS,
+    steps: Sequence[str] | None = None,
+    marks: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """A grid panel: ``maps`` [n, h, w] coloured from ``low`` to ``high``, each tile enlarged to about ``tile_px``;
-    ``overlay`` (values in [0, 1], the same shape) is laid over them in the saliency colour."""
+    """A grid panel: ``maps`` [n, h, w] coloured from ``low`` to ``high``, each tile enlarged to about ``tile_px``
+    (or stretched to about (width, height)); ``overlay`` (values in [0, 1], the same shape) is laid over them in the
+    saliency colour; ``steps`` names the columns and ``marks`` lines through some (1-based)."""
     if palette not in PALETTES:
         raise ValueError(f"unknown palette {palette!r}")
     maps = np.asarray(maps)
@@ -84,7 +101,7 @@ def grid(
         "height": int(maps.shape[1]),
         "width": int(maps.shape[2]),
         "palette": palette,
-        "tile": int(tile_px),
+        "tile": [int(size) for size in tile_px] if isinstance(tile_px, tuple) else int(tile_px),
         "columns": int(columns),
         "values": _b64(_bytes(maps, float(low), float(high))),
     }
@@ -93,6 +110,12 @@ def grid(
         if overlay.shape != maps.shape:
             raise ValueError(f"an overlay {overlay.shape} over maps {maps.shape}")
         panel["overlay"] = _b64(_bytes(overlay, 0.0, 1.0))
+    if steps is not None:
+        if len(steps) != maps.shape[2]:
+            raise ValueError(f"{len(steps)} step names for {maps.shape[2]} columns")
+        panel["steps"] = [str(step) for step in steps]
+    if len(marks):
+        panel["marks"] = [int(mark) for mark in marks]
     return panel
 
 
@@ -111,6 +134,64 @@ def bars(heading: str, caption: str, labels: Sequence[str], values: Sequence[flo
     }
 
 
+def _numbers(values: Any) -> list[float | None]:
+    """Floats rounded to 5 significant digits, non-finite ones None (JSON has no NaN)."""
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    return [float(f"{value:.5g}") if math.isfinite(value) else None for value in array.tolist()]
+
+
+def lines(
+    heading: str, caption: str, series: Sequence[Mapping[str, Any]], x_title: str, log: bool = False
+) -> dict[str, Any]:
+    """A line chart: each series ``{"name", "color", "x", "y"}``; ``log`` puts y on a log scale."""
+    return {
+        "kind": "lines",
+        "heading": heading,
+        "caption": caption,
+        "x_title": x_title,
+        "log": bool(log),
+        "series": [
+            {"name": str(line["name"]), "color": str(line["color"]), "x": _numbers(line["x"]), "y": _numbers(line["y"])}
+            for line in series
+        ],
+    }
+
+
+def scatter(heading: str, caption: str, x: Any, y: Any, x_title: str, y_title: str) -> dict[str, Any]:
+    """Points (x, y) with the diagonal y = x: predicted against true values."""
+    x, y = _numbers(x), _numbers(y)
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} x values for {len(y)} y values")
+    return {"kind": "scatter", "heading": heading, "caption": caption, "x_title": x_title, "y_title": y_title,
+            "x": x, "y": y}  # fmt: skip
+
+
+def matrix(
+    heading: str, caption: str, counts: Any, labels: Sequence[str], rows_title: str, columns_title: str
+) -> dict[str, Any]:
+    """A matrix of counts with a name per row and column (a confusion matrix: true rows, predicted columns)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or counts.shape[0] != len(labels):
+        raise ValueError(f"a matrix {counts.shape} with {len(labels)} labels")
+    return {"kind": "matrix", "heading": heading, "caption": caption, "rows_title": rows_title,
+            "columns_title": columns_title, "labels": [str(label) for label in labels],
+            "counts": counts.tolist()}  # fmt: skip
+
+
+def histograms(heading: str, caption: str, layers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Small bar charts side by side, one per layer: ``{"title", "color", "counts", "edges"}`` (edges: counts + 1
+    of them, evenly spaced)."""
+    shown = []
+    for layer in layers:
+        counts, edges = np.asarray(layer["counts"], dtype=np.int64), np.asarray(layer["edges"], dtype=np.float64)
+        if counts.size == 0 or edges.size != counts.size + 1:
+            continue
+        low, high = _numbers([edges[0], edges[-1]])
+        shown.append({"title": str(layer["title"]), "color": str(layer["color"]), "lo": low, "hi": high,
+                      "counts": counts.tolist()})  # fmt: skip
+    return {"kind": "histograms", "heading": heading, "caption": caption, "layers": shown}
+
+
 _KEYS = itertools.count(1)
 
 
@@ -123,10 +204,10 @@ class PictureMemo:
         self._last: tuple[Pictures, tuple[Any, ...], dict[str, Any]] | None = None
 
     def part(self, snapshot: Snapshot, pictures: Pictures) -> dict[str, Any] | None:
-        """``{"key", "panels"}`` for the snapshot's probes, or None while one of them is missing (not computed yet,
-        or failed)."""
+        """``{"key", "panels"}`` for the snapshot's probes, or None while none of them is there (not computed yet, or
+        failed); ``build`` gets None for those missing."""
         probes = tuple(snapshot.probe(name) for name in pictures.probes)
-        if any(probe is None for probe in probes):
+        if all(probe is None for probe in probes):
             return None
         with self._lock:
             last = self._last
@@ -146,4 +227,16 @@ def wire_pictures(part: Mapping[str, Any] | None, have: frozenset[str]) -> dict[
     return {"key": part["key"]} if part["key"] in have else dict(part)
 
 
-__all__ = ["GRID_COLUMNS", "PALETTES", "PictureMemo", "Pictures", "bars", "grid", "wire_pictures"]
+__all__ = [
+    "GRID_COLUMNS",
+    "PALETTES",
+    "PictureMemo",
+    "Pictures",
+    "bars",
+    "grid",
+    "histograms",
+    "lines",
+    "matrix",
+    "scatter",
+    "wire_pictures",
+]

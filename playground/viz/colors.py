@@ -21,6 +21,16 @@ KERNEL_STOPS = ("#2166ac", "#f7f7f7", "#b2182b")
 ACTIVATION_STOPS = ("#000004", "#781c6d", "#ed6925", "#fcffa4")
 #: Saliency laid over a greyed image: the pixels that move the prediction most.
 SALIENCY_COLOR = "#e61e1e"
+#: Signed recurrent quantities (hidden states, candidates, the memory cell): ColorBrewer's RdBu from blue (negative)
+#: through white to red (positive), as Plotly's "RdBu_r".
+SIGNED_STOPS = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7", "#f4a582", "#d6604d",
+                "#b2182b", "#67001f")  # fmt: skip
+#: Viridis (Plotly's colour scale of the same name, from dark purple to yellow): gates from closed to open, maps of
+#: a loss.
+VIRIDIS_STOPS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
+                 "#fde725")  # fmt: skip
+#: Marked steps of a sequence (the adding problem's two marked values).
+MARKER_COLOR = "#f59e0b"
 TRAIN_COLOR = "#636efa"  # training curves and points
 TEST_COLOR = "#ef553b"  # test curves and points
 
@@ -43,6 +53,9 @@ def javascript_colors() -> str:
         f"export const KERNEL_STOPS = {[list(hex_to_rgb(stop)) for stop in KERNEL_STOPS]};",
         f"export const ACTIVATION_STOPS = {[list(hex_to_rgb(stop)) for stop in ACTIVATION_STOPS]};",
         f"export const SALIENCY_COLOR = {list(hex_to_rgb(SALIENCY_COLOR))};",
+        f"export const SIGNED_STOPS = {[list(hex_to_rgb(stop)) for stop in SIGNED_STOPS]};",
+        f"export const VIRIDIS_STOPS = {[list(hex_to_rgb(stop)) for stop in VIRIDIS_STOPS]};",
+        f'export const MARKER_COLOR = "{MARKER_COLOR}";',
         f'export const TRAIN_COLOR = "{TRAIN_COLOR}";',
         f'export const TEST_COLOR = "{TEST_COLOR}";',
     ]

@@ -14,12 +14,9 @@ import math
 import numpy as np
 from PIL import Image
 
-from playground.viz.colors import ACTIVATION_STOPS, SALIENCY_COLOR, hex_to_rgb
+from playground.viz.colors import ACTIVATION_STOPS, SALIENCY_COLOR, VIRIDIS_STOPS, hex_to_rgb
 
 _SEQUENTIAL = np.array([hex_to_rgb(stop) for stop in ACTIVATION_STOPS], dtype=np.float32)
-#: Viridis (Plotly's colour scale of the same name, from dark purple to yellow), for maps of a loss.
-VIRIDIS_STOPS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
-                 "#fde725")  # fmt: skip
 _VIRIDIS = np.array([[int(code[i : i + 2], 16) for i in (1, 3, 5)] for code in VIRIDIS_STOPS], dtype=np.float32)
 _GAP_COLOUR = 255
 

@@ -10,23 +10,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from playground.viz.colors import CLASS_PALETTE, TEST_COLOR, TRAIN_COLOR
+from playground.viz.colors import CLASS_PALETTE, MARKER_COLOR, TEST_COLOR, TRAIN_COLOR
 from playground.viz.tabular_charts import prediction_figure
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: At most this many input features are drawn as lines: more would be a tangle nobody can read.
 MAX_LINES = 10
-MARKER_COLOR = "#f59e0b"
-#: A text window's characters label the step axis up to this many steps (more would overlap).
-MAX_STEP_NAMES = 60
-#: How each recurrent quantity is coloured: hidden states, candidates and the memory cell are signed (blue below
-#: zero, red above); gates are fractions in [0, 1] (dark closed, bright open).
-SIGNED_SCALE = "RdBu_r"
-GATE_SCALE = "Viridis"
-#: Which quantities are gates (sigmoids): the others are signed.
-GATES = frozenset({"input", "forget", "output", "reset", "update"})
 
 
 def _layout(title: str, height: int) -> go.Layout:
@@ -192,96 +182,6 @@ def error_figure(rows: Sequence[Mapping[str, float]], labels: Mapping[str, str])
     figure.update_xaxes(title_text=labels["epoch"], rangemode="tozero")
     figure.update_yaxes(rangemode="tozero")
     return _legend_below(figure)
-
-
-def _heatmap_scale(values: np.ndarray, quantity: str) -> dict:
-    """Gates (sigmoids) on [0, 1]; a hidden state or a candidate (tanh) on [-1, 1]; the memory cell, which is not
-    bounded, on its own symmetric range (at least [-1, 1]). Fixed ranges keep colours comparable while training."""
-    if quantity in GATES:
-        return {"colorscale": GATE_SCALE, "zmin": 0.0, "zmax": 1.0}
-    finite = np.abs(values[np.isfinite(values)])
-    top = max(1.0, float(finite.max())) if quantity == "memory" and finite.size else 1.0
-    return {"colorscale": SIGNED_SCALE, "zmin": -top, "zmax": top}
-
-
-def _heatmap(values: np.ndarray, quantity: str, step_label: str, unit_label: str, **options: object) -> go.Heatmap:
-    units, steps = values.shape if values.ndim == 2 else (0, 0)
-    return go.Heatmap(
-        z=values,
-        x=np.arange(1, steps + 1),
-        y=np.arange(units),
-        hovertemplate=f"{step_label} %{{x}}<br>{unit_label} %{{y}}<br>%{{z:.3f}}<extra></extra>",
-        **_heatmap_scale(values, quantity),
-        **options,
-    )
-
-
-def _step_axes(figure: go.Figure, steps: int, step_names: Sequence[str] | None, marks: Sequence[int]) -> None:
-    """Label the step axes with the characters of a text window (when there are few enough to read), and draw a
-    dotted line at every marked step (the adding problem's marked values) through every map."""
-    if step_names is not None and 0 < len(step_names) <= MAX_STEP_NAMES:
-        figure.update_xaxes(tickmode="array", tickvals=list(range(1, steps + 1)), ticktext=list(step_names))
-    for step in marks:
-        figure.add_vline(x=int(step), line={"color": MARKER_COLOR, "dash": "dot", "width": 2}, row="all", col="all")
-
-
-def state_heatmap(
-    values: np.ndarray,
-    title: str,
-    step_label: str,
-    unit_label: str,
-    quantity: str = "hidden",
-    height: int = 260,
-    step_names: Sequence[str] | None = None,
-    marks: Sequence[int] = (),
-) -> go.Figure:
-    """Units (rows) x steps (columns) of one recurrent quantity: a hidden state, a gate or the memory cell (see
-    ``_heatmap_scale`` for the colours); ``step_names`` and ``marks`` as ``_step_axes`` draws them."""
-    array = np.asarray(values, dtype=np.float64)
-    figure = go.Figure(
-        _heatmap(array, quantity, step_label, unit_label, colorbar={"thickness": 10}), layout=_layout(title, height)
-    )
-    figure.update_xaxes(title_text=step_label)
-    figure.update_yaxes(title_text=unit_label, autorange="reversed")
-    _step_axes(figure, array.shape[-1] if array.ndim == 2 else 0, step_names, marks)
-    return figure
-
-
-def gates_figure(
-    gates: Mapping[str, np.ndarray],
-    titles: Mapping[str, str],
-    labels: Mapping[str, str],
-    step_names: Sequence[str] | None = None,
-    marks: Sequence[int] = (),
-) -> go.Figure:
-    """Every gate of a recurrent layer (and an LSTM's memory cell) as small units x steps maps, two a row, in the
-    order of ``titles``: one figure, so a view redrawn every second mounts one chart, not five. Without colour
-    bars: gates run from dark (0, closed) to bright (1, open), the others from blue (negative) to red.
-
-    ``labels``: title, step, unit.
-    """
-    names = [name for name in titles if name in gates]
-    rows = max(1, -(-len(names) // 2))
-    figure = make_subplots(
-        rows=rows,
-        cols=2,
-        subplot_titles=[titles[name] for name in names],
-        horizontal_spacing=0.06,
-        vertical_spacing=0.14 / rows * 2 if rows > 1 else 0.0,
-    )
-    steps = 0
-    for number, name in enumerate(names):
-        array = np.asarray(gates[name], dtype=np.float64)
-        steps = array.shape[-1] if array.ndim == 2 else 0
-        heatmap = _heatmap(array, name, labels["step"], labels["unit"], showscale=False, name=titles[name])
-        figure.add_trace(heatmap, row=number // 2 + 1, col=number % 2 + 1)
-    figure.update_layout(_layout(labels["title"], 80 + 190 * rows), margin={**_MARGIN, "t": 70})
-    figure.update_yaxes(autorange="reversed")
-    figure.update_yaxes(title_text=labels["unit"], col=1)
-    figure.update_xaxes(title_text=labels["step"], row=rows)
-    figure.update_annotations(font_size=12)
-    _step_axes(figure, steps, step_names, marks)
-    return figure
 
 
 def memory_figure(probe: Mapping, labels: Mapping[str, str], log: bool = False) -> go.Figure:

@@ -10,9 +10,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from playground.viz.colors import CLASS_PALETTE, TEST_COLOR, TRAIN_COLOR
+from playground.viz.colors import TEST_COLOR, TRAIN_COLOR
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
@@ -79,56 +78,4 @@ def prediction_figure(probe: Mapping, title: str, true: str, predicted: str) -> 
         )
     figure.update_xaxes(title_text=true)
     figure.update_yaxes(title_text=predicted)
-    return figure
-
-
-def histogram_figure(probe: Mapping, which: str, title: str) -> go.Figure:
-    """One small bar chart per layer of its weights (``which="weights"``), their gradients (``"gradients"``) or its
-    outputs (``"activations"``)."""
-    layers = [layer for layer in probe.get("layers", []) if layer.get(which) is not None]
-    if not layers:
-        return go.Figure(layout=_base(title, 200))
-    figure = make_subplots(
-        rows=1,
-        cols=len(layers),
-        subplot_titles=[f"{layer['index']}: {layer['title']}" for layer in layers],
-        horizontal_spacing=0.04,
-    )
-    for column, layer in enumerate(layers, start=1):
-        counts = np.asarray(layer[which]["counts"], dtype=np.int64)
-        edges = np.asarray(layer[which]["edges"], dtype=np.float64)
-        if counts.size == 0:
-            continue
-        figure.add_bar(
-            x=(edges[:-1] + edges[1:]) / 2,
-            y=counts,
-            width=np.diff(edges),
-            marker={"color": CLASS_PALETTE[(column - 1) % len(CLASS_PALETTE)]},
-            showlegend=False,
-            row=1,
-            col=column,
-        )
-    figure.update_layout(_base(title, 240), bargap=0)
-    figure.update_annotations(font_size=11)
-    return figure
-
-
-def gradient_norm_figure(probe: Mapping, title: str, epoch: str) -> go.Figure:
-    """The weight-gradient norm of each dense layer per epoch, on a log scale: with sigmoid in a deep stack the
-    first layers' lines sit orders of magnitude below the last one's (vanishing gradients)."""
-    figure = go.Figure(layout=_base(title, 280))
-    norms = np.asarray(probe.get("norms") or [], dtype=np.float64)
-    epochs = probe.get("epochs") or []
-    if norms.ndim == 2 and norms.size:
-        for index, name in enumerate(probe.get("titles", [])):
-            figure.add_scatter(
-                x=epochs,
-                y=np.where(norms[:, index] > 0, norms[:, index], np.nan),
-                mode="lines",
-                name=f"{index + 1}: {name}",
-                line={"color": CLASS_PALETTE[index % len(CLASS_PALETTE)]},
-            )
-    figure.update_xaxes(title_text=epoch, rangemode="tozero")
-    figure.update_yaxes(type="log", exponentformat="power")
-    figure.update_layout(legend={"orientation": "h", "y": -0.3}, hovermode="x unified")
     return figure

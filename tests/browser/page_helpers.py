@@ -48,6 +48,32 @@ def live(page: Page) -> Locator:
     return page.get_by_test_id("pg-live")
 
 
+#: How many repaints of the live pictures, each with pictures the frame had not carried before, count as "changing".
+PICTURE_REPAINTS = 5
+
+
+def pictures(page: Page) -> Locator:
+    """The live pictures under the training view (filters, or the test image explained)."""
+    return live(page).get_by_test_id("pg-pictures")
+
+
+def wait_pictures_change(page: Page, what: str, timeout: float = 45.0) -> None:
+    """Wait until the live pictures have been repainted ``PICTURE_REPAINTS`` times with new pictures, and the
+    pixels of the last one differ from the first look (the panel repaints only when a frame brings new ones)."""
+    panel = pictures(page)
+    grid = panel.locator("canvas").last
+    first_paints = int(panel.get_attribute("data-paints") or 0)
+    first = grid.evaluate("(canvas) => canvas.toDataURL()")
+    deadline = time.monotonic() + timeout
+    while True:
+        paints = int(panel.get_attribute("data-paints") or 0)
+        if paints >= first_paints + PICTURE_REPAINTS and grid.evaluate("(canvas) => canvas.toDataURL()") != first:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} were repainted {paints - first_paints} times in {timeout:.0f} s")
+        page.wait_for_timeout(100)
+
+
 def view_button(page: Page, name: str) -> Locator:
     """One button of a page's view switch (a segmented control: its buttons are radios)."""
     return page.get_by_test_id("stButtonGroup").get_by_role("radio", name=name, exact=True)

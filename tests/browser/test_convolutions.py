@@ -15,7 +15,17 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from .page_helpers import choose, live, no_exception, play_controls, show_view, view_button, wait_epoch_at_least
+from .page_helpers import (
+    choose,
+    live,
+    no_exception,
+    pictures,
+    play_controls,
+    show_view,
+    view_button,
+    wait_epoch_at_least,
+    wait_pictures_change,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -65,32 +75,6 @@ def press_pause(page: Page) -> None:
 def image(page: Page, caption: str | re.Pattern[str]) -> Locator:
     """The ``st.image`` elements with this caption (their only text)."""
     return page.get_by_test_id("stImage").filter(has_text=caption)
-
-
-#: How many repaints of the live pictures, each with pictures the frame had not carried before, count as "changing".
-PICTURE_REPAINTS = 5
-
-
-def pictures(page: Page) -> Locator:
-    """The live pictures under the training view (filters, or the test image explained)."""
-    return live(page).get_by_test_id("pg-pictures")
-
-
-def wait_pictures_change(page: Page, what: str, timeout: float = 45.0) -> None:
-    """Wait until the live pictures have been repainted ``PICTURE_REPAINTS`` times with new pictures, and the
-    pixels of their last grid differ from the first look (the panel repaints only when a frame brings new ones)."""
-    panel = pictures(page)
-    grid = panel.get_by_test_id("pg-picture-grid").last
-    first_paints = int(panel.get_attribute("data-paints") or 0)
-    first = grid.evaluate("(canvas) => canvas.toDataURL()")
-    deadline = time.monotonic() + timeout
-    while True:
-        paints = int(panel.get_attribute("data-paints") or 0)
-        if paints >= first_paints + PICTURE_REPAINTS and grid.evaluate("(canvas) => canvas.toDataURL()") != first:
-            return
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what} were repainted {paints - first_paints} times in {timeout:.0f} s")
-        page.wait_for_timeout(100)
 
 
 def loaded_sources(images: Locator) -> list[str]:

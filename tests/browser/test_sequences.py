@@ -1,6 +1,6 @@
 """The sequences page in a real browser against the real server: train the seed LSTM live, see the loss curve move,
-and see the predictions, the hidden state with its gates and the memory curve drawn (plotly); then the text
-dataset writes text of its own.
+and see the predictions and the memory curve drawn (plotly) and the hidden state with its gates painted live (canvas);
+then the text dataset writes text of its own.
 
 One test, one page (one Streamlit session, one worker) on the session's shared server; the worker goes when the
 test's browser context closes.
@@ -17,11 +17,13 @@ from .page_helpers import (
     choose,
     live,
     no_exception,
+    pictures,
     play_controls,
     scroll_to,
     show_view,
     wait_attribute_at_least,
     wait_epoch_at_least,
+    wait_pictures_change,
 )
 
 pytestmark = pytest.mark.browser
@@ -77,15 +79,19 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     show_view(page, "Predictions")
     expect_drawn(page, "scatter")
 
-    # (4) Hidden state: the test sequence's inputs, the LSTM's hidden state and each of its gates.
+    # (4) Hidden state: the test sequence's inputs; the training view paints the LSTM's hidden state and each of
+    # its gates, and repaints them as the network learns.
     show_view(page, "Hidden state")
     expect(page.get_by_role("spinbutton", name="Test sequence")).to_have_value("0")
     expect_drawn(page, "inputs")
-    expect_drawn(page, "hidden")
-    expect_drawn(page, "gates")
-    for gate in ("Input gate i", "Forget gate f", "Candidate g", "Output gate o", "Memory cell c"):
-        expect(plot(page, "gates")).to_contain_text(gate)
-    scroll_to(page, ".st-key-seq_chart_hidden")
+    panel = pictures(page)
+    expect(panel.locator(".pg-picture-heading")).to_have_text([
+        "1. LSTM (long short-term memory): the hidden state of its 64 units at every step", "Input gate i",
+        "Forget gate f", "Candidate g", "Output gate o", "Memory cell c",
+    ], timeout=30_000)  # fmt: skip
+    expect(panel.get_by_test_id("pg-picture-grid")).to_have_count(6)
+    wait_pictures_change(page, "the hidden state, while training,")
+    panel.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "sequences-hidden.png"))
 
     # (5) Memory: the gradient per input step, with the reach told in words.

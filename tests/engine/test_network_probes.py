@@ -211,16 +211,6 @@ def test_network_travels_as_bytes():
     assert frame["compare"]["boundary"]["encoding"] == "u8" and frame["network"]["resolution"] == 10
 
 
-def test_gradient_norm_figure_draws_one_log_scaled_line_per_layer():
-    from playground.viz.tabular_charts import gradient_norm_figure
-
-    probe = {"titles": ["Dense(4, tanh)", "Dense(1, sigmoid)"], "epochs": [1, 2], "norms": [[0.1, 0.5], [0.0, 0.4]]}
-    figure = gradient_norm_figure(probe, "norms", "epoch")
-    assert [trace.name for trace in figure.data] == ["1: Dense(4, tanh)", "2: Dense(1, sigmoid)"]
-    assert figure.layout.yaxis.type == "log"
-    assert math.isnan(figure.data[0].y[1])  # a zero norm cannot sit on a log axis: a gap, not a crash
-
-
 def test_every_probe_a_page_asks_for_is_registered_and_an_unknown_name_is_refused():
     from playground.train.probes import PROBES, compute_probe
     from playground.ui.convolutions import choices as conv_choices

@@ -134,12 +134,9 @@ def test_charts_are_figures_with_the_probe_data():
     assert isinstance(metric, go.Figure) and [trace.name for trace in metric.data] == ["train", "test"]
     confusion = charts.confusion_figure(tables.confusion(trainer), ["setosa", "versicolor"], "C", "true", "predicted")
     assert list(confusion.data[0].x) == ["setosa", "versicolor", "2"]
-    histograms = charts.histogram_figure(tables.histograms(trainer), "weights", "W")
-    assert len(histograms.data) == 2 and sum(histograms.data[0].y) == 4 * 8
     regression = table_trainer("diabetes", "regression", 1)
     scatter = charts.prediction_figure(tables.predictions(regression), "P", "true", "predicted")
     assert len(scatter.data) == 2 and len(scatter.data[0].x) == len(regression.y_test)
-    assert charts.histogram_figure({"layers": []}, "weights", "W").data == ()
 
 
 def test_worker_saves_checkpoints_and_resumes_from_them(tmp_path):

@@ -2,8 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ACTIVATION_STOPS, KERNEL_STOPS, SALIENCY_COLOR } from "../../playground/ui/web/colors.js";
-import { GAP_PX, PicturesPanel, gridPixels, paletteLut, ramp } from "../../playground/ui/web/pictures_panel.js";
+import {
+  ACTIVATION_STOPS, KERNEL_STOPS, SALIENCY_COLOR, SIGNED_STOPS, VIRIDIS_STOPS,
+} from "../../playground/ui/web/colors.js";
+import {
+  GAP_PX, PicturesPanel, cellSize, gridPixels, paletteLut, ramp,
+} from "../../playground/ui/web/pictures_panel.js";
 
 const lutColor = (lut, byte) => Array.from(lut.slice(byte * 3, byte * 3 + 3));
 
@@ -15,6 +19,9 @@ test("palettes run from their first stop to their last; a kernel's middle byte i
   assert.deepEqual(lutColor(paletteLut("activation"), 0), ACTIVATION_STOPS[0]);
   assert.deepEqual(lutColor(paletteLut("activation"), 255), ACTIVATION_STOPS[3]);
   assert.deepEqual(lutColor(paletteLut("grey"), 51), [51, 51, 51]);
+  assert.deepEqual(lutColor(paletteLut("signed"), 0), SIGNED_STOPS[0]);       // negative: blue
+  assert.deepEqual(lutColor(paletteLut("signed"), 255), SIGNED_STOPS[10]);    // positive: red
+  assert.deepEqual(lutColor(paletteLut("gate"), 255), VIRIDIS_STOPS[9]);      // open: yellow
   assert.deepEqual(ramp([[0, 0, 0], [100, 200, 50]], 0.5), [50, 100, 25]);
 });
 
@@ -33,6 +40,16 @@ test("maps are tiles of square cells in rows of the given columns with white gap
   assert.deepEqual(rgb(tile, 0), [255, 255, 255]);  // the gap after the first tile
   assert.deepEqual(rgb(tile + GAP_PX + cell + 1, tile + GAP_PX + cell + 1), KERNEL_STOPS[2]);
   assert.equal(pixels.data[3], 255);  // opaque
+});
+
+test("one long map stretches its cells to about the size asked for; a number asks for square cells", () => {
+  assert.deepEqual(cellSize([600, 240], 64, 100), [6, 4]);   // 64 units x 100 steps
+  assert.deepEqual(cellSize([160, 64], 128, 400), [1, 1]);   // never below one pixel
+  assert.deepEqual(cellSize(56, 26, 26), [2, 2]);
+  const pixels = gridPixels(new Uint8Array(2 * 3).fill(255), 1, 2, 3, paletteLut("gate"), [30, 4], 16);
+  assert.equal(pixels.width, 30);
+  assert.equal(pixels.height, 4);
+  assert.equal(pixels.cellW, 10);
 });
 
 test("a saliency overlay paints the salient pixels in its colour over the darkened image", () => {

@@ -10,8 +10,9 @@ import pytest
 
 from playground.data import points
 from playground.presets import load_preset
+from playground.ui.probe_charts import CHART_PROBES
+from tests.apptest_session import EN, app_session, live_handles, page_config, page_frame, run_button
 from tests.apptest_session import PLAYGROUND_2D as PAGE
-from tests.apptest_session import app_session, live_handles, page_config, run_button
 from tests.apptest_session import only_handle as page_handle
 
 
@@ -138,16 +139,33 @@ def test_a_link_to_points_this_computer_lacks_says_so(own_cache):
         assert page_config(app).data.dataset == "circle"
 
 
-def test_inside_the_network_charts_confusion_histograms_and_gradient_norms(page):
+def test_inside_the_network_charts_are_painted_live_and_cost_nothing_until_asked_for(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    assert not set(CHART_PROBES) & set(handle.probes), "the charts are off: the worker computes none of their probes"
+    assert "pictures" not in page_frame(handle)
+    page.toggle(key="2d_inside").set_value(True).run()
+    assert set(CHART_PROBES) <= set(handle.probes)
     for epoch in (1, 2):
         run_button(page, "2d", "step").click().run()
-        handle.wait_until(lambda s, _, epoch=epoch: s.epoch == epoch and len(s.probes["gradients"]["epochs"]) == epoch)
+        handle.wait_until(
+            lambda s, _, epoch=epoch: s.epoch == epoch and len((s.probe("gradients") or {}).get("epochs", [])) == epoch
+        )
     page.run()
-    assert not page.get("plotly_chart"), "the charts are off until asked for"
-    page.toggle(key="2d_inside").set_value(True).run()
-    charts = {chart.proto.id for chart in page.get("plotly_chart")}
-    assert len(charts) == 5, charts  # gradient norms, confusion, weight, gradient and activation histograms
-    gradients = handle.snapshot()[0].probes["gradients"]
-    assert gradients["epochs"] == [1, 2] and all(norm > 0 for norm in gradients["norms"][-1])
+    assert not page.get("plotly_chart"), "the live view paints them: no Plotly figure redrawn every second"
+    panels = page_frame(handle)["pictures"]["panels"]
+    assert [(panel["kind"], panel["heading"]) for panel in panels] == [
+        ("matrix", EN["tab_confusion"]),
+        ("lines", EN["chart_gradient_norms"]),
+        ("histograms", EN["tab_weights"]),
+        ("histograms", EN["chart_gradients"]),
+        ("histograms", EN["tab_activations"]),
+    ]
+    confusion, norms = panels[0], panels[1]
+    matrix = np.asarray(handle.snapshot()[0].probe("confusion")["matrix"])
+    assert confusion["labels"] == ["0", "1"] and confusion["counts"] == matrix.tolist() and matrix.sum() > 0
+    assert norms["log"] and [len(line["x"]) for line in norms["series"]] == [2] * len(norms["series"])
+    assert all(value > 0 for line in norms["series"] for value in line["y"])
+    page.toggle(key="2d_inside").set_value(False).run()
+    assert "pictures" not in page_frame(handle) and not set(CHART_PROBES) & set(handle.probes)
+

@@ -36,6 +36,7 @@ from tests.apptest_session import (
     editor_button,
     english_leaks,
     live_handles,
+    page_frame,
     page_texts,
     row_with_error,
     run_button,
@@ -236,13 +237,18 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     caption = next(text for text in texts(page, "caption") if text.startswith("Each dot is a test sequence"))
     assert re.search(r"RMSE of the network: \d+\.\d{3}; of always predicting the mean \(dotted line\): \d", caption)
 
-    show(page, "hidden")
+    show(page, "hidden")  # the inputs chart here; the training view paints the hidden state and the gates
     specs = charts(page)
-    assert {"seq_chart_inputs", "seq_chart_hidden"} <= set(specs)
-    assert f"1. {EN['editor_kind_lstm']}: the hidden state of its 64 units" in specs["seq_chart_hidden"]
+    assert "seq_chart_inputs" in specs and "seq_chart_hidden" not in specs
     assert "other features" in specs["seq_chart_inputs"]  # the seed task's distractors, beside f0 and f1
-    for gate in ("input", "forget", "cell", "output", "memory"):  # the LSTM's gates and cell, in one figure
-        assert EN[f"seq_gate_lstm_{gate}"] in specs["seq_chart_gates"], gate
+    panels = page_frame(handle)["pictures"]["panels"]
+    assert [panel["heading"] for panel in panels] == [
+        f"1. {EN['editor_kind_lstm']}: the hidden state of its 64 units at every step",
+        *(EN[f"seq_gate_lstm_{gate}"] for gate in ("input", "forget", "cell", "output", "memory")),
+    ]
+    assert [panel["palette"] for panel in panels] == ["signed", "gate", "gate", "signed", "gate", "signed"]
+    assert (panels[0]["height"], panels[0]["width"]) == (64, handle.config.data.steps)  # units x steps
+    assert panels[0]["caption"] == EN["seq_hidden_caption_lstm"]
     assert f"- **{EN['seq_gate_lstm_forget']}**: {EN['seq_about_gate_lstm_forget']}" in " ".join(
         texts(page, "markdown")
     )
@@ -252,6 +258,8 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     handle.wait_until(lambda s, _: s.probes.get("hidden", {}).get("index") == 5, timeout=60)
     ok(page.run())
     assert any("(test sequence 5)" in text for text in texts(page, "markdown"))
+    show(page, "memory")
+    assert "pictures" not in page_frame(handle)  # painted only while the hidden view is on screen
 
     show(page, "memory")
     assert EN["seq_memory_title"] in charts(page)["seq_chart_memory"]
@@ -260,9 +268,9 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     ok(page.toggle(key="seq_memory_log").set_value(True).run())
     assert json.loads(charts(page)["seq_chart_memory"])["layout"]["yaxis"]["type"] == "log"
 
-    show(page, "histograms")
-    specs = " ".join(charts(page).values())
-    assert EN["tab_weights"] in specs and EN["tab_activations"] in specs
+    show(page, "histograms")  # painted by the training view
+    headings = [panel["heading"] for panel in page_frame(handle)["pictures"]["panels"]]
+    assert EN["tab_weights"] in headings and EN["tab_activations"] in headings
 
 
 def test_sine_forecasts_the_held_out_series(page):
@@ -328,8 +336,8 @@ def test_text_writes_text_at_the_chosen_temperature(page):
     show(page, "hidden")
     assert any(text.startswith("Next character: **") for text in texts(page, "markdown"))
     window = handle.snapshot()[0].probes["hidden"]["text"]
-    axis = json.loads(charts(page)["seq_chart_hidden"])["layout"]["xaxis"]
-    assert axis["ticktext"] == [choices.shown_character(character) for character in window]  # steps by letter
+    hidden = page_frame(handle)["pictures"]["panels"][0]
+    assert hidden["steps"] == [choices.shown_character(character) for character in window]  # steps by letter
 
     show(page, "loss")
     assert EN["seq_baseline_frequent"] in charts(page)["seq_chart_metric"]
@@ -566,7 +574,8 @@ def test_chinese_page_has_no_missing_translations():
                         return np.shape(latest.probes.get("hidden", {}).get("inputs")) == shape
 
                     handle.wait_until(caught_up, timeout=60)
-                    assert "seq_chart_hidden" in charts(ok(app.run()))
+                    ok(app.run())
+                    assert page_frame(handle)["pictures"]["panels"], dataset
                 assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == [], (dataset, view)
         layers = [
             {"kind": "gru", "units": 4, "num_layers": 2, "bidirectional": True, "return_sequences": True},
@@ -586,7 +595,8 @@ def test_chinese_page_has_no_missing_translations():
             f"1. {gru} · 4 个单元 · 第 2 层 · 反向",
             f"2. {lstm} · 3 个单元",
         ]
-        assert f"1. {gru} · 第 1 层 · 正向" in charts(app)["seq_chart_hidden"]
+        heading = page_frame(handle)["pictures"]["panels"][0]["heading"]
+        assert heading.startswith(f"1. {gru} · 第 1 层 · 正向")
         assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == []
 
 
@@ -747,8 +757,8 @@ def test_feature_and_layer_names_are_shown_in_the_pages_language():
         [{"kind": "rnn", "units": 5, "num_layers": 3, "bidirectional": True}, {"kind": "dense", "units": 1}],
     )
     en = translator("en")
-    assert views.layer_label(en, config, (0, 2, "backward")) == "1. SimpleRNN · 5 units · depth 3 · backward"
-    assert views.layer_label(zh, config, (0, 0, "forward"), units=False) == "1. 简单 RNN · 第 1 层 · 正向"
+    assert choices.layer_label(en, config, (0, 2, "backward")) == "1. SimpleRNN · 5 units · depth 3 · backward"
+    assert choices.layer_label(zh, config, (0, 0, "forward"), units=False) == "1. 简单 RNN · 第 1 层 · 正向"
 
 
 def test_charts_draw_the_probes_they_are_given():
@@ -762,17 +772,5 @@ def test_charts_draw_the_probes_they_are_given():
     figure = sequence_charts.memory_figure(memory, labels, log=True)
     assert figure.layout.yaxis.type == "log" and np.isnan(figure.data[0].y[0])  # no log of zero
     assert (figure.layout.shapes[0].x0, figure.layout.shapes[0].x1) == (2.5, 4.5)  # the last two steps shaded
-    gate = sequence_charts.state_heatmap(np.zeros((3, 5)), "f", "step", "unit", "forget")
-    state = sequence_charts.state_heatmap(np.full((3, 5), 2.5), "c", "step", "unit", "memory")
-    assert (gate.data[0].zmin, gate.data[0].zmax) == (0.0, 1.0) and (state.data[0].zmin, state.data[0].zmax) == (
-        -2.5,
-        2.5,
-    )
-    gates = {name: np.full((2, 6), 0.5) for name in ("input", "forget", "cell", "output", "memory")}
-    titles = {name: name.title() for name in gates}
-    figure = sequence_charts.gates_figure(gates, titles, {"title": "g", "step": "s", "unit": "u"}, marks=[2, 5])
-    assert [trace.name for trace in figure.data] == list(titles.values())
-    assert sorted({shape.x0 for shape in figure.layout.shapes}) == [2, 5]  # the marked steps, through every map
-    assert len(figure.layout.shapes) == 2 * 5
     html = sequence_charts.text_html("<b>old", "new\n", "x")
     assert "&lt;b&gt;old" in html and "new\n" in html and "pre-wrap" in html

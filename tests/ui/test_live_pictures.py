@@ -1,6 +1,6 @@
-"""The pictures a page paints live under the training view: a run's frames carry the conv filters or an image
-explained while the page asks for them, built and encoded once per new probe, and the key alone while the browser
-holds them."""
+"""The pictures a page paints live under the training view: a run's frames carry the conv filters, an image
+explained, a recurrent layer's hidden state or the charts of a run's probes while the page asks for them, built and
+encoded once per new probe, and the key alone while the browser holds them."""
 
 from __future__ import annotations
 
@@ -10,19 +10,26 @@ from functools import partial
 import numpy as np
 import pytest
 
+from playground.config import RunConfig
+from playground.data.registry import kind_of
 from playground.i18n import translator
 from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
 from playground.ui.convolutions.live_pictures import (
     MAX_BARS,
     MAX_MAPS,
-    SampleLabels,
     _sample_panels,
     filter_pictures,
     sample_pictures,
 )
 from playground.ui.frames import dumps_frame, encode_frame, worker_frame
 from playground.ui.pictures import PictureMemo, Pictures, bars, grid
+from playground.ui.pictures import lines as lines_panel
+from playground.ui.pictures import matrix as matrix_panel
+from playground.ui.pictures import scatter as scatter_panel
+from playground.ui.probe_charts import _chart_panels
+from playground.ui.sequences.choices import shown_character
+from playground.ui.sequences.live_pictures import hidden_pictures
 
 EN = translator("en")
 
@@ -114,8 +121,7 @@ def test_many_maps_and_classes_are_cut_to_what_the_view_can_show():
         "image": rng.random((6, 6)), "saliency": rng.random((6, 6)),
         "maps": [{"index": 0, "title": "Conv2D(80, 3x3)", "maps": rng.random((80, 4, 4)).astype(np.float32)}],
     }  # fmt: skip
-    labels = SampleLabels.of(EN)
-    panels = _sample_panels({"sample": probe}, (), *(getattr(labels, name) for name in labels.__dataclass_fields__))
+    panels = _sample_panels({"sample": probe}, EN, ())
     chance, maps = panels[2], panels[3]
     assert len(chance["labels"]) == MAX_BARS and chance["caption"] == "the 10 most likely of 100 classes"
     assert chance["values"] == sorted(chance["values"], reverse=True) and chance["mark"] == 0
@@ -130,17 +136,96 @@ def test_the_memo_builds_again_only_for_new_probes_or_another_spec():
         calls.append(scale)
         return [grid("", "", np.ones((1, 1, 1)) * scale, 0, 1, "grey", 8)]
 
-    class Snapshot:
-        def __init__(self, probe):
-            self.probes = {"p": probe}
-
-        def probe(self, name):
-            return self.probes.get(name)
-
     memo, probe = PictureMemo(), {"v": 1}
-    first = memo.part(Snapshot(probe), Pictures(("p",), build, (1,)))
-    assert memo.part(Snapshot(probe), Pictures(("p",), build, (1,))) is first
-    assert memo.part(Snapshot({"v": 1}), Pictures(("p",), build, (1,)))["key"] != first["key"]  # a new probe
-    assert memo.part(Snapshot({"v": 1}), Pictures(("p",), build, (0,)))["key"] != first["key"]
-    assert memo.part(Snapshot(None), Pictures(("p",), build, (1,))) is None  # waiting for the probe
+    first = memo.part(FakeSnapshot({"p": probe}), Pictures(("p",), build, (1,)))
+    assert memo.part(FakeSnapshot({"p": probe}), Pictures(("p",), build, (1,))) is first
+    assert memo.part(FakeSnapshot({"p": {"v": 1}}), Pictures(("p",), build, (1,)))["key"] != first["key"]  # a new probe
+    assert memo.part(FakeSnapshot({"p": {"v": 1}}), Pictures(("p",), build, (0,)))["key"] != first["key"]
+    assert memo.part(FakeSnapshot({}), Pictures(("p",), build, (1,))) is None  # waiting for the probe
     assert calls == [1, 1, 0]
+
+
+def test_the_hidden_state_and_gates_of_the_chosen_run_with_marked_and_named_steps():
+    adding = RunConfig.from_dict(
+        {**load_preset("adding-lstm").model_dump(), "data": {"dataset": "adding", "n_points": 100, "steps": 6}}
+    )
+    marker = kind_of(adding.data).marker_column
+    inputs = np.zeros((6, 2), dtype=np.float32)
+    inputs[[1, 4], marker] = 1.0  # the adding problem marks two steps
+    units = adding.model.layers[0].units
+    gates = {name: np.full((units, 6), 0.5, np.float32) for name in ("input", "forget", "cell", "output", "memory")}
+    gates["memory"][0, 0] = -3.0
+    entry = {"index": 0, "depth": 0, "direction": "forward", "cell": "lstm", "gates": gates,
+             "states": np.linspace(-1, 1, units * 6, dtype=np.float32).reshape(units, 6)}  # fmt: skip
+    snapshot = FakeSnapshot({"hidden": {"index": 0, "inputs": inputs, "layers": [entry]}})
+    hidden, *shown = PictureMemo().part(snapshot, hidden_pictures(EN, adding, (0, 0, "forward")))["panels"]
+    assert hidden["heading"] == f"1. {EN('editor_kind_lstm')}: the hidden state of its {units} units at every step"
+    assert hidden["marks"] == [2, 5] and all(panel["marks"] == [2, 5] for panel in shown)
+    assert "steps" not in hidden  # numbers, not text: no names under the steps
+    assert [(panel["heading"], panel["palette"]) for panel in shown] == [
+        ("Input gate i", "gate"), ("Forget gate f", "gate"), ("Candidate g", "signed"), ("Output gate o", "gate"),
+        ("Memory cell c", "signed"),
+    ]  # fmt: skip
+    assert decoded(shown[-1])[0, 0, 0] == 0  # the memory cell on its own range, here [-3, 3]
+    assert decoded(shown[2])[0, 0, 0] == 191  # a candidate of 0.5 on [-1, 1]
+
+    other = {**entry, "cell": "gru", "gates": {}}  # a probe of the stack before an edit: its own kind named
+    snapshot = FakeSnapshot({"hidden": {"index": 0, "inputs": inputs, "layers": [other]}})
+    panels = PictureMemo().part(snapshot, hidden_pictures(EN, adding, (0, 0, "forward")))["panels"]
+    assert [panel["heading"] for panel in panels] == [
+        f"1. {EN('editor_kind_gru')}: the hidden state of its {units} units at every step"
+    ]
+    stale = FakeSnapshot({"hidden": {"index": 0, "inputs": np.zeros((9, 2)), "layers": [entry]}})
+    assert PictureMemo().part(stale, hidden_pictures(EN, adding, (0, 0, "forward")))["panels"] == []
+
+
+def test_a_text_models_hidden_state_names_its_steps_by_character():
+    text = load_preset("text-lstm")
+    steps, units = text.input_shape[0], 8
+    entry = {"index": 1, "depth": 0, "direction": "forward", "cell": "lstm", "gates": {},
+             "states": np.zeros((units, steps), np.float32)}  # fmt: skip
+    window = ("ab c\n" * steps)[:steps]
+    probe = {"index": 0, "inputs": np.zeros(text.input_shape, np.int64), "text": window, "layers": [entry]}
+    panels = PictureMemo().part(FakeSnapshot({"hidden": probe}), hidden_pictures(EN, text, (1, 0, "forward")))
+    assert panels["panels"][0]["steps"] == [shown_character(character) for character in window]
+    assert "␣" in panels["panels"][0]["steps"] and "marks" not in panels["panels"][0]
+
+
+class FakeSnapshot:
+    """What the memo reads of a snapshot: its probes by name."""
+
+    def __init__(self, probes: dict) -> None:
+        self.probes = probes
+
+    def probe(self, name: str) -> dict | None:
+        return self.probes.get(name)
+
+
+def test_the_charts_under_a_live_view_from_their_probes():
+    probes = {
+        "confusion": {"matrix": np.array([[5, 1, 0], [0, 4, 2], [1, 0, 7]])},
+        "predictions": None,
+        "gradients": {"titles": ["Dense(4, tanh)", "Dense(1)"], "epochs": [1, 2], "norms": [[0.1, 0.5], [0.0, 0.4]]},
+        "histograms": {"layers": [
+            {"index": 0, "title": "Dense(4, tanh)",
+             "weights": {"counts": np.array([1, 3]), "edges": np.array([-1, 0, 1.0])},
+             "activations": {"counts": np.zeros(0), "edges": np.zeros(0)}},
+        ]},
+    }  # fmt: skip
+    matrix, norms, weights = _chart_panels(probes, EN, ("setosa", "versicolor"))
+    assert matrix["labels"] == ["setosa", "versicolor", "2"] and matrix["counts"][2] == [1, 0, 7]
+    assert matrix["rows_title"] == EN("tab_true") and matrix["columns_title"] == EN("tab_predicted")
+    assert norms["log"] and [line["name"] for line in norms["series"]] == ["1: Dense(4, tanh)", "2: Dense(1)"]
+    assert norms["series"][0]["y"] == [0.1, None]  # a zero norm has no place on a log axis: a gap
+    assert weights["heading"] == EN("tab_weights") and weights["layers"] == [
+        {"title": "0: Dense(4, tanh)", "color": weights["layers"][0]["color"], "lo": -1.0, "hi": 1.0, "counts": [1, 3]}
+    ]  # the activations' empty histogram (nothing finite) leaves no chart
+
+    regression = _chart_panels({"predictions": {"true": [1.0, 2.0], "predicted": [1.5, np.nan]}}, EN, ())
+    assert [(panel["kind"], panel["x"], panel["y"]) for panel in regression] == [("scatter", [1.0, 2.0], [1.5, None])]
+    with pytest.raises(ValueError, match="labels"):
+        matrix_panel("m", "", np.zeros((2, 2)), ["a"], "t", "p")
+    with pytest.raises(ValueError, match="x values"):
+        scatter_panel("s", "", [1, 2], [1], "t", "p")
+    line = lines_panel("l", "", [{"name": "a", "color": "#000000", "x": [1], "y": [np.inf]}], "e")["series"][0]
+    assert line["y"] == [None]

@@ -221,9 +221,15 @@ def gradient_norms(trainer: Trainer) -> list[float]:
 
 
 def gradients(trainer: Trainer) -> dict:
-    """The weight-gradient norm of every dense layer at the end of every epoch recorded so far."""
-    return {
-        "titles": [group.title for group in dense_groups(trainer)],
-        "epochs": [epoch for epoch, _ in trainer.gradient_norms],
-        "norms": [list(norms) for _, norms in trainer.gradient_norms],
-    }
+    """The weight-gradient norm of every dense layer at the end of every epoch recorded so far. Through the probe
+    cache, so that one result stays the same object until it is recomputed: a page paints it, with the other
+    charts, only when it is new."""
+
+    def compute() -> dict:
+        return {
+            "titles": [group.title for group in dense_groups(trainer)],
+            "epochs": [epoch for epoch, _ in trainer.gradient_norms],
+            "norms": [list(norms) for _, norms in trainer.gradient_norms],
+        }
+
+    return throttled(trainer, "gradients", compute)

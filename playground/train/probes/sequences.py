@@ -13,7 +13,7 @@ from torch import nn
 from playground.data.registry import dataset_class_names, kind_of
 from playground.data.sequences import sample_next
 from playground.layers import RECURRENT_GATES, RecurrentModule
-from playground.train.probes.budget import throttled
+from playground.train.probes.budget import PICTURE_PROBE_INTERVAL_S, throttled
 
 if TYPE_CHECKING:
     from playground.train.trainer import Trainer
@@ -104,10 +104,11 @@ def _generated(trainer: Trainer) -> dict:
 
 def hidden(trainer: Trainer) -> dict:
     """The chosen test sequence (``sample_index``) through the network: every recurrent layer's state at
-    every step, per stacked depth and direction, with its gates, replayed by hand (``replay_recurrent``)."""
+    every step, per stacked depth and direction, with its gates, replayed by hand (``replay_recurrent``). Painted
+    live, so while training it is recomputed up to ten times a second, or less often when it costs more."""
     _require_sequences(trainer)
     index = min(trainer.sample_index, len(trainer.x_test) - 1)
-    return throttled(trainer, "hidden", lambda: _hidden(trainer, index))
+    return throttled(trainer, "hidden", lambda: _hidden(trainer, index), floor=PICTURE_PROBE_INTERVAL_S)
 
 
 def _hidden(trainer: Trainer, index: int) -> dict:

@@ -5,7 +5,6 @@ the training view with every new probe."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass
 from typing import Any
 
 import numpy as np
@@ -25,10 +24,10 @@ MAX_BARS = 10
 
 def filter_pictures(t: Translator, channels: Mapping[int, int]) -> Pictures:
     """Each conv layer's kernels of one input channel (a layer's index -> its channel; 0 when absent)."""
-    return Pictures(("filters",), _filter_panels, (tuple(sorted(channels.items())), t("filters_of")))
+    return Pictures(("filters",), _filter_panels, (t, tuple(sorted(channels.items()))))
 
 
-def _filter_panels(probes: Mapping[str, Any], channels: tuple[tuple[int, int], ...], filters_of: str) -> list[dict]:
+def _filter_panels(probes: Mapping[str, Any], t: Translator, channels: tuple[tuple[int, int], ...]) -> list[dict]:
     chosen = dict(channels)
     panels = []
     for layer in probes["filters"]["layers"]:
@@ -38,7 +37,7 @@ def _filter_panels(probes: Mapping[str, Any], channels: tuple[tuple[int, int], .
         panels.append(
             grid(
                 f"{layer['index'] + 1}. {layer['title']}",
-                filters_of.format(n=weights.shape[0], channel=channel + 1),
+                t("filters_of", n=weights.shape[0], channel=channel + 1),
                 weights[:, channel],
                 -limit,
                 limit,
@@ -49,52 +48,28 @@ def _filter_panels(probes: Mapping[str, Any], channels: tuple[tuple[int, int], .
     return panels
 
 
-@dataclass(frozen=True)
-class SampleLabels:
-    """The translated templates of the explained image's pictures (hashable: they are part of the spec)."""
-
-    test_image: str
-    saliency: str
-    prediction: str
-    maps_of: str
-    maps_first: str
-    top_classes: str
-
-    @classmethod
-    def of(cls, t: Translator) -> SampleLabels:
-        return cls(
-            t("cnn_test_image"),
-            t("cnn_saliency"),
-            t("cnn_prediction_live"),
-            t("cnn_maps_of"),
-            t("cnn_maps_first"),
-            t("cnn_top_classes"),
-        )
-
-
 def sample_pictures(t: Translator, names: tuple[str, ...]) -> Pictures:
     """The chosen test image explained: the image, its saliency, the class probabilities, every feature map."""
-    return Pictures(("sample",), _sample_panels, (names, *astuple(SampleLabels.of(t))))
+    return Pictures(("sample",), _sample_panels, (t, names))
 
 
-def _sample_panels(probes: Mapping[str, Any], names: tuple[str, ...], *templates: str) -> list[dict]:
-    labels = SampleLabels(*templates)
+def _sample_panels(probes: Mapping[str, Any], t: Translator, names: tuple[str, ...]) -> list[dict]:
     probe = probes["sample"]
     image = np.asarray(probe["image"], dtype=np.float32)[None]
     probabilities = np.asarray(probe["probabilities"], dtype=np.float64)
     predicted = int(probe["predicted"])
-    title = labels.test_image.format(index=probe["index"], label=class_name(names, probe["true"]))
+    title = t("cnn_test_image", index=probe["index"], label=class_name(names, probe["true"]))
     panels = [
         grid("", title, image, 0.0, 1.0, "grey", IMAGE_PX),
-        grid("", labels.saliency, image, 0.0, 1.0, "grey", IMAGE_PX, overlay=probe["saliency"][None]),
-        _probability_bars(labels, names, probabilities, predicted),
+        grid("", t("cnn_saliency"), image, 0.0, 1.0, "grey", IMAGE_PX, overlay=probe["saliency"][None]),
+        _probability_bars(t, names, probabilities, predicted),
     ]
     for layer in probe["maps"]:
         maps = np.asarray(layer["maps"])  # [channels, h, w]
         count, height, width = maps.shape
         shown = maps[:MAX_MAPS]
-        template = labels.maps_of if count <= MAX_MAPS else labels.maps_first
-        caption = template.format(shown=len(shown), count=count, height=height, width=width)
+        template = "cnn_maps_of" if count <= MAX_MAPS else "cnn_maps_first"
+        caption = t(template, shown=len(shown), count=count, height=height, width=width)
         finite = shown[np.isfinite(shown)]
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         panels.append(grid(f"{layer['index'] + 1}. {layer['title']}", caption, shown, low, high, "activation",
@@ -102,14 +77,12 @@ def _sample_panels(probes: Mapping[str, Any], names: tuple[str, ...], *templates
     return panels
 
 
-def _probability_bars(
-    labels: SampleLabels, names: tuple[str, ...], probabilities: np.ndarray, predicted: int
-) -> dict[str, Any]:
+def _probability_bars(t: Translator, names: tuple[str, ...], probabilities: np.ndarray, predicted: int) -> dict:
     """Every class's probability, or the MAX_BARS most likely ones (most likely first) when there are more."""
     count = len(probabilities)
     order = np.arange(count) if count <= MAX_BARS else np.argsort(-probabilities, kind="stable")[:MAX_BARS]
-    heading = labels.prediction.format(label=class_name(names, predicted), p=f"{float(probabilities[predicted]):.0%}")
-    caption = "" if count <= MAX_BARS else labels.top_classes.format(shown=MAX_BARS, count=count)
+    heading = t("cnn_prediction_live", label=class_name(names, predicted), p=f"{float(probabilities[predicted]):.0%}")
+    caption = "" if count <= MAX_BARS else t("cnn_top_classes", shown=MAX_BARS, count=count)
     mark = int(np.flatnonzero(order == predicted)[0]) if predicted in order else None
     return bars(heading, caption, [class_name(names, number) for number in order], probabilities[order], mark)
 

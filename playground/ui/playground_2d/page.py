@@ -30,6 +30,9 @@ from playground.ui.session import pause_session_run
 PAGE = "2d"
 
 
+#: The "Inside the network" charts' toggle, off when a page opens.
+K_INSIDE = "2d_inside"
+
 def render(t: Translator) -> None:
     """Draw the whole page."""
     lesson_frame(t, PAGE)  # a lesson the link names opens here; the open lesson's panel sits beside the page
@@ -58,8 +61,12 @@ def render(t: Translator) -> None:
         controls.write_link(config)  # the address bar always holds a link to this setup
         remember_data(config.data)
         network_view = controls.shown("network_view")
-        probes = ("boundary", "network", *CHART_PROBES) if network_view else ("boundary", *CHART_PROBES)
+        # the charts' probes only while the charts are on (the toggle's state from the last run: a click on it
+        # reruns the page, which asks for them)
+        inside = controls.shown("inside") and bool(st.session_state.get(K_INSIDE, False))
+        probes = ("boundary", *(("network",) if network_view else ()), *(CHART_PROBES if inside else ()))
         run = run_buttons(t, page=PAGE, config=config, probes=probes)
+        run.handle.set_probes(probes)  # a run started before keeps its first probes otherwise
         sync_focus(run)
         show_test, discretize = controls.view_options(t)
         compare_panel(t, run, config)
@@ -88,12 +95,12 @@ def render(t: Translator) -> None:
         if network_view:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):
                 weight_editor(t, run)
-        # Off by default: Plotly redrawing five charts every second costs the browser most of its time, and the
-        # live view above would drop from ~20 to ~2 redraws a second on an 8x8 network.
         if controls.shown("inside") and st.toggle(
-            t("inside_network"), key="2d_inside", help=t("help_inside_network")
+            t("inside_network"), key=K_INSIDE, help=t("help_inside_network")
         ):
             probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="2d", metric=False)
+        else:
+            run.pictures = None
         if controls.shown("downloads"):
             with st.expander(t("take_away"), icon=":material/download:"):
                 downloads(t, run, config, key=PAGE, hidden=controls.hidden_controls())

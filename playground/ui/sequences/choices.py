@@ -15,6 +15,7 @@ from playground.data.registry import (
     kind_of,
 )
 from playground.data.upload import UploadError, table_columns
+from playground.i18n import Translator
 from playground.layers import LSTM, RECURRENT_GATES
 from playground.presets import load_preset
 
@@ -179,3 +180,18 @@ def marked_inputs(inputs: np.ndarray, marker_column: int) -> tuple[np.ndarray, n
 def shown_character(character: str) -> str:
     """A character as a reader can see it: a space or a line break gets a visible sign."""
     return {" ": "␣", "\n": "↵", "\t": "⇥"}.get(character, character)
+
+
+def layer_label(t: Translator, config: RunConfig, run: tuple[int, int, str], units: bool = True) -> str:
+    """A recurrent run of the stack in words of the page's language: number, kind, units and, when stacked or
+    bidirectional, which depth and direction (``layer.title()`` is English)."""
+    index, depth, direction = run
+    layer = config.model.layers[index]
+    parts = [f"{index + 1}. {t(f'editor_kind_{layer.kind}')}"]
+    if units:
+        parts.append(t("seq_units", n=layer.units))
+    if layer.num_layers > 1:
+        parts.append(t("seq_depth", n=depth + 1))
+    if layer.bidirectional:
+        parts.append(t(f"seq_direction_{direction}"))
+    return " · ".join(parts)

@@ -96,6 +96,8 @@ def _views(t: Translator, data: DataConfig, config: RunConfig | None) -> bool:
     view = view or VIEWS[0]
     run.handle.set_probes(view_probes(view, shown.task, bool(recurrent_runs(shown))))
     names = tuple(dataset_class_names(shown.data))
+    if view != "hidden":
+        run.pictures = None  # the training view paints the hidden state and gates only while they are the view
     if view == "loss":
         loss_view(t, run, shown, summary(shown.data))
     elif view == "predictions":

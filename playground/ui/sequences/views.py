@@ -1,5 +1,6 @@
 """The sequences page's views of a run: the metric and errors, predictions or written text, the hidden state and
-gates step by step, and how far back the gradient reaches. Each redraws from the newest snapshot every second."""
+gates step by step (painted live by the training view, see ``live_pictures``), and how far back the gradient reaches.
+Each redraws from the newest snapshot every second."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from playground.ui.sequences.choices import (
     K_LAYER,
     K_SAMPLE,
     K_TEMPERATURE,
+    layer_label,
     marked_inputs,
     recurrent_runs,
     shown_character,
 )
 from playground.ui.sequences.data_panel import feature_label, feature_lines, summary
+from playground.ui.sequences.live_pictures import chosen_entry, hidden_pictures
 from playground.ui.session import (
     SessionRun,
 )
@@ -142,6 +145,7 @@ def hidden_panel(t: Translator, run: SessionRun, config: RunConfig, names: tuple
     """The test-sequence picker and, with several recurrent layers or directions, which one to show."""
     runs = recurrent_runs(config)
     if not runs:
+        run.pictures = None
         st.info(t("seq_no_recurrent"), icon=":material/info:")
         return
     left, right = st.columns(2)
@@ -170,21 +174,21 @@ def hidden_panel(t: Translator, run: SessionRun, config: RunConfig, names: tuple
 def hidden_view(
     t: Translator, run: SessionRun, config: RunConfig, chosen: tuple[int, int, str], names: tuple[str, ...]
 ) -> None:
-    """The chosen test sequence's inputs on top, then the hidden state of the chosen recurrent run, units x steps,
-    and (LSTM, GRU) each gate as a small map with what it does."""
+    """The chosen test sequence's inputs and the network's answer; the training view paints the hidden state of the
+    chosen recurrent run, units x steps, and (LSTM, GRU) each gate with every new probe (``hidden_pictures``), and
+    this says what each gate does."""
+    run.pictures = hidden_pictures(t, config, chosen)
     probe = _probe(t, run, "hidden")
     if probe is None:
         return
     if np.shape(probe["inputs"]) != tuple(config.input_shape):  # the last setup's, until the worker catches up
         st.caption(t("seq_waiting"))
         return
-    step, unit = t("seq_step"), t("seq_unit")
-    step_names, marks = None, np.zeros(0, dtype=np.int64)
+    step = t("seq_step")
     if config.tokens:
         true, predicted = int(probe["true"]), int(probe["predicted"])
         marked = shown_character(_name(names, true))
         st.markdown(charts.text_html(probe.get("text", ""), marked=marked), unsafe_allow_html=True)
-        step_names = [shown_character(character) for character in probe.get("text", "")]
         verdict = t(
             "seq_hidden_text",
             index=probe["index"],
@@ -197,7 +201,6 @@ def hidden_view(
         marker = kind_of(config.data).marker_column
         if marker is not None:
             values, marked_steps = marked_inputs(inputs, marker)
-            marks = np.flatnonzero(marked_steps) + 1
             figure = charts.inputs_figure(
                 values, [t("seq_value")], title, step, markers=marked_steps, marker_label=t("seq_marked")
             )
@@ -215,36 +218,16 @@ def hidden_view(
         if kind_of(config.data).standardised:
             verdict += " " + t("seq_standardised")
     st.markdown(verdict)
-    layers = probe.get("layers") or []
-    entry = next(
-        (layer for layer in layers if (layer["index"], layer["depth"], layer["direction"]) == chosen),
-        layers[0] if layers else None,
-    )
+    entry = chosen_entry(probe, chosen)
     if entry is None:
         st.info(t("seq_no_recurrent"), icon=":material/info:")
         return
-    states = np.asarray(entry["states"])
-    layers = config.model.layers
-    if entry["index"] < len(layers) and layers[entry["index"]].kind == entry["cell"]:
-        layer = layer_label(t, config, (entry["index"], entry["depth"], entry["direction"]), units=False)
-    else:  # a probe of the setup before the last edit, for a moment: its kind alone
-        cell = entry["cell"]
-        layer = f"{entry['index'] + 1}. {t(f'editor_kind_{cell}')}"
-    heading = t("seq_hidden_title", layer=layer, units=states.shape[0])
-    figure = charts.state_heatmap(states, heading, step, unit, "hidden", 300, step_names, marks.tolist())
-    st.plotly_chart(figure, key="seq_chart_hidden", width="stretch")
-    st.caption(t(f"seq_hidden_caption_{entry['cell']}"))
-    gates = entry.get("gates") or {}
-    shown = [name for name in GATE_ORDER.get(entry["cell"], ()) if name in gates]
+    cell = entry["cell"]
+    shown = [name for name in GATE_ORDER.get(cell, ()) if name in (entry.get("gates") or {})]
     if not shown:
         return
-    cell = entry["cell"]
-    titles = {name: t(f"seq_gate_{cell}_{name}") for name in shown}
-    labels = {"title": t("seq_gates_title"), "step": step, "unit": unit}
-    figure = charts.gates_figure(gates, titles, labels, step_names, marks.tolist())
-    st.plotly_chart(figure, key="seq_chart_gates", width="stretch")
-    about = [f"- **{titles[name]}**: " + t(f"seq_about_gate_{cell}_{name}") for name in shown]
-    st.markdown("\n".join(about))
+    about = [f"- **{t(f'seq_gate_{cell}_{name}')}**: " + t(f"seq_about_gate_{cell}_{name}") for name in shown]
+    st.markdown(f"**{t('seq_gates_title')}**\n\n" + "\n".join(about))
     st.caption(t("seq_gates_colours"))
 
 
@@ -270,18 +253,3 @@ def baseline_label(t: Translator, shown: DataSummary, task: str) -> str:
     """The name of the dotted line a network must beat; "about" when it was estimated from a smaller copy."""
     name = "seq_baseline_frequent" if task == "multiclass" else "seq_baseline_mean"
     return t(name) if shown.exact else t(f"{name}_about", n=f"{shown.sequences:,}")
-
-
-def layer_label(t: Translator, config: RunConfig, run: tuple[int, int, str], units: bool = True) -> str:
-    """A recurrent run of the stack in words of the page's language: number, kind, units and, when stacked or
-    bidirectional, which depth and direction (``layer.title()`` is English)."""
-    index, depth, direction = run
-    layer = config.model.layers[index]
-    parts = [f"{index + 1}. {t(f'editor_kind_{layer.kind}')}"]
-    if units:
-        parts.append(t("seq_units", n=layer.units))
-    if layer.num_layers > 1:
-        parts.append(t("seq_depth", n=depth + 1))
-    if layer.bidirectional:
-        parts.append(t(f"seq_direction_{direction}"))
-    return " · ".join(parts)

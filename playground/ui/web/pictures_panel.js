@@ -1,18 +1,18 @@
 /** A page's live pictures under the training view: grids of enlarged tiles (conv filters, feature maps, an image and
- *  its saliency) and probability bars, repainted with every new set the frames carry (see playground.ui.pictures
- *  for the panels' wire form). A set is sent once; later frames carry its key alone while it stays the same. */
+ *  its saliency, hidden states and gates) and small charts (chart_panels.js), repainted with every new set the
+ *  frames carry (see playground.ui.pictures for the panels' wire form). A set is sent once; later frames carry its
+ *  key alone while it stays the same; of a new set, only the panels that changed are painted again. */
 
-import { ACTIVATION_STOPS, KERNEL_STOPS, SALIENCY_COLOR } from "./colors.js";
+import {
+  ACTIVATION_STOPS, KERNEL_STOPS, MARKER_COLOR, SALIENCY_COLOR, SIGNED_STOPS, VIRIDIS_STOPS,
+} from "./colors.js";
+import { CHART_PAINTERS } from "./chart_panels.js";
 import { decodeBase64 } from "./decode.js";
 import { clamp } from "./numbers.js";
 import { mix } from "./paint.js";
 
 export const GAP_PX = 2;
-const BAR_ROW_PX = 18;
-const BAR_WIDTH_PX = 280;
 const GREYED = 0.55;   // the image under a saliency overlay is darkened this much, so the overlay stands out
-const MARK_COLOR = "#0877bd";
-const BAR_COLOR = "#9aa5b1";
 
 /** The colour of position ``t`` in [0, 1] along evenly spaced ``stops``. */
 export function ramp(stops, t) {
@@ -22,7 +22,12 @@ export function ramp(stops, t) {
 }
 
 const grey = (t) => { const v = Math.round(clamp(t, 0, 1) * 255); return [v, v, v]; };
-const PALETTES = { kernel: (t) => ramp(KERNEL_STOPS, t), activation: (t) => ramp(ACTIVATION_STOPS, t), grey };
+const PALETTES = {
+  kernel: (t) => ramp(KERNEL_STOPS, t), activation: (t) => ramp(ACTIVATION_STOPS, t), grey,
+  signed: (t) => ramp(SIGNED_STOPS, t), gate: (t) => ramp(VIRIDIS_STOPS, t),
+};
+const STEP_FONT_PX = 11;
+const STEP_ROW_PX = 15;   // the row under a map that names its columns
 const LUTS = {};
 
 /** The 256 colours of a palette's bytes, as one Uint8Array of RGB triples (an unknown palette is grey). */
@@ -36,12 +41,22 @@ export function paletteLut(name) {
   return LUTS[name];
 }
 
-/** RGBA pixels of ``count`` maps of ``height`` x ``width`` bytes in rows of ``columns`` tiles, each cell a square
- *  block (about ``tile`` pixels over the map's longer side), white gaps between tiles; ``overlay`` bytes (or null)
- *  blend the saliency colour over a darkened picture. */
-export function gridPixels(bytes, count, height, width, lut, tile, columns, overlay = null) {
+/** The cell's width and height in pixels: square, about ``tile`` over the map's longer side; or, for a tile given
+ *  as [width, height], stretched to about that size. */
+export function cellSize(tile, height, width) {
+  if (Array.isArray(tile)) {
+    return [Math.max(1, Math.round(tile[0] / Math.max(width, 1))), Math.max(1, Math.round(tile[1] / Math.max(height, 1)))];
+  }
   const cell = Math.max(1, Math.round(tile / Math.max(height, width, 1)));
-  const tileW = width * cell, tileH = height * cell;
+  return [cell, cell];
+}
+
+/** RGBA pixels of ``count`` maps of ``height`` x ``width`` bytes in rows of ``columns`` tiles, each cell a block of
+ *  ``cellSize(tile)``, white gaps between tiles; ``overlay`` bytes (or null) blend the saliency colour over a
+ *  darkened picture. */
+export function gridPixels(bytes, count, height, width, lut, tile, columns, overlay = null) {
+  const [cellW, cellH] = cellSize(tile, height, width);
+  const tileW = width * cellW, tileH = height * cellH;
   const cols = Math.max(1, Math.min(columns, count)), rows = Math.max(1, Math.ceil(count / cols));
   const w = cols * tileW + (cols - 1) * GAP_PX, h = rows * tileH + (rows - 1) * GAP_PX;
   const data = new Uint8ClampedArray(w * h * 4).fill(255);
@@ -56,41 +71,58 @@ export function gridPixels(bytes, count, height, width, lut, tile, columns, over
           const heat = overlay[index] / 255;
           for (let i = 0; i < 3; i++) rgb[i] = rgb[i] * GREYED * (1 - heat) + SALIENCY_COLOR[i] * heat;
         }
-        for (let y = y0 + r * cell; y < y0 + (r + 1) * cell; y++) {
-          let i = (y * w + x0 + c * cell) * 4;
-          for (let x = 0; x < cell; x++, i += 4) { data[i] = rgb[0]; data[i + 1] = rgb[1]; data[i + 2] = rgb[2]; }
+        for (let y = y0 + r * cellH; y < y0 + (r + 1) * cellH; y++) {
+          let i = (y * w + x0 + c * cellW) * 4;
+          for (let x = 0; x < cellW; x++, i += 4) { data[i] = rgb[0]; data[i + 1] = rgb[1]; data[i + 2] = rgb[2]; }
         }
       }
     }
   }
-  return { width: w, height: h, data };
+  return { width: w, height: h, data, cellW };
 }
 
-/** The bars of a probability panel: one row per label, the marked one (the prediction) in the accent colour. */
-function paintBars(canvas, panel, textColor, fontFamily) {
-  const labels = panel.labels || [], values = panel.values || [];
-  const dpr = window.devicePixelRatio || 1;
-  const w = BAR_WIDTH_PX, h = labels.length * BAR_ROW_PX + 2;
-  canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
-  canvas.style.width = `${w}px`; canvas.style.height = `${h}px`;
+/** A map's column names under it and dotted lines through its marked columns (1-based), over pixels already put. */
+function paintSteps(ctx, panel, pixels, textColor, fontFamily) {
+  const cellW = pixels.cellW;
+  ctx.save();
+  ctx.strokeStyle = MARKER_COLOR;
+  ctx.lineWidth = 2;
+  ctx.setLineDash([3, 3]);
+  for (const mark of panel.marks || []) {
+    const x = (mark - 0.5) * cellW;
+    ctx.beginPath(); ctx.moveTo(x, 0); ctx.lineTo(x, pixels.height); ctx.stroke();
+  }
+  ctx.restore();
+  if (!Array.isArray(panel.steps)) return;
+  ctx.fillStyle = textColor;
+  ctx.font = `${STEP_FONT_PX}px ${fontFamily}`;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  panel.steps.forEach((name, i) => ctx.fillText(name, (i + 0.5) * cellW, pixels.height + 2, cellW));
+}
+
+/** What tells one panel's picture from another's: a grid's bytes (one long string, compared natively), or the
+ *  whole panel of a chart (small). */
+export function panelSignature(panel) {
+  if (panel.kind === "grid") {
+    return `${panel.count}/${panel.height}/${panel.width}/${panel.palette}/${JSON.stringify(panel.tile)}/`
+      + `${panel.values}/${panel.overlay || ""}/${JSON.stringify(panel.steps || null)}/${JSON.stringify(panel.marks || null)}`;
+  }
+  return JSON.stringify(panel);
+}
+
+/** A grid panel's tiles, with its steps' names and marks. */
+function paintGrid(canvas, panel, textColor, fontFamily) {
+  const pixels = gridPixels(decodeBase64(panel.values), panel.count | 0, panel.height | 0, panel.width | 0,
+    paletteLut(panel.palette), panel.tile, panel.columns | 0, panel.overlay ? decodeBase64(panel.overlay) : null);
+  const height = pixels.height + (Array.isArray(panel.steps) ? STEP_ROW_PX : 0);
+  if (canvas.width !== pixels.width || canvas.height !== height) {
+    canvas.width = pixels.width; canvas.height = height;
+  }
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
-  ctx.font = `12px ${fontFamily}`;
-  ctx.textBaseline = "middle";
-  const labelW = Math.min(110, Math.max(20, ...labels.map((label) => ctx.measureText(label).width)) + 6);
-  const barW = w - labelW - 44;
-  labels.forEach((label, i) => {
-    const y = i * BAR_ROW_PX + 1, middle = y + BAR_ROW_PX / 2, value = clamp(+values[i] || 0, 0, 1);
-    ctx.fillStyle = textColor;
-    ctx.textAlign = "right";
-    ctx.fillText(label, labelW - 6, middle, labelW - 6);
-    ctx.fillStyle = i === panel.mark ? MARK_COLOR : BAR_COLOR;
-    ctx.fillRect(labelW, y + 3, Math.max(1, value * barW), BAR_ROW_PX - 6);
-    ctx.fillStyle = textColor;
-    ctx.textAlign = "left";
-    ctx.fillText(`${Math.round(value * 100)}%`, labelW + value * barW + 4, middle);
-  });
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.putImageData(new ImageData(pixels.data, pixels.width, pixels.height), 0, 0);
+  if (panel.steps || panel.marks) paintSteps(ctx, panel, pixels, textColor, fontFamily);
 }
 
 /** A panel's place on screen: a heading, its canvas and a caption. */
@@ -130,8 +162,10 @@ export class PicturesPanel {
     return true;
   }
 
-  /** Paints every panel; ``textColor`` and ``fontFamily`` are the page's. */
+  /** Paints every panel that changed (all of them with a new ``textColor`` or ``fontFamily``, the page's). */
   paint(textColor, fontFamily) {
+    const restyled = `${textColor}|${fontFamily}` !== this.style;
+    this.style = `${textColor}|${fontFamily}`;
     const panels = this.part ? this.part.panels : [];
     this.wrap.hidden = !panels.length;
     while (this.boxes.length > panels.length) this.boxes.pop().box.remove();
@@ -146,18 +180,12 @@ export class PicturesPanel {
       shown.heading.hidden = !panel.heading;
       shown.caption.textContent = panel.caption || "";
       shown.caption.hidden = !panel.caption;
-      if (panel.kind === "bars") {
-        paintBars(shown.canvas, panel, textColor, fontFamily);
-        return;
-      }
-      const pixels = gridPixels(decodeBase64(panel.values), panel.count | 0, panel.height | 0, panel.width | 0,
-        paletteLut(panel.palette), panel.tile | 0, panel.columns | 0,
-        panel.overlay ? decodeBase64(panel.overlay) : null);
-      const canvas = shown.canvas;
-      if (canvas.width !== pixels.width || canvas.height !== pixels.height) {
-        canvas.width = pixels.width; canvas.height = pixels.height;
-      }
-      canvas.getContext("2d").putImageData(new ImageData(pixels.data, pixels.width, pixels.height), 0, 0);
+      const signature = panelSignature(panel);
+      if (signature === shown.signature && !restyled) return;
+      shown.signature = signature;
+      const chart = CHART_PAINTERS[panel.kind];
+      if (chart) chart(shown.canvas, panel, textColor, fontFamily);
+      else paintGrid(shown.canvas, panel, textColor, fontFamily);
     });
     this.paints++;
     this.wrap.dataset.paints = String(this.paints);

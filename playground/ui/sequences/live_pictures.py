@@ -1,0 +1,102 @@
+"""The sequences page's live pictures (see ``playground.ui.pictures``): the chosen recurrent layer's hidden state
+for the chosen test sequence, units x steps, and each of its gates, painted by the training view with every new
+probe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from playground.config import RunConfig
+from playground.i18n import Translator
+from playground.ui.pictures import Pictures, grid
+from playground.ui.sequences.choices import GATE_ORDER, layer_label, marked_inputs, recurrent_runs, shown_character
+
+#: Which recurrent quantities are gates (sigmoids, on [0, 1]); the others are signed.
+GATES = frozenset({"input", "forget", "output", "reset", "update"})
+#: A text window's characters name the hidden state's steps up to this many steps (more would overlap).
+MAX_STEP_NAMES = 60
+#: Columns narrower than this many pixels get no character under them.
+MIN_NAMED_CELL_PX = 8
+
+Run = tuple[int, int, str]  # (layer index, depth, direction), as ``recurrent_runs`` lists them
+
+
+def hidden_pictures(t: Translator, config: RunConfig, chosen: Run) -> Pictures:
+    """The hidden state and gates of recurrent run ``chosen`` for the test sequence the worker replays."""
+    runs = tuple((run, config.model.layers[run[0]].kind, layer_label(t, config, run, units=False))
+                 for run in recurrent_runs(config))  # fmt: skip
+    marker = None if config.tokens else _marker_column(config)
+    return Pictures(("hidden",), _hidden_panels, (t, chosen, runs, tuple(config.input_shape), config.tokens, marker))
+
+
+def _marker_column(config: RunConfig) -> int | None:
+    from playground.data.registry import kind_of
+
+    return kind_of(config.data).marker_column
+
+
+def _hidden_panels(
+    probes: Mapping[str, Any],
+    t: Translator,
+    chosen: Run,
+    runs: tuple[tuple[Run, str, str], ...],
+    input_shape: tuple[int, ...],
+    tokens: bool,
+    marker: int | None,
+) -> list[dict]:
+    probe = probes["hidden"]
+    if np.shape(probe["inputs"]) != input_shape:  # the last setup's, until the worker catches up
+        return []
+    entry = chosen_entry(probe, chosen)
+    if entry is None:
+        return []
+    cell = entry["cell"]
+    states = np.asarray(entry["states"], dtype=np.float32)  # [units, steps]
+    units, steps = states.shape
+    names = [shown_character(character) for character in probe.get("text", "")] if tokens else None
+    if names is not None and not 0 < len(names) == steps <= MAX_STEP_NAMES:
+        names = None
+    marks = [] if marker is None else (np.flatnonzero(marked_inputs(probe["inputs"], marker)[1]) + 1).tolist()
+    known = {run: (kind, label) for run, kind, label in runs}
+    kind, label = known.get(_run(entry), (None, ""))
+    if kind != cell:  # a probe of the setup before the last edit, for a moment: its kind alone
+        label = f"{entry['index'] + 1}. {t(f'editor_kind_{cell}')}"
+    size = (int(np.clip(steps * 12, 240, 720)), int(np.clip(units * 4, 96, 256)))
+    panels = [
+        grid(t("seq_hidden_title", layer=label, units=units), t(f"seq_hidden_caption_{cell}"), states[None], -1.0,
+             1.0, "signed", size, steps=_named(names, size[0], steps), marks=marks),
+    ]  # fmt: skip
+    gates = entry.get("gates") or {}
+    small = (int(np.clip(steps * 6, 160, 340)), int(np.clip(units * 2, 64, 128)))
+    for name in GATE_ORDER.get(cell, ()):
+        if name not in gates:
+            continue
+        values = np.asarray(gates[name], dtype=np.float32)
+        if name in GATES:
+            low, high, palette = 0.0, 1.0, "gate"
+        else:  # a candidate (tanh) on [-1, 1]; the memory cell, unbounded, on its own symmetric range
+            finite = np.abs(values[np.isfinite(values)])
+            high = max(1.0, float(finite.max())) if name == "memory" and finite.size else 1.0
+            low, palette = -high, "signed"
+        heading = t(f"seq_gate_{cell}_{name}")
+        panels.append(grid(heading, "", values[None], low, high, palette, small, steps=_named(names, small[0], steps),
+                           marks=marks))  # fmt: skip
+    return panels
+
+
+def chosen_entry(probe: Mapping[str, Any], chosen: Run) -> dict | None:
+    """The hidden probe's entry for recurrent run ``chosen``, or its first (the stack just changed), or None."""
+    layers = probe.get("layers") or []
+    return next((layer for layer in layers if _run(layer) == chosen), layers[0] if layers else None)
+
+
+def _named(names: list[str] | None, width_px: int, steps: int) -> list[str] | None:
+    """The step names, when the map's columns are wide enough to read them."""
+    return names if names is not None and round(width_px / max(steps, 1)) >= MIN_NAMED_CELL_PX else None
+
+
+def _run(layer: Mapping[str, Any]) -> Run:
+    return (int(layer["index"]), int(layer["depth"]), str(layer["direction"]))

@@ -1,0 +1,228 @@
+/** Small charts among the live pictures, painted on canvas (see playground.ui.pictures for their wire form): lines
+ *  (gradient norms per epoch), predicted against true, a confusion matrix, histograms per layer and probability
+ *  bars. Each paints the whole canvas from its panel. */
+
+import { TEST_COLOR } from "./colors.js";
+import { clamp, finite, formatTick, formatValue, linearTicks, logTicks } from "./numbers.js";
+import { css, mix } from "./paint.js";
+
+const FONT_PX = 11;
+const CHART_W = 420, CHART_H = 260;
+const PAD = { l: 52, r: 12, t: 8, b: 34 };
+const GRID_COLOR = "rgba(128,128,128,0.25)";
+const DIAGONAL_COLOR = "#888888";
+const BLUES = [[247, 251, 255], [8, 48, 107]];  // a confusion matrix from no count to the most
+const BAR_ROW_PX = 18;
+const BAR_WIDTH_PX = 280;
+const MARK_COLOR = "#0877bd";
+const BAR_COLOR = "#9aa5b1";
+const SMALL_W = 190, SMALL_H = 130, SMALL_PER_ROW = 4;
+
+/** The canvas sized to ``w`` x ``h`` CSS pixels at the screen's pixel ratio, cleared, with its font set. */
+function sized(canvas, w, h, fontFamily) {
+  const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
+  const bw = Math.round(w * dpr), bh = Math.round(h * dpr);
+  if (canvas.width !== bw || canvas.height !== bh) { canvas.width = bw; canvas.height = bh; }
+  canvas.style.width = `${w}px`; canvas.style.height = `${h}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = `${FONT_PX}px ${fontFamily}`;
+  return ctx;
+}
+
+/** The range of the finite values (only positive ones on a log scale), widened when empty or a single value. */
+export function valueRange(values, log = false) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) {
+    if (!finite(v) || (log && v <= 0)) continue;
+    const x = log ? Math.log10(v) : v;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  if (!(hi >= lo)) return [0, 1];
+  if (hi === lo) return [lo - 0.5, hi + 0.5];
+  return [lo, hi];
+}
+
+/** Axes with grid lines and tick labels around the plot box; returns the value-to-pixel maps. */
+function axes(ctx, box, xRange, yRange, log, textColor, xTitle, yTitle) {
+  const { x, y, w, h } = box;
+  const px = (v) => x + ((v - xRange[0]) / (xRange[1] - xRange[0])) * w;
+  const py = (v) => y + h - (((log ? Math.log10(v) : v) - yRange[0]) / (yRange[1] - yRange[0])) * h;
+  ctx.strokeStyle = GRID_COLOR;
+  ctx.lineWidth = 1;
+  ctx.fillStyle = textColor;
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  const yTicks = log ? logTicks(yRange[0], yRange[1]) : linearTicks(yRange[0], yRange[1], 4);
+  for (const tick of yTicks) {
+    const ty = py(tick);
+    ctx.beginPath(); ctx.moveTo(x, ty); ctx.lineTo(x + w, ty); ctx.stroke();
+    ctx.fillText(formatTick(tick), x - 4, ty);
+  }
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const tick of linearTicks(xRange[0], xRange[1], 5)) {
+    const tx = px(tick);
+    ctx.beginPath(); ctx.moveTo(tx, y); ctx.lineTo(tx, y + h); ctx.stroke();
+    ctx.fillText(formatTick(tick), tx, y + h + 3);
+  }
+  if (xTitle) ctx.fillText(xTitle, x + w / 2, y + h + 17);
+  if (yTitle) {
+    ctx.save();
+    ctx.translate(10, y + h / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = "middle";
+    ctx.fillText(yTitle, 0, 0);
+    ctx.restore();
+  }
+  return { px, py };
+}
+
+/** Lines, one per series, with a legend under the plot; a null value (or one <= 0 on a log scale) is a gap. */
+export function paintLines(canvas, panel, textColor, fontFamily) {
+  const series = panel.series || [];
+  const legendRows = Math.ceil(series.length / 2);
+  const ctx = sized(canvas, CHART_W, CHART_H + legendRows * 16, fontFamily);
+  const log = !!panel.log;
+  const box = { x: PAD.l, y: PAD.t, w: CHART_W - PAD.l - PAD.r, h: CHART_H - PAD.t - PAD.b };
+  const xRange = valueRange(series.flatMap((line) => line.x));
+  const yRange = valueRange(series.flatMap((line) => line.y), log);
+  const { px, py } = axes(ctx, box, xRange, yRange, log, textColor, panel.x_title, "");
+  ctx.lineWidth = 1.5;
+  series.forEach((line, i) => {
+    ctx.strokeStyle = line.color;
+    ctx.beginPath();
+    let drawing = false;
+    line.x.forEach((xv, j) => {
+      const yv = line.y[j];
+      if (!finite(xv) || !finite(yv) || (log && yv <= 0)) { drawing = false; return; }
+      if (drawing) ctx.lineTo(px(xv), py(yv)); else ctx.moveTo(px(xv), py(yv));
+      drawing = true;
+    });
+    ctx.stroke();
+    const lx = PAD.l + (i % 2) * (box.w / 2), ly = CHART_H + Math.floor(i / 2) * 16 + 2;
+    ctx.fillStyle = line.color;
+    ctx.fillRect(lx, ly + 5, 14, 3);
+    ctx.fillStyle = textColor;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    ctx.fillText(line.name, lx + 18, ly, box.w / 2 - 22);
+  });
+}
+
+/** Points (x, y) with the dashed diagonal y = x: on it, a prediction is exact. */
+export function paintScatter(canvas, panel, textColor, fontFamily) {
+  const ctx = sized(canvas, CHART_W, CHART_H, fontFamily);
+  const box = { x: PAD.l, y: PAD.t, w: CHART_W - PAD.l - PAD.r, h: CHART_H - PAD.t - PAD.b };
+  const range = valueRange([...panel.x, ...panel.y]);
+  const { px, py } = axes(ctx, box, range, range, false, textColor, panel.x_title, panel.y_title);
+  ctx.save();
+  ctx.strokeStyle = DIAGONAL_COLOR;
+  ctx.setLineDash([5, 4]);
+  ctx.beginPath(); ctx.moveTo(px(range[0]), py(range[0])); ctx.lineTo(px(range[1]), py(range[1])); ctx.stroke();
+  ctx.restore();
+  ctx.fillStyle = TEST_COLOR;
+  ctx.globalAlpha = 0.6;
+  panel.x.forEach((xv, i) => {
+    const yv = panel.y[i];
+    if (!finite(xv) || !finite(yv)) return;
+    ctx.beginPath(); ctx.arc(px(xv), py(yv), 2.5, 0, 2 * Math.PI); ctx.fill();
+  });
+  ctx.globalAlpha = 1;
+}
+
+/** The colour of a count among counts up to ``most``, and whether text on it should be white. */
+export function matrixColor(count, most) {
+  const t = most > 0 ? clamp(count / most, 0, 1) : 0;
+  return { fill: css(mix(BLUES[0], BLUES[1], t)), light: t > 0.5 };
+}
+
+/** Counts of true (rows) against predicted (columns), each cell with its count, names along both sides. */
+export function paintMatrix(canvas, panel, textColor, fontFamily) {
+  const labels = panel.labels || [], counts = panel.counts || [], n = labels.length;
+  const cell = clamp(Math.floor(300 / Math.max(n, 1)), 6, 36);
+  const left = 70, top = 4, size = cell * n;
+  const ctx = sized(canvas, left + size + 12, top + size + 42, fontFamily);
+  const most = Math.max(0, ...counts.flat());
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  counts.forEach((row, r) => row.forEach((count, c) => {
+    const color = matrixColor(count, most);
+    ctx.fillStyle = color.fill;
+    ctx.fillRect(left + c * cell, top + r * cell, cell, cell);
+    if (cell >= 18) {
+      ctx.fillStyle = color.light ? "#ffffff" : "#1f2937";
+      ctx.fillText(String(count), left + (c + 0.5) * cell, top + (r + 0.5) * cell, cell - 2);
+    }
+  }));
+  ctx.fillStyle = textColor;
+  if (cell >= 10) {
+    labels.forEach((label, i) => {
+      ctx.textAlign = "right";
+      ctx.fillText(label, left - 4, top + (i + 0.5) * cell, 40);
+      ctx.textAlign = "center";
+      ctx.fillText(label, left + (i + 0.5) * cell, top + size + 8, cell);
+    });
+  }
+  ctx.textAlign = "center";
+  ctx.fillText(panel.columns_title || "", left + size / 2, top + size + 26);
+  ctx.save();
+  ctx.translate(10, top + size / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(panel.rows_title || "", 0, 0);
+  ctx.restore();
+}
+
+/** One small bar chart per layer, side by side (rows of four), each with its range under it. */
+export function paintHistograms(canvas, panel, textColor, fontFamily) {
+  const layers = panel.layers || [];
+  const columns = Math.max(1, Math.min(SMALL_PER_ROW, layers.length));
+  const rows = Math.max(1, Math.ceil(layers.length / columns));
+  const ctx = sized(canvas, columns * SMALL_W, rows * SMALL_H, fontFamily);
+  layers.forEach((layer, i) => {
+    const x0 = (i % columns) * SMALL_W + 6, y0 = Math.floor(i / columns) * SMALL_H;
+    const w = SMALL_W - 14, top = y0 + 16, h = SMALL_H - 36;
+    ctx.fillStyle = textColor;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    ctx.fillText(layer.title, x0, y0 + 2, w);
+    const counts = layer.counts || [], most = Math.max(1, ...counts), bar = w / Math.max(1, counts.length);
+    ctx.fillStyle = layer.color;
+    counts.forEach((count, j) => {
+      const bh = (count / most) * h;
+      ctx.fillRect(x0 + j * bar, top + h - bh, Math.max(1, bar - 0.5), bh);
+    });
+    ctx.fillStyle = textColor;
+    ctx.fillText(formatValue(layer.lo), x0, top + h + 3);
+    ctx.textAlign = "right";
+    ctx.fillText(formatValue(layer.hi), x0 + w, top + h + 3);
+  });
+}
+
+/** The bars of a probability panel: one row per label, the marked one (the prediction) in the accent colour. */
+export function paintBars(canvas, panel, textColor, fontFamily) {
+  const labels = panel.labels || [], values = panel.values || [];
+  const w = BAR_WIDTH_PX, h = labels.length * BAR_ROW_PX + 2;
+  const ctx = sized(canvas, w, h, fontFamily);
+  ctx.textBaseline = "middle";
+  const labelW = Math.min(110, Math.max(20, ...labels.map((label) => ctx.measureText(label).width)) + 6);
+  const barW = w - labelW - 44;
+  labels.forEach((label, i) => {
+    const y = i * BAR_ROW_PX + 1, middle = y + BAR_ROW_PX / 2, value = clamp(+values[i] || 0, 0, 1);
+    ctx.fillStyle = textColor;
+    ctx.textAlign = "right";
+    ctx.fillText(label, labelW - 6, middle, labelW - 6);
+    ctx.fillStyle = i === panel.mark ? MARK_COLOR : BAR_COLOR;
+    ctx.fillRect(labelW, y + 3, Math.max(1, value * barW), BAR_ROW_PX - 6);
+    ctx.fillStyle = textColor;
+    ctx.textAlign = "left";
+    ctx.fillText(`${Math.round(value * 100)}%`, labelW + value * barW + 4, middle);
+  });
+}
+
+/** The painter of each chart kind. */
+export const CHART_PAINTERS = {
+  bars: paintBars, lines: paintLines, scatter: paintScatter, matrix: paintMatrix, histograms: paintHistograms,
+};
