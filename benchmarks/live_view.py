@@ -693,7 +693,7 @@ def report_pictures(results: dict) -> None:
     alone, probes = results["alone"], results["alone_probes"]
     print(
         f"  training with nobody watching (a WorkerHandle of the same setup): {speed(alone)} computing no probes, "
-        f"{speed(probes)} computing the probes of both views (ratio {probes / alone:.2f})"
+        f"{speed(probes)} computing the probes of the measured views (ratio {probes / alone:.2f})"
     )
     costs = ", ".join(
         f"{name} {ms:.2f} ms (at most {results['per_second'][name]:.0f} a second: "
