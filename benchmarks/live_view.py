@@ -28,13 +28,13 @@ lesson link hiding those controls.
 With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: MNIST and the seed CNN, as the
 page opens), with ``--runs seq`` the sequences page (``/sequences``: the seed LSTM), presses Play and, once the
 first epoch is on the chart, measures a window of ``--view-seconds`` for each view with live pictures (conv:
-Filters, then Feature maps; seq: Hidden state). In each it prints the live loss view's **paints/s** (counted as
-above; these pages have no plane, so a complete paint is one with both loss curves) and how often the view's
-**pictures actually change** on screen: every 20 ms a script in the page fingerprints the pixels of the live
-pictures' canvases and counts the samples in which one changed. Training speed is read from the worker's frames
-(``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup that nobody watches, once
-computing no probes and once the probes of the measured views (the worker computes only those of the view on
-screen); each probe's own cost is timed on a fresh trainer of the same setup.
+Filters, then Feature maps; seq: Predictions, then Hidden state). In each it prints the live loss view's
+**paints/s** (counted as above; these pages have no plane, so a complete paint is one with both loss curves) and
+how often the view's **pictures actually change** on screen: every 20 ms a script in the page fingerprints the
+pixels of the live pictures' canvases and counts the samples in which one changed. Training speed is read from
+the worker's frames (``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup that nobody
+watches, once computing no probes and once the probes of the measured views (the worker computes only those of
+the view on screen); each probe's own cost is timed on a fresh trainer of the same setup.
 
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
@@ -251,16 +251,20 @@ def _conv_probes() -> ProbeTimers:
 
 
 def _sequence_probes() -> ProbeTimers:
-    from playground.train.probes import sequences
+    from playground.train.probes import sequences, tables
 
-    return {"hidden": (lambda trainer: sequences._hidden(trainer, 0), 10.0)}
+    def predictions(trainer: Any) -> dict:
+        trainer.probe_cache.entries.clear()  # its test predictions afresh, not the cached ones
+        return tables._predictions(trainer)
+
+    return {"predictions": (predictions, 10.0), "hidden": (lambda trainer: sequences._hidden(trainer, 0), 10.0)}
 
 
 PICTURE_PAGES = {
     "conv": PicturesPage("Convolutions page", "/convolutions", "cnn", "seed-cnn", "the seed CNN",
                          {"Filters": "filters", "Feature maps": "maps"}),
     "seq": PicturesPage("Sequences page", "/sequences", "seq", "seed-lstm", "the seed LSTM",
-                        {"Hidden state": "hidden"}),
+                        {"Predictions": "predictions", "Hidden state": "hidden"}),
 }  # fmt: skip
 PICTURE_PROBES = {"conv": _conv_probes, "seq": _sequence_probes}
 
@@ -469,8 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         "--view-seconds",
         type=float,
         default=20.0,
-        help="length of the window for each view of a pictures page (conv: Filters, Feature maps; seq: Hidden "
-        "state; default 20)",
+        help="length of the window for each view of a pictures page (conv: Filters, Feature maps; seq: "
+        "Predictions, Hidden state; default 20)",
     )
     parser.add_argument(
         "--inside",

@@ -19,9 +19,11 @@ Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
      "steps": [str, ...] (optional), "marks": [int, ...] (optional)}  # a name under each column; dotted lines
                                                  # through the marked columns (1-based), in MARKER_COLOR
     {"kind": "bars", "heading": str, "caption": str, "labels": [...], "values": [0..1, ...], "mark": int | None}
-    {"kind": "lines", "heading", "caption", "x_title": str, "log": bool,
-     "series": [{"name": str, "color": "#rrggbb", "x": [...], "y": [...]}]}     # y null: a gap (log: y <= 0 too)
-    {"kind": "scatter", "heading", "caption", "x_title", "y_title", "x": [...], "y": [...]}  # with the diagonal
+    {"kind": "lines", "heading", "caption", "x_title": str, "y_title": str, "log": bool,
+     "series": [{"name": str, "color": "#rrggbb", "dash": bool, "x": [...], "y": [...]}],  # y null: a gap (log:
+     "divider": float | None}                           # y <= 0 too); a dotted vertical line at x = divider
+    {"kind": "scatter", "heading", "caption", "x_title", "y_title", "x": [...], "y": [...],  # with the diagonal
+     "baseline": {"y": float, "label": str} | None}     # a dotted horizontal line: the score to beat
     {"kind": "matrix", "heading", "caption", "rows_title", "columns_title", "labels": [...],
      "counts": [[int, ...], ...]}                                   # a confusion matrix: true rows, predicted columns
     {"kind": "histograms", "heading", "caption",
@@ -141,29 +143,45 @@ def _numbers(values: Any) -> list[float | None]:
 
 
 def lines(
-    heading: str, caption: str, series: Sequence[Mapping[str, Any]], x_title: str, log: bool = False
+    heading: str,
+    caption: str,
+    series: Sequence[Mapping[str, Any]],
+    x_title: str,
+    log: bool = False,
+    y_title: str = "",
+    divider: float | None = None,
 ) -> dict[str, Any]:
-    """A line chart: each series ``{"name", "color", "x", "y"}``; ``log`` puts y on a log scale."""
+    """A line chart: each series ``{"name", "color", "x", "y"}`` (and ``"dash": True`` for a dashed one); ``log``
+    puts y on a log scale; ``divider`` draws a dotted vertical line at that x."""
     return {
         "kind": "lines",
         "heading": heading,
         "caption": caption,
         "x_title": x_title,
+        "y_title": y_title,
         "log": bool(log),
         "series": [
-            {"name": str(line["name"]), "color": str(line["color"]), "x": _numbers(line["x"]), "y": _numbers(line["y"])}
+            {"name": str(line["name"]), "color": str(line["color"]), "dash": bool(line.get("dash", False)),
+             "x": _numbers(line["x"]), "y": _numbers(line["y"])}
             for line in series
-        ],
+        ],  # fmt: skip
+        "divider": None if divider is None else float(divider),
     }
 
 
-def scatter(heading: str, caption: str, x: Any, y: Any, x_title: str, y_title: str) -> dict[str, Any]:
-    """Points (x, y) with the diagonal y = x: predicted against true values."""
+def scatter(
+    heading: str, caption: str, x: Any, y: Any, x_title: str, y_title: str, baseline: tuple[float, str] | None = None
+) -> dict[str, Any]:
+    """Points (x, y) with the diagonal y = x: predicted against true values; ``baseline`` (y, label) draws the score
+    to beat as a dotted horizontal line."""
     x, y = _numbers(x), _numbers(y)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} x values for {len(y)} y values")
+    line = None
+    if baseline is not None and math.isfinite(baseline[0]):
+        line = {"y": _numbers([baseline[0]])[0], "label": str(baseline[1])}
     return {"kind": "scatter", "heading": heading, "caption": caption, "x_title": x_title, "y_title": y_title,
-            "x": x, "y": y}  # fmt: skip
+            "x": x, "y": y, "baseline": line}  # fmt: skip
 
 
 def matrix(

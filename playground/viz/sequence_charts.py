@@ -12,7 +12,6 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.viz.colors import CLASS_PALETTE, MARKER_COLOR, TEST_COLOR, TRAIN_COLOR
-from playground.viz.tabular_charts import prediction_figure
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: At most this many input features are drawn as lines: more would be a tangle nobody can read.
@@ -84,44 +83,6 @@ def inputs_figure(
     return figure
 
 
-def forecast_figure(probe: Mapping, labels: Mapping[str, str]) -> go.Figure:
-    """The held-out stretch of a series: its true values, the one-step predictions (each from a true window), and
-    the free-running rollout (each prediction fed back in), after the window that precedes it.
-
-    ``labels``: title, step, value, history, true, predicted, rollout.
-    """
-    true = np.asarray(probe["true"], dtype=np.float64)
-    figure = go.Figure(layout=_layout(labels["title"], 340))
-    history = probe.get("history")
-    if history is not None and len(history):
-        past = np.asarray(history, dtype=np.float64)
-        figure.add_scatter(
-            x=np.arange(-len(past), 0), y=past, mode="lines", name=labels["history"], line={"color": "grey"}
-        )
-    steps = np.arange(len(true))
-    figure.add_scatter(x=steps, y=true, mode="lines", name=labels["true"], line={"color": TRAIN_COLOR})
-    figure.add_scatter(
-        x=steps,
-        y=np.asarray(probe["predicted"], dtype=np.float64),
-        mode="lines",
-        name=labels["predicted"],
-        line={"color": TEST_COLOR},
-    )
-    rollout = probe.get("rollout")
-    if rollout is not None and len(rollout):
-        figure.add_scatter(
-            x=np.arange(len(rollout)),
-            y=np.asarray(rollout, dtype=np.float64),
-            mode="lines",
-            name=labels["rollout"],
-            line={"color": "#00a36c", "dash": "dash"},
-        )
-    figure.add_vline(x=-0.5, line={"color": "grey", "dash": "dot"})
-    figure.update_xaxes(title_text=labels["step"])
-    figure.update_yaxes(title_text=labels["value"])
-    return _legend_below(figure)
-
-
 def errors(probe: Mapping) -> dict[str, float]:
     """The root-mean-square error of the network's predictions and that of always predicting the mean of the
     true values (a network worse than that has learned nothing)."""
@@ -133,16 +94,6 @@ def errors(probe: Mapping) -> dict[str, float]:
         "network": float(np.sqrt(np.mean((predicted - true) ** 2))),
         "mean": float(np.sqrt(np.mean((true - true.mean()) ** 2))),
     }
-
-
-def scatter_figure(probe: Mapping, title: str, true: str, predicted: str, mean_label: str) -> go.Figure:
-    """Predicted against true values with the diagonal (a perfect fit), and the mean of the true values as a
-    flat line: what a predictor that ignores the sequence would answer every time."""
-    figure = prediction_figure(probe, title, true, predicted)
-    values = np.asarray(probe["true"], dtype=np.float64)
-    if values.size:
-        return with_baseline(figure, float(values.mean()), mean_label)
-    return figure
 
 
 def with_baseline(figure: go.Figure, value: float | None, label: str) -> go.Figure:

@@ -59,23 +59,3 @@ def confusion_figure(probe: Mapping, class_names: Sequence[str], title: str, tru
     figure.update_xaxes(title_text=predicted, type="category", side="bottom")
     figure.update_yaxes(title_text=true, type="category", autorange="reversed")
     return figure
-
-
-def prediction_figure(probe: Mapping, title: str, true: str, predicted: str) -> go.Figure:
-    """Predicted against true values; the diagonal is a perfect fit, so the spread around it is the error."""
-    actual = np.asarray(probe["true"], dtype=np.float64)
-    guess = np.asarray(probe["predicted"], dtype=np.float64)
-    figure = go.Figure(layout=_base(title, 320))
-    figure.add_scatter(
-        x=actual, y=guess, mode="markers", marker={"size": 5, "color": TEST_COLOR, "opacity": 0.6}, showlegend=False
-    )
-    finite = np.concatenate([actual, guess])
-    finite = finite[np.isfinite(finite)]
-    if finite.size:
-        lo, hi = float(finite.min()), float(finite.max())
-        figure.add_scatter(
-            x=[lo, hi], y=[lo, hi], mode="lines", line={"color": "grey", "dash": "dash"}, showlegend=False
-        )
-    figure.update_xaxes(title_text=true)
-    figure.update_yaxes(title_text=predicted)
-    return figure

@@ -1,5 +1,5 @@
 """The sequences page in a real browser against the real server: train the seed LSTM live, see the loss curve move,
-and see the predictions and the memory curve drawn (plotly) and the hidden state with its gates painted live (canvas);
+and see the memory curve drawn (plotly), and the predictions and the hidden state with its gates painted live (canvas);
 then the text dataset writes text of its own.
 
 One test, one page (one Streamlit session, one worker) on the session's shared server; the worker goes when the
@@ -75,9 +75,10 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     expect_drawn(page, "metric")
     expect_drawn(page, "errors")
 
-    # (3) Predictions: predicted against true on the test sequences.
+    # (3) Predictions: predicted against true on the test sequences, painted live by the training view.
     show_view(page, "Predictions")
-    expect_drawn(page, "scatter")
+    expect(pictures(page).get_by_test_id("pg-picture-scatter")).to_be_visible(timeout=30_000)
+    wait_pictures_change(page, "the predictions, while training,")
 
     # (4) Hidden state: the test sequence's inputs; the training view paints the LSTM's hidden state and each of
     # its gates, and repaints them as the network learns.

@@ -135,8 +135,8 @@ def test_charts_are_figures_with_the_probe_data():
     confusion = charts.confusion_figure(tables.confusion(trainer), ["setosa", "versicolor"], "C", "true", "predicted")
     assert list(confusion.data[0].x) == ["setosa", "versicolor", "2"]
     regression = table_trainer("diabetes", "regression", 1)
-    scatter = charts.prediction_figure(tables.predictions(regression), "P", "true", "predicted")
-    assert len(scatter.data) == 2 and len(scatter.data[0].x) == len(regression.y_test)
+    predictions = tables.predictions(regression)
+    assert len(predictions["true"]) == len(predictions["predicted"]) == len(regression.y_test)
 
 
 def test_worker_saves_checkpoints_and_resumes_from_them(tmp_path):

@@ -27,6 +27,7 @@ from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
 from playground.ui.frames import get_frame_source
 from playground.ui.sequences import choices, data_panel, views
+from playground.ui.sequences.live_pictures import _prediction_panels
 from playground.viz import sequence_charts
 from tests import ROOT
 from tests.apptest_session import (
@@ -232,10 +233,11 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     assert EN["seq_errors_title"] in specs["seq_chart_errors"] and "MAE" in specs["seq_chart_errors"]
     assert EN["seq_baseline_mean"] in specs["seq_chart_errors"]
 
-    show(page, "predictions")  # independent sequences: predicted against true, with the mean predictor
-    assert EN["seq_baseline_mean"] in charts(page)["seq_chart_scatter"]
-    caption = next(text for text in texts(page, "caption") if text.startswith("Each dot is a test sequence"))
-    assert re.search(r"RMSE of the network: \d+\.\d{3}; of always predicting the mean \(dotted line\): \d", caption)
+    show(page, "predictions")  # independent sequences: predicted against true, with the mean predictor, painted live
+    (scatter,) = page_frame(handle)["pictures"]["panels"]
+    assert scatter["kind"] == "scatter" and scatter["baseline"]["label"] == EN["seq_baseline_mean"]
+    assert re.search(r"RMSE of the network: \d+\.\d{3}; of always predicting the mean \(dotted line\): \d",
+                     scatter["caption"])  # fmt: skip
 
     show(page, "hidden")  # the inputs chart here; the training view paints the hidden state and the gates
     specs = charts(page)
@@ -283,10 +285,12 @@ def test_sine_forecasts_the_held_out_series(page):
     show(page, "predictions")
     probe = handle.snapshot()[0].probes["predictions"]
     assert probe["ordered"] and len(probe["rollout"]) > 0  # the series is its only input: it can run free
-    spec = charts(page)["seq_chart_forecast"]
-    for label in ("seq_history", "seq_one_step", "seq_rollout"):
-        assert EN[label] in spec, label
-    assert any(EN["seq_rollout_caption"] in text for text in texts(page, "caption"))
+    (forecast,) = page_frame(handle)["pictures"]["panels"]
+    assert [line["name"] for line in forecast["series"]] == [
+        EN[label] for label in ("seq_history", "tab_true", "seq_one_step", "seq_rollout")
+    ]
+    assert forecast["series"][-1]["dash"] and forecast["divider"] == -0.5
+    assert EN["seq_rollout_caption"] in forecast["caption"]
 
 
 def test_adding_marks_its_two_values_and_an_impossible_stack_is_refused(page):
@@ -359,9 +363,8 @@ def test_an_uploaded_series_trains_on_its_target_and_a_too_long_window_is_refuse
     handle.wait_until(lambda s, _: s.status == "paused" and bool(s.run_id), timeout=90)
     step_once(page, handle)
     show(page, "predictions")
-    forecast = json.loads(charts(page)["seq_chart_forecast"])
-    assert forecast["layout"]["yaxis"]["title"]["text"] == EN["seq_value_standardised"]
-    assert any(EN["seq_standardised"] in text for text in texts(page, "caption"))
+    (forecast,) = page_frame(handle)["pictures"]["panels"]
+    assert forecast["y_title"] == EN["seq_value_standardised"] and EN["seq_standardised"] in forecast["caption"]
     show(page, "loss")
     assert EN["seq_errors_title_standardised"] in charts(page)["seq_chart_errors"]
     assert any(EN["seq_standardised"] in text for text in texts(page, "caption"))
@@ -765,8 +768,9 @@ def test_charts_draw_the_probes_they_are_given():
     probe = {"true": np.array([1.0, 2.0, 3.0], np.float32), "predicted": np.array([1.0, 2.0, 5.0], np.float32)}
     scores = sequence_charts.errors(probe)
     assert scores["network"] == pytest.approx(np.sqrt(4 / 3)) and scores["mean"] == pytest.approx(np.sqrt(2 / 3))
-    figure = sequence_charts.scatter_figure(probe, "t", "true", "predicted", "mean")
-    assert figure.layout.shapes[-1].y0 == pytest.approx(2.0)  # the mean predictor's line
+    (scatter,) = _prediction_panels({"predictions": probe}, translator("en"), False)
+    assert scatter["baseline"] == {"y": 2.0, "label": EN["seq_baseline_mean"]}  # the mean predictor's line
+    assert scatter["caption"] == EN["seq_scatter_caption"].format(network="1.155", mean="0.816")
     memory = {"gradient": np.array([0.0, 0.1, 0.2, 0.7], np.float32), "steps": 4, "reach": 2}
     labels = {"title": "m", "step": "step", "value": "v", "reach": "reach"}
     figure = sequence_charts.memory_figure(memory, labels, log=True)

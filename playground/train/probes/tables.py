@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from playground.model import weight_matrices
-from playground.train.probes.budget import throttled
+from playground.train.probes.budget import PICTURE_PROBE_INTERVAL_S, throttled
 from playground.train.probes.plane import dense_groups, weight_gradients
 from playground.train.probes.sequences import ROLLOUT_STEPS, rollout, sequence_data
 
@@ -23,10 +23,11 @@ PROBE_ROWS = 1_000
 IMAGE_HISTOGRAM_ROWS = 128
 
 
-def test_predictions(trainer: Trainer) -> torch.Tensor:
-    """Predictions on the probes' test rows, computed once for the confusion matrix and the gallery."""
+def test_predictions(trainer: Trainer, floor: float | None = None) -> torch.Tensor:
+    """Predictions on the probes' test rows, computed once for the confusion matrix and the gallery (``floor``: as
+    often as a probe painted live needs them, see ``budget.throttled``)."""
     compute = lambda: {"values": trainer.predict(trainer.x_test[:PROBE_ROWS])}  # noqa: E731
-    return throttled(trainer, "test_predictions", compute)["values"]
+    return throttled(trainer, "test_predictions", compute, floor)["values"]
 
 
 def confusion(trainer: Trainer) -> dict:
@@ -53,15 +54,16 @@ def predictions(trainer: Trainer) -> dict:
 
     On a series split in time (``Dataset.ordered``) the test targets are one stretch of it, so the probe adds
     the window before it (``history``) and, when the series is the only input, a free-running forecast from
-    there (``rollout``, see ``sequences.rollout``)."""
+    there (``rollout``, see ``sequences.rollout``). Painted live: while training it is recomputed up to ten times a
+    second, or less often when five times its cost is longer."""
     if trainer.task != "regression":
         raise ValueError("predicted-vs-true values need a regression task")
-    return throttled(trainer, "predictions", lambda: _predictions(trainer))
+    return throttled(trainer, "predictions", lambda: _predictions(trainer), floor=PICTURE_PROBE_INTERVAL_S)
 
 
 def _predictions(trainer: Trainer) -> dict:
     targets = trainer.y_test[:PROBE_ROWS]
-    predicted = test_predictions(trainer).reshape(-1).numpy().astype(np.float32)
+    predicted = test_predictions(trainer, PICTURE_PROBE_INTERVAL_S).reshape(-1).numpy().astype(np.float32)
     probe: dict = {"true": targets.reshape(-1).numpy().astype(np.float32), "predicted": predicted}
     if trainer.dataset.ordered:
         probe["ordered"] = True

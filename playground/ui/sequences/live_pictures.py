@@ -1,6 +1,6 @@
-"""The sequences page's live pictures (see ``playground.ui.pictures``): the chosen recurrent layer's hidden state
-for the chosen test sequence, units x steps, and each of its gates, painted by the training view with every new
-probe."""
+"""The sequences page's live pictures (see ``playground.ui.pictures``): the predictions (a held-out series'
+forecasts, or predicted against true values), and the chosen recurrent layer's hidden state for the chosen test
+sequence, units x steps, with each of its gates, painted by the training view with every new probe."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import numpy as np
 
 from playground.config import RunConfig
 from playground.i18n import Translator
-from playground.ui.pictures import Pictures, grid
+from playground.ui.pictures import Pictures, grid, lines, scatter
 from playground.ui.sequences.choices import GATE_ORDER, layer_label, marked_inputs, recurrent_runs, shown_character
+from playground.viz.colors import TEST_COLOR, TRAIN_COLOR
+from playground.viz.sequence_charts import errors
 
 #: Which recurrent quantities are gates (sigmoids, on [0, 1]); the others are signed.
 GATES = frozenset({"input", "forget", "output", "reset", "update"})
@@ -21,7 +23,51 @@ MAX_STEP_NAMES = 60
 #: Columns narrower than this many pixels get no character under them.
 MIN_NAMED_CELL_PX = 8
 
+#: The forecast's window before the test part, and its free-running forecast.
+HISTORY_COLOR = "#808080"
+ROLLOUT_COLOR = "#00a36c"
+
 Run = tuple[int, int, str]  # (layer index, depth, direction), as ``recurrent_runs`` lists them
+
+
+def prediction_pictures(t: Translator, config: RunConfig) -> Pictures:
+    """A held-out series: its truth, one-step forecasts and free-running forecast; independent sequences: predicted
+    against true values, with the mean of the true values as the score to beat."""
+    from playground.data.registry import kind_of
+
+    return Pictures(("predictions",), _prediction_panels, (t, kind_of(config.data).standardised))
+
+
+def _prediction_panels(probes: Mapping[str, Any], t: Translator, standardised: bool) -> list[dict]:
+    probe = probes["predictions"]
+    if not probe.get("ordered"):
+        scores = errors(probe)
+        caption = t("seq_scatter_caption", network=f"{scores['network']:.3f}", mean=f"{scores['mean']:.3f}")
+        true = np.asarray(probe["true"], dtype=np.float64)
+        baseline = (float(true.mean()), t("seq_baseline_mean")) if true.size else None
+        return [scatter(t("tab_predicted_vs_true"), caption, true, probe["predicted"], t("tab_true"),
+                        t("tab_predicted"), baseline)]  # fmt: skip
+    true = np.asarray(probe["true"], dtype=np.float64)
+    steps = np.arange(len(true))
+    series = []
+    history = probe.get("history")
+    if history is not None and len(history):
+        series.append({"name": t("seq_history"), "color": HISTORY_COLOR, "x": np.arange(-len(history), 0),
+                       "y": history})  # fmt: skip
+    series += [
+        {"name": t("tab_true"), "color": TRAIN_COLOR, "x": steps, "y": true},
+        {"name": t("seq_one_step"), "color": TEST_COLOR, "x": steps, "y": probe["predicted"]},
+    ]
+    rollout = probe.get("rollout")
+    has_rollout = rollout is not None and len(rollout) > 0
+    if has_rollout:
+        series.append({"name": t("seq_rollout"), "color": ROLLOUT_COLOR, "dash": True, "x": np.arange(len(rollout)),
+                       "y": rollout})  # fmt: skip
+    caption = [t("seq_forecast_caption"), t("seq_rollout_caption" if has_rollout else "seq_no_rollout")]
+    caption += [t("seq_standardised")] if standardised else []
+    value = t("seq_value_standardised" if standardised else "seq_value")
+    return [lines(t("seq_forecast_title"), " ".join(caption), series, t("seq_step_ahead"), y_title=value,
+                  divider=-0.5)]  # fmt: skip
 
 
 def hidden_pictures(t: Translator, config: RunConfig, chosen: Run) -> Pictures:

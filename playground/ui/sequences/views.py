@@ -28,7 +28,7 @@ from playground.ui.sequences.choices import (
     shown_character,
 )
 from playground.ui.sequences.data_panel import feature_label, feature_lines, summary
-from playground.ui.sequences.live_pictures import chosen_entry, hidden_pictures
+from playground.ui.sequences.live_pictures import chosen_entry, hidden_pictures, prediction_pictures
 from playground.ui.session import (
     SessionRun,
 )
@@ -109,36 +109,16 @@ def temperature_slider(t: Translator, run: SessionRun) -> None:
 
 @st.fragment(run_every=1.0)
 def predictions_view(t: Translator, run: SessionRun, config: RunConfig) -> None:
+    """The text the network writes (redrawn once a second), or the predictions, painted by the training view with
+    every new probe (``prediction_pictures``)."""
     if config.tokens:
+        run.pictures = None
         if probe := _probe(t, run, "generated"):
             st.markdown(charts.text_html(probe["prompt"], probe["text"]), unsafe_allow_html=True)
             st.caption(t("seq_generated_caption", temperature=f"{float(probe['temperature']):.1f}"))
         return
-    probe = _probe(t, run, "predictions")
-    if probe is None:
-        return
-    if probe.get("ordered"):
-        standardised = kind_of(config.data).standardised
-        labels = {
-            "title": t("seq_forecast_title"),
-            "step": t("seq_step_ahead"),
-            "value": t("seq_value_standardised" if standardised else "seq_value"),
-            "history": t("seq_history"),
-            "true": t("tab_true"),
-            "predicted": t("seq_one_step"),
-            "rollout": t("seq_rollout"),
-        }
-        st.plotly_chart(charts.forecast_figure(probe, labels), key="seq_chart_forecast", width="stretch")
-        has_rollout = probe.get("rollout") is not None and len(probe["rollout"]) > 0
-        caption = [t("seq_forecast_caption"), t("seq_rollout_caption" if has_rollout else "seq_no_rollout")]
-        st.caption(" ".join(caption + ([t("seq_standardised")] if standardised else [])))
-        return
-    figure = charts.scatter_figure(
-        probe, t("tab_predicted_vs_true"), t("tab_true"), t("tab_predicted"), t("seq_baseline_mean")
-    )
-    st.plotly_chart(figure, key="seq_chart_scatter", width="stretch")
-    scores = charts.errors(probe)
-    st.caption(t("seq_scatter_caption", network=f"{scores['network']:.3f}", mean=f"{scores['mean']:.3f}"))
+    run.pictures = prediction_pictures(t, config)
+    _probe(t, run, "predictions")  # a word while it is not there yet, or why it cannot be
 
 
 def hidden_panel(t: Translator, run: SessionRun, config: RunConfig, names: tuple[str, ...]) -> None:

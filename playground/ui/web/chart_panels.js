@@ -11,6 +11,7 @@ const CHART_W = 420, CHART_H = 260;
 const PAD = { l: 52, r: 12, t: 8, b: 34 };
 const GRID_COLOR = "rgba(128,128,128,0.25)";
 const DIAGONAL_COLOR = "#888888";
+const BASELINE_COLOR = "#6b7280";
 const BLUES = [[247, 251, 255], [8, 48, 107]];  // a confusion matrix from no count to the most
 const BAR_ROW_PX = 18;
 const BAR_WIDTH_PX = 280;
@@ -43,6 +44,16 @@ export function valueRange(values, log = false) {
   if (!(hi >= lo)) return [0, 1];
   if (hi === lo) return [lo - 0.5, hi + 0.5];
   return [lo, hi];
+}
+
+/** A grey dotted line from (x0, y0) to (x1, y1): a baseline or a divider. */
+function dottedLine(ctx, x0, y0, x1, y1) {
+  ctx.save();
+  ctx.strokeStyle = BASELINE_COLOR;
+  ctx.lineWidth = 1.5;
+  ctx.setLineDash([2, 3]);
+  ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x1, y1); ctx.stroke();
+  ctx.restore();
 }
 
 /** Axes with grid lines and tick labels around the plot box; returns the value-to-pixel maps. */
@@ -89,10 +100,12 @@ export function paintLines(canvas, panel, textColor, fontFamily) {
   const box = { x: PAD.l, y: PAD.t, w: CHART_W - PAD.l - PAD.r, h: CHART_H - PAD.t - PAD.b };
   const xRange = valueRange(series.flatMap((line) => line.x));
   const yRange = valueRange(series.flatMap((line) => line.y), log);
-  const { px, py } = axes(ctx, box, xRange, yRange, log, textColor, panel.x_title, "");
+  const { px, py } = axes(ctx, box, xRange, yRange, log, textColor, panel.x_title, panel.y_title);
+  if (finite(panel.divider)) dottedLine(ctx, px(panel.divider), box.y, px(panel.divider), box.y + box.h);
   ctx.lineWidth = 1.5;
   series.forEach((line, i) => {
     ctx.strokeStyle = line.color;
+    ctx.setLineDash(line.dash ? [6, 4] : []);
     ctx.beginPath();
     let drawing = false;
     line.x.forEach((xv, j) => {
@@ -102,6 +115,7 @@ export function paintLines(canvas, panel, textColor, fontFamily) {
       drawing = true;
     });
     ctx.stroke();
+    ctx.setLineDash([]);
     const lx = PAD.l + (i % 2) * (box.w / 2), ly = CHART_H + Math.floor(i / 2) * 16 + 2;
     ctx.fillStyle = line.color;
     ctx.fillRect(lx, ly + 5, 14, 3);
@@ -123,6 +137,15 @@ export function paintScatter(canvas, panel, textColor, fontFamily) {
   ctx.setLineDash([5, 4]);
   ctx.beginPath(); ctx.moveTo(px(range[0]), py(range[0])); ctx.lineTo(px(range[1]), py(range[1])); ctx.stroke();
   ctx.restore();
+  const baseline = panel.baseline;
+  if (baseline && finite(baseline.y) && baseline.y >= range[0] && baseline.y <= range[1]) {
+    const by = py(baseline.y);
+    dottedLine(ctx, box.x, by, box.x + box.w, by);
+    ctx.fillStyle = textColor;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(baseline.label, box.x + 4, by - 2, box.w - 8);
+  }
   ctx.fillStyle = TEST_COLOR;
   ctx.globalAlpha = 0.6;
   panel.x.forEach((xv, i) => {
