@@ -26,7 +26,8 @@ page, unless ``--inside`` switches them on for the network run; ``--network-hide
 lesson link hiding those controls.
 
 With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: MNIST and the seed CNN, as the
-page opens), with ``--runs seq`` the sequences page (``/sequences``: the seed LSTM), presses Play and, once the
+page opens), with ``--runs seq`` the sequences page (``/sequences``: the seed LSTM), with ``--runs tab`` the tables
+page (``/tabular``: the seed feedforward network, its charts), presses Play and, once the
 first epoch is on the chart, measures a window of ``--view-seconds`` for each view with live pictures (conv:
 Filters, then Feature maps; seq: Predictions, then Hidden state). In each it prints the live loss view's
 **paints/s** (counted as above; these pages have no plane, so a complete paint is one with both loss curves) and
@@ -38,9 +39,9 @@ the view on screen); each probe's own cost is timed on a fresh trainer of the sa
 
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
-Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv|seq]
+Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv|seq|tab]
 [--network-hide NAMES] [--inside] [--view-seconds S]``. ``all`` is the default page and the network view, as before;
-``conv`` and ``seq`` run that page only.
+``conv``, ``seq`` and ``tab`` run that page only.
 """
 
 from __future__ import annotations
@@ -260,13 +261,29 @@ def _sequence_probes() -> ProbeTimers:
     return {"predictions": (predictions, 10.0), "hidden": (lambda trainer: sequences._hidden(trainer, 0), 10.0)}
 
 
+def _table_probes() -> ProbeTimers:
+    from playground.train.probes import plane, tables
+
+    def confusion(trainer: Any) -> dict:
+        trainer.probe_cache.entries.clear()  # its test predictions afresh, not the cached ones
+        return tables._confusion(trainer)
+
+    def histograms(trainer: Any) -> dict:
+        trainer.probe_cache.entries.clear()
+        return tables.histograms(trainer)
+
+    return {"confusion": (confusion, 10.0), "histograms": (histograms, 10.0), "gradients": (plane.gradients, 10.0)}
+
+
 PICTURE_PAGES = {
     "conv": PicturesPage("Convolutions page", "/convolutions", "cnn", "seed-cnn", "the seed CNN",
                          {"Filters": "filters", "Feature maps": "maps"}),
     "seq": PicturesPage("Sequences page", "/sequences", "seq", "seed-lstm", "the seed LSTM",
                         {"Predictions": "predictions", "Hidden state": "hidden"}),
+    "tab": PicturesPage("Tables page", "/tabular", "tab", "seed-ffn", "the seed feedforward network",
+                        {"Charts": ""}),
 }  # fmt: skip
-PICTURE_PROBES = {"conv": _conv_probes, "seq": _sequence_probes}
+PICTURE_PROBES = {"conv": _conv_probes, "seq": _sequence_probes, "tab": _table_probes}
 
 # Injected into a pictures page: every 20 ms, a fingerprint of the pixels of each of the live pictures'
 # canvases (every 7th pixel); counts the samples in which any of them changed, and for each picture position how
@@ -464,10 +481,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=5, help="Pause/Play presses to time (default 5 each)")
     parser.add_argument(
         "--runs",
-        choices=("all", "default", "network", "conv", "seq"),
+        choices=("all", "default", "network", "conv", "seq", "tab"),
         default="all",
         help="the default page (redraws, training speed, clicks), the 8 x 8 network view, both (default all), or "
-        "the live pictures of the convolutions page (conv) or the sequences page (seq)",
+        "the live pictures of the convolutions page (conv), the sequences page (seq) or the tables page (tab)",
     )
     parser.add_argument(
         "--view-seconds",
@@ -661,11 +678,12 @@ def run_pictures_benchmark(browser, server: Server, seconds: float, name: str) -
         page.wait_for_function(  # the first epoch (and its evaluation) done: training at its steady pace
             "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 1", timeout=120_000
         )
-        for view in spec.views:
-            button = page.get_by_test_id("stButtonGroup").get_by_role("radio", name=view, exact=True)
-            if button.get_attribute("aria-checked") != "true":
-                button.click()
-                expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
+        for view, name in spec.views.items():
+            if name:  # a page without views (the tables page) shows its pictures as it opens
+                button = page.get_by_test_id("stButtonGroup").get_by_role("radio", name=view, exact=True)
+                if button.get_attribute("aria-checked") != "true":
+                    button.click()
+                    expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
             page.wait_for_timeout(3000)  # the view's fragment has drawn it once or twice
             page.evaluate(PICTURES_JS)
             page.evaluate("() => __pgBench.start()")

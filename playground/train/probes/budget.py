@@ -1,5 +1,6 @@
 """The probes' shared time budget: a probe is recomputed only for a changed model, and while the worker trains no
-more often than the probes in use can afford together (about a fifth of the time)."""
+more often than the probes in use can afford together (about a fifth of the time); probes a page paints live may
+go as fast as ten (weights: thirty) times a second within that budget."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ if TYPE_CHECKING:
 PROBE_INTERVAL_S = 0.5
 #: The floor for probes that only copy weights (the conv filters): every snapshot, at most 30 a second.
 WEIGHTS_PROBE_INTERVAL_S = 1 / 30
-#: The floor for a probe a page paints live from one input (an image through the network: its feature maps and
-#: saliency): ten times a second while training (the first snapshot after it is due takes it, and the page's
-#: next poll paints it: at 0.2 s the seed CNN's pictures changed 3.4 times a second on screen, at 0.125 s 5.0), or
-#: less often when five times its own cost is longer.
+#: The floor for the other probes a page paints live (an image through the network, a hidden state, the charts):
+#: ten times a second while training (the first snapshot after it is due takes it, and the page's next poll paints
+#: it: at 0.2 s the seed CNN's feature maps changed 3.4 times a second on screen, at 0.125 s 5.0), or less often
+#: when the probes in use cost more (see ``ProbeCache.interval``).
 PICTURE_PROBE_INTERVAL_S = 0.1
 #: Probes computed within this many seconds count towards the shared budget.
 PROBE_RECENT_S = 20.0
@@ -31,13 +32,14 @@ class ProbeCache:
         self.throttle = False
         self._nested_cost = 0.0  # seconds spent in probes computed inside the one being computed
 
-    def interval(self) -> float:
+    def interval(self, floor: float | None = None) -> float:
         """Seconds between two computations of a probe while training: five times what the probes computed in the
         last PROBE_RECENT_S cost together (a probe the page stopped asking for no longer counts), so they take
-        about a fifth of the time; never so long that a probe would drop out of its own window."""
+        about a fifth of the time; at least PROBE_INTERVAL_S, or ``floor`` for a probe a page paints live; never so
+        long that a probe would drop out of its own window."""
         recent = time.monotonic() - PROBE_RECENT_S
         total = sum(cost for _, when, cost, _ in self.entries.values() if when >= recent)
-        return min(max(PROBE_INTERVAL_S, 5 * total), PROBE_RECENT_S / 2)
+        return min(max(PROBE_INTERVAL_S if floor is None else floor, 5 * total), PROBE_RECENT_S / 2)
 
     def get(
         self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any], floor: float | None = None
@@ -53,7 +55,7 @@ class ProbeCache:
             if cached_key == key:
                 return probe
             if self.throttle and cached_key[2:] == key[2:]:  # same hand edits and chosen images: only training moved
-                wait = self.interval() if floor is None else max(floor, 5 * own)
+                wait = self.interval(floor)
                 if now - when < wait:
                     return probe
         outer_nested, self._nested_cost = self._nested_cost, 0.0
@@ -69,9 +71,9 @@ def throttled(
     trainer: Trainer, name: str, compute: Callable[[], Any], floor: float | None = None
 ) -> Any:
     """A probe of ``trainer`` through its cache (see ``ProbeCache.get``): training counters first, then the hand
-    edits and the choices (sample, drawing, temperature) that must show at once. With ``floor``, a cheap probe that a
-    page paints live leaves the shared budget: while training it is recomputed once its last result is ``floor``
-    seconds old, or five times its own cost (``WEIGHTS_PROBE_INTERVAL_S`` for weights: every snapshot;
-    ``PICTURE_PROBE_INTERVAL_S`` for one input through the network)."""
+    edits and the choices (sample, drawing, temperature) that must show at once. With ``floor``, a probe a page
+    paints live is recomputed once its last result is ``floor`` seconds old rather than PROBE_INTERVAL_S
+    (``WEIGHTS_PROBE_INTERVAL_S`` for weights: every snapshot; ``PICTURE_PROBE_INTERVAL_S`` for the others), while
+    the probes in use together still take about a fifth of the time."""
     key = (trainer.epoch, trainer.step, trainer.revision, trainer.inspected)
     return trainer.probe_cache.get(name, key, compute, floor)

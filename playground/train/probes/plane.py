@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from playground.data import two_d
-from playground.train.probes.budget import throttled
+from playground.train.probes.budget import PICTURE_PROBE_INTERVAL_S, throttled
 
 if TYPE_CHECKING:
     from playground.train.trainer import Trainer
@@ -232,4 +232,4 @@ def gradients(trainer: Trainer) -> dict:
             "norms": [list(norms) for _, norms in trainer.gradient_norms],
         }
 
-    return throttled(trainer, "gradients", compute)
+    return throttled(trainer, "gradients", compute, PICTURE_PROBE_INTERVAL_S)

@@ -31,15 +31,16 @@ def test_predictions(trainer: Trainer, floor: float | None = None) -> torch.Tens
 
 
 def confusion(trainer: Trainer) -> dict:
-    """Counts of (true class, predicted class) on the test rows: where a classifier goes wrong."""
+    """Counts of (true class, predicted class) on the test rows: where a classifier goes wrong. Painted live, like
+    the histograms: up to ten times a second while training, as the probes' budget allows."""
     if trainer.task == "regression":
         raise ValueError("a confusion matrix needs classes; this is a regression task")
-    return throttled(trainer, "confusion", lambda: _confusion(trainer))
+    return throttled(trainer, "confusion", lambda: _confusion(trainer), PICTURE_PROBE_INTERVAL_S)
 
 
 def _confusion(trainer: Trainer) -> dict:
     targets = trainer.y_test[:PROBE_ROWS]  # the split is already shuffled, so a prefix is a fair sample
-    predictions = test_predictions(trainer)
+    predictions = test_predictions(trainer, PICTURE_PROBE_INTERVAL_S)
     if trainer.task == "binary":
         predicted = (predictions.reshape(-1) > 0.5).long()
         true, n_classes = targets.reshape(-1).long(), 2
@@ -55,7 +56,7 @@ def predictions(trainer: Trainer) -> dict:
     On a series split in time (``Dataset.ordered``) the test targets are one stretch of it, so the probe adds
     the window before it (``history``) and, when the series is the only input, a free-running forecast from
     there (``rollout``, see ``sequences.rollout``). Painted live: while training it is recomputed up to ten times a
-    second, or less often when five times its cost is longer."""
+    second, as the probes' budget allows."""
     if trainer.task != "regression":
         raise ValueError("predicted-vs-true values need a regression task")
     return throttled(trainer, "predictions", lambda: _predictions(trainer), floor=PICTURE_PROBE_INTERVAL_S)
@@ -79,7 +80,7 @@ def _predictions(trainer: Trainer) -> dict:
 def histograms(trainer: Trainer, bins: int = 30) -> dict:
     """Per layer with weights: a histogram of its weights and of its outputs on the test rows, to show
     saturation (tanh or sigmoid piled at the ends), dead ReLUs (a spike at 0) and exploding weights."""
-    return throttled(trainer, "histograms", lambda: _histograms(trainer, bins))
+    return throttled(trainer, "histograms", lambda: _histograms(trainer, bins), PICTURE_PROBE_INTERVAL_S)
 
 
 def _histograms(trainer: Trainer, bins: int) -> dict:
