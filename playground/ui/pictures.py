@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import logging
 import math
 import threading
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -46,6 +47,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     from playground.train.protocol import Snapshot
+
+_LOGGER = logging.getLogger(__name__)
 
 PALETTES = ("kernel", "grey", "activation", "signed", "gate")
 #: A grid panel's tiles in a row at most.
@@ -68,7 +71,7 @@ def _b64(array: np.ndarray) -> str:
 
 def _bytes(values: np.ndarray, low: float, high: float) -> np.ndarray:
     """``values`` on [low, high] as bytes 0..255 in one vectorised step; non-finite ones the middle."""
-    values = np.asarray(values, dtype=np.float32)
+    values = np.asarray(values, dtype=np.float64)  # float32 would round 0 on [-x, x] down to 127
     values = np.where(np.isfinite(values), values, (low + high) / 2).clip(low, high)
     scale = 255.0 / (high - low) if high > low else 0.0
     return np.rint((values - low) * scale).astype(np.uint8)
@@ -161,10 +164,15 @@ def lines(
         "y_title": y_title,
         "log": bool(log),
         "series": [
-            {"name": str(line["name"]), "color": str(line["color"]), "dash": bool(line.get("dash", False)),
-             "x": _numbers(line["x"]), "y": _numbers(line["y"])}
+            {
+                "name": str(line["name"]),
+                "color": str(line["color"]),
+                "dash": bool(line.get("dash", False)),
+                "x": _numbers(line["x"]),
+                "y": _numbers(line["y"]),
+            }
             for line in series
-        ],  # fmt: skip
+        ],
         "divider": None if divider is None else float(divider),
     }
 
@@ -223,7 +231,7 @@ class PictureMemo:
 
     def part(self, snapshot: Snapshot, pictures: Pictures) -> dict[str, Any] | None:
         """``{"key", "panels"}`` for the snapshot's probes, or None while none of them is there (not computed yet, or
-        failed); ``build`` gets None for those missing."""
+        failed) or when ``build`` failed on them (logged); ``build`` gets None for those missing."""
         probes = tuple(snapshot.probe(name) for name in pictures.probes)
         if all(probe is None for probe in probes):
             return None
@@ -231,8 +239,12 @@ class PictureMemo:
             last = self._last
             if last is not None and last[0] == pictures and all(a is b for a, b in zip(last[1], probes, strict=True)):
                 return last[2]
-        panels = pictures.build(dict(zip(pictures.probes, probes, strict=True)), *pictures.params)
-        part = {"key": str(next(_KEYS)), "panels": panels}
+        try:
+            panels = pictures.build(dict(zip(pictures.probes, probes, strict=True)), *pictures.params)
+            part: dict[str, Any] | None = {"key": str(next(_KEYS)), "panels": panels}
+        except Exception:  # a picture that cannot be built must not take the live view (loss, status) down with it
+            _LOGGER.exception("live pictures %s could not be built", pictures.build.__name__)
+            part = None  # remembered for these probes: not tried again 30 times a second
         with self._lock:
             self._last = (pictures, probes, part)  # holds the probes: an id is never mistaken for a new object's
         return part

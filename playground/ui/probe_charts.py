@@ -60,15 +60,19 @@ def _chart_panels(probes: Mapping[str, Any], t: Translator, class_names: tuple[s
     return panels
 
 
-@st.fragment(run_every=1.0)
 def probe_charts(
     t: Translator, run: SessionRun, config: RunConfig, class_names: tuple[str, ...], key: str, metric: bool = True
 ) -> None:
-    """The training view paints the charts with every new probe; with ``metric`` this draws the accuracy or R² per
-    epoch beside them, once a second (``metric=False`` where the live view already plots it)."""
+    """The training view paints the charts with every new probe; with ``metric`` the accuracy or R² per epoch is
+    drawn beside them, once a second (``metric=False`` where the live view already plots it)."""
     run.pictures = chart_pictures(t, config.task, class_names)
-    if not metric:
-        return
+    if metric:
+        _metric_chart(t, run, config, key)
+
+
+@st.fragment(run_every=1.0)
+def _metric_chart(t: Translator, run: SessionRun, config: RunConfig, key: str) -> None:
+    """Redrawn every second from the newest history, on its own (no page rerun)."""
     _, rows = run.handle.snapshot()
     figure = charts.metric_figure(
         rows, config.task, t("tab_metric_r2" if config.task == "regression" else "tab_metric_accuracy"),

@@ -59,7 +59,7 @@ test("a saliency overlay paints the salient pixels in its colour over the darken
   assert.deepEqual(Array.from(pixels.data.slice(4, 7)), SALIENCY_COLOR);
 });
 
-test("a set of pictures is new once: its key alone keeps it, nothing clears it", () => {
+test("a set of pictures is new once: its key alone keeps it, a frame without pictures clears it", () => {
   const panel = new PicturesPanel(null);
   const first = { key: "7", panels: [{ kind: "bars", labels: ["a"], values: [1], mark: 0 }] };
   assert.equal(panel.key(), null);

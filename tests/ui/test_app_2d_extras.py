@@ -168,4 +168,3 @@ def test_inside_the_network_charts_are_painted_live_and_cost_nothing_until_asked
     assert all(value > 0 for line in norms["series"] for value in line["y"])
     page.toggle(key="2d_inside").set_value(False).run()
     assert "pictures" not in page_frame(handle) and not set(CHART_PROBES) & set(handle.probes)
-

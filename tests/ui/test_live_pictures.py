@@ -18,6 +18,7 @@ from playground.train.worker import WorkerHandle
 from playground.ui.convolutions.live_pictures import (
     MAX_BARS,
     MAX_MAPS,
+    _filter_panels,
     _sample_panels,
     filter_pictures,
     sample_pictures,
@@ -229,3 +230,24 @@ def test_the_charts_under_a_live_view_from_their_probes():
         scatter_panel("s", "", [1, 2], [1], "t", "p")
     line = lines_panel("l", "", [{"name": "a", "color": "#000000", "x": [1], "y": [np.inf]}], "e")["series"][0]
     assert line["y"] == [None]
+
+
+def test_a_picture_that_cannot_be_built_is_left_out_once_and_the_frame_goes_on(caplog):
+    calls = []
+
+    def broken(probes):
+        calls.append(1)
+        raise ValueError("a matrix (2, 3) with 2 labels")
+
+    memo, snapshot = PictureMemo(), FakeSnapshot({"p": {"v": 1}})
+    assert memo.part(snapshot, Pictures(("p",), broken)) is None
+    assert memo.part(snapshot, Pictures(("p",), broken)) is None  # the same probes: not built again
+    assert calls == [1] and "could not be built" in caplog.text
+
+
+def test_filters_of_all_zero_weights_are_white_not_the_negative_colour():
+    weights = np.zeros((2, 1, 3, 3), np.float32)
+    weights[1, 0, 0, 0] = np.nan  # a diverged weight: the middle too
+    probes = {"filters": {"layers": [{"index": 0, "title": "Conv2D(2, 3x3)", "weights": weights}]}}
+    (panel,) = _filter_panels(probes, EN, ())
+    assert set(decoded(panel).reshape(-1).tolist()) == {128}

@@ -33,7 +33,8 @@ def _filter_panels(probes: Mapping[str, Any], t: Translator, channels: tuple[tup
     for layer in probes["filters"]["layers"]:
         weights = layer["weights"]  # [filters, channels, k, k]
         channel = min(max(0, int(chosen.get(layer["index"], 0))), weights.shape[1] - 1)
-        limit = _largest(np.abs(weights))  # one symmetric scale for the layer, whichever channel is shown
+        # one symmetric scale for the layer, whichever channel is shown; all-zero (or diverged) weights stay white
+        limit = max(_largest(np.abs(weights)), 1e-12)
         panels.append(
             grid(
                 f"{layer['index'] + 1}. {layer['title']}",

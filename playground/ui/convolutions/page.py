@@ -66,7 +66,7 @@ def _output(t: Translator, data: DataConfig | None, config: RunConfig | None) ->
     view = view or VIEWS[0]
     run.handle.set_probes(VIEW_PROBES[view])
     if view not in ("filters", "maps"):
-        run.pictures = None  # the training view paints the filters and feature maps only while they are the view
+        run.pictures = None  # the views with live pictures (filters, feature maps, histograms) set their own
     if view == "draw":
         draw_panel(t, run, shown.data)
     elif view == "inside":

@@ -42,7 +42,7 @@ def _waiting(t: Translator) -> None:
 
 def _filters_view(t: Translator, run: SessionRun, probe: dict | None) -> None:
     """The channel sliders; the filters themselves are painted live by the training view, with every snapshot
-    (``run.filter_channels`` tells its frames which input channel of each layer to carry)."""
+    (``filter_pictures`` tells its frames which input channel of each layer to carry)."""
     if probe is None:
         return _waiting(t)
     if not probe["layers"]:

@@ -33,6 +33,7 @@ PAGE = "2d"
 #: The "Inside the network" charts' toggle, off when a page opens.
 K_INSIDE = "2d_inside"
 
+
 def render(t: Translator) -> None:
     """Draw the whole page."""
     lesson_frame(t, PAGE)  # a lesson the link names opens here; the open lesson's panel sits beside the page
@@ -95,9 +96,7 @@ def render(t: Translator) -> None:
         if network_view:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):
                 weight_editor(t, run)
-        if controls.shown("inside") and st.toggle(
-            t("inside_network"), key=K_INSIDE, help=t("help_inside_network")
-        ):
+        if controls.shown("inside") and st.toggle(t("inside_network"), key=K_INSIDE, help=t("help_inside_network")):
             probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="2d", metric=False)
         else:
             run.pictures = None

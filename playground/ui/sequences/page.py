@@ -97,7 +97,7 @@ def _views(t: Translator, data: DataConfig, config: RunConfig | None) -> bool:
     run.handle.set_probes(view_probes(view, shown.task, bool(recurrent_runs(shown))))
     names = tuple(dataset_class_names(shown.data))
     if view != "hidden":
-        run.pictures = None  # the training view paints the hidden state and gates only while they are the view
+        run.pictures = None  # the views with live pictures (predictions, histograms) set their own below
     if view == "loss":
         loss_view(t, run, shown, summary(shown.data))
     elif view == "predictions":

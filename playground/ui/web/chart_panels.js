@@ -24,7 +24,7 @@ function sized(canvas, w, h, fontFamily) {
   const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
   const bw = Math.round(w * dpr), bh = Math.round(h * dpr);
   if (canvas.width !== bw || canvas.height !== bh) { canvas.width = bw; canvas.height = bh; }
-  canvas.style.width = `${w}px`; canvas.style.height = `${h}px`;
+  canvas.style.width = `${w}px`;  // the height follows (CSS height: auto), so a narrowed chart keeps its shape
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
