@@ -145,6 +145,17 @@ def _numbers(values: Any) -> list[float | None]:
     return [float(f"{value:.5g}") if math.isfinite(value) else None for value in array.tolist()]
 
 
+#: Points of a line a chart gets at most: a run of 100,000 epochs is thinned out, its last point always kept.
+MAX_LINE_POINTS = 1_000
+
+
+def _thinned(values: Any) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if len(array) <= MAX_LINE_POINTS:
+        return array
+    return array[np.linspace(0, len(array) - 1, MAX_LINE_POINTS).round().astype(np.int64)]
+
+
 def lines(
     heading: str,
     caption: str,
@@ -154,8 +165,8 @@ def lines(
     y_title: str = "",
     divider: float | None = None,
 ) -> dict[str, Any]:
-    """A line chart: each series ``{"name", "color", "x", "y"}`` (and ``"dash": True`` for a dashed one); ``log``
-    puts y on a log scale; ``divider`` draws a dotted vertical line at that x."""
+    """A line chart: each series ``{"name", "color", "x", "y"}`` (and ``"dash": True`` for a dashed one), at most
+    MAX_LINE_POINTS points each; ``log`` puts y on a log scale; ``divider`` draws a dotted vertical line at that x."""
     return {
         "kind": "lines",
         "heading": heading,
@@ -168,8 +179,8 @@ def lines(
                 "name": str(line["name"]),
                 "color": str(line["color"]),
                 "dash": bool(line.get("dash", False)),
-                "x": _numbers(line["x"]),
-                "y": _numbers(line["y"]),
+                "x": _numbers(_thinned(line["x"])),
+                "y": _numbers(_thinned(line["y"])),
             }
             for line in series
         ],

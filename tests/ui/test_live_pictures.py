@@ -24,13 +24,13 @@ from playground.ui.convolutions.live_pictures import (
     sample_pictures,
 )
 from playground.ui.frames import dumps_frame, encode_frame, worker_frame
-from playground.ui.pictures import PictureMemo, Pictures, bars, grid
+from playground.ui.pictures import MAX_LINE_POINTS, PictureMemo, Pictures, bars, grid
 from playground.ui.pictures import lines as lines_panel
 from playground.ui.pictures import matrix as matrix_panel
 from playground.ui.pictures import scatter as scatter_panel
 from playground.ui.probe_charts import _chart_panels
 from playground.ui.sequences.choices import shown_character
-from playground.ui.sequences.live_pictures import hidden_pictures
+from playground.ui.sequences.live_pictures import MAX_UNITS, hidden_pictures
 
 EN = translator("en")
 
@@ -251,3 +251,21 @@ def test_filters_of_all_zero_weights_are_white_not_the_negative_colour():
     probes = {"filters": {"layers": [{"index": 0, "title": "Conv2D(2, 3x3)", "weights": weights}]}}
     (panel,) = _filter_panels(probes, EN, ())
     assert set(decoded(panel).reshape(-1).tolist()) == {128}
+
+
+def test_what_a_frame_carries_is_bounded_however_long_the_run_or_wide_the_layer():
+    epochs = np.arange(1, 100_001)
+    (line,) = lines_panel("l", "", [{"name": "a", "color": "#000000", "x": epochs, "y": epochs / 10}], "e")["series"]
+    assert len(line["x"]) == len(line["y"]) == MAX_LINE_POINTS
+    assert (line["x"][0], line["x"][-1], line["y"][-1]) == (1, 100_000, 10_000)  # the last epoch stays
+
+    wide = RunConfig.from_dict({**load_preset("sine-lstm").model_dump(), "data": {"dataset": "sine", "steps": 10}})
+    units = 1024
+    gates = {name: np.zeros((units, 10), np.float32) for name in ("input", "forget", "cell", "output", "memory")}
+    entry = {"index": 0, "depth": 0, "direction": "forward", "cell": "lstm", "gates": gates,
+             "states": np.zeros((units, 10), np.float32)}  # fmt: skip
+    probe = {"index": 0, "inputs": np.zeros(wide.input_shape, np.float32), "layers": [entry]}
+    panels = PictureMemo().part(FakeSnapshot({"hidden": probe}), hidden_pictures(EN, wide, (0, 0, "forward")))
+    hidden = panels["panels"][0]
+    assert hidden["heading"].endswith(f"the hidden state of the first {MAX_UNITS} of its {units} units at every step")
+    assert all(panel["height"] == MAX_UNITS for panel in panels["panels"])

@@ -22,6 +22,8 @@ GATES = frozenset({"input", "forget", "output", "reset", "update"})
 MAX_STEP_NAMES = 60
 #: Columns narrower than this many pixels get no character under them.
 MIN_NAMED_CELL_PX = 8
+#: Units of a state or gate the view paints at most (a layer may have 1,024: 400 KB a map over 400 steps).
+MAX_UNITS = 128
 
 #: The forecast's window before the test part, and its free-running forecast.
 HISTORY_COLOR = "#808080"
@@ -102,6 +104,7 @@ def _hidden_panels(
     cell = entry["cell"]
     states = np.asarray(entry["states"], dtype=np.float32)  # [units, steps]
     units, steps = states.shape
+    states = states[:MAX_UNITS]
     names = [shown_character(character) for character in probe.get("text", "")] if tokens else None
     if names is not None and not 0 < len(names) == steps <= MAX_STEP_NAMES:
         names = None
@@ -110,17 +113,18 @@ def _hidden_panels(
     kind, label = known.get(_run(entry), (None, ""))
     if kind != cell:  # a probe of the setup before the last edit, for a moment: its kind alone
         label = f"{entry['index'] + 1}. {t(f'editor_kind_{cell}')}"
-    size = (int(np.clip(steps * 12, 240, 720)), int(np.clip(units * 4, 96, 256)))
+    size = (int(np.clip(steps * 12, 240, 720)), int(np.clip(len(states) * 4, 96, 256)))
     panels = [
-        grid(t("seq_hidden_title", layer=label, units=units), t(f"seq_hidden_caption_{cell}"), states[None], -1.0,
-             1.0, "signed", size, steps=_named(names, size[0], steps), marks=marks),
+        grid(t("seq_hidden_title" if units <= MAX_UNITS else "seq_hidden_title_first", layer=label, units=units,
+               shown=len(states)), t(f"seq_hidden_caption_{cell}"), states[None], -1.0, 1.0, "signed", size,
+             steps=_named(names, size[0], steps), marks=marks),
     ]  # fmt: skip
     gates = entry.get("gates") or {}
-    small = (int(np.clip(steps * 6, 160, 340)), int(np.clip(units * 2, 64, 128)))
+    small = (int(np.clip(steps * 6, 160, 340)), int(np.clip(len(states) * 2, 64, 128)))
     for name in GATE_ORDER.get(cell, ()):
         if name not in gates:
             continue
-        values = np.asarray(gates[name], dtype=np.float32)
+        values = np.asarray(gates[name], dtype=np.float32)[:MAX_UNITS]
         if name in GATES:
             low, high, palette = 0.0, 1.0, "gate"
         else:  # a candidate (tanh) on [-1, 1]; the memory cell, unbounded, on its own symmetric range
