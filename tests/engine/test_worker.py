@@ -181,14 +181,18 @@ def test_commands_and_views_do_not_wait_for_a_long_epoch_to_end():
     worker = WorkerHandle(slow_epoch_config(), probes=("boundary",))
     try:
         worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
-        first = worker.snapshot()[0].probes["boundary"]["values"].copy()
+        assert worker.snapshot()[0].probes["boundary"]["resolution"] == 100
         worker.play()
         moving = worker.wait_until(lambda s, _: s.step > 50, timeout=30)
-        assert moving.epoch == 0, "the test needs an epoch longer than this"
-        assert (moving.probes["boundary"]["values"] != first).any(), "the boundary only moves at epoch ends"
+        early = moving.probes["boundary"]
+        assert early["resolution"] < 100, "8 layers of 32 get a coarser boundary while they train"
+        later = worker.wait_until(lambda s, _: s.probes["boundary"] is not early, timeout=30)
+        assert later.epoch == 0, "the test needs an epoch longer than this"
+        assert (later.probes["boundary"]["values"] != early["values"]).any(), "the boundary only moves at epoch ends"
         worker.pause()
         paused = worker.wait_until(lambda s, _: s.status == "paused", timeout=30)
         assert paused.epoch == 0, "Pause waited for the end of the epoch"
+        assert paused.probes["boundary"]["resolution"] == 100, "paused, the boundary is on the full grid again"
         time.sleep(0.3)
         assert worker.snapshot()[0].step == paused.step, "training went on after Pause"
         worker.step()  # finishes the epoch in progress, then pauses
@@ -483,3 +487,24 @@ def test_a_comparison_a_worker_cannot_serve_is_refused_naming_the_field(handle):
     assert answer["error"].startswith("seeds: "), answer
     answer = handle.wait_for_answer("compare", handle.compare('{"kind": "curve", "sizes": [5000]}'), 60, _ended)
     assert answer["error"].startswith("sizes: 5000 is outside 2 to "), answer
+
+
+def test_a_training_worker_sends_a_snapshot_whenever_one_is_due_and_tells_listeners(handle):
+    """Slices end when the next snapshot is due, so the page gets more than 30 a second to paint (slices of a fixed
+    30 ms against snapshots due every 33 ms sent one every other slice); every change reaches the listeners."""
+    heard = []
+    stop_listening = handle.on_change(lambda: heard.append(handle.changes))
+    handle.play()
+    handle.wait_until(lambda s, history: s.status == "running" and len(history) >= 3)
+    before, started = handle.changes, time.monotonic()
+    time.sleep(2.0)
+    rate = (handle.changes - before) / (time.monotonic() - started)
+    stop_listening()
+    handle.pause()
+    handle.wait_until(lambda s, _: s.status == "paused")
+    assert rate > 30.0, f"{rate:.1f} snapshots a second"
+    assert heard and heard == sorted(heard) and heard[-1] <= handle.changes
+    count = len(heard)
+    handle.step()
+    handle.wait_until(lambda s, _: s.epoch > 0 and s.status == "paused")
+    assert len(heard) == count, "a listener that was stopped was still called"
