@@ -261,13 +261,6 @@ class PictureMemo:
         return part
 
 
-def wire_pictures(part: Mapping[str, Any] | None, have: frozenset[str]) -> dict[str, Any] | None:
-    """What a frame sends of its pictures: the key alone when the browser said it has them (``?have=``)."""
-    if part is None:
-        return None
-    return {"key": part["key"]} if part["key"] in have else dict(part)
-
-
 __all__ = [
     "GRID_COLUMNS",
     "PALETTES",
@@ -279,5 +272,4 @@ __all__ = [
     "lines",
     "matrix",
     "scatter",
-    "wire_pictures",
 ]

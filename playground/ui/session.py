@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -50,6 +51,20 @@ class SessionRun:
             frame["compare"] = {**worker_frame(compare, since_compare), "title": self.compare_title}
             frame["title"] = self.title
         return frame
+
+    def version(self) -> str:
+        """Differs after every new snapshot of either run: the live view waits for one (``frames.FrameChanges``)."""
+        return ".".join(str(handle.changes) for handle in self._handles())
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` on every new snapshot of the runs there are now; returns the function that stops it."""
+        stops = [handle.on_change(listener) for handle in self._handles()]
+
+        def stop() -> None:
+            for stop_one in stops:
+                stop_one()
+
+        return stop
 
     def touch(self) -> None:
         """Someone watches this run: its workers stay playing (see ``WorkerHandle.touch``)."""
@@ -141,7 +156,7 @@ def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> Sessio
         unregister_frame_source(run.token)
         run.stop()
     run = SessionRun(token=secrets.token_urlsafe(16), handle=WorkerHandle(config, probes=probes))
-    register_frame_source(run.token, run.frame)
+    register_frame_source(run.token, run.frame, changes=run)
     runs[page] = run
     if getattr(runs, "released", False):  # the session ended meanwhile: nobody will ever release this run
         _release({page: runs.pop(page)})

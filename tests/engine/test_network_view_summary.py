@@ -119,8 +119,10 @@ def test_every_poll_of_one_snapshot_reuses_its_encoding():
     frame = {"run_id": "r", "status": "paused", "epoch": 0, "history": {}, "boundary": boundary, "network": probe}
     first, second = frames.encode_frame(frame), frames.encode_frame(frame)
     assert second["network"] is first["network"] and second["boundary"] is first["boundary"]
-    fresh = frames.encode_frame({**frame, "network": plane.network(trainer, resolution=10)})  # a new snapshot's probe
-    assert fresh["network"] is not first["network"] and fresh["network"] == first["network"]
+    trainer.step += 1  # a new snapshot: a new probe object
+    fresh = frames.encode_frame({**frame, "network": plane.network(trainer, resolution=10)})
+    assert fresh["network"] is not first["network"] and fresh["network"]["key"] != first["network"]["key"]
+    assert {**fresh["network"], "key": None} == {**first["network"], "key": None}  # the same content, a new key
 
 
 @pytest.mark.parametrize("layers", [1, 8, 64])

@@ -4,6 +4,8 @@ import asyncio
 import base64
 import json
 import math
+import threading
+import time
 
 import numpy as np
 from starlette.requests import Request
@@ -54,7 +56,7 @@ def test_frame_history_is_rounded_and_non_finite_becomes_null():
     assert body["epoch"] == 3 and body["learning_rate"] == 0.03 and body["boundary"] is None
 
 
-def call_route(token: str, query: bytes = b"") -> tuple[int, dict]:
+def route_request(token: str, query: bytes = b"") -> Request:
     scope = {
         "type": "http",
         "method": "GET",
@@ -63,7 +65,11 @@ def call_route(token: str, query: bytes = b"") -> tuple[int, dict]:
         "query_string": query,
         "headers": [],
     }
-    response = frames._frame_endpoint(Request(scope))
+    return Request(scope)
+
+
+def call_route(token: str, query: bytes = b"") -> tuple[int, dict]:
+    response = asyncio.run(frames._frame_endpoint(route_request(token, query)))
     return response.status_code, json.loads(response.body)
 
 
@@ -97,7 +103,6 @@ def test_a_failing_source_answers_500_with_the_reason():
 def test_route_list_is_mountable():
     paths = [route.path for route in frames.frame_routes()]
     assert paths == ["/_playground/frame/{token}"]
-    assert asyncio.iscoroutinefunction(frames._frame_endpoint) is False  # runs in the thread pool, not the loop
 
 
 def test_history_rounding_is_one_numpy_pass_that_matches_the_scalar_rule():
@@ -107,3 +112,109 @@ def test_history_rounding_is_one_numpy_pass_that_matches_the_scalar_rule():
     body = json.loads(frames.dumps_frame({"run_id": "r", "history": {"epoch": range(2_000), "loss": values}}))
     assert body["history"]["loss"] == [frames._round_sig(value) for value in values]
     assert body["history"]["loss"][:2] == [0.0, 0.0] and body["history"]["epoch"][-1] == 1_999
+
+
+class Changes:
+    """A frame source's version, bumped by hand (a worker's snapshots in the product)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.listeners: list = []
+
+    def version(self) -> str:
+        return str(self.count)
+
+    def on_change(self, listener):
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def bump(self) -> None:
+        self.count += 1
+        for listener in list(self.listeners):
+            listener()
+
+
+def register_counting_source(token: str, changes: Changes) -> None:
+    frame = {"run_id": "r", "status": "running", "epoch": 0, "history": {}, "boundary": None}
+    frames.register_frame_source(token, lambda since, since_compare, since_step: dict(frame), changes=changes)
+
+
+def test_a_poll_after_the_version_it_has_waits_for_the_next_one():
+    changes = Changes()
+    register_counting_source("long", changes)
+
+    async def scenario() -> tuple[float, dict, float, dict]:
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.2, lambda: threading.Thread(target=changes.bump).start())  # a snapshot from a thread
+        started = time.monotonic()
+        waited = await frames._frame_endpoint(route_request("long", b"after=0"))
+        waited_s = time.monotonic() - started
+        started = time.monotonic()
+        at_once = await frames._frame_endpoint(route_request("long", b"after=0"))  # it holds an older one
+        return waited_s, json.loads(waited.body), time.monotonic() - started, json.loads(at_once.body)
+
+    try:
+        waited_s, waited, at_once_s, at_once = asyncio.run(scenario())
+    finally:
+        frames.unregister_frame_source("long")
+    assert 0.15 <= waited_s < frames.LONG_POLL_S and waited["version"] == "1"
+    assert at_once_s < 0.15 and at_once["version"] == "1"
+    assert changes.listeners == [], "the waiting poll left its listener behind"
+
+
+def test_a_poll_with_nothing_new_is_answered_after_the_longest_wait(monkeypatch):
+    monkeypatch.setattr(frames, "LONG_POLL_S", 0.2)
+    changes = Changes()
+    register_counting_source("quiet", changes)
+    try:
+        started = time.monotonic()
+        status, body = call_route("quiet", b"after=0")
+        elapsed = time.monotonic() - started
+    finally:
+        frames.unregister_frame_source("quiet")
+    assert status == 200 and body["version"] == "0" and 0.18 <= elapsed < 1.0
+
+
+def test_frame_sources_are_built_off_the_event_loop():
+    """Two polls whose sources wait for each other finish only if the sources run in threads, not on the loop
+    that serves every session's websocket."""
+    first_built, second_built = threading.Event(), threading.Event()
+
+    def first(since: int, since_compare: int, since_step: int) -> dict:
+        first_built.set()
+        assert second_built.wait(5), "the second source never ran while the first waited"
+        return {"run_id": "a", "status": "paused", "epoch": 0, "history": {}, "boundary": None}
+
+    def second(since: int, since_compare: int, since_step: int) -> dict:
+        assert first_built.wait(5)
+        second_built.set()
+        return {"run_id": "b", "status": "paused", "epoch": 0, "history": {}, "boundary": None}
+
+    frames.register_frame_source("first", first)
+    frames.register_frame_source("second", second)
+
+    async def both() -> list:
+        requests = (route_request("first"), route_request("second"))
+        return await asyncio.gather(*(frames._frame_endpoint(request) for request in requests))
+
+    try:
+        answers = asyncio.run(both())
+    finally:
+        frames.unregister_frame_source("first")
+        frames.unregister_frame_source("second")
+    assert [json.loads(answer.body)["run_id"] for answer in answers] == ["a", "b"]
+
+
+def test_the_boundary_and_network_the_browser_holds_are_sent_as_their_keys():
+    boundary = {"resolution": 2, "extent": 6.0, "values": np.array([0.0, 0.5, 1.0, 0.25]), "lo": 0.0}
+    network = {"resolution": 1, "extent": 6.0, "columns": [
+        {"title": "x", "layer": None, "units": 1, "lo": -1.0, "hi": 1.0, "maps": np.zeros((1, 1)), "names": ["x"]},
+    ]}  # fmt: skip
+    frame = {"run_id": "r", "status": "running", "epoch": 1, "history": {}, "boundary": boundary, "network": network}
+    full = frames.encode_frame(frame)
+    boundary_key, network_key = full["boundary"]["key"], full["network"]["key"]
+    assert full["boundary"]["values"] and full["network"]["columns"] and boundary_key != network_key
+    held = frames.encode_frame(frame, frozenset({boundary_key, network_key}))
+    assert held["boundary"] == {"key": boundary_key} and held["network"] == {"key": network_key}
+    fresh = frames.encode_frame({**frame, "boundary": dict(boundary)}, frozenset({boundary_key}))  # a new snapshot
+    assert fresh["boundary"]["values"] == full["boundary"]["values"] and fresh["boundary"]["key"] != boundary_key

@@ -19,14 +19,22 @@ export class HeatPanel {
 
   clear() { this.boundary = null; }
 
-  /** Takes a wire boundary; returns 0 (unchanged), 1 (new values) or 2 (new values and a new extent). */
+  /** The server's key of the boundary held (sent back with ``?have=``: a frame then carries the key alone). */
+  key() { return this.boundary ? this.boundary.key : null; }
+
+  /** Takes a wire boundary (the key alone: the one held); returns 0 (unchanged), 1 (new values) or 2 (new values
+   * and a new extent). */
   setBoundary(b) {
     if (!b || !b.values) return 0;
     const old = this.boundary;
+    const key = typeof b.key === "string" ? b.key : null;
     if (old && old.raw === b.values && old.rawConfidence === b.confidence && old.lo === b.lo
-        && old.hi === b.hi && old.resolution === b.resolution && old.extent === b.extent) return 0;
+        && old.hi === b.hi && old.resolution === b.resolution && old.extent === b.extent) {
+      old.key = key;
+      return 0;
+    }
     this.boundary = {
-      raw: b.values, rawConfidence: b.confidence, encoding: b.encoding, resolution: b.resolution | 0,
+      key, raw: b.values, rawConfidence: b.confidence, encoding: b.encoding, resolution: b.resolution | 0,
       extent: b.extent, lo: finite(b.lo) ? b.lo : 0, hi: finite(b.hi) ? b.hi : 1,
       values: decodeBase64(b.values), confidence: b.confidence ? decodeBase64(b.confidence) : null,
     };

@@ -14,7 +14,7 @@ import {
 } from "./numbers.js";
 import { css, diverging, drawScale, sizeCanvas } from "./paint.js";
 
-const RUNNING_GAP_MS = 33;     // at most ~30 fetches (and paints) a second while training
+const POKE_GAP_MS = 33;        // after a click or key press, ~30 polls a second (see POKE_MS)
 const STARTING_GAP_MS = 100;
 const IDLE_GAP_MS = 500;       // ~2 a second when nothing moves
 const POKE_MS = 2000;          // after a click or key press, poll fast for this long
@@ -246,6 +246,7 @@ export class LiveView {
   resetRun() {
     this.generation++;
     this.runId = null;
+    this.version = null;          // the server's version of the frame painted last (``frameUrl``)
     this.since = -1;
     this.history = newHistory();
     this.batches = newBatches();
@@ -341,12 +342,23 @@ export class LiveView {
 
   wake() { if (this.wakeUp) this.wakeUp(); }
 
+  /** The next frame's address: what the view holds (history and batches up to, the parts by their keys) and,
+   * while training, the version it painted: the server answers once there is a newer one (long polling). */
   frameUrl() {
     let url = `${this.url}?since=${this.since}&since_step=${lastStep(this.batches)}`;
-    if (this.data && this.data.compare) url += `&since_compare=${this.sinceB}`;
-    const have = this.pictures.key();
-    if (have !== null) url += `&have=${encodeURIComponent(have)}`;
+    const compare = !!(this.data && this.data.compare);
+    if (compare) url += `&since_compare=${this.sinceB}`;
+    const held = [this.pictures.key(), this.panelA.key(), compare ? this.panelB.key() : null];
+    if (this.data && this.data.network) held.push(this.net.key());
+    const have = held.filter((key) => typeof key === "string" && key);
+    if (have.length) url += `&have=${encodeURIComponent(have.join(","))}`;
+    if (this.version !== null && this.training()) url += `&after=${encodeURIComponent(this.version)}`;
     return url;
+  }
+
+  /** A run (A, or B beside it) trains: frames change by themselves. */
+  training() {
+    return this.state.status === "running" || !!(this.cmp && this.cmp.state.status === "running");
   }
 
   async fetchFrame() {
@@ -379,9 +391,9 @@ export class LiveView {
             this.setOffline(false);
             if (frame !== null) {
               const refetch = this.applyFrame(frame);
-              const running = frame.status === "running" || (this.cmp && this.cmp.state.status === "running");
-              gap = refetch ? 0 : running ? RUNNING_GAP_MS
-                : frame.status === "starting" ? STARTING_GAP_MS : IDLE_GAP_MS;
+              if (refetch) this.version = null;  // the run's whole history, now: no waiting for a newer frame
+              // training: ask again at once, the server answers when the next snapshot is there
+              gap = refetch || this.training() ? 0 : frame.status === "starting" ? STARTING_GAP_MS : IDLE_GAP_MS;
             }
           } else {
             gap = 0;
@@ -394,7 +406,7 @@ export class LiveView {
         }
         if (this.anyDirty()) this.requestPaint();
       }
-      if (performance.now() < this.pokeUntil) gap = Math.min(gap, RUNNING_GAP_MS);
+      if (performance.now() < this.pokeUntil) gap = Math.min(gap, POKE_GAP_MS);
       const wait = gap - (performance.now() - started);
       if (wait > 0) await this.sleep(wait);
       // Never fetch ahead of painting: the paint overlaps the wait, and a hidden tab (no animation frames)
@@ -429,6 +441,7 @@ export class LiveView {
       if (this.history.epoch.length) this.since = lastEpoch(this.history);
     }
     if (!refetch && appendBatches(this.batches, f.batches)) dirty.loss = dirty.text = true;
+    this.version = typeof f.version === "string" ? f.version : null;
     if (this.pictures.setPictures(f.pictures)) dirty.pictures = true;
     const progress = f.progress || null;
     if (JSON.stringify(progress) !== JSON.stringify(this.progress)) { this.progress = progress; dirty.text = true; }
