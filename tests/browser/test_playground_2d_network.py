@@ -45,14 +45,32 @@ play_button, play_label = play_controls("2d")
 DEFAULT_HIDDEN = [4, 2]
 DEFAULT_RATE = 0.03
 
-#: A neuron's map as a number: a hash over its canvas' pixels (the maps are small, 20 x 20 or so).
+#: A neuron's map as a number: a hash over the pixels of its square on the maps canvas, inside its border.
 NEURON_SIGNATURE_JS = """([column, unit]) => {
-  const node = document.querySelector(
-    `[data-testid="pg-neuron"][data-column="${column}"][data-unit="${unit}"] canvas`);
-  const d = node.getContext("2d").getImageData(0, 0, node.width, node.height).data;
+  const node = document.querySelector(`[data-testid="pg-neuron"][data-column="${column}"][data-unit="${unit}"]`);
+  const maps = node.parentElement.querySelector('[data-testid="pg-net-maps"]');
+  const scale = maps.width / maps.clientWidth, inset = 2;
+  const d = maps.getContext("2d").getImageData(Math.round((node.offsetLeft + inset) * scale),
+    Math.round((node.offsetTop + inset) * scale), Math.round((node.offsetWidth - 2 * inset) * scale),
+    Math.round((node.offsetHeight - 2 * inset) * scale)).data;
   let h = 0;
   for (let i = 0; i < d.length; i++) h = (Math.imul(h, 31) + d[i]) | 0;
   return h;
+}"""
+
+#: Which colour a neuron's square shows near the middle of each of its edges (on the maps canvas), as
+#: "orange", "blue" or "other" (TF Playground's orange for negative values, blue for positive).
+NEURON_EDGES_JS = """([column, unit]) => {
+  const node = document.querySelector(`[data-testid="pg-neuron"][data-column="${column}"][data-unit="${unit}"]`);
+  const maps = node.parentElement.querySelector('[data-testid="pg-net-maps"]');
+  const scale = maps.width / maps.clientWidth, ctx = maps.getContext("2d");
+  const x0 = node.offsetLeft, y0 = node.offsetTop, size = node.offsetWidth, edge = 4;
+  const at = (x, y) => {
+    const [r, g, b] = ctx.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data;
+    return b > r + 60 ? "blue" : r > b + 60 ? "orange" : "other";
+  };
+  return { left: at(x0 + edge, y0 + size / 2), right: at(x0 + size - edge, y0 + size / 2),
+           top: at(x0 + size / 2, y0 + edge), bottom: at(x0 + size / 2, y0 + size - edge) };
 }"""
 
 #: The big plot's pixels at data coordinates (x, y), and how many pixels of the plot square have a point's
@@ -229,6 +247,11 @@ def test_network_view_draws_every_neuron_and_its_maps_stay_live_while_training(s
     expect(network).to_contain_text("Hidden layers: 2")
     wait_attribute_at_least(page, '[data-testid="pg-network"]', "data-paints", 1)
     before = page.evaluate(NEURON_SIGNATURE_JS, [1, 0])
+    # Each map is drawn in its neuron's square: input x1 runs from orange (x = -6) on the left to blue on the
+    # right, x2 from orange at the bottom to blue at the top.
+    x1, x2 = page.evaluate(NEURON_EDGES_JS, [0, 0]), page.evaluate(NEURON_EDGES_JS, [0, 1])
+    assert x1["left"] == "orange" and x1["right"] == "blue", x1
+    assert x2["bottom"] == "orange" and x2["top"] == "blue", x2
 
     play_button(page).click()
     expect(live(page)).to_have_attribute("data-status", "running", timeout=LOAD_TIMEOUT_MS)
