@@ -225,3 +225,36 @@ def test_every_probe_a_page_asks_for_is_registered_and_an_unknown_name_is_refuse
     assert compute_probe(trainer, "boundary")["resolution"] == 100
     with pytest.raises(ValueError, match="there is no probe 'train_epoch'"):
         compute_probe(trainer, "train_epoch")  # a trainer method is not a probe
+
+
+def test_a_big_networks_boundary_is_coarser_while_training_and_full_when_paused():
+    """8 hidden layers of 32 neurons: 16 ms on the full grid, which held the live view to 11 changes a second."""
+    trainer = Trainer(config_for("circle", [{"kind": "dense", "units": 32, "activation": "tanh"}] * 8 + [
+        {"kind": "dense", "units": 1, "activation": "sigmoid"}]))  # fmt: skip
+    assert plane.boundary(trainer)["resolution"] == 100  # paused: the full grid
+    trainer.probe_cache.throttle = True  # training
+    trainer.step += 1
+    live = plane.boundary(trainer)
+    expected = math.isqrt(plane.PLANE_LIVE_PROBE_MACS // trainer.parameter_count)
+    assert live["resolution"] == expected < 100 and live["values"].shape == (expected**2,)
+    assert plane.network(trainer)["resolution"] == plane.NEURON_MAP_RESOLUTION  # the small maps stay as they are
+    trainer.probe_cache.throttle = False  # paused again: the full grid at once, for the same step
+    assert plane.boundary(trainer)["resolution"] == 100
+    small = Trainer(load_preset("circle"))
+    small.probe_cache.throttle = True
+    assert plane.boundary(small)["resolution"] == 100  # the simple controls' networks keep the full grid
+
+
+def test_a_new_focus_shows_at_once_while_training(monkeypatch):
+    """The boundary may be reused between snapshots while training; a click on a neuron must not wait for that."""
+    monkeypatch.setattr(plane, "PLANE_PROBE_INTERVAL_S", 60.0)  # reused for a minute, unless something else changed
+    trainer = Trainer(load_preset("circle"))
+    trainer.probe_cache.throttle = True
+    first = plane.boundary(trainer)
+    trainer.step += 1
+    assert plane.boundary(trainer) is first
+    choices.set_focus(trainer, (1, 0))
+    assert plane.boundary(trainer)["focus"] == [1, 0]
+    before = trainer.inspected
+    choices.set_focus(trainer, (1, 0))  # the same neuron again: nothing to recompute
+    assert trainer.inspected == before

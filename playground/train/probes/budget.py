@@ -20,6 +20,10 @@ WEIGHTS_PROBE_INTERVAL_S = 1 / 30
 #: it: at 0.2 s the seed CNN's feature maps changed 3.4 times a second on screen, at 0.125 s 5.0), or less often
 #: when the probes in use cost more (see ``ProbeCache.interval``).
 PICTURE_PROBE_INTERVAL_S = 0.1
+#: The floor for the 2D page's boundary and neuron maps: none, every snapshot (up to 40 a second), as long as the
+#: probes in use cost at most a fifth of the time together. For 8 hidden layers of 32 neurons the 100 x 100
+#: boundary costs several milliseconds: recomputed for every snapshot it took a large share of training.
+PLANE_PROBE_INTERVAL_S = 0.0
 #: Probes computed within this many seconds count towards the shared budget.
 PROBE_RECENT_S = 20.0
 
@@ -41,9 +45,7 @@ class ProbeCache:
         total = sum(cost for _, when, cost, _ in self.entries.values() if when >= recent)
         return min(max(PROBE_INTERVAL_S if floor is None else floor, 5 * total), PROBE_RECENT_S / 2)
 
-    def get(
-        self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any], floor: float | None = None
-    ) -> Any:
+    def get(self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any], floor: float | None = None) -> Any:
         """``compute()``'s result, computed again only for a new ``key`` (epoch, step, hand edits, choices). While
         training, a key that differs only in the training counters is served from the cache for ``interval()`` s,
         a new epoch included, so that the probes in use take about a fifth of the time together (six probes of a
@@ -68,12 +70,17 @@ class ProbeCache:
 
 
 def throttled(
-    trainer: Trainer, name: str, compute: Callable[[], Any], floor: float | None = None
+    trainer: Trainer,
+    name: str,
+    compute: Callable[[], Any],
+    floor: float | None = None,
+    variant: Hashable = None,
 ) -> Any:
     """A probe of ``trainer`` through its cache (see ``ProbeCache.get``): training counters first, then the hand
     edits and the choices (sample, drawing, temperature) that must show at once. With ``floor``, a probe a page
     paints live is recomputed once its last result is ``floor`` seconds old rather than PROBE_INTERVAL_S
     (``WEIGHTS_PROBE_INTERVAL_S`` for weights: every snapshot; ``PICTURE_PROBE_INTERVAL_S`` for the others), while
-    the probes in use together still take about a fifth of the time."""
-    key = (trainer.epoch, trainer.step, trainer.revision, trainer.inspected)
+    the probes in use together still take about a fifth of the time. A new ``variant`` (a grid's resolution) is
+    computed at once, like a new choice."""
+    key = (trainer.epoch, trainer.step, trainer.revision, trainer.inspected, variant)
     return trainer.probe_cache.get(name, key, compute, floor)

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 def set_focus(trainer: Trainer, focus: tuple[int, int] | None) -> None:
     """Show one neuron's output in the boundary probe (``(column, unit)``), or the network's (None)."""
-    trainer.focus = None if focus is None else (int(focus[0]), int(focus[1]))
+    focus = None if focus is None else (int(focus[0]), int(focus[1]))
+    if focus != trainer.focus:
+        trainer.focus = focus
+        trainer.inspected += 1
 
 
 def set_sample(trainer: Trainer, index: int) -> None:
