@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Speed figures of the playground, from one run (about five minutes), printed with their targets:
+# Speed figures of the playground, from one run (about ten minutes), printed with their targets:
 #
 #   1. the Trainer's throughput against a plain PyTorch loop on the same model, data and batch size (the seed
 #      article's feed-forward network, two 2D setups, its CNN and its LSTM);
 #   2. complete redraws per second of the live view in Chromium while training;
 #   3. training epochs per second with the page open against without;
 #   4. time from a click (Pause, Play, a learning-rate change) to its visible effect;
-#   5. the convolutions page: redraws of its live views and the seed CNN's training speed with the page open;
+#   4b. the same for the network view of 8 hidden layers of 32 neurons;
+#   5. the convolutions, sequences and tables pages: how often their live pictures change on screen and the seed
+#      CNN's, LSTM's and feed-forward network's training speed with the page open;
 #   6-7. frames of the largest network a link may carry, the biggest upload of each kind;
 #   8-9. the "How it learns" page: loss maps, races and one explained step; the race's painted frames a second;
 #   10. the classic models of the comparison with the network, on the 5,000 MNIST digits.
@@ -24,15 +26,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/start.sh"   # set-up functions only; sour
 
 prepare_browser_tools
 
-say "benchmarking (about five minutes; the figures follow)"
+say "benchmarking (about ten minutes; the figures follow)"
 echo "== 1. Trainer throughput =="
 "$VENV/bin/python" benchmarks/trainer_vs_plain_loop.py seed-ffn spiral plane seed-cnn seed-lstm
 echo
 echo "== 2-4. Live view in the browser =="
 "$VENV/bin/python" benchmarks/live_view.py
 echo
-echo "== 5. The convolutions page =="
-"$VENV/bin/python" benchmarks/live_view.py --runs conv
+echo "== 4b. The network view of 8 hidden layers of 32 neurons =="
+"$VENV/bin/python" benchmarks/live_view.py --runs network --network-units 32
+echo
+echo "== 5. The convolutions, sequences and tables pages =="
+"$VENV/bin/python" benchmarks/live_view.py --runs conv --view-seconds 10
+"$VENV/bin/python" benchmarks/live_view.py --runs seq --view-seconds 10
+"$VENV/bin/python" benchmarks/live_view.py --runs tab --view-seconds 10
 echo
 echo "== 6. Frames of the largest network a link may carry =="
 "$VENV/bin/python" benchmarks/network_frames.py
