@@ -69,6 +69,8 @@ from playground.train.protocol import (
 #: 27 at 30; at 40 it trains 4 % slower than at 30, at 60 9 %).
 SNAPSHOT_RATE_HZ = 40.0
 
+_HANDLE_SERIALS = itertools.count(1)
+
 #: A run whose live view has not asked for a frame for this long (a hidden tab, a page left open) is paused.
 UNWATCHED_PAUSE_S = 30.0
 #: How often the owner's reader thread looks whether a run is still watched when no snapshot arrives.
@@ -189,6 +191,7 @@ class WorkerHandle:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._changes = 0  # how often the newest snapshot (or the status shown) changed: see ``changes``
+        self.serial = next(_HANDLE_SERIALS)  # tells this run's changes from those of a run before it (``changes``)
         self._listeners: list[Callable[[], None]] = []  # called on every change (``on_change``)
         # one command at a time: they come from page scripts, from the reader thread (an unwatched run's pause),
         # and while the run waits for its process they are kept here, in order, instead
@@ -303,8 +306,9 @@ class WorkerHandle:
         return self._changes
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call ``listener()`` (from the reader thread, with the handle's lock held: it must return at once) on
-        every change after this; returns the function that stops it."""
+        """Call ``listener()`` on every change after this; returns the function that stops it. It is called with the
+        handle's lock held, from whichever thread made the change (the reader thread, a page script, ``stop``): it
+        must hand the news on and return at once, and never call the handle."""
         with self._lock:
             self._listeners.append(listener)
 

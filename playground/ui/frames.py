@@ -76,6 +76,10 @@ ramp can show)::
     "boundary": {"resolution": 100, "extent": 6.0, "encoding": "class-u8",
                  "values": "<base64 class ids>", "confidence": "<base64 u8, confidence * 255>"}
 
+The wire boundary and network also carry a ``key`` (one per probe object, never another's), and travel as
+``{"key": k}`` alone when the poll listed ``k`` in ``?have=``; with ``changes`` registered, the frame carries its
+``version`` (a string) too.
+
 On the wire each network column's ``maps`` become one base64 string of ``shown * res * res`` bytes
 (value = lo + byte / 255 * (hi - lo)), and ``weights`` and ``bias`` base64 strings of little-endian float32,
 the weights row-major (row ``u`` holds the links into drawn neuron ``u`` from the drawn neurons of the column
@@ -172,6 +176,8 @@ def register_frame_source(token: str, source: FrameSource, changes: FrameChanges
     holder = _holder()
     with holder.lock:
         holder.sources[token] = source
+        if not hasattr(holder, "changes"):  # a registry made before frames had versions (a reloaded module)
+            holder.changes = {}
         if changes is None:
             holder.changes.pop(token, None)
         else:
@@ -183,7 +189,7 @@ def unregister_frame_source(token: str) -> None:
     holder = _holder()
     with holder.lock:
         holder.sources.pop(token, None)
-        holder.changes.pop(token, None)
+        getattr(holder, "changes", {}).pop(token, None)
 
 
 def get_frame_source(token: str) -> FrameSource | None:
@@ -283,7 +289,7 @@ class _WireCache:
                 return entry[1]
         wire = encode(probe)  # outside the lock: two polls of a new snapshot at worst both encode it
         if wire is not None:
-            wire["key"] = f"{self._key_prefix}{next(self._keys)}"
+            wire["key"] = f"w{self._key_prefix}{next(self._keys)}"  # a letter first: never a picture's key
         with self._lock:
             self._entries[key] = (probe, wire)
             self._entries.move_to_end(key)
@@ -474,9 +480,10 @@ def dumps_frame(frame: Mapping[str, Any], have: frozenset[str] = frozenset()) ->
 LONG_POLL_S = 0.5
 
 
-async def wait_for_change(changes: FrameChanges, after: str, timeout: float = LONG_POLL_S) -> None:
-    """Return once ``changes.version()`` differs from ``after``, or after ``timeout`` seconds; waits on the event
-    loop (no thread is held while a page waits for its next snapshot)."""
+async def wait_for_change(changes: FrameChanges, after: str, timeout: float | None = None) -> None:
+    """Return once ``changes.version()`` differs from ``after``, or after ``timeout`` seconds (``LONG_POLL_S``);
+    waits on the event loop (no thread is held while a page waits for its next snapshot)."""
+    timeout = LONG_POLL_S if timeout is None else timeout
     if changes.version() != after:
         return
     loop = asyncio.get_running_loop()
@@ -484,7 +491,7 @@ async def wait_for_change(changes: FrameChanges, after: str, timeout: float = LO
     stop = changes.on_change(lambda: loop.call_soon_threadsafe(changed.set))
     try:
         if changes.version() == after:  # no change slipped in before the listener was there
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):  # one class since Python 3.11
                 await asyncio.wait_for(changed.wait(), timeout)
     finally:
         stop()
@@ -495,7 +502,7 @@ async def _frame_endpoint(request: Request) -> Response:
     source = get_frame_source(token)
     if source is None:
         return JSONResponse({"error": "unknown token"}, status_code=404, headers=_NO_STORE)
-    changes = _holder().changes.get(token)
+    changes = getattr(_holder(), "changes", {}).get(token)
     after = request.query_params.get("after")
     if changes is not None and after is not None:
         await wait_for_change(changes, after[:64])

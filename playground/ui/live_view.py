@@ -4,8 +4,8 @@ Streamlit reruns are far too slow to animate a training run, so this view is an 
 component (inline JavaScript, no iframe) that pulls compact frames from the route in
 ``playground.ui.frames`` at its own pace: fetch, draw on the next animation frame, repeat. While the run is
 ``running`` each poll names the version it painted and the server answers when the worker's next snapshot is
-there (up to 40 a second: every snapshot is painted once, none is polled twice); otherwise ~2 polls a second (any
-click or key press on the page polls fast again for two seconds, so Play/Pause show at once). Only the static data (the points, the
+there (up to 40 a second, each painted once as it arrives); otherwise ~2 polls a second (any click or key press
+on the page polls fast again for two seconds, so Play/Pause show at once). Only the static data (the points, the
 labels, the options) travels through Streamlit; a rerun with unchanged arguments does not touch the mounted
 DOM, and changed arguments update it in place, so the view never blanks. The JavaScript and CSS live in
 ``playground/ui/web`` (``main.js`` and the modules it imports, ``live_view.css``, ``network_panel.css``).

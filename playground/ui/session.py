@@ -54,7 +54,7 @@ class SessionRun:
 
     def version(self) -> str:
         """Differs after every new snapshot of either run: the live view waits for one (``frames.FrameChanges``)."""
-        return ".".join(str(handle.changes) for handle in self._handles())
+        return ".".join(f"{handle.serial}-{handle.changes}" for handle in self._handles())
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener()`` on every new snapshot of the runs there are now; returns the function that stops it."""

@@ -70,7 +70,8 @@ NEURON_EDGES_JS = """([column, unit]) => {
     return b > r + 60 ? "blue" : r > b + 60 ? "orange" : "other";
   };
   return { left: at(x0 + edge, y0 + size / 2), right: at(x0 + size - edge, y0 + size / 2),
-           top: at(x0 + size / 2, y0 + edge), bottom: at(x0 + size / 2, y0 + size - edge) };
+           top: at(x0 + size / 2, y0 + edge), bottom: at(x0 + size / 2, y0 + size - edge),
+           topLeft: at(x0 + edge, y0 + 1), bottomLeft: at(x0 + edge, y0 + size - 2) };  // first and last rows
 }"""
 
 #: The big plot's pixels at data coordinates (x, y), and how many pixels of the plot square have a point's
@@ -252,6 +253,8 @@ def test_network_view_draws_every_neuron_and_its_maps_stay_live_while_training(s
     x1, x2 = page.evaluate(NEURON_EDGES_JS, [0, 0]), page.evaluate(NEURON_EDGES_JS, [0, 1])
     assert x1["left"] == "orange" and x1["right"] == "blue", x1
     assert x2["bottom"] == "orange" and x2["top"] == "blue", x2
+    # the first and last rows are the map's own, not blended with the map drawn next to it
+    assert x1["bottomLeft"] == "orange" and x2["topLeft"] == "blue", (x1, x2)
 
     play_button(page).click()
     expect(live(page)).to_have_attribute("data-status", "running", timeout=LOAD_TIMEOUT_MS)

@@ -243,6 +243,11 @@ def test_a_big_networks_boundary_is_coarser_while_training_and_full_when_paused(
     small = Trainer(load_preset("circle"))
     small.probe_cache.throttle = True
     assert plane.boundary(small)["resolution"] == 100  # the simple controls' networks keep the full grid
+    wider = Trainer(config_for("circle", [{"kind": "dense", "units": 160, "activation": "tanh"}] * 4 + [
+        {"kind": "dense", "units": 1, "activation": "sigmoid"}]))  # fmt: skip
+    assert math.isqrt(plane.PLANE_LIVE_PROBE_MACS // wider.parameter_count) < plane.NEURON_MAP_RESOLUTION
+    wider.probe_cache.throttle = True  # the neuron maps keep their grid: a new one would rebuild the view
+    assert plane.network(wider)["resolution"] == plane.NEURON_MAP_RESOLUTION
 
 
 def test_a_new_focus_shows_at_once_while_training(monkeypatch):

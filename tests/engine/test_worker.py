@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import types
 
 import numpy as np
 import psutil
@@ -15,6 +16,7 @@ from playground.config import RunConfig
 from playground.data.registry import load_dataset
 from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
+from playground.train.worker_process import MIN_TRAIN_SLICE_S, TRAIN_SLICE_S, WorkerLoop
 from playground.ui.frames import worker_frame
 
 
@@ -489,22 +491,45 @@ def test_a_comparison_a_worker_cannot_serve_is_refused_naming_the_field(handle):
     assert answer["error"].startswith("sizes: 5000 is outside 2 to "), answer
 
 
-def test_a_training_worker_sends_a_snapshot_whenever_one_is_due_and_tells_listeners(handle):
-    """Slices end when the next snapshot is due, so the page gets more than 30 a second to paint (slices of a fixed
-    30 ms against snapshots due every 33 ms sent one every other slice); every change reaches the listeners."""
+def test_a_slice_ends_when_the_next_snapshot_is_due():
+    """Slices of a fixed 30 ms against snapshots due every 25 ms would send one every other slice."""
+    loop = types.SimpleNamespace(min_interval=0.025, last_sent=time.monotonic())
+    assert 0.02 < WorkerLoop.slice_seconds(loop) <= 0.025
+    loop.last_sent -= 0.022  # due in 3 ms: the shortest slice
+    assert WorkerLoop.slice_seconds(loop) == MIN_TRAIN_SLICE_S
+    loop.min_interval = 1.0  # a slow rate: the longest slice, so that clicks still take effect at once
+    assert WorkerLoop.slice_seconds(loop) == TRAIN_SLICE_S
+
+
+def test_a_training_worker_sends_snapshots_at_its_rate_and_tells_listeners():
+    """An epoch of seconds (slices do not end at epoch ends): 15 snapshots a second at a rate of 30 when slices
+    ignored it, about 40 at 40 now; every change reaches the listeners, and one that fails stops nothing."""
+    worker = WorkerHandle(slow_epoch_config())
     heard = []
-    stop_listening = handle.on_change(lambda: heard.append(handle.changes))
-    handle.play()
-    handle.wait_until(lambda s, history: s.status == "running" and len(history) >= 3)
-    before, started = handle.changes, time.monotonic()
-    time.sleep(2.0)
-    rate = (handle.changes - before) / (time.monotonic() - started)
-    stop_listening()
-    handle.pause()
-    handle.wait_until(lambda s, _: s.status == "paused")
-    assert rate > 30.0, f"{rate:.1f} snapshots a second"
-    assert heard and heard == sorted(heard) and heard[-1] <= handle.changes
-    count = len(heard)
-    handle.step()
-    handle.wait_until(lambda s, _: s.epoch > 0 and s.status == "paused")
-    assert len(heard) == count, "a listener that was stopped was still called"
+
+    def failing() -> None:
+        raise RuntimeError("a listener whose event loop is gone")
+
+    stop_failing = worker.on_change(failing)
+    stop_listening = worker.on_change(lambda: heard.append(worker.changes))
+    try:
+        worker.wait_until(lambda s, _: s.status == "paused", timeout=60)
+        worker.play()
+        worker.wait_until(lambda s, _: s.status == "running" and s.step > 0, timeout=30)
+        before, started = worker.changes, time.monotonic()
+        time.sleep(2.0)
+        rate = (worker.changes - before) / (time.monotonic() - started)
+        stop_listening()
+        stop_failing()
+        worker.pause()
+        worker.wait_until(lambda s, _: s.status == "paused", timeout=30)
+        assert rate > 25.0, f"{rate:.1f} snapshots a second"
+        assert heard and heard == sorted(heard) and heard[-1] <= worker.changes
+        count, changes = len(heard), worker.changes
+        worker.play()  # more changes: the stopped listener hears none of them
+        worker.wait_until(lambda s, _: worker.changes > changes + 5, timeout=30)
+        worker.pause()
+        worker.wait_until(lambda s, _: s.status == "paused", timeout=30)
+        assert len(heard) == count, "a listener that was stopped was still called"
+    finally:
+        worker.stop()

@@ -39,3 +39,30 @@ test("a network is held under its key; the key alone changes nothing", () => {
   assert.equal(panel.setNetwork({ ...network, key: "n2" }), false);                // same content, new snapshot
   assert.equal(panel.key(), "n2");
 });
+
+test("a training view names the parts it holds and the version it painted; a paused one does not wait", async () => {
+  const { LiveView } = await import("../../playground/ui/web/live_view.js");
+  const { newBatches } = await import("../../playground/ui/web/batches.js");
+  const view = Object.create(LiveView.prototype);
+  const holding = (key) => ({ key: () => key });
+  Object.assign(view, {
+    url: "/_playground/frame/t", since: 4, batches: newBatches(), data: { network: true, compare: false },
+    pictures: holding("17"), panelA: holding("wab1"), panelB: holding("wab2"), net: holding("wab3"),
+    version: "3-120", state: { status: "running" }, cmp: null,
+  });
+  const query = (url) => new URLSearchParams(url.split("?")[1]);
+  let asked = query(view.frameUrl());
+  assert.equal(asked.get("since"), "4");
+  assert.equal(asked.get("have"), "17,wab1,wab3");        // run B's boundary only while comparing
+  assert.equal(asked.get("after"), "3-120");
+  view.data.compare = true;
+  view.cmp = { state: { status: "paused" } };
+  assert.equal(query(view.frameUrl()).get("have"), "17,wab1,wab2,wab3");
+  view.state.status = "paused";                              // nothing trains: answered at once
+  asked = query(view.frameUrl());
+  assert.equal(asked.get("after"), null);
+  view.pictures = holding(null);
+  view.net = holding(null);
+  view.data = { network: false, compare: false };
+  assert.equal(query(view.frameUrl()).get("have"), "wab1");
+});

@@ -1,6 +1,7 @@
 """The probes' shared time budget: a probe is recomputed only for a changed model, and while the worker trains no
 more often than the probes in use can afford together (about a fifth of the time); probes a page paints live may
-go as fast as ten (weights: thirty) times a second within that budget."""
+go as fast as ten times a second within that budget, the weights thirty, the 2D page's boundary and neuron maps
+with every snapshot."""
 
 from __future__ import annotations
 

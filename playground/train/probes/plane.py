@@ -94,15 +94,18 @@ def boundary(trainer: Trainer, resolution: int = 100) -> dict:
 
 
 def network(trainer: Trainer, resolution: int = NEURON_MAP_RESOLUTION) -> dict:
-    """The network view's columns (see ``_network``), on a coarser grid for a big network."""
-    return _on_plane(trainer, "network", _network, resolution)
+    """The network view's columns (see ``_network``), on a coarser grid for a very big network. The small maps keep
+    their grid while training (a new grid would rebuild the view at every Play and Pause)."""
+    return _on_plane(trainer, "network", _network, resolution, live=False)
 
 
-def _on_plane(trainer: Trainer, name: str, probe: Callable[[Trainer, int], dict], resolution: int) -> dict:
+def _on_plane(
+    trainer: Trainer, name: str, probe: Callable[[Trainer, int], dict], resolution: int, live: bool = True
+) -> dict:
     """A probe over a ``resolution``-square grid of the plane, or over as fine a grid as PLANE_PROBE_MACS allows
-    for this network (PLANE_LIVE_PROBE_MACS while it trains), recomputed for every snapshot while that costs the
-    probes in use no more than the shared budget (``budget.PLANE_PROBE_INTERVAL_S``)."""
-    macs = PLANE_LIVE_PROBE_MACS if trainer.probe_cache.throttle else PLANE_PROBE_MACS
+    for this network (PLANE_LIVE_PROBE_MACS while it trains, if ``live``), recomputed for every snapshot while that
+    costs the probes in use no more than the shared budget (``budget.PLANE_PROBE_INTERVAL_S``)."""
+    macs = PLANE_LIVE_PROBE_MACS if live and trainer.probe_cache.throttle else PLANE_PROBE_MACS
     fits = math.isqrt(macs // max(1, trainer.parameter_count))
     coarse = min(resolution, max(PLANE_MIN_RESOLUTION, fits))
     compute = functools.partial(probe, trainer, coarse)

@@ -15,6 +15,8 @@ import {
 import { css, diverging, drawScale, sizeCanvas } from "./paint.js";
 
 const POKE_GAP_MS = 33;        // after a click or key press, ~30 polls a second (see POKE_MS)
+const TRAINING_GAP_MS = 20;    // while training at most 50 polls a second (each waits for a new snapshot; two runs
+                               // side by side send up to 80 between them)
 const STARTING_GAP_MS = 100;
 const IDLE_GAP_MS = 500;       // ~2 a second when nothing moves
 const POKE_MS = 2000;          // after a click or key press, poll fast for this long
@@ -245,6 +247,7 @@ export class LiveView {
 
   resetRun() {
     this.generation++;
+    if (this.inFlight) this.inFlight.abort();  // it may wait up to half a second for the old run's next snapshot
     this.runId = null;
     this.version = null;          // the server's version of the frame painted last (``frameUrl``)
     this.since = -1;
@@ -363,7 +366,7 @@ export class LiveView {
 
   async fetchFrame() {
     const generation = this.generation;
-    const controller = new AbortController();
+    const controller = this.inFlight = new AbortController();  // a new run aborts it (``resetRun``)
     const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
     try {
       const response = await fetch(this.frameUrl(), {
@@ -374,12 +377,13 @@ export class LiveView {
       return { generation, frame: await response.json() };
     } finally {
       clearTimeout(timer);
+      if (this.inFlight === controller) this.inFlight = null;
     }
   }
 
   async loop() {
     while (!this.stopped) {
-      const started = performance.now();
+      const started = performance.now(), asked = this.generation;
       let gap = IDLE_GAP_MS;
       if (this.url) {
         try {
@@ -392,14 +396,18 @@ export class LiveView {
             if (frame !== null) {
               const refetch = this.applyFrame(frame);
               if (refetch) this.version = null;  // the run's whole history, now: no waiting for a newer frame
-              // training: ask again at once, the server answers when the next snapshot is there
-              gap = refetch || this.training() ? 0 : frame.status === "starting" ? STARTING_GAP_MS : IDLE_GAP_MS;
+              // training: ask again soon, the server answers when the next snapshot is there (a frame without a
+              // version cannot be waited for: polls every POKE_GAP_MS)
+              const training = this.version !== null ? TRAINING_GAP_MS : POKE_GAP_MS;
+              gap = refetch ? 0 : this.training() ? training
+                : frame.status === "starting" ? STARTING_GAP_MS : IDLE_GAP_MS;
             }
           } else {
             gap = 0;
           }
         } catch (error) {
           if (this.stopped) return;
+          if (asked !== this.generation) continue;  // aborted for a new run: ask for its frame at once
           this.failures++;
           if (this.failures >= 3) this.setOffline(true);
           gap = Math.min(IDLE_GAP_MS * this.failures, 5000);
