@@ -7,6 +7,8 @@ A new dataset is one entry here (and a new kind of dataset one class in ``kinds/
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from playground.data import images, points, sequences, tabular, two_d, upload
 from playground.data.kinds.base import Dataset, DatasetKind, DataSettings
 from playground.data.kinds.images import GeneratedShapes, ShippedImages, UploadedImages
@@ -103,6 +105,11 @@ def dataset_classes(data: DataSettings) -> int:
 def dataset_class_names(data: DataSettings) -> list[str]:
     """What each class number means: digits, shape names, an upload's own labels, or the numbers themselves."""
     return kind_of(data).class_names(data)
+
+
+def class_name(names: Sequence[str], number: int) -> str:
+    """Class ``number``'s name among ``names``, or the number itself when the data name fewer classes."""
+    return str(names[int(number)]) if 0 <= int(number) < len(names) else str(int(number))
 
 
 def load_dataset(data: DataSettings) -> Dataset:

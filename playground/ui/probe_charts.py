@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from playground.config import RunConfig
+from playground.data.registry import class_name
 from playground.i18n import Translator
 from playground.ui.pictures import Pictures, histograms, lines, matrix, scatter
 from playground.ui.session import SessionRun
@@ -36,8 +37,7 @@ def _chart_panels(probes: Mapping[str, Any], t: Translator, class_names: tuple[s
                               t("tab_predicted")))  # fmt: skip
     if (probe := probes.get("confusion")) is not None:
         counts = probe["matrix"]
-        names = [str(name) for name in class_names][: len(counts)]
-        names += [str(index) for index in range(len(names), len(counts))]
+        names = [class_name(class_names, index) for index in range(len(counts))]
         panels.append(matrix(t("tab_confusion"), "", counts, names, t("tab_true"), t("tab_predicted")))
     if (probe := probes.get("gradients")) is not None and probe.get("epochs"):
         norms = probe["norms"]

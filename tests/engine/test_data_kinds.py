@@ -10,7 +10,7 @@ import pytest
 
 from playground.config import DataConfig
 from playground.data.kinds.base import UploadKind
-from playground.data.registry import DATASETS, kind_of, load_dataset
+from playground.data.registry import DATASETS, class_name, kind_of, load_dataset
 from playground.presets import load_preset
 
 #: Small settings of every dataset that needs no upload (the uploads have tests of their own).
@@ -81,3 +81,9 @@ def test_every_dataset_names_a_page_that_trains_it_and_a_preset_of_its_own():
     for name, kind in DATASETS.items():
         if kind.preset is not None:
             assert load_preset(kind.preset).data.dataset == name, name
+
+
+def test_a_class_is_named_by_the_data_or_by_its_number():
+    assert class_name(("cat", "dog"), 1) == "dog"
+    assert class_name(("cat", "dog"), 2) == "2"  # more classes than names: the number
+    assert class_name((), 0) == "0" and class_name(("a",), -1) == "-1"

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from playground.data.registry import class_name
 from playground.i18n import Translator
 from playground.ui.pictures import Pictures, bars, grid
 
@@ -91,8 +92,3 @@ def _probability_bars(t: Translator, names: tuple[str, ...], probabilities: np.n
 def _largest(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.max()) if finite.size else 0.0
-
-
-def class_name(names: tuple[str, ...], number: int) -> str:
-    """A class's name, or its number when the data name fewer classes."""
-    return names[int(number)] if 0 <= int(number) < len(names) else str(int(number))

@@ -7,9 +7,7 @@ import numpy as np
 import streamlit as st
 
 from playground.config import DataConfig
-from playground.data.registry import (
-    dataset_class_names,
-)
+from playground.data.registry import class_name, dataset_class_names
 from playground.i18n import Translator
 from playground.ui.convolutions.choices import (
     CANVAS_PX,
@@ -18,7 +16,7 @@ from playground.ui.convolutions.choices import (
     drawing_input,
     per_class_accuracy,
 )
-from playground.ui.convolutions.live_pictures import class_name, filter_pictures, sample_pictures
+from playground.ui.convolutions.live_pictures import filter_pictures, sample_pictures
 from playground.ui.session import SessionRun
 from playground.viz import image_grids
 

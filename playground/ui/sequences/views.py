@@ -8,9 +8,7 @@ import numpy as np
 import streamlit as st
 
 from playground.config import RunConfig
-from playground.data.registry import (
-    kind_of,
-)
+from playground.data.registry import class_name, kind_of
 from playground.i18n import Translator
 from playground.sequence_summary import (
     DataSummary,
@@ -167,13 +165,13 @@ def hidden_view(
     step = t("seq_step")
     if config.tokens:
         true, predicted = int(probe["true"]), int(probe["predicted"])
-        marked = shown_character(_name(names, true))
+        marked = shown_character(class_name(names, true))
         st.markdown(charts.text_html(probe.get("text", ""), marked=marked), unsafe_allow_html=True)
         verdict = t(
             "seq_hidden_text",
             index=probe["index"],
-            true=shown_character(_name(names, true)),
-            predicted=shown_character(_name(names, predicted)),
+            true=shown_character(class_name(names, true)),
+            predicted=shown_character(class_name(names, predicted)),
         )
     else:
         inputs = np.asarray(probe["inputs"], dtype=np.float32)
@@ -209,10 +207,6 @@ def hidden_view(
     about = [f"- **{t(f'seq_gate_{cell}_{name}')}**: " + t(f"seq_about_gate_{cell}_{name}") for name in shown]
     st.markdown(f"**{t('seq_gates_title')}**\n\n" + "\n".join(about))
     st.caption(t("seq_gates_colours"))
-
-
-def _name(names: tuple[str, ...], number: int) -> str:
-    return names[int(number)] if 0 <= int(number) < len(names) else str(int(number))
 
 
 def memory_labels(t: Translator) -> dict[str, str]:
