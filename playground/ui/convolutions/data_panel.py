@@ -92,9 +92,14 @@ def data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
             t("cnn_n_images"), 100, most, step=100 if most > 2_000 else 1, key=count_key, help=t("cnn_help_n_images")
         )
         if "noise" in kind.settings:
-            settings["noise"] = st.slider(t("cnn_noise"), 0, 50, 10, 5, key=K_NOISE, help=t("cnn_help_noise"))
+            state.setdefault(K_NOISE, 10)
+            settings["noise"] = st.slider(t("cnn_noise"), 0, 50, step=5, key=K_NOISE, help=t("cnn_help_noise"))
+    # defaults through the session state, where a loaded setup puts its values (``_adopt``): a widget given both
+    # a default and a value set in the session state makes Streamlit warn on every run
+    for key, default in ((K_SHARE, 80), (K_SHIFT, 0), (K_ROTATE, 0), (K_AUG_NOISE, 0)):
+        state.setdefault(key, default)
     settings["train_share"] = st.slider(
-        t("cnn_train_share"), 10, 90, 80, 5, key=K_SHARE, help=t("cnn_help_train_share")
+        t("cnn_train_share"), 10, 90, step=5, key=K_SHARE, help=t("cnn_help_train_share")
     )
     settings["normalize"] = translated_choice(
         st.radio,
@@ -106,10 +111,10 @@ def data_panel(t: Translator, base: RunConfig | None) -> DataConfig | None:
         help=t("cnn_help_normalize"),
     )
     with st.expander(t("cnn_augmentation"), icon=":material/auto_fix_high:"):
-        settings["augment_shift"] = st.slider(t("cnn_shift"), 0, 6, 0, key=K_SHIFT, help=t("cnn_help_shift"))
-        settings["augment_rotate"] = st.slider(t("cnn_rotate"), 0, 45, 0, 5, key=K_ROTATE, help=t("cnn_help_rotate"))
+        settings["augment_shift"] = st.slider(t("cnn_shift"), 0, 6, key=K_SHIFT, help=t("cnn_help_shift"))
+        settings["augment_rotate"] = st.slider(t("cnn_rotate"), 0, 45, step=5, key=K_ROTATE, help=t("cnn_help_rotate"))
         settings["augment_noise"] = st.slider(
-            t("cnn_aug_noise"), 0, 50, 0, 5, key=K_AUG_NOISE, help=t("cnn_help_aug_noise")
+            t("cnn_aug_noise"), 0, 50, step=5, key=K_AUG_NOISE, help=t("cnn_help_aug_noise")
         )
     try:
         data = data_config(dataset, upload, **settings)
