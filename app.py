@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from playground.limits import limits
-from playground.ui.frames import enable_tcp_nodelay, frame_routes
+from playground.ui.frame_routes import enable_tcp_nodelay, frame_routes
 
 
 def _inside_script_run() -> bool:

@@ -22,6 +22,7 @@ Prints figures, asserts nothing. Run: ``.venv/bin/python benchmarks/network_fram
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -39,7 +40,7 @@ from playground.presets import load_preset
 from playground.train.probes import plane
 from playground.train.probes.plane import NEURON_MAP_RESOLUTION
 from playground.train.trainer import Trainer
-from playground.ui import frames
+from playground.ui import frame_routes, frames
 
 WIDE_LAYERS = [
     {"kind": "dense", "units": 4096, "activation": "tanh"},
@@ -63,10 +64,10 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
 
 
 def poll(since: int = -1) -> bytes:
-    """One GET of the frame route, as the browser makes it (the endpoint runs in the server's thread pool)."""
+    """One GET of the frame route, as the browser makes it (the frame is built in the server's thread pool)."""
     scope = {"type": "http", "method": "GET", "path": f"{frames.FRAME_PATH}/{TOKEN}",
              "path_params": {"token": TOKEN}, "query_string": f"since={since}".encode(), "headers": []}  # fmt: skip
-    return bytes(frames._frame_endpoint(Request(scope)).body)
+    return bytes(asyncio.run(frame_routes._frame_endpoint(Request(scope))).body)
 
 
 def frame_of(trainer: Trainer, network: dict) -> dict:

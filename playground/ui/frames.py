@@ -10,13 +10,15 @@ fast as it can paint, and the page only has to register a frame source under an 
 
 With ``changes`` (a :class:`FrameChanges`: the workers' snapshot counters) every frame carries its ``version``,
 and a poll with ``?after=V`` is held (on the event loop, no thread) until the version differs from ``V`` or
-``LONG_POLL_S`` passed: a training page asks again as soon as it painted and gets each snapshot once, the moment
-it is there (blind polls 30 times a second against 27 snapshots a second painted 22 a second on screen).
+``frame_routes.LONG_POLL_S`` passed: a training page asks again as soon as it painted and gets each snapshot
+once, the moment it is there (blind polls 30 times a second against 27 snapshots a second painted 22 a second on
+screen).
 ``?have=k1,k2`` names the parts the browser holds (boundary, network, pictures: each wire form has a ``key``);
 those come back as ``{"key": k}`` alone.
 
 This module imports no Streamlit, so worker-owning code and the routes can both use it without pulling in a
-script-run context. ``app.py`` mounts :func:`frame_routes` on the ``st.App`` that serves the pages.
+script-run context. ``app.py`` mounts the route (``playground.ui.frame_routes``) on the ``st.App`` that serves the
+pages.
 
 Frame format (what a frame source returns)
 ------------------------------------------
@@ -98,12 +100,9 @@ stall the websocket of any session, but it should still return quickly: it is ca
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import itertools
 import json
-import logging
 import math
 import secrets
 import sys
@@ -114,10 +113,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
     from playground.train.protocol import Snapshot
@@ -132,8 +127,6 @@ FrameSource = Callable[[int, int, int], dict]
 ROUTE_PREFIX = "/_playground"
 FRAME_PATH = f"{ROUTE_PREFIX}/frame"
 
-_LOGGER = logging.getLogger(__name__)
-_NO_STORE = {"Cache-Control": "no-store"}
 
 # Streamlit evicts every watched module from ``sys.modules`` when a source file of the app changes, and the
 # next script run imports a fresh copy of this module. The routes, built once at server start, and the
@@ -170,7 +163,7 @@ class FrameChanges(Protocol):
 def register_frame_source(token: str, source: FrameSource, changes: FrameChanges | None = None) -> None:
     """Serve ``source(since_epoch, ...)`` at ``/_playground/frame/{token}``; a second call replaces the first.
     With ``changes``, frames carry their ``version`` and a poll that says ``?after=VERSION`` is answered once there
-    is a newer frame (long polling, at most ``LONG_POLL_S``)."""
+    is a newer frame (long polling, at most ``frame_routes.LONG_POLL_S``)."""
     if not token or "/" in token:
         raise ValueError(f"invalid frame token {token!r}")
     holder = _holder()
@@ -190,6 +183,11 @@ def unregister_frame_source(token: str) -> None:
     with holder.lock:
         holder.sources.pop(token, None)
         getattr(holder, "changes", {}).pop(token, None)
+
+
+def get_frame_changes(token: str) -> FrameChanges | None:
+    """What tells the polls of ``token`` that a new frame is there, if it was registered with one."""
+    return getattr(_holder(), "changes", {}).get(token)
 
 
 def get_frame_source(token: str) -> FrameSource | None:
@@ -473,130 +471,18 @@ def dumps_frame(frame: Mapping[str, Any], have: frozenset[str] = frozenset()) ->
     return json.dumps(encode_frame(frame, have), separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-# --------------------------------------------------------------------------------------------------
-# Routes
-# --------------------------------------------------------------------------------------------------
-#: The longest a poll with ``?after=VERSION`` waits for a newer frame: the answer is then the same frame again.
-LONG_POLL_S = 0.5
-
-
-async def wait_for_change(changes: FrameChanges, after: str, timeout: float | None = None) -> None:
-    """Return once ``changes.version()`` differs from ``after``, or after ``timeout`` seconds (``LONG_POLL_S``);
-    waits on the event loop (no thread is held while a page waits for its next snapshot)."""
-    timeout = LONG_POLL_S if timeout is None else timeout
-    if changes.version() != after:
-        return
-    loop = asyncio.get_running_loop()
-    changed = asyncio.Event()
-    stop = changes.on_change(lambda: loop.call_soon_threadsafe(changed.set))
-    try:
-        if changes.version() == after:  # no change slipped in before the listener was there
-            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):  # one class since Python 3.11
-                await asyncio.wait_for(changed.wait(), timeout)
-    finally:
-        stop()
-
-
-async def _frame_endpoint(request: Request) -> Response:
-    token = request.path_params["token"]
-    source = get_frame_source(token)
-    if source is None:
-        return JSONResponse({"error": "unknown token"}, status_code=404, headers=_NO_STORE)
-    changes = getattr(_holder(), "changes", {}).get(token)
-    after = request.query_params.get("after")
-    if changes is not None and after is not None:
-        await wait_for_change(changes, after[:64])
-    since, since_compare, since_step = (_int_param(request, name) for name in ("since", "since_compare", "since_step"))
-    # built in Starlette's thread pool, off the event loop that serves every session's websocket
-    return await run_in_threadpool(_frame_response, token, source, changes, since, since_compare, since_step,
-                                   _have(request))  # fmt: skip
-
-
-def _frame_response(
-    token: str,
-    source: FrameSource,
-    changes: FrameChanges | None,
-    since: int,
-    since_compare: int,
-    since_step: int,
-    have: frozenset[str],
-) -> Response:
-    try:
-        version = None if changes is None else changes.version()  # before the frame: a later change is newer
-        frame = source(since, since_compare, since_step)
-        if version is not None:
-            frame = {**frame, "version": version}
-        body = dumps_frame(frame, have)
-    except Exception as error:  # a failing source must not take the route down; the page shows the error
-        _LOGGER.exception("frame source %s failed", token)
-        return JSONResponse({"error": f"{type(error).__name__}: {error}"}, status_code=500, headers=_NO_STORE)
-    return Response(body, media_type="application/json", headers=_NO_STORE)
-
-
-def _int_param(request: Request, name: str) -> int:
-    try:
-        return int(request.query_params.get(name, "-1"))
-    except ValueError:
-        return -1
-
-
-def _have(request: Request) -> frozenset[str]:
-    """The keys of the parts the browser already holds (``?have=k1,k2``): those parts are not sent again."""
-    return frozenset(key for key in request.query_params.get("have", "").split(",")[:8] if key)
-
-
-def enable_tcp_nodelay() -> None:
-    """Make asyncio set ``TCP_NODELAY`` on every TCP connection it wraps, Streamlit's included.
-
-    Streamlit 1.67 binds its listening socket as ``socket.socket(family)``, so accepted connections report
-    ``proto == 0`` and asyncio's ``_set_nodelay`` (which insists on ``proto == IPPROTO_TCP``) leaves Nagle's
-    algorithm on. Uvicorn writes a response's head and body in two writes, so on a kept-alive connection
-    the body waits for the browser's delayed ACK: every request takes ~40-50 ms instead of ~1 ms, which
-    caps the live view at ~18 frames a second. Call this in the server process before it accepts
-    connections (``app.py`` does); calling it again is harmless.
-    """
-    import asyncio.base_events as base_events
-    import socket
-
-    original = getattr(base_events, "_set_nodelay", None)
-    if original is None or getattr(original, "_playground_patched", False):
-        return
-
-    def _set_nodelay(sock: socket.socket) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                original(sock)
-        else:
-            original(sock)
-
-    _set_nodelay._playground_patched = True  # type: ignore[attr-defined]
-    base_events._set_nodelay = _set_nodelay
-
-
-def frame_routes() -> list[BaseRoute]:
-    """The routes to mount on ``st.App``: the frame endpoint."""
-    return [
-        Route(FRAME_PATH + "/{token}", _frame_endpoint, methods=["GET"], name="playground_frame"),
-    ]
-
-
 __all__ = [
     "FRAME_PATH",
-    "LONG_POLL_S",
     "FrameChanges",
     "FrameSource",
     "dumps_frame",
-    "enable_tcp_nodelay",
     "encode_boundary",
     "encode_frame",
     "encode_network",
-    "frame_routes",
+    "get_frame_changes",
     "get_frame_source",
     "held",
     "register_frame_source",
     "registered_tokens",
     "unregister_frame_source",
-    "wait_for_change",
 ]

@@ -2,15 +2,20 @@
 
 import asyncio
 import base64
+import concurrent.futures
 import json
 import math
 import threading
 import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import numpy as np
 from starlette.requests import Request
 
-from playground.ui import frames
+from playground.ui import frame_routes, frames
+
+T = TypeVar("T")
 
 
 def decode_u8(text: str) -> np.ndarray:
@@ -68,8 +73,15 @@ def route_request(token: str, query: bytes = b"") -> Request:
     return Request(scope)
 
 
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on an event loop of its own, in a thread of its own: the suite's browser tests keep
+    Playwright's loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=30)
+
+
 def call_route(token: str, query: bytes = b"") -> tuple[int, dict]:
-    response = asyncio.run(frames._frame_endpoint(route_request(token, query)))
+    response = run_async(frame_routes._frame_endpoint(route_request(token, query)))
     return response.status_code, json.loads(response.body)
 
 
@@ -101,7 +113,7 @@ def test_a_failing_source_answers_500_with_the_reason():
 
 
 def test_route_list_is_mountable():
-    paths = [route.path for route in frames.frame_routes()]
+    paths = [route.path for route in frame_routes.frame_routes()]
     assert paths == ["/_playground/frame/{token}"]
 
 
@@ -147,23 +159,23 @@ def test_a_poll_after_the_version_it_has_waits_for_the_next_one():
         loop = asyncio.get_running_loop()
         loop.call_later(0.2, lambda: threading.Thread(target=changes.bump).start())  # a snapshot from a thread
         started = time.monotonic()
-        waited = await frames._frame_endpoint(route_request("long", b"after=0"))
+        waited = await frame_routes._frame_endpoint(route_request("long", b"after=0"))
         waited_s = time.monotonic() - started
         started = time.monotonic()
-        at_once = await frames._frame_endpoint(route_request("long", b"after=0"))  # it holds an older one
+        at_once = await frame_routes._frame_endpoint(route_request("long", b"after=0"))  # it holds an older one
         return waited_s, json.loads(waited.body), time.monotonic() - started, json.loads(at_once.body)
 
     try:
-        waited_s, waited, at_once_s, at_once = asyncio.run(scenario())
+        waited_s, waited, at_once_s, at_once = run_async(scenario())
     finally:
         frames.unregister_frame_source("long")
-    assert 0.15 <= waited_s < frames.LONG_POLL_S and waited["version"] == "1"
+    assert 0.15 <= waited_s < frame_routes.LONG_POLL_S and waited["version"] == "1"
     assert at_once_s < 0.15 and at_once["version"] == "1"
     assert changes.listeners == [], "the waiting poll left its listener behind"
 
 
 def test_a_poll_with_nothing_new_is_answered_after_the_longest_wait(monkeypatch):
-    monkeypatch.setattr(frames, "LONG_POLL_S", 0.2)
+    monkeypatch.setattr(frame_routes, "LONG_POLL_S", 0.2)
     changes = Changes()
     register_counting_source("quiet", changes)
     try:
@@ -195,10 +207,10 @@ def test_frame_sources_are_built_off_the_event_loop():
 
     async def both() -> list:
         requests = (route_request("first"), route_request("second"))
-        return await asyncio.gather(*(frames._frame_endpoint(request) for request in requests))
+        return await asyncio.gather(*(frame_routes._frame_endpoint(request) for request in requests))
 
     try:
-        answers = asyncio.run(both())
+        answers = run_async(both())
     finally:
         frames.unregister_frame_source("first")
         frames.unregister_frame_source("second")

@@ -1,0 +1,134 @@
+"""The HTTP route the live view polls for frames (``GET /_playground/frame/{token}``, see ``playground.ui.frames``
+for the frames and their registry), with long polling: a poll that names the version it painted waits on the event
+loop for the next one. ``app.py`` mounts :func:`frame_routes` on the ``st.App`` that serves the pages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from playground.ui.frames import (
+    FRAME_PATH,
+    FrameChanges,
+    FrameSource,
+    dumps_frame,
+    get_frame_changes,
+    get_frame_source,
+)
+
+_LOGGER = logging.getLogger(__name__)
+_NO_STORE = {"Cache-Control": "no-store"}
+
+#: The longest a poll with ``?after=VERSION`` waits for a newer frame: the answer is then the same frame again.
+LONG_POLL_S = 0.5
+
+
+async def wait_for_change(changes: FrameChanges, after: str, timeout: float | None = None) -> None:
+    """Return once ``changes.version()`` differs from ``after``, or after ``timeout`` seconds (``LONG_POLL_S``);
+    waits on the event loop (no thread is held while a page waits for its next snapshot)."""
+    timeout = LONG_POLL_S if timeout is None else timeout
+    if changes.version() != after:
+        return
+    loop = asyncio.get_running_loop()
+    changed = asyncio.Event()
+    stop = changes.on_change(lambda: loop.call_soon_threadsafe(changed.set))
+    try:
+        if changes.version() == after:  # no change slipped in before the listener was there
+            with contextlib.suppress(TimeoutError, asyncio.TimeoutError):  # one class since Python 3.11
+                await asyncio.wait_for(changed.wait(), timeout)
+    finally:
+        stop()
+
+
+async def _frame_endpoint(request: Request) -> Response:
+    token = request.path_params["token"]
+    source = get_frame_source(token)
+    if source is None:
+        return JSONResponse({"error": "unknown token"}, status_code=404, headers=_NO_STORE)
+    changes = get_frame_changes(token)
+    after = request.query_params.get("after")
+    if changes is not None and after is not None:
+        await wait_for_change(changes, after[:64])
+    since, since_compare, since_step = (_int_param(request, name) for name in ("since", "since_compare", "since_step"))
+    # built in Starlette's thread pool, off the event loop that serves every session's websocket
+    return await run_in_threadpool(_frame_response, token, source, changes, since, since_compare, since_step,
+                                   _have(request))  # fmt: skip
+
+
+def _frame_response(
+    token: str,
+    source: FrameSource,
+    changes: FrameChanges | None,
+    since: int,
+    since_compare: int,
+    since_step: int,
+    have: frozenset[str],
+) -> Response:
+    try:
+        version = None if changes is None else changes.version()  # before the frame: a later change is newer
+        frame = source(since, since_compare, since_step)
+        if version is not None:
+            frame = {**frame, "version": version}
+        body = dumps_frame(frame, have)
+    except Exception as error:  # a failing source must not take the route down; the page shows the error
+        _LOGGER.exception("frame source %s failed", token)
+        return JSONResponse({"error": f"{type(error).__name__}: {error}"}, status_code=500, headers=_NO_STORE)
+    return Response(body, media_type="application/json", headers=_NO_STORE)
+
+
+def _int_param(request: Request, name: str) -> int:
+    try:
+        return int(request.query_params.get(name, "-1"))
+    except ValueError:
+        return -1
+
+
+def _have(request: Request) -> frozenset[str]:
+    """The keys of the parts the browser already holds (``?have=k1,k2``): those parts are not sent again."""
+    return frozenset(key for key in request.query_params.get("have", "").split(",")[:8] if key)
+
+
+def enable_tcp_nodelay() -> None:
+    """Make asyncio set ``TCP_NODELAY`` on every TCP connection it wraps, Streamlit's included.
+
+    Streamlit 1.67 binds its listening socket as ``socket.socket(family)``, so accepted connections report
+    ``proto == 0`` and asyncio's ``_set_nodelay`` (which insists on ``proto == IPPROTO_TCP``) leaves Nagle's
+    algorithm on. Uvicorn writes a response's head and body in two writes, so on a kept-alive connection
+    the body waits for the browser's delayed ACK: every request takes ~40-50 ms instead of ~1 ms, which
+    caps the live view at ~18 frames a second. Call this in the server process before it accepts
+    connections (``app.py`` does); calling it again is harmless.
+    """
+    import asyncio.base_events as base_events
+    import socket
+
+    original = getattr(base_events, "_set_nodelay", None)
+    if original is None or getattr(original, "_playground_patched", False):
+        return
+
+    def _set_nodelay(sock: socket.socket) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                original(sock)
+        else:
+            original(sock)
+
+    _set_nodelay._playground_patched = True  # type: ignore[attr-defined]
+    base_events._set_nodelay = _set_nodelay
+
+
+def frame_routes() -> list[BaseRoute]:
+    """The routes to mount on ``st.App``: the frame endpoint."""
+    return [
+        Route(FRAME_PATH + "/{token}", _frame_endpoint, methods=["GET"], name="playground_frame"),
+    ]
+
+
+__all__ = ["LONG_POLL_S", "enable_tcp_nodelay", "frame_routes", "wait_for_change"]
