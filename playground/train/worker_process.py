@@ -396,7 +396,7 @@ class WorkerLoop:
                 except Exception as error:  # a probe that cannot run for this data is just absent
                     probe = failed_probe(readable(error))
                 # a throttled probe returns the very dict it returned before: no need to pickle it again (the
-                # feature maps of a conv net are ~150 KB, and snapshots go out up to 30 times a second)
+                # feature maps of a conv net are ~150 KB, and snapshots go out up to 40 times a second)
                 if probe is not self.sent_probes.get(name) or probe_error(probe) is not None:
                     probes[name] = self.sent_probes[name] = probe
         english, key, args = self.message or (None, None, {})

@@ -234,7 +234,7 @@ _KEYS = itertools.count(1)
 
 class PictureMemo:
     """The last pictures a run's frames carried, built and encoded once for as long as their probes stay the
-    same objects (one per run: its frames are asked for up to 30 times a second)."""
+    same objects (one per run: its frames are asked for with every snapshot, up to 40 a second)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -255,7 +255,7 @@ class PictureMemo:
             part: dict[str, Any] | None = {"key": str(next(_KEYS)), "panels": panels}
         except Exception:  # a picture that cannot be built must not take the live view (loss, status) down with it
             _LOGGER.exception("live pictures %s could not be built", pictures.build.__name__)
-            part = None  # remembered for these probes: not tried again 30 times a second
+            part = None  # remembered for these probes: not tried again with every poll
         with self._lock:
             self._last = (pictures, probes, part)  # holds the probes: an id is never mistaken for a new object's
         return part

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 #: While training, a probe is recomputed at most this often (or less often when probes are costly).
 PROBE_INTERVAL_S = 0.5
-#: The floor for probes that only copy weights (the conv filters): every snapshot, at most 30 a second.
+#: The floor for probes that only copy weights (the conv filters): at most 30 a second (about every other snapshot
+#: at 40 snapshots a second, the worker's rate).
 WEIGHTS_PROBE_INTERVAL_S = 1 / 30
 #: The floor for the other probes a page paints live (an image through the network, a hidden state, the charts):
 #: ten times a second while training (the first snapshot after it is due takes it, and the page's next poll paints
