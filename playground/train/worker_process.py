@@ -170,11 +170,13 @@ class WorkerLoop:
 
                     choices.set_focus(self.trainer, self.focus)
             case SetProbes(names):  # what the page shows now: probes nobody looks at cost training time
+                dropped = set(self.probe_names) - set(names)
                 self.probe_names = list(names)
                 # the handle forgets probes that are no longer computed: one asked for again must be sent again
                 self.sent_probes = {name: probe for name, probe in self.sent_probes.items() if name in names}
                 if self.trainer is not None:
                     self.trainer.record_gradients = "gradients" in self.probe_names
+                    self.trainer.probe_cache.forget(dropped)  # their cost no longer slows the ones shown
             case SetSample(index):  # which test image or sequence the views explain
                 self.sample_index = int(index)
                 self._apply_inspection()

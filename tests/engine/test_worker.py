@@ -304,7 +304,7 @@ def test_a_probe_is_sent_once_until_it_changes_and_the_handle_keeps_it():
     import socket
     from multiprocessing.connection import Connection
 
-    from playground.train.protocol import Step
+    from playground.train.protocol import SetProbes, Step
     from playground.train.worker_process import WorkerLoop
 
     config = load_preset("digits-cnn").model_copy(deep=True)
@@ -327,6 +327,11 @@ def test_a_probe_is_sent_once_until_it_changes_and_the_handle_keeps_it():
         while (latest := owner.recv()).epoch < 1:
             pass
         assert set(latest.probes) == {"filters", "gallery"}  # a new model: both computed and sent again
+        cache = loop.trainer.probe_cache
+        shared = cache.interval()
+        loop.handle(SetProbes(["filters"]))  # the page stopped showing the gallery: its cost no longer counts
+        assert "gallery" not in cache.entries and "filters" in cache.entries
+        assert cache.interval() <= shared
 
     handle = WorkerHandle(config, probes=("filters", "gallery"))
     try:

@@ -6,7 +6,7 @@ with every snapshot."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,6 +46,13 @@ class ProbeCache:
         recent = time.monotonic() - PROBE_RECENT_S
         total = sum(cost for _, when, cost, _ in self.entries.values() if when >= recent)
         return min(max(PROBE_INTERVAL_S if floor is None else floor, 5 * total), PROBE_RECENT_S / 2)
+
+    def forget(self, names: Iterable[str]) -> None:
+        """Drop these probes' results: the page no longer shows them, so their cost must not slow the probes it
+        shows now (within PROBE_RECENT_S of a switch from the predictions to the hidden state, the predictions'
+        cost still halved the hidden state's rate)."""
+        for name in names:
+            self.entries.pop(name, None)
 
     def get(self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any], floor: float | None = None) -> Any:
         """``compute()``'s result, computed again only for a new ``key`` (epoch, step, hand edits, choices). While
