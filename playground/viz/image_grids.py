@@ -1,5 +1,4 @@
-"""Pictures as plain RGB arrays: a conv net's insides (feature maps, saliency, image galleries) and maps of
-a loss.
+"""Pictures as plain RGB arrays: image galleries (a dataset's preview, a conv net's mistakes) and maps of a loss.
 
 Pure numpy, so the page only hands the arrays to ``st.image`` and the tests check pixels. Small images are
 enlarged by repeating pixels (browsers would blur them), and grids keep a gap between tiles.
@@ -14,9 +13,8 @@ import math
 import numpy as np
 from PIL import Image
 
-from playground.viz.colors import ACTIVATION_STOPS, SALIENCY_COLOR, VIRIDIS_STOPS, hex_to_rgb
+from playground.viz.colors import VIRIDIS_STOPS
 
-_SEQUENTIAL = np.array([hex_to_rgb(stop) for stop in ACTIVATION_STOPS], dtype=np.float32)
 _VIRIDIS = np.array([[int(code[i : i + 2], 16) for i in (1, 3, 5)] for code in VIRIDIS_STOPS], dtype=np.float32)
 _GAP_COLOUR = 255
 
@@ -27,11 +25,6 @@ def _ramp(values: np.ndarray, stops: np.ndarray) -> np.ndarray:
     lower = np.minimum(position.astype(np.int64), len(stops) - 2)
     fraction = (position - lower)[..., None]
     return (stops[lower] * (1 - fraction) + stops[lower + 1] * fraction).round().astype(np.uint8)
-
-
-def sequential(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Values from ``low`` (dark) to ``high`` (bright)."""
-    return _ramp((values - low) / max(high - low, 1e-12), _SEQUENTIAL)
 
 
 def banded_viridis(values: np.ndarray, low: float, high: float, bands: int) -> np.ndarray:
@@ -76,24 +69,6 @@ def tile(tiles: np.ndarray, columns: int, gap: int = 2) -> np.ndarray:
         top, left = row * (height + gap), column * (width + gap)
         grid[top : top + height, left : left + width] = picture
     return grid
-
-
-def feature_map_grid(maps: np.ndarray, tile_px: int = 56, columns: int = 16) -> np.ndarray:
-    """A layer's feature maps ``(channels, h, w)``, one tile each, on one scale from the layer's lowest to highest
-    value: a map that stays dark did not find its pattern in this image."""
-    coloured = sequential(maps, float(maps.min()), float(maps.max()))
-    factor = scale_for(max(maps.shape[-2:]), tile_px)
-    return tile(np.stack([enlarge(picture, factor) for picture in coloured]), columns)
-
-
-def saliency_overlay(image: np.ndarray, saliency: np.ndarray, size_px: int = 168) -> np.ndarray:
-    """The image in grey with the saliency (0..1) laid over it in red: the pixels whose change would move the
-    predicted class's score the most."""
-    base = grey(image).astype(np.float32) * 0.55
-    heat = np.clip(saliency, 0.0, 1.0)[..., None]
-    red = np.array(hex_to_rgb(SALIENCY_COLOR), dtype=np.float32)
-    blended = (base * (1 - heat) + red * heat).round().astype(np.uint8)
-    return enlarge(blended, scale_for(image.shape[0], size_px))
 
 
 def image_grid(

@@ -72,11 +72,6 @@ def press_pause(page: Page) -> None:
     expect(play_label(page)).to_have_text("Play", timeout=20_000)
 
 
-def image(page: Page, caption: str | re.Pattern[str]) -> Locator:
-    """The ``st.image`` elements with this caption (their only text)."""
-    return page.get_by_test_id("stImage").filter(has_text=caption)
-
-
 def loaded_sources(images: Locator) -> list[str]:
     """The images' ``src``, once each has loaded (a media URL named by the image's content)."""
     return images.locator("img").evaluate_all(
@@ -93,19 +88,6 @@ def wait_loaded(page: Page, images: Locator, what: str, timeout: float = 30.0) -
             return sources
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} did not load within {timeout:.0f} s: {sources}")
-        page.wait_for_timeout(250)
-
-
-def wait_for_new_sources(page: Page, images: Locator, before: list[str], what: str, timeout: float = 45.0) -> None:
-    """Wait until every one of ``images`` shows another (loaded) picture than ``before``."""
-    deadline = time.monotonic() + timeout
-    now = before
-    while True:
-        now = loaded_sources(images)
-        if len(now) == len(before) and all(now) and all(new != old for new, old in zip(now, before, strict=True)):
-            return
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what} did not change within {timeout:.0f} s: {before} -> {now}")
         page.wait_for_timeout(250)
 
 
@@ -130,10 +112,6 @@ def draw_stroke(page: Page, x0: float, y0: float, x1: float, y1: float, steps: i
     for step in range(1, steps + 1):
         page.mouse.move(*at(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps))
     page.mouse.up()
-
-
-def prediction(page: Page) -> Locator:
-    return page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"^Prediction: .+ \(\d+%\)$"))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -209,26 +187,31 @@ def test_a_drawn_digit_is_predicted_before_and_while_training(server, context):
     page = context.new_page()
     open_convolutions(page, server.url)  # MNIST and the seed CNN, as the page opens
     show_view(page, "Draw")
-    expect(page.get_by_text("Draw something on the canvas to see what the network makes of it.")).to_be_visible(
-        timeout=30_000
-    )
+    hint = page.get_by_text("Draw something on the canvas to see what the network makes of it.")
+    expect(hint).to_be_visible(timeout=30_000)
     draw_stroke(page, 0.5, 0.2, 0.5, 0.8)  # a "1"
-    expect(image(page, "What the network gets")).to_be_visible(timeout=30_000)
-    drawing = image(page, "Your drawing")
-    expect(drawing).to_be_visible(timeout=WORKER_TIMEOUT_MS)  # the worker explains it once it has started
-    expect(prediction(page)).to_have_count(1)
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)  # the class probabilities
-    first = wait_loaded(page, drawing, "the explained drawing")
+    # the training view paints the drawing as the network gets it, its saliency, the prediction and the maps
+    panel = pictures(page)
+    drawing = panel.get_by_test_id("pg-picture-grid").first
+    expect(panel.locator(".pg-picture-caption").first).to_have_text("What the network gets", timeout=WORKER_TIMEOUT_MS)
+    expect(panel.locator(".pg-picture-heading:visible").first).to_have_text(re.compile(r"^Prediction: \d \(\d+%\)$"))
+    expect(panel.get_by_test_id("pg-picture-bars")).to_have_count(1)  # the class probabilities
+    expect(hint).to_have_count(0)
+    first = drawing.evaluate("(canvas) => canvas.toDataURL()")
 
     # While it trains: a second stroke reaches the worker between training slices, and it predicts that.
     press_play(page)
     wait_epoch_at_least(page, 1, timeout=WORKER_TIMEOUT_MS)
     expect(live(page)).to_have_attribute("data-status", "running")
     draw_stroke(page, 0.3, 0.25, 0.7, 0.25)  # a bar across the top: a "7"
-    wait_for_new_sources(page, drawing, first, "the drawing the worker explains")
+    page.wait_for_function(
+        "(before) => document.querySelector('[data-testid=\"pg-picture-grid\"]').toDataURL() !== before",
+        arg=first,
+        timeout=45_000,
+    )
     expect(live(page)).to_have_attribute("data-status", "running")
-    expect(prediction(page)).to_have_count(1)
-    expect(image(page, "What the network gets")).to_be_visible()
+    expect(panel.get_by_test_id("pg-picture-bars")).to_have_count(1)
+    expect(panel.locator(".pg-picture-caption").filter(has_text="What the network gets")).to_have_count(1)
     press_pause(page)
     no_exception(page)
 

@@ -115,12 +115,12 @@ def sample(trainer: Trainer) -> dict:
 
 
 def drawn(trainer: Trainer) -> dict:
-    """The drawn image explained, or ``{"empty": True}`` before anything is drawn."""
+    """The drawn image explained, or ``{"empty": True}`` before anything is drawn: painted live, like ``sample``."""
     require_images(trainer)
     if trainer.drawing is None:
         return {"empty": True}
     drawing = trainer.drawing
-    return throttled(trainer, "drawn", lambda: explain(trainer, drawing))
+    return throttled(trainer, "drawn", lambda: explain(trainer, drawing), floor=PICTURE_PROBE_INTERVAL_S)
 
 
 def gallery(trainer: Trainer) -> dict:

@@ -1,6 +1,6 @@
-"""The convolutions page's live pictures (see ``playground.ui.pictures``): the conv filters, and one test image
-through the network (the image, its saliency, the class probabilities and every layer's feature maps), painted by
-the training view with every new probe."""
+"""The convolutions page's live pictures (see ``playground.ui.pictures``): the conv filters, and one test image or
+the user's drawing through the network (the image, its saliency, the class probabilities and every layer's feature
+maps), painted by the training view with every new probe."""
 
 from __future__ import annotations
 
@@ -57,10 +57,26 @@ def sample_pictures(t: Translator, names: tuple[str, ...]) -> Pictures:
 
 def _sample_panels(probes: Mapping[str, Any], t: Translator, names: tuple[str, ...]) -> list[dict]:
     probe = probes["sample"]
+    title = t("cnn_test_image", index=probe["index"], label=class_name(names, probe["true"]))
+    return _explained(probe, t, names, title)
+
+
+def drawn_pictures(t: Translator, names: tuple[str, ...]) -> Pictures:
+    """The user's drawing explained, as the network gets it (centred and scaled like the dataset's images)."""
+    return Pictures(("drawn",), _drawn_panels, (t, names))
+
+
+def _drawn_panels(probes: Mapping[str, Any], t: Translator, names: tuple[str, ...]) -> list[dict]:
+    probe = probes["drawn"]
+    return [] if probe.get("empty") else _explained(probe, t, names, t("cnn_processed"))
+
+
+def _explained(probe: Mapping[str, Any], t: Translator, names: tuple[str, ...], title: str) -> list[dict]:
+    """An image through the network (see ``probes.images.explain``): the image captioned ``title``, its
+    saliency, the class probabilities and every layer's feature maps."""
     image = np.asarray(probe["image"], dtype=np.float32)[None]
     probabilities = np.asarray(probe["probabilities"], dtype=np.float64)
     predicted = int(probe["predicted"])
-    title = t("cnn_test_image", index=probe["index"], label=class_name(names, probe["true"]))
     panels = [
         grid("", title, image, 0.0, 1.0, "grey", IMAGE_PX),
         grid("", t("cnn_saliency"), image, 0.0, 1.0, "grey", IMAGE_PX, overlay=probe["saliency"][None]),

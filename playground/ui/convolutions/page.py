@@ -70,7 +70,7 @@ def _output(t: Translator, data: DataConfig | None, config: RunConfig | None) ->
     if view == "draw":
         draw_panel(t, run, shown.data)
     elif view == "inside":
-        probe_charts(t, run, shown, names, key="cnn")
+        probe_charts(t, run, shown, names)
     else:
         n_test = kind_of(shown.data).test_count(shown.data)
         if view == "maps":

@@ -1,5 +1,5 @@
-"""The convolutions page's views of a run: filters and feature maps (painted live by the training view, see
-``live_pictures``), mistakes and a drawing pad (redrawn from the newest snapshot every second)."""
+"""The convolutions page's views of a run: filters, feature maps and a drawing explained (painted live by the
+training view, see ``live_pictures``), and the mistakes (redrawn from the newest snapshot every second)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from playground.ui.convolutions.choices import (
     drawing_input,
     per_class_accuracy,
 )
-from playground.ui.convolutions.live_pictures import filter_pictures, sample_pictures
+from playground.ui.convolutions.live_pictures import drawn_pictures, filter_pictures, sample_pictures
 from playground.ui.session import SessionRun
 from playground.viz import image_grids
 
@@ -57,29 +57,6 @@ def _filters_view(t: Translator, run: SessionRun, probe: dict | None) -> None:
             )
     run.pictures = filter_pictures(t, channels)
     return None
-
-
-def _probability_chart(probabilities: np.ndarray, names: tuple[str, ...]) -> None:
-    import pandas as pd
-
-    labels = [class_name(names, number) for number in range(len(probabilities))]
-    frame = pd.DataFrame({"class": labels, "probability": probabilities.astype(float)})
-    st.bar_chart(frame, x="class", y="probability", height=180)
-
-
-def _explained(t: Translator, probe: dict, names: tuple[str, ...], caption: str) -> None:
-    """An image through the network: the input, saliency, class probabilities and every layer's feature maps."""
-    left, middle, right = st.columns([1, 1, 2])
-    left.image(_big_grey(probe["image"], 168), caption=caption)
-    middle.image(image_grids.saliency_overlay(probe["image"], probe["saliency"]), caption=t("cnn_saliency"))
-    with right:
-        predicted = names[probe["predicted"]] if probe["predicted"] < len(names) else str(probe["predicted"])
-        st.markdown(t("cnn_prediction", label=predicted, p=f"{float(probe['probabilities'].max()):.0%}"))
-        _probability_chart(probe["probabilities"], names)
-    for layer in probe["maps"]:
-        maps = layer["maps"]
-        st.markdown(f"**{layer['index'] + 1}. {layer['title']}** · {maps.shape[0]} × {maps.shape[1]}×{maps.shape[2]}")
-        st.image(image_grids.feature_map_grid(maps))
 
 
 def _sample_view(t: Translator, run: SessionRun, probe: dict | None, names: tuple[str, ...]) -> None:
@@ -146,16 +123,11 @@ def _tile_caption(true: str, predicted: str, confidence: float) -> str:
     return f"{text} {confidence:.0%}"
 
 
-def _big_grey(pixels: np.ndarray, size_px: int) -> np.ndarray:
-    return image_grids.enlarge(image_grids.grey(pixels), image_grids.scale_for(pixels.shape[0], size_px))
-
-
 def draw_panel(t: Translator, run: SessionRun, data: DataConfig) -> None:
-    left, right = st.columns([1, 2])
-    with left:
-        _canvas(t, run, data)
-    with right:
-        _drawn_view(t, run, tuple(dataset_class_names(data)))
+    """The drawing canvas; the training view paints the drawing explained with every new probe (``drawn_pictures``),
+    before and while the network trains."""
+    run.pictures = drawn_pictures(t, tuple(dataset_class_names(data)))
+    _canvas(t, run, data)
 
 
 @st.fragment
@@ -176,21 +148,10 @@ def _canvas(t: Translator, run: SessionRun, data: DataConfig) -> None:
         key=f"cnn_canvas_{data.dataset}",
     )
     rgba = result.image_data
-    if rgba is None:
-        return
-    prepared = drawing_input(rgba, data)
-    wanted = prepared if prepared.any() else None
+    prepared = None if rgba is None else drawing_input(rgba, data)
+    wanted = prepared if prepared is not None and prepared.any() else None
     sent = run.handle.drawing
     if (sent is None) != (wanted is None) or (wanted is not None and not np.array_equal(sent, wanted)):
         run.handle.set_drawing(wanted)  # a new drawing, or a worker that has not seen this one
-    st.image(_big_grey(prepared, 112), caption=t("cnn_processed"))
-
-
-@st.fragment(run_every=1.0)
-def _drawn_view(t: Translator, run: SessionRun, names: tuple[str, ...]) -> None:
-    snapshot, _ = run.handle.snapshot()
-    probe = snapshot.probe("drawn")
-    if probe is None or probe.get("empty"):
+    if wanted is None:
         st.info(t("cnn_draw_first"), icon=":material/draw:")
-        return
-    _explained(t, probe, names, t("cnn_your_drawing"))
