@@ -21,7 +21,13 @@ Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
     {"kind": "bars", "heading": str, "caption": str, "labels": [...], "values": [0..1, ...], "mark": int | None}
     {"kind": "lines", "heading", "caption", "x_title": str, "y_title": str, "log": bool,
      "series": [{"name": str, "color": "#rrggbb", "dash": bool, "x": [...], "y": [...]}],  # y null: a gap (log:
-     "divider": float | None}                           # y <= 0 too); a dotted vertical line at x = divider
+     "divider": float | None,                           # y <= 0 too); a dotted vertical line at x = divider
+     "baseline": {"y": float, "label": str} | None,     # a dotted horizontal line: the score to beat
+     "y_range": [lo, hi] | None, "percent": bool}       # a fixed value axis; ticks as percentages (accuracy)
+    {"kind": "columns", "heading", "caption", "x_title", "y_title", "log": bool, "values": [...],  # a bar per
+     "shade": {"from": int, "label": str} | None}       # step 1..n; the steps from "from" on shaded and labelled
+    {"kind": "text", "heading", "caption", "prompt": str, "text": str}  # a text: the prompt greyed, then the
+                                                        # network's own words highlighted
     {"kind": "scatter", "heading", "caption", "x_title", "y_title", "x": [...], "y": [...],  # with the diagonal
      "baseline": {"y": float, "label": str} | None}     # a dotted horizontal line: the score to beat
     {"kind": "matrix", "heading", "caption", "rows_title", "columns_title", "labels": [...],
@@ -30,6 +36,9 @@ Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
      "layers": [{"title": str, "color": "#rrggbb", "lo": float, "hi": float, "counts": [int, ...]}]}
 
 Numbers in charts are rounded to 5 significant digits, non-finite ones sent as null.
+
+A spec with ``history=True`` also gets the run's history rows (one per epoch, ``probes["history"]``): charts per
+epoch beside the live loss, rebuilt when an epoch ends.
 """
 
 from __future__ import annotations
@@ -63,6 +72,7 @@ class Pictures:
     probes: tuple[str, ...]
     build: Callable[..., list[dict[str, Any]]]
     params: tuple[Hashable, ...] = ()
+    history: bool = False  # ``build`` also gets the run's history rows, as ``probes["history"]``
 
 
 def _b64(array: np.ndarray) -> str:
@@ -164,9 +174,14 @@ def lines(
     log: bool = False,
     y_title: str = "",
     divider: float | None = None,
+    baseline: tuple[float, str] | None = None,
+    y_range: tuple[float, float] | None = None,
+    percent: bool = False,
 ) -> dict[str, Any]:
     """A line chart: each series ``{"name", "color", "x", "y"}`` (and ``"dash": True`` for a dashed one), at most
-    MAX_LINE_POINTS points each; ``log`` puts y on a log scale; ``divider`` draws a dotted vertical line at that x."""
+    MAX_LINE_POINTS points each; ``log`` puts y on a log scale; ``divider`` draws a dotted vertical line at that x,
+    ``baseline`` (y, label) a dotted horizontal one; ``y_range`` fixes the value axis and ``percent`` writes its
+    ticks as percentages."""
     return {
         "kind": "lines",
         "heading": heading,
@@ -185,7 +200,17 @@ def lines(
             for line in series
         ],
         "divider": None if divider is None else float(divider),
+        "baseline": _baseline(baseline),
+        "y_range": None if y_range is None else _numbers(y_range),
+        "percent": bool(percent),
     }
+
+
+def _baseline(baseline: tuple[float, str] | None) -> dict[str, Any] | None:
+    """A score to beat in wire form, or None when there is none (or it is not a finite number)."""
+    if baseline is None or baseline[0] is None or not math.isfinite(baseline[0]):
+        return None
+    return {"y": _numbers([baseline[0]])[0], "label": str(baseline[1])}
 
 
 def scatter(
@@ -196,11 +221,31 @@ def scatter(
     x, y = _numbers(x), _numbers(y)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} x values for {len(y)} y values")
-    line = None
-    if baseline is not None and math.isfinite(baseline[0]):
-        line = {"y": _numbers([baseline[0]])[0], "label": str(baseline[1])}
     return {"kind": "scatter", "heading": heading, "caption": caption, "x_title": x_title, "y_title": y_title,
-            "x": x, "y": y, "baseline": line}  # fmt: skip
+            "x": x, "y": y, "baseline": _baseline(baseline)}  # fmt: skip
+
+
+def columns(
+    heading: str,
+    caption: str,
+    values: Any,
+    x_title: str,
+    y_title: str,
+    log: bool = False,
+    shade: tuple[int, str] | None = None,
+) -> dict[str, Any]:
+    """A bar per step 1..n (how strongly the loss reacts to each input step); ``log`` puts the values on a log
+    scale (values <= 0 get no bar); ``shade`` (first step, label) shades the steps from that one to the last."""
+    shown = None
+    if shade is not None and 1 <= int(shade[0]) <= np.size(values):
+        shown = {"from": int(shade[0]), "label": str(shade[1])}
+    return {"kind": "columns", "heading": heading, "caption": caption, "x_title": x_title, "y_title": y_title,
+            "log": bool(log), "values": _numbers(values), "shade": shown}  # fmt: skip
+
+
+def text(heading: str, caption: str, prompt: str, written: str) -> dict[str, Any]:
+    """A text panel: ``prompt`` greyed, then ``written`` (the network's own words) highlighted; line breaks kept."""
+    return {"kind": "text", "heading": heading, "caption": caption, "prompt": str(prompt), "text": str(written)}
 
 
 def matrix(
@@ -232,26 +277,39 @@ def histograms(heading: str, caption: str, layers: Sequence[Mapping[str, Any]]) 
 _KEYS = itertools.count(1)
 
 
+#: Reads a run's newest snapshot with its history rows after the given epoch (``WorkerHandle.snapshot``).
+HistoryReader = Callable[[int], "tuple[Snapshot, list[dict[str, float]]]"]
+
+
 class PictureMemo:
     """The last pictures a run's frames carried, built and encoded once for as long as their probes stay the
-    same objects (one per run: its frames are asked for with every snapshot, up to 40 a second)."""
+    same objects and no epoch ended (one per run: its frames are asked for with every snapshot, up to 40 a
+    second). It keeps its own copy of the run's history, read a new tail at a time."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last: tuple[Pictures, tuple[Any, ...], dict[str, Any]] | None = None
+        self._last: tuple[Pictures, tuple[Any, ...], dict[str, Any] | None] | None = None
+        self._run_id: str | None = None
+        self._rows: list[dict[str, float]] = []
 
-    def part(self, snapshot: Snapshot, pictures: Pictures) -> dict[str, Any] | None:
-        """``{"key", "panels"}`` for the snapshot's probes, or None while none of them is there (not computed yet, or
-        failed) or when ``build`` failed on them (logged); ``build`` gets None for those missing."""
+    def part(
+        self, snapshot: Snapshot, pictures: Pictures, history: HistoryReader | None = None
+    ) -> dict[str, Any] | None:
+        """``{"key", "panels"}`` for the snapshot's probes (and, for a spec that asks, the run's history rows read
+        through ``history``), or None while there is nothing to show (no probe yet, failed, no epoch ended) or
+        when ``build`` failed on them (logged); ``build`` gets None for the probes missing."""
         probes = tuple(snapshot.probe(name) for name in pictures.probes)
-        if all(probe is None for probe in probes):
-            return None
         with self._lock:
+            if pictures.history and history is not None:
+                probes += (self._history(snapshot.run_id, history),)
+            if all(probe is None or (pictures.history and probe == []) for probe in probes):
+                return None
             last = self._last
             if last is not None and last[0] == pictures and all(a is b for a, b in zip(last[1], probes, strict=True)):
                 return last[2]
+        names = pictures.probes + (("history",) if len(probes) > len(pictures.probes) else ())
         try:
-            panels = pictures.build(dict(zip(pictures.probes, probes, strict=True)), *pictures.params)
+            panels = pictures.build(dict(zip(names, probes, strict=True)), *pictures.params)
             part: dict[str, Any] | None = {"key": str(next(_KEYS)), "panels": panels}
         except Exception:  # a picture that cannot be built must not take the live view (loss, status) down with it
             _LOGGER.exception("live pictures %s could not be built", pictures.build.__name__)
@@ -260,6 +318,15 @@ class PictureMemo:
             self._last = (pictures, probes, part)  # holds the probes: an id is never mistaken for a new object's
         return part
 
+    def _history(self, run_id: str, history: HistoryReader) -> list[dict[str, float]]:
+        """The run's rows so far: a new list when an epoch ended (so the memo sees the change), else the same."""
+        if run_id != self._run_id:
+            self._run_id, self._rows = run_id, []
+        latest, rows = history(len(self._rows))
+        if latest.run_id == run_id and rows:
+            self._rows = self._rows + rows
+        return self._rows
+
 
 __all__ = [
     "GRID_COLUMNS",
@@ -267,9 +334,11 @@ __all__ = [
     "PictureMemo",
     "Pictures",
     "bars",
+    "columns",
     "grid",
     "histograms",
     "lines",
     "matrix",
     "scatter",
+    "text",
 ]

@@ -1,22 +1,20 @@
-"""The charts under a live view, drawn from the worker's probes: confusion or predicted-vs-true, the gradient norm
-of each layer over time, and weight, gradient and activation histograms, painted on canvas by the training view with
-every new probe (``chart_pictures``); and the metric per epoch (a Plotly chart, redrawn once a second). Shared by
-the pages."""
+"""The charts under a live view, drawn from the worker's probes and its history: the metric per epoch, confusion or
+predicted-vs-true, the gradient norm of each layer over time, and weight, gradient and activation histograms, painted
+on canvas by the training view with every new probe and every epoch (``chart_pictures``). Shared by the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import streamlit as st
+import numpy as np
 
 from playground.config import RunConfig
 from playground.data.registry import class_name
 from playground.i18n import Translator
-from playground.ui.pictures import Pictures, histograms, lines, matrix, scatter
+from playground.ui.pictures import MAX_LINE_POINTS, Pictures, histograms, lines, matrix, scatter
 from playground.ui.session import SessionRun
-from playground.viz import tabular_charts as charts
-from playground.viz.colors import CLASS_PALETTE
+from playground.viz.colors import CLASS_PALETTE, TEST_COLOR, TRAIN_COLOR
 
 #: The probes these charts read; a page asks its worker for them.
 CHART_PROBES = ("confusion", "predictions", "histograms", "gradients")
@@ -24,14 +22,48 @@ CHART_PROBES = ("confusion", "predictions", "histograms", "gradients")
 HISTOGRAMS = (("weights", "tab_weights"), ("gradients", "chart_gradients"), ("activations", "tab_activations"))
 
 
-def chart_pictures(t: Translator, task: str, class_names: tuple[str, ...]) -> Pictures:
-    """Predicted against true values (regression) or the confusion matrix, the gradient norms, the histograms."""
+def chart_pictures(t: Translator, task: str, class_names: tuple[str, ...], metric: bool = True) -> Pictures:
+    """With ``metric`` the accuracy or R² per epoch; then predicted against true values (regression) or the
+    confusion matrix, the gradient norms, the histograms."""
     answer = "predictions" if task == "regression" else "confusion"
-    return Pictures((answer, "gradients", "histograms"), _chart_panels, (t, class_names))
+    return Pictures((answer, "gradients", "histograms"), _chart_panels, (t, task, class_names), history=metric)
 
 
-def _chart_panels(probes: Mapping[str, Any], t: Translator, class_names: tuple[str, ...]) -> list[dict]:
+def shown_rows(rows: Sequence[Mapping[str, float]]) -> Sequence[Mapping[str, float]]:
+    """At most MAX_LINE_POINTS of a run's history rows, evenly spread, the last one kept: a chart per epoch of a
+    run of 100,000 epochs reads 1,000 rows, not all of them."""
+    if len(rows) <= MAX_LINE_POINTS:
+        return rows
+    return [rows[index] for index in np.linspace(0, len(rows) - 1, MAX_LINE_POINTS).round().astype(np.int64)]
+
+
+def metric_panel(
+    t: Translator, rows: Sequence[Mapping[str, float]], task: str, baseline: tuple[float, str] | None = None
+) -> dict:
+    """Accuracy (classification, on 0-100 %) or R² (regression) per epoch, train and test: the loss view's
+    companion; ``baseline`` (value, label) is the score to beat."""
+    metric = "r2" if task == "regression" else "accuracy"
+    rows = shown_rows(rows)
+    epochs = [row["epoch"] for row in rows]
+    series = [
+        {"name": t(name), "color": color, "x": epochs, "y": [_value(row, f"{prefix}_{metric}") for row in rows]}
+        for prefix, name, color in (("train", "tab_train", TRAIN_COLOR), ("test", "tab_test", TEST_COLOR))
+    ]
+    title = t("tab_metric_r2" if metric == "r2" else "tab_metric_accuracy")
+    accuracy = metric == "accuracy"
+    return lines(title, "", series, t("epoch"), baseline=baseline, y_range=(0.0, 1.02) if accuracy else None,
+                 percent=accuracy)  # fmt: skip
+
+
+def _value(row: Mapping[str, float], column: str) -> float:
+    value = row.get(column)
+    return float("nan") if value is None else float(value)
+
+
+def _chart_panels(probes: Mapping[str, Any], t: Translator, task: str, class_names: tuple[str, ...]) -> list[dict]:
     panels = []
+    if rows := probes.get("history"):
+        panels.append(metric_panel(t, rows, task))
     if (probe := probes.get("predictions")) is not None:
         panels.append(scatter(t("tab_predicted_vs_true"), "", probe["true"], probe["predicted"], t("tab_true"),
                               t("tab_predicted")))  # fmt: skip
@@ -61,21 +93,8 @@ def _chart_panels(probes: Mapping[str, Any], t: Translator, class_names: tuple[s
 
 
 def probe_charts(
-    t: Translator, run: SessionRun, config: RunConfig, class_names: tuple[str, ...], key: str, metric: bool = True
+    t: Translator, run: SessionRun, config: RunConfig, class_names: tuple[str, ...], metric: bool = True
 ) -> None:
-    """The training view paints the charts with every new probe; with ``metric`` the accuracy or R² per epoch is
-    drawn beside them, once a second (``metric=False`` where the live view already plots it)."""
-    run.pictures = chart_pictures(t, config.task, class_names)
-    if metric:
-        _metric_chart(t, run, config, key)
-
-
-@st.fragment(run_every=1.0)
-def _metric_chart(t: Translator, run: SessionRun, config: RunConfig, key: str) -> None:
-    """Redrawn every second from the newest history, on its own (no page rerun)."""
-    _, rows = run.handle.snapshot()
-    figure = charts.metric_figure(
-        rows, config.task, t("tab_metric_r2" if config.task == "regression" else "tab_metric_accuracy"),
-        t("tab_train"), t("tab_test"), t("epoch"),
-    )  # fmt: skip
-    st.plotly_chart(figure, key=f"{key}_chart_metric", width="stretch")
+    """The training view paints the charts with every new probe and, with ``metric``, the accuracy or R² per epoch
+    beside them (``metric=False`` where the live view already plots it)."""
+    run.pictures = chart_pictures(t, config.task, class_names, metric)

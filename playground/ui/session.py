@@ -44,7 +44,9 @@ class SessionRun:
         comparing. Asking for it is what tells the workers someone watches (``touch``)."""
         self.touch()
         pictures = self.pictures
-        painted = None if pictures is None else partial(self._picture_memo.part, pictures=pictures)
+        painted = None
+        if pictures is not None:  # with the run's history rows for the charts per epoch
+            painted = partial(self._picture_memo.part, pictures=pictures, history=self.handle.snapshot)
         frame = worker_frame(self.handle, since, since_step, painted)
         compare = self.compare
         if compare is not None:

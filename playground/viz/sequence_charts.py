@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.viz.colors import CLASS_PALETTE, MARKER_COLOR, TEST_COLOR, TRAIN_COLOR
+from playground.viz.colors import CLASS_PALETTE, MARKER_COLOR, TEST_COLOR
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: At most this many input features are drawn as lines: more would be a tangle nobody can read.
@@ -94,74 +94,6 @@ def errors(probe: Mapping) -> dict[str, float]:
         "network": float(np.sqrt(np.mean((predicted - true) ** 2))),
         "mean": float(np.sqrt(np.mean((true - true.mean()) ** 2))),
     }
-
-
-def with_baseline(figure: go.Figure, value: float | None, label: str) -> go.Figure:
-    """A dotted horizontal line at ``value`` labelled ``label``: the score to beat."""
-    if value is not None and np.isfinite(value):
-        figure.add_hline(
-            y=value,
-            line={"color": "#6b7280", "dash": "dot"},
-            annotation_text=label,
-            annotation_position="top left",
-            annotation_font_size=11,
-        )
-    return figure
-
-
-def error_figure(rows: Sequence[Mapping[str, float]], labels: Mapping[str, str]) -> go.Figure:
-    """The regression's errors per epoch in the units the model learns (the target's own, or an uploaded series'
-    standard deviations: the title says which): RMSE (solid) and, when the history has it, MAE (dashed), train
-    and test.
-
-    ``labels``: title, epoch, rmse, mae, train, test.
-    """
-    epochs = [row["epoch"] for row in rows]
-    figure = go.Figure(layout=_layout(labels["title"], 280))
-    for metric, dash in (("rmse", "solid"), ("mae", "dash")):
-        for prefix, color in (("train", TRAIN_COLOR), ("test", TEST_COLOR)):
-            values = [row.get(f"{prefix}_{metric}") for row in rows]
-            if not any(value is not None for value in values):
-                continue
-            figure.add_scatter(
-                x=epochs,
-                y=values,
-                mode="lines",
-                name=f"{labels[metric]} {labels[prefix]}",
-                line={"color": color, "dash": dash},
-            )
-    figure.update_xaxes(title_text=labels["epoch"], rangemode="tozero")
-    figure.update_yaxes(rangemode="tozero")
-    return _legend_below(figure)
-
-
-def memory_figure(probe: Mapping, labels: Mapping[str, str], log: bool = False) -> go.Figure:
-    """How strongly the loss reacts to each input step (mean |d loss / d input|), with the steps that hold 90 % of
-    it, counted back from the end, shaded: the network's reach into the past.
-
-    ``labels``: title, step, value, reach.
-    """
-    gradient = np.asarray(probe["gradient"], dtype=np.float64)
-    steps = np.arange(1, len(gradient) + 1)
-    figure = go.Figure(layout=_layout(labels["title"], 300))
-    shown = np.where(gradient > 0, gradient, np.nan) if log else gradient
-    figure.add_bar(x=steps, y=shown, marker={"color": TRAIN_COLOR}, showlegend=False)
-    reach = int(probe.get("reach") or 0)
-    if reach > 0:
-        start = len(gradient) - reach + 0.5
-        figure.add_vrect(
-            x0=start,
-            x1=len(gradient) + 0.5,
-            fillcolor=TEST_COLOR,
-            opacity=0.12,
-            line_width=0,
-            annotation_text=labels["reach"],
-            annotation_position="top left",
-            annotation_font_size=11,
-        )
-    figure.update_xaxes(title_text=labels["step"])
-    figure.update_yaxes(title_text=labels["value"], type="log" if log else "linear", exponentformat="power")
-    return figure
 
 
 def comparison_loss_figure(

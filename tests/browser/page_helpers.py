@@ -85,19 +85,6 @@ def show_view(page: Page, name: str) -> None:
     expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
 
 
-def scroll_to(page: Page, selector: str, has_text: bool = False) -> None:
-    """Scroll the first element matching ``selector`` (with ``has_text``: the first with visible text) to the
-    middle of the view, in one step in the page: a fragment that redraws every second replaces its elements, and
-    a locator's scroll can find the element it resolved already detached."""
-    page.evaluate(
-        """([selector, hasText]) => {
-            const node = [...document.querySelectorAll(selector)].find((n) => !hasText || n.textContent.trim());
-            if (node) node.scrollIntoView({block: "center"});
-        }""",
-        [selector, has_text],
-    )
-
-
 def wait_until_still(locator: Locator, timeout: float = 10.0) -> None:
     """Wait until the element has kept its place and size for three samples 100 ms apart. An expander that has
     just opened still grows, and the page scrolls to bring a focused box into view; a selectbox's list opened

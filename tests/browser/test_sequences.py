@@ -1,6 +1,6 @@
 """The sequences page in a real browser against the real server: train the seed LSTM live, see the loss curve move,
-and see the memory curve drawn (plotly), and the predictions and the hidden state with its gates painted live (canvas);
-then the text dataset writes text of its own.
+the metric and errors per epoch follow it, the predictions, the hidden state with its gates and the memory painted
+live (canvas); then the text dataset writes text of its own, painted live too.
 
 One test, one page (one Streamlit session, one worker) on the session's shared server; the worker goes when the
 test's browser context closes.
@@ -19,7 +19,6 @@ from .page_helpers import (
     no_exception,
     pictures,
     play_controls,
-    scroll_to,
     show_view,
     wait_attribute_at_least,
     wait_epoch_at_least,
@@ -71,9 +70,21 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     rows = int(live(page).get_attribute("data-rows") or 0)
     wait_attribute_at_least(page, '[data-testid="pg-live"]', "data-rows", rows + 1, WORKER_TIMEOUT_MS)
 
-    # (2) Loss: the metric beside the live loss, against a predictor that ignores the sequence.
-    expect_drawn(page, "metric")
-    expect_drawn(page, "errors")
+    # (2) Loss: the metric and the errors per epoch beside the live loss, against a predictor that ignores the
+    # sequence, painted by the training view and again when an epoch ends.
+    charts = pictures(page).get_by_test_id("pg-picture-lines")
+    expect(charts).to_have_count(2, timeout=30_000)
+    expect(pictures(page).locator(".pg-picture-heading")).to_have_text(
+        ["R² (1 is a perfect fit)", "Errors in the target's units (lower is better)"]
+    )
+    before = charts.first.evaluate("(canvas) => canvas.toDataURL()")
+    rows = int(live(page).get_attribute("data-rows") or 0)
+    wait_attribute_at_least(page, '[data-testid="pg-live"]', "data-rows", rows + 1, WORKER_TIMEOUT_MS)
+    page.wait_for_function(
+        "(before) => document.querySelector('[data-testid=\"pg-picture-lines\"]').toDataURL() !== before",
+        arg=before,
+        timeout=30_000,
+    )
 
     # (3) Predictions: predicted against true on the test sequences, painted live by the training view.
     show_view(page, "Predictions")
@@ -95,27 +106,31 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     panel.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "sequences-hidden.png"))
 
-    # (5) Memory: the gradient per input step, with the reach told in words.
+    # (5) Memory: the gradient per input step, with the reach told in words, painted live.
     show_view(page, "Memory")
-    expect_drawn(page, "memory")
-    expect(page.get_by_text("Reach: 90 % of the gradient lies in the last")).to_be_visible(timeout=30_000)
+    expect(pictures(page).get_by_test_id("pg-picture-columns")).to_be_visible(timeout=30_000)
+    expect(pictures(page).get_by_text("Reach: 90 % of the gradient lies in the last")).to_be_visible(timeout=30_000)
+    wait_pictures_change(page, "the memory, while training,")
     page.screenshot(path=str(tmp_path / "sequences-memory.png"))
     expect(live(page)).to_have_attribute("data-status", "running")  # the views did not stop training
     no_exception(page)
 
     # (6) Text: the page opens its text LSTM; one epoch in, it writes text after a grey prompt.
     choose(page, page.locator(".st-key-seq_dataset_en").get_by_role("combobox"), TEXT)
-    expect(page.locator("[class*='st-key-seq_stack_text__use_template_r']").get_by_role("button")).to_be_visible(timeout=30_000)
+    expect(page.locator("[class*='st-key-seq_stack_text__use_template_r']").get_by_role("button")).to_be_visible(
+        timeout=30_000
+    )
     show_view(page, "Predictions")
     expect(page.get_by_role("slider", name="Temperature")).to_be_visible(timeout=30_000)
     expect(live(page)).to_have_attribute("data-epoch", "0", timeout=WORKER_TIMEOUT_MS)  # a new run on the text
     expect(play_label(page)).to_have_text("Play", timeout=20_000)
     play_button(page).click()
     wait_epoch_at_least(page, 1, timeout=WORKER_TIMEOUT_MS)
-    written = page.locator("span[style*='background']").filter(has_text=re.compile(r"\S"))
-    expect(written.first).to_be_visible(timeout=WORKER_TIMEOUT_MS)
-    assert len(written.first.inner_text()) > 20
-    expect(page.get_by_text("Yellow: what the network wrote after it")).to_be_visible()
+    written = pictures(page).locator(".pg-text-written").filter(has_text=re.compile(r"\S"))
+    expect(written).to_be_visible(timeout=WORKER_TIMEOUT_MS)
+    assert len(written.inner_text()) > 20
+    expect(pictures(page).locator(".pg-text-prompt")).not_to_be_empty()
+    expect(pictures(page).get_by_text("Yellow: what the network wrote after it")).to_be_visible()
     no_exception(page)
-    scroll_to(page, "span[style*='background']", has_text=True)
+    written.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "sequences-text.png"))

@@ -42,11 +42,12 @@ def test_edit_the_stack_train_and_see_the_confusion_matrix(server, context):
     page.wait_for_function(
         f"() => +document.querySelector('[data-testid=\"pg-epoch\"]').textContent > {first}", timeout=30_000
     )
-    # the training view paints the confusion matrix and the histograms, and repaints them as the network learns
+    # the training view paints the accuracy per epoch, the confusion matrix and the histograms, and repaints them
+    # as the network learns
     panel = pictures(page)
     expect(panel.get_by_test_id("pg-picture-matrix")).to_be_visible(timeout=30_000)
     expect(panel.get_by_test_id("pg-picture-histograms")).to_have_count(3)
-    expect(panel.locator(".pg-picture-heading")).to_contain_text(["Confusion matrix", "Weights"])
+    expect(panel.locator(".pg-picture-heading")).to_contain_text(["Accuracy", "Confusion matrix", "Weights"])
     wait_pictures_change(page, "the charts, while training,")
     play.click()  # pause
     expect(page.get_by_test_id("pg-live")).to_have_attribute("data-status", "paused", timeout=20_000)

@@ -6,7 +6,6 @@ import io
 import zipfile
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 from playground.config import ConfigError, DataConfig, RunConfig, output_layer
@@ -129,9 +128,7 @@ def test_probes_are_reused_until_the_model_changes():
 
 def test_charts_are_figures_with_the_probe_data():
     trainer = table_trainer("iris", "multiclass", 3)
-    row = trainer.train_epoch()
-    metric = charts.metric_figure([row], "multiclass", "Accuracy", "train", "test")
-    assert isinstance(metric, go.Figure) and [trace.name for trace in metric.data] == ["train", "test"]
+    trainer.train_epoch()
     confusion = charts.confusion_figure(tables.confusion(trainer), ["setosa", "versicolor"], "C", "true", "predicted")
     assert list(confusion.data[0].x) == ["setosa", "versicolor", "2"]
     regression = table_trainer("diabetes", "regression", 1)

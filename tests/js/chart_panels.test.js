@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { CHART_PAINTERS, matrixColor, valueRange } from "../../playground/ui/web/chart_panels.js";
+import {
+  CHART_PAINTERS, formatPercentTick, linesRange, matrixColor, paintColumns, paintLines, valueRange,
+} from "../../playground/ui/web/chart_panels.js";
 import { panelSignature } from "../../playground/ui/web/pictures_panel.js";
 
 test("a value range covers the finite values, only positive ones on a log scale, and is never empty", () => {
@@ -19,11 +21,59 @@ test("a confusion matrix runs from white to dark blue, with white text on the da
 });
 
 test("every chart kind has a painter, and a panel's signature changes with what it shows", () => {
-  assert.deepEqual(Object.keys(CHART_PAINTERS).sort(), ["bars", "histograms", "lines", "matrix", "scatter"]);
+  assert.deepEqual(Object.keys(CHART_PAINTERS).sort(),
+    ["bars", "columns", "histograms", "lines", "matrix", "scatter", "text"]);
   const grid = { kind: "grid", count: 1, height: 2, width: 2, palette: "grey", tile: 8, values: "AAAA" };
   assert.equal(panelSignature(grid), panelSignature({ ...grid }));
   assert.notEqual(panelSignature(grid), panelSignature({ ...grid, values: "AAAB" }));
   assert.notEqual(panelSignature(grid), panelSignature({ ...grid, marks: [2] }));
   const chart = { kind: "scatter", x: [1, 2], y: [1, 2] };
   assert.notEqual(panelSignature(chart), panelSignature({ ...chart, y: [1, 3] }));
+});
+
+/** A canvas whose 2D context records what is drawn: each call as [name, ...args], with the fill style then. */
+function recordingCanvas() {
+  const calls = [];
+  const state = { fillStyle: "", globalAlpha: 1 };
+  const ctx = new Proxy(state, {
+    get(target, name) {
+      if (name in target) return target[name];
+      if (name === "measureText") return (text) => ({ width: String(text).length * 6 });
+      return (...args) => { calls.push([name, ...args, target.fillStyle, target.globalAlpha]); };
+    },
+    set(target, name, value) { target[name] = value; return true; },
+  });
+  return { calls, style: {}, width: 0, height: 0, getContext: () => ctx };
+}
+
+test("the metric per epoch keeps its fixed axis, writes percentages and draws the score to beat", () => {
+  const panel = {
+    kind: "lines", x_title: "epoch", y_title: "", log: false, percent: true, y_range: [0, 1.02],
+    series: [{ name: "test", color: "#ef553b", dash: false, x: [1, 2], y: [0.5, 0.75] }],
+    baseline: { y: 0.3, label: "always the most frequent" }, divider: null,
+  };
+  assert.deepEqual(linesRange(panel), [0, 1.02]);
+  assert.equal(formatPercentTick(0.25), "25%");
+  const canvas = recordingCanvas();
+  paintLines(canvas, panel, "#000", "sans-serif");
+  const texts = canvas.calls.filter((call) => call[0] === "fillText").map((call) => call[1]);
+  assert.ok(texts.includes("40%") && texts.includes("100%"), texts.join(" "));
+  assert.ok(texts.includes("always the most frequent"));
+  // without a fixed range the baseline is inside the value axis, however far from the values
+  const free = { ...panel, y_range: null, percent: false, baseline: { y: -2, label: "mean" } };
+  assert.deepEqual(linesRange(free), [-2, 0.75]);
+});
+
+test("a bar per step, none for values a log scale cannot show, and the reached steps shaded", () => {
+  const canvas = recordingCanvas();
+  paintColumns(canvas, { values: [0, 0.1, 0.2, 0.7], log: true, shade: { from: 3, label: "reach" },
+    x_title: "step", y_title: "gradient" }, "#000", "sans-serif");
+  const rects = canvas.calls.filter((call) => call[0] === "fillRect");
+  const shaded = rects.filter((call) => call.at(-1) < 1);
+  const bars = rects.filter((call) => call.at(-2) === "#636efa" && call.at(-1) === 1);
+  assert.equal(shaded.length, 1);
+  assert.equal(bars.length, 3);  // the zero has no bar on a log scale
+  const [, x0] = shaded[0];
+  assert.ok(bars[0][1] < x0 && bars[1][1] > x0, "the shade starts between the second and third step");
+  assert.ok(canvas.calls.some((call) => call[0] === "fillText" && call[1] === "reach"));
 });

@@ -8,7 +8,6 @@ The data are kept small through the page's own sliders (200 sequences of 20 step
 
 from __future__ import annotations
 
-import html
 import json
 import re
 
@@ -27,7 +26,7 @@ from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
 from playground.ui.frames import get_frame_source
 from playground.ui.sequences import choices, data_panel, views
-from playground.ui.sequences.live_pictures import _prediction_panels
+from playground.ui.sequences.live_pictures import _memory_panels, _prediction_panels
 from playground.viz import sequence_charts
 from tests import ROOT
 from tests.apptest_session import (
@@ -227,11 +226,13 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     rows = handle.snapshot()[1]
     assert [row["epoch"] for row in rows] == [1] and "test_mae" in rows[0]  # the seed article's metric
 
-    show(page, "loss")
-    specs = charts(page)
-    assert EN["tab_metric_r2"] in specs["seq_chart_metric"]
-    assert EN["seq_errors_title"] in specs["seq_chart_errors"] and "MAE" in specs["seq_chart_errors"]
-    assert EN["seq_baseline_mean"] in specs["seq_chart_errors"]
+    show(page, "loss")  # the metric and the errors per epoch, painted live by the training view
+    metric, errors = page_frame(handle)["pictures"]["panels"]
+    assert metric["heading"] == EN["tab_metric_r2"] and metric["baseline"]["label"] == EN["seq_baseline_mean"]
+    assert metric["series"][1]["y"] == [pytest.approx(rows[0]["test_r2"], rel=1e-4)]
+    assert errors["heading"] == EN["seq_errors_title"] and errors["baseline"]["label"] == EN["seq_baseline_mean"]
+    assert [line["name"] for line in errors["series"]] == ["RMSE train", "RMSE test", "MAE train", "MAE test"]
+    assert [line["dash"] for line in errors["series"]] == [False, False, True, True]
 
     show(page, "predictions")  # independent sequences: predicted against true, with the mean predictor, painted live
     (scatter,) = page_frame(handle)["pictures"]["panels"]
@@ -260,15 +261,14 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     handle.wait_until(lambda s, _: s.probes.get("hidden", {}).get("index") == 5, timeout=60)
     ok(page.run())
     assert any("(test sequence 5)" in text for text in texts(page, "markdown"))
-    show(page, "memory")
-    assert "pictures" not in page_frame(handle)  # painted only while the hidden view is on screen
 
-    show(page, "memory")
-    assert EN["seq_memory_title"] in charts(page)["seq_chart_memory"]
+    show(page, "memory")  # the hidden state's pictures give way to the memory's
+    (memory,) = page_frame(handle)["pictures"]["panels"]
     reach = handle.snapshot()[0].probes["memory"]["reach"]
-    assert f"Reach: 90 % of the gradient lies in the last {reach} of 20 steps." in texts(page, "caption")
+    assert memory["heading"] == EN["seq_memory_title"] and len(memory["values"]) == 20 and not memory["log"]
+    assert memory["caption"] == f"Reach: 90 % of the gradient lies in the last {reach} of 20 steps."
     ok(page.toggle(key="seq_memory_log").set_value(True).run())
-    assert json.loads(charts(page)["seq_chart_memory"])["layout"]["yaxis"]["type"] == "log"
+    assert page_frame(handle)["pictures"]["panels"][0]["log"]
 
     show(page, "histograms")  # painted by the training view
     headings = [panel["heading"] for panel in page_frame(handle)["pictures"]["panels"]]
@@ -330,12 +330,10 @@ def test_text_writes_text_at_the_chosen_temperature(page):
     probe = handle.wait_until(lambda s, _: s.probes.get("generated", {}).get("temperature") == 1.5, timeout=60)
     ok(page.run())
     generated = probe.probes["generated"]
-    written = [text for text in texts(page, "markdown") if "monospace" in text and "background" in text]
-    assert len(written) == 1 and len(generated["text"]) > 0  # the preview's window has no generated part
-    assert html.escape(generated["prompt"]) in written[0] and html.escape(generated["text"]) in written[0]
-    assert "Yellow: what the network wrote after it, one character at a time at temperature 1.5" in " ".join(
-        texts(page, "caption")
-    )
+    (written,) = page_frame(handle)["pictures"]["panels"]  # painted live by the training view
+    assert written["kind"] == "text" and len(written["text"]) > 0
+    assert (written["prompt"], written["text"]) == (generated["prompt"], generated["text"])
+    assert "Yellow: what the network wrote after it, one character at a time at temperature 1.5" in written["caption"]
 
     show(page, "hidden")
     assert any(text.startswith("Next character: **") for text in texts(page, "markdown"))
@@ -344,7 +342,8 @@ def test_text_writes_text_at_the_chosen_temperature(page):
     assert hidden["steps"] == [choices.shown_character(character) for character in window]  # steps by letter
 
     show(page, "loss")
-    assert EN["seq_baseline_frequent"] in charts(page)["seq_chart_metric"]
+    (metric,) = page_frame(handle)["pictures"]["panels"]
+    assert metric["baseline"]["label"] == EN["seq_baseline_frequent"] and metric["percent"]
 
 
 def test_an_uploaded_series_trains_on_its_target_and_a_too_long_window_is_refused(page):
@@ -366,8 +365,8 @@ def test_an_uploaded_series_trains_on_its_target_and_a_too_long_window_is_refuse
     (forecast,) = page_frame(handle)["pictures"]["panels"]
     assert forecast["y_title"] == EN["seq_value_standardised"] and EN["seq_standardised"] in forecast["caption"]
     show(page, "loss")
-    assert EN["seq_errors_title_standardised"] in charts(page)["seq_chart_errors"]
-    assert any(EN["seq_standardised"] in text for text in texts(page, "caption"))
+    errors = page_frame(handle)["pictures"]["panels"][1]
+    assert errors["heading"] == EN["seq_errors_title_standardised"] and EN["seq_standardised"] in errors["caption"]
 
     ok(page.slider(key=f"seq_steps_{SERIES_UPLOAD}").set_value(200).run())
     errors = texts(page, "error")
@@ -772,9 +771,11 @@ def test_charts_draw_the_probes_they_are_given():
     assert scatter["baseline"] == {"y": 2.0, "label": EN["seq_baseline_mean"]}  # the mean predictor's line
     assert scatter["caption"] == EN["seq_scatter_caption"].format(network="1.155", mean="0.816")
     memory = {"gradient": np.array([0.0, 0.1, 0.2, 0.7], np.float32), "steps": 4, "reach": 2}
-    labels = {"title": "m", "step": "step", "value": "v", "reach": "reach"}
-    figure = sequence_charts.memory_figure(memory, labels, log=True)
-    assert figure.layout.yaxis.type == "log" and np.isnan(figure.data[0].y[0])  # no log of zero
-    assert (figure.layout.shapes[0].x0, figure.layout.shapes[0].x1) == (2.5, 4.5)  # the last two steps shaded
+    (bars,) = _memory_panels({"memory": memory}, translator("en"), True)
+    assert bars["kind"] == "columns" and bars["log"] and bars["values"] == [0.0, 0.1, 0.2, 0.7]
+    assert bars["shade"] == {"from": 3, "label": EN["seq_memory_reach_label"]}  # the last two steps shaded
+    assert bars["caption"] == EN["seq_memory_reach"].format(reach=2, steps=4)
+    (unreached,) = _memory_panels({"memory": {**memory, "reach": 0}}, translator("en"), False)
+    assert unreached["shade"] is None and not unreached["log"]
     html = sequence_charts.text_html("<b>old", "new\n", "x")
     assert "&lt;b&gt;old" in html and "new\n" in html and "pre-wrap" in html

@@ -28,7 +28,7 @@ from playground.ui.pictures import MAX_LINE_POINTS, PictureMemo, Pictures, bars,
 from playground.ui.pictures import lines as lines_panel
 from playground.ui.pictures import matrix as matrix_panel
 from playground.ui.pictures import scatter as scatter_panel
-from playground.ui.probe_charts import _chart_panels
+from playground.ui.probe_charts import CHART_PROBES, _chart_panels, chart_pictures, metric_panel
 from playground.ui.sequences.choices import shown_character
 from playground.ui.sequences.live_pictures import MAX_UNITS, hidden_pictures
 
@@ -193,10 +193,11 @@ def test_a_text_models_hidden_state_names_its_steps_by_character():
 
 
 class FakeSnapshot:
-    """What the memo reads of a snapshot: its probes by name."""
+    """What the memo reads of a snapshot: its probes by name, and its run."""
 
-    def __init__(self, probes: dict) -> None:
+    def __init__(self, probes: dict, run_id: str = "run") -> None:
         self.probes = probes
+        self.run_id = run_id
 
     def probe(self, name: str) -> dict | None:
         return self.probes.get(name)
@@ -213,7 +214,7 @@ def test_the_charts_under_a_live_view_from_their_probes():
              "activations": {"counts": np.zeros(0), "edges": np.zeros(0)}},
         ]},
     }  # fmt: skip
-    matrix, norms, weights = _chart_panels(probes, EN, ("setosa", "versicolor"))
+    matrix, norms, weights = _chart_panels(probes, EN, "multiclass", ("setosa", "versicolor"))
     assert matrix["labels"] == ["setosa", "versicolor", "2"] and matrix["counts"][2] == [1, 0, 7]
     assert matrix["rows_title"] == EN("tab_true") and matrix["columns_title"] == EN("tab_predicted")
     assert norms["log"] and [line["name"] for line in norms["series"]] == ["1: Dense(4, tanh)", "2: Dense(1)"]
@@ -222,7 +223,7 @@ def test_the_charts_under_a_live_view_from_their_probes():
         {"title": "0: Dense(4, tanh)", "color": weights["layers"][0]["color"], "lo": -1.0, "hi": 1.0, "counts": [1, 3]}
     ]  # the activations' empty histogram (nothing finite) leaves no chart
 
-    regression = _chart_panels({"predictions": {"true": [1.0, 2.0], "predicted": [1.5, np.nan]}}, EN, ())
+    regression = _chart_panels({"predictions": {"true": [1.0, 2.0], "predicted": [1.5, np.nan]}}, EN, "regression", ())
     assert [(panel["kind"], panel["x"], panel["y"]) for panel in regression] == [("scatter", [1.0, 2.0], [1.5, None])]
     with pytest.raises(ValueError, match="labels"):
         matrix_panel("m", "", np.zeros((2, 2)), ["a"], "t", "p")
@@ -269,3 +270,63 @@ def test_what_a_frame_carries_is_bounded_however_long_the_run_or_wide_the_layer(
     hidden = panels["panels"][0]
     assert hidden["heading"].endswith(f"the hidden state of the first {MAX_UNITS} of its {units} units at every step")
     assert all(panel["height"] == MAX_UNITS for panel in panels["panels"])
+
+
+class FakeHistory:
+    """A run's history as a handle serves it: the newest snapshot and the rows after an epoch; counts the rows read."""
+
+    def __init__(self, run_id: str, rows: list[dict]) -> None:
+        self.snapshot, self.rows, self.read = FakeSnapshot({}, run_id), rows, 0
+
+    def __call__(self, since_epoch: int) -> tuple[FakeSnapshot, list[dict]]:
+        tail = self.rows[since_epoch:]
+        self.read += len(tail)
+        return self.snapshot, tail
+
+
+def test_charts_per_epoch_are_built_again_when_an_epoch_ends_reading_only_the_new_rows():
+    calls = []
+
+    def build(probes):
+        calls.append([row["epoch"] for row in probes["history"]])
+        return [metric_panel(EN, probes["history"], "multiclass")]
+
+    spec = Pictures((), build, history=True)
+    memo, history = PictureMemo(), FakeHistory("a", [])
+    assert memo.part(FakeSnapshot({}, "a"), spec, history) is None  # no epoch yet: nothing to draw
+    history.rows += [{"epoch": 1, "train_accuracy": 0.5, "test_accuracy": 0.25}]
+    first = memo.part(FakeSnapshot({}, "a"), spec, history)
+    assert memo.part(FakeSnapshot({}, "a"), spec, history) is first  # no new epoch: the same part
+    history.rows += [{"epoch": 2, "train_accuracy": 0.75, "test_accuracy": None}]
+    second = memo.part(FakeSnapshot({}, "a"), spec, history)
+    (metric,) = second["panels"]
+    assert second["key"] != first["key"] and history.read == 2  # each row read once
+    assert [line["y"] for line in metric["series"]] == [[0.5, 0.75], [0.25, None]]  # a missing value: a gap
+    assert metric["percent"] and metric["y_range"] == [0.0, 1.02] and metric["x_title"] == EN("epoch")
+    other = FakeHistory("b", [{"epoch": 1, "train_accuracy": 1.0, "test_accuracy": 1.0}])
+    memo.part(FakeSnapshot({}, "b"), spec, other)  # a new run starts its history again
+    assert calls == [[1], [1, 2], [1]]
+    r2 = metric_panel(EN, [{"epoch": 1, "train_r2": -3.0, "test_r2": 0.5}], "regression", (0.0, "mean"))
+    assert r2["y_range"] is None and not r2["percent"] and r2["baseline"] == {"y": 0.0, "label": "mean"}
+    assert r2["heading"] == EN("tab_metric_r2")
+
+
+def test_the_tables_page_metric_per_epoch_follows_a_real_run():
+    config = RunConfig.from_dict({**load_preset("seed-ffn").model_dump()})
+    handle = WorkerHandle(config, probes=CHART_PROBES)
+    try:
+        handle.play()
+        handle.wait_until(lambda s, rows: len(rows) >= 2, timeout=60)
+        memo = PictureMemo()
+        pictures = partial(memo.part, pictures=chart_pictures(EN, config.task, ()), history=handle.snapshot)
+        metric = worker_frame(handle, 0, -1, pictures)["pictures"]["panels"][0]
+        assert metric["heading"] == EN("tab_metric_accuracy" if config.task != "regression" else "tab_metric_r2")
+        assert len(metric["series"][0]["x"]) >= 2
+        epochs = len(metric["series"][0]["x"])
+        handle.wait_until(lambda s, rows: len(rows) > epochs, timeout=60)
+        later = worker_frame(handle, 0, -1, pictures)["pictures"]["panels"][0]
+        assert len(later["series"][0]["x"]) > epochs, "the metric per epoch did not follow the run"
+        assert "history" not in chart_pictures(EN, config.task, (), metric=False).probes
+        assert not chart_pictures(EN, config.task, (), metric=False).history
+    finally:
+        handle.stop()

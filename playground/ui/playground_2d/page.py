@@ -97,7 +97,7 @@ def render(t: Translator) -> None:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):
                 weight_editor(t, run)
         if controls.shown("inside") and st.toggle(t("inside_network"), key=K_INSIDE, help=t("help_inside_network")):
-            probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="2d", metric=False)
+            probe_charts(t, run, config, tuple(dataset_class_names(config.data)), metric=False)
         else:
             run.pictures = None
         if controls.shown("downloads"):

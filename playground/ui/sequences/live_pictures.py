@@ -1,6 +1,7 @@
 """The sequences page's live pictures (see ``playground.ui.pictures``): the predictions (a held-out series'
-forecasts, or predicted against true values), and the chosen recurrent layer's hidden state for the chosen test
-sequence, units x steps, with each of its gates, painted by the training view with every new probe."""
+forecasts, or predicted against true values) or the written text, the chosen recurrent layer's hidden state for the
+chosen test sequence, units x steps, with each of its gates, and how far back the gradient reaches, painted by the
+training view with every new probe; the metric and errors per epoch, with every epoch."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 
 from playground.config import RunConfig
 from playground.i18n import Translator
-from playground.ui.pictures import Pictures, grid, lines, scatter
+from playground.ui.pictures import Pictures, columns, grid, lines, scatter, text
+from playground.ui.probe_charts import metric_panel, shown_rows
 from playground.ui.sequences.choices import GATE_ORDER, layer_label, marked_inputs, recurrent_runs, shown_character
 from playground.viz.colors import TEST_COLOR, TRAIN_COLOR
 from playground.viz.sequence_charts import errors
@@ -150,3 +152,61 @@ def _named(names: list[str] | None, width_px: int, steps: int) -> list[str] | No
 
 def _run(layer: Mapping[str, Any]) -> Run:
     return (int(layer["index"]), int(layer["depth"]), str(layer["direction"]))
+
+
+def loss_pictures(t: Translator, config: RunConfig, baseline: float, baseline_label: str) -> Pictures:
+    """Beside the live loss, per epoch: the metric (R², or accuracy against always answering the most frequent
+    character) and, for values, the errors in their own units (an upload's in standard deviations) against
+    predicting the training mean (``baseline``, its test RMSE, named ``baseline_label``)."""
+    from playground.data.registry import kind_of
+
+    standardised = kind_of(config.data).standardised
+    return Pictures((), _loss_panels, (t, config.task, float(baseline), baseline_label, standardised), history=True)
+
+
+def _loss_panels(
+    probes: Mapping[str, Any], t: Translator, task: str, baseline: float, baseline_label: str, standardised: bool
+) -> list[dict]:
+    rows = probes["history"]
+    if task != "regression":
+        return [metric_panel(t, rows, task, (baseline, baseline_label))]
+    panels = [metric_panel(t, rows, task, (0.0, t("seq_baseline_mean")))]  # R² 0 is the mean predictor's
+    rows = shown_rows(rows)
+    epochs = [row["epoch"] for row in rows]
+    series = []
+    for metric, name, dash in (("rmse", "RMSE", False), ("mae", "MAE", True)):
+        for prefix, color in (("train", TRAIN_COLOR), ("test", TEST_COLOR)):
+            values = [row.get(f"{prefix}_{metric}") for row in rows]
+            if any(value is not None for value in values):
+                series.append({"name": f"{name} {t(f'tab_{prefix}')}", "color": color, "dash": dash, "x": epochs,
+                               "y": [np.nan if value is None else value for value in values]})  # fmt: skip
+    caption = t("seq_loss_caption_values") + (" " + t("seq_standardised") if standardised else "")
+    title = t("seq_errors_title_standardised" if standardised else "seq_errors_title")
+    panels.append(lines(title, caption, series, t("epoch"), baseline=(baseline, baseline_label)))
+    return panels
+
+
+def generated_pictures(t: Translator) -> Pictures:
+    """The text the network writes from a prompt of the test text, at the chosen temperature."""
+    return Pictures(("generated",), _generated_panels, (t,))
+
+
+def _generated_panels(probes: Mapping[str, Any], t: Translator) -> list[dict]:
+    probe = probes["generated"]
+    caption = t("seq_generated_caption", temperature=f"{float(probe['temperature']):.1f}")
+    return [text("", caption, probe["prompt"], probe["text"])]
+
+
+def memory_pictures(t: Translator, log: bool) -> Pictures:
+    """How strongly the loss reacts to each input step, with the steps that hold 90 % of it shaded: the network's
+    reach into the past (``log``: on a log scale)."""
+    return Pictures(("memory",), _memory_panels, (t, bool(log)))
+
+
+def _memory_panels(probes: Mapping[str, Any], t: Translator, log: bool) -> list[dict]:
+    probe = probes["memory"]
+    gradient = np.asarray(probe["gradient"], dtype=np.float64)
+    reach, steps = int(probe.get("reach") or 0), int(probe["steps"])
+    shade = (len(gradient) - reach + 1, t("seq_memory_reach_label")) if reach > 0 else None
+    caption = t("seq_memory_reach", reach=reach, steps=steps)
+    return [columns(t("seq_memory_title"), caption, gradient, t("seq_step"), t("seq_memory_value"), log, shade)]

@@ -112,7 +112,7 @@ def _views(t: Translator, data: DataConfig, config: RunConfig | None) -> bool:
         memory_view(t, run, log)
         race_panel(t)
     else:
-        probe_charts(t, run, shown, names, key=PAGE, metric=False)
+        probe_charts(t, run, shown, names, metric=False)
     st.subheader(t("take_away"))
     downloads(t, run, shown, key=PAGE, disabled=config is None)
     return view == "memory"

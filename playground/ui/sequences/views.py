@@ -1,6 +1,6 @@
 """The sequences page's views of a run: the metric and errors, predictions or written text, the hidden state and
-gates step by step (painted live by the training view, see ``live_pictures``), and how far back the gradient reaches.
-Each redraws from the newest snapshot every second."""
+gates step by step, and how far back the gradient reaches, all painted live by the training view (see
+``live_pictures``); the words around them (waiting, a probe that failed, the chosen sequence) follow every second."""
 
 from __future__ import annotations
 
@@ -26,12 +26,18 @@ from playground.ui.sequences.choices import (
     shown_character,
 )
 from playground.ui.sequences.data_panel import feature_label, feature_lines, summary
-from playground.ui.sequences.live_pictures import chosen_entry, hidden_pictures, prediction_pictures
+from playground.ui.sequences.live_pictures import (
+    chosen_entry,
+    generated_pictures,
+    hidden_pictures,
+    loss_pictures,
+    memory_pictures,
+    prediction_pictures,
+)
 from playground.ui.session import (
     SessionRun,
 )
 from playground.viz import sequence_charts as charts
-from playground.viz import tabular_charts
 
 
 def _probe(t: Translator, run: SessionRun, name: str) -> dict | None:
@@ -47,39 +53,12 @@ def _probe(t: Translator, run: SessionRun, name: str) -> dict | None:
     return probe
 
 
-@st.fragment(run_every=1.0)
 def loss_view(t: Translator, run: SessionRun, config: RunConfig, shown: DataSummary) -> None:
-    """The metric beside the live loss: R² or accuracy per epoch and, for values, the errors in their own units
-    (an upload's in standard deviations), each against what a network that ignores the sequence would score."""
-    _, rows = run.handle.snapshot()
-    if not rows:
-        st.caption(t("seq_no_epochs"))
-        return
-    regression = config.task == "regression"
-    left, right = st.columns(2)
-    title = t("tab_metric_r2" if regression else "tab_metric_accuracy")
-    metric = tabular_charts.metric_figure(rows, config.task, title, t("tab_train"), t("tab_test"), t("epoch"))
-    if regression:  # R² 0 is the mean predictor's by definition
-        charts.with_baseline(metric, 0.0, t("seq_baseline_mean"))
-    else:
-        charts.with_baseline(metric, shown.baseline, baseline_label(t, shown, config.task))
-    left.plotly_chart(metric, key="seq_chart_metric", width="stretch")
-    if regression:
-        standardised = kind_of(config.data).standardised
-        labels = {
-            "title": t("seq_errors_title_standardised" if standardised else "seq_errors_title"),
-            "epoch": t("epoch"),
-            "rmse": "RMSE",
-            "mae": "MAE",
-            "train": t("tab_train"),
-            "test": t("tab_test"),
-        }
-        errors = charts.error_figure(rows, labels)
-        charts.with_baseline(errors, shown.baseline, baseline_label(t, shown, config.task))
-        right.plotly_chart(errors, key="seq_chart_errors", width="stretch")
-        st.caption(t("seq_loss_caption_values") + (" " + t("seq_standardised") if standardised else ""))
-    else:
-        right.markdown(t("seq_loss_caption_text"))
+    """The training view paints the metric beside the live loss with every epoch: R² or accuracy per epoch and, for
+    values, the errors in their own units, each against what a network that ignores the sequence would score."""
+    run.pictures = loss_pictures(t, config, shown.baseline, baseline_label(t, shown, config.task))
+    if config.task != "regression":
+        st.markdown(t("seq_loss_caption_text"))
 
 
 def temperature_slider(t: Translator, run: SessionRun) -> None:
@@ -107,16 +86,10 @@ def temperature_slider(t: Translator, run: SessionRun) -> None:
 
 @st.fragment(run_every=1.0)
 def predictions_view(t: Translator, run: SessionRun, config: RunConfig) -> None:
-    """The text the network writes (redrawn once a second), or the predictions, painted by the training view with
-    every new probe (``prediction_pictures``)."""
-    if config.tokens:
-        run.pictures = None
-        if probe := _probe(t, run, "generated"):
-            st.markdown(charts.text_html(probe["prompt"], probe["text"]), unsafe_allow_html=True)
-            st.caption(t("seq_generated_caption", temperature=f"{float(probe['temperature']):.1f}"))
-        return
-    run.pictures = prediction_pictures(t, config)
-    _probe(t, run, "predictions")  # a word while it is not there yet, or why it cannot be
+    """The text the network writes, or the predictions, painted by the training view with every new probe
+    (``generated_pictures``, ``prediction_pictures``); this says why while there is none."""
+    run.pictures = generated_pictures(t) if config.tokens else prediction_pictures(t, config)
+    _probe(t, run, "generated" if config.tokens else "predictions")  # a word while it is not there, or why not
 
 
 def hidden_panel(t: Translator, run: SessionRun, config: RunConfig, names: tuple[str, ...]) -> None:
@@ -215,12 +188,10 @@ def memory_labels(t: Translator) -> dict[str, str]:
 
 @st.fragment(run_every=1.0)
 def memory_view(t: Translator, run: SessionRun, log: bool) -> None:
-    probe = _probe(t, run, "memory")
-    if probe is None:
-        return
-    labels = {**memory_labels(t), "title": t("seq_memory_title"), "reach": t("seq_memory_reach_label")}
-    st.plotly_chart(charts.memory_figure(probe, labels, log), key="seq_chart_memory", width="stretch")
-    st.caption(t("seq_memory_reach", reach=int(probe["reach"]), steps=int(probe["steps"])))
+    """How far back the gradient reaches, painted by the training view with every new probe (``memory_pictures``);
+    this says why while there is none."""
+    run.pictures = memory_pictures(t, log)
+    _probe(t, run, "memory")
 
 
 def baseline_label(t: Translator, shown: DataSummary, task: str) -> str:

@@ -190,7 +190,7 @@ def _output(t: Translator, data: DataConfig | None, edited: Edited | None) -> No
     if started is None:
         return
     run, config = started
-    probe_charts(t, run, config, tuple(dataset_class_names(config.data)), key="tab")
+    probe_charts(t, run, config, tuple(dataset_class_names(config.data)))
     st.subheader(t("take_away"))
     downloads(t, run, config, key=PAGE, disabled=edited.config is None)
 

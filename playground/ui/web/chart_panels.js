@@ -1,8 +1,8 @@
 /** Small charts among the live pictures, painted on canvas (see playground.ui.pictures for their wire form): lines
- *  (gradient norms per epoch), predicted against true, a confusion matrix, histograms per layer and probability
- *  bars. Each paints the whole canvas from its panel. */
+ *  (the metric per epoch, gradient norms), predicted against true, a confusion matrix, histograms per layer,
+ *  probability bars, a bar per input step; and a text. Each paints the whole canvas (or box) from its panel. */
 
-import { TEST_COLOR } from "./colors.js";
+import { TEST_COLOR, TRAIN_COLOR } from "./colors.js";
 import { clamp, finite, formatTick, formatValue, linearTicks, logTicks } from "./numbers.js";
 import { css, mix } from "./paint.js";
 
@@ -56,8 +56,11 @@ function dottedLine(ctx, x0, y0, x1, y1) {
   ctx.restore();
 }
 
+/** A value axis's tick as a percentage: 0.25 is "25%". */
+export const formatPercentTick = (v) => `${Number((v * 100).toPrecision(6))}%`;
+
 /** Axes with grid lines and tick labels around the plot box; returns the value-to-pixel maps. */
-function axes(ctx, box, xRange, yRange, log, textColor, xTitle, yTitle) {
+function axes(ctx, box, xRange, yRange, log, textColor, xTitle, yTitle, yTickText = formatTick) {
   const { x, y, w, h } = box;
   const px = (v) => x + ((v - xRange[0]) / (xRange[1] - xRange[0])) * w;
   const py = (v) => y + h - (((log ? Math.log10(v) : v) - yRange[0]) / (yRange[1] - yRange[0])) * h;
@@ -70,7 +73,7 @@ function axes(ctx, box, xRange, yRange, log, textColor, xTitle, yTitle) {
   for (const tick of yTicks) {
     const ty = py(tick);
     ctx.beginPath(); ctx.moveTo(x, ty); ctx.lineTo(x + w, ty); ctx.stroke();
-    ctx.fillText(formatTick(tick), x - 4, ty);
+    ctx.fillText(yTickText(tick), x - 4, ty);
   }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
@@ -91,6 +94,28 @@ function axes(ctx, box, xRange, yRange, log, textColor, xTitle, yTitle) {
   return { px, py };
 }
 
+/** A labelled dotted horizontal line at the baseline's value (the score to beat), when it lies in ``yRange``. */
+function paintBaseline(ctx, baseline, box, yRange, py, textColor) {
+  if (!baseline || !finite(baseline.y) || baseline.y < yRange[0] || baseline.y > yRange[1]) return;
+  const by = py(baseline.y);
+  dottedLine(ctx, box.x, by, box.x + box.w, by);
+  ctx.fillStyle = textColor;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "bottom";
+  ctx.fillText(baseline.label, box.x + 4, by - 2, box.w - 8);
+}
+
+/** The value axis's range: the panel's own when it has one, else the values' (with the baseline's). */
+export function linesRange(panel) {
+  const fixed = panel.y_range;
+  if (Array.isArray(fixed) && fixed.length === 2 && finite(fixed[0]) && finite(fixed[1]) && fixed[1] > fixed[0]) {
+    return [fixed[0], fixed[1]];
+  }
+  const values = (panel.series || []).flatMap((line) => line.y);
+  if (panel.baseline && !panel.log) values.push(panel.baseline.y);
+  return valueRange(values, !!panel.log);
+}
+
 /** Lines, one per series, with a legend under the plot; a null value (or one <= 0 on a log scale) is a gap. */
 export function paintLines(canvas, panel, textColor, fontFamily) {
   const series = panel.series || [];
@@ -99,9 +124,11 @@ export function paintLines(canvas, panel, textColor, fontFamily) {
   const log = !!panel.log;
   const box = { x: PAD.l, y: PAD.t, w: CHART_W - PAD.l - PAD.r, h: CHART_H - PAD.t - PAD.b };
   const xRange = valueRange(series.flatMap((line) => line.x));
-  const yRange = valueRange(series.flatMap((line) => line.y), log);
-  const { px, py } = axes(ctx, box, xRange, yRange, log, textColor, panel.x_title, panel.y_title);
+  const yRange = linesRange(panel);
+  const tickText = panel.percent ? formatPercentTick : formatTick;
+  const { px, py } = axes(ctx, box, xRange, yRange, log, textColor, panel.x_title, panel.y_title, tickText);
   if (finite(panel.divider)) dottedLine(ctx, px(panel.divider), box.y, px(panel.divider), box.y + box.h);
+  if (!log) paintBaseline(ctx, panel.baseline, box, yRange, py, textColor);
   ctx.lineWidth = 1.5;
   series.forEach((line, i) => {
     ctx.strokeStyle = line.color;
@@ -137,15 +164,7 @@ export function paintScatter(canvas, panel, textColor, fontFamily) {
   ctx.setLineDash([5, 4]);
   ctx.beginPath(); ctx.moveTo(px(range[0]), py(range[0])); ctx.lineTo(px(range[1]), py(range[1])); ctx.stroke();
   ctx.restore();
-  const baseline = panel.baseline;
-  if (baseline && finite(baseline.y) && baseline.y >= range[0] && baseline.y <= range[1]) {
-    const by = py(baseline.y);
-    dottedLine(ctx, box.x, by, box.x + box.w, by);
-    ctx.fillStyle = textColor;
-    ctx.textAlign = "left";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(baseline.label, box.x + 4, by - 2, box.w - 8);
-  }
+  paintBaseline(ctx, panel.baseline, box, range, py, textColor);
   ctx.fillStyle = TEST_COLOR;
   ctx.globalAlpha = 0.6;
   panel.x.forEach((xv, i) => {
@@ -245,7 +264,50 @@ export function paintBars(canvas, panel, textColor, fontFamily) {
   });
 }
 
+/** A bar per step 1..n (a log scale leaves values <= 0 out), the steps from ``shade.from`` on shaded and
+ *  labelled: how strongly the loss reacts to each input step, and how far back the network reaches. */
+export function paintColumns(canvas, panel, textColor, fontFamily) {
+  const values = panel.values || [], n = values.length, log = !!panel.log;
+  const ctx = sized(canvas, CHART_W, CHART_H, fontFamily);
+  const box = { x: PAD.l, y: PAD.t, w: CHART_W - PAD.l - PAD.r, h: CHART_H - PAD.t - PAD.b };
+  const xRange = [0.5, Math.max(1, n) + 0.5];
+  const yRange = log ? valueRange(values, true) : valueRange([0, ...values]);
+  const { px, py } = axes(ctx, box, xRange, yRange, log, textColor, panel.x_title, panel.y_title);
+  const shade = panel.shade;
+  if (shade && shade.from >= 1 && shade.from <= n) {
+    const x0 = px(shade.from - 0.5);
+    ctx.fillStyle = TEST_COLOR;
+    ctx.globalAlpha = 0.12;
+    ctx.fillRect(x0, box.y, box.x + box.w - x0, box.h);
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = textColor;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    ctx.fillText(shade.label, x0 + 3, box.y + 2, box.x + box.w - x0 - 6);
+  }
+  const bottom = log ? box.y + box.h : py(Math.max(yRange[0], 0));
+  const width = Math.max(1, (box.w / Math.max(1, n)) * 0.8);
+  ctx.fillStyle = TRAIN_COLOR;
+  values.forEach((v, i) => {
+    if (!finite(v) || (log && v <= 0)) return;
+    const top = py(v);
+    ctx.fillRect(px(i + 1) - width / 2, Math.min(top, bottom), width, Math.max(1, Math.abs(bottom - top)));
+  });
+}
+
+/** A text in a box: the prompt greyed, then what the network wrote highlighted (``box`` is an element). */
+export function paintText(box, panel) {
+  const prompt = document.createElement("span");
+  prompt.className = "pg-text-prompt";
+  prompt.textContent = panel.prompt || "";
+  const written = document.createElement("span");
+  written.className = "pg-text-written";
+  written.textContent = panel.text || "";
+  box.replaceChildren(prompt, written);
+}
+
 /** The painter of each chart kind. */
 export const CHART_PAINTERS = {
   bars: paintBars, lines: paintLines, scatter: paintScatter, matrix: paintMatrix, histograms: paintHistograms,
+  columns: paintColumns, text: paintText,
 };

@@ -125,13 +125,13 @@ function paintGrid(canvas, panel, textColor, fontFamily) {
   if (panel.steps || panel.marks) paintSteps(ctx, panel, pixels, textColor, fontFamily);
 }
 
-/** A panel's place on screen: a heading, its canvas and a caption. */
+/** A panel's place on screen: a heading, its canvas (a text's box for a text) and a caption. */
 function pictureBox(kind) {
   const box = document.createElement("figure");
   box.className = `pg-picture pg-picture-${kind}`;
   const heading = document.createElement("div");
   heading.className = "pg-picture-heading";
-  const canvas = document.createElement("canvas");
+  const canvas = document.createElement(kind === "text" ? "div" : "canvas");
   canvas.setAttribute("data-testid", `pg-picture-${kind}`);
   const caption = document.createElement("figcaption");
   caption.className = "pg-picture-caption";
