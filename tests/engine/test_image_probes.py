@@ -355,7 +355,7 @@ def test_probes_share_a_budget_while_training_and_are_exact_when_it_stops(monkey
     assert fresh is not first
     np.testing.assert_array_equal(fresh["predicted"], trainer.predict(trainer.x_test[fresh["indices"]]).argmax(-1))
     # the gallery's own cost excludes the test predictions it is built on (they have their own entry)
-    costs = {name: cost for name, (_, _, cost, _) in trainer.probe_cache.entries.items()}
+    costs = {name: cost for name, (_, _, cost, _, _) in trainer.probe_cache.entries.items()}
     assert set(costs) == {"gallery", "test_predictions"}
     assert trainer.probe_cache.interval() == pytest.approx(600.0)
     monkeypatch.setattr(budget, "PROBE_INTERVAL_S", 0.0)
@@ -363,6 +363,32 @@ def test_probes_share_a_budget_while_training_and_are_exact_when_it_stops(monkey
     monkeypatch.setattr(budget, "PROBE_INTERVAL_S", 100.0)
     monkeypatch.setattr(budget, "PROBE_RECENT_S", 2.0)  # never longer than half the window
     assert trainer.probe_cache.interval() == pytest.approx(1.0)
+
+
+def test_the_shared_interval_counts_each_probe_at_the_rate_it_is_computed():
+    import time
+
+    from playground.train.probes.budget import PROBE_SHARE, ProbeCache
+
+    def cache(*probes: tuple[float | None, float]) -> ProbeCache:
+        made = ProbeCache()
+        for number, (floor, cost) in enumerate(probes):
+            made.entries[f"p{number}"] = ((), time.monotonic(), cost, None, floor)
+        return made
+
+    assert cache().shared_interval() == 0.0
+    # maps with every snapshot (7.4 ms) beside charts ten times a second (2.9 ms): the charts take 2.9 % of the
+    # time at their own rate, the maps the rest of the fifth
+    both = cache((0.0, 0.0074), (0.1, 0.0029))
+    assert both.shared_interval() == pytest.approx(0.0074 / (PROBE_SHARE - 0.029))
+    assert both.shared_interval() < 5 * (0.0074 + 0.0029)  # counted as if both ran every interval before
+    # charts too costly for their floor: every probe runs at the shared spacing, a fifth of the time in all
+    costly = cache((0.0, 0.01), (0.1, 0.03))
+    assert costly.shared_interval() == pytest.approx(0.04 / PROBE_SHARE)
+    # probes cheap at their own floors need no shared spacing at all
+    assert cache((0.5, 0.01), (None, 0.02)).shared_interval() == 0.0
+    shares = [cost / max(both.shared_interval(), floor) for _, _, cost, _, floor in both.entries.values()]
+    assert sum(shares) == pytest.approx(PROBE_SHARE)
 
 
 def test_the_filters_follow_training_as_the_budget_allows_while_other_probes_keep_the_shared_interval(monkeypatch):
@@ -377,7 +403,7 @@ def test_the_filters_follow_training_as_the_budget_allows_while_other_probes_kee
     trainer.probe_cache.throttle = True
     gallery, filters = images.gallery(trainer), images.filters(trainer)
     trainer.train_epoch()
-    _, computed, _, _ = trainer.probe_cache.entries["filters"]
+    _, computed, _, _, _ = trainer.probe_cache.entries["filters"]
     wait = trainer.probe_cache.interval(budget.WEIGHTS_PROBE_INTERVAL_S)  # however quick the epoch was
     assert wait < 600.0
     time.sleep(max(0.0, computed + wait - time.monotonic()) + 0.01)

@@ -5,6 +5,7 @@ with every snapshot."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -30,29 +31,66 @@ PLANE_PROBE_INTERVAL_S = 0.0
 PROBE_RECENT_S = 20.0
 
 
+#: The share of the time the probes in use may take together while the worker trains.
+PROBE_SHARE = 0.2
+
+
 class ProbeCache:
     """The last result of every probe with what it cost; ``throttle`` is set by the worker while it trains."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[tuple, float, float, Any]] = {}  # name -> (key, when, own cost, probe)
+        # name -> (key, when, own cost, probe, floor: None for PROBE_INTERVAL_S)
+        self.entries: dict[str, tuple[tuple, float, float, Any, float | None]] = {}
         self.throttle = False
         self._nested_cost = 0.0  # seconds spent in probes computed inside the one being computed
+        self._computing: list[str] = []  # the probes being computed, the innermost last
+        self.parents: dict[str, set[str]] = {}  # a probe computed inside others -> those others
 
     def interval(self, floor: float | None = None) -> float:
-        """Seconds between two computations of a probe while training: five times what the probes computed in the
-        last PROBE_RECENT_S cost together (a probe the page stopped asking for no longer counts), so they take
-        about a fifth of the time; at least PROBE_INTERVAL_S, or ``floor`` for a probe a page paints live; never so
-        long that a probe would drop out of its own window."""
+        """Seconds between two computations of a probe while training: at least PROBE_INTERVAL_S, or ``floor`` for
+        a probe a page paints live, and at least the shared spacing at which the probes computed in the last
+        PROBE_RECENT_S take PROBE_SHARE of the time together (``shared_interval``); never so long that a probe
+        would drop out of its own window."""
+        return min(max(_floor(floor), self.shared_interval()), PROBE_RECENT_S / 2)
+
+    def shared_interval(self) -> float:
+        """The shortest spacing I such that the recent probes, each computed every max(I, its own floor), take at
+        most PROBE_SHARE of the time: a probe whose floor is longer than I costs only its own share (the charts
+        redrawn ten times a second beside neuron maps redrawn with every snapshot once counted as if they were
+        computed as often as the maps, and slowed the maps by a third)."""
         recent = time.monotonic() - PROBE_RECENT_S
-        total = sum(cost for _, when, cost, _ in self.entries.values() if when >= recent)
-        return min(max(PROBE_INTERVAL_S if floor is None else floor, 5 * total), PROBE_RECENT_S / 2)
+        probes = sorted((_floor(floor), cost) for _, when, cost, _, floor in self.entries.values() if when >= recent)
+        # slow[k]: the share of probes k.. if each is computed at its own floor
+        slow = [0.0] * (len(probes) + 1)
+        for k in range(len(probes) - 1, -1, -1):
+            floor, cost = probes[k]
+            slow[k] = slow[k + 1] + (cost / floor if floor > 0 else math.inf)
+        fast = 0.0  # the cost of probes 0..k-1, computed every I
+        for k in range(len(probes) + 1):
+            low = probes[k - 1][0] if k else 0.0
+            high = probes[k][0] if k < len(probes) else math.inf
+            if high > low and slow[k] < PROBE_SHARE:  # I in [low, high): probes 0..k-1 every I, the others slower
+                spacing = max(low, fast / (PROBE_SHARE - slow[k]))
+                if spacing < high:
+                    return spacing
+            if k < len(probes):
+                fast += probes[k][1]
+        return fast / PROBE_SHARE  # not reached: the last range is unbounded
 
     def forget(self, names: Iterable[str]) -> None:
-        """Drop these probes' results: the page no longer shows them, so their cost must not slow the probes it
-        shows now (within PROBE_RECENT_S of a switch from the predictions to the hidden state, the predictions'
-        cost still halved the hidden state's rate)."""
-        for name in names:
+        """Drop these probes' results, and those of the probes computed only inside them: the page no longer shows
+        them, so their cost must not slow the probes it shows now (within PROBE_RECENT_S of a switch from the
+        sequences' predictions to the hidden state, the test predictions under them, 22 ms, still cut the hidden
+        state's rate by a third)."""
+        gone = set(names)
+        grew = True
+        while grew:
+            inner = {name for name, parents in self.parents.items() if name not in gone and parents <= gone}
+            gone |= inner
+            grew = bool(inner)
+        for name in gone:
             self.entries.pop(name, None)
+            self.parents.pop(name, None)
 
     def get(self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any], floor: float | None = None) -> Any:
         """``compute()``'s result, computed again only for a new ``key`` (epoch, step, hand edits, choices). While
@@ -62,7 +100,7 @@ class ProbeCache:
         cached = self.entries.get(name)
         now = time.monotonic()
         if cached is not None:
-            cached_key, when, own, probe = cached
+            cached_key, when, _, probe, _ = cached
             if cached_key == key:
                 return probe
             if self.throttle and cached_key[2:] == key[2:]:  # same hand edits and chosen images: only training moved
@@ -70,12 +108,22 @@ class ProbeCache:
                 if now - when < wait:
                     return probe
         outer_nested, self._nested_cost = self._nested_cost, 0.0
-        probe = compute()
+        if self._computing:
+            self.parents.setdefault(name, set()).add(self._computing[-1])
+        self._computing.append(name)
+        try:
+            probe = compute()
+        finally:
+            self._computing.pop()
         elapsed = time.monotonic() - now
         own = max(0.0, elapsed - self._nested_cost)  # a probe built on another (gallery on test predictions)
         self._nested_cost = outer_nested + elapsed  # counts only its own part
-        self.entries[name] = (key, now, own, probe)
+        self.entries[name] = (key, now, own, probe, floor)
         return probe
+
+
+def _floor(floor: float | None) -> float:
+    return PROBE_INTERVAL_S if floor is None else floor
 
 
 def throttled(
