@@ -22,8 +22,8 @@ layers of 8 (``--network-units N``: N) tanh neurons on the circle with 1,000 poi
 ``data-paints`` advanced), the **boundary's redraws/s** (complete paints, and those that changed the plot),
 training with the page open against a worker of the same setup and probes that nobody watches, and the
 Play/Pause click-to-effect latency as above. The network-panel figures are printed for the
-default page too (its network view is on). The "Inside the network" charts are off, as on a freshly opened
-page, unless ``--inside`` switches them on for the network run; ``--network-hide NAMES`` opens the page as a
+default page too (its network view is on). The "Inside the network" charts are on, as on a freshly opened page,
+unless ``--no-inside`` switches them off; ``--network-hide NAMES`` opens the page as a
 lesson link hiding those controls.
 
 With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: MNIST and the seed CNN, as the
@@ -41,7 +41,7 @@ the view on screen); each probe's own cost is timed on a fresh trainer of the sa
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
 Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv|seq|tab]
-[--network-hide NAMES] [--inside] [--network-units N] [--view-seconds S]``. ``all`` is the default page and the
+[--network-hide NAMES] [--no-inside] [--network-units N] [--view-seconds S]``. ``all`` is the default page and the
 network view, as before; ``conv``, ``seq`` and ``tab`` run that page only.
 """
 
@@ -63,6 +63,7 @@ from typing import Any
 from playground.config import RunConfig
 from playground.presets import load_preset
 from playground.train.worker import WorkerHandle
+from playground.ui.probe_charts import CHART_PROBES
 
 # The server (and how Chromium is launched) comes from the browser tests' module, importable from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -80,7 +81,8 @@ TARGET_NETWORK_REDRAWS = {8: 5.0, 32: 15.0}
 TARGET_PICTURE_CHANGES = 5.0  # visible changes per second of a view's pictures on the seed CNN and LSTM
 TARGET_TRAINING_RATIO = 0.85  # training with the page open against a worker nobody watches
 NETWORK_LAYERS, NETWORK_UNITS, NETWORK_POINTS = 8, 8, 1000
-PAGE_PROBES = ("boundary", "network")  # what the 2D page as it opens asks its worker for (the network view is on)
+#: What the 2D page as it opens asks its worker for: the network view and the Inside the network charts are on.
+PAGE_PROBES = ("boundary", "network", *CHART_PROBES)
 
 # Injected into the page. On every animation frame: if the view's paint counter advanced, check that both
 # canvases are complete; record the epoch; a MutationObserver timestamps every data-status / data-epoch
@@ -388,12 +390,14 @@ def open_playground(page, url: str, query: str = "") -> None:
     page.wait_for_function("() => location.search.includes('config=')", timeout=30_000)
 
 
-def switch_inside_on(page) -> None:
-    """Switch the 2D page's "Inside the network" charts on, and wait until the live view paints them."""
+def switch_inside_off(page) -> None:
+    """Switch the 2D page's "Inside the network" charts off (they are on as it opens), and wait until the live view
+    no longer paints them."""
     from playwright.sync_api import expect
 
-    page.get_by_text("Inside the network", exact=False).first.click()
     expect(page.get_by_test_id("pg-pictures")).to_be_visible(timeout=60_000)
+    page.get_by_text("Inside the network", exact=False).first.click()
+    expect(page.get_by_test_id("pg-pictures")).to_be_hidden(timeout=60_000)
 
 
 def wait_status(page, status: str, timeout_ms: int = 20_000) -> None:
@@ -502,9 +506,11 @@ def main(argv: list[str] | None = None) -> int:
         "Predictions, Hidden state; default 20)",
     )
     parser.add_argument(
-        "--inside",
-        action="store_true",
-        help="the network run with the 2D page's Inside the network charts switched on (painted by the live view)",
+        "--no-inside",
+        dest="inside",
+        action="store_false",
+        help="the default page and the network run with the 2D page's Inside the network charts switched off (on "
+        "as the page opens)",
     )
     parser.add_argument(
         "--network-units",
@@ -536,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             results = (
-                run_page_benchmarks(browser, server, args.seconds, args.cycles)
+                run_page_benchmarks(browser, server, args.seconds, args.cycles, args.inside)
                 if args.runs in ("all", "default")
                 else None
             )
@@ -563,8 +569,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) -> dict:
-    results: dict = {}
+def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, inside: bool = True) -> dict:
+    """The default page as it opens (``inside``: with its Inside the network charts, or switched off)."""
+    results: dict = {"inside": inside}
+    probes = PAGE_PROBES if inside else tuple(name for name in PAGE_PROBES if name not in CHART_PROBES)
     # The config exactly as the page builds it: its ?config= link.
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     page = context.new_page()
@@ -578,13 +586,15 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
     server.wait_for_no_workers()
 
     # (3a) nobody watching, before the page's run.
-    results["worker_before"] = worker_rate(config, PAGE_PROBES, seconds)
+    results["worker_before"] = worker_rate(config, probes, seconds)
 
     # (2) and (3b): the page open and training.
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(30_000)
     page = context.new_page()
     open_playground(page, server.url)
+    if not inside:
+        switch_inside_off(page)
     results["page"] = play_and_measure(page, seconds)
 
     # (4) Pause and Play, one after the other, while training.
@@ -594,7 +604,7 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int) ->
     server.wait_for_no_workers()
 
     # (3a) again, after the page's run: the machine is noisy, so the page's figure sits between two.
-    results["worker_after"] = worker_rate(config, PAGE_PROBES, seconds)
+    results["worker_after"] = worker_rate(config, probes, seconds)
     return results
 
 
@@ -634,17 +644,16 @@ def run_network_benchmark(
     seconds: float,
     cycles: int,
     hide: str = "",
-    inside: bool = False,
+    inside: bool = True,
     units: int = NETWORK_UNITS,
 ) -> dict:
     """The network view's target: 8 hidden layers of ``units`` neurons on 1,000 points, played, its neuron maps
     counted, and training against a worker nobody watches. ``hide``: controls to leave out of the page, as a lesson
-    link's ``?hide=``; ``inside``: the charts under it on."""
+    link's ``?hide=``; ``inside``: the charts under it on (as the page opens) or switched off."""
     from playwright.sync_api import expect
 
-    from playground.ui.probe_charts import CHART_PROBES
-
     config = network_config(units)
+    inside = inside and "inside" not in hide.split(",")  # a link that hides the toggle leaves the charts off
     results: dict = {"config": config, "hide": hide, "inside": inside, "units": units}
     probes = ("boundary", "network", *(CHART_PROBES if inside else ()))  # what the page asks its worker for
     results["worker_before"] = worker_rate(config, probes, seconds)
@@ -656,8 +665,8 @@ def run_network_benchmark(
         open_playground(page, server.url, query)
         neurons = len(config.data.features) + sum(layer.units for layer in config.model.layers)
         expect(page.get_by_test_id("pg-neuron")).to_have_count(neurons, timeout=60_000)
-        if inside:
-            switch_inside_on(page)
+        if not inside and "inside" not in hide.split(","):
+            switch_inside_off(page)
         shown = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
         results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
         results["page"] = play_and_measure(page, seconds)
@@ -833,7 +842,7 @@ def report_network(results: dict) -> None:
         f"{config.data.dataset} with {config.data.n_points:,} points (batch {config.training.batch_size}, "
         f"{config.training.optimizer}), opened from its ?config= link"
         + (f" with ?hide={results['hide']}" if results["hide"] else "")
-        + (", the Inside the network charts on" if results["inside"] else "")
+        + ("" if results["inside"] else ", the Inside the network charts off")
         + ("" if results["same_config"] else " (the page adjusted the setup!)")
         + ":"
     )
@@ -853,7 +862,8 @@ def report_network(results: dict) -> None:
 def report(results: dict, seconds: float) -> None:
     m = results["page"]
     complete_rate = m["complete"] / m["seconds"]
-    print(f"Live view in Chromium, 2D playground with its default config ({results['config']}):")
+    charts = "" if results.get("inside", True) else ", the Inside the network charts off"
+    print(f"Live view in Chromium, 2D playground with its default config ({results['config']}){charts}:")
     reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
     print(
         f"  redraws: {complete_rate:.1f} complete redraws/s ({verdict(complete_rate >= TARGET_REDRAWS)}, "

@@ -7,14 +7,15 @@ worker still starting: training must start every time.
 Streamlit's browser side can deliver one press twice: each timed rerun of a fragment (``run_every``) sends every
 widget state, a press not yet sent included, and the press then goes out on its own too. The buttons used to
 toggle, so the second delivery paused the run the first had just started (one Play in nine on the sequences
-page, whose charts rerun every second). ``DoubledPresses`` makes that race happen every time, by relaying the
+page, whose charts reran every second then). ``DoubledPresses`` makes that race happen every time, by relaying the
 page's websocket and sending each press first inside a copy of the latest timed rerun, then on its own once the
 server has finished that copy: every press must still count once. The copy may also go as a full rerun, which is
 what the server makes of a timed rerun that meets a pending full rerun (it folds them into one): that run applies
 the press and redraws the buttons before the second delivery arrives (a Step stepped twice, an editor's insert
 inserted twice, and a Play became a Pause: the likely way a Play pressed as a sequences page loaded ended paused).
-A paused 2D page has no timed rerun at all (nothing there can change by itself), so there a press cannot be doubled
-in the first place.
+A paused 2D page has no timed rerun at all (nothing there can change by itself), nor do the tables page and the
+sequences page's loss view since their charts are painted by the live view, so there a press cannot be doubled in
+the first place; the convolutions page's views still rerun every second.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from playground.presets import load_preset
 
 from .page_helpers import fetch_frame, frame_urls, live, open_2d_page, play_controls
 from .served_app import VIEWPORT
@@ -49,8 +52,11 @@ TRAINING_STARTED_JS = """() => {
   const view = document.querySelector('[data-testid="pg-live"]');
   return !!view && (view.dataset.status === "running" || +(view.dataset.epoch || 0) > 0);
 }"""
-#: How long a stepped run must stay at its one new epoch (an epoch of the tables' seed network takes milliseconds).
+#: How long a stepped run must stay at its one new epoch (an epoch of the CNN on the 8x8 digits takes a tenth of a
+#: second or so).
 STEP_SETTLE_MS = 1_500
+#: The convolutions page's CNN on the 8x8 digits, as a link: quick epochs, and a view that reruns every second.
+DIGITS_LINK = load_preset("digits-cnn").to_url_param()
 #: How long a paused page is watched for timed reruns (its fragments would rerun every second).
 IDLE_WATCH_MS = 3_000
 
@@ -287,18 +293,18 @@ def test_a_pause_whose_only_delivery_rode_a_timed_rerun_still_pauses(server, con
 def test_play_and_step_delivered_twice_count_once(server, context, first_delivery):
     page = context.new_page()
     doubled = DoubledPresses(
-        suffixes=("-tab_play", "-tab_step"), copy_as_full_rerun=first_delivery == "full rerun"
+        suffixes=("-cnn_play", "-cnn_step"), copy_as_full_rerun=first_delivery == "full rerun"
     )
     page.route_web_socket("**/_stcore/stream", doubled.route)
     urls = frame_urls(page)
-    page.goto(f"{server.url}/tabular")
+    page.goto(f"{server.url}/convolutions?config={DIGITS_LINK}")
     view = live(page)
     expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
-    wait_for_timed_rerun(page, doubled)  # the page's charts rerun every second
-    play_button, play_label = play_controls("tab")
+    wait_for_timed_rerun(page, doubled)  # the filters view reruns every second (its channel sliders)
+    play_button, play_label = play_controls("cnn")
 
     epoch = fetch_frame(page, urls)["epoch"]
-    page.locator("[class*='st-key-tab_step_']").get_by_role("button").click()
+    page.locator("[class*='st-key-cnn_step_']").get_by_role("button").click()
     doubled.wait_answered(page, 1)
     expect(view).to_have_attribute("data-epoch", str(epoch + 1), timeout=30_000)
     page.wait_for_timeout(STEP_SETTLE_MS)  # a second step would have trained another epoch by now
@@ -313,14 +319,14 @@ def test_play_and_step_delivered_twice_count_once(server, context, first_deliver
 
 @pytest.mark.parametrize("first_delivery", ["timed fragment rerun", "full rerun"])
 def test_layer_editor_presses_delivered_twice_change_the_stack_once(server, context, first_delivery):
-    """The tables page's charts rerun every second even while it is paused, so the editor's buttons meet the same
-    doubled delivery: an insert or a removal must happen once (the second delivery used to insert a second layer,
-    or fail with "0 is not in list" removing a row already gone)."""
-    stack = "tab_stack_seed_ffn__0"  # the editor's key for the seed task's stack
+    """The convolutions page's filters view reruns every second even while it is paused, so the editor's buttons
+    meet the same doubled delivery: an insert or a removal must happen once (the second delivery used to insert a
+    second layer, or fail with "0 is not in list" removing a row already gone)."""
+    stack = "cnn_stack_mnist_"  # the editor's key for the seed CNN's stack on MNIST, as the page opens
     page = context.new_page()
     doubled = DoubledPresses(suffixes=("_insert_above", "_remove"), copy_as_full_rerun=first_delivery == "full rerun")
     page.route_web_socket("**/_stcore/stream", doubled.route)
-    page.goto(f"{server.url}/tabular")
+    page.goto(f"{server.url}/convolutions")
     expect(live(page)).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)
     wait_for_timed_rerun(page, doubled)
     page_rows = page.locator(f"[class*='st-key-{stack}_'][class*='_remove']")
