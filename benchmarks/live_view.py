@@ -36,7 +36,9 @@ how often the view's **pictures actually change** on screen: every 20 ms a scrip
 pixels of the live pictures' canvases and counts the samples in which one changed. Training speed is read from
 the worker's frames (``step``: batches trained) and compared with a ``WorkerHandle`` of the same setup that nobody
 watches, once computing no probes and once the probes of the measured views (the worker computes only those of
-the view on screen); each probe's own cost is timed on a fresh trainer of the same setup.
+the view on screen); each probe's own cost is timed on a fresh trainer of the same setup. Every page's window also
+prints the CPU time the worker, the server and the browser took (in cores: on two cores they compete, and a real
+user's browser runs on a machine of its own).
 
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
@@ -48,6 +50,7 @@ network view, as before; ``conv``, ``seq`` and ``tab`` run that page only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import statistics
@@ -59,6 +62,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from playground.config import RunConfig
 from playground.presets import load_preset
@@ -381,6 +386,52 @@ def play_button(page):
     return page.locator(PLAY).get_by_role("button")
 
 
+class CpuUse:
+    """CPU time of the processes on the machine over a window, by group: the server (with its helpers), its
+    training workers and the browser (Chromium, which a real user runs on a machine of their own). On two cores
+    the three compete: this tells what the page's run costs the server from what the benchmark's browser costs."""
+
+    def __init__(self, server: Server) -> None:
+        self.groups: dict[int, str] = {}
+        try:
+            root = psutil.Process(server.pid)
+            self.groups[root.pid] = "server"
+            for child in root.children(recursive=True):
+                self.groups[child.pid] = "worker" if "worker_main" in " ".join(child.cmdline()) else "server"
+        except psutil.Error:
+            pass
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "chrom" in child.name().lower():
+                    self.groups[child.pid] = "browser"
+        self.started = time.monotonic()
+        self.before = self._seconds()
+
+    def _seconds(self) -> dict[int, float]:
+        seconds = {}
+        for pid in self.groups:
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(pid).cpu_times()
+                seconds[pid] = times.user + times.system
+        return seconds
+
+    def stop(self) -> dict[str, float]:
+        """Each group's share of one core over the window (processes that ended meanwhile are left out)."""
+        after, elapsed = self._seconds(), time.monotonic() - self.started
+        shares = {"server": 0.0, "worker": 0.0, "browser": 0.0}
+        for pid, seconds in after.items():
+            if pid in self.before:
+                shares[self.groups[pid]] += (seconds - self.before[pid]) / elapsed
+        return shares
+
+
+def cpu_text(shares: dict[str, float]) -> str:
+    return (
+        f"CPU over the window, in cores ({len(os.sched_getaffinity(0))} in all): worker {shares['worker']:.2f}, "
+        f"server {shares['server']:.2f}, browser {shares['browser']:.2f}"
+    )
+
+
 def open_playground(page, url: str, query: str = "") -> None:
     from playwright.sync_api import expect
 
@@ -595,7 +646,7 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, in
     open_playground(page, server.url)
     if not inside:
         switch_inside_off(page)
-    results["page"] = play_and_measure(page, seconds)
+    results["page"] = play_and_measure(page, seconds, server)
 
     # (4) Pause and Play, one after the other, while training.
     results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
@@ -608,8 +659,9 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, in
     return results
 
 
-def play_and_measure(page, seconds: float) -> dict:
-    """Inject the counters, press Play, and count redraws for ``seconds`` once two epochs are on the chart."""
+def play_and_measure(page, seconds: float, server: Server) -> dict:
+    """Inject the counters, press Play, and count redraws for ``seconds`` once two epochs are on the chart, with the
+    processes' CPU use over that window."""
     page.evaluate(BENCH_JS)
     page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
     page.wait_for_timeout(500)
@@ -619,8 +671,10 @@ def play_and_measure(page, seconds: float) -> dict:
         "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=60_000
     )
     page.evaluate("() => __pgBench.start()")
+    cpu = CpuUse(server)
     page.wait_for_timeout(seconds * 1000)
-    return page.evaluate("() => __pgBench.stop()")
+    shares = cpu.stop()
+    return {**page.evaluate("() => __pgBench.stop()"), "cpu": shares}
 
 
 def pause_play_latencies(page, cycles: int, button=None, counter: str = "epoch") -> tuple[list, list, list[str]]:
@@ -669,7 +723,7 @@ def run_network_benchmark(
             switch_inside_off(page)
         shown = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
         results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
-        results["page"] = play_and_measure(page, seconds)
+        results["page"] = play_and_measure(page, seconds, server)
         results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
     finally:
         context.close()
@@ -727,12 +781,14 @@ def run_pictures_benchmark(browser, server: Server, seconds: float, name: str, c
             page.evaluate(PICTURES_JS)
             page.evaluate("() => __pgBench.start()")
             started, step0 = step()
+            cpu = CpuUse(server)
             page.wait_for_timeout(seconds * 1000)
+            shares = cpu.stop()
             live = page.evaluate("() => __pgBench.stop()")
             pictures = page.evaluate("() => __pgImages.stop()")
             ended, step1 = step()
             batches = (step1 - step0) / (ended - started)
-            results["views"][view] = {"live": live, "images": pictures, "batches": batches}
+            results["views"][view] = {"live": live, "images": pictures, "batches": batches, "cpu": shares}
         results["pause"], results["play"], results["click_notes"] = pause_play_latencies(
             page, cycles, play, "batch-step"
         )
@@ -776,6 +832,7 @@ def report_pictures(results: dict) -> None:
             f"{m['complete'] / m['seconds']:.1f}/s complete with both loss curves ({m['incomplete']} not: "
             f"{reasons}), {m['lossChanged'] / m['seconds']:.2f}/s changed the chart"
         )
+        print(f"  {'':9}{cpu_text(figures['cpu'])}")
         count, seconds = pictures["count"], pictures["seconds"]
         kind, every = "live canvas(es)", 20
         if not count:
@@ -833,6 +890,7 @@ def print_training(results: dict) -> None:
         f"watching (a WorkerHandle of the same config and probes: {before:.1f} before, {after:.1f} after); "
         f"ratio {ratio:.2f} ({verdict(ratio >= TARGET_TRAINING_RATIO)}, target >= {TARGET_TRAINING_RATIO:g})"
     )
+    print(f"  {'':9}{cpu_text(m['cpu'])}")
 
 
 def report_network(results: dict) -> None:

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from playground.config import RunConfig
 from playground.presets import load_preset
 
-from .page_helpers import play_controls
+from .page_helpers import pictures, play_controls, wait_pictures_change
 
 pytestmark = pytest.mark.browser
 
@@ -119,6 +119,10 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     page.wait_for_timeout(3000)
     third = epoch(page)
     assert third > second, f"the epoch counter stayed at {second} for 3 s of training"
+    # the Inside the network charts are on as the page opens: painted by the live view, repainted as it learns
+    expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3)
+    expect(pictures(page).get_by_test_id("pg-picture-matrix")).to_have_count(1)
+    wait_pictures_change(page, "the Inside the network charts, while training,")
 
     # About 10 s of training on the default circle data; then the README's screenshot.
     page.wait_for_timeout(max(0.0, 10.0 - (time.monotonic() - started)) * 1000)
