@@ -386,6 +386,61 @@ def play_button(page):
     return page.locator(PLAY).get_by_role("button")
 
 
+#: The live view's pause between two polls while training (``TRAINING_GAP_MS`` in ``web/live_view.js``).
+TRAINING_GAP_S = 0.020
+
+
+def frames_without_drawing(page, server: Server, seconds: float, counter: str = "epoch") -> dict:
+    """Training while the run's frames go to a client that draws nothing: the page's own polls are refused (its
+    live view backs off to one every few seconds), and this process polls the frame route as the live view does
+    (``?after=`` the version it holds, ``?have=`` the parts it holds, the epochs and batches it has seen), parsing
+    every frame. What the server does for a watching page, without a browser painting on the same cores (a
+    student's browser runs on a machine of its own). Returns the run's ``counter`` per second, the frames a second
+    and the processes' CPU over the window."""
+    import json
+    import urllib.request
+
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url) if "/_playground/frame/" in request.url else None)
+    page.wait_for_timeout(500)
+    if not urls:
+        raise RuntimeError("the page polled no frame")
+    base = urls[-1].split("?")[0]
+    page.route("**/_playground/frame/**", lambda route: route.abort())
+    try:
+        since, since_step, version, held, training = -1, -1, None, {}, False
+
+        def poll() -> dict:
+            nonlocal since, since_step, version, training
+            query = {"since": since, "since_step": since_step}
+            if held:
+                query["have"] = ",".join(held.values())
+            if version is not None and training:
+                query["after"] = version
+            with urllib.request.urlopen(f"{base}?{urllib.parse.urlencode(query)}", timeout=10) as answer:
+                frame = json.loads(answer.read())
+            epochs = (frame.get("history") or {}).get("epoch") or []
+            since = epochs[-1] if epochs else since
+            steps = (frame.get("batches") or {}).get("step") or []
+            since_step = steps[-1] if steps else since_step
+            version, training = frame.get("version"), frame.get("status") == "running"
+            for part in ("pictures", "boundary", "network"):
+                if isinstance(frame.get(part), dict) and frame[part].get("key"):
+                    held[part] = frame[part]["key"]
+            return frame
+
+        first = poll()
+        cpu, started, frames = CpuUse(server), time.monotonic(), 0
+        while time.monotonic() - started < seconds:
+            last = poll()
+            frames += 1
+            time.sleep(TRAINING_GAP_S)
+        elapsed = time.monotonic() - started
+        return {"rate": (last[counter] - first[counter]) / elapsed, "frames": frames / elapsed, "cpu": cpu.stop()}
+    finally:
+        page.unroute("**/_playground/frame/**")
+
+
 class CpuUse:
     """CPU time of the processes on the machine over a window, by group: the server (with its helpers), its
     training workers and the browser (Chromium, which a real user runs on a machine of their own). On two cores
@@ -651,6 +706,7 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, in
     # (4) Pause and Play, one after the other, while training.
     results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
     results["learning_rate"] = learning_rate_latency(page)
+    results["undrawn"] = frames_without_drawing(page, server, seconds)
     context.close()
     server.wait_for_no_workers()
 
@@ -725,6 +781,7 @@ def run_network_benchmark(
         results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
         results["page"] = play_and_measure(page, seconds, server)
         results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles)
+        results["undrawn"] = frames_without_drawing(page, server, seconds)
     finally:
         context.close()
     server.wait_for_no_workers()
@@ -792,6 +849,7 @@ def run_pictures_benchmark(browser, server: Server, seconds: float, name: str, c
         results["pause"], results["play"], results["click_notes"] = pause_play_latencies(
             page, cycles, play, "batch-step"
         )
+        results["undrawn"] = frames_without_drawing(page, server, seconds, "step")
         play.click()
         wait_status(page, "paused")
     finally:
@@ -845,6 +903,8 @@ def report_pictures(results: dict) -> None:
             f"{pictures['samples']} samples every {every} ms found none drawn or caught a rerun half drawn; "
             f"target: at least {TARGET_PICTURE_CHANGES:.0f}/s)"
         )
+    last = list(results["views"])[-1]
+    print_undrawn(results["undrawn"], probes, "batches", f" ({last} view; against the probes of all measured views)")
     print_latencies(results)
 
 
@@ -891,6 +951,19 @@ def print_training(results: dict) -> None:
         f"ratio {ratio:.2f} ({verdict(ratio >= TARGET_TRAINING_RATIO)}, target >= {TARGET_TRAINING_RATIO:g})"
     )
     print(f"  {'':9}{cpu_text(m['cpu'])}")
+    print_undrawn(results["undrawn"], alone, "epochs")
+
+
+def print_undrawn(undrawn: dict, alone: float, unit: str, where: str = "") -> None:
+    """Training while the frames go to a client that draws nothing, against the worker nobody watches."""
+    ratio = undrawn["rate"] / alone
+    print(
+        f"  training while this process takes the frames and draws nothing{where} (the server's side of a page "
+        f"watched from another machine): {undrawn['rate']:.1f} {unit}/s, ratio {ratio:.2f} "
+        f"({verdict(ratio >= TARGET_TRAINING_RATIO)}, target >= {TARGET_TRAINING_RATIO:g}); "
+        f"{undrawn['frames']:.1f} frames/s"
+    )
+    print(f"  {'':9}{cpu_text(undrawn['cpu'])}")
 
 
 def report_network(results: dict) -> None:
