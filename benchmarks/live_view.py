@@ -904,7 +904,7 @@ def report_pictures(results: dict) -> None:
             f"target: at least {TARGET_PICTURE_CHANGES:.0f}/s)"
         )
     last = list(results["views"])[-1]
-    print_undrawn(results["undrawn"], probes, "batches", f" ({last} view; against the probes of all measured views)")
+    print_undrawn(results["undrawn"], alone, "batches", f" ({last} view; against the worker computing no probes)")
     print_latencies(results)
 
 

@@ -13,7 +13,7 @@ from playground.data.registry import UPLOAD, load_dataset
 from playground.data.upload import CACHE_ENV, UploadError, load_upload, store_upload, upload_id, uploads_dir
 from playground.layers import Dense
 from playground.train.probes import tables
-from playground.train.probes.tables import PROBE_ROWS
+from playground.train.probes.tables import HISTOGRAM_ROWS, PROBE_ROWS
 from playground.train.trainer import Trainer
 from playground.viz import tabular_charts as charts
 
@@ -114,7 +114,7 @@ def test_probes_sample_at_most_a_thousand_rows_and_histogram_each_weighted_layer
     layers = tables.histograms(trainer)["layers"]
     assert [layer["index"] for layer in layers] == [0, 2]
     assert layers[0]["weights"]["counts"].sum() == 20 * 6
-    assert layers[0]["activations"]["counts"].sum() == PROBE_ROWS * 6
+    assert layers[0]["activations"]["counts"].sum() == HISTOGRAM_ROWS * 6  # a sample of the test rows
     assert len(layers[0]["weights"]["edges"]) == len(layers[0]["weights"]["counts"]) + 1
 
 

@@ -27,8 +27,10 @@ NEURON_MAP_RESOLUTION = 20
 PLANE_PROBE_MACS = 200_000_000
 #: The same while the run trains, so that a big network's boundary still changes many times a second within the
 #: probes' budget: 8 hidden layers of 32 neurons take 16 ms on 100 x 100 (the view changed 11 times a second on
-#: screen), 8 ms on 74 x 74 (13 a second) and 4 ms on 51 x 51, this limit. Paused, the grid is the full one again.
-PLANE_LIVE_PROBE_MACS = 20_000_000
+#: screen), 8 ms on 74 x 74 (13 a second), 4 ms on 51 x 51 and 2.3 ms on 40 x 40, this limit: with the Inside the
+#: network charts on beside it, 51 x 51 let its maps change 19.5 times a second in the worker, 40 x 40 with every
+#: snapshot (38.5). Paused, the grid is the full one again.
+PLANE_LIVE_PROBE_MACS = 12_000_000
 PLANE_MIN_RESOLUTION = 10
 #: Neurons of one layer the network view draws at most (the simple controls' widest layer): a wider layer shows
 #: its first ones, with the links among them, and the view says how many it left out.

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 #: At most this many test rows feed the tabular probes, so they stay cheap on 20,000-row tables.
 PROBE_ROWS = 1_000
+#: Test rows whose layer outputs the histograms cover: a histogram's shape needs a sample, not every row (1,000
+#: rows through 8 layers of 32 cost the 2D page's charts 3.4 ms a probe, and slowed its neuron maps by a quarter).
+HISTOGRAM_ROWS = 256
 #: Images (or sequences) whose layer outputs the histograms cover: every layer's output of 1,000 images would be
 #: ~150 MB for the seed CNN, and 1,000 sequences cost a recurrent layer 1,000 x steps cell updates.
 IMAGE_HISTOGRAM_ROWS = 128
@@ -85,7 +88,7 @@ def histograms(trainer: Trainer, bins: int = 30) -> dict:
 
 
 def _histograms(trainer: Trainer, bins: int) -> dict:
-    inputs = trainer.x_test[:PROBE_ROWS]
+    inputs = trainer.x_test[:HISTOGRAM_ROWS]
     if inputs.dim() > 2 or sequence_data(trainer):
         inputs = inputs[:IMAGE_HISTOGRAM_ROWS]
     outputs: list[np.ndarray] = []
@@ -121,9 +124,15 @@ def _histograms(trainer: Trainer, bins: int) -> dict:
 
 
 def _histogram(values: np.ndarray, bins: int) -> dict:
-    """Counts and bin edges (float32), or empty arrays when the values are not finite."""
-    finite = values[np.isfinite(values)]
+    """Counts over ``bins`` equal bins from the lowest value to the highest (as ``np.histogram``, the last bin
+    closed) and their edges (float32), or empty arrays when the values are not finite. Counted with ``bincount``:
+    ``np.histogram``'s own overhead, ~50 us a call, took most of the 4 ms the 27 histograms of 8 x 32 cost."""
+    finite = values[np.isfinite(values)].astype(np.float64, copy=False)
     if finite.size == 0:
         return {"counts": np.zeros(0, np.int64), "edges": np.zeros(0, np.float32)}
-    counts, edges = np.histogram(finite, bins=bins)
-    return {"counts": counts.astype(np.int64), "edges": edges.astype(np.float32)}
+    low, high = float(finite.min()), float(finite.max())
+    if high <= low:  # one value: a bin of width 1 around it, as np.histogram does
+        low, high = low - 0.5, high + 0.5
+    index = ((finite - low) * (bins / (high - low))).astype(np.int64)
+    counts = np.bincount(index.clip(0, bins - 1), minlength=bins)
+    return {"counts": counts.astype(np.int64), "edges": np.linspace(low, high, bins + 1).astype(np.float32)}
