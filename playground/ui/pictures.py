@@ -23,7 +23,8 @@ Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
      "series": [{"name": str, "color": "#rrggbb", "dash": bool, "x": [...], "y": [...]}],  # y null: a gap (log:
      "divider": float | None,                           # y <= 0 too); a dotted vertical line at x = divider
      "baseline": {"y": float, "label": str} | None,     # a dotted horizontal line: the score to beat
-     "y_range": [lo, hi] | None, "percent": bool}       # a fixed value axis; ticks as percentages (accuracy)
+     "y_range": [lo, hi] | None, "percent": bool,       # a fixed value axis; ticks as percentages (accuracy)
+     "zero": bool}                                      # the value axis reaches down (or up) to 0
     {"kind": "columns", "heading", "caption", "x_title", "y_title", "log": bool, "values": [...],  # a bar per
      "shade": {"from": int, "label": str} | None}       # step 1..n; the steps from "from" on shaded and labelled
     {"kind": "text", "heading", "caption", "prompt": str, "text": str}  # a text: the prompt greyed, then the
@@ -177,11 +178,12 @@ def lines(
     baseline: tuple[float, str] | None = None,
     y_range: tuple[float, float] | None = None,
     percent: bool = False,
+    zero: bool = False,
 ) -> dict[str, Any]:
     """A line chart: each series ``{"name", "color", "x", "y"}`` (and ``"dash": True`` for a dashed one), at most
     MAX_LINE_POINTS points each; ``log`` puts y on a log scale; ``divider`` draws a dotted vertical line at that x,
     ``baseline`` (y, label) a dotted horizontal one; ``y_range`` fixes the value axis and ``percent`` writes its
-    ticks as percentages."""
+    ticks as percentages; ``zero`` takes the axis to 0 (errors: a small difference must not look large)."""
     return {
         "kind": "lines",
         "heading": heading,
@@ -203,6 +205,7 @@ def lines(
         "baseline": _baseline(baseline),
         "y_range": None if y_range is None else _numbers(y_range),
         "percent": bool(percent),
+        "zero": bool(zero),
     }
 
 

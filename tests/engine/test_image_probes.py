@@ -365,6 +365,23 @@ def test_probes_share_a_budget_while_training_and_are_exact_when_it_stops(monkey
     assert trainer.probe_cache.interval() == pytest.approx(1.0)
 
 
+def test_forgetting_a_probe_forgets_what_only_it_was_built_on():
+    from playground.train.probes.budget import ProbeCache
+
+    cache = ProbeCache()
+
+    def built_on_predictions(name: str) -> str:
+        cache.get("test_predictions", (0, 0, 0, 0), lambda: "predictions")
+        return name
+
+    cache.get("gallery", (0, 0, 0, 0), lambda: built_on_predictions("gallery"))
+    cache.get("confusion", (0, 0, 0, 0), lambda: built_on_predictions("confusion"))  # the predictions from the cache
+    cache.forget(["gallery"])
+    assert set(cache.entries) == {"confusion", "test_predictions"}  # the confusion matrix is still built on them
+    cache.forget(["confusion"])
+    assert not cache.entries and not cache.parents
+
+
 def test_the_shared_interval_counts_each_probe_at_the_rate_it_is_computed():
     import time
 

@@ -62,6 +62,9 @@ test("the metric per epoch keeps its fixed axis, writes percentages and draws th
   // without a fixed range the baseline is inside the value axis, however far from the values
   const free = { ...panel, y_range: null, percent: false, baseline: { y: -2, label: "mean" } };
   assert.deepEqual(linesRange(free), [-2, 0.75]);
+  // errors start at 0, so that a small difference does not look large; a fixed axis on a log scale is in log10
+  assert.deepEqual(linesRange({ ...free, baseline: null, zero: true }), [0, 0.75]);
+  assert.deepEqual(linesRange({ ...panel, log: true, y_range: [0.01, 100] }), [-2, 2]);
 });
 
 test("a bar per step, none for values a log scale cannot show, and the reached steps shaded", () => {

@@ -233,6 +233,7 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     assert errors["heading"] == EN["seq_errors_title"] and errors["baseline"]["label"] == EN["seq_baseline_mean"]
     assert [line["name"] for line in errors["series"]] == ["RMSE train", "RMSE test", "MAE train", "MAE test"]
     assert [line["dash"] for line in errors["series"]] == [False, False, True, True]
+    assert errors["zero"] and not metric["zero"]  # errors from 0, so that a small difference does not look large
 
     show(page, "predictions")  # independent sequences: predicted against true, with the mean predictor, painted live
     (scatter,) = page_frame(handle)["pictures"]["panels"]

@@ -91,6 +91,8 @@ class ProbeCache:
         for name in gone:
             self.entries.pop(name, None)
             self.parents.pop(name, None)
+        for parents in self.parents.values():  # a probe still shown is built only on those it still has
+            parents -= gone
 
     def get(self, name: str, key: tuple[Hashable, ...], compute: Callable[[], Any], floor: float | None = None) -> Any:
         """``compute()``'s result, computed again only for a new ``key`` (epoch, step, hand edits, choices). While
@@ -99,6 +101,8 @@ class ProbeCache:
         conv net, each throttled on its own, took ~40 %). When training stops, the next request is exact again."""
         cached = self.entries.get(name)
         now = time.monotonic()
+        if self._computing:  # asked for inside another probe: forgotten with it (``forget``), unless others ask
+            self.parents.setdefault(name, set()).add(self._computing[-1])
         if cached is not None:
             cached_key, when, _, probe, _ = cached
             if cached_key == key:
@@ -108,16 +112,14 @@ class ProbeCache:
                 if now - when < wait:
                     return probe
         outer_nested, self._nested_cost = self._nested_cost, 0.0
-        if self._computing:
-            self.parents.setdefault(name, set()).add(self._computing[-1])
         self._computing.append(name)
         try:
             probe = compute()
         finally:
             self._computing.pop()
-        elapsed = time.monotonic() - now
-        own = max(0.0, elapsed - self._nested_cost)  # a probe built on another (gallery on test predictions)
-        self._nested_cost = outer_nested + elapsed  # counts only its own part
+            elapsed = time.monotonic() - now
+            own = max(0.0, elapsed - self._nested_cost)  # a probe built on another (gallery on test predictions)
+            self._nested_cost = outer_nested + elapsed  # counts only its own part
         self.entries[name] = (key, now, own, probe, floor)
         return probe
 

@@ -182,7 +182,7 @@ def _loss_panels(
                                "y": [np.nan if value is None else value for value in values]})  # fmt: skip
     caption = t("seq_loss_caption_values") + (" " + t("seq_standardised") if standardised else "")
     title = t("seq_errors_title_standardised" if standardised else "seq_errors_title")
-    panels.append(lines(title, caption, series, t("epoch"), baseline=(baseline, baseline_label)))
+    panels.append(lines(title, caption, series, t("epoch"), baseline=(baseline, baseline_label), zero=True))
     return panels
 
 

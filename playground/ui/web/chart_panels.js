@@ -105,15 +105,19 @@ function paintBaseline(ctx, baseline, box, yRange, py, textColor) {
   ctx.fillText(baseline.label, box.x + 4, by - 2, box.w - 8);
 }
 
-/** The value axis's range: the panel's own when it has one, else the values' (with the baseline's). */
+/** The value axis's range (log10 of the values on a log scale): the panel's own when it has one, else the
+ *  values' (with the baseline's, and 0 for a panel that starts at ``zero``). */
 export function linesRange(panel) {
+  const log = !!panel.log;
   const fixed = panel.y_range;
-  if (Array.isArray(fixed) && fixed.length === 2 && finite(fixed[0]) && finite(fixed[1]) && fixed[1] > fixed[0]) {
-    return [fixed[0], fixed[1]];
+  if (Array.isArray(fixed) && fixed.length === 2 && finite(fixed[0]) && finite(fixed[1]) && fixed[1] > fixed[0]
+      && !(log && fixed[0] <= 0)) {
+    return log ? [Math.log10(fixed[0]), Math.log10(fixed[1])] : [fixed[0], fixed[1]];
   }
   const values = (panel.series || []).flatMap((line) => line.y);
-  if (panel.baseline && !panel.log) values.push(panel.baseline.y);
-  return valueRange(values, !!panel.log);
+  if (panel.baseline && !log) values.push(panel.baseline.y);
+  if (panel.zero && !log) values.push(0);
+  return valueRange(values, log);
 }
 
 /** Lines, one per series, with a legend under the plot; a null value (or one <= 0 on a log scale) is a gap. */
@@ -131,6 +135,10 @@ export function paintLines(canvas, panel, textColor, fontFamily) {
   if (!log) paintBaseline(ctx, panel.baseline, box, yRange, py, textColor);
   ctx.lineWidth = 1.5;
   series.forEach((line, i) => {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(box.x, box.y, box.w, box.h);
+    ctx.clip();  // a value outside a fixed axis leaves the plot box, not the chart
     ctx.strokeStyle = line.color;
     ctx.setLineDash(line.dash ? [6, 4] : []);
     ctx.beginPath();
@@ -142,7 +150,7 @@ export function paintLines(canvas, panel, textColor, fontFamily) {
       drawing = true;
     });
     ctx.stroke();
-    ctx.setLineDash([]);
+    ctx.restore();
     const lx = PAD.l + (i % 2) * (box.w / 2), ly = CHART_H + Math.floor(i / 2) * 16 + 2;
     ctx.fillStyle = line.color;
     ctx.fillRect(lx, ly + 5, 14, 3);
