@@ -22,8 +22,8 @@ layers of 8 (``--network-units N``: N) tanh neurons on the circle with 1,000 poi
 ``data-paints`` advanced), the **boundary's redraws/s** (complete paints, and those that changed the plot),
 training with the page open against a worker of the same setup and probes that nobody watches, and the
 Play/Pause click-to-effect latency as above. The network-panel figures are printed for the
-default page too (its network view is on). The "Inside the network" charts are on, as on a freshly opened page,
-unless ``--no-inside`` switches them off; ``--network-hide NAMES`` opens the page as a
+default page too (its network view is on). The "Inside the network" charts are off, as on a freshly opened page,
+unless ``--inside`` switches them on; ``--network-hide NAMES`` opens the page as a
 lesson link hiding those controls.
 
 With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: MNIST and the seed CNN, as the
@@ -43,7 +43,7 @@ user's browser runs on a machine of its own).
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
 Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv|seq|tab]
-[--network-hide NAMES] [--no-inside] [--network-units N] [--view-seconds S]``. ``all`` is the default page and the
+[--network-hide NAMES] [--inside] [--network-units N] [--view-seconds S]``. ``all`` is the default page and the
 network view, as before; ``conv``, ``seq`` and ``tab`` run that page only.
 """
 
@@ -86,8 +86,8 @@ TARGET_NETWORK_REDRAWS = {8: 5.0, 32: 15.0}
 TARGET_PICTURE_CHANGES = 5.0  # visible changes per second of a view's pictures on the seed CNN and LSTM
 TARGET_TRAINING_RATIO = 0.85  # training with the page open against a worker nobody watches
 NETWORK_LAYERS, NETWORK_UNITS, NETWORK_POINTS = 8, 8, 1000
-#: What the 2D page as it opens asks its worker for: the network view and the Inside the network charts are on.
-PAGE_PROBES = ("boundary", "network", *CHART_PROBES)
+#: What the 2D page as it opens asks its worker for (the network view is on), and with its Inside the network charts.
+PAGE_PROBES = ("boundary", "network")
 
 # Injected into the page. On every animation frame: if the view's paint counter advanced, check that both
 # canvases are complete; record the epoch; a MutationObserver timestamps every data-status / data-epoch
@@ -496,14 +496,13 @@ def open_playground(page, url: str, query: str = "") -> None:
     page.wait_for_function("() => location.search.includes('config=')", timeout=30_000)
 
 
-def switch_inside_off(page) -> None:
-    """Switch the 2D page's "Inside the network" charts off (they are on as it opens), and wait until the live view
-    no longer paints them."""
+def switch_inside_on(page) -> None:
+    """Switch the 2D page's "Inside the network" charts on (off as it opens), and wait until the live view paints
+    them."""
     from playwright.sync_api import expect
 
-    expect(page.get_by_test_id("pg-pictures")).to_be_visible(timeout=60_000)
     page.get_by_text("Inside the network", exact=False).first.click()
-    expect(page.get_by_test_id("pg-pictures")).to_be_hidden(timeout=60_000)
+    expect(page.get_by_test_id("pg-pictures")).to_be_visible(timeout=60_000)
 
 
 def wait_status(page, status: str, timeout_ms: int = 20_000) -> None:
@@ -612,10 +611,9 @@ def main(argv: list[str] | None = None) -> int:
         "Predictions, Hidden state; default 20)",
     )
     parser.add_argument(
-        "--no-inside",
-        dest="inside",
-        action="store_false",
-        help="the default page and the network run with the 2D page's Inside the network charts switched off (on "
+        "--inside",
+        action="store_true",
+        help="the default page and the network run with the 2D page's Inside the network charts switched on (off "
         "as the page opens)",
     )
     parser.add_argument(
@@ -675,10 +673,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, inside: bool = True) -> dict:
-    """The default page as it opens (``inside``: with its Inside the network charts, or switched off)."""
+def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, inside: bool = False) -> dict:
+    """The default page as it opens (``inside``: with its Inside the network charts switched on)."""
     results: dict = {"inside": inside}
-    probes = PAGE_PROBES if inside else tuple(name for name in PAGE_PROBES if name not in CHART_PROBES)
+    probes = (*PAGE_PROBES, *CHART_PROBES) if inside else PAGE_PROBES
     # The config exactly as the page builds it: its ?config= link.
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     page = context.new_page()
@@ -699,8 +697,8 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, in
     context.set_default_timeout(30_000)
     page = context.new_page()
     open_playground(page, server.url)
-    if not inside:
-        switch_inside_off(page)
+    if inside:
+        switch_inside_on(page)
     results["page"] = play_and_measure(page, seconds, server)
 
     # (4) Pause and Play, one after the other, while training.
@@ -754,12 +752,12 @@ def run_network_benchmark(
     seconds: float,
     cycles: int,
     hide: str = "",
-    inside: bool = True,
+    inside: bool = False,
     units: int = NETWORK_UNITS,
 ) -> dict:
     """The network view's target: 8 hidden layers of ``units`` neurons on 1,000 points, played, its neuron maps
     counted, and training against a worker nobody watches. ``hide``: controls to leave out of the page, as a lesson
-    link's ``?hide=``; ``inside``: the charts under it on (as the page opens) or switched off."""
+    link's ``?hide=``; ``inside``: the charts under it switched on."""
     from playwright.sync_api import expect
 
     config = network_config(units)
@@ -775,8 +773,8 @@ def run_network_benchmark(
         open_playground(page, server.url, query)
         neurons = len(config.data.features) + sum(layer.units for layer in config.model.layers)
         expect(page.get_by_test_id("pg-neuron")).to_have_count(neurons, timeout=60_000)
-        if not inside and "inside" not in hide.split(","):
-            switch_inside_off(page)
+        if inside:
+            switch_inside_on(page)
         shown = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
         results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
         results["page"] = play_and_measure(page, seconds, server)
@@ -973,7 +971,7 @@ def report_network(results: dict) -> None:
         f"{config.data.dataset} with {config.data.n_points:,} points (batch {config.training.batch_size}, "
         f"{config.training.optimizer}), opened from its ?config= link"
         + (f" with ?hide={results['hide']}" if results["hide"] else "")
-        + ("" if results["inside"] else ", the Inside the network charts off")
+        + (", the Inside the network charts on" if results["inside"] else "")
         + ("" if results["same_config"] else " (the page adjusted the setup!)")
         + ":"
     )
@@ -993,7 +991,7 @@ def report_network(results: dict) -> None:
 def report(results: dict, seconds: float) -> None:
     m = results["page"]
     complete_rate = m["complete"] / m["seconds"]
-    charts = "" if results.get("inside", True) else ", the Inside the network charts off"
+    charts = ", the Inside the network charts on" if results["inside"] else ""
     print(f"Live view in Chromium, 2D playground with its default config ({results['config']}){charts}:")
     reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
     print(

@@ -119,8 +119,9 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     page.wait_for_timeout(3000)
     third = epoch(page)
     assert third > second, f"the epoch counter stayed at {second} for 3 s of training"
-    # the Inside the network charts are on as the page opens: painted by the live view, repainted as it learns
-    expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3)
+    # the Inside the network charts, switched on while training: painted by the live view, repainted as it learns
+    page.get_by_text("Inside the network", exact=False).first.click()
+    expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3, timeout=30_000)
     expect(pictures(page).get_by_test_id("pg-picture-matrix")).to_have_count(1)
     wait_pictures_change(page, "the Inside the network charts, while training,")
 

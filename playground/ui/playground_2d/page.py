@@ -62,9 +62,9 @@ def render(t: Translator) -> None:
         controls.write_link(config)  # the address bar always holds a link to this setup
         remember_data(config.data)
         network_view = controls.shown("network_view")
-        # the charts' probes only while the charts are on (the toggle's state from the last run, on at first: a
-        # click on it reruns the page, which asks for them or not)
-        inside = controls.shown("inside") and bool(st.session_state.get(K_INSIDE, True))
+        # the charts' probes only while the charts are on (the toggle's state from the last run: a click on it
+        # reruns the page, which asks for them or not)
+        inside = controls.shown("inside") and bool(st.session_state.get(K_INSIDE, False))
         probes = ("boundary", *(("network",) if network_view else ()), *(CHART_PROBES if inside else ()))
         run = run_buttons(t, page=PAGE, config=config, probes=probes)
         run.handle.set_probes(probes)  # a run started before keeps its first probes otherwise
@@ -97,8 +97,8 @@ def render(t: Translator) -> None:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):
                 weight_editor(t, run)
         if controls.shown("inside") and st.toggle(
-            t("inside_network"), value=True, key=K_INSIDE, help=t("help_inside_network")
-        ):  # on as the page opens: painted live, they cost the browser little and the worker a share of its budget
+            t("inside_network"), value=False, key=K_INSIDE, help=t("help_inside_network")
+        ):  # off as the page opens: on, a slow server lost a +/- click on the network view (see the note)
             probe_charts(t, run, config, tuple(dataset_class_names(config.data)), metric=False)
         else:
             run.pictures = None
