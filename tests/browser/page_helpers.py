@@ -48,6 +48,18 @@ def live(page: Page) -> Locator:
     return page.get_by_test_id("pg-live")
 
 
+def mark_live_view(page: Page) -> None:
+    """Tag the mounted live view's element, so that ``assert_same_live_view`` can tell it was never mounted afresh."""
+    live(page).evaluate("node => { node.__pgMark = true; }")
+
+
+def assert_same_live_view(page: Page) -> None:
+    """The live view marked by ``mark_live_view`` is still the one on the page: the reruns in between updated it in
+    place. A view mounted afresh blanks its pictures, fetches the run's history again and drops the clicks Python
+    had not acknowledged yet."""
+    assert live(page).evaluate("node => node.__pgMark === true"), "the live view was mounted afresh by a rerun"
+
+
 #: How many repaints of the live pictures, each with pictures the frame had not carried before, count as "changing".
 PICTURE_REPAINTS = 5
 
