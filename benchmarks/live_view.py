@@ -22,8 +22,8 @@ layers of 8 (``--network-units N``: N) tanh neurons on the circle with 1,000 poi
 ``data-paints`` advanced), the **boundary's redraws/s** (complete paints, and those that changed the plot),
 training with the page open against a worker of the same setup and probes that nobody watches, and the
 Play/Pause click-to-effect latency as above. The network-panel figures are printed for the
-default page too (its network view is on). The "Inside the network" charts are off, as on a freshly opened page,
-unless ``--inside`` switches them on; ``--network-hide NAMES`` opens the page as a
+default page too (its network view is on). The "Inside the network" charts are on, as on a freshly opened page,
+unless ``--no-inside`` switches them off; ``--network-hide NAMES`` opens the page as a
 lesson link hiding those controls.
 
 With ``--runs conv`` it opens the convolutions page instead (``/convolutions``: MNIST and the seed CNN, as the
@@ -43,7 +43,7 @@ user's browser runs on a machine of its own).
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
 Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv|seq|tab]
-[--network-hide NAMES] [--inside] [--network-units N] [--view-seconds S]``. ``all`` is the default page and the
+[--network-hide NAMES] [--no-inside] [--network-units N] [--view-seconds S]``. ``all`` is the default page and the
 network view, as before; ``conv``, ``seq`` and ``tab`` run that page only.
 """
 
@@ -496,13 +496,14 @@ def open_playground(page, url: str, query: str = "") -> None:
     page.wait_for_function("() => location.search.includes('config=')", timeout=30_000)
 
 
-def switch_inside_on(page) -> None:
-    """Switch the 2D page's "Inside the network" charts on (off as it opens), and wait until the live view paints
-    them."""
+def switch_inside_off(page) -> None:
+    """Switch the 2D page's "Inside the network" charts off (on as it opens, painted once its worker is ready), and
+    wait until the live view no longer shows them."""
     from playwright.sync_api import expect
 
-    page.get_by_text("Inside the network", exact=False).first.click()
     expect(page.get_by_test_id("pg-pictures")).to_be_visible(timeout=60_000)
+    page.get_by_text("Inside the network", exact=False).first.click()
+    expect(page.get_by_test_id("pg-pictures")).to_be_hidden(timeout=60_000)
 
 
 def wait_status(page, status: str, timeout_ms: int = 20_000) -> None:
@@ -611,9 +612,9 @@ def main(argv: list[str] | None = None) -> int:
         "Predictions, Hidden state; default 20)",
     )
     parser.add_argument(
-        "--inside",
+        "--no-inside",
         action="store_true",
-        help="the default page and the network run with the 2D page's Inside the network charts switched on (off "
+        help="the default page and the network run with the 2D page's Inside the network charts switched off (on "
         "as the page opens)",
     )
     parser.add_argument(
@@ -646,13 +647,13 @@ def main(argv: list[str] | None = None) -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             results = (
-                run_page_benchmarks(browser, server, args.seconds, args.cycles, args.inside)
+                run_page_benchmarks(browser, server, args.seconds, args.cycles, not args.no_inside)
                 if args.runs in ("all", "default")
                 else None
             )
             network = (
                 run_network_benchmark(
-                    browser, server, args.seconds, args.cycles, args.network_hide, args.inside, args.network_units
+                    browser, server, args.seconds, args.cycles, args.network_hide, not args.no_inside, args.network_units
                 )
                 if args.runs in ("all", "network")
                 else None
@@ -673,8 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, inside: bool = False) -> dict:
-    """The default page as it opens (``inside``: with its Inside the network charts switched on)."""
+def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, inside: bool = True) -> dict:
+    """The default page as it opens (``inside=False``: with its Inside the network charts switched off)."""
     results: dict = {"inside": inside}
     probes = (*PAGE_PROBES, *CHART_PROBES) if inside else PAGE_PROBES
     # The config exactly as the page builds it: its ?config= link.
@@ -697,8 +698,8 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, in
     context.set_default_timeout(30_000)
     page = context.new_page()
     open_playground(page, server.url)
-    if inside:
-        switch_inside_on(page)
+    if not inside:
+        switch_inside_off(page)
     results["page"] = play_and_measure(page, seconds, server)
 
     # (4) Pause and Play, one after the other, while training.
@@ -752,16 +753,17 @@ def run_network_benchmark(
     seconds: float,
     cycles: int,
     hide: str = "",
-    inside: bool = False,
+    inside: bool = True,
     units: int = NETWORK_UNITS,
 ) -> dict:
     """The network view's target: 8 hidden layers of ``units`` neurons on 1,000 points, played, its neuron maps
     counted, and training against a worker nobody watches. ``hide``: controls to leave out of the page, as a lesson
-    link's ``?hide=``; ``inside``: the charts under it switched on."""
+    link's ``?hide=``; ``inside=False``: the charts under it switched off."""
     from playwright.sync_api import expect
 
     config = network_config(units)
-    inside = inside and "inside" not in hide.split(",")  # a link that hides the toggle leaves the charts off
+    toggle_shown = "inside" not in hide.split(",")
+    inside = inside and toggle_shown  # a link that hides the toggle leaves the charts off
     results: dict = {"config": config, "hide": hide, "inside": inside, "units": units}
     probes = ("boundary", "network", *(CHART_PROBES if inside else ()))  # what the page asks its worker for
     results["worker_before"] = worker_rate(config, probes, seconds)
@@ -773,8 +775,8 @@ def run_network_benchmark(
         open_playground(page, server.url, query)
         neurons = len(config.data.features) + sum(layer.units for layer in config.model.layers)
         expect(page.get_by_test_id("pg-neuron")).to_have_count(neurons, timeout=60_000)
-        if inside:
-            switch_inside_on(page)
+        if toggle_shown and not inside:
+            switch_inside_off(page)
         shown = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
         results["same_config"] = shown.model_dump(exclude={"name"}) == config.model_dump(exclude={"name"})
         results["page"] = play_and_measure(page, seconds, server)

@@ -119,11 +119,13 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     page.wait_for_timeout(3000)
     third = epoch(page)
     assert third > second, f"the epoch counter stayed at {second} for 3 s of training"
-    # the Inside the network charts, switched on while training: painted by the live view, repainted as it learns
-    page.get_by_text("Inside the network", exact=False).first.click()
+    # the Inside the network charts, on as the page opens: painted by the live view, repainted as it learns; switched
+    # off, they go from the view (the toggle reruns the page, which asks the worker for none of their probes)
     expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3, timeout=30_000)
     expect(pictures(page).get_by_test_id("pg-picture-matrix")).to_have_count(1)
     wait_pictures_change(page, "the Inside the network charts, while training,")
+    page.get_by_text("Inside the network", exact=False).first.click()
+    expect(pictures(page)).to_be_hidden(timeout=30_000)
 
     # About 10 s of training on the default circle data; then the README's screenshot.
     page.wait_for_timeout(max(0.0, 10.0 - (time.monotonic() - started)) * 1000)

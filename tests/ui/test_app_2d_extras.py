@@ -139,9 +139,12 @@ def test_a_link_to_points_this_computer_lacks_says_so(own_cache):
         assert page_config(app).data.dataset == "circle"
 
 
-def test_inside_the_network_charts_are_painted_live_and_cost_nothing_until_asked_for(page):
+def test_inside_the_network_charts_are_painted_live_and_cost_nothing_once_switched_off(page):
     handle = page_handle()
     handle.wait_until(lambda s, _: s.status == "paused", timeout=60)
+    assert page.toggle(key="2d_inside").value, "the charts are on as the page opens"
+    assert set(CHART_PROBES) <= set(handle.probes)
+    page.toggle(key="2d_inside").set_value(False).run()
     assert not set(CHART_PROBES) & set(handle.probes), "the charts are off: the worker computes none of their probes"
     assert "pictures" not in page_frame(handle)
     page.toggle(key="2d_inside").set_value(True).run()
