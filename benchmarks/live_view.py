@@ -653,7 +653,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             network = (
                 run_network_benchmark(
-                    browser, server, args.seconds, args.cycles, args.network_hide, not args.no_inside, args.network_units
+                    browser,
+                    server,
+                    args.seconds,
+                    args.cycles,
+                    args.network_hide,
+                    not args.no_inside,
+                    args.network_units,
                 )
                 if args.runs in ("all", "network")
                 else None

@@ -18,6 +18,9 @@ Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
      "overlay": "<base64 u8 [n, h, w]>" (optional),    # saliency, laid over the picture in SALIENCY_COLOR
      "steps": [str, ...] (optional), "marks": [int, ...] (optional)}  # a name under each column; dotted lines
                                                  # through the marked columns (1-based), in MARKER_COLOR
+    {"kind": "gallery", "heading", "caption", "count": n, "height": h, "width": w, "tile": px, "columns": c,
+     "values": "<base64 u8 [n, h, w]>",                # grey pictures, spaced, each framed and labelled:
+     "wrong": [0 | 1, ...], "labels": [[str, ...], ...]}  # a red frame for a mistake (green otherwise), lines under it
     {"kind": "bars", "heading": str, "caption": str, "labels": [...], "values": [0..1, ...], "mark": int | None}
     {"kind": "lines", "heading", "caption", "x_title": str, "y_title": str, "log": bool,
      "series": [{"name": str, "color": "#rrggbb", "dash": bool, "x": [...], "y": [...]}],  # y null: a gap (log:
@@ -63,6 +66,8 @@ _LOGGER = logging.getLogger(__name__)
 PALETTES = ("kernel", "grey", "activation", "signed", "gate")
 #: A grid panel's tiles in a row at most.
 GRID_COLUMNS = 16
+#: A gallery's pictures in a row at most (each with its labels under it).
+GALLERY_COLUMNS = 8
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,39 @@ def grid(
     if len(marks):
         panel["marks"] = [int(mark) for mark in marks]
     return panel
+
+
+def gallery(
+    heading: str,
+    caption: str,
+    images: np.ndarray,
+    wrong: Sequence[bool],
+    labels: Sequence[Sequence[str]],
+    tile_px: int,
+    columns: int = GALLERY_COLUMNS,
+) -> dict[str, Any]:
+    """A gallery panel: grey ``images`` [n, h, w] (bytes, or floats in [0, 1]), each tile enlarged to about
+    ``tile_px``, framed red where ``wrong`` (green otherwise), with its ``labels`` (a few short lines) under it."""
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"a gallery takes images [n, h, w], not {images.shape}")
+    count = int(images.shape[0])
+    if len(wrong) != count or len(labels) != count:
+        raise ValueError(f"{len(wrong)} frames and {len(labels)} labels for {count} images")
+    values = images if images.dtype == np.uint8 else _bytes(images, 0.0, 1.0)
+    return {
+        "kind": "gallery",
+        "heading": heading,
+        "caption": caption,
+        "count": count,
+        "height": int(images.shape[1]),
+        "width": int(images.shape[2]),
+        "tile": int(tile_px),
+        "columns": int(columns),
+        "values": _b64(values),
+        "wrong": [int(bool(flag)) for flag in wrong],
+        "labels": [[str(line) for line in lines] for lines in labels],
+    }
 
 
 def bars(heading: str, caption: str, labels: Sequence[str], values: Sequence[float], mark: int | None) -> dict:
@@ -332,12 +370,14 @@ class PictureMemo:
 
 
 __all__ = [
+    "GALLERY_COLUMNS",
     "GRID_COLUMNS",
     "PALETTES",
     "PictureMemo",
     "Pictures",
     "bars",
     "columns",
+    "gallery",
     "grid",
     "histograms",
     "lines",

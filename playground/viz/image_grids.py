@@ -71,31 +71,8 @@ def tile(tiles: np.ndarray, columns: int, gap: int = 2) -> np.ndarray:
     return grid
 
 
-def image_grid(
-    images: np.ndarray,
-    tile_px: int = 56,
-    columns: int = 10,
-    borders: np.ndarray | None = None,
-    captions: list[str] | None = None,
-) -> np.ndarray:
-    """Pixel images ``(n, h, w)`` (floats in [0, 1] or uint8) as a grid; ``borders`` (n, 3) colours a frame
-    around each tile (e.g. red for a mistake) and ``captions`` writes a short line under each."""
+def image_grid(images: np.ndarray, tile_px: int = 56, columns: int = 10) -> np.ndarray:
+    """Pixel images ``(n, h, w)`` (floats in [0, 1] or uint8) as a grid of tiles about ``tile_px`` wide."""
     pixels = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images
     factor = scale_for(pixels.shape[-1], tile_px)
-    tiles = np.stack([enlarge(grey(picture), factor) for picture in pixels])
-    if borders is not None:
-        width = max(2, tiles.shape[1] // 20)
-        for picture, colour in zip(tiles, borders, strict=True):
-            picture[:width], picture[-width:], picture[:, :width], picture[:, -width:] = colour, colour, colour, colour
-    if captions is not None:
-        tiles = np.stack([_captioned(picture, text) for picture, text in zip(tiles, captions, strict=True)])
-    return tile(tiles, columns, gap=4)
-
-
-def _captioned(picture: np.ndarray, text: str, strip_px: int = 14) -> np.ndarray:
-    """The tile with a white strip below it holding ``text`` in Pillow's built-in font."""
-    from PIL import Image, ImageDraw
-
-    strip = Image.new("RGB", (picture.shape[1], strip_px), (255, 255, 255))
-    ImageDraw.Draw(strip).text((2, 1), text, fill=(30, 30, 30))
-    return np.concatenate([picture, np.asarray(strip, dtype=np.uint8)], axis=0)
+    return tile(np.stack([enlarge(grey(picture), factor) for picture in pixels]), columns, gap=4)

@@ -69,11 +69,12 @@ def pictures(page: Page) -> Locator:
     return live(page).get_by_test_id("pg-pictures")
 
 
-def wait_pictures_change(page: Page, what: str, timeout: float = 45.0) -> None:
+def wait_pictures_change(page: Page, what: str, timeout: float = 45.0, canvas: int = -1) -> None:
     """Wait until the live pictures have been repainted ``PICTURE_REPAINTS`` times with new pictures, and the
-    pixels of the last one differ from the first look (the panel repaints only when a frame brings new ones)."""
+    pixels of one (the ``canvas``-th, the last by default) differ from the first look (the panel repaints only when
+    a frame brings new ones)."""
     panel = pictures(page)
-    grid = panel.locator("canvas").last
+    grid = panel.locator("canvas").nth(canvas)
     first_paints = int(panel.get_attribute("data-paints") or 0)
     first = grid.evaluate("(canvas) => canvas.toDataURL()")
     deadline = time.monotonic() + timeout

@@ -40,6 +40,16 @@ SEED_CNN_TEMPLATE = "Seed CNN: (conv 32, pool), (conv 64, pool), dense 128"
 #: (one grid of filters each) and three layers whose outputs are still images (one grid of feature maps each).
 DIGITS_CONV_LAYERS = 2
 DIGITS_MAP_LAYERS = 3
+#: Pixels of a canvas in the gallery's frame colours: red for a mistake, green for a right answer.
+FRAME_COLOURS_JS = """(canvas) => {
+  const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let red = 0, green = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] === 220 && d[i + 1] === 38 && d[i + 2] === 38) red++;
+    else if (d[i] === 22 && d[i + 1] === 163 && d[i + 2] === 74) green++;
+  }
+  return { red, green };
+}"""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -171,15 +181,22 @@ def test_digits_train_and_the_filters_feature_maps_and_mistakes_show(server, con
     expect(captions.first).to_have_text(re.compile(r"^Test image 5: \d$"), timeout=30_000)
     no_exception(page)
 
-    # (4) Mistakes: how many test images are wrong, the gallery and the confusion matrix.
+    # (4) Mistakes, painted by the training view: how many test images are wrong, the gallery (each picture framed
+    # red for a mistake, green for a right answer), the confusion matrix and the accuracy per class, repainted as
+    # the network learns.
     show_view(page, "Mistakes")
-    caption = page.get_by_text(re.compile(r"^\d+ of \d+ test images are wrong\."))
-    expect(caption).to_be_visible(timeout=30_000)
-    gallery = page.get_by_test_id("stImage").filter(has_not_text="Training images")
+    panel = pictures(page)
+    heading = panel.locator(".pg-picture-heading").first
+    expect(heading).to_have_text(re.compile(r"^\d+ of \d+ test images are wrong\."), timeout=30_000)
+    gallery = panel.get_by_test_id("pg-picture-gallery")
     expect(gallery).to_have_count(1)
-    wait_loaded(page, gallery, "the gallery image")
-    expect(page.locator(".st-key-cnn_chart_confusion .js-plotly-plot").first).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("Accuracy per class", exact=True)).to_be_visible()
+    expect(panel.get_by_test_id("pg-picture-matrix")).to_have_count(1)
+    expect(panel.get_by_test_id("pg-picture-bars")).to_have_count(1)
+    frames = gallery.evaluate(FRAME_COLOURS_JS)
+    assert frames["red"] + frames["green"] > 1000, f"no framed pictures painted: {frames}"
+    press_play(page)
+    wait_pictures_change(page, "the mistakes, while training,", canvas=0)
+    press_pause(page)
     no_exception(page)
 
 

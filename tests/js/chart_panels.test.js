@@ -6,6 +6,7 @@ import {
   CHART_PAINTERS, formatPercentTick, linesRange, matrixColor, paintColumns, paintLines, valueRange,
 } from "../../playground/ui/web/chart_panels.js";
 import { panelSignature } from "../../playground/ui/web/pictures_panel.js";
+import { recordingCanvas } from "./recording_canvas.js";
 
 test("a value range covers the finite values, only positive ones on a log scale, and is never empty", () => {
   assert.deepEqual(valueRange([3, null, -1, NaN, 2]), [-1, 3]);
@@ -30,21 +31,6 @@ test("every chart kind has a painter, and a panel's signature changes with what 
   const chart = { kind: "scatter", x: [1, 2], y: [1, 2] };
   assert.notEqual(panelSignature(chart), panelSignature({ ...chart, y: [1, 3] }));
 });
-
-/** A canvas whose 2D context records what is drawn: each call as [name, ...args], with the fill style then. */
-function recordingCanvas() {
-  const calls = [];
-  const state = { fillStyle: "", globalAlpha: 1 };
-  const ctx = new Proxy(state, {
-    get(target, name) {
-      if (name in target) return target[name];
-      if (name === "measureText") return (text) => ({ width: String(text).length * 6 });
-      return (...args) => { calls.push([name, ...args, target.fillStyle, target.globalAlpha]); };
-    },
-    set(target, name, value) { target[name] = value; return true; },
-  });
-  return { calls, style: {}, width: 0, height: 0, getContext: () => ctx };
-}
 
 test("the metric per epoch keeps its fixed axis, writes percentages and draws the score to beat", () => {
   const panel = {

@@ -6,8 +6,9 @@ import {
   ACTIVATION_STOPS, KERNEL_STOPS, SALIENCY_COLOR, SIGNED_STOPS, VIRIDIS_STOPS,
 } from "../../playground/ui/web/colors.js";
 import {
-  GAP_PX, PicturesPanel, cellSize, gridPixels, paletteLut, ramp,
+  GAP_PX, PicturesPanel, cellSize, galleryLayout, gridPixels, paintGallery, paletteLut, ramp,
 } from "../../playground/ui/web/pictures_panel.js";
+import { recordingCanvas } from "./recording_canvas.js";
 
 const lutColor = (lut, byte) => Array.from(lut.slice(byte * 3, byte * 3 + 3));
 
@@ -72,4 +73,29 @@ test("a set of pictures is new once: its key alone keeps it, a frame without pic
   assert.equal(panel.setPictures(null), true);          // the view shows no pictures any more
   assert.equal(panel.key(), null);
   assert.equal(panel.setPictures(undefined), false);
+});
+
+test("a gallery frames each picture red for a mistake and green for a right answer, with its lines under it", () => {
+  const bytes = Buffer.from(new Uint8Array(3 * 2 * 2).fill(200)).toString("base64");
+  const panel = {
+    kind: "gallery", count: 3, height: 2, width: 2, tile: 20, columns: 2, values: bytes, wrong: [1, 0, 1],
+    labels: [["7 \u2192 4", "99% \u00b7 #12"], ["3 \u2192 3", "51% \u00b7 #4"], ["1 \u2192 7", "80% \u00b7 #9"]],
+  };
+  const layout = galleryLayout(panel);
+  assert.equal(layout.tileW, 2 * 10 + 2 * 3);  // cells of 10 px, a 3 px frame on each side
+  assert.equal(layout.cols, 2);
+  assert.ok(layout.stepX > layout.tileW && layout.stepY > layout.tileH + 2 * 11, "pictures and labels are spaced");
+  globalThis.ImageData ||= class { constructor(data, width, height) { Object.assign(this, { data, width, height }); } };
+  const canvas = recordingCanvas();
+  paintGallery(canvas, panel, "#111", "sans-serif");
+  assert.deepEqual([canvas.width, canvas.height], [layout.width, layout.height]);
+  const frames = canvas.calls.filter((call) => call[0] === "fillRect");
+  assert.deepEqual(frames.map((call) => call[5]), ["#dc2626", "#16a34a", "#dc2626"]);
+  assert.deepEqual(frames.map((call) => [call[1], call[2]]), [[0, 0], [layout.stepX, 0], [0, layout.stepY]]);
+  const pictures = canvas.calls.filter((call) => call[0] === "putImageData");
+  assert.equal(pictures.length, 3);
+  assert.equal(pictures[0][1].width, 20);
+  assert.deepEqual([pictures[1][2], pictures[1][3]], [layout.stepX + 3, 3]);  // inside its frame
+  const texts = canvas.calls.filter((call) => call[0] === "fillText").map((call) => call[1]);
+  assert.deepEqual(texts, panel.labels.flat());
 });

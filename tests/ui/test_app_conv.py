@@ -203,16 +203,24 @@ def test_every_view_after_an_epoch_on_digits(page):
     probe = handle.wait_until(lambda s, _: s.probes.get("sample", {}).get("index") == 17, timeout=60).probes["sample"]
     assert page_frame(handle)["pictures"]["panels"][0]["caption"] == f"Test image 17: {probe['true']}"
 
-    show(page, "mistakes")
-    assert "pictures" not in page_frame(handle)  # painted only while they are the view
+    show(page, "mistakes")  # the training view paints the gallery, the confusion matrix and the accuracy per class
+    assert not plotly_specs(page) and not page.get("imgs")
     gallery = handle.snapshot()[0].probes["gallery"]
-    caption = next(node.value for node in page.caption if "test images are wrong" in node.value)
-    assert caption.startswith(f"{gallery['mistakes']} of {DIGITS_TEST_IMAGES} test images are wrong")
-    table_ = page.dataframe[-1].value
-    assert list(table_.columns) == ["Test image", EN["tab_true"], EN["tab_predicted"], "Confidence"]
-    assert len(table_) == len(gallery["indices"]) > 0
-    assert sum(EN["tab_confusion"] in spec for spec in plotly_specs(page)) == 1
-    assert f"**{EN['cnn_per_class']}**" in [node.value for node in page.markdown]
+    panels = page_frame(handle)["pictures"]["panels"]
+    assert [panel["kind"] for panel in panels] == ["gallery", "matrix", "bars"]
+    shown = panels[0]
+    assert shown["heading"].startswith(f"{gallery['mistakes']} of {DIGITS_TEST_IMAGES} test images are wrong")
+    assert shown["count"] == len(gallery["indices"]) > 0 and shown["caption"] == EN["cnn_gallery_legend"]
+    assert shown["wrong"] == (gallery["predicted"] != gallery["true"]).astype(int).tolist()
+    assert shown["labels"][0] == [
+        f"{gallery['true'][0]} \u2192 {gallery['predicted'][0]}",
+        f"{float(gallery['confidence'][0]):.0%} \u00b7 #{gallery['indices'][0]}",
+    ]
+    confusion = np.asarray(handle.snapshot()[0].probes["confusion"]["matrix"])
+    assert panels[1]["heading"] == EN["tab_confusion"] and panels[1]["counts"] == confusion.tolist()
+    assert panels[2]["heading"] == EN["cnn_per_class"] and panels[2]["labels"] == [str(d) for d in range(10)]
+    accuracy = np.diag(confusion) / confusion.sum(axis=1)
+    np.testing.assert_allclose(panels[2]["values"], accuracy, atol=1e-4)  # bars carry 4 decimals
 
     show(page, "inside")  # the training view paints the accuracy per epoch and the probes' charts
     assert not plotly_specs(page)
@@ -423,5 +431,5 @@ def test_the_gallery_says_when_it_shows_a_sample_of_a_large_test_set(page):
     show(page, "mistakes")
     gallery = handle.snapshot()[0].probes["gallery"]
     assert gallery["rows"] == 1000
-    caption = next(node.value for node in page.caption if "test images are wrong" in node.value)
-    assert caption.startswith(f"{gallery['mistakes']} of the first 1000 of 1800 test images are wrong")
+    heading = page_frame(handle)["pictures"]["panels"][0]["heading"]
+    assert heading.startswith(f"{gallery['mistakes']} of the first 1000 of 1800 test images are wrong")

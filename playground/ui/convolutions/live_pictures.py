@@ -1,6 +1,7 @@
-"""The convolutions page's live pictures (see ``playground.ui.pictures``): the conv filters, and one test image or
+"""The convolutions page's live pictures (see ``playground.ui.pictures``): the conv filters, one test image or
 the user's drawing through the network (the image, its saliency, the class probabilities and every layer's feature
-maps), painted by the training view with every new probe."""
+maps), and the mistakes (the gallery, the confusion matrix, the accuracy per class), painted by the training view
+with every new probe."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import numpy as np
 
 from playground.data.registry import class_name
 from playground.i18n import Translator
-from playground.ui.pictures import Pictures, bars, grid
+from playground.ui.convolutions.choices import per_class_accuracy
+from playground.ui.pictures import Pictures, bars, gallery, grid, matrix
 
 #: A filter's tile, a feature map's tile and the test image's size on screen, in CSS pixels (about).
 FILTER_TILE_PX = 36
 MAP_TILE_PX = 56
 IMAGE_PX = 168
+GALLERY_TILE_PX = 84
 #: Feature maps of one layer the view paints at most (a 512-filter layer would be 512 tiles and ~1 MB a frame).
 MAX_MAPS = 64
 #: Class probabilities shown at most: the most likely ones when there are more classes.
@@ -92,6 +95,33 @@ def _explained(probe: Mapping[str, Any], t: Translator, names: tuple[str, ...], 
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         panels.append(grid(f"{layer['index'] + 1}. {layer['title']}", caption, shown, low, high, "activation",
                            MAP_TILE_PX))  # fmt: skip
+    return panels
+
+
+def mistake_pictures(t: Translator, names: tuple[str, ...], n_test: int) -> Pictures:
+    """The test images the network gets wrong (most confident first), then its least sure right answers; the
+    confusion matrix and the accuracy per class. ``n_test``: the test images in all (the gallery may read fewer)."""
+    return Pictures(("gallery", "confusion"), _mistake_panels, (t, names, n_test))
+
+
+def _mistake_panels(probes: Mapping[str, Any], t: Translator, names: tuple[str, ...], n_test: int) -> list[dict]:
+    panels = []
+    if (probe := probes["gallery"]) is not None:
+        template = "cnn_gallery_caption" if probe["rows"] >= n_test else "cnn_gallery_caption_first"  # a sample
+        heading = t(template, mistakes=probe["mistakes"], rows=probe["rows"], total=n_test)
+        labels = [
+            [f"{class_name(names, true)} \u2192 {class_name(names, predicted)}", f"{confidence:.0%} \u00b7 #{index}"]
+            for index, true, predicted, confidence in zip(
+                probe["indices"], probe["true"], probe["predicted"], probe["confidence"].tolist(), strict=True
+            )
+        ]
+        wrong = probe["predicted"] != probe["true"]
+        panels.append(gallery(heading, t("cnn_gallery_legend"), probe["images"], wrong, labels, GALLERY_TILE_PX))
+    if (probe := probes["confusion"]) is not None:
+        counts = np.asarray(probe["matrix"])
+        classes = [class_name(names, number) for number in range(len(counts))]
+        panels.append(matrix(t("tab_confusion"), "", counts, classes, t("tab_true"), t("tab_predicted")))
+        panels.append(bars(t("cnn_per_class"), "", classes, np.nan_to_num(per_class_accuracy(counts)), None))
     return panels
 
 

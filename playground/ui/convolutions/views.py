@@ -1,5 +1,5 @@
-"""The convolutions page's views of a run: filters, feature maps and a drawing explained (painted live by the
-training view, see ``live_pictures``), and the mistakes (redrawn from the newest snapshot every second)."""
+"""The convolutions page's views of a run: filters, feature maps, the mistakes and a drawing explained, painted live
+by the training view (see ``live_pictures``); these fragments draw the controls beside them and say what is missing."""
 
 from __future__ import annotations
 
@@ -7,23 +7,26 @@ import numpy as np
 import streamlit as st
 
 from playground.config import DataConfig
-from playground.data.registry import class_name, dataset_class_names
+from playground.data.registry import dataset_class_names
 from playground.i18n import Translator
 from playground.ui.convolutions.choices import (
     CANVAS_PX,
     K_CHANNEL,
     STROKE_PX,
     drawing_input,
-    per_class_accuracy,
 )
-from playground.ui.convolutions.live_pictures import drawn_pictures, filter_pictures, sample_pictures
+from playground.ui.convolutions.live_pictures import (
+    drawn_pictures,
+    filter_pictures,
+    mistake_pictures,
+    sample_pictures,
+)
 from playground.ui.session import SessionRun
-from playground.viz import image_grids
 
 
 @st.fragment(run_every=1.0)
 def views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...], n_test: int) -> None:
-    """Redrawn every second from the newest snapshot, on its own (no page rerun)."""
+    """Checked every second (no page rerun): the channel sliders appear, and "waiting" goes, once the probe is there."""
     snapshot, _ = run.handle.snapshot()
     usable = snapshot.probe
     if view == "filters":
@@ -31,7 +34,7 @@ def views(t: Translator, run: SessionRun, view: str, names: tuple[str, ...], n_t
     elif view == "maps":
         _sample_view(t, run, usable("sample"), names)
     elif view == "mistakes":
-        _mistakes_view(t, usable("gallery"), usable("confusion"), names, n_test)
+        _mistakes_view(t, run, usable("gallery"), names, n_test)
 
 
 def _waiting(t: Translator) -> None:
@@ -68,59 +71,12 @@ def _sample_view(t: Translator, run: SessionRun, probe: dict | None, names: tupl
     return None
 
 
-def _mistakes_view(
-    t: Translator, gallery: dict | None, confusion: dict | None, names: tuple[str, ...], n_test: int
-) -> None:
-    if gallery is None:
-        return _waiting(t)
-    wrong = gallery["predicted"] != gallery["true"]
-    borders = np.where(wrong[:, None], [[220, 38, 38]], [[22, 163, 74]]).astype(np.uint8)
-    caption = "cnn_gallery_caption" if gallery["rows"] >= n_test else "cnn_gallery_caption_first"  # a sample
-    st.caption(t(caption, mistakes=gallery["mistakes"], rows=gallery["rows"], total=n_test))
-    captions = [
-        _tile_caption(class_name(names, true), class_name(names, predicted), float(confidence))
-        for true, predicted, confidence in zip(
-            gallery["true"], gallery["predicted"], gallery["confidence"], strict=True
-        )
-    ]
-    st.image(image_grids.image_grid(gallery["images"], tile_px=84, borders=borders, captions=captions))
-    st.caption(t("cnn_gallery_legend"))
-    table = [
-        {
-            t("cnn_col_image"): int(index),
-            t("tab_true"): class_name(names, true),
-            t("tab_predicted"): class_name(names, predicted),
-            t("cnn_col_confidence"): f"{confidence:.0%}",
-        }
-        for index, true, predicted, confidence in zip(
-            gallery["indices"], gallery["true"], gallery["predicted"], gallery["confidence"], strict=True
-        )
-    ]
-    st.dataframe(table, hide_index=True, height=220)
-    if confusion is not None:
-        import pandas as pd
-
-        from playground.viz import tabular_charts
-
-        left, right = st.columns(2)
-        figure = tabular_charts.confusion_figure(
-            confusion, names, t("tab_confusion"), t("tab_true"), t("tab_predicted")
-        )
-        left.plotly_chart(figure, key="cnn_chart_confusion", width="stretch")
-        accuracy = per_class_accuracy(confusion["matrix"])
-        frame = pd.DataFrame({"class": [class_name(names, i) for i in range(len(accuracy))], "accuracy": accuracy})
-        right.markdown(f"**{t('cnn_per_class')}**")
-        right.bar_chart(frame, x="class", y="accuracy", height=300)
-    return None
-
-
-def _tile_caption(true: str, predicted: str, confidence: float) -> str:
-    """ "true>predicted 97%" under a gallery tile; long class names keep their first letters (a tile holds about
-    14 characters)."""
-    text = f"{true}>{predicted}"
-    if len(text) > 9:
-        text = f"{true[:4]}>{predicted[:4]}"
-    return f"{text} {confidence:.0%}"
+def _mistakes_view(t: Translator, run: SessionRun, probe: dict | None, names: tuple[str, ...], n_test: int) -> None:
+    """The training view paints the gallery, the confusion matrix and the accuracy per class with every new probe
+    (``mistake_pictures``)."""
+    run.pictures = mistake_pictures(t, names, n_test)
+    if probe is None:
+        _waiting(t)
 
 
 def draw_panel(t: Translator, run: SessionRun, data: DataConfig) -> None:

@@ -125,6 +125,51 @@ function paintGrid(canvas, panel, textColor, fontFamily) {
   if (panel.steps || panel.marks) paintSteps(ctx, panel, pixels, textColor, fontFamily);
 }
 
+const FRAME_PX = 3;            // a gallery picture's frame: red for a mistake, green for a right answer
+const WRONG_COLOR = "#dc2626";
+const RIGHT_COLOR = "#16a34a";
+const LABEL_FONT_PX = 11;
+const LABEL_ROW_PX = 14;
+const GALLERY_GAP_PX = 10;     // between a picture's labels and the next one, so the pictures are told apart
+
+/** A gallery's tiles: each grey picture enlarged, framed red where it is a mistake (green otherwise), with its
+ *  label lines under it; tiles spaced in rows of ``columns``. */
+export function galleryLayout(panel) {
+  const count = panel.count | 0, height = panel.height | 0, width = panel.width | 0;
+  const [cellW, cellH] = cellSize(panel.tile, height, width);
+  const lines = Math.max(0, ...(panel.labels || []).map((label) => label.length));
+  const tileW = width * cellW + 2 * FRAME_PX, tileH = height * cellH + 2 * FRAME_PX;
+  const stepX = tileW + GALLERY_GAP_PX, stepY = tileH + lines * LABEL_ROW_PX + GALLERY_GAP_PX;
+  const cols = Math.max(1, Math.min(panel.columns | 0 || 1, count)), rows = Math.max(1, Math.ceil(count / cols));
+  return { cellW, cellH, tileW, tileH, stepX, stepY, cols, width: cols * stepX - GALLERY_GAP_PX,
+    height: rows * stepY - GALLERY_GAP_PX };
+}
+
+export function paintGallery(canvas, panel, textColor, fontFamily) {
+  const layout = galleryLayout(panel), size = (panel.height | 0) * (panel.width | 0);
+  if (canvas.width !== layout.width || canvas.height !== layout.height) {
+    canvas.width = layout.width; canvas.height = layout.height;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const bytes = decodeBase64(panel.values), lut = paletteLut("grey");
+  ctx.font = `${LABEL_FONT_PX}px ${fontFamily}`;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (let k = 0; k < (panel.count | 0); k++) {
+    const x = (k % layout.cols) * layout.stepX, y = Math.floor(k / layout.cols) * layout.stepY;
+    ctx.fillStyle = panel.wrong && panel.wrong[k] ? WRONG_COLOR : RIGHT_COLOR;
+    ctx.fillRect(x, y, layout.tileW, layout.tileH);
+    const pixels = gridPixels(bytes.subarray(k * size, (k + 1) * size), 1, panel.height | 0, panel.width | 0, lut,
+      panel.tile, 1);
+    ctx.putImageData(new ImageData(pixels.data, pixels.width, pixels.height), x + FRAME_PX, y + FRAME_PX);
+    ctx.fillStyle = textColor;
+    ((panel.labels || [])[k] || []).forEach((line, i) => {
+      ctx.fillText(line, x + layout.tileW / 2, y + layout.tileH + 2 + i * LABEL_ROW_PX, layout.tileW + GALLERY_GAP_PX - 2);
+    });
+  }
+}
+
 /** A panel's place on screen: a heading, its canvas (a text's box for a text) and a caption. */
 function pictureBox(kind) {
   const box = document.createElement("figure");
@@ -185,6 +230,7 @@ export class PicturesPanel {
       shown.signature = signature;
       const chart = CHART_PAINTERS[panel.kind];
       if (chart) chart(shown.canvas, panel, textColor, fontFamily);
+      else if (panel.kind === "gallery") paintGallery(shown.canvas, panel, textColor, fontFamily);
       else paintGrid(shown.canvas, panel, textColor, fontFamily);
     });
     this.paints++;
