@@ -32,6 +32,7 @@ Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
      "shade": {"from": int, "label": str} | None}       # step 1..n; the steps from "from" on shaded and labelled
     {"kind": "text", "heading", "caption", "prompt": str, "text": str}  # a text: the prompt greyed, then the
                                                         # network's own words highlighted
+    {"kind": "note", "heading", "caption", "text": str}  # a sentence that changes as the network learns (a verdict)
     {"kind": "scatter", "heading", "caption", "x_title", "y_title", "x": [...], "y": [...],  # with the diagonal
      "baseline": {"y": float, "label": str} | None}     # a dotted horizontal line: the score to beat
     {"kind": "matrix", "heading", "caption", "rows_title", "columns_title", "labels": [...],
@@ -289,6 +290,11 @@ def text(heading: str, caption: str, prompt: str, written: str) -> dict[str, Any
     return {"kind": "text", "heading": heading, "caption": caption, "prompt": str(prompt), "text": str(written)}
 
 
+def note(heading: str, caption: str, sentence: str) -> dict[str, Any]:
+    """A note panel: one sentence, painted as text (say what the network answers for the example shown)."""
+    return {"kind": "note", "heading": heading, "caption": caption, "text": str(sentence)}
+
+
 def matrix(
     heading: str, caption: str, counts: Any, labels: Sequence[str], rows_title: str, columns_title: str
 ) -> dict[str, Any]:
@@ -382,6 +388,7 @@ __all__ = [
     "histograms",
     "lines",
     "matrix",
+    "note",
     "scatter",
     "text",
 ]

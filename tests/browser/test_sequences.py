@@ -97,12 +97,18 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     expect(page.get_by_role("spinbutton", name="Test sequence")).to_have_value("0")
     expect_drawn(page, "inputs")
     panel = pictures(page)
-    expect(panel.locator(".pg-picture-heading")).to_have_text([
+    expect(panel.locator(".pg-picture-heading:visible")).to_have_text([
         "1. LSTM (long short-term memory): the hidden state of its 64 units at every step", "Input gate i",
         "Forget gate f", "Candidate g", "Output gate o", "Memory cell c",
     ], timeout=30_000)  # fmt: skip
     expect(panel.get_by_test_id("pg-picture-grid")).to_have_count(6)
+    # the network's answer for the sequence, above the pictures and as live as they are
+    verdict = panel.get_by_test_id("pg-picture-note")
+    expect(verdict).to_have_text(re.compile(r"^Target -?\d+\.\d{3}, predicted -?\d+\.\d{3} \(test sequence 0\)\."))
+    expect(verdict.locator("b")).to_have_count(2)
+    first_verdict = verdict.inner_text()
     wait_pictures_change(page, "the hidden state, while training,")
+    expect(verdict).not_to_have_text(first_verdict, timeout=30_000)
     panel.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "sequences-hidden.png"))
 

@@ -23,7 +23,7 @@ test("a confusion matrix runs from white to dark blue, with white text on the da
 
 test("every chart kind has a painter, and a panel's signature changes with what it shows", () => {
   assert.deepEqual(Object.keys(CHART_PAINTERS).sort(),
-    ["bars", "columns", "histograms", "lines", "matrix", "scatter", "text"]);
+    ["bars", "columns", "histograms", "lines", "matrix", "note", "scatter", "text"]);
   const grid = { kind: "grid", count: 1, height: 2, width: 2, palette: "grey", tile: 8, values: "AAAA" };
   assert.equal(panelSignature(grid), panelSignature({ ...grid }));
   assert.notEqual(panelSignature(grid), panelSignature({ ...grid, values: "AAAB" }));

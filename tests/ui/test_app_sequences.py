@@ -245,7 +245,11 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     specs = charts(page)
     assert "seq_chart_inputs" in specs and "seq_chart_hidden" not in specs
     assert "other features" in specs["seq_chart_inputs"]  # the seed task's distractors, beside f0 and f1
-    panels = page_frame(handle)["pictures"]["panels"]
+    verdict, *panels = page_frame(handle)["pictures"]["panels"]
+    hidden = handle.snapshot()[0].probes["hidden"]
+    assert verdict["kind"] == "note" and verdict["text"].startswith(
+        f"Target **{float(hidden['true']):.3f}**, predicted **{float(hidden['predicted']):.3f}** (test sequence 0)."
+    )  # painted with every new probe, not once a second
     assert [panel["heading"] for panel in panels] == [
         f"1. {EN['editor_kind_lstm']}: the hidden state of its 64 units at every step",
         *(EN[f"seq_gate_lstm_{gate}"] for gate in ("input", "forget", "cell", "output", "memory")),
@@ -261,7 +265,7 @@ def test_step_trains_an_epoch_and_every_view_draws(page):
     ok(picker.set_value(5).run())
     handle.wait_until(lambda s, _: s.probes.get("hidden", {}).get("index") == 5, timeout=60)
     ok(page.run())
-    assert any("(test sequence 5)" in text for text in texts(page, "markdown"))
+    assert "(test sequence 5)" in page_frame(handle)["pictures"]["panels"][0]["text"]
 
     show(page, "memory")  # the hidden state's pictures give way to the memory's
     (memory,) = page_frame(handle)["pictures"]["panels"]
@@ -337,9 +341,11 @@ def test_text_writes_text_at_the_chosen_temperature(page):
     assert "Yellow: what the network wrote after it, one character at a time at temperature 1.5" in written["caption"]
 
     show(page, "hidden")
-    assert any(text.startswith("Next character: **") for text in texts(page, "markdown"))
-    window = handle.snapshot()[0].probes["hidden"]["text"]
-    hidden = page_frame(handle)["pictures"]["panels"][0]
+    probe = handle.snapshot()[0].probes["hidden"]
+    verdict, hidden, *_ = page_frame(handle)["pictures"]["panels"]
+    true, predicted = (choices.shown_character(text_vocabulary()[int(probe[key])]) for key in ("true", "predicted"))
+    assert verdict["text"] == f"Next character: **{true}**, predicted **{predicted}** (test window {probe['index']})."
+    window = probe["text"]
     assert hidden["steps"] == [choices.shown_character(character) for character in window]  # steps by letter
 
     show(page, "loss")
@@ -578,7 +584,9 @@ def test_chinese_page_has_no_missing_translations():
 
                     handle.wait_until(caught_up, timeout=60)
                     ok(app.run())
-                    assert page_frame(handle)["pictures"]["panels"], dataset
+                    panels = page_frame(handle)["pictures"]["panels"]
+                    assert panels and panels[0]["kind"] == "note", dataset  # the verdict, painted live
+                    assert english_leaks([panels[0]["text"]]) == [], dataset
                 assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == [], (dataset, view)
         layers = [
             {"kind": "gru", "units": 4, "num_layers": 2, "bidirectional": True, "return_sequences": True},
@@ -598,8 +606,8 @@ def test_chinese_page_has_no_missing_translations():
             f"1. {gru} · 4 个单元 · 第 2 层 · 反向",
             f"2. {lstm} · 3 个单元",
         ]
-        heading = page_frame(handle)["pictures"]["panels"][0]["heading"]
-        assert heading.startswith(f"1. {gru} · 第 1 层 · 正向")
+        hidden = next(panel for panel in page_frame(handle)["pictures"]["panels"] if panel["kind"] == "grid")
+        assert hidden["heading"].startswith(f"1. {gru} · 第 1 层 · 正向")
         assert english_leaks(page_texts(app)) == [] and latin_leaks(app) == []
 
 

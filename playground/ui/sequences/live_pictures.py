@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from playground.config import RunConfig
+from playground.data.registry import class_name
 from playground.i18n import Translator
-from playground.ui.pictures import Pictures, columns, grid, lines, scatter, text
+from playground.ui.pictures import Pictures, columns, grid, lines, note, scatter, text
 from playground.ui.probe_charts import metric_panel, shown_rows
 from playground.ui.sequences.choices import GATE_ORDER, layer_label, marked_inputs, recurrent_runs, shown_character
 from playground.viz.colors import TEST_COLOR, TRAIN_COLOR
@@ -74,18 +75,30 @@ def _prediction_panels(probes: Mapping[str, Any], t: Translator, standardised: b
                   divider=-0.5)]  # fmt: skip
 
 
-def hidden_pictures(t: Translator, config: RunConfig, chosen: Run) -> Pictures:
-    """The hidden state and gates of recurrent run ``chosen`` for the test sequence the worker replays."""
-    runs = tuple((run, config.model.layers[run[0]].kind, layer_label(t, config, run, units=False))
-                 for run in recurrent_runs(config))  # fmt: skip
-    marker = None if config.tokens else _marker_column(config)
-    return Pictures(("hidden",), _hidden_panels, (t, chosen, runs, tuple(config.input_shape), config.tokens, marker))
-
-
-def _marker_column(config: RunConfig) -> int | None:
+def hidden_pictures(t: Translator, config: RunConfig, chosen: Run, classes: tuple[str, ...] = ()) -> Pictures:
+    """What the network answers for the test sequence the worker replays, and the hidden state and gates of recurrent
+    run ``chosen`` for it; ``classes`` names a text model's characters."""
     from playground.data.registry import kind_of
 
-    return kind_of(config.data).marker_column
+    runs = tuple((run, config.model.layers[run[0]].kind, layer_label(t, config, run, units=False))
+                 for run in recurrent_runs(config))  # fmt: skip
+    kind = kind_of(config.data)
+    marker = None if config.tokens else kind.marker_column
+    shape = tuple(config.input_shape)
+    return Pictures(("hidden",), _hidden_panels, (t, chosen, runs, shape, config.tokens, marker, classes,
+                                                  kind.standardised))  # fmt: skip
+
+
+def _verdict(
+    probe: Mapping[str, Any], t: Translator, tokens: bool, classes: tuple[str, ...], standardised: bool
+) -> str:
+    """The right answer for the sequence shown and the network's (its **bold** parts marked as in Markdown)."""
+    if tokens:
+        true, predicted = (shown_character(class_name(classes, int(probe[key]))) for key in ("true", "predicted"))
+        return t("seq_hidden_text", index=probe["index"], true=true, predicted=predicted)
+    sentence = t("seq_hidden_value", index=probe["index"], true=f"{float(probe['true']):.3f}",
+                 predicted=f"{float(probe['predicted']):.3f}")  # fmt: skip
+    return f"{sentence} {t('seq_standardised')}" if standardised else sentence
 
 
 def _hidden_panels(
@@ -96,6 +109,8 @@ def _hidden_panels(
     input_shape: tuple[int, ...],
     tokens: bool,
     marker: int | None,
+    classes: tuple[str, ...] = (),
+    standardised: bool = False,
 ) -> list[dict]:
     probe = probes["hidden"]
     if np.shape(probe["inputs"]) != input_shape:  # the last setup's, until the worker catches up
@@ -116,7 +131,8 @@ def _hidden_panels(
     if kind != cell:  # a probe of the setup before the last edit, for a moment: its kind alone
         label = f"{entry['index'] + 1}. {t(f'editor_kind_{cell}')}"
     size = (int(np.clip(steps * 12, 240, 720)), int(np.clip(len(states) * 4, 96, 256)))
-    panels = [
+    panels = [note("", "", _verdict(probe, t, tokens, classes, standardised))] if "predicted" in probe else []
+    panels += [
         grid(t("seq_hidden_title" if units <= MAX_UNITS else "seq_hidden_title_first", layer=label, units=units,
                shown=len(states)), t(f"seq_hidden_caption_{cell}"), states[None], -1.0, 1.0, "signed", size,
              steps=_named(names, size[0], steps), marks=marks),

@@ -125,10 +125,10 @@ def hidden_panel(t: Translator, run: SessionRun, config: RunConfig, names: tuple
 def hidden_view(
     t: Translator, run: SessionRun, config: RunConfig, chosen: tuple[int, int, str], names: tuple[str, ...]
 ) -> None:
-    """The chosen test sequence's inputs and the network's answer; the training view paints the hidden state of the
-    chosen recurrent run, units x steps, and (LSTM, GRU) each gate with every new probe (``hidden_pictures``), and
-    this says what each gate does."""
-    run.pictures = hidden_pictures(t, config, chosen)
+    """The chosen test sequence's inputs; the training view paints the network's answer for it, the hidden state of
+    the chosen recurrent run, units x steps, and (LSTM, GRU) each gate with every new probe (``hidden_pictures``),
+    and this says what each gate does. The inputs change only with the sequence chosen."""
+    run.pictures = hidden_pictures(t, config, chosen, names)
     probe = _probe(t, run, "hidden")
     if probe is None:
         return
@@ -137,15 +137,8 @@ def hidden_view(
         return
     step = t("seq_step")
     if config.tokens:
-        true, predicted = int(probe["true"]), int(probe["predicted"])
-        marked = shown_character(class_name(names, true))
+        marked = shown_character(class_name(names, int(probe["true"])))
         st.markdown(charts.text_html(probe.get("text", ""), marked=marked), unsafe_allow_html=True)
-        verdict = t(
-            "seq_hidden_text",
-            index=probe["index"],
-            true=shown_character(class_name(names, true)),
-            predicted=shown_character(class_name(names, predicted)),
-        )
     else:
         inputs = np.asarray(probe["inputs"], dtype=np.float32)
         title = t("seq_inputs_title", index=probe["index"])
@@ -160,15 +153,6 @@ def hidden_view(
             lines = feature_lines(t, config.data, len(feature_names), narrow=False)
             figure = charts.inputs_figure(inputs, feature_names, title, step, **lines)
         st.plotly_chart(figure, key="seq_chart_inputs", width="stretch")
-        verdict = t(
-            "seq_hidden_value",
-            index=probe["index"],
-            true=f"{float(probe['true']):.3f}",
-            predicted=f"{float(probe['predicted']):.3f}",
-        )
-        if kind_of(config.data).standardised:
-            verdict += " " + t("seq_standardised")
-    st.markdown(verdict)
     entry = chosen_entry(probe, chosen)
     if entry is None:
         st.info(t("seq_no_recurrent"), icon=":material/info:")

@@ -314,8 +314,19 @@ export function paintText(box, panel) {
   box.replaceChildren(prompt, written);
 }
 
+/** A sentence that changes as the network learns (what it answers for the example shown); its parts between
+ *  ``**`` pairs in bold, as in Markdown. */
+export function paintNote(box, panel) {
+  const parts = String(panel.text || "").split("**").map((part, i) => {
+    const node = document.createElement(i % 2 ? "b" : "span");
+    node.textContent = part;
+    return node;
+  });
+  box.replaceChildren(...parts);
+}
+
 /** The painter of each chart kind. */
 export const CHART_PAINTERS = {
   bars: paintBars, lines: paintLines, scatter: paintScatter, matrix: paintMatrix, histograms: paintHistograms,
-  columns: paintColumns, text: paintText,
+  columns: paintColumns, text: paintText, note: paintNote,
 };

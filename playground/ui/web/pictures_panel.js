@@ -176,7 +176,7 @@ function pictureBox(kind) {
   box.className = `pg-picture pg-picture-${kind}`;
   const heading = document.createElement("div");
   heading.className = "pg-picture-heading";
-  const canvas = document.createElement(kind === "text" ? "div" : "canvas");
+  const canvas = document.createElement(kind === "text" || kind === "note" ? "div" : "canvas");
   canvas.setAttribute("data-testid", `pg-picture-${kind}`);
   const caption = document.createElement("figcaption");
   caption.className = "pg-picture-caption";
