@@ -42,9 +42,13 @@ user's browser runs on a machine of its own).
 
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
-Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N] [--runs all|default|network|conv|seq|tab]
-[--network-hide NAMES] [--no-inside] [--network-units N] [--view-seconds S]``. ``all`` is the default page and the
-network view, as before; ``conv``, ``seq`` and ``tab`` run that page only.
+With ``--runs learn`` or ``--runs why`` it opens a lesson page (How it learns: the loop repeated, on the circle;
+Why deep learning: its network, on the spiral), plays, and prints its live view's complete redraws, training against
+the same setup unwatched, the server's side and Pause and Play to their visible effect.
+
+Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N]
+[--runs all|default|network|conv|seq|tab|learn|why] [--network-hide NAMES] [--no-inside] [--network-units N]
+[--view-seconds S]``. ``all`` is the default page and the network view, as before; the others run that page only.
 """
 
 from __future__ import annotations
@@ -254,11 +258,17 @@ ProbeTimers = dict[str, tuple[Callable[[Any], Any], float]]
 
 
 def _conv_probes() -> ProbeTimers:
-    from playground.train.probes import images
+    from playground.train.probes import images, tables
+
+    def gallery(trainer: Any) -> dict:
+        trainer.probe_cache.entries.clear()  # its test predictions afresh, not the cached ones
+        return images._gallery(trainer)
 
     return {
         "filters": (images._filters, 30.0),
         "sample": (lambda trainer: images.explain(trainer, trainer.x_test[:1]), 10.0),
+        "gallery": (gallery, 10.0),
+        "confusion": (lambda trainer: tables._confusion(trainer), 10.0),  # on the gallery's test predictions
     }
 
 
@@ -288,7 +298,7 @@ def _table_probes() -> ProbeTimers:
 
 PICTURE_PAGES = {
     "conv": PicturesPage("Convolutions page", "/convolutions", "cnn", "seed-cnn", "the seed CNN",
-                         {"Filters": "filters", "Feature maps": "maps"}),
+                         {"Filters": "filters", "Feature maps": "maps", "Mistakes": "mistakes"}),
     "seq": PicturesPage("Sequences page", "/sequences", "seq", "seed-lstm", "the seed LSTM",
                         {"Predictions": "predictions", "Hidden state": "hidden"}),
     "tab": PicturesPage("Tables page", "/tabular", "tab", "seed-ffn", "the seed feedforward network",
@@ -599,16 +609,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=5, help="Pause/Play presses to time (default 5 each)")
     parser.add_argument(
         "--runs",
-        choices=("all", "default", "network", "conv", "seq", "tab"),
+        choices=("all", "default", "network", "conv", "seq", "tab", "learn", "why"),
         default="all",
         help="the default page (redraws, training speed, clicks), the 8-layer network view, both (default all), or "
-        "the live pictures of the convolutions page (conv), the sequences page (seq) or the tables page (tab)",
+        "the live pictures of the convolutions page (conv), the sequences page (seq) or the tables page (tab), or "
+        "the live view of the How it learns page (learn) or the Why deep learning page (why)",
     )
     parser.add_argument(
         "--view-seconds",
         type=float,
         default=20.0,
-        help="length of the window for each view of a pictures page (conv: Filters, Feature maps; seq: "
+        help="length of the window for each view of a pictures page (conv: Filters, Feature maps, Mistakes; seq: "
         "Predictions, Hidden state; default 20)",
     )
     parser.add_argument(
@@ -669,6 +680,11 @@ def main(argv: list[str] | None = None) -> int:
                 if args.runs in PICTURE_PAGES
                 else None
             )
+            lesson = (
+                run_lesson_benchmark(browser, server, args.seconds, args.runs, args.cycles)
+                if args.runs in LESSON_PAGES
+                else None
+            )
         finally:
             browser.close()
     if results is not None:
@@ -677,6 +693,8 @@ def main(argv: list[str] | None = None) -> int:
         report_network(network)
     if pictures is not None:
         report_pictures(pictures)
+    if lesson is not None:
+        report_lesson(lesson)
     return 0
 
 
@@ -720,13 +738,13 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, in
     return results
 
 
-def play_and_measure(page, seconds: float, server: Server) -> dict:
-    """Inject the counters, press Play, and count redraws for ``seconds`` once two epochs are on the chart, with the
-    processes' CPU use over that window."""
+def play_and_measure(page, seconds: float, server: Server, button=None) -> dict:
+    """Inject the counters, press Play (``button``, the 2D page's by default), and count redraws for ``seconds`` once
+    two epochs are on the chart, with the processes' CPU use over that window."""
     page.evaluate(BENCH_JS)
     page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
     page.wait_for_timeout(500)
-    play_button(page).click()
+    (button or play_button(page)).click()
     wait_status(page, "running", 60_000)
     page.wait_for_function(
         "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=60_000
@@ -862,6 +880,86 @@ def run_pictures_benchmark(browser, server: Server, seconds: float, name: str, c
         context.close()
     server.wait_for_no_workers()
     return results
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """A lesson page whose live view trains the setup its address names: where it is, its buttons' key, the probes
+    it asks its worker for, and how to bring its live view on screen."""
+
+    title: str
+    path: str
+    key: str
+    probes: tuple[str, ...]
+    scroll_to: str  # the heading above the live view, scrolled into view before Play
+    settled: str = ""  # what the page shows while other work of its worker runs (measured once it is gone)
+
+
+LESSON_PAGES = {
+    "learn": LessonPage("How it learns page (The loop repeated)", "/learning", "learn", ("boundary",),
+                        "The loop, repeated"),
+    # the page fits the classic models beside the network as it opens, in the same worker: measured after that
+    "why": LessonPage("Why deep learning page (the network, left)", "/why", "why", ("boundary",), "The network",
+                      '[data-testid="stProgress"]'),
+}  # fmt: skip
+
+
+def run_lesson_benchmark(browser, server: Server, seconds: float, name: str, cycles: int) -> dict:
+    """A lesson page as it opens, played: its live view's complete redraws, training against the same setup
+    unwatched (before and after), Pause and Play to their visible effect, and the server's side."""
+    from playwright.sync_api import expect
+
+    spec = LESSON_PAGES[name]
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    page = context.new_page()
+    page.goto(server.url + spec.path)
+    page.wait_for_function("() => location.search.includes('config=')", timeout=60_000)
+    config = RunConfig.from_url_param(urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"][0])
+    context.close()
+    server.wait_for_no_workers()
+    results: dict = {"spec": spec, "config": config, "worker_before": worker_rate(config, spec.probes, seconds)}
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        page.goto(server.url + spec.path)
+        play = page.locator(run_button_container(spec.key)).get_by_role("button")
+        expect(play).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("pg-live")).to_be_attached(timeout=60_000)
+        if spec.settled:
+            started = time.monotonic()
+            page.wait_for_timeout(3000)  # the work has begun
+            expect(page.locator(spec.settled)).to_have_count(0, timeout=300_000)
+            results["settled_s"] = time.monotonic() - started
+        page.get_by_role("heading", name=spec.scroll_to, exact=True).scroll_into_view_if_needed()
+        results["page"] = play_and_measure(page, seconds, server, play)
+        results["pause"], results["play"], results["click_notes"] = pause_play_latencies(page, cycles, play)
+        results["undrawn"] = frames_without_drawing(page, server, seconds)
+    finally:
+        context.close()
+    server.wait_for_no_workers()
+    results["worker_after"] = worker_rate(config, spec.probes, seconds)
+    return results
+
+
+def report_lesson(results: dict) -> None:
+    m, config, spec = results["page"], results["config"], results["spec"]
+    print(
+        f"{spec.title} in Chromium, as it opens ({config.data.dataset}, {len(config.model.layers) - 1} hidden "
+        f"layers, batch {config.training.batch_size}, {config.training.optimizer}), while training"
+        + (f" (measured once its other work ended, {results['settled_s']:.0f} s after it opened)"
+           if "settled_s" in results else "")  # fmt: skip
+        + ":"
+    )
+    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
+    complete = m["complete"] / m["seconds"]
+    print(
+        f"  redraws: {complete:.1f} complete redraws/s of the boundary and the loss chart ({m['incomplete']} "
+        f"incomplete: {reasons}); {m['changed'] / m['seconds']:.1f}/s changed what is shown; browser animation "
+        f"frames {m['animationFrames'] / m['seconds']:.0f}/s"
+    )
+    print_training(results)
+    print_latencies(results)
 
 
 def report_pictures(results: dict) -> None:

@@ -36,7 +36,7 @@ def test_predictions(trainer: Trainer, floor: float | None = None) -> torch.Tens
 def confusion(trainer: Trainer) -> dict:
     """Counts of (true class, predicted class) on the test rows: where a classifier goes wrong. The charts under a
     live view paint it, like the histograms: up to ten times a second while training, as the probes' budget allows
-    (the Mistakes view, redrawn once a second, gets it as often)."""
+    (the convolutions page's Mistakes view paints it as often)."""
     if trainer.task == "regression":
         raise ValueError("a confusion matrix needs classes; this is a regression task")
     return throttled(trainer, "confusion", lambda: _confusion(trainer), PICTURE_PROBE_INTERVAL_S)
