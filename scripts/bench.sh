@@ -41,6 +41,10 @@ echo "== 5. The convolutions, sequences and tables pages =="
 "$VENV/bin/python" benchmarks/live_view.py --runs seq --view-seconds 10
 "$VENV/bin/python" benchmarks/live_view.py --runs tab --view-seconds 10
 echo
+echo "== 5b. The live views of the two lesson pages =="
+"$VENV/bin/python" benchmarks/live_view.py --runs learn
+"$VENV/bin/python" benchmarks/live_view.py --runs why
+echo
 echo "== 6. Frames of the largest network a link may carry =="
 "$VENV/bin/python" benchmarks/network_frames.py
 echo
