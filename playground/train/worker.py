@@ -371,6 +371,11 @@ class WorkerHandle:
             self.wants_to_run = False
             self._send(Pause(unwatched_s=round(self.unwatched_pause_s)))
 
+    def latest(self) -> Snapshot:
+        """The newest snapshot alone (``snapshot`` also copies history rows)."""
+        with self._lock:
+            return self._latest
+
     def snapshot(self, since_epoch: int = 0) -> tuple[Snapshot, list[dict[str, float]]]:
         """The newest snapshot and a copy of the current run's history rows after ``since_epoch``.
 

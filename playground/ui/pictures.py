@@ -43,7 +43,9 @@ Panels (wire form, in ``frame["pictures"] = {"key": str, "panels": [...]}``)::
 Numbers in charts are rounded to 5 significant digits, non-finite ones sent as null.
 
 A spec with ``history=True`` also gets the run's history rows (one per epoch, ``probes["history"]``): charts per
-epoch beside the live loss, rebuilt when an epoch ends.
+epoch beside the live loss, rebuilt when an epoch ends. One with ``compare=True`` also gets the probes of the run
+trained beside it (run B, ``probes["compare_<name>"]``): pictures of two runs side by side, rebuilt when either's
+probes change.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class Pictures:
     build: Callable[..., list[dict[str, Any]]]
     params: tuple[Hashable, ...] = ()
     history: bool = False  # ``build`` also gets the run's history rows, as ``probes["history"]``
+    compare: bool = False  # ``build`` also gets run B's probes of the same names, as ``probes["compare_<name>"]``
 
 
 def _b64(array: np.ndarray) -> str:
@@ -340,21 +343,31 @@ class PictureMemo:
         self._rows: list[dict[str, float]] = []
 
     def part(
-        self, snapshot: Snapshot, pictures: Pictures, history: HistoryReader | None = None
+        self,
+        snapshot: Snapshot,
+        pictures: Pictures,
+        history: HistoryReader | None = None,
+        compare: Callable[[], Snapshot] | None = None,
     ) -> dict[str, Any] | None:
         """``{"key", "panels"}`` for the snapshot's probes (and, for a spec that asks, the run's history rows read
-        through ``history``), or None while there is nothing to show (no probe yet, failed, no epoch ended) or
-        when ``build`` failed on them (logged); ``build`` gets None for the probes missing."""
-        probes = tuple(snapshot.probe(name) for name in pictures.probes)
+        through ``history`` and run B's probes from ``compare``, its newest snapshot), or None while there is nothing
+        to show (no probe yet, failed, no epoch ended) or when ``build`` failed on them (logged); ``build`` gets None
+        for the probes missing."""
+        names = pictures.probes
+        probes = tuple(snapshot.probe(name) for name in names)
+        if pictures.compare:
+            other = compare() if compare is not None else None
+            names += tuple(f"compare_{name}" for name in pictures.probes)
+            probes += tuple(other.probe(name) if other is not None else None for name in pictures.probes)
         with self._lock:
             if pictures.history and history is not None:
+                names += ("history",)
                 probes += (self._history(snapshot.run_id, history),)
             if all(probe is None or (pictures.history and probe == []) for probe in probes):
                 return None
             last = self._last
             if last is not None and last[0] == pictures and all(a is b for a, b in zip(last[1], probes, strict=True)):
                 return last[2]
-        names = pictures.probes + (("history",) if len(probes) > len(pictures.probes) else ())
         try:
             panels = pictures.build(dict(zip(names, probes, strict=True)), *pictures.params)
             part: dict[str, Any] | None = {"key": str(next(_KEYS)), "panels": panels}

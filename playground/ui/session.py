@@ -45,10 +45,11 @@ class SessionRun:
         self.touch()
         pictures = self.pictures
         painted = None
-        if pictures is not None:  # with the run's history rows for the charts per epoch
-            painted = partial(self._picture_memo.part, pictures=pictures, history=self.handle.snapshot)
-        frame = worker_frame(self.handle, since, since_step, painted)
         compare = self.compare
+        if pictures is not None:  # with the run's history rows for the charts per epoch, and run B's probes
+            painted = partial(self._picture_memo.part, pictures=pictures, history=self.handle.snapshot,
+                              compare=compare.latest if compare is not None else None)  # fmt: skip
+        frame = worker_frame(self.handle, since, since_step, painted)
         if compare is not None:
             frame["compare"] = {**worker_frame(compare, since_compare), "title": self.compare_title}
             frame["title"] = self.title
@@ -93,9 +94,11 @@ class SessionRun:
         if self.compare is not None:
             self.compare.reset()
 
-    def set_compare(self, config: RunConfig | None, title: str = "", own_title: str = "") -> None:
+    def set_compare(
+        self, config: RunConfig | None, title: str = "", own_title: str = "", probes: tuple[str, ...] = ("boundary",)
+    ) -> None:
         """Train ``config`` as run B beside this run (it should use the same data), or stop comparing (None).
-        A new setup for B starts B over; an unchanged one keeps it running."""
+        A new setup for B starts B over; an unchanged one keeps it running. ``probes``: what B computes when new."""
         if config is None:
             if self.compare is not None:
                 self.compare.stop()
@@ -105,7 +108,7 @@ class SessionRun:
             return
         self.compare_title, self.title = title, own_title
         if self.compare is None or not self.compare.alive:
-            self.compare = WorkerHandle(config, probes=("boundary",))
+            self.compare = WorkerHandle(config, probes=probes)
             if self.handle.wants_to_run:
                 self.compare.play()
         elif self.compare.apply(config) and self.handle.wants_to_run:

@@ -96,57 +96,6 @@ def errors(probe: Mapping) -> dict[str, float]:
     }
 
 
-def comparison_loss_figure(
-    histories: Mapping[str, Sequence[Mapping[str, float]]], labels: Mapping[str, str]
-) -> go.Figure:
-    """The loss curves of several runs on the same data, one colour per run: test solid, train dotted (log scale).
-
-    ``labels``: title, epoch, train, test.
-    """
-    figure = go.Figure(layout=_layout(labels["title"], 300))
-    for number, (name, rows) in enumerate(histories.items()):
-        color = CLASS_PALETTE[number % len(CLASS_PALETTE)]
-        epochs = [row["epoch"] for row in rows]
-        for prefix, dash in (("test", "solid"), ("train", "dot")):
-            figure.add_scatter(
-                x=epochs,
-                y=[row.get(f"{prefix}_loss") for row in rows],
-                mode="lines",
-                name=f"{name} {labels[prefix]}",
-                line={"color": color, "dash": dash},
-            )
-    figure.update_xaxes(title_text=labels["epoch"], rangemode="tozero")
-    figure.update_yaxes(type="log", exponentformat="power")
-    return _legend_below(figure)
-
-
-def comparison_memory_figure(probes: Mapping[str, Mapping], labels: Mapping[str, str]) -> go.Figure:
-    """The memory curves of several runs as each one's share of its gradient per step (so networks of different
-    overall gradient size compare), on a log scale, with each run's reach as a dotted line.
-
-    ``labels``: title, step, value.
-    """
-    figure = go.Figure(layout=_layout(labels["title"], 300))
-    for number, (name, probe) in enumerate(probes.items()):
-        color = CLASS_PALETTE[number % len(CLASS_PALETTE)]
-        gradient = np.asarray(probe["gradient"], dtype=np.float64)
-        total = gradient.sum()
-        share = gradient / total if total > 0 else gradient
-        figure.add_scatter(
-            x=np.arange(1, len(share) + 1),
-            y=np.where(share > 0, share, np.nan),
-            mode="lines",
-            name=name,
-            line={"color": color},
-        )
-        reach = int(probe.get("reach") or 0)
-        if reach > 0:
-            figure.add_vline(x=len(share) - reach + 0.5, line={"color": color, "dash": "dot"})
-    figure.update_xaxes(title_text=labels["step"])
-    figure.update_yaxes(title_text=labels["value"], type="log", exponentformat="power")
-    return _legend_below(figure)
-
-
 def text_html(prompt: str, generated: str = "", marked: str = "") -> str:
     """A text in a monospace box: ``prompt`` greyed, ``generated`` highlighted after it, then ``marked`` (say, the
     next character the network was asked for) boxed. Line breaks are kept; everything is escaped."""

@@ -140,3 +140,37 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     no_exception(page)
     written.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "sequences-text.png"))
+
+
+def test_the_race_paints_both_networks_live_and_stop_ends_it(server, context):
+    """The RNN-vs-LSTM race has a live view of its own: each racer's epoch and status, both loss curves (the LSTM's
+    dashed) and the memory of both, painted as they train; Stop ends both."""
+    page = context.new_page()
+    page.goto(f"{server.url}{PAGE_PATH}")
+    expect(play_button(page)).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    show_view(page, "Memory")
+    steps = page.get_by_role("slider", name="Sequence length")
+    steps.focus()
+    page.keyboard.press("Home")  # 10 steps and 8 units: a short race
+    units = page.get_by_role("spinbutton", name="Units of each network")
+    units.fill("8")
+    units.press("Enter")
+    expect(page.locator(".st-key-seq_race_steps").get_by_test_id("stSliderThumbValue")).to_have_text("10")
+    page.locator(".st-key-seq_race_start").get_by_role("button").click()
+    race = page.locator(".st-key-seq_race_live").get_by_test_id("pg-live")
+    expect(race).to_have_attribute("data-status", "running", timeout=WORKER_TIMEOUT_MS)
+    expect(race.get_by_test_id("pg-compare-head")).to_be_visible()
+    expect(race.locator('[data-r="a-title"]')).to_have_text("SimpleRNN")
+    expect(race.locator('[data-r="b-title"]')).to_have_text("LSTM")
+    selector = '.st-key-seq_race_live [data-testid="pg-live"]'
+    wait_attribute_at_least(page, selector, "data-epoch", 3, timeout=WORKER_TIMEOUT_MS)
+    wait_attribute_at_least(page, selector, "data-compare-epoch", 3, timeout=WORKER_TIMEOUT_MS)
+    memory = race.get_by_test_id("pg-pictures")
+    expect(memory.get_by_test_id("pg-picture-lines")).to_be_visible(timeout=30_000)
+    expect(memory.locator(".pg-picture-heading")).to_have_text("Memory: the share of the gradient at each step")
+    paints = int(memory.get_attribute("data-paints") or 0)
+    wait_attribute_at_least(page, f'{selector} [data-testid="pg-pictures"]', "data-paints", paints + 3)
+    page.locator(".st-key-seq_race_stop").get_by_role("button").click()
+    expect(page.locator(".st-key-seq_race_live")).to_have_count(0, timeout=20_000)
+    expect(page.locator(".st-key-seq_race_start").get_by_role("button", name="Start the race")).to_be_visible()
+    no_exception(page)

@@ -1,13 +1,21 @@
-"""The race: a simple RNN against an LSTM on the adding problem, two more workers of the session that train only
-while the race is on screen."""
+"""The race: a simple RNN against an LSTM on the adding problem, one run of the session with the LSTM as its run B
+(two more workers, that train only while the race is on screen). Its own live view paints both loss curves with
+every snapshot, and the memory of both with every new probe."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 import streamlit as st
 
 from playground.i18n import Translator
 from playground.presets import load_preset
 from playground.ui.common import kept_key, kept_widget
+from playground.ui.live_view import live_training_view
+from playground.ui.pictures import Pictures, lines
+from playground.ui.run_controls import live_view_labels
 from playground.ui.sequences.choices import (
     K_RACE,
     K_RACE_HIDDEN,
@@ -18,54 +26,49 @@ from playground.ui.sequences.choices import (
     RACE_PROBES,
     race_configs,
 )
-from playground.ui.sequences.views import (
-    memory_labels,
-)
-from playground.ui.session import (
-    SessionRun,
-    live_session_run,
-    release_session_runs,
-    session_run,
-)
-from playground.viz import sequence_charts as charts
+from playground.ui.session import SessionRun, live_session_run, release_session_runs, session_run
+from playground.viz.colors import CLASS_PALETTE
 
-
-def _race_title(name: str) -> str:
-    return "SimpleRNN" if name == "rnn" else "LSTM"
-
-
-def _race_key(name: str) -> str:
-    """The racer's name among this session's runs (``session_run``)."""
-    return f"{PAGE}_race_{name}"
+#: The race's run among this session's runs (``session_run``): the SimpleRNN, with the LSTM as its run B.
+RACE_RUN = f"{PAGE}_race"
+TITLES = {"rnn": "SimpleRNN", "lstm": "LSTM"}
 
 
 def start_race() -> None:
-    """Start (or start over) both racers on the adding problem with the chosen length and units. Their workers are
-    this session's runs of their own (``session_run``), so a restart reuses them and the session's end stops them.
-    Each racer starts from fresh weights exactly once: a new worker does by itself, a running one is reset."""
+    """Start (or start over) both racers on the adding problem with the chosen length and units. They are one run
+    of this session (``session_run``) with the LSTM beside the RNN as run B, so a restart reuses both workers and
+    the session's end stops them. Each racer starts from fresh weights exactly once: a new worker does by itself,
+    a running one is reset."""
     state = st.session_state
     opening = load_preset(RACE_PRESETS["rnn"])
     steps = int(state.get(kept_key(K_RACE_STEPS), opening.data.steps))
     units = int(state.get(kept_key(K_RACE_UNITS), opening.model.layers[0].units))
-    runs = {}
-    for name, config in race_configs(steps, units).items():
-        run = live_session_run(_race_key(name))
-        if run is not None:
-            run.reset(config)
-        else:
-            run = session_run(_race_key(name), config, RACE_PROBES)
-        run.play()
-        runs[name] = run
-    state[K_RACE] = runs
+    configs = race_configs(steps, units)
+    run = live_session_run(RACE_RUN)
+    if run is not None and run.compare is not None and run.compare.alive:
+        run.handle.reset(configs["rnn"])
+        run.compare.reset(configs["lstm"])
+    else:
+        release_session_runs(RACE_RUN)  # a half race (a racer that died) starts over whole
+        run = session_run(RACE_RUN, configs["rnn"], RACE_PROBES)
+        run.set_compare(configs["lstm"], title=TITLES["lstm"], own_title=TITLES["rnn"], probes=RACE_PROBES)
+    run.play()
+    state[K_RACE] = True
     state.pop(K_RACE_HIDDEN, None)
 
 
 def stop_race() -> None:
-    """End both racers: their workers stop, and they leave this session's runs and the live frames (a later start
-    makes new ones)."""
+    """End both racers: their workers stop, and the race leaves this session's runs and the live frames (a later
+    start makes new ones)."""
     st.session_state.pop(K_RACE, None)
     st.session_state.pop(K_RACE_HIDDEN, None)
-    release_session_runs(*map(_race_key, RACE_PRESETS))
+    release_session_runs(RACE_RUN)
+
+
+def race_run() -> SessionRun | None:
+    """The race while it is on: both racers' workers alive."""
+    run = live_session_run(RACE_RUN) if st.session_state.get(K_RACE) else None
+    return run if run is not None and run.compare is not None else None
 
 
 def show_race(shown: bool) -> None:
@@ -73,14 +76,17 @@ def show_race(shown: bool) -> None:
     probes and pause, as two more networks training unseen would slow the one the student watches; back on screen,
     the ones paused here play on."""
     state = st.session_state
-    runs: dict[str, SessionRun] = state.get(K_RACE) or {}
+    run = race_run()
+    if run is None:
+        return
+    racers = {"rnn": run.handle, "lstm": run.compare}
     hidden: list[str] = state.get(K_RACE_HIDDEN, [])
-    for name, run in runs.items():
-        run.handle.set_probes(RACE_PROBES if shown else ())
+    for name, handle in racers.items():
+        handle.set_probes(RACE_PROBES if shown else ())
         if shown and name in hidden:
-            run.play()
-        elif not shown and run.handle.playing:
-            run.pause()
+            handle.play()
+        elif not shown and handle.playing:
+            handle.pause()
             hidden = [*hidden, name]
     if shown:
         state.pop(K_RACE_HIDDEN, None)
@@ -138,27 +144,47 @@ def race_panel(t: Translator) -> None:
         _race_view(t)
 
 
-@st.fragment(run_every=1.0)
 def _race_view(t: Translator) -> None:
-    runs: dict[str, SessionRun] = st.session_state.get(K_RACE) or {}
-    histories, memories, lines = {}, {}, []
-    for name, run in runs.items():
-        snapshot, rows = run.handle.snapshot()
-        title = _race_title(name)
-        histories[title] = rows
-        memory = snapshot.probe("memory")
-        if memory is not None:
-            memories[title] = memory
-        loss = f"{rows[-1]['test_loss']:.4f}" if rows else "–"
-        status = t(f"status_{snapshot.status}")
-        lines.append(t("seq_race_status", name=title, epoch=snapshot.epoch, status=status, loss=loss))
-    st.markdown("  \n".join(lines))
-    left, right = st.columns(2)
-    labels = {"title": t("seq_race_loss_title"), "epoch": t("epoch"), "train": t("tab_train"), "test": t("tab_test")}
-    left.plotly_chart(charts.comparison_loss_figure(histories, labels), key="seq_chart_race_loss", width="stretch")
-    if memories:
-        labels = {**memory_labels(t), "title": t("seq_race_memory_title"), "value": t("seq_race_memory_value")}
-        figure = charts.comparison_memory_figure(memories, labels)
-        right.plotly_chart(figure, key="seq_chart_race_memory", width="stretch")
-    else:
-        right.caption(t("seq_waiting"))
+    """Both racers in a live view of their own: each one's epoch, losses and status, both loss curves (the LSTM's
+    dashed), and under them the memory of both, painted with every snapshot and every new probe."""
+    run = race_run()
+    if run is None:
+        return
+    run.pictures = race_pictures(t)
+    live_training_view(
+        run.token,
+        kind="regression",
+        n_classes=2,
+        train_points=[],
+        train_labels=[],
+        test_points=[],
+        test_labels=[],
+        show_test=False,
+        discretize=False,
+        labels=live_view_labels(t),
+        key="seq_race_live",
+        log_y=True,
+        show_boundary=False,
+        compare=True,
+    )
+
+
+def race_pictures(t: Translator) -> Pictures:
+    """How far back each racer's gradient reaches: its share per input step, on a log scale."""
+    return Pictures(RACE_PROBES, _race_panels, (t,), compare=True)
+
+
+def _race_panels(probes: Mapping[str, Any], t: Translator) -> list[dict]:
+    series = []
+    for number, (name, probe) in enumerate((("rnn", probes["memory"]), ("lstm", probes["compare_memory"]))):
+        if probe is None:
+            continue
+        gradient = np.asarray(probe["gradient"], dtype=np.float64)
+        total = gradient.sum()
+        share = gradient / total if total > 0 else gradient
+        reach = int(probe.get("reach") or 0)
+        name = t("seq_race_reach", name=TITLES[name], reach=reach) if reach > 0 else TITLES[name]
+        series.append({"name": name, "color": CLASS_PALETTE[number % len(CLASS_PALETTE)], "dash": number == 1,
+                       "x": np.arange(1, len(share) + 1), "y": np.where(share > 0, share, np.nan)})  # fmt: skip
+    title, value = t("seq_race_memory_title"), t("seq_race_memory_value")
+    return [lines(title, "", series, t("seq_step"), y_title=value, log=True)] if series else []
