@@ -639,8 +639,8 @@ def main(argv: list[str] | None = None) -> int:
         "--network-hide",
         default="",
         metavar="NAMES",
-        help="controls the network run's page leaves out, as a lesson link's ?hide= (e.g. 'inside': no Plotly "
-        "charts under the view)",
+        help="controls the network run's page leaves out, as a lesson link's ?hide= (e.g. 'inside': no Inside "
+        "the network charts under the view)",
     )
     args = parser.parse_args(argv)
     if not os.path.exists(CHROMIUM):

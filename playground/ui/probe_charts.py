@@ -55,6 +55,13 @@ def metric_panel(
                  percent=accuracy)  # fmt: skip
 
 
+def confusion_panel(t: Translator, probe: Mapping[str, Any], class_names: Sequence[str]) -> dict:
+    """The confusion probe's counts: true classes in rows, predicted ones in columns, each named."""
+    counts = probe["matrix"]
+    names = [class_name(class_names, index) for index in range(len(counts))]
+    return matrix(t("tab_confusion"), "", counts, names, t("tab_true"), t("tab_predicted"))
+
+
 def _value(row: Mapping[str, float], column: str) -> float:
     value = row.get(column)
     return float("nan") if value is None else float(value)
@@ -68,9 +75,7 @@ def _chart_panels(probes: Mapping[str, Any], t: Translator, task: str, class_nam
         panels.append(scatter(t("tab_predicted_vs_true"), "", probe["true"], probe["predicted"], t("tab_true"),
                               t("tab_predicted")))  # fmt: skip
     if (probe := probes.get("confusion")) is not None:
-        counts = probe["matrix"]
-        names = [class_name(class_names, index) for index in range(len(counts))]
-        panels.append(matrix(t("tab_confusion"), "", counts, names, t("tab_true"), t("tab_predicted")))
+        panels.append(confusion_panel(t, probe, class_names))
     if (probe := probes.get("gradients")) is not None and probe.get("epochs"):
         norms = probe["norms"]
         series = [

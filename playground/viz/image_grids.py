@@ -1,4 +1,4 @@
-"""Pictures as plain RGB arrays: image galleries (a dataset's preview, a conv net's mistakes) and maps of a loss.
+"""Pictures as plain RGB arrays: image galleries (a dataset's preview) and maps of a loss.
 
 Pure numpy, so the page only hands the arrays to ``st.image`` and the tests check pixels. Small images are
 enlarged by repeating pixels (browsers would blur them), and grids keep a gap between tiles.

@@ -302,7 +302,7 @@ def test_plus_and_minus_buttons_change_the_network_the_sliders_and_the_link(serv
     click_for_neurons(page, "pg-net-remove-neuron-1", 7)
     expect(first_layer_slider(page).get_by_test_id("stSliderThumbValue")).to_have_text("4")
     wait_for_config(page, lambda c: hidden_units(c) == [4], "one hidden layer of 4 units")
-    # one view took all five clicks: each rerun updated it in place, and Python acknowledged each event once
+    # one view sent all five clicks (its event counter): each rerun updated it in place, none mounted it afresh
     assert_same_live_view(page)
     expect(live(page)).to_have_attribute("data-events", "5")
     no_exception(page)

@@ -159,7 +159,7 @@ def test_the_hidden_state_and_gates_of_the_chosen_run_with_marked_and_named_step
     entry = {"index": 0, "depth": 0, "direction": "forward", "cell": "lstm", "gates": gates,
              "states": np.linspace(-1, 1, units * 6, dtype=np.float32).reshape(units, 6)}  # fmt: skip
     snapshot = FakeSnapshot({"hidden": {"index": 0, "inputs": inputs, "layers": [entry]}})
-    hidden, *shown = PictureMemo().part(snapshot, hidden_pictures(EN, adding, (0, 0, "forward")))["panels"]
+    hidden, *shown = PictureMemo().part(snapshot, hidden_pictures(EN, adding, (0, 0, "forward"), ()))["panels"]
     assert hidden["heading"] == f"1. {EN('editor_kind_lstm')}: the hidden state of its {units} units at every step"
     assert hidden["marks"] == [2, 5] and all(panel["marks"] == [2, 5] for panel in shown)
     assert "steps" not in hidden  # numbers, not text: no names under the steps
@@ -172,12 +172,12 @@ def test_the_hidden_state_and_gates_of_the_chosen_run_with_marked_and_named_step
 
     other = {**entry, "cell": "gru", "gates": {}}  # a probe of the stack before an edit: its own kind named
     snapshot = FakeSnapshot({"hidden": {"index": 0, "inputs": inputs, "layers": [other]}})
-    panels = PictureMemo().part(snapshot, hidden_pictures(EN, adding, (0, 0, "forward")))["panels"]
+    panels = PictureMemo().part(snapshot, hidden_pictures(EN, adding, (0, 0, "forward"), ()))["panels"]
     assert [panel["heading"] for panel in panels] == [
         f"1. {EN('editor_kind_gru')}: the hidden state of its {units} units at every step"
     ]
     stale = FakeSnapshot({"hidden": {"index": 0, "inputs": np.zeros((9, 2)), "layers": [entry]}})
-    assert PictureMemo().part(stale, hidden_pictures(EN, adding, (0, 0, "forward")))["panels"] == []
+    assert PictureMemo().part(stale, hidden_pictures(EN, adding, (0, 0, "forward"), ()))["panels"] == []
 
 
 def test_a_text_models_hidden_state_names_its_steps_by_character():
@@ -186,10 +186,16 @@ def test_a_text_models_hidden_state_names_its_steps_by_character():
     entry = {"index": 1, "depth": 0, "direction": "forward", "cell": "lstm", "gates": {},
              "states": np.zeros((units, steps), np.float32)}  # fmt: skip
     window = ("ab c\n" * steps)[:steps]
-    probe = {"index": 0, "inputs": np.zeros(text.input_shape, np.int64), "text": window, "layers": [entry]}
-    panels = PictureMemo().part(FakeSnapshot({"hidden": probe}), hidden_pictures(EN, text, (1, 0, "forward")))
-    assert panels["panels"][0]["steps"] == [shown_character(character) for character in window]
-    assert "␣" in panels["panels"][0]["steps"] and "marks" not in panels["panels"][0]
+    probe = {"index": 0, "inputs": np.zeros(text.input_shape, np.int64), "text": window, "layers": [entry],
+             "true": 1, "predicted": 0}  # fmt: skip
+    classes = (" ", "e", "t")
+    verdict, hidden = PictureMemo().part(FakeSnapshot({"hidden": probe}),
+                                         hidden_pictures(EN, text, (1, 0, "forward"), classes))["panels"]  # fmt: skip
+    # the network's answer first, the characters as the steps show them (a space as ␣)
+    assert verdict == {"kind": "note", "heading": "", "caption": "",
+                       "text": "Next character: **e**, predicted **␣** (test window 0)."}  # fmt: skip
+    assert hidden["steps"] == [shown_character(character) for character in window]
+    assert "␣" in hidden["steps"] and "marks" not in hidden
 
 
 class FakeSnapshot:
@@ -266,7 +272,7 @@ def test_what_a_frame_carries_is_bounded_however_long_the_run_or_wide_the_layer(
     entry = {"index": 0, "depth": 0, "direction": "forward", "cell": "lstm", "gates": gates,
              "states": np.zeros((units, 10), np.float32)}  # fmt: skip
     probe = {"index": 0, "inputs": np.zeros(wide.input_shape, np.float32), "layers": [entry]}
-    panels = PictureMemo().part(FakeSnapshot({"hidden": probe}), hidden_pictures(EN, wide, (0, 0, "forward")))
+    panels = PictureMemo().part(FakeSnapshot({"hidden": probe}), hidden_pictures(EN, wide, (0, 0, "forward"), ()))
     hidden = panels["panels"][0]
     assert hidden["heading"].endswith(f"the hidden state of the first {MAX_UNITS} of its {units} units at every step")
     assert all(panel["height"] == MAX_UNITS for panel in panels["panels"])

@@ -13,7 +13,8 @@ import numpy as np
 from playground.data.registry import class_name
 from playground.i18n import Translator
 from playground.ui.convolutions.choices import per_class_accuracy
-from playground.ui.pictures import Pictures, bars, gallery, grid, matrix
+from playground.ui.pictures import Pictures, bars, gallery, grid
+from playground.ui.probe_charts import confusion_panel
 
 #: A filter's tile, a feature map's tile and the test image's size on screen, in CSS pixels (about).
 FILTER_TILE_PX = 36
@@ -106,7 +107,7 @@ def mistake_pictures(t: Translator, names: tuple[str, ...], n_test: int) -> Pict
 
 def _mistake_panels(probes: Mapping[str, Any], t: Translator, names: tuple[str, ...], n_test: int) -> list[dict]:
     panels = []
-    if (probe := probes["gallery"]) is not None:
+    if (probe := probes["gallery"]) is not None and len(probe["indices"]):
         template = "cnn_gallery_caption" if probe["rows"] >= n_test else "cnn_gallery_caption_first"  # a sample
         heading = t(template, mistakes=probe["mistakes"], rows=probe["rows"], total=n_test)
         labels = [
@@ -118,10 +119,10 @@ def _mistake_panels(probes: Mapping[str, Any], t: Translator, names: tuple[str, 
         wrong = probe["predicted"] != probe["true"]
         panels.append(gallery(heading, t("cnn_gallery_legend"), probe["images"], wrong, labels, GALLERY_TILE_PX))
     if (probe := probes["confusion"]) is not None:
-        counts = np.asarray(probe["matrix"])
-        classes = [class_name(names, number) for number in range(len(counts))]
-        panels.append(matrix(t("tab_confusion"), "", counts, classes, t("tab_true"), t("tab_predicted")))
-        panels.append(bars(t("cnn_per_class"), "", classes, np.nan_to_num(per_class_accuracy(counts)), None))
+        panels.append(confusion_panel(t, probe, names))
+        accuracy = per_class_accuracy(np.asarray(probe["matrix"]))
+        seen = np.flatnonzero(np.isfinite(accuracy))  # a class without test images has no accuracy, not 0 %
+        panels.append(bars(t("cnn_per_class"), "", [class_name(names, n) for n in seen], accuracy[seen], None))
     return panels
 
 

@@ -32,6 +32,7 @@ PAGE = "2d"
 
 #: The "Inside the network" charts' toggle, on when a page opens (live canvases, counted in the probes' budget).
 K_INSIDE = "2d_inside"
+INSIDE_AT_OPEN = True
 
 
 def render(t: Translator) -> None:
@@ -64,7 +65,7 @@ def render(t: Translator) -> None:
         network_view = controls.shown("network_view")
         # the charts' probes only while the charts are on (the toggle's state from the last run: a click on it
         # reruns the page, which asks for them or not)
-        inside = controls.shown("inside") and bool(st.session_state.get(K_INSIDE, True))
+        inside = controls.shown("inside") and bool(st.session_state.get(K_INSIDE, INSIDE_AT_OPEN))
         probes = ("boundary", *(("network",) if network_view else ()), *(CHART_PROBES if inside else ()))
         run = run_buttons(t, page=PAGE, config=config, probes=probes)
         run.handle.set_probes(probes)  # a run started before keeps its first probes otherwise
@@ -97,7 +98,7 @@ def render(t: Translator) -> None:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):
                 weight_editor(t, run)
         if controls.shown("inside") and st.toggle(
-            t("inside_network"), value=True, key=K_INSIDE, help=t("help_inside_network")
+            t("inside_network"), value=INSIDE_AT_OPEN, key=K_INSIDE, help=t("help_inside_network")
         ):
             probe_charts(t, run, config, tuple(dataset_class_names(config.data)), metric=False)
         else:

@@ -75,7 +75,7 @@ def _prediction_panels(probes: Mapping[str, Any], t: Translator, standardised: b
                   divider=-0.5)]  # fmt: skip
 
 
-def hidden_pictures(t: Translator, config: RunConfig, chosen: Run, classes: tuple[str, ...] = ()) -> Pictures:
+def hidden_pictures(t: Translator, config: RunConfig, chosen: Run, classes: tuple[str, ...]) -> Pictures:
     """What the network answers for the test sequence the worker replays, and the hidden state and gates of recurrent
     run ``chosen`` for it; ``classes`` names a text model's characters."""
     from playground.data.registry import kind_of
@@ -109,8 +109,8 @@ def _hidden_panels(
     input_shape: tuple[int, ...],
     tokens: bool,
     marker: int | None,
-    classes: tuple[str, ...] = (),
-    standardised: bool = False,
+    classes: tuple[str, ...],
+    standardised: bool,
 ) -> list[dict]:
     probe = probes["hidden"]
     if np.shape(probe["inputs"]) != input_shape:  # the last setup's, until the worker catches up

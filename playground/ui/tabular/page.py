@@ -1,8 +1,8 @@
 """The tabular page: pick a table (or upload a CSV), stack layers, train live, and take the result with you.
 
 The page holds no model: the session's worker trains it (``session_run``), the loss chart is the 2D page's live
-view without its plane, and the other charts redraw once a second from the worker's probes. Downloads that need
-the trained weights (checkpoint, ONNX) ask the worker for a checkpoint when clicked, not on every rerun.
+view without its plane, and the other charts are painted by it too, with every new probe of the worker. Downloads
+that need the trained weights (checkpoint, ONNX) ask the worker for a checkpoint when clicked, not on every rerun.
 """
 
 from __future__ import annotations

@@ -101,9 +101,13 @@ function paintSteps(ctx, panel, pixels, textColor, fontFamily) {
   panel.steps.forEach((name, i) => ctx.fillText(name, (i + 0.5) * cellW, pixels.height + 2, cellW));
 }
 
-/** What tells one panel's picture from another's: a grid's bytes (one long string, compared natively), or the
- *  whole panel of a chart (small). */
+/** What tells one panel's picture from another's: a grid's or a gallery's bytes (one long string, compared
+ *  natively) with what is drawn over them, or the whole panel of a chart (small). */
 export function panelSignature(panel) {
+  if (panel.kind === "gallery") {
+    return `${panel.count}/${panel.height}/${panel.width}/${panel.tile}/${panel.columns}/${panel.values}/`
+      + `${JSON.stringify(panel.wrong || null)}/${JSON.stringify(panel.labels || null)}`;
+  }
   if (panel.kind === "grid") {
     return `${panel.count}/${panel.height}/${panel.width}/${panel.palette}/${JSON.stringify(panel.tile)}/`
       + `${panel.values}/${panel.overlay || ""}/${JSON.stringify(panel.steps || null)}/${JSON.stringify(panel.marks || null)}`;
