@@ -372,9 +372,8 @@ class WorkerHandle:
             self._send(Pause(unwatched_s=round(self.unwatched_pause_s)))
 
     def latest(self) -> Snapshot:
-        """The newest snapshot alone (``snapshot`` also copies history rows)."""
-        with self._lock:
-            return self._latest
+        """The newest snapshot alone (``snapshot`` also copies history rows, under the lock that keeps both in step)."""
+        return self._latest  # one reference read
 
     def snapshot(self, since_epoch: int = 0) -> tuple[Snapshot, list[dict[str, float]]]:
         """The newest snapshot and a copy of the current run's history rows after ``since_epoch``.
