@@ -428,10 +428,19 @@ def live_training_view(
     _component(key=key, data=data, width="stretch", height="content", **callbacks)
 
 
+def chart_view(token: str, *, kind: str, n_classes: int, labels: Mapping[str, str], key: str, **options: Any) -> None:
+    """The live view without a plane (tables, images, sequences): counters, the loss chart and the pictures;
+    ``options`` as ``live_training_view`` takes them (``log_y``, ``compare``...)."""
+    live_training_view(token, kind=kind, n_classes=n_classes, train_points=[], train_labels=[], test_points=[],
+                       test_labels=[], show_test=False, discretize=False, labels=labels, key=key, show_boundary=False,
+                       **options)  # fmt: skip
+
+
 __all__ = [
     "COMPONENT_NAME",
     "EVENT_TRIGGER",
     "LABEL_KEYS",
+    "chart_view",
     "live_training_view",
     "normalize_event",
     "pending_events",

@@ -13,7 +13,7 @@ import streamlit as st
 from playground.config import DataConfig, OptimizerName, RunConfig
 from playground.i18n import Translator
 from playground.ui.common import translated_choice
-from playground.ui.live_view import live_training_view
+from playground.ui.live_view import chart_view
 from playground.ui.loading import PageLoader
 from playground.ui.run_controls import live_view_labels, run_buttons
 from playground.ui.session import SessionRun, pause_session_run
@@ -75,18 +75,6 @@ def training_run(
         shown = config
         run = run_buttons(t, page=page, config=config, probes=probes)
         loader.resume_loaded(run, config)
-    live_training_view(
-        run.token,
-        kind=shown.task,
-        n_classes=shown.output_size if shown.task == "multiclass" else 2,
-        train_points=[],
-        train_labels=[],
-        test_points=[],
-        test_labels=[],
-        show_test=False,
-        discretize=False,
-        labels=live_view_labels(t),
-        key=f"{loader.page}_live",
-        show_boundary=False,
-    )
+    n_classes = shown.output_size if shown.task == "multiclass" else 2
+    chart_view(run.token, kind=shown.task, n_classes=n_classes, labels=live_view_labels(t), key=f"{loader.page}_live")
     return run, shown

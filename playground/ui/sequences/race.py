@@ -13,7 +13,7 @@ import streamlit as st
 from playground.i18n import Translator
 from playground.presets import load_preset
 from playground.ui.common import kept_key, kept_widget
-from playground.ui.live_view import live_training_view
+from playground.ui.live_view import chart_view
 from playground.ui.pictures import Pictures, lines
 from playground.ui.run_controls import live_view_labels
 from playground.ui.sequences.choices import (
@@ -151,22 +151,8 @@ def _race_view(t: Translator) -> None:
     if run is None:
         return
     run.pictures = race_pictures(t)
-    live_training_view(
-        run.token,
-        kind="regression",
-        n_classes=2,
-        train_points=[],
-        train_labels=[],
-        test_points=[],
-        test_labels=[],
-        show_test=False,
-        discretize=False,
-        labels=live_view_labels(t),
-        key="seq_race_live",
-        log_y=True,
-        show_boundary=False,
-        compare=True,
-    )
+    labels = live_view_labels(t)
+    chart_view(run.token, kind="regression", n_classes=2, labels=labels, key="seq_race_live", log_y=True, compare=True)
 
 
 def race_pictures(t: Translator) -> Pictures:

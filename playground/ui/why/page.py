@@ -12,7 +12,7 @@ from playground.presets import load_preset
 from playground.ui.common import kept_key, kept_widget
 from playground.ui.downloads import lesson_download
 from playground.ui.lessons.panel import lesson_frame
-from playground.ui.live_view import live_training_view, plane_points
+from playground.ui.live_view import chart_view, live_training_view, plane_points
 from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
 from playground.ui.why import curves, overfitting, side_by_side
 from playground.ui.why.jobs import PAGE
@@ -78,26 +78,13 @@ def render(t: Translator) -> None:
         st.subheader(t("why_network"))
         st.caption(t("why_network_caption", params=f"{config.total_params():,}", rows=f"{len(dataset.x_train):,}"))
         run = run_buttons(t, page=PAGE, config=config, probes=("boundary",) if plane else ())
-        live_training_view(
-            run.token,
-            kind=config.task,
-            **(
-                plane_points(dataset)
-                if plane
-                else {
-                    "n_classes": config.output_size if config.task == "multiclass" else 2,
-                    "train_points": [],
-                    "train_labels": [],
-                    "test_points": [],
-                    "test_labels": [],
-                }
-            ),  # fmt: skip
-            show_test=False,
-            discretize=False,
-            labels=live_view_labels(t),
-            key="why_live",
-            show_boundary=plane,
-        )
+        labels = live_view_labels(t)
+        if plane:
+            live_training_view(run.token, kind=config.task, **plane_points(dataset), show_test=False,
+                               discretize=False, labels=labels, key="why_live")  # fmt: skip
+        else:
+            n_classes = config.output_size if config.task == "multiclass" else 2
+            chart_view(run.token, kind=config.task, n_classes=n_classes, labels=labels, key="why_live")
         lesson_download(t, PAGE, config)
     with tabs[0]:
         side_by_side.render(t, run, config, dataset)
