@@ -54,6 +54,22 @@ CANVAS_STATS_JS = """() => {
 }"""
 
 
+#: For one second, the DOM writes (text, attributes) to the epoch read-out, the status badge and the chart's switches.
+READ_OUT_WRITES_JS = """() => new Promise((resolve) => {
+  const root = document.querySelector('[data-testid="pg-live"]');
+  const counts = { epoch: 0, status: 0, switches: 0 }, observers = [];
+  const watch = (node, key) => {
+    const observer = new MutationObserver((records) => { counts[key] += records.length; });
+    observer.observe(node, { childList: true, characterData: true, subtree: true, attributes: true });
+    observers.push(observer);
+  };
+  watch(root.querySelector('[data-testid="pg-epoch"]'), "epoch");
+  watch(root.querySelector('[data-testid="pg-status"]'), "status");
+  for (const node of root.querySelectorAll("[data-scale], [data-mode]")) watch(node, "switches");
+  setTimeout(() => { observers.forEach((observer) => observer.disconnect()); resolve(counts); }, 1000);
+})"""
+
+
 def epoch(page: Page) -> int:
     return int(page.get_by_test_id("pg-epoch").inner_text())
 
@@ -119,6 +135,9 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     page.wait_for_timeout(3000)
     third = epoch(page)
     assert third > second, f"the epoch counter stayed at {second} for 3 s of training"
+    # only what changes is written: the epoch's text on every frame, the status and the chart's switches never
+    writes = page.evaluate(READ_OUT_WRITES_JS)
+    assert writes["epoch"] > 0 and writes["status"] == 0 and writes["switches"] == 0, f"writes in 1 s: {writes}"
     # the Inside the network charts, on as the page opens: painted by the live view, repainted as it learns; switched
     # off, they go from the view (the toggle reruns the page, which asks the worker for none of their probes)
     expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3, timeout=30_000)

@@ -5,6 +5,7 @@
  */
 import { NEG, POS, TEST_COLOR, TRAIN_COLOR } from "./colors.js";
 import { HeatPanel } from "./heat_panel.js";
+import { setAttr, setHidden, setText } from "./dom.js";
 import { appendBatches, lastStep, newBatches, progressView } from "./batches.js";
 import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "./history.js";
 import { NetworkPanel } from "./network_panel.js";
@@ -556,91 +557,88 @@ export class LiveView {
   /** The header's read-outs of one run: losses, the test metric, the learning rate. */
   paintStats(hist, s, prefix) {
     const r = this.r, m = this.m;
-    r[`${prefix}train`].textContent = formatValue(lastFinite(column(hist, "train_loss")));
-    r[`${prefix}test`].textContent = formatValue(lastFinite(column(hist, "test_loss")));
-    r[`${prefix}lr`].textContent = finite(s.learning_rate) ? formatValue(s.learning_rate) : "\u2013";
+    setText(r[`${prefix}train`], formatValue(lastFinite(column(hist, "train_loss"))));
+    setText(r[`${prefix}test`], formatValue(lastFinite(column(hist, "test_loss"))));
+    setText(r[`${prefix}lr`], finite(s.learning_rate) ? formatValue(s.learning_rate) : "\u2013");
     const regression = this.data.kind === "regression";
     const show = (name, on, text) => {
-      if (m[prefix + name].hidden === on) m[prefix + name].hidden = !on;
-      if (on) r[prefix + name].textContent = text;
+      setHidden(m[prefix + name], !on);
+      if (on) setText(r[prefix + name], text);
     };
     show("acc", !regression && !!hist.seen.test_accuracy, formatPercent(lastFinite(column(hist, "test_accuracy"))));
     show("r2", regression && !!hist.seen.test_r2, formatValue(lastFinite(column(hist, "test_r2"))));
     show("rmse", regression && !!hist.seen.test_rmse, formatValue(lastFinite(column(hist, "test_rmse"))));
   }
 
+  /** The read-outs, the status and the switches; each node is written only when what it shows changes. */
   paintText() {
-    const s = this.state, h = this.history, el = this.el, r = this.r, cmp = this.cmp;
+    const s = this.state, h = this.history, el = this.el, r = this.r, cmp = this.cmp, root = this.root;
     const epoch = finite(s.epoch) ? s.epoch : 0;
-    el.epoch.textContent = String(epoch);
-    const root = this.root.dataset;
-    root.epoch = String(epoch);
-    root.status = s.status || "idle";
-    root.runId = this.runId || "";
-    root.rows = String(h.epoch.length);
-    root.batchPoints = String(this.batches.step.length);
-    root.batchStep = String(lastStep(this.batches));
+    setText(el.epoch, String(epoch));
+    setAttr(root, "data-epoch", String(epoch));
+    setAttr(root, "data-status", s.status || "idle");
+    setAttr(root, "data-run-id", this.runId || "");
+    setAttr(root, "data-rows", String(h.epoch.length));
+    setAttr(root, "data-batch-points", String(this.batches.step.length));
+    setAttr(root, "data-batch-step", String(lastStep(this.batches)));
     const progress = s.status === "running" ? progressView(this.progress, (key) => this.label(key), fillLabel) : null;
-    el.progress.hidden = !progress;
+    setHidden(el.progress, !progress);
     if (progress) {
-      el.progressFill.style.width = `${(progress.fraction * 100).toFixed(1)}%`;
-      el.progressText.textContent = progress.text;
+      const width = `${(progress.fraction * 100).toFixed(1)}%`;
+      if (el.progressFill.style.width !== width) el.progressFill.style.width = width;
+      setText(el.progressText, progress.text);
     }
-    root.chart = this.chartMode === "metric" && this.metricAvailable() ? "metric" : "loss";
-    root.focus = s.focus ? s.focus.join(",") : "";
-    el.status.dataset.status = s.status || "idle";
-    el.status.textContent = this.label(`status_${s.status || "idle"}`);
+    setAttr(root, "data-chart", this.chartMode === "metric" && this.metricAvailable() ? "metric" : "loss");
+    setAttr(root, "data-focus", s.focus ? s.focus.join(",") : "");
+    setAttr(el.status, "data-status", s.status || "idle");
+    setText(el.status, this.label(`status_${s.status || "idle"}`));
     this.paintStats(h, s, "");
     // run B, when a comparison is on
-    r["a-tag"].hidden = !cmp;
-    r["a-title"].hidden = !cmp || !s.title;
-    r["a-title"].textContent = s.title || "";
-    el.headB.hidden = !cmp;
-    el.heatWrapB.hidden = !cmp || this.data.show_boundary === false;
+    setHidden(r["a-tag"], !cmp);
+    setHidden(r["a-title"], !cmp || !s.title);
+    setText(r["a-title"], s.title || "");
+    setHidden(el.headB, !cmp);
+    setHidden(el.heatWrapB, !cmp || this.data.show_boundary === false);
+    const b = cmp ? cmp.state : null, epochB = b && finite(b.epoch) ? b.epoch : 0;
     if (cmp) {
-      const b = cmp.state, epochB = finite(b.epoch) ? b.epoch : 0;
-      r["b-title"].textContent = b.title || "";
-      r["b-title"].title = b.message || b.title || "";
-      r["b-epoch"].textContent = String(epochB);
-      el.statusB.dataset.status = b.status || "idle";
-      el.statusB.textContent = this.label(`status_${b.status || "idle"}`);
+      setText(r["b-title"], b.title || "");
+      setAttr(r["b-title"], "title", b.message || b.title || "");
+      setText(r["b-epoch"], String(epochB));
+      setAttr(el.statusB, "data-status", b.status || "idle");
+      setText(el.statusB, this.label(`status_${b.status || "idle"}`));
       this.paintStats(cmp.history, b, "b-");
-      root.compareRunId = cmp.runId || "";
-      root.compareEpoch = String(epochB);
-      root.compareRows = String(cmp.history.epoch.length);
-      this.panelB.caption.textContent = b.title ? `B \u00b7 ${b.title}` : "B";
-    } else {
-      delete root.compareRunId;
-      delete root.compareEpoch;
-      delete root.compareRows;
+      setText(this.panelB.caption, b.title ? `B \u00b7 ${b.title}` : "B");
     }
+    setAttr(root, "data-compare-run-id", cmp ? cmp.runId || "" : null);
+    setAttr(root, "data-compare-epoch", cmp ? String(epochB) : null);
+    setAttr(root, "data-compare-rows", cmp ? String(cmp.history.epoch.length) : null);
     // what the big map shows: the output, or the neuron picked in the network
     const parts = [];
     if (cmp) parts.push(s.title ? `A \u00b7 ${s.title}` : "A");
     if (this.data.network) parts.push(s.focus ? this.net.nodeTitle(s.focus[0], s.focus[1]) : this.label("output"));
     const caption = parts.join(" \u00b7 ");
-    this.panelA.caption.hidden = !caption;
-    this.panelA.caption.textContent = caption;
+    setHidden(this.panelA.caption, !caption);
+    setText(this.panelA.caption, caption);
     // the message box: errors in red, anything else (a finished run, a lost connection) in a neutral tone
     const bad = s.status === "error" || s.status === "diverged";
     let text = this.translatedMessage(s) || (bad ? this.label(`status_${s.status}`) : "");
     if (!text && this.offline) text = this.label("connection_lost");
-    el.message.hidden = !text;
-    el.message.textContent = text;
-    el.message.dataset.tone = bad ? "error" : "info";
-    el.message.setAttribute("role", bad ? "alert" : "status");
+    setHidden(el.message, !text);
+    setText(el.message, text);
+    setAttr(el.message, "data-tone", bad ? "error" : "info");
+    setAttr(el.message, "role", bad ? "alert" : "status");
     // the chart's switches
     const metric = this.metricAvailable();
-    el.mode.hidden = !metric;
+    setHidden(el.mode, !metric);
     const showMetric = metric && this.chartMode === "metric";
     for (const node of this.root.querySelectorAll("[data-mode]")) {
-      node.textContent = node.dataset.mode === "loss" ? this.label("loss")
-        : this.label(this.data.kind === "regression" ? "chart_r2" : "chart_accuracy");
-      node.setAttribute("aria-pressed", String((node.dataset.mode === "metric") === showMetric));
+      setText(node, node.dataset.mode === "loss" ? this.label("loss")
+        : this.label(this.data.kind === "regression" ? "chart_r2" : "chart_accuracy"));
+      setAttr(node, "aria-pressed", String((node.dataset.mode === "metric") === showMetric));
     }
-    el.scale.hidden = showMetric;  // accuracy and R² are read on a linear axis
+    setHidden(el.scale, showMetric);  // accuracy and R² are read on a linear axis
     for (const node of this.root.querySelectorAll("[data-scale]")) {
-      node.setAttribute("aria-pressed", String((node.dataset.scale === "log") === this.logY));
+      setAttr(node, "aria-pressed", String((node.dataset.scale === "log") === this.logY));
     }
   }
 

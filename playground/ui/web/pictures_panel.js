@@ -8,6 +8,7 @@ import {
 } from "./colors.js";
 import { CHART_PAINTERS } from "./chart_panels.js";
 import { decodeBase64 } from "./decode.js";
+import { setHidden, setText } from "./dom.js";
 import { clamp } from "./numbers.js";
 import { mix } from "./paint.js";
 
@@ -216,7 +217,7 @@ export class PicturesPanel {
     const restyled = `${textColor}|${fontFamily}` !== this.style;
     this.style = `${textColor}|${fontFamily}`;
     const panels = this.part ? this.part.panels : [];
-    this.wrap.hidden = !panels.length;
+    setHidden(this.wrap, !panels.length);
     while (this.boxes.length > panels.length) this.boxes.pop().box.remove();
     panels.forEach((panel, i) => {
       let shown = this.boxes[i];
@@ -225,10 +226,10 @@ export class PicturesPanel {
         if (shown) shown.box.replaceWith(fresh.box); else this.wrap.append(fresh.box);
         this.boxes[i] = shown = fresh;
       }
-      shown.heading.textContent = panel.heading || "";
-      shown.heading.hidden = !panel.heading;
-      shown.caption.textContent = panel.caption || "";
-      shown.caption.hidden = !panel.caption;
+      setText(shown.heading, panel.heading || "");
+      setHidden(shown.heading, !panel.heading);
+      setText(shown.caption, panel.caption || "");
+      setHidden(shown.caption, !panel.caption);
       const signature = panelSignature(panel);
       if (signature === shown.signature && !restyled) return;
       shown.signature = signature;
