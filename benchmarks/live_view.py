@@ -40,6 +40,9 @@ the view on screen); each probe's own cost is timed on a fresh trainer of the sa
 prints the CPU time the worker, the server and the browser took (in cores: on two cores they compete, and a real
 user's browser runs on a machine of its own).
 
+Training with the page open is timed in a window of its own, before the sampling starts: the sampler's animation
+frames (60 a second) and pixel reads cost the browser 0.05 to 0.25 of a core, which a worker on the same cores lost.
+
 Prints figures, asserts nothing (targets are printed beside them). Needs ``.venv`` with ``.[test]``
 (Playwright) and Chromium at ``/usr/bin/chromium``; ``scripts/bench.sh`` runs it with the set-up done.
 With ``--runs learn`` or ``--runs why`` it opens a lesson page (How it learns: the loop repeated, on the circle;
@@ -179,10 +182,13 @@ BENCH_JS = r"""() => {
     return net && !net.hidden ? +(net.dataset.paints || 0) : null;
   };
   let lastFrames = null, lastNet = null;
+  // Sampled on every animation frame while measuring only: the loop keeps the page at 60 frames a second and the
+  // pixel checks cost the renderer about a tenth of a core, which a training window must not pay.
   const tick = () => {
+    if (!B.measuring) { B.looping = false; return; }
     requestAnimationFrame(tick);
     const el = attach();
-    if (!el || !B.measuring) return;
+    if (!el) return;
     const m = B.m;
     m.animationFrames++;
     const net = netPaints(el);
@@ -213,7 +219,7 @@ BENCH_JS = r"""() => {
     if (!problems.some((p) => p.startsWith("boundary")) && heatSig !== m.heatSig) m.boundaryRedraws++;
     m.heatSig = heatSig; m.lossSig = lossSig;
   };
-  requestAnimationFrame(tick);
+  setInterval(attach, 100);  // a view mounted afresh is observed between measurements too
 
   B.start = () => {
     const el = attach();
@@ -223,6 +229,7 @@ BENCH_JS = r"""() => {
             checkMs: 0, complete: 0, incomplete: 0, changed: 0, heatChanged: 0, lossChanged: 0, reasons: {},
             heatSig: null, lossSig: null, network: false, netRedraws: 0, netPaints: 0, boundaryRedraws: 0 };
     B.measuring = true;
+    if (!B.looping) { B.looping = true; requestAnimationFrame(tick); }
   };
   B.stop = () => {
     B.measuring = false;
@@ -739,8 +746,10 @@ def run_page_benchmarks(browser, server: Server, seconds: float, cycles: int, in
 
 
 def play_and_measure(page, seconds: float, server: Server, button=None) -> dict:
-    """Inject the counters, press Play (``button``, the 2D page's by default), and count redraws for ``seconds`` once
-    two epochs are on the chart, with the processes' CPU use over that window."""
+    """Inject the counters, press Play (``button``, the 2D page's by default), and once two epochs are on the chart
+    measure two windows of ``seconds``: training with the page open and nothing sampling it (``training``: epochs a
+    second and the processes' CPU), then the redraws, sampled on every animation frame (with the CPU the
+    sampling takes)."""
     page.evaluate(BENCH_JS)
     page.wait_for_function("() => __pgBench.events.some((e) => e[1] === 'mounted')")
     page.wait_for_timeout(500)
@@ -749,11 +758,28 @@ def play_and_measure(page, seconds: float, server: Server, button=None) -> dict:
     page.wait_for_function(
         "() => +document.querySelector('[data-testid=\"pg-live\"]').dataset.rows >= 2", timeout=60_000
     )
+    training = training_window(page, seconds, server, "epoch")
     page.evaluate("() => __pgBench.start()")
     cpu = CpuUse(server)
     page.wait_for_timeout(seconds * 1000)
     shares = cpu.stop()
-    return {**page.evaluate("() => __pgBench.stop()"), "cpu": shares}
+    return {**page.evaluate("() => __pgBench.stop()"), "cpu": shares, "training": training}
+
+
+def training_window(page, seconds: float, server: Server, counter: str) -> dict:
+    """Training with the page open, painting, and nothing of the benchmark's running in it: the run's ``counter``
+    (``epoch``, or ``batch-step``: batches) a second as the page shows it, and the processes' CPU."""
+    read = f"() => +document.querySelector('[data-testid=\"pg-live\"]').dataset['{_camel(counter)}']"
+    count0, started, cpu = page.evaluate(read), time.monotonic(), CpuUse(server)
+    page.wait_for_timeout(seconds * 1000)
+    shares, count1 = cpu.stop(), page.evaluate(read)
+    return {"rate": (count1 - count0) / (time.monotonic() - started), "cpu": shares}
+
+
+def _camel(attribute: str) -> str:
+    """A ``data-*`` attribute's name as a ``dataset`` key: ``batch-step`` -> ``batchStep``."""
+    head, *rest = attribute.split("-")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def pause_play_latencies(page, cycles: int, button=None, counter: str = "epoch") -> tuple[list, list, list[str]]:
@@ -859,17 +885,27 @@ def run_pictures_benchmark(browser, server: Server, seconds: float, name: str, c
                     button.click()
                     expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
             page.wait_for_timeout(3000)  # the view's fragment has drawn it once or twice
+            # training with the view open and nothing of the benchmark's sampling it, then the sampled window
+            started, step0 = step()
+            cpu = CpuUse(server)
+            page.wait_for_timeout(seconds * 1000)
+            training_cpu = cpu.stop()
+            ended, step1 = step()
+            batches = (step1 - step0) / (ended - started)
             page.evaluate(PICTURES_JS)
             page.evaluate("() => __pgBench.start()")
-            started, step0 = step()
             cpu = CpuUse(server)
             page.wait_for_timeout(seconds * 1000)
             shares = cpu.stop()
             live = page.evaluate("() => __pgBench.stop()")
             pictures = page.evaluate("() => __pgImages.stop()")
-            ended, step1 = step()
-            batches = (step1 - step0) / (ended - started)
-            results["views"][view] = {"live": live, "images": pictures, "batches": batches, "cpu": shares}
+            results["views"][view] = {
+                "live": live,
+                "images": pictures,
+                "batches": batches,
+                "cpu": training_cpu,
+                "sampled_cpu": shares,
+            }
         results["pause"], results["play"], results["click_notes"] = pause_play_latencies(
             page, cycles, play, "batch-step"
         )
@@ -988,13 +1024,16 @@ def report_pictures(results: dict) -> None:
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(m["reasons"].items())) or "none"
         paints, ratio = m["paints"] / m["seconds"], figures["batches"] / probes
         print(
-            f"  {view} view, {m['seconds']:.1f} s: training {speed(figures['batches'])}, ratio {ratio:.2f} to the "
+            f"  {view} view, {m['seconds']:.1f} s each: training {speed(figures['batches'])}, ratio {ratio:.2f} to the "
             f"same probes unwatched ({verdict(ratio >= TARGET_TRAINING_RATIO)}, target >= {TARGET_TRAINING_RATIO:g}); "
             f"live loss view {paints:.1f} paints/s, "
             f"{m['complete'] / m['seconds']:.1f}/s complete with both loss curves ({m['incomplete']} not: "
             f"{reasons}), {m['lossChanged'] / m['seconds']:.2f}/s changed the chart"
         )
-        print(f"  {'':9}{cpu_text(figures['cpu'])}")
+        print(
+            f"  {'':9}{cpu_text(figures['cpu'])} (the pictures' window, sampled every 20 ms: browser "
+            f"{figures['sampled_cpu']['browser']:.2f})"
+        )
         count, seconds = pictures["count"], pictures["seconds"]
         kind, every = "live canvas(es)", 20
         if not count:
@@ -1045,16 +1084,16 @@ def print_training(results: dict) -> None:
     """Training with the page open against a worker of the same setup and probes that nobody watches (measured
     before and after the page's run: the machine is noisy, so the page's figure sits between two)."""
     m = results["page"]
-    page_rate = (m["epoch1"] - m["epoch0"]) / m["seconds"]
+    training = m["training"]
     before, after = results["worker_before"], results["worker_after"]
     alone = (before + after) / 2
-    ratio = page_rate / alone
+    ratio = training["rate"] / alone
     print(
-        f"  training: {page_rate:.1f} epochs/s with the page open and painting; {alone:.1f} epochs/s with nobody "
-        f"watching (a WorkerHandle of the same config and probes: {before:.1f} before, {after:.1f} after); "
+        f"  training: {training['rate']:.1f} epochs/s with the page open and painting; {alone:.1f} epochs/s with "
+        f"nobody watching (a WorkerHandle of the same config and probes: {before:.1f} before, {after:.1f} after); "
         f"ratio {ratio:.2f} ({verdict(ratio >= TARGET_TRAINING_RATIO)}, target >= {TARGET_TRAINING_RATIO:g})"
     )
-    print(f"  {'':9}{cpu_text(m['cpu'])}")
+    print(f"  {'':9}{cpu_text(training['cpu'])} (the redraws' window, sampled: browser {m['cpu']['browser']:.2f})")
     print_undrawn(results["undrawn"], alone, "epochs")
 
 
