@@ -96,9 +96,10 @@ NETWORK_LAYERS, NETWORK_UNITS, NETWORK_POINTS = 8, 8, 1000
 #: What the 2D page as it opens asks its worker for (the network view is on), and with its Inside the network charts.
 PAGE_PROBES = ("boundary", "network")
 
-# Injected into the page. On every animation frame: if the view's paint counter advanced, check that both
-# canvases are complete; record the epoch; a MutationObserver timestamps every data-status / data-epoch
-# change and the learning-rate read-out, and pointer presses and key presses are timestamped too.
+# Injected into the page. While measuring (``B.start`` to ``B.stop``), on every animation frame: if the view's paint
+# counter advanced, check that both canvases are complete; record the epoch. All along, a MutationObserver timestamps
+# every data-status / data-epoch change and the learning-rate read-out, and pointer presses and key presses are
+# timestamped too.
 BENCH_JS = r"""() => {
   if (window.__pgBench) return;
   const TRAIN = [99, 110, 250], TEST = [239, 85, 59];    // the loss curves' colours (#636efa, #ef553b)

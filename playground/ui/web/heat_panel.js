@@ -180,9 +180,10 @@ export class HeatPanel {
       this.renderImage(view.data, output);
       const discrete = !!view.data.discretize && output && this.boundary.encoding !== "class-u8";
       ctx.imageSmoothingEnabled = !discrete;
-      // bilinear: the grid (100 x 100) scaled up about four times looks as it does with bicubic ("high"), which
-      // took about 1 ms more of each frame in a browser that paints without a GPU
-      ctx.imageSmoothingQuality = "low";
+      // bilinear where the grid is scaled up less than six times (100 x 100 on a plot of up to 600 px): it looks as
+      // it does with bicubic ("high"), which took about 1 ms more of each frame in a browser without a GPU; a
+      // coarser grid (a big network's 40 x 40 or less while training) shows bilinear's creases, so bicubic there
+      ctx.imageSmoothingQuality = side / this.boundary.resolution < 6 ? "low" : "high";
       ctx.drawImage(this.image, x, y, side, side);
     } else {
       ctx.fillStyle = css(overWhite(MID));

@@ -210,15 +210,15 @@ export class LiveView {
     this.data = data;
     const labelsJson = JSON.stringify(data.labels || {});
     if (labelsJson !== this.labelsJson) { this.labelsJson = labelsJson; this.labelsKey++; }
-    this.el.heatWrap.hidden = data.show_boundary === false;  // tables have no plane to draw
-    this.el.netWrap.hidden = !data.network;
-    this.el.heatWrap.dataset.edit = data.edit_points ? "true" : "false";
-    this.el.heat.title = data.edit_points ? this.label("edit_points_hint") : "";
-    this.root.dataset.present = data.present ? "true" : "false";
+    setHidden(this.el.heatWrap, data.show_boundary === false);  // tables have no plane to draw
+    setHidden(this.el.netWrap, !data.network);
+    setAttr(this.el.heatWrap, "data-edit", data.edit_points ? "true" : "false");
+    setAttr(this.el.heat, "title", data.edit_points ? this.label("edit_points_hint") : "");
+    setAttr(this.root, "data-present", data.present ? "true" : "false");
     if (!previous || previous.log_y !== data.log_y) this.logY = !!data.log_y;
-    for (const node of this.root.querySelectorAll("[data-l]")) node.textContent = this.label(node.dataset.l);
+    for (const node of this.root.querySelectorAll("[data-l]")) setText(node, this.label(node.dataset.l));
     for (const node of this.root.querySelectorAll("[data-scale]")) {
-      node.textContent = this.label(node.dataset.scale === "log" ? "log_scale" : "linear_scale");
+      setText(node, this.label(node.dataset.scale === "log" ? "log_scale" : "linear_scale"));
     }
     const acked = data.acked && data.acked[this.instance];
     if (finite(acked)) this.outbox = this.outbox.filter((event) => event.seq > acked);
@@ -584,8 +584,8 @@ export class LiveView {
     const progress = s.status === "running" ? progressView(this.progress, (key) => this.label(key), fillLabel) : null;
     setHidden(el.progress, !progress);
     if (progress) {
-      const width = `${(progress.fraction * 100).toFixed(1)}%`;
-      if (el.progressFill.style.width !== width) el.progressFill.style.width = width;
+      const width = `${(progress.fraction * 100).toFixed(1)}%`;  // the browser reads "12.0%" back as "12%"
+      if (this.progressWidth !== width) { this.progressWidth = width; el.progressFill.style.width = width; }
       setText(el.progressText, progress.text);
     }
     setAttr(root, "data-chart", this.chartMode === "metric" && this.metricAvailable() ? "metric" : "loss");
