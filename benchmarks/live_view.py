@@ -885,6 +885,8 @@ def run_pictures_benchmark(browser, server: Server, seconds: float, name: str, c
                 if button.get_attribute("aria-checked") != "true":
                     button.click()
                     expect(button).to_have_attribute("aria-checked", "true", timeout=20_000)
+            # the pictures in view, as a student watching them has them (the view paints none far off screen)
+            page.get_by_test_id("pg-pictures").scroll_into_view_if_needed()
             page.wait_for_timeout(3000)  # the view's fragment has drawn it once or twice
             # training with the view open and nothing of the benchmark's sampling it, then the sampled window
             started, step0 = step()

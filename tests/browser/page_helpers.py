@@ -69,12 +69,20 @@ def pictures(page: Page) -> Locator:
     return live(page).get_by_test_id("pg-pictures")
 
 
+def show_picture(canvas: Locator) -> None:
+    """Scroll a live picture into view and wait until it shows the latest pictures: the view leaves a picture far
+    off screen unpainted (``data-stale``) and paints it as it comes near."""
+    canvas.scroll_into_view_if_needed()
+    expect(canvas).not_to_have_attribute("data-stale", "true", timeout=10_000)
+
+
 def wait_pictures_change(page: Page, what: str, timeout: float = 45.0, canvas: int = -1) -> None:
     """Wait until the live pictures have been repainted ``PICTURE_REPAINTS`` times with new pictures, and the
-    pixels of one (the ``canvas``-th, the last by default) differ from the first look (the panel repaints only when
-    a frame brings new ones)."""
+    pixels of one (the ``canvas``-th, the last by default, scrolled into view) differ from the first look (the panel
+    repaints only when a frame brings new ones)."""
     panel = pictures(page)
     grid = panel.locator("canvas").nth(canvas)
+    show_picture(grid)
     first_paints = int(panel.get_attribute("data-paints") or 0)
     first = grid.evaluate("(canvas) => canvas.toDataURL()")
     deadline = time.monotonic() + timeout

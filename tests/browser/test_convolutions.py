@@ -21,6 +21,7 @@ from .page_helpers import (
     no_exception,
     pictures,
     play_controls,
+    show_picture,
     show_view,
     view_button,
     wait_epoch_at_least,
@@ -192,6 +193,7 @@ def test_digits_train_and_the_filters_feature_maps_and_mistakes_show(server, con
     expect(gallery).to_have_count(1)
     expect(panel.get_by_test_id("pg-picture-matrix")).to_have_count(1)
     expect(panel.get_by_test_id("pg-picture-bars")).to_have_count(1)
+    show_picture(gallery)
     frames = gallery.evaluate(FRAME_COLOURS_JS)
     assert frames["red"] + frames["green"] > 1000, f"no framed pictures painted: {frames}"
     press_play(page)
@@ -214,6 +216,7 @@ def test_a_drawn_digit_is_predicted_before_and_while_training(server, context):
     expect(panel.locator(".pg-picture-heading:visible").first).to_have_text(re.compile(r"^Prediction: \d \(\d+%\)$"))
     expect(panel.get_by_test_id("pg-picture-bars")).to_have_count(1)  # the class probabilities
     expect(hint).to_have_count(0)
+    show_picture(drawing)
     first = drawing.evaluate("(canvas) => canvas.toDataURL()")
 
     # While it trains: a second stroke reaches the worker between training slices, and it predicts that.
@@ -221,6 +224,7 @@ def test_a_drawn_digit_is_predicted_before_and_while_training(server, context):
     wait_epoch_at_least(page, 1, timeout=WORKER_TIMEOUT_MS)
     expect(live(page)).to_have_attribute("data-status", "running")
     draw_stroke(page, 0.3, 0.25, 0.7, 0.25)  # a bar across the top: a "7"
+    drawing.scroll_into_view_if_needed()  # the drawing pad may have scrolled it far off: painted when it comes near
     page.wait_for_function(
         "(before) => document.querySelector('[data-testid=\"pg-picture-grid\"]').toDataURL() !== before",
         arg=first,

@@ -142,6 +142,10 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     # off, they go from the view (the toggle reruns the page, which asks the worker for none of their probes)
     expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3, timeout=30_000)
     expect(pictures(page).get_by_test_id("pg-picture-matrix")).to_have_count(1)
+    # far below the window (the page is at its top) a chart waits unpainted while its data changes; scrolled to,
+    # it is painted (``wait_pictures_change`` scrolls it into view and waits for that)
+    last_chart = pictures(page).get_by_test_id("pg-picture-histograms").last
+    expect(last_chart).to_have_attribute("data-stale", "true", timeout=15_000)
     wait_pictures_change(page, "the Inside the network charts, while training,")
     page.get_by_text("Inside the network", exact=False).first.click()
     expect(pictures(page)).to_be_hidden(timeout=30_000)

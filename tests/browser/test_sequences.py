@@ -19,6 +19,7 @@ from .page_helpers import (
     no_exception,
     pictures,
     play_controls,
+    show_picture,
     show_view,
     wait_attribute_at_least,
     wait_epoch_at_least,
@@ -77,6 +78,7 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     expect(pictures(page).locator(".pg-picture-heading")).to_have_text(
         ["R² (1 is a perfect fit)", "Errors in the target's units (lower is better)"]
     )
+    show_picture(charts.first)
     before = charts.first.evaluate("(canvas) => canvas.toDataURL()")
     rows = int(live(page).get_attribute("data-rows") or 0)
     wait_attribute_at_least(page, '[data-testid="pg-live"]', "data-rows", rows + 1, WORKER_TIMEOUT_MS)

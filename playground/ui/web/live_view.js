@@ -136,7 +136,10 @@ export class LiveView {
     this.panelA = new HeatPanel(this.el.heatWrap, this.el.heat, q('[data-testid="pg-focus-caption"]'));
     this.panelB = new HeatPanel(this.el.heatWrapB, this.el.heatB, q('[data-testid="pg-compare-caption"]'));
     this.net = new NetworkPanel(this, this.el.netWrap);
-    this.pictures = new PicturesPanel(q('[data-testid="pg-pictures"]'));
+    this.pictures = new PicturesPanel(q('[data-testid="pg-pictures"]'), () => {
+      this.dirty.pictures = true;
+      this.requestPaint();
+    });
     this.frames = 0;
     this.url = null;
     this.generation = 0;
@@ -885,6 +888,7 @@ export class LiveView {
     this.wake();
     if (this.paintResolve) this.paintResolve();
     this.resizer.disconnect();
+    this.pictures.disconnect();
     document.removeEventListener("pointerdown", this.onPoke, true);
     document.removeEventListener("keydown", this.onPoke, true);
     this.root.remove();

@@ -8,7 +8,7 @@ import {
 } from "./colors.js";
 import { CHART_PAINTERS } from "./chart_panels.js";
 import { decodeBase64 } from "./decode.js";
-import { setHidden, setText } from "./dom.js";
+import { setAttr, setHidden, setText } from "./dom.js";
 import { clamp } from "./numbers.js";
 import { mix } from "./paint.js";
 
@@ -189,13 +189,31 @@ function pictureBox(kind) {
   return { kind, box, heading, canvas, caption };
 }
 
+/** How far outside the window a picture is still painted: one scrolled into view is painted before it shows. */
+const PAINT_MARGIN = "300px 0px";
+
 export class PicturesPanel {
-  constructor(wrap) {
+  /** ``onShown`` is called when a picture left unpainted off screen comes near the window (the view then repaints). */
+  constructor(wrap, onShown = () => {}) {
     this.wrap = wrap;
     this.boxes = [];   // on screen, one per panel: { kind, box, heading, canvas, caption }
     this.part = null;  // the frames' pictures: { key, panels }
     this.paints = 0;
+    // Which boxes are near the window: a picture far off screen is not painted (the Inside the network charts below
+    // a 2D page's plot took 1.2 ms of each frame in a browser without a GPU), and is when it comes near.
+    this.near = new Map();
+    this.observer = typeof IntersectionObserver === "undefined" ? null : new IntersectionObserver((entries) => {
+      let shown = false;
+      for (const entry of entries) {
+        if (entry.isIntersecting && this.near.get(entry.target) === false) shown = true;
+        this.near.set(entry.target, entry.isIntersecting);
+      }
+      if (shown) onShown();
+    }, { rootMargin: PAINT_MARGIN });
   }
+
+  /** Stops watching the boxes (the view is destroyed). */
+  disconnect() { if (this.observer) this.observer.disconnect(); }
 
   clear() { this.part = null; }
 
@@ -218,21 +236,29 @@ export class PicturesPanel {
     this.style = `${textColor}|${fontFamily}`;
     const panels = this.part ? this.part.panels : [];
     setHidden(this.wrap, !panels.length);
-    while (this.boxes.length > panels.length) this.boxes.pop().box.remove();
+    while (this.boxes.length > panels.length) this.forget(this.boxes.pop().box);
     panels.forEach((panel, i) => {
       let shown = this.boxes[i];
       if (!shown || shown.kind !== panel.kind) {
         const fresh = pictureBox(panel.kind);
-        if (shown) shown.box.replaceWith(fresh.box); else this.wrap.append(fresh.box);
+        if (shown) { shown.box.replaceWith(fresh.box); this.forget(shown.box); } else this.wrap.append(fresh.box);
+        if (this.observer) this.observer.observe(fresh.box);
         this.boxes[i] = shown = fresh;
       }
       setText(shown.heading, panel.heading || "");
       setHidden(shown.heading, !panel.heading);
       setText(shown.caption, panel.caption || "");
       setHidden(shown.caption, !panel.caption);
+      // far off screen (known once the observer has seen the box; a new one is painted): painted when it comes near
+      if (this.near.get(shown.box) === false) {
+        shown.signature = null;
+        setAttr(shown.canvas, "data-stale", "true");
+        return;
+      }
       const signature = panelSignature(panel);
       if (signature === shown.signature && !restyled) return;
       shown.signature = signature;
+      setAttr(shown.canvas, "data-stale", null);
       const chart = CHART_PAINTERS[panel.kind];
       if (chart) chart(shown.canvas, panel, textColor, fontFamily);
       else if (panel.kind === "gallery") paintGallery(shown.canvas, panel, textColor, fontFamily);
@@ -240,5 +266,11 @@ export class PicturesPanel {
     });
     this.paints++;
     this.wrap.dataset.paints = String(this.paints);
+  }
+
+  forget(box) {
+    if (this.observer) this.observer.unobserve(box);
+    this.near.delete(box);
+    box.remove();
   }
 }
