@@ -63,3 +63,36 @@ def test_a_wide_layer_shows_its_first_neurons_and_says_how_many(server, context)
     expect(view).to_have_attribute("data-status", "paused", timeout=20_000)
     assert errors == [], errors
     assert page.get_by_test_id("stException").count() == 0
+
+
+def deep_link(layers: int = 3, units: int = 32) -> str:
+    raw = load_preset("circle").model_dump()
+    hidden = [{"kind": "dense", "units": units, "activation": "tanh"} for _ in range(layers)]
+    raw["model"]["layers"] = [*hidden, {"kind": "dense", "units": 1, "activation": "sigmoid"}]
+    return urllib.parse.quote(RunConfig.from_dict(raw).to_url_param())
+
+
+def test_a_dense_network_draws_straight_links_and_hovering_one_names_it(server, context):
+    """3 x 32 neurons have 2,144 links, drawn straight (their curves took too long to paint): hovering a point on the
+    straight line from neuron 1 of layer 1 to neuron 4 of layer 2 names that link (its curve runs higher there)."""
+    page = context.new_page()
+    page.goto(f"{server.url}/playground_2d?config={deep_link()}")
+    expect(play_button(page)).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    network = page.get_by_test_id("pg-network")
+    source = page.locator('[data-testid="pg-neuron"][data-column="1"][data-unit="0"]')
+    target = page.locator('[data-testid="pg-neuron"][data-column="2"][data-unit="3"]')
+    expect(target).to_be_attached(timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(  # the weights have arrived and the links are painted
+        "() => +document.querySelector('[data-testid=\"pg-network\"]').dataset.paints >= 1", timeout=30_000
+    )
+    source.scroll_into_view_if_needed()
+    a, b = source.bounding_box(), target.bounding_box()
+    assert a and b
+    x0, y0 = a["x"] + a["width"], a["y"] + a["height"] / 2
+    x1, y1 = b["x"], b["y"] + b["height"] / 2
+    # a fifth of the way along: every other link is at least 7 px away there (a fifth of a neuron's spacing, on lines
+    # no steeper than 55 degrees), the curve of this one 27 px
+    page.mouse.move(x0 + 0.2 * (x1 - x0), y0 + 0.2 * (y1 - y0))
+    expect(network.locator(".pg-net-tip")).to_contain_text(
+        "from neuron 1 of layer 1 to neuron 4 of layer 2", timeout=10_000
+    )
