@@ -226,7 +226,7 @@ BENCH_JS = r"""() => {
     const el = attach();
     lastFrames = +(el.dataset.frames || 0);
     lastNet = netPaints(el);
-    B.m = { started: now(), epoch0: +(el.dataset.epoch || 0), animationFrames: 0, paints: 0, checks: 0,
+    B.m = { started: now(), animationFrames: 0, paints: 0, checks: 0,
             checkMs: 0, complete: 0, incomplete: 0, changed: 0, heatChanged: 0, lossChanged: 0, reasons: {},
             heatSig: null, lossSig: null, network: false, netRedraws: 0, netPaints: 0, boundaryRedraws: 0 };
     B.measuring = true;
@@ -237,7 +237,6 @@ BENCH_JS = r"""() => {
     const el = attach();
     const m = B.m;
     m.seconds = (now() - m.started) / 1000;
-    m.epoch1 = +(el.dataset.epoch || 0);
     m.paintMs = +(el.dataset.paintMs || 0);
     m.fetchMs = +(el.dataset.fetchMs || 0);
     m.neurons = el.querySelectorAll('[data-testid="pg-neuron"]').length;
