@@ -135,9 +135,10 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     page.wait_for_timeout(3000)
     third = epoch(page)
     assert third > second, f"the epoch counter stayed at {second} for 3 s of training"
-    # only what changes is written: the epoch's text on every frame, the status and the chart's switches never
+    # only what changes is written: the epoch's text ten times a second (not on each of the 30 or more frames), the
+    # status and the chart's switches never
     writes = page.evaluate(READ_OUT_WRITES_JS)
-    assert writes["epoch"] > 0 and writes["status"] == 0 and writes["switches"] == 0, f"writes in 1 s: {writes}"
+    assert 3 <= writes["epoch"] <= 14 and writes["status"] == 0 and writes["switches"] == 0, f"writes in 1 s: {writes}"
     # the Inside the network charts, on as the page opens: painted by the live view, repainted as it learns; switched
     # off, they go from the view (the toggle reruns the page, which asks the worker for none of their probes)
     expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3, timeout=30_000)

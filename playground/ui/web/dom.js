@@ -1,6 +1,6 @@
 /** Writes to the DOM that happen only when the value changes.
  *
- * The live view rewrites its read-outs on every frame (30 or more a second). Writing a node's text, even the same
+ * The live view paints 30 or more frames a second. Writing a node's text, even the same
  * text, replaces its text node and makes the browser lay out and paint the page again; with software rendering
  * that cost about 3.5 ms of the renderer's time per frame on the 2D page. Comparing first costs a read. */
 

@@ -22,6 +22,8 @@ const STARTING_GAP_MS = 100;
 const IDLE_GAP_MS = 500;       // ~2 a second when nothing moves
 const POKE_MS = 2000;          // after a click or key press, poll fast for this long
 const FETCH_TIMEOUT_MS = 5000;
+const TICKS_EVERY_MS = 100;    // the read-outs that change on every frame, written ten times a second while training
+const TICKS_LATE_MS = 50;      // ... by the next frame's paint, or by a timer this much later when no frame comes
 const FOCUS_HOLD_MS = 4000;    // a clicked neuron stays outlined this long while the server catches up
 const OUTBOX_MAX = 64;         // events kept until Python acknowledges them
 const RESEND_MS = 1500;      // unacknowledged events go out again after this long
@@ -542,7 +544,7 @@ export class LiveView {
     }
     const d = this.dirty;
     this.dirty = { heat: false, heatB: false, overlay: false, loss: false, text: false, net: false, pictures: false };
-    if (d.text) this.paintText();
+    if (d.text) this.paintText(this.ticksDue());
     const output = !this.data.network || this.state.focus === null;
     if ((d.heat || d.overlay) && !this.el.heatWrap.hidden) this.panelA.paint(this, d.overlay, output);
     if ((d.heatB || d.overlay) && !this.el.heatWrapB.hidden) this.panelB.paint(this, d.overlay, true);
@@ -573,20 +575,45 @@ export class LiveView {
     show("rmse", regression && !!hist.seen.test_rmse, formatValue(lastFinite(column(hist, "test_rmse"))));
   }
 
-  /** The read-outs, the status and the switches; each node is written only when what it shows changes. */
-  paintText() {
+  /** Whether the read-outs that change on every frame while training (the epoch, the losses, the progress bar) are
+   * written in this paint: ten times a second while training, which is as fast as anyone reads a number; each write
+   * makes the browser lay out and paint the page again. A timer writes the last values when no frame follows. */
+  ticksDue() {
+    const now = performance.now();
+    if (!this.training() || !(now < this.ticksAt)) {
+      this.ticksAt = now + TICKS_EVERY_MS;
+      clearTimeout(this.ticksTimer);
+      this.ticksTimer = null;
+      return true;
+    }
+    if (!this.ticksTimer) {
+      this.ticksTimer = setTimeout(() => {
+        this.ticksTimer = null;
+        this.dirty.text = true;
+        this.requestPaint();
+      }, this.ticksAt - now + TICKS_LATE_MS);
+    }
+    return false;
+  }
+
+  /** The read-outs, the status and the switches; each node is written only when what it shows changes, and the
+   * ticking ones (see ``ticksDue``) only when ``ticking``. */
+  paintText(ticking) {
     const s = this.state, h = this.history, el = this.el, r = this.r, cmp = this.cmp, root = this.root;
-    const epoch = finite(s.epoch) ? s.epoch : 0;
-    setText(el.epoch, String(epoch));
-    setAttr(root, "data-epoch", String(epoch));
     setAttr(root, "data-status", s.status || "idle");
     setAttr(root, "data-run-id", this.runId || "");
-    setAttr(root, "data-rows", String(h.epoch.length));
-    setAttr(root, "data-batch-points", String(this.batches.step.length));
-    setAttr(root, "data-batch-step", String(lastStep(this.batches)));
+    if (ticking) {
+      const epoch = finite(s.epoch) ? s.epoch : 0;
+      setText(el.epoch, String(epoch));
+      setAttr(root, "data-epoch", String(epoch));
+      setAttr(root, "data-rows", String(h.epoch.length));
+      setAttr(root, "data-batch-points", String(this.batches.step.length));
+      setAttr(root, "data-batch-step", String(lastStep(this.batches)));
+      this.paintStats(h, s, "");
+    }
     const progress = s.status === "running" ? progressView(this.progress, (key) => this.label(key), fillLabel) : null;
     setHidden(el.progress, !progress);
-    if (progress) {
+    if (progress && ticking) {
       const width = `${(progress.fraction * 100).toFixed(1)}%`;  // the browser reads "12.0%" back as "12%"
       if (this.progressWidth !== width) { this.progressWidth = width; el.progressFill.style.width = width; }
       setText(el.progressText, progress.text);
@@ -595,7 +622,6 @@ export class LiveView {
     setAttr(root, "data-focus", s.focus ? s.focus.join(",") : "");
     setAttr(el.status, "data-status", s.status || "idle");
     setText(el.status, this.label(`status_${s.status || "idle"}`));
-    this.paintStats(h, s, "");
     // run B, when a comparison is on
     setHidden(r["a-tag"], !cmp);
     setHidden(r["a-title"], !cmp || !s.title);
@@ -606,15 +632,19 @@ export class LiveView {
     if (cmp) {
       setText(r["b-title"], b.title || "");
       setAttr(r["b-title"], "title", b.message || b.title || "");
-      setText(r["b-epoch"], String(epochB));
       setAttr(el.statusB, "data-status", b.status || "idle");
       setText(el.statusB, this.label(`status_${b.status || "idle"}`));
-      this.paintStats(cmp.history, b, "b-");
+      if (ticking) {
+        setText(r["b-epoch"], String(epochB));
+        this.paintStats(cmp.history, b, "b-");
+      }
       setText(this.panelB.caption, b.title ? `B \u00b7 ${b.title}` : "B");
     }
     setAttr(root, "data-compare-run-id", cmp ? cmp.runId || "" : null);
-    setAttr(root, "data-compare-epoch", cmp ? String(epochB) : null);
-    setAttr(root, "data-compare-rows", cmp ? String(cmp.history.epoch.length) : null);
+    if (ticking || !cmp) {
+      setAttr(root, "data-compare-epoch", cmp ? String(epochB) : null);
+      setAttr(root, "data-compare-rows", cmp ? String(cmp.history.epoch.length) : null);
+    }
     // what the big map shows: the output, or the neuron picked in the network
     const parts = [];
     if (cmp) parts.push(s.title ? `A \u00b7 ${s.title}` : "A");
@@ -885,6 +915,7 @@ export class LiveView {
   destroy() {
     this.stopped = true;
     clearTimeout(this.resendTimer);
+    clearTimeout(this.ticksTimer);
     this.wake();
     if (this.paintResolve) this.paintResolve();
     this.resizer.disconnect();
