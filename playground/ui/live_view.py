@@ -28,8 +28,11 @@ Test ids and attributes. The mounted element is ``[data-testid="pg-live"]``; it 
 (paints so far), ``data-status``, ``data-epoch``, ``data-run-id``, ``data-rows`` (history rows held),
 ``data-chart`` (``loss`` or ``metric``), ``data-focus`` (``"column,unit"`` of the neuron the big map shows,
 empty for the output), ``data-events`` (events sent to Python so far), ``data-present`` (``true`` in presenter
-mode), with a comparison ``data-compare-run-id``, ``data-compare-epoch`` and ``data-compare-rows``, and, for
+mode), with a comparison ``data-compare-run-id``, ``data-compare-epoch`` and ``data-compare-rows``,
+``data-frame-route`` (the frame route's address; the view asks it over its WebSocket, ``.../socket``), and, for
 benchmarks, ``data-fetch-ms`` and ``data-paint-ms`` (moving averages of a frame's round trip and of a paint).
+While training, the read-outs that change on every frame (the epoch, the losses, the progress bar, and
+``data-epoch``, ``data-rows``, ``data-batch-points``, ``data-batch-step``) are written ten times a second.
 Inside:
 
 * header: the counter ``pg-epoch``, the status badge ``pg-status``, the test accuracy ``pg-accuracy`` or R²

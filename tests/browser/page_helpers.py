@@ -5,11 +5,12 @@ live view's frames."""
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import Callable
 
 import numpy as np
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
 
 
 def run_button_container(page_key: str) -> str:
@@ -177,10 +178,22 @@ def wait_epoch_at_least(page: Page, value: int, timeout: int = 60_000) -> None:
 
 
 def frame_urls(page: Page) -> list[str]:
-    """Collects the frame route's URLs the live view fetches (its token is the page's own)."""
+    """Collects the frame route's URLs the live view asks (its token is the page's own): those of its HTTP
+    requests, and for its WebSocket (``.../socket``) the route's own HTTP address."""
     urls: list[str] = []
+
+    def socket(socket: WebSocket) -> None:
+        if "/_playground/frame/" in socket.url:
+            urls.append(frame_route_of(socket.url))
+
     page.on("request", lambda request: urls.append(request.url) if "/_playground/frame/" in request.url else None)
+    page.on("websocket", socket)
     return urls
+
+
+def frame_route_of(socket_url: str) -> str:
+    """The frame route's HTTP address for its WebSocket's (``ws://host/_playground/frame/TOKEN/socket``)."""
+    return re.sub(r"^ws", "http", socket_url.removesuffix("/socket"))
 
 
 def fetch_frame(page: Page, urls: list[str]) -> dict:

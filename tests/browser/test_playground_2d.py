@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from playground.config import RunConfig
 from playground.presets import load_preset
 
-from .page_helpers import pictures, play_controls, wait_pictures_change
+from .page_helpers import frame_route_of, pictures, play_controls, wait_pictures_change
 
 pytestmark = pytest.mark.browser
 
@@ -116,8 +116,17 @@ def press_play(page: Page) -> None:
 
 def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server, context, tmp_path):
     page = context.new_page()
-    frame_urls: list[str] = []
-    page.on("request", lambda request: frame_urls.append(request.url) if "/_playground/frame/" in request.url else None)
+    http_frames: list[str] = []  # frames asked over HTTP, and the frames the view's WebSocket received
+    page.on("request", lambda request: http_frames.append(request.url) if "/_playground/frame/" in request.url else 0)
+    sockets: list[str] = []
+    socket_frames: list[int] = []
+
+    def watch_socket(socket) -> None:
+        if "/_playground/frame/" in socket.url:
+            sockets.append(socket.url)
+            socket.on("framereceived", lambda payload: socket_frames.append(len(payload)))
+
+    page.on("websocket", watch_socket)
     before = set(server.workers())
     open_playground(page, server.url, via_home=True)
     worker = new_worker(server, before)
@@ -174,9 +183,11 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     page.wait_for_timeout(2000)
     assert epoch(page) == paused_at, "the epoch counter kept rising after Pause"
 
+    # The frames came over one WebSocket, none over HTTP (each request cost the browser's request machinery).
+    assert len(sockets) == 1 and not http_frames, f"frame sockets {sockets}, HTTP frame requests {http_frames[:3]}"
+    assert len(socket_frames) > frames_at_play + 100, f"{len(socket_frames)} frames over the socket"
     # Closing the tab ends the session: its worker stops and its frame route is unregistered.
-    assert frame_urls, "the live view never fetched a frame"
-    frame_url = frame_urls[-1].split("?")[0]
+    frame_url = frame_route_of(sockets[0])
     context.close()
     left = server.wait_until_gone([worker], RELEASE_TIMEOUT_S)
     assert not left, f"the worker outlived its closed tab by {RELEASE_TIMEOUT_S:.0f} s: {server.describe(left)}"

@@ -11,6 +11,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import numpy as np
+from starlette.applications import Starlette
 from starlette.requests import Request
 
 from playground.ui import frame_routes, frames
@@ -114,7 +115,70 @@ def test_a_failing_source_answers_500_with_the_reason():
 
 def test_route_list_is_mountable():
     paths = [route.path for route in frame_routes.frame_routes()]
-    assert paths == ["/_playground/frame/{token}"]
+    assert paths == ["/_playground/frame/{token}", "/_playground/frame/{token}/socket"]
+
+
+def socket_exchange(token: str, queries: list[str]) -> list[dict]:
+    """The ASGI messages the frame socket sends for a client that connects, sends ``queries`` one by one (each
+    after the answer to the one before, as the live view does) and then goes away."""
+    app = Starlette(routes=frame_routes.frame_routes())
+    sent: list[dict] = []
+
+    async def scenario() -> None:
+        incoming: asyncio.Queue[dict] = asyncio.Queue()
+        await incoming.put({"type": "websocket.connect"})
+        pending = list(queries)
+
+        async def receive() -> dict:
+            return await incoming.get()
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+            if message["type"] in ("websocket.accept", "websocket.send"):
+                nxt = {"type": "websocket.receive", "text": pending.pop(0)} if pending else None
+                await incoming.put(nxt or {"type": "websocket.disconnect", "code": 1000})
+
+        scope = {"type": "websocket", "path": f"/_playground/frame/{token}/socket", "headers": [],
+                 "query_string": b"", "subprotocols": [], "root_path": ""}  # fmt: skip
+        await app(scope, receive, send)
+
+    run_async(scenario())
+    return sent
+
+
+def test_the_frame_socket_answers_each_query_as_the_route_does_and_closes_for_an_unknown_token():
+    seen = []
+
+    def source(since: int, since_compare: int, since_step: int) -> dict:
+        seen.append((since, since_compare, since_step))
+        return {"run_id": "r", "status": "paused", "epoch": len(seen), "history": {}, "boundary": None}
+
+    frames.register_frame_source("sock", source)
+    try:
+        sent = socket_exchange("sock", ["since=7&since_compare=3&since_step=250", "since=8"])
+        _, over_http = call_route("sock", b"since=9")
+    finally:
+        frames.unregister_frame_source("sock")
+    assert [message["type"] for message in sent] == ["websocket.accept", "websocket.send", "websocket.send"]
+    answers = [json.loads(message["text"]) for message in sent[1:]]
+    assert [answer["code"] for answer in answers] == [200, 200]
+    assert [answer["body"]["epoch"] for answer in answers] == [1, 2] and over_http["epoch"] == 3
+    assert seen == [(7, 3, 250), (8, -1, -1), (9, -1, -1)]
+    assert answers[0]["body"].keys() == over_http.keys()
+
+    sent = socket_exchange("sock", ["since=-1"])  # unregistered: the answer says so and the socket closes
+    assert json.loads(sent[1]["text"]) == {"code": 404, "body": {"error": "unknown token"}}
+    assert sent[-1]["type"] == "websocket.close" and sent[-1]["code"] == 1000
+
+
+def test_the_frame_socket_refuses_a_query_over_its_limit():
+    frames.register_frame_source("long-query", lambda since, since_compare, since_step: {"status": "paused"})
+    try:
+        sent = socket_exchange("long-query", ["have=" + "k," * frame_routes.MAX_QUERY_CHARS])
+    finally:
+        frames.unregister_frame_source("long-query")
+    assert [message["type"] for message in sent] == ["websocket.accept", "websocket.close"]
+    assert sent[1]["code"] == 1009 and sent[1]["reason"] == "query: 4101 characters, limit 2048"
 
 
 def test_history_rounding_is_one_numpy_pass_that_matches_the_scalar_rule():

@@ -6,6 +6,7 @@
 import { NEG, POS, TEST_COLOR, TRAIN_COLOR } from "./colors.js";
 import { HeatPanel } from "./heat_panel.js";
 import { setAttr, setHidden, setText } from "./dom.js";
+import { FrameSocket } from "./frame_socket.js";
 import { appendBatches, lastStep, newBatches, progressView } from "./batches.js";
 import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "./history.js";
 import { NetworkPanel } from "./network_panel.js";
@@ -22,6 +23,7 @@ const STARTING_GAP_MS = 100;
 const IDLE_GAP_MS = 500;       // ~2 a second when nothing moves
 const POKE_MS = 2000;          // after a click or key press, poll fast for this long
 const FETCH_TIMEOUT_MS = 5000;
+const SOCKET_TRIES = 2;        // a frame socket that never opens this many times: HTTP requests for this route
 const TICKS_EVERY_MS = 100;    // the read-outs that change on every frame, written ten times a second while training
 const TICKS_LATE_MS = 50;      // ... by the next frame's paint, or by a timer this much later when no frame comes
 const FOCUS_HOLD_MS = 4000;    // a clicked neuron stays outlined this long while the server catches up
@@ -231,6 +233,7 @@ export class LiveView {
     if (!data.compare && this.cmp) { this.cmp = null; this.sinceB = -1; this.panelB.clear(); }
     if (data.frame_url !== this.url) {
       this.url = data.frame_url;
+      setAttr(this.root, "data-frame-route", this.url || "");
       this.resetRun();
       this.wake();
     }
@@ -254,6 +257,10 @@ export class LiveView {
   resetRun() {
     this.generation++;
     if (this.inFlight) this.inFlight.abort();  // it may wait up to half a second for the old run's next snapshot
+    if (this.socket && this.socket.frameUrl !== this.url) {
+      this.socket.close();
+      this.socket = null;
+    }
     this.runId = null;
     this.version = null;          // the server's version of the frame painted last (``frameUrl``)
     this.since = -1;
@@ -354,7 +361,11 @@ export class LiveView {
   /** The next frame's address: what the view holds (history and batches up to, the parts by their keys) and,
    * while training, the version it painted: the server answers once there is a newer one (long polling). */
   frameUrl() {
-    let url = `${this.url}?since=${this.since}&since_step=${lastStep(this.batches)}`;
+    return `${this.url}?${this.frameQuery()}`;
+  }
+
+  frameQuery() {
+    let url = `since=${this.since}&since_step=${lastStep(this.batches)}`;
     const compare = !!(this.data && this.data.compare);
     if (compare) url += `&since_compare=${this.sinceB}`;
     const held = [this.pictures.key(), this.panelA.key(), compare ? this.panelB.key() : null];
@@ -375,16 +386,42 @@ export class LiveView {
     const controller = this.inFlight = new AbortController();  // a new run aborts it (``resetRun``)
     const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
     try {
-      const response = await fetch(this.frameUrl(), {
-        cache: "no-store", credentials: "same-origin", signal: controller.signal,
-      });
-      if (response.status === 404) return { generation, frame: null };
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return { generation, frame: await response.json() };
+      const query = this.frameQuery();
+      const answer = await (this.socketUsable() ? this.askSocket(query, controller.signal)
+        : this.askHttp(query, controller.signal));
+      if (answer.code === 404) return { generation, frame: null };
+      if (answer.code !== 200) throw new Error(`HTTP ${answer.code}`);
+      return { generation, frame: answer.body };
     } finally {
       clearTimeout(timer);
       if (this.inFlight === controller) this.inFlight = null;
     }
+  }
+
+  /** Frames come over the route's WebSocket unless it never opened ``SOCKET_TRIES`` times for this route. */
+  socketUsable() {
+    if (typeof WebSocket !== "function") return false;
+    if (!this.socket) this.socket = Object.assign(new FrameSocket(this.url), { frameUrl: this.url, misses: 0 });
+    return this.socket.misses < SOCKET_TRIES;
+  }
+
+  async askSocket(query, signal) {
+    const socket = this.socket, close = () => socket.close();
+    signal.addEventListener("abort", close);
+    try {
+      return await socket.request(query);
+    } catch (error) {
+      if (signal.aborted || socket.opened) throw error;
+      socket.misses++;  // it never opened (a proxy without WebSockets?): this request goes over HTTP
+      return this.askHttp(query, signal);
+    } finally {
+      signal.removeEventListener("abort", close);
+    }
+  }
+
+  async askHttp(query, signal) {
+    const response = await fetch(`${this.url}?${query}`, { cache: "no-store", credentials: "same-origin", signal });
+    return { code: response.status, body: response.ok ? await response.json() : null };
   }
 
   async loop() {
@@ -916,6 +953,7 @@ export class LiveView {
     this.stopped = true;
     clearTimeout(this.resendTimer);
     clearTimeout(this.ticksTimer);
+    if (this.socket) this.socket.close();
     this.wake();
     if (this.paintResolve) this.paintResolve();
     this.resizer.disconnect();
