@@ -1,6 +1,8 @@
-"""The HTTP route the live view polls for frames (``GET /_playground/frame/{token}``, see ``playground.ui.frames``
-for the frames and their registry), with long polling: a poll that names the version it painted waits on the event
-loop for the next one. ``app.py`` mounts :func:`frame_routes` on the ``st.App`` that serves the pages."""
+"""The routes the live view asks for frames (see ``playground.ui.frames`` for the frames and their registry): a
+WebSocket per view (``/_playground/frame/{token}/socket``, one message per query and one per answer) and, for
+browsers or proxies without WebSockets, ``GET /_playground/frame/{token}?QUERY``. Both long-poll: a query that
+names the version it painted waits on the event loop for the next one. ``app.py`` mounts :func:`frame_routes` on
+the ``st.App`` that serves the pages."""
 
 from __future__ import annotations
 

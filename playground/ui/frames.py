@@ -1,8 +1,10 @@
 """Live frames for the browser: a process-wide registry of frame sources and the HTTP routes serving them.
 
 The live training view (``playground.ui.live_view``) does not go through Streamlit reruns to repaint. Its
-JavaScript pulls compact *frames* from ``GET /_playground/frame/{token}?since=N&since_step=S&have=K&after=V`` as
-fast as it can paint, and the page only has to register a frame source under an unguessable token::
+JavaScript pulls compact *frames* as fast as it can paint, each asked with a query ``since=N&since_step=S&have=K&
+after=V``: over one WebSocket per view (``/_playground/frame/{token}/socket``, a message per query and per
+answer), or, where the socket cannot open, ``GET /_playground/frame/{token}?QUERY`` (see
+``playground.ui.frame_routes``). The page only has to register a frame source under an unguessable token::
 
     register_frame_source(token, source, changes)   # source(since_epoch, since_compare_epoch, since_step) -> frame
     ...
@@ -12,7 +14,7 @@ With ``changes`` (a :class:`FrameChanges`: the workers' snapshot counters) every
 and a poll with ``?after=V`` is held (on the event loop, no thread) until the version differs from ``V`` or
 ``frame_routes.LONG_POLL_S`` passed: a training page asks again as soon as it painted and gets each snapshot
 once, the moment it is there (blind polls 30 times a second against 27 snapshots a second painted 22 a second on
-screen).
+screen). A frame socket's queries are answered the same way, one at a time.
 ``?have=k1,k2`` names the parts the browser holds (boundary, network, pictures: each wire form has a ``key``);
 those come back as ``{"key": k}`` alone.
 

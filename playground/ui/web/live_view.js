@@ -614,11 +614,13 @@ export class LiveView {
 
   /** Whether the read-outs that change on every frame while training (the epoch, the losses, the progress bar) are
    * written in this paint: ten times a second while training, which is as fast as anyone reads a number; each write
-   * makes the browser lay out and paint the page again. A timer writes the last values when no frame follows. */
+   * makes the browser lay out and paint the page again. A timer writes the last values when no frame follows; a new
+   * run (A's or B's) has its read-outs written at once, with its id. */
   ticksDue() {
-    const now = performance.now();
-    if (!this.training() || !(now < this.ticksAt)) {
+    const now = performance.now(), runs = `${this.runId}|${this.cmp ? this.cmp.runId : ""}`;
+    if (!this.training() || !(now < this.ticksAt) || runs !== this.tickedRuns) {
       this.ticksAt = now + TICKS_EVERY_MS;
+      this.tickedRuns = runs;
       clearTimeout(this.ticksTimer);
       this.ticksTimer = null;
       return true;
