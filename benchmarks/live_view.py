@@ -407,34 +407,45 @@ def play_button(page):
 TRAINING_GAP_S = 0.020
 
 
+#: Holds the page's animation frames, as a hidden tab has none: the live view paints nothing and, never asking ahead
+#: of its paint, asks for no frame. ``release`` gives them back.
+HOLD_FRAMES_JS = """() => {
+  if (window.__pgHeldFrames) return;
+  const own = window.requestAnimationFrame, held = [];
+  window.__pgHeldFrames = { own, held };
+  window.requestAnimationFrame = (callback) => { held.push(callback); return 0; };
+}"""
+RELEASE_FRAMES_JS = """() => {
+  const hold = window.__pgHeldFrames;
+  if (!hold) return;
+  delete window.__pgHeldFrames;
+  window.requestAnimationFrame = hold.own;
+  for (const callback of hold.held) hold.own.call(window, callback);
+}"""
+
+
 def frames_without_drawing(page, server: Server, seconds: float, counter: str = "epoch") -> dict:
-    """Training while the run's frames go to a client that draws nothing: the page is sent to the background and
-    frozen (no script runs in it, so its live view asks for nothing and paints nothing; a page in front alone still
-    painted 5 frames a second), and this process asks the page's frame socket as the live
-    view does (``after=`` the version it holds, ``have=`` the parts it holds, the epochs and batches it has seen),
-    parsing every frame. What the server does for a watching page, without a browser painting on the same cores (a
-    student's browser runs on a machine of its own). Returns the run's ``counter`` per second, the frames a second
-    and the processes' CPU over the window."""
+    """Training while the run's frames go to a client that draws nothing: the page gets no animation frames (as a
+    hidden tab, so its live view paints nothing and asks for nothing), and this process asks the page's frame socket
+    as the live view does (``after=`` the version it holds, ``have=`` the parts it holds, the epochs and batches it
+    has seen), parsing every frame. What the server does for a watching page, without a browser painting on the
+    same cores (a student's browser runs on a machine of its own). Returns the run's ``counter`` per second, the
+    frames a second, the processes' CPU over the window and the frames the page painted meanwhile."""
     from websockets.sync.client import connect
 
     route = page.evaluate("() => document.querySelector('[data-testid=\"pg-live\"]').dataset.frameRoute")
     if not route:
         raise RuntimeError("the live view names no frame route")
     address = urllib.parse.urljoin(page.url, route + "/socket").replace("http", "ws", 1)
-    front = page.context.new_page()
-    front.bring_to_front()
-    lifecycle = page.context.new_cdp_session(page)
-    lifecycle.send("Page.setWebLifecycleState", {"state": "frozen"})  # Chromium freezes background pages only
+    page.evaluate(HOLD_FRAMES_JS)
     try:
+        page.wait_for_timeout(500)  # the paint under way ends, and the frame asked before it is answered
         painted = page_frames(page)
         with connect(address, max_size=None) as socket:
             result = _ask_frames(socket, server, seconds, counter)
+        result["page_frames"] = page_frames(page) - painted
     finally:
-        lifecycle.send("Page.setWebLifecycleState", {"state": "active"})
-        lifecycle.detach()
-        front.close()
-        page.bring_to_front()
-    result["page_frames"] = page_frames(page) - painted
+        page.evaluate(RELEASE_FRAMES_JS)
     return result
 
 
@@ -1130,7 +1141,7 @@ def print_undrawn(undrawn: dict, alone: float, unit: str, where: str = "") -> No
         f"  training while this process takes the frames and draws nothing{where} (the server's side of a page "
         f"watched from another machine): {undrawn['rate']:.1f} {unit}/s, ratio {ratio:.2f} "
         f"({verdict(ratio >= TARGET_TRAINING_RATIO)}, target >= {TARGET_TRAINING_RATIO:g}); "
-        f"{undrawn['frames']:.1f} frames/s (the frozen page painted {undrawn['page_frames']} meanwhile)"
+        f"{undrawn['frames']:.1f} frames/s (the page, held without animation frames, painted {undrawn['page_frames']})"
     )
     print(f"  {'':9}{cpu_text(undrawn['cpu'])}")
 
