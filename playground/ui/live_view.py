@@ -1,8 +1,9 @@
 """The live training view: decision boundary, network, loss curves and epoch counter, repainted by the browser.
 
 Streamlit reruns are far too slow to animate a training run, so this view is an ``st.components.v2``
-component (inline JavaScript, no iframe) that pulls compact frames from the route in
-``playground.ui.frames`` at its own pace: fetch, draw on the next animation frame, repeat. While the run is
+component (inline JavaScript, no iframe) that pulls compact frames from the routes in
+``playground.ui.frame_routes`` at its own pace, over one WebSocket (HTTP where it cannot open): ask, draw on the
+next animation frame, repeat. While the run is
 ``running`` each poll names the version it painted and the server answers when the worker's next snapshot is
 there (up to 40 a second, each painted once as it arrives); otherwise ~2 polls a second (any click or key press
 on the page polls fast again for two seconds, so Play/Pause show at once). Only the static data (the points, the

@@ -1,6 +1,6 @@
 /**
  * The live training view: header, message box, the boundary heatmaps, the loss/metric chart and the network
- * panel, fed by frames it polls from the server (see playground/ui/live_view.py for the data it receives and
+ * panel, fed by frames it asks the server for (see playground/ui/live_view.py for the data it receives and
  * the test ids it carries).
  */
 import { NEG, POS, TEST_COLOR, TRAIN_COLOR } from "./colors.js";
