@@ -52,7 +52,8 @@ async def wait_for_change(changes: FrameChanges, after: str, timeout: float | No
         stop()
 
 
-#: The longest query a frame socket's message may carry (the live view's are under 200 characters).
+#: The longest query a frame socket's message may carry (the live view's are under 200 characters). The server
+#: reads a whole message before this check, up to Streamlit's ``server.maxMessageSize`` as for its own socket.
 MAX_QUERY_CHARS = 2048
 
 
@@ -85,9 +86,15 @@ async def _frame_socket(websocket: WebSocket) -> None:
     browser's request machinery about 0.13 of a core at 36 frames a second."""
     token = websocket.path_params["token"]
     await websocket.accept()
-    with contextlib.suppress(WebSocketDisconnect):
+    with contextlib.suppress(WebSocketDisconnect):  # also what a send raises once the browser has gone
         while True:
-            query = await websocket.receive_text()
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            query = message.get("text")
+            if query is None:
+                await websocket.close(code=1003, reason="frame queries are text messages")
+                return
             if len(query) > MAX_QUERY_CHARS:
                 await websocket.close(code=1009, reason=f"query: {len(query)} characters, limit {MAX_QUERY_CHARS}")
                 return

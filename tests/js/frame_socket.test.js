@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { FrameSocket, socketAddress } from "../../playground/ui/web/frame_socket.js";
+import { FrameSocket, OPEN_TIMEOUT_MS, socketAddress } from "../../playground/ui/web/frame_socket.js";
 
 /** A WebSocket stand-in the test drives: it opens, answers or closes when told to. */
 class FakeSocket {
@@ -66,6 +66,36 @@ test("a connection that closes fails its request, and the next request opens a n
   frames.close();                                             // as an aborted request does
   await assert.rejects(next, /closed/);
   assert.equal(FakeSocket.made[1].closed, true);
+});
+
+test("a connection that does not open in time is given up: its request fails as one that never opened", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  FakeSocket.made = [];
+  const frames = new FrameSocket("/_playground/frame/t", "http://host/", FakeSocket);
+  const waiting = frames.request("since=-1");
+  t.mock.timers.tick(OPEN_TIMEOUT_MS - 1);
+  assert.equal(FakeSocket.made[0].closed, false);
+  t.mock.timers.tick(1);                                      // a proxy that holds the upgrade without answering
+  assert.equal(FakeSocket.made[0].closed, true);
+  await assert.rejects(waiting, /closed/);
+  assert.equal(frames.opened, false);
+});
+
+test("after the answer to an unknown token the server closes: the next request opens a new connection", async () => {
+  FakeSocket.made = [];
+  const frames = new FrameSocket("/_playground/frame/t", "http://host/", FakeSocket);
+  const first = frames.request("since=-1");
+  const old = FakeSocket.made[0];
+  old.open();
+  old.answer({ code: 404, body: { error: "unknown token" } });
+  assert.equal((await first).code, 404);
+  old.readyState = 2;                                         // closing, its close event not there yet
+  const next = frames.request("since=-1");
+  assert.equal(FakeSocket.made.length, 2);
+  assert.equal(old.onclose, null);                            // its close event, when it comes, fails nothing
+  FakeSocket.made[1].open();
+  FakeSocket.made[1].answer({ code: 404, body: { error: "unknown token" } });
+  assert.equal((await next).code, 404);
 });
 
 test("the live view asks over HTTP once its socket failed to open twice for that route", async () => {

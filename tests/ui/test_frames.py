@@ -118,9 +118,10 @@ def test_route_list_is_mountable():
     assert paths == ["/_playground/frame/{token}", "/_playground/frame/{token}/socket"]
 
 
-def socket_exchange(token: str, queries: list[str]) -> list[dict]:
+def socket_exchange(token: str, queries: list[str | bytes], gone_after: int | None = None) -> list[dict]:
     """The ASGI messages the frame socket sends for a client that connects, sends ``queries`` one by one (each
-    after the answer to the one before, as the live view does) and then goes away."""
+    after the answer to the one before, as the live view does; bytes as a binary message) and then goes away; with
+    ``gone_after``, the client is gone when answer number ``gone_after`` is sent (the send fails as uvicorn's does)."""
     app = Starlette(routes=frame_routes.frame_routes())
     sent: list[dict] = []
 
@@ -133,10 +134,15 @@ def socket_exchange(token: str, queries: list[str]) -> list[dict]:
             return await incoming.get()
 
         async def send(message: dict) -> None:
+            answers = sum(item["type"] == "websocket.send" for item in sent)
+            if message["type"] == "websocket.send" and gone_after is not None and answers + 1 >= gone_after:
+                raise OSError("the client disconnected")
             sent.append(message)
             if message["type"] in ("websocket.accept", "websocket.send"):
-                nxt = {"type": "websocket.receive", "text": pending.pop(0)} if pending else None
-                await incoming.put(nxt or {"type": "websocket.disconnect", "code": 1000})
+                query = pending.pop(0) if pending else None
+                kind = "bytes" if isinstance(query, bytes) else "text"
+                await incoming.put({"type": "websocket.disconnect", "code": 1000} if query is None
+                                   else {"type": "websocket.receive", kind: query})  # fmt: skip
 
         scope = {"type": "websocket", "path": f"/_playground/frame/{token}/socket", "headers": [],
                  "query_string": b"", "subprotocols": [], "root_path": ""}  # fmt: skip
@@ -169,6 +175,18 @@ def test_the_frame_socket_answers_each_query_as_the_route_does_and_closes_for_an
     sent = socket_exchange("sock", ["since=-1"])  # unregistered: the answer says so and the socket closes
     assert json.loads(sent[1]["text"]) == {"code": 404, "body": {"error": "unknown token"}}
     assert sent[-1]["type"] == "websocket.close" and sent[-1]["code"] == 1000
+
+
+def test_the_frame_socket_ends_quietly_when_the_browser_is_gone_and_refuses_binary_messages():
+    frames.register_frame_source("gone", lambda since, since_compare, since_step: {"status": "running"})
+    try:
+        sent = socket_exchange("gone", ["since=-1", "since=-1", "since=-1"], gone_after=2)
+        assert [message["type"] for message in sent] == ["websocket.accept", "websocket.send"]  # then it returned
+        sent = socket_exchange("gone", [b"since=-1"])
+    finally:
+        frames.unregister_frame_source("gone")
+    assert [message["type"] for message in sent] == ["websocket.accept", "websocket.close"]
+    assert sent[1]["code"] == 1003
 
 
 def test_the_frame_socket_refuses_a_query_over_its_limit():

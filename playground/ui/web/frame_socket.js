@@ -12,6 +12,9 @@ export function socketAddress(frameUrl, base) {
   return address.href;
 }
 
+/** How long a connection may take to open: a proxy that holds the upgrade without answering counts as a refusal. */
+export const OPEN_TIMEOUT_MS = 2000;
+
 export class FrameSocket {
   constructor(frameUrl, base = globalThis.location.href, Socket = globalThis.WebSocket) {
     this.address = socketAddress(frameUrl, base);
@@ -37,9 +40,13 @@ export class FrameSocket {
   }
 
   connect() {
-    if (this.socket) return this.socket;
+    if (this.socket && this.socket.readyState <= this.Socket.OPEN) return this.socket;
+    this.drop();  // one the server is closing (it does after answering an unknown token): a new one
     const socket = this.socket = new this.Socket(this.address);
+    const opening = setTimeout(() => { if (this.socket === socket && !this.opened) this.close(); }, OPEN_TIMEOUT_MS);
     socket.onopen = () => {
+      clearTimeout(opening);
+      if (this.socket !== socket) return;
       this.opened = true;
       if (this.queued !== null) {
         socket.send(this.queued);
@@ -47,6 +54,7 @@ export class FrameSocket {
       }
     };
     socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
       const pending = this.pending;
       this.pending = null;
       if (!pending) return;
@@ -57,10 +65,22 @@ export class FrameSocket {
       }
     };
     socket.onclose = () => {
-      if (this.socket === socket) this.socket = null;
+      clearTimeout(opening);
+      if (this.socket !== socket) return;
+      this.socket = null;
       this.fail(new Error("the frame socket closed"));
     };
     return socket;
+  }
+
+  /** Forgets the connection without failing the request waiting (its handlers go quiet). */
+  drop() {
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      socket.close();
+    }
   }
 
   fail(error) {
@@ -72,12 +92,7 @@ export class FrameSocket {
 
   /** Closes the connection (a request waiting fails); the next request opens a new one. */
   close() {
-    const socket = this.socket;
-    this.socket = null;
-    if (socket) {
-      socket.onclose = null;
-      socket.close();
-    }
+    this.drop();
     this.fail(new Error("the frame socket was closed"));
   }
 }

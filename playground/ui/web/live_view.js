@@ -596,12 +596,11 @@ export class LiveView {
     root.fetchMs = this.fetchMs === undefined ? "" : this.fetchMs.toFixed(1);
   }
 
-  /** The header's read-outs of one run: losses, the test metric, the learning rate. */
-  paintStats(hist, s, prefix) {
+  /** The header's read-outs of one run that change as it trains: losses, the test metric. */
+  paintStats(hist, prefix) {
     const r = this.r, m = this.m;
     setText(r[`${prefix}train`], formatValue(lastFinite(column(hist, "train_loss"))));
     setText(r[`${prefix}test`], formatValue(lastFinite(column(hist, "test_loss"))));
-    setText(r[`${prefix}lr`], finite(s.learning_rate) ? formatValue(s.learning_rate) : "\u2013");
     const regression = this.data.kind === "regression";
     const show = (name, on, text) => {
       setHidden(m[prefix + name], !on);
@@ -648,8 +647,9 @@ export class LiveView {
       setAttr(root, "data-rows", String(h.epoch.length));
       setAttr(root, "data-batch-points", String(this.batches.step.length));
       setAttr(root, "data-batch-step", String(lastStep(this.batches)));
-      this.paintStats(h, s, "");
+      this.paintStats(h, "");
     }
+    setText(r.lr, finite(s.learning_rate) ? formatValue(s.learning_rate) : "\u2013");  // a student's change: at once
     const progress = s.status === "running" ? progressView(this.progress, (key) => this.label(key), fillLabel) : null;
     setHidden(el.progress, !progress);
     if (progress && ticking) {
@@ -675,8 +675,9 @@ export class LiveView {
       setText(el.statusB, this.label(`status_${b.status || "idle"}`));
       if (ticking) {
         setText(r["b-epoch"], String(epochB));
-        this.paintStats(cmp.history, b, "b-");
+        this.paintStats(cmp.history, "b-");
       }
+      setText(r["b-lr"], finite(b.learning_rate) ? formatValue(b.learning_rate) : "\u2013");
       setText(this.panelB.caption, b.title ? `B \u00b7 ${b.title}` : "B");
     }
     setAttr(root, "data-compare-run-id", cmp ? cmp.runId || "" : null);
@@ -955,6 +956,7 @@ export class LiveView {
     this.stopped = true;
     clearTimeout(this.resendTimer);
     clearTimeout(this.ticksTimer);
+    if (this.inFlight) this.inFlight.abort();  // before the socket closes: no fall-back request after the view
     if (this.socket) this.socket.close();
     this.wake();
     if (this.paintResolve) this.paintResolve();
