@@ -408,6 +408,32 @@ def test_the_shared_interval_counts_each_probe_at_the_rate_it_is_computed():
     assert sum(shares) == pytest.approx(PROBE_SHARE)
 
 
+def test_a_slow_probe_takes_at_most_a_tenth_of_the_time_on_its_own():
+    """The Mistakes view's predictions on 1,000 test images (170-270 ms) at a fifth of the time kept its page's
+    training at 0.69-0.80 of a worker computing nothing: a probe over SLOW_PROBE_S is spaced by its own cost."""
+    import time
+
+    from playground.train.probes.budget import SLOW_PROBE_S, SLOW_PROBE_SHARE, ProbeCache
+
+    cost = 0.25
+    assert cost > SLOW_PROBE_S
+    cache = ProbeCache()
+    cache.throttle = True
+
+    def asked(age: float, own_cost: float) -> bool:
+        """Whether a probe of this cost, computed ``age`` seconds ago at epoch 1, is computed again at epoch 2."""
+        cache.entries = {"predictions": ((1, 10, 0, 0, None), time.monotonic() - age, own_cost, "old", 0.1)}
+        return cache.get("predictions", (2, 20, 0, 0, None), lambda: "new", 0.1) == "new"
+
+    spacing = cost / SLOW_PROBE_SHARE  # 2.5 s, where the shared budget alone allowed 1.25 s
+    assert not asked(spacing - 0.2, cost)
+    assert asked(spacing + 0.2, cost)
+    assert asked(0.3, 0.05)  # a probe of 50 ms at a floor of 0.1 s: every 0.25 s, a fifth of the time
+    slow = ProbeCache()
+    slow.entries = {"predictions": ((), time.monotonic(), cost, None, 0.1)}
+    assert slow.shared_interval() == 0.0  # at its own spacing it takes a tenth: no shared spacing for the others
+
+
 def test_the_filters_follow_training_as_the_budget_allows_while_other_probes_keep_the_shared_interval(monkeypatch):
     """The filters are the conv layers' weights, painted live: they are recomputed as soon as the probes' budget
     allows (five times what the probes in use cost), not after the shared interval a probe drawn once a second

@@ -1,7 +1,7 @@
 """The probes' shared time budget: a probe is recomputed only for a changed model, and while the worker trains no
 more often than the probes in use can afford together (about a fifth of the time); probes a page paints live may
 go as fast as ten times a second within that budget, the weights thirty, the 2D page's boundary and neuron maps
-with every snapshot."""
+with every snapshot. A probe that takes over 0.1 s each time takes at most a tenth of the time on its own."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ PROBE_RECENT_S = 20.0
 
 #: The share of the time the probes in use may take together while the worker trains.
 PROBE_SHARE = 0.2
+#: A probe that takes longer than this for one computation stalls training that long each time it runs (the
+#: convolutions page's predictions on 1,000 test images for its Mistakes view: 170-270 ms with the seed CNN) ...
+SLOW_PROBE_S = 0.1
+#: ... and may take only this share of the time on its own (every 1.7-2.7 s for those predictions): with it at a
+#: fifth, a page that showed it trained at 0.69-0.80 of a worker computing nothing.
+SLOW_PROBE_SHARE = 0.1
 
 
 class ProbeCache:
@@ -59,7 +65,8 @@ class ProbeCache:
         redrawn ten times a second beside neuron maps redrawn with every snapshot once counted as if they were
         computed as often as the maps, and slowed the maps by a third)."""
         recent = time.monotonic() - PROBE_RECENT_S
-        probes = sorted((_floor(floor), cost) for _, when, cost, _, floor in self.entries.values() if when >= recent)
+        entries = [(floor, cost) for _, when, cost, _, floor in self.entries.values() if when >= recent]
+        probes = sorted((_floor(_own_floor(floor, cost)), cost) for floor, cost in entries)
         # slow[k]: the share of probes k.. if each is computed at its own floor
         slow = [0.0] * (len(probes) + 1)
         for k in range(len(probes) - 1, -1, -1):
@@ -104,11 +111,11 @@ class ProbeCache:
         if self._computing:  # asked for inside another probe: forgotten with it (``forget``), unless others ask
             self.parents.setdefault(name, set()).add(self._computing[-1])
         if cached is not None:
-            cached_key, when, _, probe, _ = cached
+            cached_key, when, cost, probe, _ = cached
             if cached_key == key:
                 return probe
             if self.throttle and cached_key[2:] == key[2:]:  # same hand edits and chosen images: only training moved
-                wait = self.interval(floor)
+                wait = self.interval(_own_floor(floor, cost))
                 if now - when < wait:
                     return probe
         outer_nested, self._nested_cost = self._nested_cost, 0.0
@@ -126,6 +133,12 @@ class ProbeCache:
 
 def _floor(floor: float | None) -> float:
     return PROBE_INTERVAL_S if floor is None else floor
+
+
+def _own_floor(floor: float | None, cost: float) -> float | None:
+    """A probe's floor once its own cost is known: a slow one (over SLOW_PROBE_S) is spaced so that it takes at most
+    SLOW_PROBE_SHARE of the time on its own."""
+    return max(_floor(floor), cost / SLOW_PROBE_SHARE) if cost > SLOW_PROBE_S else floor
 
 
 def throttled(
