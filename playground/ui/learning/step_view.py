@@ -111,17 +111,21 @@ def render(t: Translator, run: SessionRun, config: RunConfig) -> None:
         _set("example", linked_example(n_train))
     # keys that end with the presses applied: Streamlit keeps the old widget below the new one until the run ends
     show_first_of_each([f"{_STATE}{name}_" for name in ("back", "next", "loop", "points", "network")])
-    st.write(t("learn_step_intro"))
-    _example_picker(t, dataset, n_train)
-    _stage_buttons(t, run, n_train)
-    answer = _state("answer")
-    stage = int(_state("stage", -1))
-    if answer is None or stage < 0:
-        st.info(t("learn_press_forward"), icon=":material/arrow_forward:")
-    elif "error" in answer:
-        st.error(t("learn_step_failed", reason=answer["error"]))
-    else:
-        _stage_view(t, answer, STAGES[stage])
+    # One container for the walk-through, whose number of elements changes with the stage: the run buttons below it
+    # keep their place, and with it their fragment's id (Streamlit derives it from the place), so a press sent
+    # while the page redraws for a new stage still finds their fragment.
+    with st.container():
+        st.write(t("learn_step_intro"))
+        _example_picker(t, dataset, n_train)
+        _stage_buttons(t, run, n_train)
+        answer = _state("answer")
+        stage = int(_state("stage", -1))
+        if answer is None or stage < 0:
+            st.info(t("learn_press_forward"), icon=":material/arrow_forward:")
+        elif "error" in answer:
+            st.error(t("learn_step_failed", reason=answer["error"]))
+        else:
+            _stage_view(t, answer, STAGES[stage])
     if "loop" not in hidden_parts():
         _the_loop(t, run, config)
 
