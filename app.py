@@ -72,6 +72,9 @@ else:
     # own limit too (a checkpoint's may be larger, to hold the largest network's weights).
     st.config.set_option("server.maxUploadSize", limits().max_checkpoint_mb)
     _disable_pages_directory_mode()
+    from playground.train.worker_template import warm_up
+
+    warm_up()  # the workers' template imports PyTorch now, not when the first student presses Play
     app = st.App(__file__, routes=frame_routes())
 
     if __name__ == "__main__":

@@ -80,7 +80,7 @@ from playground.ui.probe_charts import CHART_PROBES
 # The server (and how Chromium is launched) comes from the browser tests' module, importable from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.browser.page_helpers import run_button_container
-from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, running_server
+from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, is_training_worker, running_server
 
 PAGE_PATH = "/playground_2d"
 PLAY = run_button_container("2d")
@@ -503,7 +503,7 @@ class CpuUse:
             root = psutil.Process(server.pid)
             self.groups[root.pid] = "server"
             for child in root.children(recursive=True):
-                self.groups[child.pid] = "worker" if "worker_main" in " ".join(child.cmdline()) else "server"
+                self.groups[child.pid] = "worker" if is_training_worker(child) else "server"
         except psutil.Error:
             pass
         for child in psutil.Process().children(recursive=True):

@@ -22,7 +22,6 @@ import bisect
 import collections
 import contextlib
 import itertools
-import os
 import socket
 import subprocess
 import sys
@@ -63,6 +62,8 @@ from playground.train.protocol import (
     TrainSteps,
     readable,
 )
+from playground.train.worker_process import worker_arguments
+from playground.train.worker_template import TemplateProcess, start_worker_process
 
 #: Snapshots a training worker sends a second at most: a page paints each one it gets (long polling), and 30
 #: complete redraws a second on screen need a little more than 30 (the default 2D setup sends 35 a second at 40,
@@ -204,7 +205,7 @@ class WorkerHandle:
         self._latest = Snapshot(
             run_id="", status="starting", epoch=0, step=0, learning_rate=config.training.learning_rate
         )
-        self.process: subprocess.Popen | None = None  # None while the run waits in the queue
+        self.process: subprocess.Popen | TemplateProcess | None = None  # None while the run waits in the queue
         self._conn: Connection | None = None
         self._reader: threading.Thread | None = None
         _LIVE_HANDLES.add(self)
@@ -242,13 +243,9 @@ class WorkerHandle:
         the send lock held."""
         parent_socket, child_socket = socket.socketpair()
         child_fd = child_socket.fileno()
-        launcher = "from playground.train.worker_process import worker_main; worker_main()"
-        memory_mb = limits().worker_memory_mb
-        arguments = [str(child_fd), str(os.getpid()), str(self.rate_hz), ",".join(self.probes), str(memory_mb)]
+        arguments = worker_arguments(self.rate_hz, self.probes, limits().worker_memory_mb)
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", launcher, *arguments], pass_fds=(child_fd,), stdin=subprocess.DEVNULL
-            )
+            self.process = start_worker_process(child_fd, arguments)
         except OSError:
             parent_socket.close()
             raise
@@ -346,6 +343,8 @@ class WorkerHandle:
             self._pause_if_unwatched()
         process = self.process
         assert process is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):  # its exit code; and the slot is free once it is gone
+            process.wait(timeout=5.0)
         with self._changed:
             if self._stopping:
                 self._latest.status = "stopped"
@@ -355,8 +354,6 @@ class WorkerHandle:
                 self._latest.message = f"The training process stopped unexpectedly (exit code {code})."
                 self._latest.message_key, self._latest.message_args = "msg_worker_died", {"code": str(code)}
             self._notify()
-        with contextlib.suppress(subprocess.TimeoutExpired):  # the slot is free once the process is gone
-            process.wait(timeout=5.0)
         _worker_slots().release(self)
 
     def touch(self) -> None:

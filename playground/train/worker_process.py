@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import astuple
 from multiprocessing.connection import Connection
+from typing import NoReturn
 
 import numpy as np
 
@@ -506,24 +507,37 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def worker_main() -> None:
-    """Entry point of the worker process: ``argv`` holds the socket fd, parent pid, rate, probe names and the
-    memory budget in MB.
+    """Entry point of a worker started as its own Python process: ``argv`` holds the socket's fd, then what
+    ``worker_arguments`` lists.
 
     A plain subprocess instead of multiprocessing's spawn: spawn re-runs the parent's ``__main__``, which under
-    ``streamlit run`` is the page script.
+    ``streamlit run`` is the page script. (Most workers are forked from a template process instead, which has
+    imported all this already: ``playground.train.worker_template``.)
     """
-    fd, parent_pid, rate_hz, probes, memory_mb = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), *sys.argv[4:6]
-    _limit_memory(int(memory_mb))  # before torch allocates anything
+    run_worker(int(sys.argv[1]), sys.argv[2:])
+
+
+def worker_arguments(rate_hz: float, probes: tuple[str, ...], memory_mb: int) -> list[str]:
+    """What a worker needs besides its socket, as strings (command-line arguments, or a request to the template)."""
+    return [str(rate_hz), ",".join(probes), str(memory_mb)]
+
+
+def run_worker(fd: int, arguments: list[str]) -> NoReturn:
+    """Train what the owner at the other end of socket ``fd`` asks for (``arguments`` from ``worker_arguments``),
+    until it stops the run or is gone; then end the process. The process ends with its parent too: the server, or
+    the template that forked it, which ends with the server."""
+    rate_hz, probes, memory_mb = float(arguments[0]), arguments[1], int(arguments[2])
+    parent_pid = os.getppid()
+    _limit_memory(memory_mb)  # before torch allocates anything
     import torch
 
-    conn = Connection(int(fd))
-    # Leave a core to the server and the page, and keep a class of 30 workers from oversubscribing a big host.
-    torch.set_num_threads(min(2, max(1, (os.cpu_count() or 2) - 1)))
+    conn = Connection(fd)
+    torch.set_num_threads(torch_threads())
     code = 0
     try:
         config_json = conn.recv()
         names = [p for p in probes.split(",") if p]
-        WorkerLoop(config_json, conn, parent_pid, rate_hz, names, int(memory_mb)).run()
+        WorkerLoop(config_json, conn, parent_pid, rate_hz, names, memory_mb).run()
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         pass  # the owner went away; exit quietly
     except Exception:
@@ -536,3 +550,10 @@ def worker_main() -> None:
     # Leave without the interpreter's teardown: after torch it takes 1 to 4 s on a busy 2-core server (measured),
     # time in which the stopped run still holds its slot and its memory; the worker has nothing left to tidy.
     os._exit(code)
+
+
+def torch_threads() -> int:
+    """Threads one worker's PyTorch may use: one on a server of two cores or fewer (the other is the server's and
+    the pages'), two where there are cores to spare; never more, so a class of 30 workers does not oversubscribe a
+    big host."""
+    return min(2, max(1, (os.cpu_count() or 2) - 1))

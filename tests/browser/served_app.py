@@ -204,7 +204,7 @@ class Server:
         return pids
 
     def workers(self) -> list[int]:
-        """The training workers: children of the server whose command line runs ``worker_main``."""
+        """The training workers: the server's descendants that ``is_training_worker`` tells."""
         if self.process is None:
             return []
         try:
@@ -214,7 +214,7 @@ class Server:
         found = []
         for child in children:
             try:
-                if "worker_main" in " ".join(child.cmdline()) and not gone(child.pid):
+                if is_training_worker(child) and not gone(child.pid):
                     found.append(child.pid)
             except psutil.NoSuchProcess:
                 continue
@@ -266,6 +266,16 @@ class Server:
         if check and pids:
             raise ServerError(f"processes of the server's session outlived it: {report}")
         return pids
+
+
+def is_training_worker(process: psutil.Process) -> bool:
+    """Whether ``process`` is a training worker: one started as its own Python process (it runs ``worker_main``),
+    or one the workers' template forked (it runs the template's code, as a child of the template)."""
+    command = " ".join(process.cmdline())
+    if "worker_main" in command:
+        return True
+    parent = process.parent()
+    return "template_main" in command and parent is not None and "template_main" in " ".join(parent.cmdline())
 
 
 @contextlib.contextmanager
