@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import atexit
 import bisect
-import collections
 import contextlib
 import itertools
 import socket
 import subprocess
-import sys
 import threading
 import time
-import types
 import weakref
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -63,6 +60,7 @@ from playground.train.protocol import (
     readable,
 )
 from playground.train.worker_process import worker_arguments
+from playground.train.worker_slots import worker_slots
 from playground.train.worker_template import TemplateProcess, start_worker_process
 
 #: Snapshots a training worker sends a second at most: a page paints each one it gets (long polling), and 30
@@ -99,70 +97,9 @@ _LIVE_HANDLES: weakref.WeakSet[WorkerHandle] = weakref.WeakSet()
 _REQUEST_NUMBERS = itertools.count(1)
 
 
-class _Slots:
-    """The training processes of this server, all sessions together, and the runs waiting for one: at most
-    ``limits().max_workers`` train at once, and the waiting ones start first come, first served."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.training: set[WorkerHandle] = set()
-        self.waiting: collections.deque[WorkerHandle] = collections.deque()
-        self.closed = False  # the server is exiting: nothing starts any more
-
-    def admit(self, handle: WorkerHandle) -> None:
-        """Start ``handle``'s process now if there is room, else queue it (it says so) until a slot frees."""
-        with self.lock:
-            self.waiting.append(handle)
-            starting = self._take_waiting()
-            if handle not in starting:
-                handle._mark_queued(len(self.training))
-        for started in starting:
-            started._launch()
-
-    def release(self, handle: WorkerHandle) -> None:
-        """``handle``'s process ended (or it stopped waiting): give its slot to the run that waited longest."""
-        with self.lock:
-            self.training.discard(handle)
-            with contextlib.suppress(ValueError):
-                self.waiting.remove(handle)
-            starting = self._take_waiting()
-        for started in starting:
-            started._launch()
-
-    def _take_waiting(self) -> list[WorkerHandle]:
-        """Move waiting runs to training while there is room; called with the lock held."""
-        starting: list[WorkerHandle] = []
-        room = 0 if self.closed else limits().max_workers - len(self.training)
-        while room > 0 and self.waiting:
-            handle = self.waiting.popleft()
-            self.training.add(handle)
-            starting.append(handle)
-            room -= 1
-        return starting
-
-
-def _worker_slots() -> _Slots:
-    """The server's one ``_Slots``. It lives in an entry of ``sys.modules`` that no file backs: Streamlit imports
-    a fresh copy of this module when a source file changes, and the fresh copy must count the workers the old
-    one started."""
-    holder = sys.modules.get("_nn_playground_worker_slots")
-    if holder is None:
-        candidate = types.ModuleType("_nn_playground_worker_slots", "Training processes of this server.")
-        candidate.slots = _Slots()  # type: ignore[attr-defined]
-        holder = sys.modules.setdefault("_nn_playground_worker_slots", candidate)
-    return holder.slots  # type: ignore[attr-defined]
-
-
-def training_processes() -> tuple[int, int]:
-    """How many runs train in a process of their own on this server now, and how many wait for one."""
-    slots = _worker_slots()
-    with slots.lock:
-        return len(slots.training), len(slots.waiting)
-
-
 @atexit.register
 def _stop_all_workers() -> None:
-    slots = _worker_slots()
+    slots = worker_slots()
     with slots.lock:
         slots.closed = True  # a stopped worker must not start a waiting one on the way out
     for handle in list(_LIVE_HANDLES):
@@ -209,7 +146,7 @@ class WorkerHandle:
         self._conn: Connection | None = None
         self._reader: threading.Thread | None = None
         _LIVE_HANDLES.add(self)
-        _worker_slots().admit(self)
+        worker_slots().admit(self)
 
     def _mark_queued(self, training: int) -> None:
         """The run waits for a slot: say so on the page, with how many runs train now."""
@@ -236,7 +173,7 @@ class WorkerHandle:
                         self._latest.message_args = {"detail": readable(error)}
                         self._notify()
         if stopping:
-            _worker_slots().release(self)
+            worker_slots().release(self)
 
     def _start_process(self) -> None:
         """Spawn the worker and send it its first config and the commands kept while the run waited; called with
@@ -354,7 +291,7 @@ class WorkerHandle:
                 self._latest.message = f"The training process stopped unexpectedly (exit code {code})."
                 self._latest.message_key, self._latest.message_args = "msg_worker_died", {"code": str(code)}
             self._notify()
-        _worker_slots().release(self)
+        worker_slots().release(self)
 
     def touch(self) -> None:
         """A live view asked for a frame: someone watches this run. Once touched, a playing run that nobody touches
@@ -585,7 +522,7 @@ class WorkerHandle:
             if reader is not None and reader is not threading.current_thread():
                 reader.join(timeout)  # it reads the pipe until the end the worker closed; then the pipe can go
             conn.close()
-        _worker_slots().release(self)
+        worker_slots().release(self)
         _LIVE_HANDLES.discard(self)
 
     @property

@@ -58,11 +58,9 @@ PRELOADED_MODULES = (
 #: How long a request waits for the template's answer: the first one waits while it imports torch, which takes
 #: seconds on a busy 2-core server.
 SPAWN_TIMEOUT_S = 120.0
-#: Bytes of one message between the server and the template (a JSON object of a few numbers and names, and the
-#: server's ``PLAYGROUND_*`` variables).
-MESSAGE_BYTES = 65536
-#: The environment variables a worker takes from the server at each start (``playground.limits``' budgets).
-SETTINGS_PREFIX = "PLAYGROUND_"
+#: Bytes of one message between the server and the template at most: a JSON object of a few numbers and names,
+#: and the server's environment (under the system's usual 208 KB for one message on a local socket).
+MESSAGE_BYTES = 200_000
 
 
 def template_enabled() -> bool:
@@ -144,7 +142,9 @@ class WorkerTemplate:
         template is gone or does not answer in time."""
         number = next(self._numbers)
         answered, answer = threading.Event(), []
-        request = json.dumps({"number": number, "arguments": arguments, "settings": _settings()}).encode()
+        request = json.dumps({"number": number, "arguments": arguments, "environment": dict(os.environ)}).encode()
+        if len(request) > MESSAGE_BYTES:
+            raise OSError(f"the server's environment is too large to hand to a worker: {len(request):,} bytes")
         with self._lock:
             if not self.alive:
                 raise OSError("the worker template has ended")
@@ -202,12 +202,6 @@ class WorkerTemplate:
         """End the template (its workers end with it)."""
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
-
-
-def _settings() -> dict[str, str]:
-    """The server's ``PLAYGROUND_*`` variables now (its budgets): a worker obeys these, not the ones the template
-    was started with."""
-    return {name: value for name, value in os.environ.items() if name.startswith(SETTINGS_PREFIX)}
 
 
 _TEMPLATE: WorkerTemplate | None = None
@@ -300,8 +294,8 @@ def _fork_worker(server: socket.socket, request: dict, fds: list[int], wake: tup
 
 
 def _become_worker(server: socket.socket, fd: int, request: dict, wake: tuple[int, int]) -> NoReturn:
-    """In the forked child: drop what belongs to the template, take the server's settings and train
-    (``worker_process.run_worker``)."""
+    """In the forked child: drop what belongs to the template, take the server's environment as it is now (its
+    budgets, where uploads are stored) and train (``worker_process.run_worker``)."""
     from playground.train.worker_process import run_worker
 
     signal.set_wakeup_fd(-1)
@@ -310,7 +304,6 @@ def _become_worker(server: socket.socket, fd: int, request: dict, wake: tuple[in
     server.close()
     for end in wake:
         os.close(end)
-    for name in [name for name in os.environ if name.startswith(SETTINGS_PREFIX)]:
-        del os.environ[name]
-    os.environ.update(request["settings"])
+    os.environ.clear()
+    os.environ.update(request["environment"])
     run_worker(fd, request["arguments"])

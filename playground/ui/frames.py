@@ -107,6 +107,7 @@ import base64
 import itertools
 import json
 import math
+import os
 import secrets
 import sys
 import threading
@@ -116,6 +117,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+from playground.train.worker_slots import busy_share, running_runs
 
 if TYPE_CHECKING:
     from playground.train.protocol import Snapshot
@@ -401,9 +404,7 @@ def worker_frame(
     return {
         "run_id": snapshot.run_id,
         "status": snapshot.status,
-        "message": snapshot.message,
-        "message_key": snapshot.message_key,
-        "message_args": snapshot.message_args,
+        **_message(snapshot),
         "epoch": snapshot.epoch,
         "step": snapshot.step,
         "learning_rate": snapshot.learning_rate,
@@ -414,6 +415,21 @@ def worker_frame(
         **(_batch_part(handle, snapshot, since_step) if since_step is not None else {}),
         **({"pictures": pictures(snapshot)} if pictures is not None else {}),
     }
+
+
+def _message(snapshot: Snapshot) -> dict[str, Any]:
+    """The run's message; while it trains without one, how busy the server is when more runs train than it has
+    cores (each then trains slower than alone, and the page says how much)."""
+    message = {"message": snapshot.message, "message_key": snapshot.message_key, "message_args": snapshot.message_args}
+    if snapshot.status == "running" and snapshot.message_key is None:
+        running, cores = running_runs(), os.cpu_count() or 1
+        slower = busy_share(running, cores)
+        if slower is not None:
+            args = {"running": running, "cores": cores, "slower": f"{slower:.1f}"}
+            english = (f"The server is busy: {running} runs share its {cores} cores, so each trains about "
+                       f"{slower:.1f} times slower than alone.")  # fmt: skip
+            message = {"message": english, "message_key": "msg_busy", "message_args": args}
+    return message
 
 
 def _batch_part(handle: WorkerHandle, snapshot: Snapshot, since_step: int) -> dict[str, Any]:

@@ -100,6 +100,7 @@ LABEL_KEYS: tuple[str, ...] = (
     "msg_finished_patience",
     "status_queued",
     "msg_queued",
+    "msg_busy",
     "msg_out_of_memory",
     "msg_paused_unwatched",
     # the epoch's progress and the per-batch line

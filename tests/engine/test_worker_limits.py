@@ -12,7 +12,8 @@ import pytest
 
 from playground.config import RunConfig
 from playground.presets import load_preset
-from playground.train.worker import WorkerHandle, training_processes
+from playground.train.worker import WorkerHandle
+from playground.train.worker_slots import training_processes
 from playground.ui import frames
 from playground.ui import session as session_module
 from playground.ui.session import SessionRun
