@@ -95,20 +95,24 @@ unlock_setup() {
 has_cjk_font() { command -v fc-list >/dev/null 2>&1 && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]; }
 
 # What the browser tests and the live-view benchmark need: .venv with ".[test]" (Playwright), Debian's chromium
-# at /usr/bin/chromium, and a CJK font. The font is only cosmetic: it lets the Chinese UI (and the "语言" in the
-# sidebar of the README screenshot) render as text instead of boxes.
+# at /usr/bin/chromium, nginx (the test of scripts/serve-class.sh serves through it) and a CJK font. The font is
+# only cosmetic: it lets the Chinese UI (and the "语言" in the sidebar of the README screenshot) render as text
+# instead of boxes.
 prepare_browser_tools() {
-    local chromium=/usr/bin/chromium packages=(chromium)
+    local chromium=/usr/bin/chromium packages=()
     cd "$REPO_ROOT"
     lock_setup
     ensure_venv
     ensure_installed ".[test]" test
     unlock_setup
-    if [[ ! -x "$chromium" ]]; then
-        say "$chromium is missing; the browser tests and the live-view benchmark need it"
+    [[ -x "$chromium" ]] || packages+=(chromium)
+    command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || packages+=(nginx)
+    if ((${#packages[@]})); then
+        say "missing ${packages[*]}: the browser tests need them"
         has_cjk_font || packages+=(fonts-wqy-microhei)
         apt_install "${packages[@]}"
         [[ -x "$chromium" ]] || die "$chromium is still missing after apt-get install chromium"
+        [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || die "nginx is still missing after apt-get"
     elif ! has_cjk_font; then
         (apt_install fonts-wqy-microhei) || say "warning: no CJK font; Chinese text will render as boxes"
     fi

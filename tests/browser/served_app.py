@@ -53,10 +53,14 @@ class ServerError(AssertionError):
     that under pytest it reads as a failed check."""
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_port(following: int = 0) -> int:
+    """A free port, and with ``following`` the next that many ports are free too (for a server's replicas)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port + following < 65536 and all(port_is_free(port + index) for index in range(1, following + 1)):
+            return port
 
 
 def gone(process: int | psutil.Process) -> bool:
@@ -114,6 +118,8 @@ class Server:
     port: int
     log_path: Path
     extra_args: tuple[str, ...] = ()
+    #: Another script to start instead of ``start.sh`` (``scripts/serve-class.sh``), with its arguments.
+    command: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
     #: Every process of the session seen while it ran, by pid: ``stop`` finds them even if they left the group.
     seen: dict[int, psutil.Process] = field(default_factory=dict)
@@ -143,7 +149,7 @@ class Server:
     def start(self) -> None:
         # `--server.fileWatcherType none`: other people may edit files while the suite runs; a file watcher
         # would only add load. `--browser.gatherUsageStats false`: the machine may have no internet.
-        command = [
+        command = list(self.command) or [
             "bash",
             str(REPO_ROOT / "scripts" / "start.sh"),
             "--server.port",
@@ -279,10 +285,20 @@ def is_training_worker(process: psutil.Process) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(log_dir: Path, name: str = "server", *extra_args: str, check: bool = True) -> Iterator[Server]:
-    """A started server, stopped at the end. If the body raises, the server is stopped without the check; if
-    processes outlive a server whose ``check`` is off, a warning names them."""
-    server = Server(port=free_port(), log_path=log_dir / f"{name}.log", extra_args=extra_args)
+def running_server(
+    log_dir: Path,
+    name: str = "server",
+    *extra_args: str,
+    check: bool = True,
+    command: tuple[str, ...] = (),
+    following_ports: int = 0,
+) -> Iterator[Server]:
+    """A started server (``command`` with ``{port}`` in it: another script that serves on that port, and needs the
+    ``following_ports`` after it), stopped at the end. If the body raises, the server is stopped without the check;
+    if processes outlive a server whose ``check`` is off, a warning names them."""
+    port = free_port(following_ports)
+    command = tuple(part.format(port=port) for part in command)
+    server = Server(port=port, log_path=log_dir / f"{name}.log", extra_args=extra_args, command=command)
     try:
         server.start()
         yield server
