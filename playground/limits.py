@@ -46,7 +46,7 @@ class Limits:
     #: Rows of a checkpoint's history.csv.
     max_history_rows: int = 200_000
     #: Training worker processes on this server, all sessions together; more runs wait in a queue.
-    max_workers: int = 12
+    max_workers: int = 32
     #: Memory one worker process may take (its address space); past it the run stops with "ran out of memory".
     worker_memory_mb: int = 3_072
     #: Disk the stored uploads may take; the least recently used are removed beyond it.
