@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import statistics
 import sys
@@ -158,6 +159,7 @@ class Student:
     play_s: float | None = None
     pause_s: float | None = None
     window: tuple[float, float] = (0.0, 0.0)
+    new_routes: int = 0  # times the page named a new frame route (its run started afresh)
 
     def frames_per_s(self) -> float:
         start, end = self.window
@@ -172,8 +174,9 @@ class Student:
 class StudentSession:
     """One student's page: a Streamlit session over the websocket, and the live view's frame socket."""
 
-    def __init__(self, student: Student, base_url: str, recording: Recording) -> None:
+    def __init__(self, student: Student, base_url: str, recording: Recording, pause_after_s: float = 0.0) -> None:
         self.student, self.base_url, self.recording = student, base_url, recording
+        self.pause_after_s = pause_after_s  # when this student presses Pause, after the class is told to
         self.script_running = False
         self.idle = asyncio.Event()
         self.frame_route: str | None = None
@@ -229,6 +232,7 @@ class StudentSession:
         self.student.window = (time.monotonic(), time.monotonic() + watch_s)
         await asyncio.sleep(watch_s)
         await stop_gate.wait()
+        await asyncio.sleep(self.pause_after_s)
         pressed = time.monotonic()
         await self._send(socket, self.recording.pause)
         await self._until_status(lambda status: status == "paused")
@@ -251,7 +255,9 @@ class StudentSession:
             async for message in socket:
                 if not isinstance(message, bytes):
                     continue
-                if self.frame_route is None and (found := FRAME_ROUTE.search(message)):
+                if (found := FRAME_ROUTE.search(message)) and found.group().decode() != self.frame_route:
+                    if self.frame_route is not None:
+                        self.student.new_routes += 1  # the page's run started afresh: a new worker
                     self.frame_route = found.group().decode()
                     self.route_found.set()
                 forward = ForwardMsg()
@@ -290,11 +296,27 @@ class StudentSession:
         self.timers[fragment_id] = asyncio.create_task(tick())
 
     async def _ask_frames(self) -> None:
-        """The live view's frames, one after the other, as the view asks for them."""
+        """The live view's frames, one after the other, as the view asks for them; from the newest route the page
+        names, as the view does when a new run replaced the old one."""
+        while not self.done:
+            route = self.frame_route
+            assert route is not None
+            if await self._ask_route(route):
+                return
+            deadline = time.monotonic() + 10.0  # a refused route: the page should name a new one
+            while self.frame_route == route and time.monotonic() < deadline and not self.done:
+                await asyncio.sleep(0.1)
+            if self.done:
+                return  # the student left: the session and its routes end with the page
+            if self.frame_route == route:
+                self.error(f"frame route {route} refused ({self.status}, epoch {self.epoch}) and no new one came")
+                return
+
+    async def _ask_route(self, route: str) -> bool:
+        """Frames from ``route`` until the student is done (True) or the route is refused (False)."""
         from websockets.asyncio.client import connect
 
-        assert self.frame_route is not None
-        address = urllib.parse.urljoin(self.base_url, self.frame_route + "/socket").replace("http", "ws", 1)
+        address = urllib.parse.urljoin(self.base_url, route + "/socket").replace("http", "ws", 1)
         since, since_step, version, held = -1, -1, None, {}
         try:
             async with connect(address, max_size=None, open_timeout=60) as socket:
@@ -306,9 +328,11 @@ class StudentSession:
                         query["after"] = version
                     await socket.send(urllib.parse.urlencode(query))
                     answer = json.loads(await socket.recv())
+                    if answer["code"] == 404:
+                        return False
                     if answer["code"] != 200:
-                        self.error(f"frame refused: {answer}")
-                        return
+                        self.error(f"frame refused ({self.status}, epoch {self.epoch}): {answer}")
+                        return True
                     frame = answer["body"]
                     epochs = (frame.get("history") or {}).get("epoch") or []
                     since = epochs[-1] if epochs else since
@@ -328,6 +352,7 @@ class StudentSession:
         except Exception as error:  # noqa: BLE001
             if not self.done:
                 self.error(f"frame socket: {type(error).__name__}: {error}")
+        return True
 
 
 # A class -------------------------------------------------------------------------------------------------------
@@ -358,9 +383,16 @@ def cpu_seconds(server: Server) -> float:
     return total
 
 
-async def run_class(server: Server, recording: Recording, students: int, watch_s: float) -> tuple[list[Student], float]:
+async def run_class(
+    server: Server, recording: Recording, students: int, watch_s: float, pause_spread_s: float
+) -> tuple[list[Student], float]:
     start_gate, stop_gate = asyncio.Event(), asyncio.Event()
-    sessions = [StudentSession(Student(index), server.url, recording) for index in range(students)]
+    order = list(range(students))
+    random.Random(0).shuffle(order)  # who presses Pause when: the same in every run
+    sessions = [
+        StudentSession(Student(index), server.url, recording, pause_spread_s * order[index] / students)
+        for index in range(students)
+    ]
     tasks = [asyncio.create_task(session.run(watch_s, start_gate, stop_gate)) for session in sessions]
     deadline = time.monotonic() + STEP_TIMEOUT_S * 2
     while time.monotonic() < deadline and not all(s.status == "paused" or s.student.errors for s in sessions):
@@ -381,18 +413,21 @@ def describe(values: list[float], form: str) -> str:
     return f"median {form.format(statistics.median(values))}, worst {form.format(max(values))}"
 
 
-def one_class(recording: Recording | None, students: int, watch_s: float, log_dir: Path) -> Recording:
+def one_class(
+    recording: Recording | None, students: int, watch_s: float, pause_spread_s: float, log_dir: Path
+) -> Recording:
     with running_server(log_dir, f"class-{students}", check=False) as server:
         if recording is None:
             recording = record(server)
-            time.sleep(5.0)  # the recording's session ends and its worker with it
+        if not server.wait_for_no_workers(timeout=60.0):  # the recording's session ends, and its worker with it
+            print("  the recording page's worker is still there: the idle figure includes it")
         idle = session_memory_mb(server)
         result: list[Student] = []
         peak: dict[str, float] = {}
 
         async def main() -> float:
             nonlocal result, peak
-            task = asyncio.create_task(run_class(server, recording, students, watch_s))
+            task = asyncio.create_task(run_class(server, recording, students, watch_s, pause_spread_s))
             while not task.done():  # the memory while every student's run trains
                 await asyncio.sleep(5.0)
                 now = session_memory_mb(server)
@@ -404,6 +439,7 @@ def one_class(recording: Recording | None, students: int, watch_s: float, log_di
         cpu = asyncio.run(main())
     total = sum(peak.values())
     errors = [f"student {s.index}: {text}" for s in result for text in s.errors]
+    errors += [f"student {s.index}: the run started afresh {s.new_routes} times" for s in result if s.new_routes]
     print(f"\n{students} students, {watch_s:.0f} s of watching each:")
     print(f"  memory at peak: {total:,.0f} MB (server {peak['server']:,.0f}, template {peak['template']:,.0f}, "
           f"workers {peak['workers']:,.0f}); idle server {sum(idle.values()):,.0f} MB; "
@@ -412,14 +448,15 @@ def one_class(recording: Recording | None, students: int, watch_s: float, log_di
     print(f"  frames a second per page: median {statistics.median(frames):.1f}, lowest {min(frames):.1f}"
           if frames else "  no page watched")  # fmt: skip
     print(f"  Play to a running frame: {describe([s.play_s for s in result if s.play_s is not None], '{:.2f} s')}")
-    print(f"  Pause to a paused frame: {describe([s.pause_s for s in result if s.pause_s is not None], '{:.2f} s')}")
+    pauses = [s.pause_s for s in result if s.pause_s is not None]
+    when = f"spread over {pause_spread_s:.0f} s" if pause_spread_s else "all at once"
+    print(f"  Pause (pressed {when}) to a paused frame: {describe(pauses, '{:.2f} s')}")
     epochs = [s.epochs_per_s() for s in result if s.window[1]]
     print(f"  epochs a second per session: median {statistics.median(epochs):.1f}, lowest {min(epochs):.1f}, "
           f"all together {sum(epochs):.0f}" if epochs else "")  # fmt: skip
     print(f"  server, template and workers used {cpu:.2f} cores of {os.cpu_count()}")
     print(f"  errors: {len(errors)}" + "".join(f"\n    {text}" for text in errors[:20]))
     if students >= 30:
-        pauses = [s.pause_s for s in result if s.pause_s is not None]
         verdicts = [
             ("no error", not errors),
             (f"at least {TARGET_REDRAWS:.0f} redraws a second per page", min(frames, default=0) >= TARGET_REDRAWS),
@@ -434,15 +471,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", default="10,20,30", help="class sizes, comma-separated (default 10,20,30)")
     parser.add_argument("--watch-seconds", type=float, default=60.0, help="how long each student watches (60)")
+    parser.add_argument("--pause-spread", type=float, default=10.0,
+                        help="the students press Pause one after another over this many seconds, as a class told "
+                        "to pause does (default 10; 0: all at once)")  # fmt: skip
+    parser.add_argument("--log-dir", type=Path, help="keep the servers' logs here (default: a temporary folder)")
     args = parser.parse_args()
     sizes = [int(size) for size in args.students.split(",")]
     os.environ.setdefault("PLAYGROUND_MAX_WORKERS", str(max(sizes) + 1))  # every student trains at once
     print(f"{os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB; the 2D page's default setup; "
           f"at most {os.environ['PLAYGROUND_MAX_WORKERS']} runs train at once")  # fmt: skip
     recording = None
-    with tempfile.TemporaryDirectory() as log_dir:
+    with tempfile.TemporaryDirectory() as temporary:
+        log_dir = args.log_dir or Path(temporary)
+        log_dir.mkdir(parents=True, exist_ok=True)
         for students in sizes:
-            recording = one_class(recording, students, args.watch_seconds, Path(log_dir))
+            recording = one_class(recording, students, args.watch_seconds, args.pause_spread, log_dir)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,13 @@ class SetTraining:
 
 
 @dataclass(frozen=True)
+class SetRate:
+    """Send at most ``hz`` snapshots a second (fewer while more runs train than the server has cores)."""
+
+    hz: float
+
+
+@dataclass(frozen=True)
 class SetFocus:
     """The neuron ``(column, unit)`` the boundary probe shows, or None for the network's output."""
 
@@ -224,6 +231,7 @@ Command = (
     | Reset
     | SaveCheckpoint
     | SetTraining
+    | SetRate
     | SetFocus
     | SetProbes
     | SetSample
@@ -242,6 +250,7 @@ Command = (
 INTERRUPTING: tuple[type, ...] = (Pause, Stop, Reset, SaveCheckpoint)
 #: Commands of which only the newest counts while a run waits for its process: what the page shows or chose.
 NEWEST_ONLY: tuple[type, ...] = (
+    SetRate,
     SetFocus,
     SetProbes,
     SetSample,

@@ -48,6 +48,7 @@ from playground.train.protocol import (
     SetDrawing,
     SetFocus,
     SetProbes,
+    SetRate,
     SetSample,
     SetTemperature,
     SetTraining,
@@ -60,7 +61,7 @@ from playground.train.protocol import (
     readable,
 )
 from playground.train.worker_process import worker_arguments
-from playground.train.worker_slots import worker_slots
+from playground.train.worker_slots import running_runs, snapshot_rate, worker_slots
 from playground.train.worker_template import TemplateProcess, start_worker_process
 
 #: Snapshots a training worker sends a second at most: a page paints each one it gets (long polling), and 30
@@ -118,6 +119,7 @@ class WorkerHandle:
         self.config = config
         self.probes = list(probes)
         self.rate_hz = rate_hz
+        self._sent_rate = rate_hz  # the snapshot rate the worker was last asked for
         self.wants_to_run = False
         self.sample_index = 0  # what this worker was last told to explain (it keeps these across resets)
         self.drawing: np.ndarray | None = None
@@ -299,7 +301,16 @@ class WorkerHandle:
         view that reads snapshots itself) is never paused for it."""
         self._watched_at = time.monotonic()
 
+    def _share_rate(self) -> None:
+        """Ask for fewer snapshots a second while more runs train than the server has cores, and for all of them
+        again once they do not (``worker_slots.snapshot_rate``); called by the reader thread."""
+        rate = snapshot_rate(self.rate_hz, running_runs())
+        if rate != self._sent_rate:
+            self._sent_rate = rate
+            self._send(SetRate(rate))
+
     def _pause_if_unwatched(self) -> None:
+        self._share_rate()
         watched = self._watched_at
         if watched is not None and self.wants_to_run and time.monotonic() - watched > self.unwatched_pause_s:
             self.wants_to_run = False

@@ -38,6 +38,7 @@ from playground.train.protocol import (
     SetDrawing,
     SetFocus,
     SetProbes,
+    SetRate,
     SetSample,
     SetTemperature,
     SetTraining,
@@ -174,6 +175,8 @@ class WorkerLoop:
                     from playground.train.probes import choices
 
                     choices.set_focus(self.trainer, self.focus)
+            case SetRate(hz):
+                self.min_interval = 1.0 / hz
             case SetProbes(names):  # what the page shows now: probes nobody looks at cost training time
                 dropped = set(self.probe_names) - set(names)
                 self.probe_names = list(names)

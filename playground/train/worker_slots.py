@@ -104,3 +104,21 @@ def busy_share(running: int, cores: int | None = None) -> float | None:
     process gets an equal share from the system's scheduler), or None when every run has a core of its own."""
     cores = cores or os.cpu_count() or 1
     return running / cores if running > cores else None
+
+
+#: Snapshots a second that all runs together send while more of them train than the server has cores: each
+#: snapshot costs the server's one Python process its reading, and each frame built from it its encoding (with 30
+#: runs on 2 cores sending what they could, 9 a second each, the server spent 43 % of its time on them and a Pause
+#: waited 1-2 s for it).
+SHARED_SNAPSHOTS_HZ = 160.0
+#: The fewest snapshots a second a run is asked to send, however many share the server.
+MIN_SNAPSHOT_HZ = 4.0
+
+
+def snapshot_rate(full_hz: float, running: int, cores: int | None = None) -> float:
+    """How many snapshots a second a run may send while ``running`` runs train: ``full_hz`` while each has a core,
+    else a share of ``SHARED_SNAPSHOTS_HZ`` (never below ``MIN_SNAPSHOT_HZ``)."""
+    cores = cores or os.cpu_count() or 1
+    if running <= cores:
+        return full_hz
+    return min(full_hz, max(MIN_SNAPSHOT_HZ, round(SHARED_SNAPSHOTS_HZ / running, 1)))

@@ -9,6 +9,7 @@ import streamlit as st
 from playground.config import DataConfig, RunConfig
 from playground.data.registry import Dataset, load_dataset
 from playground.i18n import Translator
+from playground.train.worker_slots import running_runs
 from playground.ui.common import show_first_of_each
 from playground.ui.live_view import LABEL_KEYS
 from playground.ui.run_shortcuts import RIGHT, SPACE, run_shortcuts
@@ -203,9 +204,24 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
         on_click=_queue_press,
         args=(page, RESET, generation),
     )
-    # Checked every second while the run can change by itself, and not at all while it is paused: a timed rerun
-    # costs the server a little for every open page, and it is the very thing that delivers presses twice.
-    st.fragment(_follow_run, run_every=1.0 if _may_change_by_itself(run) else None)(page, run)
+    # Checked every second while the run can change by itself (less often while many runs share the server), and
+    # not at all while it is paused: a timed rerun costs the server a little for every open page, and it is the
+    # very thing that delivers presses twice.
+    st.fragment(_follow_run, run_every=follow_interval_s(running_runs()) if _may_change_by_itself(run) else None)(
+        page, run
+    )
+
+
+#: Timed follow-up reruns a second the server runs for all pages together, at most, once more runs train than
+#: that: each costs Streamlit about 8 ms of the server's one Python process (30 a second took 23 % of it).
+FOLLOWS_PER_S = 5
+
+
+def follow_interval_s(running: int) -> float:
+    """Seconds between the follow-up checks of a playing page while ``running`` runs train: 1 s, or more when
+    many do, so that all pages together check about ``FOLLOWS_PER_S`` times a second (whole seconds: a change of
+    the interval restarts the page's timer)."""
+    return float(max(1, round(running / FOLLOWS_PER_S)))
 
 
 def _may_change_by_itself(run: SessionRun) -> bool:
@@ -223,7 +239,7 @@ def _follow_run(page: str, run: SessionRun) -> None:
     It also reruns the page when a press was noted but the buttons have not run since: the press rode another
     fragment's timed rerun and its own delivery never came (the server drops a rerun of a fragment it no longer
     holds, as this one is for a moment after the buttons rerun the page). The full run applies it, so a press
-    waits at most a second."""
+    waits at most a second (``follow_interval_s`` when many runs share the server)."""
     if not in_fragment_rerun():
         return
     if st.session_state.get(_queue_key(page)) or run.handle.playing != st.session_state.get(

@@ -1,16 +1,20 @@
 """More runs than cores: each worker yields to the server, and the page says how busy the server is."""
 
 import os
+import socket
 import time
+from multiprocessing.connection import Connection
 
 import psutil
 import pytest
 
 from playground.presets import load_preset
 from playground.train import worker_slots
-from playground.train.worker import WorkerHandle
-from playground.train.worker_process import WORKER_NICENESS
+from playground.train.protocol import SetRate
+from playground.train.worker import SNAPSHOT_RATE_HZ, WorkerHandle
+from playground.train.worker_process import WORKER_NICENESS, WorkerLoop
 from playground.ui.frames import worker_frame
+from playground.ui.run_controls import follow_interval_s
 
 
 def test_busy_share_is_how_many_times_slower_each_run_trains():
@@ -55,3 +59,47 @@ def test_the_page_says_the_server_is_busy_while_more_runs_train_than_it_has_core
         assert time.monotonic() < deadline, "the page still says busy with a core for each run"
         time.sleep(0.1)
     assert worker_frame(runs[0])["message"] is None
+
+
+def test_runs_send_fewer_snapshots_while_they_share_the_cores():
+    assert worker_slots.snapshot_rate(40.0, 2, cores=2) == 40.0  # a core each: as many as a page can draw
+    assert worker_slots.snapshot_rate(40.0, 5, cores=2) == 32.0  # 160 a second for all of them
+    assert worker_slots.snapshot_rate(40.0, 30, cores=2) == 5.3
+    assert worker_slots.snapshot_rate(40.0, 100, cores=2) == worker_slots.MIN_SNAPSHOT_HZ
+
+
+def test_a_worker_takes_a_new_snapshot_rate():
+    ours, theirs = socket.socketpair()
+    with Connection(ours.detach()), Connection(theirs.detach()) as conn:
+        loop = WorkerLoop(load_preset("circle").model_dump_json(), conn, os.getpid(), 40.0, ["boundary"])
+        assert loop.min_interval == 1 / 40
+        loop.handle(SetRate(5.0))
+        assert loop.min_interval == 1 / 5
+
+
+def test_the_handles_ask_for_the_shared_rate_while_more_runs_train_than_cores(runs, monkeypatch):
+    monkeypatch.setattr(worker_slots, "RUNNING_COUNT_TTL_S", 0.0)
+    cores = os.cpu_count() or 1
+    count = cores + 3
+    for _ in range(count):
+        handle = WorkerHandle(load_preset("circle"))
+        runs.append(handle)
+        handle.play()
+    for handle in runs:
+        handle.wait_until(lambda s, _: s.status == "running", timeout=90)
+    wanted = worker_slots.snapshot_rate(SNAPSHOT_RATE_HZ, count)
+    deadline = time.monotonic() + 10
+    while any(handle._sent_rate != wanted for handle in runs):  # each reader thread asks after its next snapshot
+        assert time.monotonic() < deadline, [handle._sent_rate for handle in runs]
+        time.sleep(0.1)
+    for handle in runs:
+        handle.pause()
+    deadline = time.monotonic() + 10
+    while any(handle._sent_rate != SNAPSHOT_RATE_HZ for handle in runs):  # paused: every rate back in full
+        assert time.monotonic() < deadline, [handle._sent_rate for handle in runs]
+        time.sleep(0.1)
+
+
+def test_playing_pages_check_their_run_less_often_while_many_runs_share_the_server():
+    assert follow_interval_s(0) == follow_interval_s(7) == 1.0
+    assert follow_interval_s(30) == 6.0
