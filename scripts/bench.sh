@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Speed figures of the playground, from one run (about ten minutes), printed with their targets:
+# Speed figures of the playground, from one run (about twenty minutes), printed with their targets:
 #
 #   1. the Trainer's throughput against a plain PyTorch loop on the same model, data and batch size (the seed
 #      article's feed-forward network, two 2D setups, its CNN and its LSTM);
@@ -11,7 +11,9 @@
 #      CNN's, LSTM's and feed-forward network's training speed with the page open;
 #   6-7. frames of the largest network a link may carry, the biggest upload of each kind;
 #   8-9. the "How it learns" page: loss maps, races and one explained step; the race's painted frames a second;
-#   10. the classic models of the comparison with the network, on the 5,000 MNIST digits.
+#   10. the classic models of the comparison with the network, on the 5,000 MNIST digits;
+#   11-12. what one more session's training worker costs (memory, time to ready), and a class of 10, 20 and 30
+#      simulated students training on this server at once (memory, redraws, Pause, errors).
 #
 #   bash scripts/bench.sh
 #
@@ -26,7 +28,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/start.sh"   # set-up functions only; sour
 
 prepare_browser_tools
 
-say "benchmarking (about ten minutes; the figures follow)"
+say "benchmarking (about twenty minutes; the figures follow)"
 echo "== 1. Trainer throughput =="
 "$VENV/bin/python" benchmarks/trainer_vs_plain_loop.py seed-ffn spiral plane seed-cnn seed-lstm
 echo
@@ -58,4 +60,10 @@ echo "== 9. How it learns: the race's painted frames a second in the browser =="
 "$VENV/bin/python" benchmarks/race_animation.py
 echo
 echo "== 10. Why deep learning: the classic models on the 5,000 MNIST digits =="
-exec "$VENV/bin/python" benchmarks/baselines.py
+"$VENV/bin/python" benchmarks/baselines.py
+echo
+echo "== 11. Light workers: what one more session's worker costs =="
+"$VENV/bin/python" benchmarks/light_workers.py
+echo
+echo "== 12. A class of 10, 20 and 30 students on this server (about 10 minutes) =="
+exec "$VENV/bin/python" benchmarks/class_load.py

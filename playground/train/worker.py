@@ -62,7 +62,7 @@ from playground.train.protocol import (
 )
 from playground.train.worker_process import worker_arguments
 from playground.train.worker_slots import running_runs, snapshot_rate, worker_slots
-from playground.train.worker_template import TemplateProcess, start_worker_process
+from playground.train.worker_template import WorkerProcess, start_worker_process
 
 #: Snapshots a training worker sends a second at most: a page paints each one it gets (long polling), and 30
 #: complete redraws a second on screen need a little more than 30 (the default 2D setup sends 35 a second at 40,
@@ -144,7 +144,7 @@ class WorkerHandle:
         self._latest = Snapshot(
             run_id="", status="starting", epoch=0, step=0, learning_rate=config.training.learning_rate
         )
-        self.process: subprocess.Popen | TemplateProcess | None = None  # None while the run waits in the queue
+        self.process: WorkerProcess | None = None  # None while the run waits in the queue
         self._conn: Connection | None = None
         self._reader: threading.Thread | None = None
         _LIVE_HANDLES.add(self)

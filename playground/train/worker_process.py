@@ -533,6 +533,16 @@ def run_worker(fd: int, arguments: list[str]) -> NoReturn:
     """Train what the owner at the other end of socket ``fd`` asks for (``arguments`` from ``worker_arguments``),
     until it stops the run or is gone; then end the process. The process ends with its parent too: the server, or
     the template that forked it, which ends with the server."""
+    code = serve_owner(Connection(fd), arguments)
+    # Leave without the interpreter's teardown: after torch it takes 1 to 4 s on a busy 2-core server (measured),
+    # time in which the stopped run still holds its slot and its memory; the worker has nothing left to tidy.
+    os._exit(code)
+
+
+def serve_owner(conn: Connection, arguments: list[str]) -> int:
+    """Train what the owner at the other end of ``conn`` asks for until it stops the run or is gone (its parent
+    process ends too); returns the exit code (0, or 1 after an unexpected error). This process is the worker's own:
+    its memory is capped and its priority lowered."""
     rate_hz, probes, memory_mb = float(arguments[0]), arguments[1], int(arguments[2])
     parent_pid = os.getppid()
     _limit_memory(memory_mb)  # before torch allocates anything
@@ -540,7 +550,6 @@ def run_worker(fd: int, arguments: list[str]) -> NoReturn:
         os.nice(WORKER_NICENESS)
     import torch
 
-    conn = Connection(fd)
     torch.set_num_threads(torch_threads())
     code = 0
     try:
@@ -556,9 +565,7 @@ def run_worker(fd: int, arguments: list[str]) -> NoReturn:
         conn.close()
         sys.stdout.flush()
         sys.stderr.flush()
-    # Leave without the interpreter's teardown: after torch it takes 1 to 4 s on a busy 2-core server (measured),
-    # time in which the stopped run still holds its slot and its memory; the worker has nothing left to tidy.
-    os._exit(code)
+    return code
 
 
 def torch_threads() -> int:

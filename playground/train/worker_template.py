@@ -31,6 +31,8 @@ import sys
 import threading
 from typing import NoReturn
 
+from playground.train.ray_backend import RayProcess, connect_ray, ray_address, start_ray_worker
+
 #: Set to ``off`` to start every worker as its own Python process (as on systems without ``fork``).
 TEMPLATE_ENV = "PLAYGROUND_WORKER_TEMPLATE"
 #: The modules a worker may import, imported once by the template so that no worker imports them again.
@@ -204,6 +206,9 @@ class WorkerTemplate:
             self._socket.shutdown(socket.SHUT_RDWR)
 
 
+#: A run's worker as its handle sees it: its own process, a fork of the template, or an actor on a Ray cluster.
+WorkerProcess = subprocess.Popen | TemplateProcess | RayProcess
+
 _TEMPLATE: WorkerTemplate | None = None
 _TEMPLATE_LOCK = threading.Lock()
 
@@ -217,9 +222,12 @@ def worker_template() -> WorkerTemplate:
         return _TEMPLATE
 
 
-def start_worker_process(worker_fd: int, arguments: list[str]) -> TemplateProcess | subprocess.Popen:
+def start_worker_process(worker_fd: int, arguments: list[str]) -> WorkerProcess:
     """Start a worker that talks over socket ``worker_fd`` (``arguments`` from ``worker_process.worker_arguments``):
-    forked from the template where there is one, else as its own Python process. OSError if none can start."""
+    forked from the template where there is one, else as its own Python process; or, with ``PLAYGROUND_RAY_ADDRESS``
+    set, as an actor on that Ray cluster (``ray_backend``). OSError if none can start."""
+    if ray_address():
+        return start_ray_worker(worker_fd, arguments)
     if template_enabled():
         return worker_template().spawn(worker_fd, arguments)
     launcher = "from playground.train.worker_process import worker_main; worker_main()"
@@ -229,8 +237,10 @@ def start_worker_process(worker_fd: int, arguments: list[str]) -> TemplateProces
 
 
 def warm_up() -> None:
-    """Start the template now, so that the first run's worker does not wait for it to import PyTorch."""
-    if template_enabled():
+    """Start the template now (or join the Ray cluster), so that the first run does not wait for it."""
+    if ray_address():
+        connect_ray()
+    elif template_enabled():
         worker_template()
 
 
