@@ -373,6 +373,20 @@ def session_memory_mb(server: Server) -> dict[str, float]:
     return totals
 
 
+def settled_memory_mb(server: Server, timeout_s: float = 60.0) -> dict[str, float]:
+    """``session_memory_mb`` once the workers' template has imported everything (it starts with the server and
+    takes a few seconds): two readings a second apart within 1 MB of each other."""
+    deadline = time.monotonic() + timeout_s
+    before = session_memory_mb(server)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = session_memory_mb(server)
+        if abs(sum(now.values()) - sum(before.values())) < 1.0:
+            return now
+        before = now
+    return before
+
+
 def cpu_seconds(server: Server) -> float:
     root = psutil.Process(server.pid)
     total = 0.0
@@ -421,7 +435,7 @@ def one_class(
             recording = record(server)
         if not server.wait_for_no_workers(timeout=60.0):  # the recording's session ends, and its worker with it
             print("  the recording page's worker is still there: the idle figure includes it")
-        idle = session_memory_mb(server)
+        idle = settled_memory_mb(server)
         result: list[Student] = []
         peak: dict[str, float] = {}
 

@@ -31,6 +31,9 @@ CALLBACK_HOST_ENV = "PLAYGROUND_RAY_CALLBACK_HOST"
 CONNECT_TIMEOUT_S = 120.0
 #: Object store of a ``local`` cluster: actors send their snapshots over their own connection, not through it.
 LOCAL_OBJECT_STORE_BYTES = 100 * 2**20
+#: The environment variables an actor takes from the web server: the budgets (``playground.limits``) and the
+#: folder of uploaded data (which must then be one the nodes reach too).
+SETTINGS_PREFIXES = ("PLAYGROUND_", "NN_PLAYGROUND_")
 #: Bytes the relay moves at once.
 RELAY_CHUNK = 1 << 16
 
@@ -131,8 +134,11 @@ def start_ray_worker(worker_fd: int, arguments: list[str]) -> RayProcess:
     authkey = secrets.token_bytes(32)
     try:
         listener = Listener((_callback_host(), 0), authkey=authkey)
-        # two threads: ``pid`` answers while ``run`` trains
-        actor = ray.remote(num_cpus=1, max_restarts=0, max_concurrency=2)(TrainerActor).remote()
+        # two threads: ``pid`` answers while ``run`` trains; the server's budgets and upload folder travel along
+        settings = {name: value for name, value in os.environ.items() if name.startswith(SETTINGS_PREFIXES)}
+        actor = ray.remote(num_cpus=1, max_restarts=0, max_concurrency=2)(TrainerActor).options(
+            runtime_env={"env_vars": settings}
+        ).remote()
         done = actor.run.remote(listener.address, authkey, arguments)
     except Exception as error:
         raise OSError(f"could not start a training actor on the Ray cluster: {error}") from error
