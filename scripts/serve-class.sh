@@ -110,8 +110,8 @@ $upstreams    }
     }
 }
 EOF
-"$NGINX" -t -q -p "$runtime" -c "$runtime/nginx.conf" || die "nginx refused the configuration in $runtime"
-"$NGINX" -p "$runtime" -c "$runtime/nginx.conf" -g "daemon off;" &
+"$NGINX" -t -q -e stderr -p "$runtime" -c "$runtime/nginx.conf" || die "nginx refused the configuration in $runtime"
+"$NGINX" -e stderr -p "$runtime" -c "$runtime/nginx.conf" -g "daemon off;" &
 pids+=("$!")
 say "serving $replicas servers at http://localhost:$port (Ctrl+C stops them)"
 wait -n "${pids[@]}" || true
