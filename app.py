@@ -73,8 +73,10 @@ else:
     st.config.set_option("server.maxUploadSize", limits().max_checkpoint_mb)
     _disable_pages_directory_mode()
     from playground.train.worker_template import warm_up
+    from playground.ui.server_start import freeze_libraries
 
     warm_up()  # the workers' template imports PyTorch now, not when the first student presses Play
+    freeze_libraries()
     app = st.App(__file__, routes=frame_routes())
 
     if __name__ == "__main__":
