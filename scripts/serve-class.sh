@@ -22,6 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/start.sh"   # set-up functions only
 
 replicas=2
 port="${PORT:-8500}"
+MAX_REPLICAS=32  # each server takes about 700 MB with its workers' template before any student comes
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --replicas) replicas="$2"; shift 2 ;;
@@ -30,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ "$replicas" =~ ^[1-9][0-9]*$ ]] || die "--replicas: $replicas is not a whole number of at least 1"
+((replicas <= MAX_REPLICAS)) || die "--replicas: $replicas is over the limit of $MAX_REPLICAS servers on one machine"
 [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port + replicas < 65536)) || die "--port: $port is not a usable port"
 
 cd "$REPO_ROOT"
@@ -37,8 +39,9 @@ lock_setup
 ensure_venv
 ensure_installed . app test
 unlock_setup
-command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || apt_install nginx
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+[[ -n "$(nginx_path)" ]] || apt_install nginx
+NGINX="$(nginx_path)"
+[[ -n "$NGINX" ]] || die "nginx is still missing after apt-get install nginx"
 
 runtime="$(mktemp -d "${TMPDIR:-/tmp}/playground-class.XXXXXX")"
 pids=()

@@ -92,6 +92,9 @@ unlock_setup() {
     fi
 }
 
+# nginx's path (Debian keeps it in /usr/sbin, which a non-root PATH may lack), or nothing when it is not installed.
+nginx_path() { command -v nginx 2>/dev/null || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true; }
+
 has_cjk_font() { command -v fc-list >/dev/null 2>&1 && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]; }
 
 # What the browser tests and the live-view benchmark need: .venv with ".[test]" (Playwright), Debian's chromium
@@ -106,13 +109,13 @@ prepare_browser_tools() {
     ensure_installed ".[test]" test
     unlock_setup
     [[ -x "$chromium" ]] || packages+=(chromium)
-    command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || packages+=(nginx)
+    [[ -n "$(nginx_path)" ]] || packages+=(nginx)
     if ((${#packages[@]})); then
         say "missing ${packages[*]}: the browser tests need them"
         has_cjk_font || packages+=(fonts-wqy-microhei)
         apt_install "${packages[@]}"
         [[ -x "$chromium" ]] || die "$chromium is still missing after apt-get install chromium"
-        [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || die "nginx is still missing after apt-get"
+        [[ -n "$(nginx_path)" ]] || die "nginx is still missing after apt-get install nginx"
     elif ! has_cjk_font; then
         (apt_install fonts-wqy-microhei) || say "warning: no CJK font; Chinese text will render as boxes"
     fi

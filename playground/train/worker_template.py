@@ -106,6 +106,8 @@ class TemplateProcess:
         with self._lock, contextlib.suppress(ProcessLookupError):
             if self._pidfd is not None:
                 signal.pidfd_send_signal(self._pidfd, number)
+            elif self.returncode is None:  # a kernel without pidfds (before Linux 5.3): by its id, while it runs
+                os.kill(self.pid, number)
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)

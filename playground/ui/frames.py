@@ -118,6 +118,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from playground.train.ray_backend import ray_address
 from playground.train.worker_slots import busy_share, running_runs
 
 if TYPE_CHECKING:
@@ -421,7 +422,8 @@ def _message(snapshot: Snapshot) -> dict[str, Any]:
     """The run's message; while it trains without one, how busy the server is when more runs train than it has
     cores (each then trains slower than alone, and the page says how much)."""
     message = {"message": snapshot.message, "message_key": snapshot.message_key, "message_args": snapshot.message_args}
-    if snapshot.status == "running" and snapshot.message_key is None:
+    if snapshot.status == "running" and snapshot.message_key is None and not ray_address():  # on a cluster, runs
+        # do not share this server's cores
         running, cores = running_runs(), os.cpu_count() or 1
         slower = busy_share(running, cores)
         if slower is not None:

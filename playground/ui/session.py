@@ -1,8 +1,8 @@
 """One training worker per browser session and page (plus an optional comparison worker), released when the
 session ends.
 
-Every worker counts against the server's ``max_workers`` (``playground.train.worker``): a run past it waits in the
-queue, and its page says so. A run whose live view stops asking for frames (the tab is hidden, the page was left)
+Every worker counts against the server's ``max_workers`` (``playground.train.worker_slots``): a run past it waits
+in the queue, and its page says so. A run whose live view stops asking for frames (the tab is hidden, the page was left)
 is paused after a while: the live view's frames come from ``SessionRun.frame``, which notes that someone watches.
 """
 

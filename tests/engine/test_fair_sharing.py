@@ -11,6 +11,7 @@ import pytest
 from playground.presets import load_preset
 from playground.train import worker_slots
 from playground.train.protocol import SetRate
+from playground.train.ray_backend import RAY_ADDRESS_ENV
 from playground.train.worker import SNAPSHOT_RATE_HZ, WorkerHandle
 from playground.train.worker_process import WORKER_NICENESS, WorkerLoop
 from playground.ui.frames import worker_frame
@@ -51,6 +52,9 @@ def test_the_page_says_the_server_is_busy_while_more_runs_train_than_it_has_core
     assert frame["message_key"] == "msg_busy", frame["message"]
     assert frame["message_args"] == {"running": cores + 1, "cores": cores, "slower": f"{(cores + 1) / cores:.1f}"}
     assert f"{cores + 1} runs share its {cores} cores" in frame["message"]
+    with monkeypatch.context() as cluster:  # runs on a Ray cluster do not share this server's cores
+        cluster.setenv(RAY_ADDRESS_ENV, "auto")
+        assert worker_frame(runs[0])["message_key"] is None
 
     runs[-1].pause()
     runs[-1].wait_until(lambda s, _: s.status == "paused", timeout=30)
