@@ -45,10 +45,10 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.browser.page_helpers import carries_press  # noqa: E402
 from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, running_server  # noqa: E402
 
 PAGE_PATH = "/playground_2d"
-PLAY_KEY = re.compile(r"2d_play_\d+$")
 FRAME_ROUTE = re.compile(rb"/_playground/frame/[A-Za-z0-9_\-]+")
 #: The targets for 30 students on two cores.
 TARGET_REDRAWS = 2.0
@@ -72,12 +72,7 @@ class Recording:
 def _press(message: bytes) -> bool:
     back = BackMsg()
     back.ParseFromString(message)
-    if back.WhichOneof("type") != "rerun_script":
-        return False
-    return any(
-        PLAY_KEY.search(widget.id) and widget.WhichOneof("value") == "trigger_value" and widget.trigger_value
-        for widget in back.rerun_script.widget_states.widgets
-    )
+    return back.WhichOneof("type") == "rerun_script" and carries_press(back.rerun_script, ("2d_play",))
 
 
 def record(server: Server) -> Recording:

@@ -207,3 +207,13 @@ def fetch_frame(page: Page, urls: list[str]) -> dict:
                 rows = int(column.get("shown", column["units"]))
                 column[name] = (values.reshape(rows, -1) if name == "weights" else values).tolist()
     return frame
+
+
+def carries_press(rerun, suffixes: tuple[str, ...]) -> bool:
+    """Whether a rerun request carries a press of a button keyed with one of ``suffixes`` (a run button's key ends
+    with a number)."""
+    keys = re.compile("(" + "|".join(map(re.escape, suffixes)) + r")(_r?\d+)?$")
+    return any(
+        keys.search(widget.id) and widget.WhichOneof("value") == "trigger_value" and widget.trigger_value
+        for widget in rerun.widget_states.widgets
+    )

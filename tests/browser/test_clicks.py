@@ -21,7 +21,6 @@ the first place; the convolutions page's views still rerun every second.
 from __future__ import annotations
 
 import os
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -32,7 +31,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from playground.presets import load_preset
 
-from .page_helpers import fetch_frame, frame_urls, live, open_2d_page, play_controls
+from .page_helpers import carries_press, fetch_frame, frame_urls, live, open_2d_page, play_controls
 from .served_app import VIEWPORT
 
 pytestmark = pytest.mark.browser
@@ -133,16 +132,6 @@ def test_play_pressed_the_moment_it_appears_starts_training_every_time(server, b
 
 #: Server messages up to this size are parsed for the run's status; bigger ones are drawings (deltas).
 SMALL_MESSAGE_BYTES = 256
-
-
-def carries_press(rerun, suffixes: tuple[str, ...]) -> bool:
-    """Whether a rerun request carries a press of a button keyed with one of ``suffixes`` (a run button's key ends
-    with a number)."""
-    keys = re.compile("(" + "|".join(map(re.escape, suffixes)) + r")(_r?\d+)?$")
-    return any(
-        keys.search(widget.id) and widget.WhichOneof("value") == "trigger_value" and widget.trigger_value
-        for widget in rerun.widget_states.widgets
-    )
 
 
 @dataclass
