@@ -137,3 +137,14 @@ def page_frame(handle) -> dict:
         if source is not None and getattr(getattr(source, "__self__", None), "handle", None) is handle:
             return source(-1, -1, -1)
     raise AssertionError("the page registered no frame source for its run")
+
+
+def wait_for_probes(handle, wanted: tuple[str, ...] | list[str], timeout: float) -> None:
+    """Wait until the worker computes exactly ``wanted`` (the probes of the view on screen), and check that nothing
+    else is computed. The worker says which probes it computes (``probe_names``): until its first snapshot after the
+    page asked, the latest one still carries the previous view's probes (a view without probes is otherwise
+    "ready" at once)."""
+    snapshot = handle.wait_until(
+        lambda s, _: set(s.probe_names) == set(wanted) and all(name in s.probes for name in wanted), timeout=timeout
+    )
+    assert set(snapshot.probes) == set(wanted)  # nothing the view does not show is computed

@@ -40,6 +40,7 @@ from tests.apptest_session import (
     page_texts,
     row_with_error,
     run_button,
+    wait_for_probes,
 )
 
 PAGE = str(ROOT / "pages" / "sequences.py")
@@ -110,8 +111,7 @@ def show(app: AppTest, view: str) -> AppTest:
     ok(app.run())
     handle = page_handle()
     wanted = choices.view_probes(view, handle.config.task)
-    handle.wait_until(lambda s, _: all(name in s.probes for name in wanted), timeout=90)
-    assert set(handle.snapshot()[0].probes) == set(wanted)  # nothing the view does not show is computed
+    wait_for_probes(handle, wanted, timeout=90)
     return ok(app.run())
 
 
