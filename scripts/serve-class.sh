@@ -4,12 +4,10 @@
 #   bash scripts/serve-class.sh --replicas 2                 # http://localhost:8500
 #   bash scripts/serve-class.sh --replicas 4 --port 9000     # http://localhost:9000
 #
-# Streamlit keeps each browser session in the memory of one server, and the live view's frames come from the
-# server that runs the session's training, so every request of one browser must reach the same server. nginx
-# gives each new browser a cookie (playground_replica) with a random key and sends every request that carries
-# it (the page, Streamlit's WebSocket, the frame socket, uploads) to the server its key hashes to; without the
-# cookie the request's own random key picks one. Each response says which server answered
-# (X-Playground-Replica). The servers listen on localhost only, on the ports after --port (8501, 8502, ...).
+# Streamlit keeps each browser session in the memory of one server, so every request of one browser must reach
+# the same server: nginx sends each browser to one server by a cookie (deploy/nginx-playground.conf.template,
+# the configuration the recipes for several machines in deploy/ use too). The servers listen on localhost only,
+# on the ports after --port (8501, 8502, ...).
 #
 # Uploaded files are stored in one folder that every server reads (NN_PLAYGROUND_CACHE, by default
 # ~/.cache/nn-playground), so a link to an upload works on each of them; on several machines, make it a
@@ -66,7 +64,7 @@ for ((index = 1; index <= replicas; index++)); do
     "$VENV/bin/streamlit" run app.py --server.headless true --server.address 127.0.0.1 \
         --server.port "$replica_port" --server.fileWatcherType none --browser.gatherUsageStats false &
     pids+=("$!")
-    upstreams+="        server 127.0.0.1:$replica_port;"$'\n'
+    upstreams+="server 127.0.0.1:$replica_port; "
 done
 
 mkdir -p "$runtime/temp"
@@ -76,6 +74,10 @@ if [[ "$(id -u)" == 0 ]]; then  # nginx's workers drop root: they must reach the
     chmod 755 "$runtime"
     chmod 1777 "$runtime/temp"
 fi
+template="$(<"$REPO_ROOT/deploy/nginx-playground.conf.template")"
+template="${template//'${PLAYGROUND_RESOLVER}'/}"
+template="${template//'${PLAYGROUND_UPSTREAMS}'/$upstreams}"
+template="${template//'${PLAYGROUND_PORT}'/$port}"
 cat >"$runtime/nginx.conf" <<EOF
 $user_line
 worker_processes 1;
@@ -89,28 +91,7 @@ http {
     fastcgi_temp_path $runtime/temp/fastcgi;
     uwsgi_temp_path $runtime/temp/uwsgi;
     scgi_temp_path $runtime/temp/scgi;
-    client_max_body_size 0;  # each server refuses an upload over its own limit, with its own message
-    map \$http_upgrade \$connection_upgrade { default upgrade; "" close; }
-    map \$cookie_playground_replica \$replica_key { "" \$request_id; default \$cookie_playground_replica; }
-    upstream playground {
-        hash \$replica_key consistent;
-$upstreams    }
-    server {
-        listen $port;
-        location / {
-            proxy_pass http://playground;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header Connection \$connection_upgrade;
-            proxy_set_header Host \$host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_read_timeout 1d;
-            proxy_send_timeout 1d;
-            proxy_buffering off;
-            add_header Set-Cookie "playground_replica=\$replica_key; Path=/; HttpOnly; SameSite=Lax" always;
-            add_header X-Playground-Replica \$upstream_addr always;
-        }
-    }
+$template
 }
 EOF
 "$NGINX" -t -q -e stderr -p "$runtime" -c "$runtime/nginx.conf" || die "nginx refused the configuration in $runtime"
