@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from playground.presets import load_preset
 from playground.train.probes import plane
 from playground.train.probes.plane import NEURON_MAP_RESOLUTION
 from playground.train.trainer import Trainer
+from playground.train.worker_process import torch_threads
 from playground.ui import frame_routes, frames
 
 WIDE_LAYERS = [
@@ -144,7 +144,7 @@ def main() -> None:
     parser.add_argument("--before", action="store_true", help="also time the old, unsummarised frames")
     parser.add_argument("--polls", type=int, default=20, help="later polls of one snapshot to time")
     args = parser.parse_args()
-    torch.set_num_threads(min(2, max(1, (os.cpu_count() or 2) - 1)))  # as a worker process sets it
+    torch.set_num_threads(torch_threads())  # as a worker process sets it
     print(f"{'network':<28} {'params':>11} {'probe ms':>9} {'boundary ms':>12} {'first poll ms':>14} "
           f"{'next poll ms':>13} {'frame bytes':>12} {'server MB':>10}")  # fmt: skip
     for name, config in setups().items():

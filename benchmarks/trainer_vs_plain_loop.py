@@ -27,7 +27,6 @@ Run: ``.venv/bin/python benchmarks/trainer_vs_plain_loop.py [preset ...] [--seco
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -39,7 +38,7 @@ from playground.config import RunConfig
 from playground.model import build_model, outputs_probabilities
 from playground.presets import load_preset
 from playground.train.trainer import Trainer, make_optimizer
-from playground.train.worker_process import TRAIN_SLICE_S
+from playground.train.worker_process import TRAIN_SLICE_S, torch_threads
 
 #: The seed article's feed-forward task, two 2D playground setups, the seed article's CNN on MNIST (images: its
 #: epoch takes about a second and a half here, so it runs its minimum of rounds, about 45 s) and its LSTM on
@@ -199,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=min(2, max(1, (os.cpu_count() or 2) - 1)),
+        default=torch_threads(),
         help="torch threads (default: as many as the training worker uses)",
     )
     args = parser.parse_args(argv)

@@ -88,3 +88,25 @@ def check_limit(field: str, value: int | float, limit: int | float, unit: str = 
     """LimitError with the one-line refusal when ``value`` is over ``limit``."""
     if value > limit:
         raise LimitError(over_limit(field, value, limit, unit))
+
+
+#: Where a Linux container's CPU quota is (cgroup v2): "max 100000", or "200000 100000" for two cores.
+CGROUP_CPU_MAX = "/sys/fs/cgroup/cpu.max"
+
+
+def server_cores(cpu_max: str = CGROUP_CPU_MAX) -> int:
+    """The cores this server's processes may use: the CPUs it may run on, fewer when a container's CPU quota allows
+    less (a Kubernetes pod limited to 2 cores on a 64-core node sees 64 CPUs; its runs share 2, and its pages
+    must say so)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    try:
+        with open(cpu_max, encoding="ascii") as handle:
+            quota, period = handle.read().split()[:2]
+        if quota != "max" and int(period) > 0:
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2 quota: the CPUs are all there is
+        pass
+    return max(1, cores)

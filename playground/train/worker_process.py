@@ -23,7 +23,7 @@ from typing import NoReturn
 import numpy as np
 
 from playground.config import ConfigError, RunConfig, TrainConfig
-from playground.limits import limits
+from playground.limits import limits, server_cores
 from playground.train.protocol import (
     INTERRUPTING,
     Command,
@@ -572,4 +572,4 @@ def torch_threads() -> int:
     """Threads one worker's PyTorch may use: one on a server of two cores or fewer (the other is the server's and
     the pages'), two where there are cores to spare; never more, so a class of 30 workers does not oversubscribe a
     big host."""
-    return min(2, max(1, (os.cpu_count() or 2) - 1))
+    return min(2, max(1, server_cores() - 1))

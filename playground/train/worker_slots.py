@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import os
 import sys
 import threading
 import time
 import types
 from typing import TYPE_CHECKING
 
-from playground.limits import limits
+from playground.limits import limits, server_cores
 
 if TYPE_CHECKING:
     from playground.train.worker import WorkerHandle
@@ -102,7 +101,7 @@ def running_runs() -> int:
 def busy_share(running: int, cores: int | None = None) -> float | None:
     """How many times slower than alone each of ``running`` runs trains when they share the server's cores (each
     process gets an equal share from the system's scheduler), or None when every run has a core of its own."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or server_cores()
     return running / cores if running > cores else None
 
 
@@ -118,7 +117,7 @@ MIN_SNAPSHOT_HZ = 4.0
 def snapshot_rate(full_hz: float, running: int, cores: int | None = None) -> float:
     """How many snapshots a second a run may send while ``running`` runs train: ``full_hz`` while each has a core,
     else a share of ``SHARED_SNAPSHOTS_HZ`` (never below ``MIN_SNAPSHOT_HZ``)."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or server_cores()
     if running <= cores:
         return full_hz
     return min(full_hz, max(MIN_SNAPSHOT_HZ, round(SHARED_SNAPSHOTS_HZ / running, 1)))

@@ -107,7 +107,6 @@ import base64
 import itertools
 import json
 import math
-import os
 import secrets
 import sys
 import threading
@@ -118,6 +117,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from playground.limits import server_cores
 from playground.train.ray_backend import ray_address
 from playground.train.worker_slots import busy_share, running_runs
 
@@ -424,7 +424,7 @@ def _message(snapshot: Snapshot) -> dict[str, Any]:
     message = {"message": snapshot.message, "message_key": snapshot.message_key, "message_args": snapshot.message_args}
     if snapshot.status == "running" and snapshot.message_key is None and not ray_address():  # on a cluster, runs
         # do not share this server's cores
-        running, cores = running_runs(), os.cpu_count() or 1
+        running, cores = running_runs(), server_cores()
         slower = busy_share(running, cores)
         if slower is not None:
             args = {"running": running, "cores": cores, "slower": f"{slower:.1f}"}

@@ -8,6 +8,7 @@ from multiprocessing.connection import Connection
 import psutil
 import pytest
 
+from playground.limits import server_cores
 from playground.presets import load_preset
 from playground.train import worker_slots
 from playground.train.protocol import SetRate
@@ -41,7 +42,7 @@ def test_a_worker_runs_below_the_servers_priority(runs):
 
 def test_the_page_says_the_server_is_busy_while_more_runs_train_than_it_has_cores(runs, monkeypatch):
     monkeypatch.setattr(worker_slots, "RUNNING_COUNT_TTL_S", 0.0)  # count afresh at each frame
-    cores = os.cpu_count() or 1
+    cores = server_cores()
     for _ in range(cores + 1):
         handle = WorkerHandle(load_preset("circle"))
         runs.append(handle)
@@ -83,7 +84,7 @@ def test_a_worker_takes_a_new_snapshot_rate():
 
 def test_the_handles_ask_for_the_shared_rate_while_more_runs_train_than_cores(runs, monkeypatch):
     monkeypatch.setattr(worker_slots, "RUNNING_COUNT_TTL_S", 0.0)
-    cores = os.cpu_count() or 1
+    cores = server_cores()
     count = cores + 3
     for _ in range(count):
         handle = WorkerHandle(load_preset("circle"))
@@ -107,3 +108,17 @@ def test_the_handles_ask_for_the_shared_rate_while_more_runs_train_than_cores(ru
 def test_playing_pages_check_their_run_less_often_while_many_runs_share_the_server():
     assert follow_interval_s(0) == follow_interval_s(7) == 1.0
     assert follow_interval_s(30) == 6.0
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "expected"),
+    [("max 100000\n", None), ("200000 100000\n", 2), ("150000 100000\n", 2), ("50000 100000\n", 1), ("junk", None)],
+)
+def test_the_server_counts_the_cores_a_container_quota_allows(tmp_path, cpu_max, expected):
+    """A pod limited to 2 cores on a big node shares 2 cores, whatever number of CPUs it sees (no quota, or one that
+    cannot be read: the CPUs this process may run on)."""
+    quota = tmp_path / "cpu.max"
+    quota.write_text(cpu_max)
+    allowed = len(os.sched_getaffinity(0))
+    assert server_cores(str(quota)) == (allowed if expected is None else min(allowed, expected))
+    assert server_cores(str(tmp_path / "missing")) == allowed
