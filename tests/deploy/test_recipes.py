@@ -180,6 +180,9 @@ def test_nginx_accepts_the_compose_proxy_configuration(tmp_path: Path) -> None:
 def test_the_kubernetes_proxy_finds_every_server_and_the_servers_share_their_uploads() -> None:
     found = manifests()
     servers = found[("Deployment", "playground")]["spec"]
+    proxy = found[("Deployment", "playground-proxy")]["spec"]
+    for pods in (servers, proxy):  # Kubernetes would set PLAYGROUND_PORT=tcp://... for the service "playground"
+        assert pods["template"]["spec"]["enableServiceLinks"] is False
     (server,) = servers["template"]["spec"]["containers"]
     assert [port["containerPort"] for port in server["ports"]] == [image_port()]
     assert container_env(server)["NN_PLAYGROUND_CACHE"] == image_uploads()
@@ -190,7 +193,6 @@ def test_the_kubernetes_proxy_finds_every_server_and_the_servers_share_their_upl
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # every server on every node mounts it
     assert servers["selector"]["matchLabels"].items() <= servers["template"]["metadata"]["labels"].items()
 
-    proxy = found[("Deployment", "playground-proxy")]["spec"]
     (nginx,) = proxy["template"]["spec"]["containers"]
     values = container_env(nginx)
     assert set(values) == template_variables()
