@@ -29,6 +29,7 @@ LossName = Literal["auto", "bce", "cross_entropy", "mse", "mae"]
 Regularization = Literal["none", "l1", "l2"]
 ScheduleName = Literal["constant", "step", "cosine"]
 MetricName = Literal["auto", "mae"]
+DeviceName = Literal["cpu", "cuda"]
 
 #: TensorFlow Playground's learning-rate choices, offered by the 2D page.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -151,6 +152,9 @@ class TrainConfig(_Section):
     )
     metric: MetricName = Field(
         "auto", description="regression: mae adds the mean absolute error to the history (train_mae, test_mae)"
+    )
+    device: DeviceName = Field(
+        "cpu", description="where the run trains: cpu, or cuda on a server (or Ray cluster) with an NVIDIA GPU"
     )
 
     def scheduled_rate(self, base_rate: float, epoch: int) -> float:

@@ -9,7 +9,8 @@ The worker protocol does not change (commands in, snapshots out): the actor conn
 TCP, to a port opened for that run alone and authenticated with a key of its own, and a relay thread joins that
 connection to the socket the run's handle reads, so the handle cannot tell an actor from a local process.
 ``RayProcess`` gives the handle the part of ``subprocess.Popen`` it uses. The nodes must reach the web server at
-``PLAYGROUND_RAY_CALLBACK_HOST`` (this machine's address by default) on any port.
+``PLAYGROUND_RAY_CALLBACK_HOST`` (this machine's address by default) on any port. With ``PLAYGROUND_RAY_GPUS`` each
+actor holds a share of a GPU, and runs may train on it (``training.device`` cuda).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ from typing import Any
 RAY_ADDRESS_ENV = "PLAYGROUND_RAY_ADDRESS"
 #: The address at which the cluster's nodes reach this web server (default: this machine's address).
 CALLBACK_HOST_ENV = "PLAYGROUND_RAY_CALLBACK_HOST"
+#: The share of a GPU each run's actor asks the cluster for (``0.25``: four runs per GPU; default 0, no GPU): only
+#: runs whose actor holds a share may choose ``training.device`` cuda, and the pages offer it when this is set.
+GPUS_ENV = "PLAYGROUND_RAY_GPUS"
+#: The most of one GPU a run's actor may ask for.
+MAX_GPUS_PER_RUN = 1.0
 #: How long a run waits for its actor to connect back (the cluster may have to start a worker process for it).
 CONNECT_TIMEOUT_S = 120.0
 #: Object store of a ``local`` cluster: actors send their snapshots over their own connection, not through it.
@@ -43,6 +49,19 @@ _RAY_LOCK = threading.Lock()
 def ray_address() -> str | None:
     """The Ray cluster runs train on, or None to train in processes of this server (the default)."""
     return os.environ.get(RAY_ADDRESS_ENV, "").strip() or None
+
+
+def ray_gpus() -> float:
+    """The share of a GPU each run's actor asks for (``PLAYGROUND_RAY_GPUS``); ValueError in one line if it is not a
+    number from 0 to 1."""
+    text = os.environ.get(GPUS_ENV, "").strip() or "0"
+    try:
+        share = float(text)
+    except ValueError:
+        share = float("nan")
+    if not 0 <= share <= MAX_GPUS_PER_RUN:
+        raise ValueError(f"{GPUS_ENV}: {text} is not a share of a GPU from 0 to {MAX_GPUS_PER_RUN:g}")
+    return share
 
 
 def connect_ray() -> Any:
@@ -136,7 +155,7 @@ def start_ray_worker(worker_fd: int, arguments: list[str]) -> RayProcess:
         listener = Listener((_callback_host(), 0), authkey=authkey)
         # two threads: ``pid`` answers while ``run`` trains; the server's budgets and upload folder travel along
         settings = {name: value for name, value in os.environ.items() if name.startswith(SETTINGS_PREFIXES)}
-        actor = ray.remote(num_cpus=1, max_restarts=0, max_concurrency=2)(TrainerActor).options(
+        actor = ray.remote(num_cpus=1, num_gpus=ray_gpus(), max_restarts=0, max_concurrency=2)(TrainerActor).options(
             runtime_env={"env_vars": settings}
         ).remote()
         done = actor.run.remote(listener.address, authkey, arguments)

@@ -6,6 +6,8 @@ their cache) lives here, with the run it belongs to.
 
 Plain tensors and index slicing instead of a DataLoader: on two cores the loader's overhead costs more than
 the small models the playground trains.
+A run may train on a GPU (``training.device``; ``playground.train.devices``): ``Trainer.model`` is always the
+network on the CPU, as the views read it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from playground.data.registry import Dataset, load_dataset
 from playground.history import history_columns, train_sample
 from playground.model import build_model, outputs_probabilities, weight_matrices
 from playground.train.batch_curve import BatchCurve
+from playground.train.devices import PlacedNetwork, training_device
 from playground.train.probes.budget import ProbeCache
 from playground.train.probes.plane import gradient_norms
 from playground.train.probes.sequences import DEFAULT_TEMPERATURE
@@ -60,7 +63,8 @@ def make_optimizer(name: str, parameters, learning_rate: float) -> torch.optim.O
 class Trainer:
     """Owns the model, optimizer and data of one run; trains one epoch at a time."""
 
-    def __init__(self, config: RunConfig, dataset: Dataset | None = None) -> None:
+    def __init__(self, config: RunConfig, dataset: Dataset | None = None, separate_copy: bool = False) -> None:
+        """``separate_copy``: see ``PlacedNetwork``."""
         # Adam's second-moment estimates sink into denormal floats, which made the seed FFN's epochs 10x slower
         # (2.7 s instead of 0.24 s measured); flushing them to zero changes no result we can see.
         torch.set_flush_denormal(True)
@@ -68,7 +72,10 @@ class Trainer:
         self.dataset = dataset if dataset is not None else load_dataset(config.data)
         self.task = config.task
         self.loss_name = config.loss
-        self.model = build_model(config)
+        self.device = training_device(config.training.device)
+        self.network = PlacedNetwork(build_model(config), self.device, separate_copy)
+        self.trains_elsewhere = self.network.elsewhere
+        self._training_model = self.network.training
         self.probabilities = outputs_probabilities(config)
         label_dtype = torch.long if self.task == "multiclass" else torch.float32
         input_dtype = torch.long if config.tokens else torch.float32  # token numbers index an embedding
@@ -85,7 +92,7 @@ class Trainer:
         self.regularization = training.regularization
         self.reg_rate = training.reg_rate
         self.base_learning_rate = training.learning_rate  # what the user set; the schedule scales it per epoch
-        self.optimizer = make_optimizer(training.optimizer, self.model.parameters(), training.learning_rate)
+        self.optimizer = make_optimizer(training.optimizer, self._training_model.parameters(), training.learning_rate)
         self.batch_order = torch.Generator().manual_seed(training.seed)
         self.epoch = 0
         self.step = 0
@@ -119,6 +126,17 @@ class Trainer:
         # its own generator, so switching augmentation on does not change the batch order
         self.augment_generator = torch.Generator().manual_seed(training.seed + 1)
         self._apply_schedule()
+
+    @property
+    def model(self) -> nn.Module:
+        """The network as the views, edits, checkpoints and exports see it: on the CPU, wherever the run trains."""
+        return self.network.shown
+
+    def weights_edited(self) -> None:
+        """The weights of ``model`` were changed by hand or loaded: the views recompute their probes, and the
+        network that trains carries on from them."""
+        self.revision += 1
+        self.network.shown_edited()
 
     # Live changes that keep the weights --------------------------------------------------------
     @property
@@ -200,7 +218,7 @@ class Trainer:
         """L1 or L2 weight penalty (weights only, not biases), as TensorFlow Playground applies it."""
         if self.regularization == "none" or self.reg_rate == 0:
             return 0.0
-        weights = weight_matrices(self.model)
+        weights = weight_matrices(self._training_model)
         if self.regularization == "l1":
             return self.reg_rate * sum(w.abs().sum() for w in weights)
         return self.reg_rate * 0.5 * sum((w * w).sum() for w in weights)
@@ -209,14 +227,16 @@ class Trainer:
         """Probabilities for classification (P(class 1) or one per class), values for regression."""
         return self.squash(self._forward(inputs))
 
-    def _forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """The model's outputs in evaluation mode, in chunks of EVAL_CHUNK rows: a conv net's activations for
-        thousands of images at once overflow the caches (4,000 MNIST images: 0.69 s in one go, 0.33 s in chunks)."""
-        self.model.eval()
+    def _forward(self, inputs: torch.Tensor, training_model: bool = False) -> torch.Tensor:
+        """The outputs of ``model`` (or, for the epochs' evaluations, of the network where it trains) in evaluation
+        mode, on the CPU, in chunks of EVAL_CHUNK rows: a conv net's activations for thousands of images at once
+        overflow the caches (4,000 MNIST images: 0.69 s in one go, 0.33 s in chunks)."""
+        model, device = (self._training_model, self.device) if training_model else (self.model, torch.device("cpu"))
+        model.eval()
         with torch.no_grad():
             if len(inputs) <= EVAL_CHUNK:
-                return self.model(inputs)
-            return torch.cat([self.model(chunk) for chunk in inputs.split(EVAL_CHUNK)])
+                return model(inputs.to(device)).cpu()
+            return torch.cat([model(chunk.to(device)).cpu() for chunk in inputs.split(EVAL_CHUNK)])
 
     def squash(self, outputs: torch.Tensor) -> torch.Tensor:
         """Network outputs as predictions: logits through the sigmoid or softmax the loss applies."""
@@ -227,7 +247,7 @@ class Trainer:
         return outputs
 
     def _metrics(self, inputs: torch.Tensor, targets: torch.Tensor, prefix: str) -> dict[str, float]:
-        outputs = self._forward(inputs)  # one forward pass serves the loss and the accuracy or R²
+        outputs = self._forward(inputs, training_model=True)  # one pass serves the loss and the accuracy or R²
         with torch.no_grad():
             loss = float(self.data_loss(outputs, targets))
             predictions = self.squash(outputs)
@@ -283,7 +303,7 @@ class Trainer:
         order = self._epoch_order
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         last_step = None if max_batches is None else self.step + max_batches
-        self.model.train()
+        self._training_model.train()
         while self._epoch_cursor < len(order):
             if interrupt is not None and interrupt.is_set():
                 return None
@@ -320,8 +340,8 @@ class Trainer:
         inputs = self.x_train[batch]
         if self.augmentation is not None:
             inputs = self._augment(inputs)
-        outputs = self.model(inputs)
-        targets = self.y_train[batch]
+        outputs = self._training_model(inputs.to(self.device))
+        targets = self.y_train[batch].to(self.device)
         penalty = self.penalty()
         loss = self.data_loss(outputs, targets) + penalty
         total = loss.item()
@@ -330,6 +350,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        self.network.trained()
         done = math.ceil(min(self._epoch_cursor, len(self.x_train)) / self.batch_size)
         data_loss = total - float(penalty.detach()) if isinstance(penalty, torch.Tensor) else total
         accuracy = None if self.task == "regression" else functools.partial(self._batch_accuracy, outputs, targets)
@@ -353,8 +374,9 @@ class Trainer:
             self._interrupt_hooks = None
         saved = None
         if self._interrupt_hooks is not None:  # what the batch changes before its optimizer step (small next to it)
-            buffers = [buffer.detach().clone() for buffer in self.model.buffers()]
-            saved = (torch.get_rng_state(), self.augment_generator.get_state(), buffers)
+            buffers = [buffer.detach().clone() for buffer in self._training_model.buffers()]
+            device_random = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
+            saved = (torch.get_rng_state(), self.augment_generator.get_state(), buffers, device_random)
         began = time.perf_counter()
         self._interrupt = interrupt
         try:
@@ -364,8 +386,10 @@ class Trainer:
             if saved is not None:
                 torch.set_rng_state(saved[0])
                 self.augment_generator.set_state(saved[1])
+                if saved[3] is not None:  # dropout's random numbers on a GPU
+                    torch.cuda.set_rng_state(saved[3], self.device)
                 with torch.no_grad():
-                    for buffer, before in zip(self.model.buffers(), saved[2], strict=True):
+                    for buffer, before in zip(self._training_model.buffers(), saved[2], strict=True):
                         buffer.copy_(before)
             raise
         finally:
@@ -379,8 +403,9 @@ class Trainer:
             if self._interrupt is not None and self._interrupt.is_set():
                 raise BatchInterrupted
 
-        layers = [module.register_forward_pre_hook(check) for module in self.model.modules()]
-        gradients = [parameter.register_hook(check) for parameter in self.model.parameters() if parameter.requires_grad]
+        network = self._training_model
+        layers = [module.register_forward_pre_hook(check) for module in network.modules()]
+        gradients = [parameter.register_hook(check) for parameter in network.parameters() if parameter.requires_grad]
         return layers + gradients
 
     def _augment(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -408,8 +433,11 @@ def resume_trainer(path: Source) -> Trainer:
     The optimizer starts afresh (Adam's moment estimates are not saved), and batch order restarts from the seed.
     """
     config, model, history = load_checkpoint(path)
+    if config.training.device != "cpu" and not torch.cuda.is_available():  # trained on a GPU: carries on here
+        config = config.model_copy(update={"training": config.training.model_copy(update={"device": "cpu"})})
     trainer = Trainer(config)
     trainer.model.load_state_dict(model.state_dict())
+    trainer.weights_edited()
     trainer.history = list(history or [])
     trainer.epoch = len(trainer.history)
     return trainer

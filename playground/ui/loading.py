@@ -97,6 +97,7 @@ class PageLoader:
                 f"{self.page}_optimizer": training.optimizer,
                 f"{self.page}_learning_rate": float(training.learning_rate),
                 f"{self.page}_batch_size": int(training.batch_size),
+                f"{self.page}_device": training.device,
                 self.base_key: config.model_dump_json(),
                 self.layers_key: [layer.model_dump() for layer in config.model.layers],
                 self.generation_key: state.get(self.generation_key, 0) + 1,

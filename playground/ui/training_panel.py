@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+import torch
 
-from playground.config import DataConfig, OptimizerName, RunConfig
+from playground.config import DataConfig, DeviceName, OptimizerName, RunConfig
 from playground.i18n import Translator
+from playground.train.ray_backend import ray_address, ray_gpus
 from playground.ui.common import translated_choice
 from playground.ui.live_view import chart_view
 from playground.ui.loading import PageLoader
@@ -20,6 +22,17 @@ from playground.ui.session import SessionRun, pause_session_run
 
 OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]
 BATCH_SIZES: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256)
+DEVICES: tuple[str, ...] = DeviceName.__args__  # type: ignore[attr-defined]
+
+
+def gpu_offered() -> bool:
+    """Whether runs of this server can train on a GPU: it has one, or each run's Ray actor holds a share of one."""
+    if ray_address():
+        try:
+            return ray_gpus() > 0
+        except ValueError:  # the server's own setting is wrong: runs train on CPUs, and each start says why
+            return False
+    return torch.cuda.is_available()
 
 
 def build_config(data: DataConfig, training: dict[str, Any], layers: list[dict]) -> RunConfig:
@@ -28,8 +41,9 @@ def build_config(data: DataConfig, training: dict[str, Any], layers: list[dict])
 
 
 def training_panel(t: Translator, base: RunConfig | None, prefix: str, defaults: dict[str, Any]) -> dict[str, Any]:
-    """Optimizer, learning rate and batch size under ``{prefix}_*`` keys; the other training settings come from
-    the loaded config (if any) or ``defaults``. Shared by the pages that train a free layer stack."""
+    """Optimizer, learning rate, batch size and, where runs can train on a GPU, the device, under ``{prefix}_*``
+    keys; the other training settings come from the loaded config (if any) or ``defaults``. Shared by the pages
+    that train a free layer stack."""
     st.subheader(t("tab_training"))
     state = st.session_state
     keys = {name: f"{prefix}_{name}" for name in ("optimizer", "learning_rate", "batch_size")}
@@ -51,7 +65,22 @@ def training_panel(t: Translator, base: RunConfig | None, prefix: str, defaults:
     batch_size = st.selectbox(t("batch_size"), batch_sizes, key=keys["batch_size"], help=t("help_batch_size"))
     training = base.training.model_dump() if base is not None else dict(defaults)
     training.update(optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size))
+    training["device"] = _device_choice(t, prefix, training.get("device", "cpu"))
     return training
+
+
+def _device_choice(t: Translator, prefix: str, loaded: str) -> str:
+    """Where the run trains: a choice where runs can train on a GPU; elsewhere the CPU, saying so when a link (made
+    on a server with a GPU) asked for one."""
+    key = f"{prefix}_device"
+    if not gpu_offered():
+        if loaded != "cpu":
+            st.caption(t("device_none_here"))
+        return "cpu"
+    st.session_state.setdefault(key, loaded)
+    return translated_choice(
+        st.selectbox, t("device"), DEVICES, key=key, format_func=lambda name: t(f"device_{name}"), help=t("help_device")
+    )
 
 
 def training_run(

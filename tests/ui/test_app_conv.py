@@ -433,3 +433,38 @@ def test_the_gallery_says_when_it_shows_a_sample_of_a_large_test_set(page):
     assert gallery["rows"] == 1000
     heading = page_frame(handle)["pictures"]["panels"][0]["heading"]
     assert heading.startswith(f"{gallery['mistakes']} of the first 1000 of 1800 test images are wrong")
+
+
+def test_where_runs_can_train_on_a_gpu_the_page_offers_it(page, monkeypatch):
+    import torch
+
+    assert not [box for box in page.selectbox if (box.key or "").startswith("cnn_device")]  # no GPU here: no choice
+    has_gpu = torch.cuda.is_available()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # the page as a server with a GPU draws it
+    ok(page.run())
+    device = page.selectbox(key="cnn_device_en")
+    assert device.options == ["CPU", "GPU (CUDA)"] and device.value == "cpu"
+    first = page_handle().wait_until(lambda s, _: s.status == "paused" and bool(s.run_id), timeout=90)
+    before = first.run_id
+    ok(device.set_value("cuda").run())
+    handle = page_handle()
+    assert handle.config.training.device == "cuda"
+    snapshot = handle.wait_until(lambda s, _: s.run_id != before and s.status in ("paused", "error"), timeout=90)
+    if has_gpu:  # the worker (its torch not patched) trains there
+        assert snapshot.status == "paused" and snapshot.message is None
+    else:  # this machine's worker finds no GPU, and the run says so in one line
+        assert snapshot.status == "error" and snapshot.message_key == "msg_config_invalid"
+        assert snapshot.message == "training.device: cuda, but PyTorch finds no GPU on this machine; choose cpu"
+
+
+def test_a_setup_made_for_a_gpu_trains_on_the_cpu_of_a_server_without_one(page, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the page as a server without a GPU draws it
+    setup = load_preset("digits-cnn")
+    setup = setup.model_copy(update={"training": setup.training.model_copy(update={"device": "cuda"})})
+    ok(page.file_uploader(key="cnn_config_file").set_value(("s.json", setup.to_json().encode(), "text/json")).run())
+    assert EN["device_none_here"] in [caption.value for caption in page.caption]
+    handle = page_handle()
+    snapshot = handle.wait_until(lambda s, _: handle.config.data.dataset == "digits" and s.status == "paused", 90)
+    assert handle.config.training.device == "cpu" and snapshot.message is None

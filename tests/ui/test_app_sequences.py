@@ -797,3 +797,23 @@ def test_charts_draw_the_probes_they_are_given():
     assert unreached["shade"] is None and not unreached["log"]
     html = sequence_charts.text_html("<b>old", "new\n", "x")
     assert "&lt;b&gt;old" in html and "new\n" in html and "pre-wrap" in html
+
+
+def test_the_device_choice_is_offered_where_runs_can_train_on_a_gpu(page, monkeypatch):
+    import torch
+
+    from playground.train.ray_backend import GPUS_ENV, RAY_ADDRESS_ENV
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert not [box for box in page.selectbox if (box.key or "").startswith("seq_device")]
+    monkeypatch.setenv(RAY_ADDRESS_ENV, "ray://head:10001")  # runs on a Ray cluster, each actor with a GPU share
+    monkeypatch.setenv(GPUS_ENV, "0.5")
+    ok(page.run())
+    device = page.selectbox(key="seq_device_en")
+    assert device.options == ["CPU", "GPU (CUDA)"] and device.value == "cpu"
+    ok(device.set_value("cuda").run())
+    assert page_handle().config.training.device == "cuda"
+    monkeypatch.setenv(GPUS_ENV, "0")  # a cluster without GPUs: no choice, and the runs train on CPUs
+    ok(page.run())
+    assert not [box for box in page.selectbox if (box.key or "").startswith("seq_device")]
+    assert page_handle().config.training.device == "cpu"

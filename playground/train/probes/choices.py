@@ -76,4 +76,4 @@ def set_parameter(trainer: Trainer, column: int, unit: int, source: int | None, 
             linear.bias[unit] = value
         else:
             linear.weight[unit, source] = value
-    trainer.revision += 1
+    trainer.weights_edited()
