@@ -54,3 +54,41 @@ def test_translator_fills_fields_and_falls_back():
 def test_tables_are_valid_json_files():
     for path in I18N_DIR.glob("*.json"):
         assert isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+
+
+def translated_texts() -> dict[str, dict[str, str]]:
+    """Every text with its translations: the tables' keys, and each ``{"en": ..., "zh": ...}`` of the lessons."""
+    texts = {key: {language: table(language)[key] for language in LANGUAGES} for key in table("en")}
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if set(LANGUAGES) <= set(node) and all(isinstance(node[language], str) for language in LANGUAGES):
+                texts[where] = {language: node[language] for language in LANGUAGES}
+            for name, child in node.items():
+                walk(child, f"{where}.{name}")
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, f"{where}[{index}]")
+
+    for path in sorted((ROOT / "assets" / "lessons").glob("*.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")), f"lesson {path.stem}")
+    return texts
+
+
+def test_each_term_has_one_word_in_every_translation():
+    """The glossary's word for a term wherever the English uses it (placeholders aside), and none of the words it
+    replaced: "epoch" was 轮次 on one page and 周期 on another. In the tables and in the lessons."""
+    glossary = json.loads((ROOT / "assets" / "i18n" / "glossary.json").read_text(encoding="utf-8"))
+    texts = translated_texts()
+    assert len(texts) > len(table("en"))  # the lessons' texts are read too
+    breaches = []
+    for term in glossary["terms"]:
+        pattern = re.compile(rf"\b{term['en']}s?\b", re.IGNORECASE)
+        for where, text in texts.items():
+            if not pattern.search(re.sub(r"\{\w+\}", "", text["en"])):
+                continue
+            for language in LANGUAGES.keys() - {"en"}:
+                word, replaced = term[language], term[f"not_{language}"]
+                if word.lower() not in text[language].lower() or any(old in text[language] for old in replaced):
+                    breaches.append(f"{language} {where} ({term['en']} -> {word}): {text[language]}")
+    assert breaches == []
