@@ -11,7 +11,8 @@ drawing on the same two cores (a student's browser runs on a computer of their o
   browser's cache of messages, so the server sends everything), answers the timed reruns the server asks for as
   the browser does (every second while the run plays), and asks its live view's frames over the frame socket as the
   view does: one after the other, each once the previous one arrived (``after=`` the version it holds), parsing
-  every one.
+  every one; its Pause press also goes to the frame route's pause at once, as the live view sends it (the recording
+  checks that the real page did).
 
 Prints, for each class size: the memory of the server, the workers' template and the workers (proportional set size,
 PSS: shared pages split between the processes that share them), in total and per session (the growth over the idle
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +47,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.page_helpers import carries_press  # noqa: E402
+from tests.browser.page_helpers import INSTANT_PAUSE_ROUTE, carries_press  # noqa: E402
 from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, running_server  # noqa: E402
 
 PAGE_PATH = "/playground_2d"
@@ -104,7 +106,8 @@ def record(server: Server) -> Recording:
             play.click()
             expect(view).to_have_attribute("data-status", "running", timeout=60_000)
             page.wait_for_timeout(1500)
-            play.click()
+            with page.expect_request(INSTANT_PAUSE_ROUTE):  # the live view pauses the run at once too
+                play.click()
             expect(view).to_have_attribute("data-status", "paused", timeout=60_000)
             page.wait_for_timeout(1000)
         finally:
@@ -229,9 +232,28 @@ class StudentSession:
         await stop_gate.wait()
         await asyncio.sleep(self.pause_after_s)
         pressed = time.monotonic()
+        instant = asyncio.create_task(self._pause_at_once())  # the live view's, beside the press's own message
         await self._send(socket, self.recording.pause)
         await self._until_status(lambda status: status == "paused")
         self.student.pause_s = time.monotonic() - pressed
+        await instant
+
+    async def _pause_at_once(self) -> None:
+        """What the page's live view sends when Pause is clicked: a POST to its frame route's pause."""
+        assert self.frame_route is not None
+        request = urllib.request.Request(f"{self.base_url}{self.frame_route}/pause", method="POST")
+
+        def post() -> int:
+            with urllib.request.urlopen(request, timeout=STEP_TIMEOUT_S) as response:
+                return response.status
+
+        try:
+            status = await asyncio.to_thread(post)
+        except OSError as error:
+            self.error(f"instant pause: {error}")
+            return
+        if status != 204:
+            self.error(f"instant pause: HTTP {status}")
 
     async def _until_status(self, wanted) -> None:
         deadline = time.monotonic() + STEP_TIMEOUT_S

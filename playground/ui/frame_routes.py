@@ -1,7 +1,8 @@
 """The routes the live view asks for frames (see ``playground.ui.frames`` for the frames and their registry): a
 WebSocket per view (``/_playground/frame/{token}/socket``, one message per query and one per answer) and, for
 browsers or proxies without WebSockets, ``GET /_playground/frame/{token}?QUERY``. Both long-poll: a query that
-names the version it painted waits on the event loop for the next one. ``app.py`` mounts :func:`frame_routes` on
+names the version it painted waits on the event loop for the next one. ``POST /_playground/frame/{token}/pause``
+pauses the run at once (the live view sends it when Pause is clicked). ``app.py`` mounts :func:`frame_routes` on
 the ``st.App`` that serves the pages."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from playground.ui.frames import (
     FrameSource,
     dumps_frame,
     get_frame_changes,
+    get_frame_pause,
     get_frame_source,
 )
 
@@ -105,6 +107,17 @@ async def _frame_socket(websocket: WebSocket) -> None:
                 return
 
 
+async def _pause_endpoint(request: Request) -> Response:
+    """Pause the run of a live view now: a click on Pause otherwise waits for the page's script run, which waits
+    behind the other sessions' runs on the server's one Python process (1.7 s median with thirty students pressing
+    at once). The click's script run still comes and pauses again, which changes nothing."""
+    pause = get_frame_pause(request.path_params["token"])
+    if pause is None:
+        return Response(b'{"error":"unknown token"}', status_code=404, media_type="application/json")
+    await run_in_threadpool(pause)  # a message to each worker of the run, off the event loop
+    return Response(status_code=204, headers=_NO_STORE)
+
+
 def _frame_body(
     token: str,
     source: FrameSource,
@@ -171,6 +184,7 @@ def frame_routes() -> list[BaseRoute]:
     """The routes to mount on ``st.App``: the frame endpoint and its WebSocket."""
     return [
         Route(FRAME_PATH + "/{token}", _frame_endpoint, methods=["GET"], name="playground_frame"),
+        Route(FRAME_PATH + "/{token}/pause", _pause_endpoint, methods=["POST"], name="playground_frame_pause"),
         WebSocketRoute(FRAME_PATH + "/{token}/socket", _frame_socket, name="playground_frame_socket"),
     ]
 

@@ -148,6 +148,7 @@ def _holder() -> types.ModuleType:
         candidate = types.ModuleType(_HOLDER_NAME, "Frame sources of the live training view, by token.")
         candidate.sources = {}
         candidate.changes = {}
+        candidate.pausers = {}
         candidate.lock = threading.Lock()
         holder = sys.modules.setdefault(_HOLDER_NAME, candidate)
     return holder
@@ -167,21 +168,25 @@ class FrameChanges(Protocol):
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]: ...
 
 
-def register_frame_source(token: str, source: FrameSource, changes: FrameChanges | None = None) -> None:
+def register_frame_source(
+    token: str, source: FrameSource, changes: FrameChanges | None = None, pause: Callable[[], None] | None = None
+) -> None:
     """Serve ``source(since_epoch, ...)`` at ``/_playground/frame/{token}``; a second call replaces the first.
     With ``changes``, frames carry their ``version`` and a poll that says ``?after=VERSION`` is answered once there
-    is a newer frame (long polling, at most ``frame_routes.LONG_POLL_S``)."""
+    is a newer frame (long polling, at most ``frame_routes.LONG_POLL_S``). With ``pause``, a POST to
+    ``/_playground/frame/{token}/pause`` calls it: the live view pauses its run the moment Pause is clicked,
+    before the page's script run for the click (which waits its turn behind every other session's)."""
     if not token or "/" in token:
         raise ValueError(f"invalid frame token {token!r}")
     holder = _holder()
     with holder.lock:
         holder.sources[token] = source
-        if not hasattr(holder, "changes"):  # a registry made before frames had versions (a reloaded module)
-            holder.changes = {}
-        if changes is None:
-            holder.changes.pop(token, None)
-        else:
-            holder.changes[token] = changes
+        for name, value in (("changes", changes), ("pausers", pause)):
+            registry = holder.__dict__.setdefault(name, {})  # missing in a registry made by an older module
+            if value is None:
+                registry.pop(token, None)
+            else:
+                registry[token] = value
 
 
 def unregister_frame_source(token: str) -> None:
@@ -190,11 +195,17 @@ def unregister_frame_source(token: str) -> None:
     with holder.lock:
         holder.sources.pop(token, None)
         getattr(holder, "changes", {}).pop(token, None)
+        getattr(holder, "pausers", {}).pop(token, None)
 
 
 def get_frame_changes(token: str) -> FrameChanges | None:
     """What tells the polls of ``token`` that a new frame is there, if it was registered with one."""
     return getattr(_holder(), "changes", {}).get(token)
+
+
+def get_frame_pause(token: str) -> Callable[[], None] | None:
+    """What pauses the run of ``token`` at once, if it was registered with it."""
+    return getattr(_holder(), "pausers", {}).get(token)
 
 
 def get_frame_source(token: str) -> FrameSource | None:

@@ -99,6 +99,7 @@ LABEL_KEYS: tuple[str, ...] = (
     "msg_finished_target",
     "msg_finished_patience",
     "status_queued",
+    "status_pausing",
     "msg_queued",
     "msg_busy",
     "msg_out_of_memory",
@@ -193,6 +194,7 @@ def view_payload(
     compare: bool = False,
     acked: Mapping[str, int] | None = None,
     present: bool = False,
+    play_button: str | None = None,
 ) -> dict[str, Any]:
     """The ``data`` the component receives (JSON-safe); ``live_training_view`` documents the arguments."""
     return {
@@ -212,6 +214,7 @@ def view_payload(
         "edit_points": bool(edit_points and show_boundary),
         "compare": bool(compare),
         "present": bool(present),
+        "play_button": play_button,
         "acked": {str(instance): int(seq) for instance, seq in (acked or {}).items()},
         "labels": {**{key: _english(key) for key in LABEL_KEYS}, **{name: str(text) for name, text in labels.items()}},
     }
@@ -369,6 +372,7 @@ def live_training_view(
     on_network_edit: EditCallback | None = None,
     on_point_edit: EditCallback | None = None,
     compare: bool = False,
+    play_button: str | None = None,
 ) -> None:
     """Mount (or update in place) the live view that paints the run served under ``token``.
 
@@ -390,7 +394,10 @@ def live_training_view(
     ``edit_points=True`` turns clicks on the plane into point edits (click adds, shift-click or right-click
     removes the nearest point); Python decides the labels and passes the new points back in
     ``train_points``/``test_points``. ``compare=True`` asks the frame source for run B
-    (``?since_compare=M``) and shows ``frame["compare"]`` beside run A when present. In presenter mode the view
+    (``?since_compare=M``) and shows ``frame["compare"]`` beside run A when present. ``play_button``: the CSS
+    selector of the page's Play/Pause button (``run_controls.button_selector``); a click on it while it shows
+    Pause pauses the run at once through the frame route and the view says "Pausing..." until the worker has.
+    In presenter mode the view
     draws larger points and thicker lines on every page, so no page passes anything for it.
 
     The callbacks get one dict each and follow Streamlit's widget-callback semantics: they run at the start of
@@ -426,6 +433,7 @@ def live_training_view(
         compare=compare,
         acked=st.session_state.get(ack_key),
         present=presenter_on(),
+        play_button=play_button,
     )
     callbacks: dict[str, Any] = {}
     if network or edit_points or on_select or on_network_edit or on_point_edit:

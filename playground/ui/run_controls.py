@@ -39,8 +39,14 @@ def run_buttons(
     run = session_run(page, config, probes=probes)
     show_first_of_each([f"{page}_{name}_" for name in (PLAY, STEP, RESET)])  # keys change (see ``_queue_press``)
     _buttons(t, page, run, config, disabled)
-    run_shortcuts(t, reset_selector=f"[class*='st-key-{page}_{RESET}_'] button", key=f"{page}_shortcuts")
+    run_shortcuts(t, reset_selector=button_selector(page, RESET), key=f"{page}_shortcuts")
     return run
+
+
+def button_selector(page: str, action: str) -> str:
+    """The CSS selector of the page's button for ``action`` (its key changes with each press applied), for the
+    browser code: the shortcuts press Reset, the live view sees a click on Pause."""
+    return f"[class*='st-key-{page}_{action}_'] button"
 
 
 #: What a press of each button asks the run to do. The Play/Pause button's action is the one its label shows.

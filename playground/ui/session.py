@@ -161,7 +161,7 @@ def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> Sessio
         unregister_frame_source(run.token)
         run.stop()
     run = SessionRun(token=secrets.token_urlsafe(16), handle=WorkerHandle(config, probes=probes))
-    register_frame_source(run.token, run.frame, changes=run)
+    register_frame_source(run.token, run.frame, changes=run, pause=run.pause)
     runs[page] = run
     if getattr(runs, "released", False):  # the session ended meanwhile: nobody will ever release this run
         _release({page: runs.pop(page)})

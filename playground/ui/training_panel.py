@@ -17,7 +17,7 @@ from playground.train.ray_backend import ray_address, ray_gpus
 from playground.ui.common import translated_choice
 from playground.ui.live_view import chart_view
 from playground.ui.loading import PageLoader
-from playground.ui.run_controls import live_view_labels, run_buttons
+from playground.ui.run_controls import PLAY, button_selector, live_view_labels, run_buttons
 from playground.ui.session import SessionRun, pause_session_run
 
 OPTIMIZERS: tuple[str, ...] = OptimizerName.__args__  # type: ignore[attr-defined]
@@ -105,5 +105,6 @@ def training_run(
         run = run_buttons(t, page=page, config=config, probes=probes)
         loader.resume_loaded(run, config)
     n_classes = shown.output_size if shown.task == "multiclass" else 2
-    chart_view(run.token, kind=shown.task, n_classes=n_classes, labels=live_view_labels(t), key=f"{loader.page}_live")
+    chart_view(run.token, kind=shown.task, n_classes=n_classes, labels=live_view_labels(t), key=f"{loader.page}_live",
+               play_button=button_selector(page, PLAY))  # fmt: skip
     return run, shown

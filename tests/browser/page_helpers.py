@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from playwright.sync_api import Locator, Page, WebSocket, expect
+from playwright.sync_api import Locator, Page, Request, WebSocket, expect
 
 
 def run_button_container(page_key: str) -> str:
@@ -179,14 +179,18 @@ def wait_epoch_at_least(page: Page, value: int, timeout: int = 60_000) -> None:
 
 def frame_urls(page: Page) -> list[str]:
     """Collects the frame route's URLs the live view asks (its token is the page's own): those of its HTTP
-    requests, and for its WebSocket (``.../socket``) the route's own HTTP address."""
+    frame requests, and for its WebSocket (``.../socket``) the route's own HTTP address."""
     urls: list[str] = []
 
     def socket(socket: WebSocket) -> None:
         if "/_playground/frame/" in socket.url:
             urls.append(frame_route_of(socket.url))
 
-    page.on("request", lambda request: urls.append(request.url) if "/_playground/frame/" in request.url else None)
+    def request(request: Request) -> None:
+        if "/_playground/frame/" in request.url and request.method == "GET":  # not the live view's instant pause
+            urls.append(request.url)
+
+    page.on("request", request)
     page.on("websocket", socket)
     return urls
 
@@ -217,3 +221,13 @@ def carries_press(rerun, suffixes: tuple[str, ...]) -> bool:
         keys.search(widget.id) and widget.WhichOneof("value") == "trigger_value" and widget.trigger_value
         for widget in rerun.widget_states.widgets
     )
+
+
+#: The route by which the live view pauses its run the moment Pause is clicked (``frame_routes._pause_endpoint``).
+INSTANT_PAUSE_ROUTE = "**/_playground/frame/*/pause"
+
+
+def without_instant_pause(page: Page) -> None:
+    """Refuse the live view's instant pause, so that only the click's own script run can pause the run: for the
+    tests of how presses reach the page's script."""
+    page.route(INSTANT_PAUSE_ROUTE, lambda route: route.abort())

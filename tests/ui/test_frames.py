@@ -115,7 +115,44 @@ def test_a_failing_source_answers_500_with_the_reason():
 
 def test_route_list_is_mountable():
     paths = [route.path for route in frame_routes.frame_routes()]
-    assert paths == ["/_playground/frame/{token}", "/_playground/frame/{token}/socket"]
+    assert paths == [
+        "/_playground/frame/{token}",
+        "/_playground/frame/{token}/pause",
+        "/_playground/frame/{token}/socket",
+    ]
+
+
+def post_pause(token: str) -> tuple[int, bytes]:
+    """A POST to the pause route of ``token``, through the mounted routes as the server serves them."""
+    app = Starlette(routes=frame_routes.frame_routes())
+    sent: list[dict] = []
+
+    async def scenario() -> None:
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": f"/_playground/frame/{token}/pause", "headers": [],
+                 "query_string": b"", "root_path": ""}  # fmt: skip
+        await app(scope, receive, send)
+
+    run_async(scenario())
+    return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:])
+
+
+def test_the_pause_route_pauses_the_run_of_its_token_at_once_and_knows_no_other():
+    paused = threading.Event()
+    frames.register_frame_source("paused", lambda *_: {}, pause=paused.set)
+    try:
+        assert post_pause("paused") == (204, b"")
+        assert paused.is_set()
+        frames.register_frame_source("paused", lambda *_: {})  # registered again without one: none any more
+        assert post_pause("paused")[0] == 404
+    finally:
+        frames.unregister_frame_source("paused")
+    assert post_pause("paused") == (404, b'{"error":"unknown token"}')
 
 
 def socket_exchange(token: str, queries: list[str | bytes], gone_after: int | None = None) -> list[dict]:

@@ -14,7 +14,14 @@ from playground.train.one_step import MAX_STEP_EXAMPLES, StepError, check_steppa
 from playground.ui.common import show_first_of_each
 from playground.ui.learning.links import hidden_parts, linked_example
 from playground.ui.live_view import live_training_view, plane_points
-from playground.ui.run_controls import cached_dataset, in_fragment_rerun, live_view_labels, run_buttons
+from playground.ui.run_controls import (
+    PLAY,
+    button_selector,
+    cached_dataset,
+    in_fragment_rerun,
+    live_view_labels,
+    run_buttons,
+)
 from playground.ui.session import SessionRun
 from playground.viz.colors import CLASS_PALETTE
 from playground.viz.training_step import (
@@ -335,4 +342,5 @@ def _the_loop(t: Translator, run: SessionRun, config: RunConfig) -> None:
         discretize=False,
         labels=live_view_labels(t),
         key="learn_live",
+        play_button=button_selector(PAGE, PLAY),
     )

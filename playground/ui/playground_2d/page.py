@@ -24,7 +24,7 @@ from playground.ui.playground_2d.network import (
 )
 from playground.ui.playground_2d.points import editing_points, on_point_edit, own_data_panel, remember_data
 from playground.ui.probe_charts import CHART_PROBES, probe_charts
-from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
+from playground.ui.run_controls import PLAY, button_selector, cached_dataset, live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
 
 PAGE = "2d"
@@ -91,6 +91,7 @@ def render(t: Translator) -> None:
             on_network_edit=on_network_edit,
             on_point_edit=on_point_edit,
             compare=run.compare is not None,
+            play_button=button_selector(PAGE, PLAY),
         )
         copy_link_button(t("copy_link"), t("link_copied"), t("link_copy_failed"), t("help_copy_link"), key="2d_copy")
         step_through_link(t, config)

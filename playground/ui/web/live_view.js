@@ -33,6 +33,7 @@ const RESEND_TIMES = 4;
 const RUN_WAIT_MS = 20000;     // the longest an event waits for the page's script run to end
 const RUN_POLL_MS = 50;
 const SETTLE_MS = 300;         // a resend waits until the page has been idle this long
+const PAUSING_MS = 5000;       // the longest the status says "Pausing…" while the run still trains
 
 function normFocus(value) {
   if (Array.isArray(value) && value.length >= 2 && Number.isInteger(value[0]) && Number.isInteger(value[1])) {
@@ -114,6 +115,13 @@ const BUSY_SCRIPT_STATES = new Set(["running", "rerunRequested"]);
 const pageScriptBusy = () =>
   BUSY_SCRIPT_STATES.has(document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState);
 
+/** Whether a Streamlit button shows the Pause icon (its Material icon's name is its text; the label is
+ * translated, the icon is not). */
+export function showsPause(button) {
+  const icon = button.querySelector('[data-testid="stIconMaterial"]');
+  return !!icon && icon.textContent.trim() === "pause";
+}
+
 export class LiveView {
   constructor(parent) {
     this.root = document.createElement("div");
@@ -166,6 +174,8 @@ export class LiveView {
     this.onPoke = () => { this.pokeUntil = performance.now() + POKE_MS; this.wake(); };
     document.addEventListener("pointerdown", this.onPoke, true);
     document.addEventListener("keydown", this.onPoke, true);
+    this.onClick = (event) => this.pauseIfPauseClicked(event);
+    document.addEventListener("click", this.onClick, true);  // before Streamlit's own handler of the button
     this.resizer = new ResizeObserver(() => this.markAll());
     for (const wrap of [this.el.heatWrap, this.el.heatWrapB, this.el.lossWrap, this.el.netWrap]) {
       this.resizer.observe(wrap);
@@ -275,6 +285,7 @@ export class LiveView {
     this.panelB.clear();
     this.localFocus = null;
     this.pendingFocus = null;
+    this.pausingUntil = 0;
     this.state = { status: "idle", message: null, epoch: 0, step: 0, learning_rate: null, title: null,
       focus: null };
     this.dirty = { heat: true, heatB: true, overlay: true, loss: true, text: true, net: true, pictures: true };
@@ -374,6 +385,27 @@ export class LiveView {
     if (have.length) url += `&have=${encodeURIComponent(have.join(","))}`;
     if (this.version !== null && this.training()) url += `&after=${encodeURIComponent(this.version)}`;
     return url;
+  }
+
+  /** A click on the page's Pause button (``data.play_button``, while it shows Pause and the run trains) pauses the
+   * run at once through the frame route, ahead of the click's own script run, which on a busy server waits behind
+   * every other session's; the status says "Pausing…" until the worker has paused. The script run still comes
+   * and pauses the run again, which changes nothing. */
+  pauseIfPauseClicked(event) {
+    const selector = this.data && this.data.play_button;
+    if (!selector || !this.url || !(event.target instanceof Element)) return;
+    const button = event.target.closest(selector);
+    if (!button || button.disabled || !showsPause(button) || !this.training()) return;
+    this.pausingUntil = performance.now() + PAUSING_MS;
+    this.paintText(false);  // at once, within the click: a paused frame may come before the next paint
+    const url = this.url;
+    fetch(`${url}/pause`, { method: "POST", cache: "no-store", credentials: "same-origin", keepalive: true })
+      .catch(() => {});  // the click's own script run pauses the run anyway
+  }
+
+  /** Pause was clicked, and the run still trains (for at most ``PAUSING_MS``). */
+  pausing() {
+    return this.state.status === "running" && this.pausingUntil > performance.now();
   }
 
   /** A run (A, or B beside it) trains: frames change by themselves. */
@@ -659,8 +691,11 @@ export class LiveView {
     }
     setAttr(root, "data-chart", this.chartMode === "metric" && this.metricAvailable() ? "metric" : "loss");
     setAttr(root, "data-focus", s.focus ? s.focus.join(",") : "");
+    const pausing = this.pausing();
+    if (!pausing) this.pausingUntil = 0;
+    setAttr(root, "data-pausing", pausing ? "true" : "false");
     setAttr(el.status, "data-status", s.status || "idle");
-    setText(el.status, this.label(`status_${s.status || "idle"}`));
+    setText(el.status, this.label(`status_${pausing ? "pausing" : s.status || "idle"}`));
     // run B, when a comparison is on
     setHidden(r["a-tag"], !cmp);
     setHidden(r["a-title"], !cmp || !s.title);
@@ -964,6 +999,7 @@ export class LiveView {
     this.pictures.disconnect();
     document.removeEventListener("pointerdown", this.onPoke, true);
     document.removeEventListener("keydown", this.onPoke, true);
+    document.removeEventListener("click", this.onClick, true);
     this.root.remove();
   }
 }

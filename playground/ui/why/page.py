@@ -13,7 +13,7 @@ from playground.ui.common import kept_key, kept_widget
 from playground.ui.downloads import lesson_download
 from playground.ui.lessons.panel import lesson_frame
 from playground.ui.live_view import chart_view, live_training_view, plane_points
-from playground.ui.run_controls import cached_dataset, live_view_labels, run_buttons
+from playground.ui.run_controls import PLAY, button_selector, cached_dataset, live_view_labels, run_buttons
 from playground.ui.why import curves, overfitting, side_by_side
 from playground.ui.why.jobs import PAGE
 
@@ -81,10 +81,12 @@ def render(t: Translator) -> None:
         labels = live_view_labels(t)
         if plane:
             live_training_view(run.token, kind=config.task, **plane_points(dataset), show_test=False,
-                               discretize=False, labels=labels, key="why_live")  # fmt: skip
+                               discretize=False, labels=labels, key="why_live",
+                               play_button=button_selector(PAGE, PLAY))  # fmt: skip
         else:
             n_classes = config.output_size if config.task == "multiclass" else 2
-            chart_view(run.token, kind=config.task, n_classes=n_classes, labels=labels, key="why_live")
+            chart_view(run.token, kind=config.task, n_classes=n_classes, labels=labels, key="why_live",
+                       play_button=button_selector(PAGE, PLAY))  # fmt: skip
         lesson_download(t, PAGE, config)
     with tabs[0]:
         side_by_side.render(t, run, config, dataset)
