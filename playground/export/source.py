@@ -6,11 +6,12 @@ import json
 import textwrap
 
 from playground.config import RunConfig
+from playground.data.registry import kind_of
 
 
 def script_title(config: RunConfig) -> str:
-    """The config's name, made safe for the first line of a generated docstring."""
-    name = " ".join((config.name or f"A network on {config.data.dataset}").split())
+    """The config's name (or what it trains on), made safe for the first line of a generated docstring."""
+    name = " ".join((config.name or f"A network on {kind_of(config.data.dataset).described_as}").split())
     return name.replace("\\", "/").replace('"', "'")
 
 

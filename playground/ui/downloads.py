@@ -12,11 +12,14 @@ from functools import partial
 
 import streamlit as st
 
-from playground.config import RunConfig
+from playground.config import RunConfig, TrainConfig
 from playground.export import ExportError
 from playground.i18n import Translator
 from playground.lessons import lesson_from_setup
 from playground.ui.session import SessionRun
+
+#: The most epochs a setup may name (``TrainConfig.epochs``).
+MAX_EPOCHS = next(rule.le for rule in TrainConfig.model_fields["epochs"].metadata if hasattr(rule, "le"))
 
 
 def script_or_error(make: Callable[[RunConfig], str], config: RunConfig) -> tuple[str | None, str | None]:
@@ -32,6 +35,23 @@ def _script_or_error(make: Callable[[RunConfig], str], config_json: str) -> tupl
         return make(RunConfig.from_json(config_json)), None
     except ExportError as error:
         return None, str(error)
+
+
+def as_trained(config: RunConfig, epochs: int) -> RunConfig:
+    """The setup as a page trained it for an exported script: as many epochs as the run trained (the setup's own
+    number until it trained any). A cosine schedule keeps the setup's number: it decays over those epochs."""
+    epochs = min(int(epochs), MAX_EPOCHS)
+    if epochs <= 0 or epochs == config.training.epochs or config.training.schedule == "cosine":
+        return config
+    return config.model_copy(update={"training": config.training.model_copy(update={"epochs": epochs})})
+
+
+def trained_script(make: Callable[[RunConfig], str], run: SessionRun, config: RunConfig) -> str:
+    """The script of the setup as the run has trained it so far, written when the download is asked for."""
+    source, reason = script_or_error(make, as_trained(config, run.handle.snapshot()[0].epoch))
+    if source is None:
+        raise ExportError(reason or "")
+    return source
 
 
 def checkpoint_bytes(run: SessionRun) -> bytes:
@@ -109,7 +129,7 @@ def downloads(
             column.info(t("no_script", reason=reason or ""), icon=":material/block:")
         else:
             column.download_button(
-                t(label), source, f"{stem}{suffix}", "text/x-python",
+                t(label), partial(trained_script, make, run, config), f"{stem}{suffix}", "text/x-python",
                 key=widget_key, icon=":material/code:", on_click="ignore", disabled=disabled, width="stretch",
             )  # fmt: skip
     lesson_download(t, key, config, hidden, disabled)

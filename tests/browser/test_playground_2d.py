@@ -9,6 +9,7 @@ import signal
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -116,8 +117,14 @@ def press_play(page: Page) -> None:
 
 def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server, context, tmp_path):
     page = context.new_page()
-    http_frames: list[str] = []  # frames asked over HTTP, and the frames the view's WebSocket received
-    page.on("request", lambda request: http_frames.append(request.url) if "/_playground/frame/" in request.url else 0)
+    http_frames: list[str] = []  # frames asked over HTTP, the live view's instant pauses, the frames its socket got
+    pauses: list[str] = []
+
+    def watch_request(request) -> None:
+        if "/_playground/frame/" in request.url:
+            (pauses if request.method == "POST" else http_frames).append(request.url)
+
+    page.on("request", watch_request)
     sockets: list[str] = []
     socket_frames: list[int] = []
 
@@ -182,6 +189,12 @@ def test_play_trains_live_pause_stops_and_closing_the_tab_ends_the_worker(server
     assert paused_at >= third
     page.wait_for_timeout(2000)
     assert epoch(page) == paused_at, "the epoch counter kept rising after Pause"
+    assert len(pauses) == 1, f"the live view sent Pause to its run {len(pauses)} times"
+    # the exported script trains as many epochs as the page did (written when the download is asked for)
+    page.get_by_text("Take it with you").click()
+    with page.expect_download(timeout=30_000) as download:
+        page.locator(".st-key-2d_dl_pytorch button").click()
+    assert f"\nEPOCHS = {paused_at}\n" in Path(download.value.path()).read_text(encoding="utf-8")
 
     # The frames came over the view's WebSocket, none over HTTP (each request cost the browser's request machinery).
     assert sockets and not http_frames, f"frame sockets {sockets}, HTTP frame requests {http_frames[:3]}"

@@ -110,6 +110,11 @@ class DatasetKind:
         return f"{type(self).__name__}({self.name!r})"
 
     @property
+    def described_as(self) -> str:
+        """The data in a sentence ("A network on ..."): its id, or for an upload what was uploaded."""
+        return self.name
+
+    @property
     def images(self) -> bool:
         return self.input_family == "image"
 
@@ -174,6 +179,12 @@ class UploadKind(DatasetKind):
     packed = True
     #: What a refusal says when the settings name no upload ("an uploaded dataset needs the sha256 of its table").
     missing_upload: ClassVar[str]
+    #: What was uploaded, in a sentence ("an uploaded table"): its dataset id ("upload") says nothing.
+    uploaded: ClassVar[str]
+
+    @property
+    def described_as(self) -> str:
+        return self.uploaded
 
     def check(self, data: DataSettings) -> None:
         if not data.upload:

@@ -155,6 +155,7 @@ class UploadedImages(UploadKind, _Images):
 
     settings = IMAGE_SETTINGS
     missing_upload = "an image upload needs the sha256 of its images"
+    uploaded = "uploaded images"
 
     def _info(self, data: DataSettings):  # noqa: ANN202 - image_upload is imported late (it loads PIL)
         from playground.data import image_upload

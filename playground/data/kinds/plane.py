@@ -83,6 +83,7 @@ class OwnPoints(UploadKind):
     page = "2d"
     settings = frozenset({"features"})
     missing_upload = "a custom point set needs the sha256 of its points"
+    uploaded = "your own points"
 
     def check_upload(self, data: DataSettings) -> None:
         points.points_info(self.sha(data))

@@ -180,6 +180,7 @@ class UploadedSeries(UploadKind, _Sequences):
     settings = frozenset({"steps"})
     standardised = True
     missing_upload = "an uploaded time series needs the sha256 of its series"
+    uploaded = "an uploaded time series"
 
     def _info(self, data: DataSettings) -> series_upload.SeriesInfo:
         return series_upload.series_info(self.sha(data))

@@ -110,6 +110,7 @@ class UploadedTable(UploadKind, _Table):
 
     standardised = True
     missing_upload = "an uploaded dataset needs the sha256 of its table"
+    uploaded = "an uploaded table"
 
     def _info(self, data: DataSettings) -> upload.UploadInfo:
         return upload.upload_info(self.sha(data))
