@@ -180,6 +180,15 @@ def parse_layer(layer: dict) -> LayerBase:
         raise ValueError(describe_validation_error(error)) from None
 
 
+def same_stack(first: Sequence[dict], second: Sequence[dict]) -> bool:
+    """Whether two stacks are the same layers with the same settings (a setting left out counts as its default);
+    a stack with a layer that describes none is the same as no other."""
+    try:
+        return [parse_layer(layer) for layer in first] == [parse_layer(layer) for layer in second]
+    except ValueError:
+        return False
+
+
 def stack_rows(layers: Sequence[dict], input_shape: Shape) -> list[StackRow]:
     """Every row's title, output shape and parameters, as ``infer_shapes`` computes them, up to the first layer
     that cannot run; that one carries the reason, the ones after it have no shape."""

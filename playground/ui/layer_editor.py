@@ -20,6 +20,7 @@ from playground.layer_stack import (
     RECURRENT_KINDS,
     EditorState,
     StackRow,
+    Template,
     counts_recurrent,
     default_layer,
     failing_layer_index,
@@ -28,6 +29,7 @@ from playground.layer_stack import (
     load_templates,
     param_totals,
     plain_reason,
+    same_stack,
     stack_rows,
 )
 from playground.layers import ACTIVATIONS, LAYER_KINDS, Shape
@@ -167,14 +169,20 @@ def _undo(key: str, revision: int) -> None:
         _sync_widgets(key, state, overwrite=True)
 
 
+def _template_stack(template: Template, output: dict | None, vocab_size: int | None) -> list[dict]:
+    """The stack a template gives this page: its output layer the page's (an image template keeps its own unless
+    the page's is dense), its embedding sized to the page's text."""
+    if template.family == "image" and output is not None and output.get("kind") != "dense":
+        output = None
+    return template.stack(output, vocab_size)
+
+
 def _use_template(key: str, revision: int, output: dict | None, vocab_size: int | None) -> None:
     if not (state := _current(key, revision)):
         return
     chosen = st.session_state[f"{key}_template"]
     template = next(template for template in load_templates() if template.id == chosen)
-    if template.family == "image" and output is not None and output.get("kind") != "dense":
-        output = None
-    state.replace(template.stack(output, vocab_size))
+    state.replace(_template_stack(template, output, vocab_size))
     _sync_widgets(key, state, overwrite=True)
 
 
@@ -226,12 +234,20 @@ def _toolbar(
     if not templates:
         return
     choice, use = st.columns([5, 2], vertical_alignment="bottom")
+    chosen = templates.get(st.session_state.get(f"{key}_template", ""))
+    # the chosen template's name, marked once the stack is no longer that template's
+    edited = chosen is not None and not same_stack(_template_stack(chosen, output, vocab_size), state.layers)
+
+    def template_name(template_id: str) -> str:
+        name = templates[template_id].name(language)
+        return t("editor_template_custom", name=name) if edited and template_id == chosen.id else name
+
     translated_choice(
         choice.selectbox,
         t("editor_template"),
         list(templates),
         key=f"{key}_template",
-        format_func=lambda template_id: templates[template_id].name(language),
+        format_func=template_name,
         help=t("editor_help_template"),
     )
     use.button(

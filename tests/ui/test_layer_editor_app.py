@@ -139,6 +139,22 @@ def test_template_replaces_the_stack_and_undo_brings_it_back(page):
     assert edited(page).layers == SEED
 
 
+def test_the_template_box_says_custom_once_the_stack_is_no_longer_the_template(page):
+    def shown() -> str:
+        box = page.selectbox(key="ed_template_en")
+        return box.options[box.index]
+
+    page.selectbox(key="ed_template_en").set_value("deep-dropout").run()
+    editor_button(page, "ed_use_template").click().run()
+    name = shown()
+    assert "(custom)" not in name
+    page.button(key=[b.key for b in page.button if re.search(r"_remove_r\d+$", b.key)][1]).click().run()  # a dropout
+    assert shown() == f"{name} (custom)"
+    assert [option for option in page.selectbox(key="ed_template_en").options if "(custom)" in option] == [shown()]
+    editor_button(page, "ed_undo").click().run()
+    assert shown() == name  # the template's stack again
+
+
 def test_empty_stack_is_reported_without_a_row(page):
     for _ in range(3):
         page.button(key=[b.key for b in page.button if re.search(r"_remove_r\d+$", b.key)][0]).click().run()
