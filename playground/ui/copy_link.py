@@ -11,6 +11,12 @@ _component = st.components.v2.component(
 )
 
 
-def copy_link_button(label: str, copied: str, failed: str, help_text: str, key: str) -> None:
-    """Copy the current address (Streamlit keeps the setup in it) to the clipboard, with a fallback prompt."""
-    _component(key=key, data={"label": label, "copied": copied, "failed": failed, "help": help_text}, height="content")
+def copy_link_button(
+    label: str, copied: str, failed: str, help_text: str, key: str, hide: tuple[str, ...] | None = None
+) -> None:
+    """Copy the current address (Streamlit keeps the setup in it) to the clipboard, with a fallback prompt. With
+    ``hide``, the address's ``&hide=`` names those controls instead (none: no ``&hide=``), for a lesson link."""
+    data = {"label": label, "copied": copied, "failed": failed, "help": help_text}
+    if hide is not None:
+        data["hide"] = ",".join(hide)
+    _component(key=key, data=data, height="content")

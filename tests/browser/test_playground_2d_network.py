@@ -647,3 +647,35 @@ def test_the_network_view_and_the_new_controls_in_chinese(server, context):
     editor = open_expander(page, "所选神经元的权重")
     expect(editor.get_by_role("spinbutton", name="偏置")).to_be_visible()
     no_exception(page)
+
+
+def test_share_as_lesson_copies_a_link_that_hides_the_ticked_controls(server, context):
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.dismiss())  # the fallback prompt, where the clipboard refuses
+    open_2d_page(page, server.url, "?hide=noise")
+    wait_for_config(page, lambda _: True, "a config")
+    page.get_by_role("button", name="Share as lesson").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("checkbox", name="Noise")).to_be_checked()  # as the page's own link hides it
+    dialog.get_by_text("Learning rate", exact=True).click()
+    dialog.get_by_text("Problem type", exact=True).click()
+    expect(dialog.get_by_text("The link hides: Noise, Learning rate, Problem type")).to_be_visible(timeout=10_000)
+    button = dialog.get_by_test_id("pg-copy-link")
+    expect(button).to_have_text("Copy lesson link")
+    button.click()
+    expect(button).to_have_attribute("data-url", re.compile(r"[?&]hide="))
+    url = button.get_attribute("data-url")
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+    assert query["hide"] == ["noise,learning_rate,problem"]
+    assert query["config"] == urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["config"]
+    if button.get_attribute("data-copied") == "true":
+        assert page.evaluate("() => navigator.clipboard.readText()") == url
+
+    student = context.new_page()
+    student.goto(url)
+    expect(student.get_by_role("combobox", name="Activation")).to_be_visible(timeout=60_000)
+    expect(student.get_by_role("slider", name="Learning rate")).to_have_count(0)
+    expect(student.get_by_role("combobox", name="Problem type")).to_have_count(0)
+    expect(student.locator('[class*="st-key-2d_noise"]')).to_have_count(0)
+    no_exception(student)

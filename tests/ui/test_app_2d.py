@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from playground.app_pages import APP_PAGES
 from playground.config import LEARNING_RATES, REGULARIZATION_RATES, RunConfig
 from playground.lessons import lesson_from_json
 from playground.presets import load_preset
@@ -23,7 +24,7 @@ def test_page_opens_with_the_circle_preset(page):
     config = page_config(page)
     assert config.data.dataset == "circle"
     assert config.model == load_preset("circle").model
-    assert [button.label for button in page.button] == ["Regenerate", "Play", "Step", "Reset"]
+    assert [button.label for button in page.button] == ["Regenerate", "Play", "Step", "Reset", "Share as lesson"]
 
 
 def test_widgets_change_the_config(page):
@@ -243,3 +244,13 @@ def test_the_2d_page_offers_every_download(page):
     assert downloads.checkpoint_bytes(run)[:2] == b"PK"
     assert len(downloads.onnx_bytes(run)) > 100
     assert downloads.history_csv(run, page_config(page)).splitlines()[0].startswith("epoch,train_loss")
+
+
+def test_share_as_lesson_offers_a_box_per_control_ticked_as_the_link_hides_them():
+    with app_session(PAGE, {"hide": "noise,learning_rate"}) as app:
+        assert not app.button(key="2d_share_lesson").click().run().exception
+        boxes = {box.key.removeprefix("2d_share_hide_"): box for box in app.checkbox if box.key.startswith("2d_share")}
+        assert sorted(boxes) == sorted(APP_PAGES["2d"].hideable)
+        assert {name for name, box in boxes.items() if box.value} == {"noise", "learning_rate"}
+        assert {box.label for box in boxes.values()} >= {"Noise", "Learning rate", "Take it with you"}
+        assert "The link hides: Noise, Learning rate" in [caption.value for caption in app.caption]

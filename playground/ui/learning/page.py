@@ -14,6 +14,7 @@ from playground.ui.learning import descent_view, step_view
 from playground.ui.learning.links import hidden_parts
 from playground.ui.lessons.panel import lesson_frame
 from playground.ui.session import session_run
+from playground.ui.share_lesson import share_lesson_button
 
 PAGE = "learn"
 #: The setup a page opens with when its link holds none: the 2D page's default, small enough to show every number.
@@ -48,7 +49,11 @@ def render(t: Translator) -> None:
     page_link("pages/playground_2d.py", t("learn_edit_in_2d"), ":material/edit:")
     run = session_run(PAGE, config, probes=("boundary",))
     hidden = hidden_parts()
-    lesson_download(t, PAGE, config, hidden)
+    download_column, share_column = st.columns(2, vertical_alignment="center")
+    with download_column:
+        lesson_download(t, PAGE, config, hidden)
+    with share_column:
+        share_lesson_button(t, PAGE, hidden)
     parts = [name for name in ("step", "descent") if name not in hidden]
     if not parts:
         return

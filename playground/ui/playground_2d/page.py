@@ -26,6 +26,7 @@ from playground.ui.playground_2d.points import editing_points, on_point_edit, ow
 from playground.ui.probe_charts import CHART_PROBES, probe_charts
 from playground.ui.run_controls import PLAY, button_selector, cached_dataset, live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
+from playground.ui.share_lesson import share_lesson_button
 
 PAGE = "2d"
 
@@ -93,7 +94,12 @@ def render(t: Translator) -> None:
             compare=run.compare is not None,
             play_button=button_selector(PAGE, PLAY),
         )
-        copy_link_button(t("copy_link"), t("link_copied"), t("link_copy_failed"), t("help_copy_link"), key="2d_copy")
+        copy_column, share_column = st.columns(2, vertical_alignment="center")
+        with copy_column:
+            copy_link_button(t("copy_link"), t("link_copied"), t("link_copy_failed"), t("help_copy_link"),
+                             key="2d_copy")  # fmt: skip
+        with share_column:
+            share_lesson_button(t, PAGE, controls.hidden_controls())
         step_through_link(t, config)
         if network_view:
             with st.expander(t("selected_weights"), icon=":material/edit_note:"):

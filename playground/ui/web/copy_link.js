@@ -17,6 +17,16 @@ async function copyText(text) {
   return copied;
 }
 
+/** The address to copy: the page's, with ``&hide=`` naming ``hide`` (a comma-separated list; none: no ``&hide=``)
+ *  when it is given, as it is otherwise. */
+export function linkToCopy(address, hide) {
+  if (typeof hide !== "string") return address;
+  const url = new URL(address);
+  if (hide) url.searchParams.set("hide", hide);
+  else url.searchParams.delete("hide");
+  return url.href;
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   let button = parentElement.querySelector("button");
@@ -30,7 +40,7 @@ export default function (component) {
   button.textContent = data.label;
   button.title = data.help;
   button.onclick = async () => {
-    const url = window.location.href;
+    const url = linkToCopy(window.location.href, data.hide);
     const copied = await copyText(url);
     button.dataset.copied = copied ? "true" : "false";
     button.dataset.url = url;
