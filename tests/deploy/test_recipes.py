@@ -222,6 +222,14 @@ def test_the_kubernetes_proxy_finds_every_server_and_the_servers_share_their_upl
     assert [port["containerPort"] for port in nginx["ports"]] == [int(values["PLAYGROUND_PORT"])]
 
 
+def test_the_proxy_tells_apart_the_replicas_one_name_stands_for() -> None:
+    """nginx places a server on a consistent-hash ring by its name: the replicas that one ``resolve`` name (the
+    compose service, the headless service) stands for would share their places, and one browser's requests would be
+    spread among them. A plain hash picks among the resolved addresses."""
+    (method,) = re.findall(r"^\s*hash\s+([^;]+);", TEMPLATE.read_text(), re.MULTILINE)
+    assert method.split() == ["$replica_key"]
+
+
 def test_serve_class_fills_the_same_template() -> None:
     """scripts/serve-class.sh fills every variable of the shared template (its proxy is tested in the browser)."""
     script = (ROOT / "scripts" / "serve-class.sh").read_text()
