@@ -180,6 +180,7 @@ class StudentSession:
         self.frame_route: str | None = None
         self.route_found = asyncio.Event()
         self.status, self.epoch = "", 0
+        self.plays: int | None = None  # the Play count of the latest frame, which the live view's Pause names
         self.status_changed = asyncio.Event()
         self.last_sent = b""
         self.timers: dict[str, asyncio.Task] = {}
@@ -241,7 +242,7 @@ class StudentSession:
     async def _pause_at_once(self) -> None:
         """What the page's live view sends when Pause is clicked: a POST to its frame route's pause."""
         assert self.frame_route is not None
-        request = urllib.request.Request(f"{self.base_url}{self.frame_route}/pause", method="POST")
+        request = urllib.request.Request(f"{self.base_url}{self.frame_route}/pause?plays={self.plays}", method="POST")
 
         def post() -> int:
             with urllib.request.urlopen(request, timeout=STEP_TIMEOUT_S) as response:
@@ -360,6 +361,7 @@ class StudentSession:
                         if isinstance(frame.get(part), dict) and frame[part].get("key"):
                             held[part] = frame[part]["key"]
                     self.epoch = int(frame.get("epoch") or self.epoch)
+                    self.plays = frame.get("plays", self.plays)
                     if frame.get("status") == "error":
                         self.error(f"run failed: {frame.get('message')}")
                     if frame.get("status") != self.status:

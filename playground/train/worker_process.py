@@ -142,7 +142,13 @@ class WorkerLoop:
     def _crashed(self, error: Exception) -> None:
         """Report a failure on the page and forget the model; running out of memory says so with the budget, and
         the worker lives on, so a smaller setup and Reset train again."""
-        if _out_of_memory(error):
+        if _out_of_gpu_memory(error):
+            english = (
+                "Ran out of GPU memory: the GPU cannot hold this setup beside the other runs on it. Make the batch "
+                "or the network smaller, or train on the CPU, and press Reset."
+            )
+            self._fail("error", english, "msg_out_of_gpu_memory")
+        elif _out_of_memory(error):
             english = (
                 f"Ran out of memory: this setup needs more than the {self.memory_mb:,} MB one training process may "
                 "use. Make the batch, the network or the data smaller and press Reset."
@@ -484,6 +490,13 @@ class WorkerLoop:
                     if isinstance(command, Stop):
                         return  # the training thread ends the process by its own hand
         os._exit(0)
+
+
+def _out_of_gpu_memory(error: BaseException) -> bool:
+    """PyTorch's allocator on a GPU failing: the GPU's memory, not the worker's budget of the server's."""
+    import torch
+
+    return isinstance(error, torch.cuda.OutOfMemoryError) or "cuda out of memory" in str(error).lower()
 
 
 def _out_of_memory(error: BaseException) -> bool:

@@ -2,8 +2,8 @@
 WebSocket per view (``/_playground/frame/{token}/socket``, one message per query and one per answer) and, for
 browsers or proxies without WebSockets, ``GET /_playground/frame/{token}?QUERY``. Both long-poll: a query that
 names the version it painted waits on the event loop for the next one. ``POST /_playground/frame/{token}/pause``
-pauses the run at once (the live view sends it when Pause is clicked). ``app.py`` mounts :func:`frame_routes` on
-the ``st.App`` that serves the pages."""
+pauses the run at once (the live view sends it when Pause is clicked, with the Play count of its frame).
+``app.py`` mounts :func:`frame_routes` on the ``st.App`` that serves the pages."""
 
 from __future__ import annotations
 
@@ -111,10 +111,14 @@ async def _pause_endpoint(request: Request) -> Response:
     """Pause the run of a live view now: a click on Pause otherwise waits for the page's script run, which waits
     behind the other sessions' runs on the server's one Python process (1.7 s median with thirty students pressing
     at once). The click's script run still comes and pauses again, which changes nothing."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return Response(b'{"error":"pause from another site"}', status_code=403, media_type="application/json")
     pause = get_frame_pause(request.path_params["token"])
     if pause is None:
         return Response(b'{"error":"unknown token"}', status_code=404, media_type="application/json")
-    await run_in_threadpool(pause)  # a message to each worker of the run, off the event loop
+    plays = _int_param(request.query_params, "plays")
+    # a message to each worker of the run, off the event loop; none when nothing plays or a Play came after
+    await run_in_threadpool(pause, plays if plays >= 0 else None)
     return Response(status_code=204, headers=_NO_STORE)
 
 

@@ -158,6 +158,11 @@ def _sources() -> dict[str, FrameSource]:
     return _holder().sources
 
 
+#: Pauses a run at once: ``pause(plays)`` with the Play count of the frame the live view had (None: not given);
+#: returns whether it paused (it does not when a later Play was applied, or nothing plays).
+Pauser = Callable[[int | None], bool]
+
+
 class FrameChanges(Protocol):
     """What tells a frame source's polls that a new frame is there (the workers' snapshots): a ``version()`` that
     differs after every change, and ``on_change(listener)`` that calls ``listener()`` from another thread after
@@ -169,13 +174,14 @@ class FrameChanges(Protocol):
 
 
 def register_frame_source(
-    token: str, source: FrameSource, changes: FrameChanges | None = None, pause: Callable[[], None] | None = None
+    token: str, source: FrameSource, changes: FrameChanges | None = None, pause: Pauser | None = None
 ) -> None:
     """Serve ``source(since_epoch, ...)`` at ``/_playground/frame/{token}``; a second call replaces the first.
     With ``changes``, frames carry their ``version`` and a poll that says ``?after=VERSION`` is answered once there
     is a newer frame (long polling, at most ``frame_routes.LONG_POLL_S``). With ``pause``, a POST to
-    ``/_playground/frame/{token}/pause`` calls it: the live view pauses its run the moment Pause is clicked,
-    before the page's script run for the click (which waits its turn behind every other session's)."""
+    ``/_playground/frame/{token}/pause?plays=N`` calls ``pause(N)``: the live view pauses its run the moment Pause
+    is clicked, before the page's script run for the click (which waits its turn behind every other session's);
+    ``N`` is the frame's ``plays`` the view had (see ``Pauser``)."""
     if not token or "/" in token:
         raise ValueError(f"invalid frame token {token!r}")
     holder = _holder()
@@ -203,7 +209,7 @@ def get_frame_changes(token: str) -> FrameChanges | None:
     return getattr(_holder(), "changes", {}).get(token)
 
 
-def get_frame_pause(token: str) -> Callable[[], None] | None:
+def get_frame_pause(token: str) -> Pauser | None:
     """What pauses the run of ``token`` at once, if it was registered with it."""
     return getattr(_holder(), "pausers", {}).get(token)
 

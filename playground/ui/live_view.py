@@ -103,6 +103,7 @@ LABEL_KEYS: tuple[str, ...] = (
     "msg_queued",
     "msg_busy",
     "msg_out_of_memory",
+    "msg_out_of_gpu_memory",
     "msg_paused_unwatched",
     # the epoch's progress and the per-batch line
     "progress_batches",

@@ -35,6 +35,7 @@ class SessionRun:
     compare_title: str = ""
     title: str = ""  # this run's name in the live view's legend while comparing
     closed: bool = False  # stopped for good: the session ended or the page let the run go
+    plays: int = 0  # Play presses applied: the live view's Pause names the count it saw (see ``pause_now``)
     #: What the page paints live under the training view (None: nothing), from this run's probes
     pictures: Pictures | None = None
     _picture_memo: PictureMemo = field(default_factory=PictureMemo)
@@ -50,6 +51,7 @@ class SessionRun:
             painted = partial(self._picture_memo.part, pictures=pictures, history=self.handle.snapshot,
                               compare=compare.latest if compare is not None else None)  # fmt: skip
         frame = worker_frame(self.handle, since, since_step, painted)
+        frame["plays"] = self.plays
         if compare is not None:
             frame["compare"] = {**worker_frame(compare, since_compare), "title": self.compare_title}
             frame["title"] = self.title
@@ -78,12 +80,22 @@ class SessionRun:
         return [self.handle] if self.compare is None else [self.handle, self.compare]
 
     def play(self) -> None:
+        self.plays += 1
         for handle in self._handles():
             handle.play()
 
     def pause(self) -> None:
         for handle in self._handles():
             handle.pause()
+
+    def pause_now(self, plays: int | None) -> bool:
+        """The live view's Pause, sent the moment it was clicked (see ``frame_routes``): pauses, unless nothing
+        plays or a Play was applied after the frame the view had (``plays``: that frame's count; the request came
+        late, and pausing now would undo the later Play). True when it paused."""
+        if plays != self.plays or not any(handle.wants_to_run for handle in self._handles()):
+            return False
+        self.pause()
+        return True
 
     def step(self) -> None:
         for handle in self._handles():
@@ -161,7 +173,7 @@ def session_run(page: str, config: RunConfig, probes: tuple[str, ...]) -> Sessio
         unregister_frame_source(run.token)
         run.stop()
     run = SessionRun(token=secrets.token_urlsafe(16), handle=WorkerHandle(config, probes=probes))
-    register_frame_source(run.token, run.frame, changes=run, pause=run.pause)
+    register_frame_source(run.token, run.frame, changes=run, pause=run.pause_now)
     runs[page] = run
     if getattr(runs, "released", False):  # the session ended meanwhile: nobody will ever release this run
         _release({page: runs.pop(page)})

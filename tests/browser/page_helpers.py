@@ -224,7 +224,7 @@ def carries_press(rerun, suffixes: tuple[str, ...]) -> bool:
 
 
 #: The route by which the live view pauses its run the moment Pause is clicked (``frame_routes._pause_endpoint``).
-INSTANT_PAUSE_ROUTE = "**/_playground/frame/*/pause"
+INSTANT_PAUSE_ROUTE = "**/_playground/frame/*/pause*"  # with the Play count the view saw (?plays=N)
 
 
 def without_instant_pause(page: Page) -> None:

@@ -533,7 +533,7 @@ def test_pause_pauses_the_run_before_its_script_run_reaches_the_server(server, c
     with page.expect_request(INSTANT_PAUSE_ROUTE) as pause_request:
         play_button(page).click()
     assert pause_request.value.method == "POST"
-    expect(view).to_have_attribute("data-status", "paused", timeout=2_000)
+    expect(view).to_have_attribute("data-status", "paused", timeout=10_000)  # the click's own run never came
     assert any(isinstance(message, bytes) for message in held.held), "the click's own message was not held back"
     assert fetch_frame(page, urls)["status"] == "paused"
     assert "Pausing…" in page.evaluate("window.__pgStatuses")
@@ -544,3 +544,15 @@ def test_pause_pauses_the_run_before_its_script_run_reaches_the_server(server, c
     expect(play_label(page)).to_have_text("Play", timeout=10_000)
     page.wait_for_timeout(1_000)
     assert fetch_frame(page, urls)["status"] == "paused"  # the late press paused again: nothing changed
+
+    # Space, the button's shortcut, which Streamlit applies without a click: at once too
+    play_button(page).click()
+    expect(view).to_have_attribute("data-status", "running", timeout=START_TIMEOUT_S * 1000)
+    expect(play_label(page)).to_have_text("Pause")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    held.holding = True
+    with page.expect_request(INSTANT_PAUSE_ROUTE):
+        page.keyboard.press("Space")
+    expect(view).to_have_attribute("data-status", "paused", timeout=10_000)
+    held.release()
+    expect(play_label(page)).to_have_text("Play", timeout=10_000)

@@ -118,3 +118,20 @@ def test_a_wrong_share_of_a_gpu_is_refused_in_one_line(monkeypatch, value):
     with pytest.raises(ValueError) as refused:
         ray_gpus()
     assert str(refused.value) == f"{GPUS_ENV}: {value} is not a share of a GPU from 0 to 1"
+
+
+def test_a_gpu_out_of_memory_says_so_and_not_the_servers_budget():
+    import os
+    import socket
+    from multiprocessing.connection import Connection
+
+    from playground.train.worker_process import WorkerLoop
+
+    ours, theirs = socket.socketpair()
+    with Connection(ours.detach()), Connection(theirs.detach()) as conn:
+        loop = WorkerLoop(load_preset("circle").model_dump_json(), conn, os.getpid(), 30.0, [])
+        loop._crashed(torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+        assert loop.status == "error" and loop.message[1] == "msg_out_of_gpu_memory"
+        assert loop.message[0].startswith("Ran out of GPU memory")
+        loop._crashed(MemoryError())  # the worker's own budget on the server, as before
+        assert loop.message[1] == "msg_out_of_memory"

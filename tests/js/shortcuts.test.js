@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { firstShown, keyAction } from "../../playground/ui/web/shortcuts.js";
+import { firstShown } from "../../playground/ui/web/keys.js";
+import { keyAction } from "../../playground/ui/web/shortcuts.js";
 
 function node(tagName, attributes = {}, isContentEditable = false) {
   return { tagName, isContentEditable, getAttribute: (name) => attributes[name] ?? null };

@@ -122,7 +122,7 @@ def test_route_list_is_mountable():
     ]
 
 
-def post_pause(token: str) -> tuple[int, bytes]:
+def post_pause(token: str, query: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None) -> tuple[int, bytes]:
     """A POST to the pause route of ``token``, through the mounted routes as the server serves them."""
     app = Starlette(routes=frame_routes.frame_routes())
     sent: list[dict] = []
@@ -134,8 +134,8 @@ def post_pause(token: str) -> tuple[int, bytes]:
         async def send(message: dict) -> None:
             sent.append(message)
 
-        scope = {"type": "http", "method": "POST", "path": f"/_playground/frame/{token}/pause", "headers": [],
-                 "query_string": b"", "root_path": ""}  # fmt: skip
+        scope = {"type": "http", "method": "POST", "path": f"/_playground/frame/{token}/pause", "root_path": "",
+                 "headers": headers or [], "query_string": query}  # fmt: skip
         await app(scope, receive, send)
 
     run_async(scenario())
@@ -143,11 +143,15 @@ def post_pause(token: str) -> tuple[int, bytes]:
 
 
 def test_the_pause_route_pauses_the_run_of_its_token_at_once_and_knows_no_other():
-    paused = threading.Event()
-    frames.register_frame_source("paused", lambda *_: {}, pause=paused.set)
+    asked: list[int | None] = []
+    frames.register_frame_source("paused", lambda *_: {}, pause=lambda plays: asked.append(plays) or True)
     try:
+        assert post_pause("paused", b"plays=3") == (204, b"")
         assert post_pause("paused") == (204, b"")
-        assert paused.is_set()
+        assert asked == [3, None]  # the Play count of the view's frame, when it says one
+        cross_site = [(b"sec-fetch-site", b"cross-site")]
+        assert post_pause("paused", b"plays=3", cross_site) == (403, b'{"error":"pause from another site"}')
+        assert asked == [3, None]
         frames.register_frame_source("paused", lambda *_: {})  # registered again without one: none any more
         assert post_pause("paused")[0] == 404
     finally:
@@ -349,3 +353,24 @@ def test_the_boundary_and_network_the_browser_holds_are_sent_as_their_keys():
     assert held["boundary"] == {"key": boundary_key} and held["network"] == {"key": network_key}
     fresh = frames.encode_frame({**frame, "boundary": dict(boundary)}, frozenset({boundary_key}))  # a new snapshot
     assert fresh["boundary"]["values"] == full["boundary"]["values"] and fresh["boundary"]["key"] != boundary_key
+
+
+def test_the_live_views_pause_pauses_only_what_plays_and_never_undoes_a_later_play():
+    from playground.presets import load_preset
+    from playground.train.worker import WorkerHandle
+    from playground.ui.session import SessionRun
+
+    run = SessionRun(token="late-pause", handle=WorkerHandle(load_preset("circle")))
+    try:
+        run.handle.wait_until(lambda s, _: s.status == "paused" and bool(s.run_id), timeout=90)
+        assert not run.pause_now(0)  # nothing plays: nothing to do
+        run.play()
+        run.handle.wait_until(lambda s, _: s.status == "running", timeout=90)
+        assert run.frame(-1, -1)["plays"] == 1
+        assert not run.pause_now(0)  # sent with the frame before this Play, and late: the Play stands
+        assert run.handle.wants_to_run and run.handle.snapshot()[0].status == "running"
+        assert run.pause_now(1)
+        run.handle.wait_until(lambda s, _: s.status == "paused", timeout=30)
+        assert not run.handle.wants_to_run
+    finally:
+        run.stop()

@@ -7,6 +7,7 @@ import { NEG, POS, TEST_COLOR, TRAIN_COLOR } from "./colors.js";
 import { HeatPanel } from "./heat_panel.js";
 import { setAttr, setHidden, setText } from "./dom.js";
 import { FrameSocket } from "./frame_socket.js";
+import { firstShown, operatesControl, typingIn } from "./keys.js";
 import { appendBatches, lastStep, newBatches, progressView } from "./batches.js";
 import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "./history.js";
 import { NetworkPanel } from "./network_panel.js";
@@ -34,6 +35,7 @@ const RUN_WAIT_MS = 20000;     // the longest an event waits for the page's scri
 const RUN_POLL_MS = 50;
 const SETTLE_MS = 300;         // a resend waits until the page has been idle this long
 const PAUSING_MS = 5000;       // the longest the status says "Pausing…" while the run still trains
+const FOCUSABLE = "a, button, input, select, textarea, [role], [tabindex], [contenteditable]";
 
 function normFocus(value) {
   if (Array.isArray(value) && value.length >= 2 && Number.isInteger(value[0]) && Number.isInteger(value[1])) {
@@ -176,6 +178,8 @@ export class LiveView {
     document.addEventListener("keydown", this.onPoke, true);
     this.onClick = (event) => this.pauseIfPauseClicked(event);
     document.addEventListener("click", this.onClick, true);  // before Streamlit's own handler of the button
+    this.onSpace = (event) => this.pauseIfSpacePressed(event);
+    document.addEventListener("keydown", this.onSpace, true);  // before Streamlit's shortcut prevents its default
     this.resizer = new ResizeObserver(() => this.markAll());
     for (const wrap of [this.el.heatWrap, this.el.heatWrapB, this.el.lossWrap, this.el.netWrap]) {
       this.resizer.observe(wrap);
@@ -393,14 +397,30 @@ export class LiveView {
    * and pauses the run again, which changes nothing. */
   pauseIfPauseClicked(event) {
     const selector = this.data && this.data.play_button;
-    if (!selector || !this.url || !(event.target instanceof Element)) return;
-    const button = event.target.closest(selector);
-    if (!button || button.disabled || !showsPause(button) || !this.training()) return;
+    if (!selector || !(event.target instanceof Element)) return;
+    this.pauseIfPausePressed(event.target.closest(selector));
+  }
+
+  /** Space is the Play/Pause button's shortcut, which Streamlit applies without a click: the same at once, when
+   * nothing has the focus (Space on a focused control is that control's: a focused button's click says what it
+   * pressed; the run shortcuts keep a Space from the buttons in a slider, a tab...). */
+  pauseIfSpacePressed(event) {
+    const selector = this.data && this.data.play_button;
+    if (!selector || event.key !== " " || event.repeat || event.ctrlKey || event.metaKey || event.altKey
+      || typingIn(event) || operatesControl(event)) return;
+    const target = event.target instanceof Element ? event.target : null;
+    if (target && target !== document.body && target.closest(FOCUSABLE)) return;
+    this.pauseIfPausePressed(firstShown([...document.querySelectorAll(selector)]));
+  }
+
+  pauseIfPausePressed(button) {
+    if (!button || button.disabled || !showsPause(button) || !this.training() || !this.url) return;
+    if (this.pausing()) return;  // sent already
     this.pausingUntil = performance.now() + PAUSING_MS;
-    this.paintText(false);  // at once, within the click: a paused frame may come before the next paint
-    const url = this.url;
-    fetch(`${url}/pause`, { method: "POST", cache: "no-store", credentials: "same-origin", keepalive: true })
-      .catch(() => {});  // the click's own script run pauses the run anyway
+    this.paintText(false);  // at once, within the press: a paused frame may come before the next paint
+    const plays = Number.isInteger(this.state.plays) ? `?plays=${this.state.plays}` : "";
+    fetch(`${this.url}/pause${plays}`, { method: "POST", cache: "no-store", credentials: "same-origin",
+      keepalive: true }).catch(() => {});  // the press's own script run pauses the run anyway
   }
 
   /** Pause was clicked, and the run still trains (for at most ``PAUSING_MS``). */
@@ -529,7 +549,7 @@ export class LiveView {
     const progress = f.progress || null;
     if (JSON.stringify(progress) !== JSON.stringify(this.progress)) { this.progress = progress; dirty.text = true; }
     const s = this.state;
-    for (const key of ["status", "message", "message_key", "epoch", "step", "learning_rate", "title"]) {
+    for (const key of ["status", "message", "message_key", "epoch", "step", "learning_rate", "title", "plays"]) {
       const value = f[key] === undefined ? null : f[key];
       if (s[key] !== value) { s[key] = value; dirty.text = true; }
     }
@@ -1000,6 +1020,7 @@ export class LiveView {
     document.removeEventListener("pointerdown", this.onPoke, true);
     document.removeEventListener("keydown", this.onPoke, true);
     document.removeEventListener("click", this.onClick, true);
+    document.removeEventListener("keydown", this.onSpace, true);
     this.root.remove();
   }
 }

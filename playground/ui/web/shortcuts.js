@@ -11,31 +11,10 @@
  * their keys at its root element, inside <body>), before Streamlit's shortcut listeners on the document.
  */
 
-const TYPING_TAGS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
-/** Roles of controls that Space or the arrow keys operate. */
-const KEY_ROLES = new Set([
-  "slider", "spinbutton", "tab", "radio", "option", "listbox", "combobox", "menuitem", "menuitemradio", "switch",
-]);
+import { firstShown, operatesControl, typingIn } from "./keys.js";
 
 // One registry per page, also across new versions of this module (after the Python source changed).
 const REGISTRY = (globalThis.__pgRunShortcuts ||= { selectors: new Map(), listener: null });
-
-/** The elements a key event passes on its way up (the target first). */
-function pathOf(event) {
-  const path = event.composedPath ? event.composedPath() : [];
-  return path.length ? path : [event.target];
-}
-
-/** Whether the key goes into a text field, a select or an editable element, where it is text. */
-export function typingIn(event) {
-  return pathOf(event).some((node) => Boolean(node && node.tagName
-    && (TYPING_TAGS.has(node.tagName) || node.isContentEditable || node.getAttribute?.("contenteditable") === "true")));
-}
-
-/** Whether the key reaches a control that Space or the arrow keys operate. */
-export function operatesControl(event) {
-  return pathOf(event).some((node) => Boolean(node && node.getAttribute && KEY_ROLES.has(node.getAttribute("role"))));
-}
 
 /** What a key press means here: "reset" (R), "keep" (keep it from the buttons' shortcuts) or null (let it be). */
 export function keyAction(event) {
@@ -45,12 +24,6 @@ export function keyAction(event) {
   if (key === " " && event.repeat) return "keep";
   if ((key === " " || key === "ArrowRight") && operatesControl(event)) return "keep";
   return null;
-}
-
-/** The first button that is shown and enabled: Streamlit keeps an old copy of a re-keyed button, hidden. */
-export function firstShown(buttons) {
-  return buttons.find((button) => !button.disabled && button.getClientRects().length > 0
-    && !button.closest("[aria-hidden='true']")) || null;
 }
 
 /** The selectors of the Reset buttons of the run controls on the page now (none on a page without them). */
