@@ -8,9 +8,11 @@ with an environment variable ``PLAYGROUND_<NAME>`` (``PLAYGROUND_MAX_WORKERS=20`
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 ENV_PREFIX = "PLAYGROUND_"
 #: Room in a checkpoint beside its float32 weights: config.json, history.csv and the zip's own records.
@@ -90,23 +92,72 @@ def check_limit(field: str, value: int | float, limit: int | float, unit: str = 
         raise LimitError(over_limit(field, value, limit, unit))
 
 
-#: Where a Linux container's CPU quota is (cgroup v2): "max 100000", or "200000 100000" for two cores.
-CGROUP_CPU_MAX = "/sys/fs/cgroup/cpu.max"
+#: Where Linux mounts the control groups, and where this process reads which ones it is in.
+CGROUP_ROOT = "/sys/fs/cgroup"
+SELF_CGROUP = "/proc/self/cgroup"
 
 
-def server_cores(cpu_max: str = CGROUP_CPU_MAX) -> int:
-    """The cores this server's processes may use: the CPUs it may run on, fewer when a container's CPU quota allows
-    less (a Kubernetes pod limited to 2 cores on a 64-core node sees 64 CPUs; its runs share 2, and its pages
-    must say so)."""
+@functools.cache
+def server_cores(cgroup_root: str = CGROUP_ROOT, self_cgroup: str = SELF_CGROUP) -> int:
+    """The cores this server's processes may use: the CPUs it may run on, fewer when a CPU quota allows less (a
+    Kubernetes pod limited to 2 cores on a 64-core node sees 64 CPUs; its runs share 2, and its pages must say so).
+    Read once per process."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
         cores = os.cpu_count() or 1
+    quota = _cpu_quota(Path(cgroup_root), Path(self_cgroup))
+    return max(1, min(cores, quota) if quota is not None else cores)
+
+
+def _cpu_quota(root: Path, self_cgroup: Path) -> int | None:
+    """The fewest cores any CPU quota over this process allows (rounded up), or None: cgroup v2's ``cpu.max`` of
+    its group and every group above it, or cgroup v1's ``cpu.cfs_quota_us`` over ``cpu.cfs_period_us``. A
+    container sees its own group as the root (its path there may not exist)."""
     try:
-        with open(cpu_max, encoding="ascii") as handle:
-            quota, period = handle.read().split()[:2]
-        if quota != "max" and int(period) > 0:
-            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):  # no cgroup v2 quota: the CPUs are all there is
-        pass
-    return max(1, cores)
+        lines = self_cgroup.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    groups = dict(line.split(":", 2)[1:] for line in lines if line.count(":") >= 2)
+    quotas = []
+    if "" in groups:  # cgroup v2: "0::/path"
+        folder = root / groups[""].lstrip("/")
+        for group in [folder, *folder.parents]:
+            quotas.append(_quota_v2(group / "cpu.max"))
+            if group == root or root not in group.parents:
+                break
+    for controllers, path in groups.items():  # cgroup v1: "4:cpu,cpuacct:/path"
+        if "cpu" in controllers.split(","):
+            mount = root / controllers
+            folder = mount / path.lstrip("/")
+            quotas.append(_quota_v1(folder if folder.is_dir() else mount))
+    found = [quota for quota in quotas if quota is not None]
+    return min(found) if found else None
+
+
+def _quota_v2(cpu_max: Path) -> int | None:
+    """Cores a cgroup v2 ``cpu.max`` ("max 100000", "200000 100000") allows; None: none, or unreadable."""
+    try:
+        quota, period = cpu_max.read_text(encoding="ascii").split()[:2]
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return _cores_of(quota, period)
+
+
+def _quota_v1(group: Path) -> int | None:
+    """Cores a cgroup v1 CPU group allows (quota -1: none); None: none, or unreadable."""
+    try:
+        quota = (group / "cpu.cfs_quota_us").read_text(encoding="ascii").strip()
+        period = (group / "cpu.cfs_period_us").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _cores_of(quota, period)
+
+
+def _cores_of(quota: str, period: str) -> int | None:
+    """A quota's microseconds per period as whole cores, rounded up; None for no quota or numbers that are not."""
+    try:
+        quota_us, period_us = int(quota), int(period)
+    except ValueError:
+        return None  # "max"
+    return max(1, math.ceil(quota_us / period_us)) if quota_us > 0 and period_us > 0 else None

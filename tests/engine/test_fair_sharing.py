@@ -110,15 +110,35 @@ def test_playing_pages_check_their_run_less_often_while_many_runs_share_the_serv
     assert follow_interval_s(30) == 6.0
 
 
+def cgroups(tmp_path, membership: str, files: dict[str, str]) -> tuple[str, str]:
+    """A control-group tree under ``tmp_path`` with these files, and this process's membership of it."""
+    root = tmp_path / "cgroup"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    root.mkdir(exist_ok=True)
+    (tmp_path / "self").write_text(membership)
+    return str(root), str(tmp_path / "self")
+
+
 @pytest.mark.parametrize(
-    ("cpu_max", "expected"),
-    [("max 100000\n", None), ("200000 100000\n", 2), ("150000 100000\n", 2), ("50000 100000\n", 1), ("junk", None)],
+    ("membership", "files", "quota"),
+    [
+        ("0::/\n", {"cpu.max": "max 100000\n"}, None),  # cgroup v2 without a quota
+        ("0::/\n", {"cpu.max": "50000 100000\n"}, 1),  # a container sees its own group as the root
+        ("0::/\n", {"cpu.max": "150000 100000\n"}, 2),  # 1.5 cores: rounded up
+        ("0::/class/pod\n", {"class/pod/cpu.max": "max 100000", "class/cpu.max": "100000 100000"}, 1),  # above
+        ("0::/class/pod\n", {"class/pod/cpu.max": "100000 100000", "class/cpu.max": "max 100000"}, 1),
+        ("4:cpu,cpuacct:/docker/x\n", {"cpu,cpuacct/cpu.cfs_quota_us": "50000", "cpu,cpuacct/cpu.cfs_period_us":
+                                       "100000"}, 1),  # cgroup v1, its path not mounted in the container
+        ("4:cpu,cpuacct:/\n", {"cpu,cpuacct/cpu.cfs_quota_us": "-1", "cpu,cpuacct/cpu.cfs_period_us": "100000"},
+         None),
+        ("0::/\n", {"cpu.max": "junk"}, None),
+        ("", {}, None),  # no control groups at all
+    ],
 )
-def test_the_server_counts_the_cores_a_container_quota_allows(tmp_path, cpu_max, expected):
-    """A pod limited to 2 cores on a big node shares 2 cores, whatever number of CPUs it sees (no quota, or one that
-    cannot be read: the CPUs this process may run on)."""
-    quota = tmp_path / "cpu.max"
-    quota.write_text(cpu_max)
+def test_the_server_counts_the_cores_a_cpu_quota_allows(tmp_path, membership, files, quota):
+    """A pod limited to 1 core on a big node shares 1 core, whatever number of CPUs it sees; without a quota (or
+    one that cannot be read) the CPUs this process may run on are all there is."""
     allowed = len(os.sched_getaffinity(0))
-    assert server_cores(str(quota)) == (allowed if expected is None else min(allowed, expected))
-    assert server_cores(str(tmp_path / "missing")) == allowed
+    assert server_cores(*cgroups(tmp_path, membership, files)) == (allowed if quota is None else min(allowed, quota))
