@@ -212,9 +212,10 @@ def test_every_view_after_an_epoch_on_digits(page):
     assert shown["heading"].startswith(f"{gallery['mistakes']} of {DIGITS_TEST_IMAGES} test images are wrong")
     assert shown["count"] == len(gallery["indices"]) > 0 and shown["caption"] == EN["cnn_gallery_legend"]
     assert shown["wrong"] == (gallery["predicted"] != gallery["true"]).astype(int).tolist()
-    assert shown["labels"][0] == [
-        f"{gallery['true'][0]} \u2192 {gallery['predicted'][0]}",
-        f"{float(gallery['confidence'][0]):.0%} \u00b7 #{gallery['indices'][0]}",
+    assert shown["labels"][0] == [  # "true 7", "→ predicted 4", "99 % sure · #12"
+        f"true {gallery['true'][0]}",
+        f"\u2192 predicted {gallery['predicted'][0]}",
+        f"{round(float(gallery['confidence'][0]) * 100)} % sure \u00b7 #{gallery['indices'][0]}",
     ]
     confusion = np.asarray(handle.snapshot()[0].probes["confusion"]["matrix"])
     assert panels[1]["heading"] == EN["tab_confusion"] and panels[1]["counts"] == confusion.tolist()

@@ -111,7 +111,11 @@ def _mistake_panels(probes: Mapping[str, Any], t: Translator, names: tuple[str, 
         template = "cnn_gallery_caption" if probe["rows"] >= n_test else "cnn_gallery_caption_first"  # a sample
         heading = t(template, mistakes=probe["mistakes"], rows=probe["rows"], total=n_test)
         labels = [
-            [f"{class_name(names, true)} \u2192 {class_name(names, predicted)}", f"{confidence:.0%} \u00b7 #{index}"]
+            [
+                t("cnn_gallery_true", label=class_name(names, true)),  # three short lines: the columns stay narrow
+                t("cnn_gallery_predicted", label=class_name(names, predicted)),
+                t("cnn_gallery_sure", percent=round(confidence * 100), index=index),
+            ]
             for index, true, predicted, confidence in zip(
                 probe["indices"], probe["true"], probe["predicted"], probe["confidence"].tolist(), strict=True
             )

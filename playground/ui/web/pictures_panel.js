@@ -13,6 +13,7 @@ import { clamp } from "./numbers.js";
 import { mix } from "./paint.js";
 
 export const GAP_PX = 2;
+const TILE_FRAME = [203, 213, 225];  // a 1 px frame around each of several tiles: white-ish kernels stay apart
 const GREYED = 0.55;   // the image under a saliency overlay is darkened this much, so the overlay stands out
 
 /** The colour of position ``t`` in [0, 1] along evenly spaced ``stops``. */
@@ -52,18 +53,27 @@ export function cellSize(tile, height, width) {
   return [cell, cell];
 }
 
+/** The white space between tiles of ``cell``-pixel cells: wider for big cells (a filter's 3 x 3 weights), so that
+ *  the tiles are told apart; none for a single map. */
+export function tileGap(count, cellW, cellH) {
+  return count > 1 ? Math.max(GAP_PX + 2, Math.min(8, Math.round(Math.min(cellW, cellH) / 2))) : 0;
+}
+
 /** RGBA pixels of ``count`` maps of ``height`` x ``width`` bytes in rows of ``columns`` tiles, each cell a block of
- *  ``cellSize(tile)``, white gaps between tiles; ``overlay`` bytes (or null) blend the saliency colour over a
- *  darkened picture. */
+ *  ``cellSize(tile)``; several tiles are framed in light grey with white gaps between them (``tileGap``: the
+ *  kernel palette is white at zero, so unframed kernels ran into one strip). ``overlay`` bytes (or null) blend the
+ *  saliency colour over a darkened picture. */
 export function gridPixels(bytes, count, height, width, lut, tile, columns, overlay = null) {
   const [cellW, cellH] = cellSize(tile, height, width);
   const tileW = width * cellW, tileH = height * cellH;
   const cols = Math.max(1, Math.min(columns, count)), rows = Math.max(1, Math.ceil(count / cols));
-  const w = cols * tileW + (cols - 1) * GAP_PX, h = rows * tileH + (rows - 1) * GAP_PX;
+  const gap = tileGap(count, cellW, cellH), pad = gap ? 1 : 0;  // room for the frame around the outer tiles
+  const w = cols * tileW + (cols - 1) * gap + 2 * pad, h = rows * tileH + (rows - 1) * gap + 2 * pad;
   const data = new Uint8ClampedArray(w * h * 4).fill(255);
   const rgb = [0, 0, 0];
   for (let k = 0; k < count; k++) {
-    const x0 = (k % cols) * (tileW + GAP_PX), y0 = Math.floor(k / cols) * (tileH + GAP_PX);
+    const x0 = pad + (k % cols) * (tileW + gap), y0 = pad + Math.floor(k / cols) * (tileH + gap);
+    if (pad) frameTile(data, w, x0 - 1, y0 - 1, tileW + 2, tileH + 2);
     for (let r = 0; r < height; r++) {
       for (let c = 0; c < width; c++) {
         const index = (k * height + r) * width + c, at = bytes[index] * 3;
@@ -79,7 +89,14 @@ export function gridPixels(bytes, count, height, width, lut, tile, columns, over
       }
     }
   }
-  return { width: w, height: h, data, cellW };
+  return { width: w, height: h, data, cellW, gap, pad };
+}
+
+/** A 1 px frame in ``TILE_FRAME`` around the ``width`` x ``height`` box at (x, y) of RGBA ``data`` ``w`` wide. */
+function frameTile(data, w, x, y, width, height) {
+  const put = (px, py) => { data.set(TILE_FRAME, (py * w + px) * 4); };
+  for (let i = 0; i < width; i++) { put(x + i, y); put(x + i, y + height - 1); }
+  for (let j = 0; j < height; j++) { put(x, y + j); put(x + width - 1, y + j); }
 }
 
 /** A map's column names under it and dotted lines through its marked columns (1-based), over pixels already put. */
@@ -138,31 +155,39 @@ const LABEL_ROW_PX = 14;
 const GALLERY_GAP_PX = 10;     // between a picture's labels and the next one, so the pictures are told apart
 
 /** A gallery's tiles: each grey picture enlarged, framed red where it is a mistake (green otherwise), with its
- *  label lines under it; tiles spaced in rows of ``columns``. */
-export function galleryLayout(panel) {
+ *  label lines under it; tiles spaced in rows of ``columns``, each column as wide as its widest label (``measure``
+ *  gives a text's width; the picture is centred over its labels, which are never squeezed). */
+export function galleryLayout(panel, measure = () => 0) {
   const count = panel.count | 0, height = panel.height | 0, width = panel.width | 0;
   const [cellW, cellH] = cellSize(panel.tile, height, width);
-  const lines = Math.max(0, ...(panel.labels || []).map((label) => label.length));
+  const labels = panel.labels || [];
+  const lines = Math.max(0, ...labels.map((label) => label.length));
   const tileW = width * cellW + 2 * FRAME_PX, tileH = height * cellH + 2 * FRAME_PX;
-  const stepX = tileW + GALLERY_GAP_PX, stepY = tileH + lines * LABEL_ROW_PX + GALLERY_GAP_PX;
+  const labelW = Math.max(0, ...labels.flat().map((line) => Math.ceil(measure(line))));
+  const columnW = Math.max(tileW, labelW + 4);
+  const stepX = columnW + GALLERY_GAP_PX, stepY = tileH + lines * LABEL_ROW_PX + GALLERY_GAP_PX;
   const cols = Math.max(1, Math.min(panel.columns | 0 || 1, count)), rows = Math.max(1, Math.ceil(count / cols));
-  return { cellW, cellH, tileW, tileH, stepX, stepY, cols, width: cols * stepX - GALLERY_GAP_PX,
+  return { cellW, cellH, tileW, tileH, columnW, stepX, stepY, cols, width: cols * stepX - GALLERY_GAP_PX,
     height: rows * stepY - GALLERY_GAP_PX };
 }
 
 export function paintGallery(canvas, panel, textColor, fontFamily) {
-  const layout = galleryLayout(panel), size = (panel.height | 0) * (panel.width | 0);
+  const font = `${LABEL_FONT_PX}px ${fontFamily}`, measuring = canvas.getContext("2d");
+  measuring.font = font;
+  const layout = galleryLayout(panel, (text) => measuring.measureText(text).width);
+  const size = (panel.height | 0) * (panel.width | 0);
   if (canvas.width !== layout.width || canvas.height !== layout.height) {
-    canvas.width = layout.width; canvas.height = layout.height;
+    canvas.width = layout.width; canvas.height = layout.height;  // resets the context's state
   }
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const bytes = decodeBase64(panel.values), lut = paletteLut("grey");
-  ctx.font = `${LABEL_FONT_PX}px ${fontFamily}`;
+  ctx.font = font;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (let k = 0; k < (panel.count | 0); k++) {
-    const x = (k % layout.cols) * layout.stepX, y = Math.floor(k / layout.cols) * layout.stepY;
+    const column = (k % layout.cols) * layout.stepX, y = Math.floor(k / layout.cols) * layout.stepY;
+    const x = column + Math.floor((layout.columnW - layout.tileW) / 2);  // the picture over the middle of its labels
     ctx.fillStyle = panel.wrong && panel.wrong[k] ? WRONG_COLOR : RIGHT_COLOR;
     ctx.fillRect(x, y, layout.tileW, layout.tileH);
     const pixels = gridPixels(bytes.subarray(k * size, (k + 1) * size), 1, panel.height | 0, panel.width | 0, lut,
@@ -170,7 +195,7 @@ export function paintGallery(canvas, panel, textColor, fontFamily) {
     ctx.putImageData(new ImageData(pixels.data, pixels.width, pixels.height), x + FRAME_PX, y + FRAME_PX);
     ctx.fillStyle = textColor;
     ((panel.labels || [])[k] || []).forEach((line, i) => {
-      ctx.fillText(line, x + layout.tileW / 2, y + layout.tileH + 2 + i * LABEL_ROW_PX, layout.tileW + GALLERY_GAP_PX - 2);
+      ctx.fillText(line, column + layout.columnW / 2, y + layout.tileH + 2 + i * LABEL_ROW_PX);
     });
   }
 }
