@@ -305,8 +305,8 @@ def _row_buttons(
     ]
     with st.container(horizontal=True, gap="small"):
         for name, icon, callback, args, disabled in buttons:
-            st.button(  # icon only, so six fit in a row; the tooltip says what it does
-                "",
+            st.button(  # its name is for screen readers: shown are the icon and, on hover, the tooltip (ROW_STYLE)
+                t(f"editor_{name}"),
                 icon=icon,
                 key=f"{key}_{row_id}_{name}_r{revision}",
                 help=t(f"editor_help_{name}"),
@@ -314,6 +314,14 @@ def _row_buttons(
                 args=args,
                 disabled=disabled,
             )
+
+
+#: The rows' buttons show their icons alone, so that six fit in a row: their names stay in the page, for screen
+#: readers and keyboard users, but take no room (visually hidden).
+ROW_STYLE = (
+    "<style>[class*='st-key-{key}_row_'] button [data-testid='stMarkdownContainer'] {{position: absolute; "
+    "width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;}}</style>"
+)
 
 
 def _row(
@@ -409,6 +417,8 @@ def layer_stack_editor(
         st.info(t("editor_empty"), icon=":material/info:")
     if failing is not None and error is not None:  # the page's verdict names the row: it is the one to mark
         rows = [replace(row, error=plain_reason(error) if row.index == failing else None) for row in rows]
+    if rows:
+        st.html(ROW_STYLE.format(key=key))
     for row in rows:
         _row(t, key, state, row, row.error, vocab_size)
     if error is not None and failing is None:

@@ -30,6 +30,12 @@ def test_edit_the_stack_train_and_see_the_confusion_matrix(server, context):
     open_tabular(page, server.url)
     expect(page.get_by_test_id("pg-boundary")).to_be_hidden()  # a table has no plane to draw
     rows_before = page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']").count()
+    # each row's icon buttons have a name for screen readers and show only their icon
+    row = page.locator(f"[class*='st-key-{STACK}_row_']").first
+    for name in ("Move up", "Move down", "Insert above", "Insert below", "Duplicate", "Remove"):
+        expect(row.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    remove = row.get_by_role("button", name="Remove", exact=True).bounding_box()
+    assert remove is not None and remove["width"] < 60, f"the Remove button shows more than its icon: {remove}"
     # a layer above the output (the editor's keys end with the stack's revision)
     page.locator(f"[class*='st-key-{STACK}_2_insert_above_r']").get_by_role("button").click()
     expect(page.locator(f"[class*='st-key-{STACK}_'][class*='_remove']")).to_have_count(rows_before + 1)
