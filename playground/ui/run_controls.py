@@ -39,7 +39,7 @@ def run_buttons(
     run = session_run(page, config, probes=probes)
     show_first_of_each([f"{page}_{name}_" for name in (PLAY, STEP, RESET)])  # keys change (see ``_queue_press``)
     _buttons(t, page, run, config, disabled)
-    run_shortcuts(t, reset_selector=button_selector(page, RESET), key=f"{page}_shortcuts")
+    run_shortcuts(t, button_selector(page, RESET), button_selector(page, PLAY), key=f"{page}_shortcuts")
     return run
 
 

@@ -19,11 +19,13 @@ SPACE, RIGHT = "Space", "Right"
 _component = st.components.v2.component("nn_playground_run_shortcuts", js=bundle("shortcuts.js"), isolate_styles=False)
 
 
-def run_shortcuts(t: Translator, reset_selector: str, key: str) -> None:
-    """Press the Reset button that ``reset_selector`` finds when R is pressed, and list the shortcuts in a small
-    popover (a teacher at a projector learns them without a manual)."""
+def run_shortcuts(t: Translator, reset_selector: str, play_selector: str, key: str) -> None:
+    """Press the Reset button that ``reset_selector`` finds when R is pressed, make "Skip to Play/Pause" the page's
+    first tab stop (it focuses the button ``play_selector`` finds), and list the shortcuts in a small popover (a
+    teacher at a projector learns them without a manual)."""
     with st.container(horizontal=True, horizontal_alignment="right", key=f"{key}_row"):
-        _component(key=key, data={"resetSelector": reset_selector})
+        data = {"resetSelector": reset_selector, "playSelector": play_selector, "skipLabel": t("skip_to_run")}
+        _component(key=key, data=data)
         with st.popover(t("shortcut_title"), icon=":material/keyboard:", type="tertiary", help=t("shortcut_help")):
             for name in ("shortcut_play", "shortcut_step", "shortcut_reset"):
                 st.markdown(t(name))

@@ -556,3 +556,25 @@ def test_pause_pauses_the_run_before_its_script_run_reaches_the_server(server, c
     expect(view).to_have_attribute("data-status", "paused", timeout=10_000)
     held.release()
     expect(play_label(page)).to_have_text("Play", timeout=10_000)
+
+
+def test_the_first_tab_stop_skips_to_play_and_space_then_plays(server, context):
+    """Keyboard only: one Tab reaches "Skip to Play/Pause" (shown while focused), Enter puts the focus on Play, past
+    the sidebar and every control above it, and Space presses it."""
+    page = context.new_page()
+    open_2d_page(page, server.url)
+    view = live(page)
+    expect(view).to_have_attribute("data-status", "paused", timeout=START_TIMEOUT_S * 1000)  # the worker is up
+    play_button, play_label = play_controls("2d")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("Tab")
+    skip = page.locator("#pg-skip-to-run")
+    expect(skip).to_be_focused()
+    expect(skip).to_have_text("Skip to Play/Pause")
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0, f"the focused skip link is off screen: {box}"
+    page.keyboard.press("Enter")
+    expect(play_button(page)).to_be_focused()
+    page.keyboard.press("Space")
+    expect(view).to_have_attribute("data-status", "running", timeout=START_TIMEOUT_S * 1000)
+    expect(play_label(page)).to_have_text("Pause", timeout=10_000)

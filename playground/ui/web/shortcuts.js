@@ -13,6 +13,36 @@
 
 import { firstShown, operatesControl, typingIn } from "./keys.js";
 
+const SKIP_ID = "pg-skip-to-run";
+const SKIP_STYLE = `#${SKIP_ID} { position: fixed; left: 0.5rem; top: -4rem; z-index: 1000000; padding: 0.5rem 0.9rem;
+  border-radius: 0.5rem; background: #1e293b; color: #fff; font: 600 1rem sans-serif; text-decoration: none; }
+#${SKIP_ID}:focus { top: 0.5rem; outline: 3px solid #f59e0b; }`;
+
+/** The page's first tab stop, shown only while it has the focus: "Skip to Play/Pause" moves the focus to the run's
+ *  Play/Pause button (``target``, a selector), past the sidebar and every control above it. One per document. */
+export function skipLink(doc, label, target) {
+  let link = doc.getElementById(SKIP_ID);
+  if (!link) {
+    const style = doc.createElement("style");
+    style.textContent = SKIP_STYLE;
+    doc.head.appendChild(style);
+    link = doc.createElement("a");
+    link.id = SKIP_ID;
+    link.href = "#";
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const button = firstShown([...doc.querySelectorAll(link.dataset.target)]);
+      if (!button) return;
+      button.scrollIntoView({ block: "center" });
+      button.focus();
+    });
+    doc.body.insertBefore(link, doc.body.firstChild);
+  }
+  link.textContent = label;
+  link.dataset.target = target;
+  return link;
+}
+
 // One registry per page, also across new versions of this module (after the Python source changed).
 const REGISTRY = (globalThis.__pgRunShortcuts ||= { selectors: new Map(), listener: null });
 
@@ -49,10 +79,14 @@ function onKeyDown(event) {
 export default function (component) {
   const { data, parentElement } = component;
   REGISTRY.selectors.set(parentElement, data.resetSelector);
+  if (data.playSelector) skipLink(document, data.skipLabel, data.playSelector);
   if (REGISTRY.listener !== onKeyDown) {
     if (REGISTRY.listener) document.body.removeEventListener("keydown", REGISTRY.listener);
     document.body.addEventListener("keydown", onKeyDown);
     REGISTRY.listener = onKeyDown;
   }
-  return () => { REGISTRY.selectors.delete(parentElement); };
+  return () => {
+    REGISTRY.selectors.delete(parentElement);
+    if (!resetSelectors().length) document.getElementById(SKIP_ID)?.remove();  // no run buttons on this page
+  };
 }
