@@ -100,6 +100,8 @@ LABEL_KEYS: tuple[str, ...] = (
     "msg_finished_patience",
     "status_queued",
     "status_pausing",
+    "legend_train_points",
+    "legend_test_points",
     "msg_queued",
     "msg_busy",
     "msg_out_of_memory",

@@ -431,10 +431,13 @@ def test_weights_edited_after_training_and_pausing_reach_the_worker(server, cont
 def test_own_points_from_a_csv_and_a_broken_csv_says_why(server, context, tmp_path):
     page = context.new_page()
     open_2d_page(page, server.url)
+    key = page.get_by_test_id("pg-points-key")  # what the plane's dots are
+    expect(key).to_have_text("training points", use_inner_text=True, timeout=30_000)  # no test points shown
     # Show the test points too, so that every uploaded point is drawn.
     page.get_by_text("Show test data", exact=True).click()
     expect(page.get_by_role("checkbox", name="Show test data")).to_be_checked()
     wait_for_config(page, lambda _: "view=test" in page.url, "view=test")
+    expect(key).to_have_text(re.compile(r"^training points\s*test points$"), use_inner_text=True)
     own = open_expander(page, "Your own data")
     upload = own.locator('input[type="file"]')
 

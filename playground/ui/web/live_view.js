@@ -65,6 +65,9 @@ const TEMPLATE = `
       data-testid="pg-r2">\u2013</b></div>
     <div class="pg-stat" data-m="rmse" hidden><span data-l="test_rmse"></span> <b data-r="rmse">\u2013</b></div>
     <div class="pg-stat"><span data-l="learning_rate"></span> <b data-r="lr">\u2013</b></div>
+    <div class="pg-stat pg-points-key" data-m="points" data-testid="pg-points-key" hidden><span
+      class="pg-dot"></span><span data-l="legend_train_points"></span><span data-m="test-points"
+      hidden><span class="pg-dot pg-dot-test"></span><span data-l="legend_test_points"></span></span></div>
     <span class="pg-status" data-testid="pg-status" data-status="idle"></span>
   </div>
   <div class="pg-progress" data-testid="pg-progress" hidden><div class="pg-progress-bar"><span></span></div>
@@ -232,6 +235,9 @@ export class LiveView {
     const labelsJson = JSON.stringify(data.labels || {});
     if (labelsJson !== this.labelsJson) { this.labelsJson = labelsJson; this.labelsKey++; }
     setHidden(this.el.heatWrap, data.show_boundary === false);  // tables have no plane to draw
+    // what the plane's dots are: training points ringed white, test points (when shown) ringed dark
+    setHidden(this.m.points, data.show_boundary === false || !(data.train && data.train.x && data.train.x.length));
+    setHidden(this.m["test-points"], !data.show_test);
     setHidden(this.el.netWrap, !data.network);
     setAttr(this.el.heatWrap, "data-edit", data.edit_points ? "true" : "false");
     setAttr(this.el.heat, "title", data.edit_points ? this.label("edit_points_hint") : "");
