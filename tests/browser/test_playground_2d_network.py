@@ -682,3 +682,21 @@ def test_share_as_lesson_copies_a_link_that_hides_the_ticked_controls(server, co
     expect(student.get_by_role("combobox", name="Problem type")).to_have_count(0)
     expect(student.locator('[class*="st-key-2d_noise"]')).to_have_count(0)
     no_exception(student)
+
+
+def test_a_click_on_a_dataset_picture_chooses_that_dataset(server, context):
+    """The pictures above the dataset radio choose too (a click on one clicks its option); they are no tab stops
+    and have no Fullscreen button (four unnamed stops before Play, and the button covered the picture)."""
+    page = context.new_page()
+    open_2d_page(page, server.url)
+    wait_for_config(page, lambda c: c.data.dataset == "circle", "the circle")
+    strip = page.get_by_test_id("pg-picture-choice")
+    expect(strip.locator("button")).to_have_count(4)
+    expect(strip.locator("button").first).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name=re.compile("fullscreen", re.IGNORECASE))).to_have_count(0)
+    strip.locator("button").nth(1).click()
+    expect(page.get_by_role("radio", name="XOR")).to_be_checked(timeout=20_000)
+    wait_for_config(page, lambda c: c.data.dataset == "xor", "the XOR data")
+    expect(strip.locator("button").nth(1)).to_have_attribute("aria-pressed", "true", timeout=20_000)
+    assert strip.locator("button").nth(1).get_attribute("tabindex") == "-1"
+    no_exception(page)

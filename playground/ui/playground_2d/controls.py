@@ -20,11 +20,12 @@ from playground.data import two_d
 from playground.data.points import points_info
 from playground.data.registry import CUSTOM, kind_of
 from playground.data.upload import UploadError
-from playground.i18n import Translator
+from playground.i18n import DEFAULT_LANGUAGE, Translator
 from playground.layers import ACTIVATIONS
 from playground.presets import load_preset
 from playground.ui.common import show_first_of_each, translated_choice
 from playground.ui.layer_editor import layer_stack_editor, replace_stack
+from playground.ui.picture_choice import picture_choice, png_data_url
 from playground.ui.playground_2d.settings import SETTINGS, STEP_FACTORS, config_sections, widget_values
 from playground.viz.thumbnails import dataset_thumbnail
 
@@ -254,8 +255,9 @@ def hyperparameter_row(t: Translator) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _thumbnail(name: str, task: str, noise: int, n_classes: int):
-    return dataset_thumbnail(name, task, noise, n_classes)
+def _thumbnail(name: str, task: str, noise: int, n_classes: int) -> str:
+    """The dataset's picture as the page shows it (a PNG ``data:`` address)."""
+    return png_data_url(dataset_thumbnail(name, task, noise, n_classes))
 
 
 def data_panel(t: Translator) -> None:
@@ -264,9 +266,16 @@ def data_panel(t: Translator) -> None:
     problem = state("problem")
     names = PROBLEMS[problem]
     if shown("dataset"):
-        previews = st.columns(len(names))
-        for column, name in zip(previews, names, strict=True):  # same order as the radio below (captions would wrap)
-            column.image(_thumbnail(name, problem, state("noise"), state("n_classes")), width="stretch")
+        chosen = state("dataset")
+        picture_choice(  # a click on a picture clicks the radio's option below it (captions would wrap)
+            [_thumbnail(name, problem, state("noise"), state("n_classes")) for name in names],
+            [t(f"dataset_{name}") for name in names],
+            list(names),
+            names.index(chosen) if chosen in names else None,
+            radio_key=f"{KEY}dataset_{st.session_state.get('lang', DEFAULT_LANGUAGE)}",
+            key=KEY + "dataset_pictures",
+            disabled=locked("dataset"),
+        )
         options = (*names, CUSTOM) if custom_points_task() == problem else names
         translated_choice(
             st.radio,
