@@ -700,3 +700,17 @@ def test_a_click_on_a_dataset_picture_chooses_that_dataset(server, context):
     expect(strip.locator("button").nth(1)).to_have_attribute("aria-pressed", "true", timeout=20_000)
     assert strip.locator("button").nth(1).get_attribute("tabindex") == "-1"
     no_exception(page)
+
+
+#: The drop-downs whose shown value does not fit their box (its text field, which scrolls it out of sight).
+CUT_SELECTS_JS = """() => [...document.querySelectorAll('[data-testid="stSelectbox"] input[role="combobox"]')]
+  .filter((field) => field.scrollWidth > field.clientWidth + 1).map((field) => field.value)"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_drop_downs_show_their_whole_value(server, context, language):
+    page = context.new_page()
+    open_2d_page(page, server.url, f"?lang={language}")
+    wait_for_config(page, lambda _: True, "a config")
+    expect(page.locator('[data-testid="stSelectbox"]').first).to_be_visible()
+    assert page.evaluate(CUT_SELECTS_JS) == []

@@ -188,13 +188,18 @@ def _regenerate(drawn_seed: int) -> None:
     st.session_state[KEY + "data_seed"] = drawn_seed + 1
 
 
+#: The top strip's columns, relative: a slider needs less room than a drop-down's longest value ("Classification").
+_ROW_WIDTHS = {"reg_rate": 0.85, "learning_rate": 0.9, "problem": 1.25, "optimizer": 1.2}
+
+
 def hyperparameter_row(t: Translator) -> None:
     """The strip across the top: learning rate, activation, regularisation, rate, problem type, optimizer."""
     names = ("learning_rate", "activation", "regularization", "reg_rate", "problem", "optimizer")
     visible = [name for name in names if shown(name)]
     if not visible:
         return
-    columns = dict(zip(visible, st.columns(len(visible)), strict=True))
+    widths = [_ROW_WIDTHS.get(name, 1.0) for name in visible]  # the drop-downs show their whole value
+    columns = dict(zip(visible, st.columns(widths), strict=True))
     if "learning_rate" in columns:
         columns["learning_rate"].select_slider(
             t("learning_rate"),
