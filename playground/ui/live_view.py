@@ -102,6 +102,8 @@ LABEL_KEYS: tuple[str, ...] = (
     "status_pausing",
     "legend_train_points",
     "legend_test_points",
+    "compare_ahead",
+    "compare_level",
     "msg_queued",
     "msg_busy",
     "msg_out_of_memory",

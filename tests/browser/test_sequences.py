@@ -167,6 +167,10 @@ def test_the_race_paints_both_networks_live_and_stop_ends_it(server, context):
     selector = '.st-key-seq_race_live [data-testid="pg-live"]'
     wait_attribute_at_least(page, selector, "data-epoch", 3, timeout=WORKER_TIMEOUT_MS)
     wait_attribute_at_least(page, selector, "data-compare-epoch", 3, timeout=WORKER_TIMEOUT_MS)
+    # who is ahead, and by how much
+    verdict = re.compile(r"^After \d+ epochs (SimpleRNN|LSTM)( is ahead: its test loss .+ is .+ times lower than "
+                         r"(SimpleRNN|LSTM)'s .+| and (SimpleRNN|LSTM) are level: test loss .+ and .+)\.$")  # fmt: skip
+    expect(race.get_by_test_id("pg-verdict")).to_have_text(verdict, timeout=30_000)
     memory = race.get_by_test_id("pg-pictures")
     expect(memory.get_by_test_id("pg-picture-lines")).to_be_visible(timeout=30_000)
     expect(memory.locator(".pg-picture-heading")).to_have_text("Memory: the share of the gradient at each step")

@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "../../playground/ui/web/history.js";
+import {
+  appendHistory, column, compareVerdict, lastEpoch, lastFinite, newHistory,
+} from "../../playground/ui/web/history.js";
 
 test("a delta appends only epochs newer than the last one held", () => {
   const hist = newHistory();
@@ -37,4 +39,21 @@ test("a delta without epochs appends nothing, and an unknown column reads as emp
   assert.deepEqual(column(hist, "nothing"), []);
   assert.deepEqual(column(null, "train_loss"), []);
   assert.equal(lastEpoch(hist), -1);
+});
+
+test("a comparison's verdict: who is ahead by the latest test loss, by how much, after the epochs both trained", () => {
+  const run = (losses) => {
+    const hist = newHistory();
+    appendHistory(hist, { epoch: losses.map((_, i) => i + 1), test_loss: losses });
+    return hist;
+  };
+  assert.equal(compareVerdict(newHistory(), "SimpleRNN", run([0.5]), "LSTM"), null);  // no test loss yet
+  assert.deepEqual(compareVerdict(run([0.2, 0.05, 0.04]), "SimpleRNN", run([0.1, 0.002]), "LSTM"), {
+    key: "compare_ahead",
+    args: { winner: "LSTM", loser: "SimpleRNN", winner_loss: 0.002, loser_loss: 0.04, ratio: "20", epochs: 2 },
+  });
+  assert.equal(compareVerdict(run([0.03]), "A", run([0.09]), "B").args.ratio, "3.0");
+  assert.equal(compareVerdict(run([0.03]), "A", run([0.09]), "B").args.winner, "A");
+  assert.equal(compareVerdict(run([0.1]), "A", run([0.105]), "B").key, "compare_level");  // within 10 %
+  assert.equal(compareVerdict(run([0]), "A", run([0.1]), "B").args.ratio, "\u221e");
 });

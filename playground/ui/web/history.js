@@ -40,3 +40,17 @@ export function lastFinite(values) {
 }
 
 export const lastEpoch = (hist) => (hist && hist.epoch.length ? hist.epoch[hist.epoch.length - 1] : -1);
+
+/** How far apart two runs are compared (run A's history and title, run B's): which one's latest test loss is lower
+ *  and how many times, after the epochs both have trained; level when they are within 10 %; null until both have a
+ *  test loss. ``{key, args}`` for a translated sentence ("compare_ahead" or "compare_level"). */
+export function compareVerdict(histA, titleA, histB, titleB) {
+  const a = lastFinite(column(histA, "test_loss")), b = lastFinite(column(histB, "test_loss"));
+  if (a === null || b === null) return null;
+  const epochs = Math.min(lastEpoch(histA), lastEpoch(histB));
+  const low = Math.min(a, b), high = Math.max(a, b);
+  if (high <= low * 1.1) return { key: "compare_level", args: { a: titleA, b: titleB, loss_a: a, loss_b: b, epochs } };
+  const [winner, loser] = a < b ? [titleA, titleB] : [titleB, titleA];
+  const ratio = low > 0 ? (high / low).toFixed(high / low < 10 ? 1 : 0) : "\u221e";
+  return { key: "compare_ahead", args: { winner, loser, winner_loss: low, loser_loss: high, ratio, epochs } };
+}

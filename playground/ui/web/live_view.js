@@ -9,7 +9,7 @@ import { setAttr, setHidden, setText } from "./dom.js";
 import { FrameSocket } from "./frame_socket.js";
 import { firstShown, operatesControl, typingIn } from "./keys.js";
 import { appendBatches, lastStep, newBatches, progressView } from "./batches.js";
-import { appendHistory, column, lastEpoch, lastFinite, newHistory } from "./history.js";
+import { appendHistory, column, compareVerdict, lastEpoch, lastFinite, newHistory } from "./history.js";
 import { NetworkPanel } from "./network_panel.js";
 import { PicturesPanel } from "./pictures_panel.js";
 import {
@@ -87,6 +87,7 @@ const TEMPLATE = `
     <span class="pg-status" data-testid="pg-status-b" data-status="idle"></span>
   </div>
   <div class="pg-message" data-testid="pg-message" role="status" hidden></div>
+  <div class="pg-verdict" data-testid="pg-verdict" role="status" hidden></div>
   <div class="pg-body">
     <div class="pg-net-wrap" data-testid="pg-network" data-paints="0" hidden>
       <div class="pg-net-bar">
@@ -144,7 +145,7 @@ export class LiveView {
       netWrap: q('[data-testid="pg-network"]'), headB: q('[data-testid="pg-compare-head"]'),
       statusB: q('[data-testid="pg-status-b"]'), mode: q(".pg-mode"), scale: q(".pg-scale"),
       progress: q('[data-testid="pg-progress"]'), progressFill: q(".pg-progress-bar span"),
-      progressText: q(".pg-progress-text"),
+      progressText: q(".pg-progress-text"), verdict: q('[data-testid="pg-verdict"]'),
     };
     this.r = {};
     for (const node of this.root.querySelectorAll("[data-r]")) this.r[node.dataset.r] = node;
@@ -741,6 +742,10 @@ export class LiveView {
       setText(r["b-lr"], finite(b.learning_rate) ? formatValue(b.learning_rate) : "\u2013");
       setText(this.panelB.caption, b.title ? `B \u00b7 ${b.title}` : "B");
     }
+    // who is ahead, and by how much (the race's verdict; the 2D page's comparison)
+    const verdict = cmp ? compareVerdict(h, s.title || "A", cmp.history, b.title || "B") : null;
+    setHidden(el.verdict, !verdict);
+    if (verdict) setText(el.verdict, fillLabel(this.label(verdict.key), verdict.args));
     setAttr(root, "data-compare-run-id", cmp ? cmp.runId || "" : null);
     if (ticking || !cmp) {
       setAttr(root, "data-compare-epoch", cmp ? String(epochB) : null);
