@@ -66,3 +66,14 @@ test("a bar per step, none for values a log scale cannot show, and the reached s
   assert.ok(bars[0][1] < x0 && bars[1][1] > x0, "the shade starts between the second and third step");
   assert.ok(canvas.calls.some((call) => call[0] === "fillText" && call[1] === "reach"));
 });
+
+test("a dashed line's key under the chart is dashed too (the race's LSTM), a solid one's solid", () => {
+  const canvas = recordingCanvas();
+  paintLines(canvas, {
+    kind: "lines", x_title: "step", y_title: "", log: true,
+    series: [{ name: "SimpleRNN", color: "#636efa", dash: false, x: [1, 2], y: [0.5, 0.1] },
+      { name: "LSTM", color: "#ef553b", dash: true, x: [1, 2], y: [0.3, 0.2] }],
+  }, "#000", "sans-serif");
+  const dashes = canvas.calls.filter((call) => call[0] === "setLineDash").map((call) => JSON.stringify(call[1]));
+  assert.deepEqual(dashes, ["[]", "[]", "[6,4]", "[5,3]"]);  // the lines as drawn, then each key's swatch
+});

@@ -152,8 +152,15 @@ export function paintLines(canvas, panel, textColor, fontFamily) {
     ctx.stroke();
     ctx.restore();
     const lx = PAD.l + (i % 2) * (box.w / 2), ly = CHART_H + Math.floor(i / 2) * 16 + 2;
-    ctx.fillStyle = line.color;
-    ctx.fillRect(lx, ly + 5, 14, 3);
+    ctx.save();  // the key's swatch is drawn as its line is: solid, or dashed
+    ctx.strokeStyle = line.color;
+    ctx.lineWidth = 2.5;
+    ctx.setLineDash(line.dash ? [5, 3] : []);
+    ctx.beginPath();
+    ctx.moveTo(lx, ly + 6.5);
+    ctx.lineTo(lx + 14, ly + 6.5);
+    ctx.stroke();
+    ctx.restore();
     ctx.fillStyle = textColor;
     ctx.textAlign = "left";
     ctx.textBaseline = "top";
