@@ -98,7 +98,11 @@ def test_space_plays_the_right_arrow_steps_and_r_resets(language, table):
         assert run_button(app, "2d", "step").proto.shortcut == "right"
         assert run_button(app, "2d", "reset").proto.shortcut == ""  # Streamlit refuses R: the script presses it
         keys = live_view_data(app, "nn_playground_run_shortcuts")
-        assert keys == {"resetSelector": "[class*='st-key-2d_reset_'] button"}
+        assert keys == {  # R presses Reset; the first Tab stop skips to Play/Pause
+            "resetSelector": "[class*='st-key-2d_reset_'] button",
+            "playSelector": "[class*='st-key-2d_play_'] button",
+            "skipLabel": table["skip_to_run"],
+        }
         shown = [node.value for node in app.markdown] + [node.value for node in app.caption]
         for key in ("shortcut_play", "shortcut_step", "shortcut_reset", "shortcut_note"):
             assert table[key] in shown, key
