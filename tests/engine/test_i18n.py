@@ -89,6 +89,9 @@ def test_each_term_has_one_word_in_every_translation():
                 continue
             for language in LANGUAGES.keys() - {"en"}:
                 word, replaced = term[language], term[f"not_{language}"]
-                if word.lower() not in text[language].lower() or any(old in text[language] for old in replaced):
+                translated = text[language]
+                for other in term.get(f"false_friends_{language}", []):  # 轮廓 (an outline) holds 轮 (an epoch)
+                    translated = translated.replace(other, "")
+                if word.lower() not in translated.lower() or any(old in text[language] for old in replaced):
                     breaches.append(f"{language} {where} ({term['en']} -> {word}): {text[language]}")
     assert breaches == []
