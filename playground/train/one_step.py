@@ -150,7 +150,7 @@ def training_step(trainer: Trainer, rows: Sequence[int]) -> TrainingStep:
     """One optimizer step of ``trainer`` on the training rows ``rows``, with every number along the way; the
     Trainer's model and optimizer end as after that step. StepError when the setup or the rows do not fit."""
     check_steppable(trainer.config)
-    if trainer.trains_elsewhere:  # the step's numbers are read from the network on the CPU, as it trains here
+    if trainer.network.elsewhere:  # the step's numbers are read from the network on the CPU, as it trains here
         raise StepError(f"training.device: the step view steps runs on the cpu, not on {trainer.device.type}")
     rows = [int(row) for row in rows]
     if not 1 <= len(rows) <= MAX_STEP_EXAMPLES:

@@ -74,8 +74,6 @@ class Trainer:
         self.loss_name = config.loss
         self.device = training_device(config.training.device)
         self.network = PlacedNetwork(build_model(config), self.device, separate_copy)
-        self.trains_elsewhere = self.network.elsewhere
-        self._training_model = self.network.training
         self.probabilities = outputs_probabilities(config)
         label_dtype = torch.long if self.task == "multiclass" else torch.float32
         input_dtype = torch.long if config.tokens else torch.float32  # token numbers index an embedding
@@ -92,7 +90,7 @@ class Trainer:
         self.regularization = training.regularization
         self.reg_rate = training.reg_rate
         self.base_learning_rate = training.learning_rate  # what the user set; the schedule scales it per epoch
-        self.optimizer = make_optimizer(training.optimizer, self._training_model.parameters(), training.learning_rate)
+        self.optimizer = make_optimizer(training.optimizer, self.network.training.parameters(), training.learning_rate)
         self.batch_order = torch.Generator().manual_seed(training.seed)
         self.epoch = 0
         self.step = 0
@@ -218,7 +216,7 @@ class Trainer:
         """L1 or L2 weight penalty (weights only, not biases), as TensorFlow Playground applies it."""
         if self.regularization == "none" or self.reg_rate == 0:
             return 0.0
-        weights = weight_matrices(self._training_model)
+        weights = weight_matrices(self.network.training)
         if self.regularization == "l1":
             return self.reg_rate * sum(w.abs().sum() for w in weights)
         return self.reg_rate * 0.5 * sum((w * w).sum() for w in weights)
@@ -231,7 +229,7 @@ class Trainer:
         """The outputs of ``model`` (or, for the epochs' evaluations, of the network where it trains) in evaluation
         mode, on the CPU, in chunks of EVAL_CHUNK rows: a conv net's activations for thousands of images at once
         overflow the caches (4,000 MNIST images: 0.69 s in one go, 0.33 s in chunks)."""
-        model, device = (self._training_model, self.device) if training_model else (self.model, torch.device("cpu"))
+        model, device = (self.network.training, self.device) if training_model else (self.model, torch.device("cpu"))
         model.eval()
         with torch.no_grad():
             if len(inputs) <= EVAL_CHUNK:
@@ -303,7 +301,7 @@ class Trainer:
         order = self._epoch_order
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         last_step = None if max_batches is None else self.step + max_batches
-        self._training_model.train()
+        self.network.training.train()
         while self._epoch_cursor < len(order):
             if interrupt is not None and interrupt.is_set():
                 return None
@@ -340,7 +338,7 @@ class Trainer:
         inputs = self.x_train[batch]
         if self.augmentation is not None:
             inputs = self._augment(inputs)
-        outputs = self._training_model(inputs.to(self.device))
+        outputs = self.network.training(inputs.to(self.device))
         targets = self.y_train[batch].to(self.device)
         penalty = self.penalty()
         loss = self.data_loss(outputs, targets) + penalty
@@ -374,7 +372,7 @@ class Trainer:
             self._interrupt_hooks = None
         saved = None
         if self._interrupt_hooks is not None:  # what the batch changes before its optimizer step (small next to it)
-            buffers = [buffer.detach().clone() for buffer in self._training_model.buffers()]
+            buffers = [buffer.detach().clone() for buffer in self.network.training.buffers()]
             device_random = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
             saved = (torch.get_rng_state(), self.augment_generator.get_state(), buffers, device_random)
         began = time.perf_counter()
@@ -389,7 +387,7 @@ class Trainer:
                 if saved[3] is not None:  # dropout's random numbers on a GPU
                     torch.cuda.set_rng_state(saved[3], self.device)
                 with torch.no_grad():
-                    for buffer, before in zip(self._training_model.buffers(), saved[2], strict=True):
+                    for buffer, before in zip(self.network.training.buffers(), saved[2], strict=True):
                         buffer.copy_(before)
             raise
         finally:
@@ -403,7 +401,7 @@ class Trainer:
             if self._interrupt is not None and self._interrupt.is_set():
                 raise BatchInterrupted
 
-        network = self._training_model
+        network = self.network.training
         layers = [module.register_forward_pre_hook(check) for module in network.modules()]
         gradients = [parameter.register_hook(check) for parameter in network.parameters() if parameter.requires_grad]
         return layers + gradients

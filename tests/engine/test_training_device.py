@@ -44,7 +44,7 @@ def weights(trainer: Trainer) -> dict[str, torch.Tensor]:
 def test_a_copy_that_trains_elsewhere_learns_exactly_as_the_network_itself(preset, data):
     config = small(preset, **data)
     alone, copied = trained(config, 2, separate_copy=False), trained(config, 2, separate_copy=True)
-    assert copied._training_model is not copied.model and alone._training_model is alone.model
+    assert copied.network.training is not copied.model and alone.network.training is alone.model
     assert copied.history == alone.history
     for name, value in weights(alone).items():
         torch.testing.assert_close(weights(copied)[name], value, rtol=0, atol=0)
@@ -58,7 +58,7 @@ def test_the_views_read_the_trained_weights_and_an_edit_reaches_the_network_that
     trainer.train_batches(budget_s=None, max_batches=3)
     after = weights(trainer)  # read through ``model``: the copy's weights
     assert any(not torch.equal(before[name], after[name]) for name in before)
-    for name, value in trainer._training_model.state_dict().items():
+    for name, value in trainer.network.training.state_dict().items():
         assert torch.equal(after[name], value)
 
     revision = trainer.revision
@@ -67,7 +67,7 @@ def test_the_views_read_the_trained_weights_and_an_edit_reaches_the_network_that
     edited = weights(trainer)
     (name,) = [name for name in edited if not torch.equal(edited[name], after[name])]
     assert float(edited[name][0, 0]) == 5.0
-    assert torch.equal(trainer._training_model.state_dict()[name], edited[name])  # it trains on from the edit
+    assert torch.equal(trainer.network.training.state_dict()[name], edited[name])  # it trains on from the edit
     trainer.train_batches(budget_s=None, max_batches=1)
     moved = float(weights(trainer)[name][0, 0])  # and the views read where it went
     assert moved != 5.0 and abs(moved - 5.0) < 1.0
@@ -78,7 +78,7 @@ def test_a_run_on_a_gpu_trains_there_or_is_refused_in_one_line():
     if torch.cuda.is_available():
         trainer = Trainer(config)
         trainer.train_epoch()
-        assert next(trainer._training_model.parameters()).is_cuda
+        assert next(trainer.network.training.parameters()).is_cuda
         assert not next(trainer.model.parameters()).is_cuda
     else:
         with pytest.raises(ConfigError) as refused:
@@ -95,7 +95,7 @@ def test_a_checkpoint_trained_on_a_gpu_carries_on_here(tmp_path):
     assert resumed.epoch == 1
     for name, value in weights(trainer).items():
         torch.testing.assert_close(weights(resumed)[name], value, rtol=0, atol=0)
-        torch.testing.assert_close(resumed._training_model.state_dict()[name].cpu(), value, rtol=0, atol=0)
+        torch.testing.assert_close(resumed.network.training.state_dict()[name].cpu(), value, rtol=0, atol=0)
 
 
 def test_the_step_view_refuses_a_run_that_trains_elsewhere():
