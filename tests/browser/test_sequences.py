@@ -110,6 +110,7 @@ def test_the_seed_lstm_trains_live_and_every_view_draws_then_text_is_written(ser
     expect(verdict.locator("b")).to_have_count(2)
     first_verdict = verdict.inner_text()
     wait_pictures_change(page, "the hidden state, while training,")
+    verdict.scroll_into_view_if_needed()  # a picture far off screen waits unpainted (the last one was scrolled to)
     expect(verdict).not_to_have_text(first_verdict, timeout=30_000)
     panel.scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "sequences-hidden.png"))
