@@ -60,7 +60,9 @@ def navigation() -> None:
     ]
     page = st.navigation(pages)
     from playground.ui.presenter import presenter_mode  # here: only page runs need it, not the server
+    from playground.ui.stage import page_styles
     presenter_mode(t)  # every page, on every full run: projector styles and the way out of them
+    page_styles()  # every page: the stage's layout, contrast and touch targets
     page.run()
 
 

@@ -1,6 +1,7 @@
-"""The page skeleton the pages that train a free layer stack share (tables, convolutions, sequences): the data panel
-and training settings on the left, the layer-stack editor on the right, the live run and its views below, and the
-panel that loads a saved setup or checkpoint at the end. Each page gives its own pieces."""
+"""The page skeleton the pages that train a free layer stack share (tables, convolutions, sequences): the data panel,
+training settings and layer-stack editor on the left, the live run and its views on the stage beside them (in view
+while the settings scroll; first on a phone), and the panel that loads a saved setup or checkpoint at the end. Each
+page gives its own pieces."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playground.i18n import Translator
 from playground.ui.lessons.panel import lesson_frame
 from playground.ui.loading import PageLoader
 from playground.ui.session import pause_session_run
+from playground.ui.stage import stage
 
 #: What a page's network editor gives its output (the config, or the editor's whole answer).
 Edited = TypeVar("Edited")
@@ -43,16 +45,16 @@ def render_free_stack_page(t: Translator, page: FreeStackPage[Any]) -> None:
     st.caption(t(f"{page.id}_intro"))
     page.loader.show_notice(t)
     base = page.loader.base_config()
-    data_column, network_column = st.columns([1, 2], gap="medium")
+    settings_column, stage_column = st.columns(2, gap="medium")
     edited = None
-    with data_column:
+    with settings_column:
         data = page.data_panel(t, base)
         training = page.training_panel(t, base)
-    with network_column:
         if data is None:
             st.info(t(f"{page.id}_data_first"), icon=":material/upload_file:")
             pause_session_run(page.id)  # no buttons are drawn, so nothing may keep training unseen
         else:
             edited = page.network_editor(t, data, training)
-    page.output(t, data, edited)
+    with stage(stage_column):
+        page.output(t, data, edited)
     page.loader.panel(t)

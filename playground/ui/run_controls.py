@@ -14,6 +14,7 @@ from playground.ui.common import show_first_of_each
 from playground.ui.live_view import LABEL_KEYS
 from playground.ui.run_shortcuts import RIGHT, SPACE, run_shortcuts
 from playground.ui.session import SessionRun, session_run
+from playground.ui.stage import run_bar_key
 
 
 def live_view_labels(t: Translator) -> dict[str, str]:
@@ -174,7 +175,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
     st.session_state[_shown_playing_key(page)] = running
     if was_running and not running and in_fragment_rerun():
         st.rerun(scope="app")
-    play, step, reset = st.columns(3)
+    play, step, reset = st.container(key=run_bar_key(page)).columns(3)
     action = PAUSE if running else PLAY
     generation = st.session_state.get(_generation_key(page), 0)
     play.button(

@@ -27,6 +27,7 @@ from playground.ui.common import show_first_of_each, translated_choice
 from playground.ui.layer_editor import layer_stack_editor, replace_stack
 from playground.ui.picture_choice import picture_choice, png_data_url
 from playground.ui.playground_2d.settings import SETTINGS, STEP_FACTORS, config_sections, widget_values
+from playground.ui.stage import STRIP_KEY
 from playground.viz.thumbnails import dataset_thumbnail
 
 KEY = "2d_"  # prefix of this page's widget keys
@@ -199,7 +200,7 @@ def hyperparameter_row(t: Translator) -> None:
     if not visible:
         return
     widths = [_ROW_WIDTHS.get(name, 1.0) for name in visible]  # the drop-downs show their whole value
-    columns = dict(zip(visible, st.columns(widths), strict=True))
+    columns = dict(zip(visible, st.container(key=STRIP_KEY).columns(widths), strict=True))
     if "learning_rate" in columns:
         columns["learning_rate"].select_slider(
             t("learning_rate"),

@@ -27,6 +27,7 @@ from playground.ui.probe_charts import CHART_PROBES, probe_charts
 from playground.ui.run_controls import PLAY, button_selector, cached_dataset, live_view_labels, run_buttons
 from playground.ui.session import pause_session_run
 from playground.ui.share_lesson import share_lesson_button
+from playground.ui.stage import stage
 
 PAGE = "2d"
 
@@ -53,7 +54,7 @@ def render(t: Translator) -> None:
         controls.network_panel(t)
     with st.container():  # below the three columns, full width: the free layer editor, when chosen
         controls.free_layer_editor(t)
-    with output_column:
+    with stage(output_column):
         st.subheader(t("output"))
         try:
             config = controls.current_config(t)

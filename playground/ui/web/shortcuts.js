@@ -33,7 +33,7 @@ export function skipLink(doc, label, target) {
       event.preventDefault();
       const button = firstShown([...doc.querySelectorAll(link.dataset.target)]);
       if (!button) return;
-      button.scrollIntoView({ block: "center" });
+      button.scrollIntoView({ block: "start" });  // the live picture under it in view too
       button.focus();
     });
     doc.body.insertBefore(link, doc.body.firstChild);

@@ -14,6 +14,7 @@ from playground.ui.downloads import lesson_download
 from playground.ui.lessons.panel import lesson_frame
 from playground.ui.live_view import chart_view, live_training_view, plane_points
 from playground.ui.run_controls import PLAY, button_selector, cached_dataset, live_view_labels, run_buttons
+from playground.ui.stage import stage
 from playground.ui.why import curves, overfitting, side_by_side
 from playground.ui.why.jobs import PAGE
 
@@ -74,7 +75,7 @@ def render(t: Translator) -> None:
     st.session_state["why_link_param"] = st.query_params["config"]  # the page's own address is not a new link
     dataset = cached_dataset(config.data)
     plane = dataset.points_train is not None
-    with network:
+    with stage(network):
         st.subheader(t("why_network"))
         st.caption(t("why_network_caption", params=f"{config.total_params():,}", rows=f"{len(dataset.x_train):,}"))
         run = run_buttons(t, page=PAGE, config=config, probes=("boundary",) if plane else ())
