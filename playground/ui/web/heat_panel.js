@@ -148,7 +148,7 @@ export class HeatPanel {
     }
     ctx.globalAlpha = 1;
     const scale = drawScale(data).point;
-    const radius = clamp(side / 130, 2.2, 4) * scale;
+    const radius = clamp(side / 130, 3, 4) * scale;  // 3 px at least: a point a class sees on a small plot
     const drawPoints = (points, outline, width) => {
       if (!points || !points.x) return;
       const xs = points.x, ys = points.y, labels = points.label;

@@ -34,6 +34,12 @@ const LINK_BUCKETS = 12;           // widths 0.5 .. 6 px in 0.5 px steps, per si
 /** Above this many links they are drawn straight: a browser without a GPU took about 26 ms a frame to draw the
  * ~7,300 curves of 8 layers of 32 neurons and 16 ms as straight lines (a mesh that dense looks the same). */
 const STRAIGHT_LINKS_ABOVE = 1500;
+/** The +/- buttons' side: 24 px (WCAG 2.2's minimum target), 44 px where the screen is touched. */
+const buttonSide = () => (globalThis.matchMedia?.("(pointer: coarse)").matches ? 44 : 24);
+/** The tallest the drawing of the network gets: a deep, wide network shrinks its neurons to fit, so the boundary
+ *  and the loss curve under it stay in view (a neuron's map shows large on the boundary when it is clicked). */
+const heightBudget = () => Math.max(220, Math.round((globalThis.innerHeight || 900) * 0.36));
+const MIN_NEURON = 6;
 const linkWidth = (w) => clamp(0.5 + Math.abs(w) * 2.5, 0.5, 6);  // a fixed scale, like TF Playground
 
 function makeEl(tag, className, attrs) {
@@ -293,17 +299,19 @@ export class NetworkPanel {
   }
 
   // ---- layout --------------------------------------------------------------------------------------------
-  computeLayout(width) {
+  computeLayout(width, tall = heightBudget()) {
     const cols = this.columns, n = cols.length, editable = this.editable();
     let maxUnits = 1, nameChars = 0;
     for (const col of cols) maxUnits = Math.max(maxUnits, col.units);
     if (cols[0]) for (let u = 0; u < cols[0].units; u++) nameChars = Math.max(nameChars, this.nodeName(0, u).length);
     const left = Math.round(clamp(nameChars * 6.5 + 10, 22, 80)), right = 12;
     const avail = Math.max(50, width - left - right);
-    const size = Math.round(clamp(avail / (n + Math.max(0, n - 1) * 0.9), 24, 56));
-    const gap = n > 1 ? Math.round(clamp((avail - n * size) / (n - 1), 16, 4 * size)) : 0;
-    const vgap = Math.max(7, Math.round(size * 0.3));
-    const head = editable ? 44 : 20;
+    const head = editable ? buttonSide() + 24 : 20;
+    const bySpace = clamp(avail / (n + Math.max(0, n - 1) * 0.9), 24, 56);
+    const byHeight = Math.floor((tall - head - 4) / (maxUnits * 1.3));  // each neuron and the gap under it
+    const size = Math.round(clamp(Math.min(bySpace, byHeight), MIN_NEURON, 56));
+    const gap = n > 1 ? Math.round(clamp((avail - n * size) / (n - 1), 16, Math.max(4 * size, 96))) : 0;
+    const vgap = Math.max(size < 24 ? 2 : 7, Math.round(size * 0.3));
     const xs = [], ys = [];
     for (let c = 0; c < n; c++) {
       xs.push(left + c * (size + gap));
@@ -341,8 +349,8 @@ export class NetworkPanel {
   }
 
   build(width) {
-    const data = this.view.data, editable = this.editable();
-    const key = `${this.shapeKey}|${width}|${editable}|${data.kind}|${JSON.stringify(data.palette)}|`
+    const data = this.view.data, editable = this.editable(), tall = heightBudget(), side = buttonSide();
+    const key = `${this.shapeKey}|${width}|${tall}|${side}|${editable}|${data.kind}|${JSON.stringify(data.palette)}|`
       + `${this.view.labelsKey}|${this.lineScale()}`;  // a new scale (presenter mode) redraws the links
     if (key === this.builtKey) return false;
     this.builtKey = key;
@@ -366,7 +374,7 @@ export class NetworkPanel {
       stage.appendChild(empty);
       return true;
     }
-    const L = this.layout = this.computeLayout(width);
+    const L = this.layout = this.computeLayout(width, tall);
     stage.style.width = `${L.stageW}px`;
     stage.style.height = `${L.stageH}px`;
     for (const canvas of [this.links, this.maps]) {
@@ -402,7 +410,7 @@ export class NetworkPanel {
         head.appendChild(pm);
       } else if (editable) {
         head.appendChild(makeEl("div", "pg-pm-spacer"));
-        head.lastChild.style.height = "20px";
+        head.lastChild.style.height = `${side}px`;
       }
       const text = document.createElement("span");
       const full = c === 0 ? this.label("net_inputs") : output ? this.label("output")
