@@ -831,7 +831,13 @@ export class LiveView {
     const batchValues = !metric ? batches.loss : accuracy ? batches.accuracy : null;
     const batchLine = batchValues && batchValues.some((v) => v !== null) ? batchValues : null;
     const n = hist.epoch.length + (histB ? histB.epoch.length : 0) + (batchLine ? batchLine.length : 0);
-    const pad = { l: 54, r: 12, t: 26, b: 30 };
+    // the legend (A and B) or the per-batch line's label goes at the top left, beside the tools at the top right;
+    // on a narrow chart, under them
+    const tools = this.root.querySelector(".pg-tools");
+    const toolsW = tools ? tools.offsetWidth : 0, toolsH = tools ? tools.offsetHeight : 0;
+    const beside = w - toolsW - 10 - 54 >= 140;
+    const labelY = beside ? 10 : toolsH + 10, labelLimit = beside ? w - toolsW - 10 : w - 10;
+    const pad = { l: 54, r: 12, t: labelY + 16, b: 30 };
     const pw = Math.max(10, w - pad.l - pad.r), ph = Math.max(10, h - pad.t - pad.b);
     const ok = (v) => finite(v) && (!logY || v > 0);
     let lo = Infinity, hi = -Infinity;
@@ -885,10 +891,10 @@ export class LiveView {
     ctx.fillText(this.label("epoch"), pad.l + pw, h - 2); ctx.globalAlpha = 1;
     // the header above shows the legend of the colours; with a comparison, A (solid) and B (dashed) go here
     ctx.textBaseline = "middle";
-    if (compare) this.paintLegend(ctx, pad, w);
+    if (compare) this.paintLegend(ctx, pad, labelY, labelLimit);
     else if (batchLine) {
       ctx.textAlign = "left"; ctx.globalAlpha = 0.6;
-      ctx.fillText(this.label("batch_line"), pad.l, 10); ctx.globalAlpha = 1;
+      ctx.fillText(this.label("batch_line"), pad.l, labelY); ctx.globalAlpha = 1;
     }
     if (!n) {
       ctx.globalAlpha = 0.5; ctx.textAlign = "center";
@@ -963,11 +969,9 @@ export class LiveView {
     tip.style.top = `${pad.t + 4}px`;
   }
 
-  paintLegend(ctx, pad, w) {
-    const tools = this.root.querySelector(".pg-tools");
-    const limit = w - (tools ? tools.offsetWidth : 0) - 10;
+  /** "A · <title>" solid and "B · <title>" dashed, from the plot's left edge at height ``y``, up to ``limit``. */
+  paintLegend(ctx, pad, y, limit) {
     let x = pad.l;
-    const y = 10;
     const entries = [["A", this.state.title, false], ["B", this.cmp.state.title, true]];
     ctx.textAlign = "left";
     for (const [tag, title, dashed] of entries) {
