@@ -176,4 +176,5 @@ def _preview(t: Translator, data: DataConfig) -> None:
     pixels = np.clip(dataset.x_train[:count, 0] * std + mean, 0.0, 1.0)
     names = dataset.class_names or []
     labels = ", ".join(names[int(label)] for label in dataset.y_train[:count])
-    st.image(image_grids.image_grid(pixels, tile_px=40, columns=10), caption=t("cnn_preview", labels=labels))
+    caption = t("cnn_preview", labels=labels)
+    st.image(image_grids.image_grid(pixels, tile_px=40, columns=10), caption=caption, alt=caption)

@@ -147,7 +147,7 @@ def _progress_and_maps(t: Translator, run: SessionRun, config: RunConfig, datase
             caption = t("why_map_caption", model=model_label(t, row["model"], config.task),
                         score=score_text(row["test_metric"]), seconds=f"{row['fit_seconds']:.2f}")  # fmt: skip
             columns[index % MAPS_PER_ROW].image(
-                map_with_points(picture, points, labels, config.task), caption=caption, width="stretch"
+                map_with_points(picture, points, labels, config.task), caption=caption, alt=caption, width="stretch"
             )
     if in_fragment_rerun() and was_active and (found is None or not found.active):
         st.rerun(scope="app")  # done: the page redraws once more and stops asking every second

@@ -1,0 +1,161 @@
+"""In front of a class, on a presenter-sized screen (1400x900) and a phone (390x844): every page that trains shows
+its Play/Pause button and its live picture on screen together with the largest network it allows (on a wide screen
+once the controls beside the stage are scrolled through; on a phone as the page opens, the stage coming first and
+the run's buttons staying at the bottom), reaches Play within a few Tab presses, and passes an automated
+accessibility check (axe-core, from npm) with no serious or critical violation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .largest import PageCase, open_largest, page_cases
+from .page_helpers import play_controls, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+PRESENTER = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+#: Tab presses allowed from the top of a page to its Play button.
+MAX_TABS = 10
+
+#: The share of a picture's area on screen (below the header, above a phone's run bar) that counts as shown.
+SHOWN_SHARE = 0.6
+#: On a phone, as the page opens: the live picture's first rows at least, this tall.
+PHONE_SHOWN_PX = 150
+
+
+CASES = page_cases()
+IDS = [case.path for case in CASES]
+
+#: The share of an element's area inside the part of the window the page's content shows in: below Streamlit's
+#: header and above the run bar a phone keeps at the bottom.
+SHOWN_JS = """(element) => {
+    const box = element.getBoundingClientRect();
+    const header = document.querySelector('[data-testid="stHeader"]');
+    const top = header ? header.getBoundingClientRect().bottom : 0;
+    const bar = [...document.querySelectorAll('[class*="_run_bar"]')].find(
+        (node) => node.offsetParent && getComputedStyle(node).position === "fixed");
+    const bottom = bar ? bar.getBoundingClientRect().top : window.innerHeight;
+    const tall = Math.max(0, Math.min(box.bottom, bottom) - Math.max(box.top, top));
+    const wide = Math.max(0, Math.min(box.right, window.innerWidth) - Math.max(box.left, 0));
+    return {share: box.width * box.height ? (tall * wide) / (box.width * box.height) : 0, tall, box: [box.x, box.y,
+        box.width, box.height]};
+}"""
+#: Scroll the page (not the stage) to its end: the controls beside the stage have all gone by.
+SCROLL_TO_END_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const scroller = [main, ...main.querySelectorAll("*")].find(
+        (node) => node.scrollHeight > node.clientHeight + 1 && getComputedStyle(node).overflowY !== "visible"
+            && !node.closest(".st-key-pg_stage"));
+    (scroller || document.scrollingElement).scrollTop = 1e9;
+}"""
+
+
+def shown(page: Page, test_id: str) -> dict:
+    return page.get_by_test_id(test_id).first.evaluate(SHOWN_JS)
+
+
+def run_button(page: Page, case: PageCase):
+    play_button, _ = play_controls(case.page_key)
+    return play_button(page)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_on_a_presenter_screen_play_and_the_live_picture_stay_in_view(server, browser, case, tmp_path):
+    """1400x900: scrolled to the end of the controls (a page's longest layer list, the 2D page's 8 x 32 network),
+    Play and the whole live picture are on screen; Play is reached within 10 Tab presses."""
+    context = browser.new_context(viewport=PRESENTER, locale="en-US")
+    try:
+        page = context.new_page()
+        open_largest(page, server.url, case, tmp_path)
+        if case.path == "learning":  # the loop sits under the step-by-step walk: its skip link brings it in
+            focus_play_by_keyboard(page, case)
+        else:
+            page.evaluate(SCROLL_TO_END_JS)
+        expect(run_button(page, case)).to_be_in_viewport(ratio=1)
+        picture = shown(page, case.picture)
+        assert picture["share"] >= SHOWN_SHARE, f"the live picture is off screen next to Play: {picture}"
+        if case.path != "learning":
+            focus_play_by_keyboard(page, case)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_on_a_phone_the_stage_comes_first_and_its_buttons_stay_on_screen(server, browser, case, tmp_path):
+    """390x844, touch: as the page opens, Play is on screen and so is the live picture under the title; scrolled
+    to the end, Play still is (the run's bar stays at the bottom of the screen)."""
+    context = browser.new_context(viewport=PHONE, locale="en-US", has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        open_largest(page, server.url, case, tmp_path)
+        page.evaluate(SCROLL_TO_END_JS.replace("1e9", "0"))
+        expect(run_button(page, case)).to_be_in_viewport(ratio=1)
+        if case.path != "learning":  # the learning page's loop sits under its walk, even on a phone
+            picture = shown(page, case.picture)
+            assert picture["tall"] >= PHONE_SHOWN_PX, f"the live picture is not on screen with Play: {picture}"
+        page.evaluate(SCROLL_TO_END_JS)
+        expect(run_button(page, case)).to_be_in_viewport(ratio=1)
+        box = run_button(page, case).bounding_box()
+        assert box is not None and box["height"] >= 40, f"Play is too small for a finger: {box}"
+    finally:
+        context.close()
+
+
+def focus_play_by_keyboard(page: Page, case: PageCase) -> None:
+    """From the top of the page, Tab until "Skip to Play/Pause" or Play itself has the focus (at most
+    ``MAX_TABS`` presses), Enter on the skip link: Play has the focus and is on screen."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    button = run_button(page, case)
+    skip = page.locator("#pg-skip-to-run")
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if skip.evaluate("node => node === document.activeElement") or button.evaluate(
+            "node => node === document.activeElement"
+        ):
+            break
+    else:
+        raise AssertionError(f"{MAX_TABS} Tab presses did not reach Play or the skip link")
+    if skip.evaluate("node => node === document.activeElement"):
+        page.keyboard.press("Enter")
+    expect(button).to_be_focused()
+    expect(button).to_be_in_viewport()
+
+
+#: Only these impacts fail the check; moderate and minor findings are printed.
+FAILING_IMPACTS = ("serious", "critical")
+AXE_RUN_JS = """async () => {
+    const result = await axe.run(document, {resultTypes: ["violations"]});
+    return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`)}));
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PRESENTER, PHONE], ids=["presenter", "phone"])
+@pytest.mark.parametrize("path", ["", "lessons", *IDS])
+def test_every_page_passes_the_accessibility_check(server, browser, path, viewport):
+    """axe-core's rules (WCAG 2.x A and AA, contrast, names, target sizes) over each page as it opens."""
+    assert AXE.exists(), f"{AXE} is missing: `npm ci` installs axe-core (scripts/test.sh does)"
+    context = browser.new_context(viewport=viewport, locale="en-US", has_touch=viewport is PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/{path}")
+        expect(page.get_by_test_id("stMain")).to_be_visible(timeout=60_000)
+        if path in IDS:
+            key = next(case.page_key for case in CASES if case.path == path)
+            expect(play_controls(key)[0](page)).to_be_visible(timeout=60_000)
+        wait_until_idle(page, timeout=60_000)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(AXE_RUN_JS)
+        failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+        for violation in violations:
+            if violation not in failing:
+                print(f"{path or 'home'}: {violation['impact']} {violation['id']}: {violation['help']}")
+        assert not failing, "\n".join(f"{v['impact']} {v['id']}: {v['help']} at {v['nodes']}" for v in failing)
+    finally:
+        context.close()
