@@ -49,8 +49,13 @@ With ``--runs learn`` or ``--runs why`` it opens a lesson page (How it learns: t
 Why deep learning: its network, on the spiral), plays, and prints its live view's complete redraws, training against
 the same setup unwatched, the server's side and Pause and Play to their visible effect.
 
+With ``--runs largest`` it opens every page that trains with the largest network it allows (the layout tests'
+setups: the 2D page's 8 x 32 from its link, a free-stack page's 64 layers from a setup file) in a presenter-sized
+window (1400 x 900), plays, and times Pause and Play to their visible effect (the per-batch counter stops or moves
+on); target: Pause within 0.5 s.
+
 Run: ``.venv/bin/python benchmarks/live_view.py [--seconds S] [--cycles N]
-[--runs all|default|network|conv|seq|tab|learn|why] [--network-hide NAMES] [--no-inside] [--network-units N]
+[--runs all|default|network|conv|seq|tab|learn|why|largest] [--network-hide NAMES] [--no-inside] [--network-units N]
 [--view-seconds S]``. ``all`` is the default page and the network view, as before; the others run that page only.
 """
 
@@ -79,7 +84,8 @@ from playground.ui.probe_charts import CHART_PROBES
 
 # The server (and how Chromium is launched) comes from the browser tests' module, importable from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.page_helpers import run_button_container
+from tests.browser.largest import open_largest, page_cases
+from tests.browser.page_helpers import play_controls, run_button_container
 from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, is_training_worker, running_server
 
 PAGE_PATH = "/playground_2d"
@@ -88,6 +94,9 @@ LEARNING_RATE = ".st-key-2d_learning_rate"
 
 TARGET_REDRAWS = 30.0  # complete redraws per second, the default setup with the network view on
 TARGET_LATENCY_S = 1.0  # from a click to its visible effect
+TARGET_PAUSE_S = 0.5  # from a click on Pause to a run that stands still, on the largest network of each page
+#: The window the largest networks are timed in: presenter-sized, as the layout tests use.
+PRESENTER_VIEWPORT = {"width": 1400, "height": 900}
 #: visible redraws of the neuron maps per second, 8 hidden layers of this many neurons on 1,000 points
 TARGET_NETWORK_REDRAWS = {8: 5.0, 32: 15.0}
 TARGET_PICTURE_CHANGES = 5.0  # visible changes per second of a view's pictures on the seed CNN and LSTM
@@ -650,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=5, help="Pause/Play presses to time (default 5 each)")
     parser.add_argument(
         "--runs",
-        choices=("all", "default", "network", "conv", "seq", "tab", "learn", "why"),
+        choices=("all", "default", "network", "conv", "seq", "tab", "learn", "why", "largest"),
         default="all",
         help="the default page (redraws, training speed, clicks), the 8-layer network view, both (default all), or "
         "the live pictures of the convolutions page (conv), the sequences page (seq) or the tables page (tab), or "
@@ -726,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
                 if args.runs in LESSON_PAGES
                 else None
             )
+            largest = run_largest_benchmark(browser, server, Path(tmp), args.cycles) if args.runs == "largest" else None
         finally:
             browser.close()
     if results is not None:
@@ -736,6 +746,8 @@ def main(argv: list[str] | None = None) -> int:
         report_pictures(pictures)
     if lesson is not None:
         report_lesson(lesson)
+    if largest is not None:
+        report_largest(largest)
     return 0
 
 
@@ -1013,6 +1025,51 @@ def run_lesson_benchmark(browser, server: Server, seconds: float, name: str, cyc
     server.wait_for_no_workers()
     results["worker_after"] = worker_rate(config, spec.probes, seconds)
     return results
+
+
+def run_largest_benchmark(browser, server: Server, folder: Path, cycles: int) -> dict:
+    """Every page that trains, opened with the largest network it allows and played: Pause and Play ``cycles``
+    times each, timed to their visible effect on the per-batch counter (an epoch of 64 layers takes seconds)."""
+    from playwright.sync_api import expect
+
+    results: dict = {}
+    for case in page_cases():
+        context = browser.new_context(viewport=PRESENTER_VIEWPORT, locale="en-US")
+        context.set_default_timeout(30_000)
+        try:
+            page = context.new_page()
+            open_largest(page, server.url, case, folder)
+            page.evaluate(BENCH_JS)
+            play = play_controls(case.page_key)[0](page)
+            expect(play).to_be_visible()
+            latency, note = click_latency(page, "play", 0.5, play, "batch-step")
+            results[case.path] = {"first_play": latency, "notes": [note] if note else []}
+            pauses, plays, notes = pause_play_latencies(page, cycles, play, "batch-step")
+            results[case.path].update(pause=pauses, play=plays)
+            results[case.path]["notes"] += notes
+        finally:
+            context.close()
+        server.wait_for_no_workers()
+    return results
+
+
+def report_largest(results: dict) -> None:
+    print(f"Pause and Play on the largest network each page allows, in a {PRESENTER_VIEWPORT['width']} x "
+          f"{PRESENTER_VIEWPORT['height']} window (to a per-batch counter that stops or moves on):")  # fmt: skip
+    for path, m in results.items():
+        pauses = [v for v in m["pause"] if v is not None]
+        plays = [v for v in m["play"] if v is not None]
+        if not pauses or not plays:
+            print(f"  {path}: not measured ({'; '.join(m['notes']) or 'no latency recorded'})")
+            continue
+        worst = max(pauses)
+        notes = f"; notes: {'; '.join(m['notes'])}" if m["notes"] else ""
+        met = "within" if worst <= TARGET_PAUSE_S else "over"
+        print(
+            f"  {path}: Pause {statistics.median(pauses):.2f} s median, {worst:.2f} s worst "
+            f"({met} the target of {TARGET_PAUSE_S} s); Play {statistics.median(plays):.2f} s / "
+            f"{max(plays):.2f} s over {len(pauses)} clicks{notes}"
+        )
 
 
 def report_lesson(results: dict) -> None:
