@@ -107,6 +107,34 @@ def test_on_a_phone_the_stage_comes_first_and_its_buttons_stay_on_screen(server,
         context.close()
 
 
+#: The visible buttons (help icons are buttons too) smaller than ``least`` CSS pixels either way, named. Buttons out
+#: of the tab order are parts of a bigger control (a drop-down's arrow; a chip's cross, which the list also removes).
+SMALL_TARGETS_JS = """(least) => [...document.querySelectorAll("button:not([tabindex='-1'])")]
+    .filter((node) => node.offsetParent !== null && getComputedStyle(node).visibility === "visible")
+    .map((node) => [node.getBoundingClientRect(), node.getAttribute("aria-label") || node.title
+        || node.textContent.trim().slice(0, 30) || node.dataset.testid || node.className])
+    .filter(([box]) => box.width > 0 && (box.width < least || box.height < least))
+    .map(([box, name]) => `${name} (${Math.round(box.width)} x ${Math.round(box.height)})`)"""
+#: A finger's target on a touch screen, and anyone's elsewhere (WCAG 2.2's 2.5.5 and 2.5.8), in CSS pixels.
+TOUCH_TARGET, TARGET = 44, 24
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_every_button_and_help_icon_is_big_enough_to_hit(server, browser, case, tmp_path):
+    """On a phone (a touch screen) every visible button and help icon is at least 44 x 44 px, with the page's
+    largest network on screen; on a presenter-sized screen with a mouse, at least 24 x 24 px."""
+    for viewport, touch, least in ((PHONE, True, TOUCH_TARGET), (PRESENTER, False, TARGET)):
+        context = browser.new_context(viewport=viewport, locale="en-US", has_touch=touch, is_mobile=touch)
+        try:
+            page = context.new_page()
+            open_largest(page, server.url, case, tmp_path)
+            assert page.evaluate("() => matchMedia('(pointer: coarse)').matches") is touch
+            small = page.evaluate(SMALL_TARGETS_JS, least)
+            assert not small, f"targets under {least} x {least} px at {viewport}: {small}"
+        finally:
+            context.close()
+
+
 def focus_play_by_keyboard(page: Page, case: PageCase) -> None:
     """From the top of the page, Tab until "Skip to Play/Pause" or Play itself has the focus (at most
     ``MAX_TABS`` presses), Enter on the skip link: Play has the focus and is on screen."""
