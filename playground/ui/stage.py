@@ -27,9 +27,14 @@ def run_bar_key(page: str) -> str:
     return f"{page}_run_bar"
 
 
+#: The phone's run bar covers the page, so it takes the page's background: Streamlit's light or dark one.
+BAR_PAPER = {"light": "#ffffff", "dark": "#0e1117"}
+
+
 def page_styles() -> None:
     """The app-wide layout and accessibility styles; drawn on every full run of every page."""
-    st.html(f"<style>{stylesheet('layout.css')}</style>")
+    paper = BAR_PAPER["dark" if st.context.theme.type == "dark" else "light"]
+    st.html(f"<style>:root {{ --pg-bar-paper: {paper}; }}\n{stylesheet('layout.css')}</style>")
 
 
 def stage(column: DeltaGenerator) -> DeltaGenerator:

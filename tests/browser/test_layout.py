@@ -38,21 +38,21 @@ SHOWN_JS = """(element) => {
     const box = element.getBoundingClientRect();
     const header = document.querySelector('[data-testid="stHeader"]');
     const top = header ? header.getBoundingClientRect().bottom : 0;
-    const bar = [...document.querySelectorAll('[class*="_run_bar"]')].find(
-        (node) => node.offsetParent && getComputedStyle(node).position === "fixed");
+    const bar = [...document.querySelectorAll('[class*="st-key-"][class*="_run_bar"]')].find(
+        (node) => node.getClientRects().length && getComputedStyle(node).position === "fixed");
     const bottom = bar ? bar.getBoundingClientRect().top : window.innerHeight;
     const tall = Math.max(0, Math.min(box.bottom, bottom) - Math.max(box.top, top));
     const wide = Math.max(0, Math.min(box.right, window.innerWidth) - Math.max(box.left, 0));
     return {share: box.width * box.height ? (tall * wide) / (box.width * box.height) : 0, tall, box: [box.x, box.y,
         box.width, box.height]};
 }"""
-#: Scroll the page (not the stage) to its end: the controls beside the stage have all gone by.
-SCROLL_TO_END_JS = """() => {
+#: Scroll the page (not the stage) to ``top`` (1e9: its end, the controls beside the stage all gone by).
+SCROLL_PAGE_JS = """(top) => {
     const main = document.querySelector('[data-testid="stMain"]');
     const scroller = [main, ...main.querySelectorAll("*")].find(
         (node) => node.scrollHeight > node.clientHeight + 1 && getComputedStyle(node).overflowY !== "visible"
             && !node.closest(".st-key-pg_stage"));
-    (scroller || document.scrollingElement).scrollTop = 1e9;
+    (scroller || document.scrollingElement).scrollTop = top;
 }"""
 
 
@@ -76,7 +76,7 @@ def test_on_a_presenter_screen_play_and_the_live_picture_stay_in_view(server, br
         if case.path == "learning":  # the loop sits under the step-by-step walk: its skip link brings it in
             focus_play_by_keyboard(page, case)
         else:
-            page.evaluate(SCROLL_TO_END_JS)
+            page.evaluate(SCROLL_PAGE_JS, 1e9)
         expect(run_button(page, case)).to_be_in_viewport(ratio=1)
         picture = shown(page, case.picture)
         assert picture["share"] >= SHOWN_SHARE, f"the live picture is off screen next to Play: {picture}"
@@ -94,15 +94,15 @@ def test_on_a_phone_the_stage_comes_first_and_its_buttons_stay_on_screen(server,
     try:
         page = context.new_page()
         open_largest(page, server.url, case, tmp_path)
-        page.evaluate(SCROLL_TO_END_JS.replace("1e9", "0"))
+        page.evaluate(SCROLL_PAGE_JS, 0)
         expect(run_button(page, case)).to_be_in_viewport(ratio=1)
         if case.path != "learning":  # the learning page's loop sits under its walk, even on a phone
             picture = shown(page, case.picture)
             assert picture["tall"] >= PHONE_SHOWN_PX, f"the live picture is not on screen with Play: {picture}"
-        page.evaluate(SCROLL_TO_END_JS)
+        page.evaluate(SCROLL_PAGE_JS, 1e9)
         expect(run_button(page, case)).to_be_in_viewport(ratio=1)
         box = run_button(page, case).bounding_box()
-        assert box is not None and box["height"] >= 40, f"Play is too small for a finger: {box}"
+        assert box is not None and box["height"] >= TOUCH_TARGET, f"Play is too small for a finger: {box}"
     finally:
         context.close()
 

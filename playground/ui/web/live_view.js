@@ -89,16 +89,6 @@ const TEMPLATE = `
   <div class="pg-message" data-testid="pg-message" role="status" hidden></div>
   <div class="pg-verdict" data-testid="pg-verdict" role="status" hidden></div>
   <div class="pg-body">
-    <div class="pg-net-wrap" data-testid="pg-network" data-paints="0" hidden>
-      <div class="pg-net-bar">
-        <button type="button" data-testid="pg-net-add-layer" hidden>+</button><button type="button"
-          data-testid="pg-net-remove-layer" hidden>\u2212</button>
-        <span class="pg-net-count"></span>
-      </div>
-      <div class="pg-net-summary" data-testid="pg-net-summary" hidden></div>
-      <div class="pg-net-scroll"><div class="pg-net-stage"></div></div>
-      <div class="pg-tooltip pg-net-tip" hidden></div>
-    </div>
     <div class="pg-heat-wrap" data-panel="a"><canvas data-testid="pg-boundary"></canvas>
       <div class="pg-heat-caption" data-testid="pg-focus-caption" hidden></div></div>
     <div class="pg-heat-wrap" data-panel="b" hidden><canvas data-testid="pg-boundary-b"></canvas>
@@ -112,6 +102,16 @@ const TEMPLATE = `
           data-scale="log"></button></div>
       </div>
       <div class="pg-tooltip pg-chart-tip" hidden></div></div>
+    <div class="pg-net-wrap" data-testid="pg-network" data-paints="0" hidden>
+      <div class="pg-net-bar">
+        <button type="button" data-testid="pg-net-add-layer" hidden>+</button><button type="button"
+          data-testid="pg-net-remove-layer" hidden>\u2212</button>
+        <span class="pg-net-count"></span>
+      </div>
+      <div class="pg-net-summary" data-testid="pg-net-summary" hidden></div>
+      <div class="pg-net-scroll"><div class="pg-net-stage"></div></div>
+      <div class="pg-tooltip pg-net-tip" hidden></div>
+    </div>
   </div>
   <div class="pg-pictures" data-testid="pg-pictures" data-paints="0" hidden></div>`;
 
@@ -835,7 +835,7 @@ export class LiveView {
     // on a narrow chart, under them
     const tools = this.root.querySelector(".pg-tools");
     const toolsW = tools ? tools.offsetWidth : 0, toolsH = tools ? tools.offsetHeight : 0;
-    const beside = w - toolsW - 10 - 54 >= 140;
+    const beside = !(compare || batchLine) || w - toolsW - 10 - 54 >= 140;  // under them only a label moves down
     const labelY = beside ? 10 : toolsH + 10, labelLimit = beside ? w - toolsW - 10 : w - 10;
     const pad = { l: 54, r: 12, t: labelY + 16, b: 30 };
     const pw = Math.max(10, w - pad.l - pad.r), ph = Math.max(10, h - pad.t - pad.b);

@@ -38,7 +38,11 @@ const STRAIGHT_LINKS_ABOVE = 1500;
 const buttonSide = () => (globalThis.matchMedia?.("(pointer: coarse)").matches ? 44 : 24);
 /** The tallest the drawing of the network gets: a deep, wide network shrinks its neurons to fit, so the boundary
  *  and the loss curve under it stay in view (a neuron's map shows large on the boundary when it is clicked). */
-const heightBudget = () => Math.max(220, Math.round((globalThis.innerHeight || 900) * 0.36));
+const heightBudget = () => {
+  // the layout viewport's height, in steps of 20 px: a phone's address bar that shows and hides does not rebuild it
+  const tall = globalThis.document?.documentElement?.clientHeight || globalThis.innerHeight || 900;
+  return Math.max(220, Math.round((tall * 0.36) / 20) * 20);
+};
 const MIN_NEURON = 6;
 const linkWidth = (w) => clamp(0.5 + Math.abs(w) * 2.5, 0.5, 6);  // a fixed scale, like TF Playground
 
@@ -311,7 +315,7 @@ export class NetworkPanel {
     const byHeight = Math.floor((tall - head - 4) / (maxUnits * 1.3));  // each neuron and the gap under it
     const size = Math.round(clamp(Math.min(bySpace, byHeight), MIN_NEURON, 56));
     const gap = n > 1 ? Math.round(clamp((avail - n * size) / (n - 1), 16, Math.max(4 * size, 96))) : 0;
-    const vgap = Math.max(size < 24 ? 2 : 7, Math.round(size * 0.3));
+    const vgap = Math.max(size < 24 ? 2 : 7, Math.floor(size * 0.3));  // within the 1.3 x size byHeight counts
     const xs = [], ys = [];
     for (let c = 0; c < n; c++) {
       xs.push(left + c * (size + gap));
