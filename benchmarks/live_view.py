@@ -84,7 +84,7 @@ from playground.ui.probe_charts import CHART_PROBES
 
 # The server (and how Chromium is launched) comes from the browser tests' module, importable from the repo root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser.largest import open_largest, page_cases
+from tests.browser.largest import PRESENTER, open_largest, page_cases
 from tests.browser.page_helpers import play_controls, run_button_container
 from tests.browser.served_app import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Server, is_training_worker, running_server
 
@@ -95,8 +95,6 @@ LEARNING_RATE = ".st-key-2d_learning_rate"
 TARGET_REDRAWS = 30.0  # complete redraws per second, the default setup with the network view on
 TARGET_LATENCY_S = 1.0  # from a click to its visible effect
 TARGET_PAUSE_S = 0.5  # from a click on Pause to a run that stands still, on the largest network of each page
-#: The window the largest networks are timed in: presenter-sized, as the layout tests use.
-PRESENTER_VIEWPORT = {"width": 1400, "height": 900}
 #: visible redraws of the neuron maps per second, 8 hidden layers of this many neurons on 1,000 points
 TARGET_NETWORK_REDRAWS = {8: 5.0, 32: 15.0}
 TARGET_PICTURE_CHANGES = 5.0  # visible changes per second of a view's pictures on the seed CNN and LSTM
@@ -1034,7 +1032,7 @@ def run_largest_benchmark(browser, server: Server, folder: Path, cycles: int) ->
 
     results: dict = {}
     for case in page_cases():
-        context = browser.new_context(viewport=PRESENTER_VIEWPORT, locale="en-US")
+        context = browser.new_context(viewport=PRESENTER, locale="en-US")
         context.set_default_timeout(30_000)
         try:
             page = context.new_page()
@@ -1054,8 +1052,8 @@ def run_largest_benchmark(browser, server: Server, folder: Path, cycles: int) ->
 
 
 def report_largest(results: dict) -> None:
-    print(f"Pause and Play on the largest network each page allows, in a {PRESENTER_VIEWPORT['width']} x "
-          f"{PRESENTER_VIEWPORT['height']} window (to a per-batch counter that stops or moves on):")  # fmt: skip
+    print(f"Pause and Play on the largest network each page allows, in a {PRESENTER['width']} x "
+          f"{PRESENTER['height']} window (to a per-batch counter that stops or moves on):")  # fmt: skip
     for path, m in results.items():
         pauses = [v for v in m["pause"] if v is not None]
         plays = [v for v in m["play"] if v is not None]

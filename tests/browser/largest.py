@@ -17,6 +17,9 @@ from playground.ui.playground_2d.controls import MAX_HIDDEN_LAYERS, MAX_NEURONS
 
 from .page_helpers import play_controls, wait_until_idle
 
+#: A presenter-sized window (a projector's) and a phone's, the two sizes the layout is checked and timed at.
+PRESENTER = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
 #: The dense layer a free-stack page's longest stack repeats.
 DENSE = {"kind": "dense", "units": 16, "activation": "relu"}
 

@@ -11,15 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .largest import PageCase, open_largest, page_cases
+from .largest import PHONE, PRESENTER, PageCase, open_largest, page_cases
 from .page_helpers import play_controls, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-PRESENTER = {"width": 1400, "height": 900}
-PHONE = {"width": 390, "height": 844}
 #: Tab presses allowed from the top of a page to its Play button.
 MAX_TABS = 10
 
