@@ -58,6 +58,9 @@ MAX_QUEUED_PRESSES = 8
 KEPT_GENERATIONS = 3
 #: How long Play or Pause waits for the worker's answer, so the redrawn label is the true one.
 ANSWER_TIMEOUT_S = 5.0
+#: The longest the page's rerun after a run stopped waits for the live view to show it
+#: (``SessionRun.wait_until_shown``): a view shows it within 0.1-0.3 s, a hidden tab's asks for no frames.
+SHOWN_TIMEOUT_S = 1.0
 
 
 def in_fragment_rerun() -> bool:
@@ -165,7 +168,8 @@ def _apply_presses(page: str, run: SessionRun, config: RunConfig) -> None:
 def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disabled: bool = False) -> None:
     """Play/Pause, Step and Reset. A click reruns only this fragment, which first applies the queued presses
     (see ``_queue_press``); when the run stops playing, the whole page reruns, so what it shows of the model (the
-    selected neuron's weights) is that of the paused model and editable."""
+    selected neuron's weights) is that of the paused model and editable, once the live view shows the run stopped
+    (a long page's rerun would hold that frame back for a second)."""
     if disabled:  # the setup is invalid: the run stays paused, and presses made before are void
         st.session_state.pop(_queue_key(page), None)
     else:
@@ -174,6 +178,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
     was_running = st.session_state.get(_shown_playing_key(page), False)
     st.session_state[_shown_playing_key(page)] = running
     if was_running and not running and in_fragment_rerun():
+        run.wait_until_shown(lambda status: status != "running", timeout=SHOWN_TIMEOUT_S)
         st.rerun(scope="app")
     play, step, reset = st.container(key=run_bar_key(page)).columns(3)
     action = PAUSE if running else PLAY

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -39,10 +40,18 @@ class SessionRun:
     #: What the page paints live under the training view (None: nothing), from this run's probes
     pictures: Pictures | None = None
     _picture_memo: PictureMemo = field(default_factory=PictureMemo)
+    #: The status of the last frame sent, and of the last one the live view showed (see ``wait_until_shown``)
+    _sent_status: str | None = None
+    _shown_status: str | None = None
+    _shown: threading.Condition = field(default_factory=threading.Condition)
 
     def frame(self, since: int, since_compare: int, since_step: int = -1) -> dict:
         """The live view's frame: this run's (with its per-batch line and pictures), with run B's beside it when
-        comparing. Asking for it is what tells the workers someone watches (``touch``)."""
+        comparing. Asking for it is what tells the workers someone watches (``touch``); it also tells that the
+        view painted the frame before, since it asks again only once it has (see ``wait_until_shown``)."""
+        with self._shown:
+            self._shown_status = self._sent_status
+            self._shown.notify_all()
         self.touch()
         pictures = self.pictures
         painted = None
@@ -55,7 +64,17 @@ class SessionRun:
         if compare is not None:
             frame["compare"] = {**worker_frame(compare, since_compare), "title": self.compare_title}
             frame["title"] = self.title
+        with self._shown:
+            self._sent_status = frame["status"]
         return frame
+
+    def wait_until_shown(self, shown: Callable[[str | None], bool], timeout: float) -> bool:
+        """Wait until the live view has painted a frame whose status passes ``shown``, or ``timeout`` seconds; True
+        when it has. The buttons wait for the paused frame to be on screen before the page's full rerun: on a long
+        page that run's messages keep the server's event loop and the browser busy for a second, and the frame
+        that says "paused" would wait behind them."""
+        with self._shown:
+            return self._shown.wait_for(lambda: shown(self._shown_status), timeout)
 
     def version(self) -> str:
         """Differs after every new snapshot of either run: the live view waits for one (``frames.FrameChanges``)."""

@@ -31,6 +31,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from playground.presets import load_preset
 
+from .largest import PRESENTER, open_largest, page_cases
 from .page_helpers import (
     INSTANT_PAUSE_ROUTE,
     carries_press,
@@ -578,3 +579,44 @@ def test_the_first_tab_stop_skips_to_play_and_space_then_plays(server, context):
     page.keyboard.press("Space")
     expect(view).to_have_attribute("data-status", "running", timeout=START_TIMEOUT_S * 1000)
     expect(play_label(page)).to_have_text("Pause", timeout=10_000)
+
+
+#: The order in which the live view shows "paused" and the page's layer rows go stale (their full rerun began).
+RECORD_PAUSE_AND_RERUN_JS = """(rows) => {
+  const view = document.querySelector('[data-testid="pg-live"]');
+  const seen = window.__pgOrder = [];
+  new MutationObserver((records) => {
+    for (const record of records) {
+      const value = record.target.getAttribute(record.attributeName);
+      if (record.attributeName === "data-status" && record.target === view) seen.push(value);
+      else if (record.attributeName === "data-stale" && value === "true" && record.target.closest(rows)
+          && !seen.includes("rows stale")) seen.push("rows stale");
+    }
+  }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ["data-status", "data-stale"] });
+}"""
+
+
+def test_the_live_view_shows_the_pause_before_a_long_page_reruns(server, browser, tmp_path):
+    """After Pause the whole page reruns (what it shows of the model is then the paused model's, editable), but only
+    once the live view shows the run paused: on the tables page with the longest layer list a setup may have, that
+    rerun keeps the server's event loop and the browser busy for about a second, and the frame saying "paused"
+    waited behind it (Pause took 0.4 to 2.4 s to show; the run itself had stopped within a tenth of a second)."""
+    case = next(case for case in page_cases() if case.path == "tabular")
+    context = browser.new_context(viewport=PRESENTER, locale="en-US")
+    try:
+        page = context.new_page()
+        open_largest(page, server.url, case, tmp_path)
+        view = live(page)
+        play_button, play_label = play_controls(case.page_key)
+        for _ in range(2):
+            play_button(page).click()
+            expect(view).to_have_attribute("data-status", "running", timeout=START_TIMEOUT_S * 1000)
+            expect(play_label(page)).to_have_text("Pause")
+            page.evaluate(RECORD_PAUSE_AND_RERUN_JS, f"[class*='st-key-{case.page_key}_stack_'][class*='_row_']")
+            play_button(page).click()
+            expect(play_label(page)).to_have_text("Play", timeout=10_000)  # the page's rerun drew it
+            order = page.evaluate("window.__pgOrder")
+            assert "rows stale" in order, f"the page did not rerun after Pause: {order}"
+            assert "paused" in order[: order.index("rows stale")], f"the page reran before Pause showed: {order}"
+    finally:
+        context.close()
