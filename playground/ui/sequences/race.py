@@ -85,7 +85,7 @@ def show_race(shown: bool) -> None:
         handle.set_probes(RACE_PROBES if shown else ())
         if shown and name in hidden:
             handle.play()
-        elif not shown and handle.playing:
+        elif not shown and handle.wants_to_run:  # also one whose Play the worker has not answered yet
             handle.pause()
             hidden = [*hidden, name]
     if shown:
