@@ -59,6 +59,11 @@ KIND_DEFAULTS: dict[str, dict[str, object]] = {
 INTEGER_FIELDS: tuple[str, ...] = ("units", "filters", "kernel_size", "pool_size", "num_layers", "vocab_size", "dim")
 #: On/off settings, shown as checkboxes.
 BOOLEAN_FIELDS: tuple[str, ...] = ("bidirectional", "return_sequences")
+#: The width of each setting's field in a layer's row (px): "softmax", "= window", 4,096 units and their steppers
+#: show whole, three to a line in a half-width column.
+SETTING_WIDTH = 128
+#: The new layer kind's drop-down (px): its longest name ("Dense (fully connected)") shows whole.
+KIND_WIDTH = 232
 #: (smallest, largest) of each kind's whole-number settings, as its pydantic fields allow them.
 INTEGER_BOUNDS: dict[str, dict[str, tuple[int, int]]] = {
     kind.model_fields["kind"].default: {
@@ -203,25 +208,26 @@ def _toolbar(
     """New-layer kind, add, undo; the template picker (the kinds and templates that suit the input)."""
     language = st.session_state.get("lang", DEFAULT_LANGUAGE)
     templates = {template.id: template for template in load_templates(family)}
-    kind, add, undo = st.columns([3, 2, 2], vertical_alignment="bottom")
+    # lines that wrap where the column is narrow: the kind's and template's names show whole, the buttons beside
+    line = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
     translated_choice(
-        kind.selectbox,
+        line.selectbox,
         t("editor_new_kind"),
         kinds_for(family),
         key=f"{key}_new_kind",
         format_func=lambda name: t(f"editor_kind_{name}"),
         help=t("editor_help_new_kind"),
+        width=KIND_WIDTH,
     )
-    add.button(
+    line.button(
         t("editor_add"),
         key=f"{key}_add_r{state.revision}",
         icon=":material/add:",
         help=t("editor_help_add"),
         on_click=_add,
         args=(key, state.revision, vocab_size),
-        width="stretch",
     )
-    undo.button(
+    line.button(
         t("editor_undo"),
         key=f"{key}_undo_r{state.revision}",
         icon=":material/undo:",
@@ -229,11 +235,9 @@ def _toolbar(
         on_click=_undo,
         args=(key, state.revision),
         disabled=not state.can_undo,
-        width="stretch",
     )
     if not templates:
         return
-    choice, use = st.columns([5, 2], vertical_alignment="bottom")
     chosen = templates.get(st.session_state.get(f"{key}_template", ""))
     # the chosen template's name, marked once the stack is no longer that template's
     edited = chosen is not None and not same_stack(_template_stack(chosen, output, vocab_size), state.layers)
@@ -242,40 +246,42 @@ def _toolbar(
         name = templates[template_id].name(language)
         return t("editor_template_custom", name=name) if edited and template_id == chosen.id else name
 
-    translated_choice(
-        choice.selectbox,
+    translated_choice(  # the column's whole width: a template's name is a whole sentence
+        st.selectbox,
         t("editor_template"),
         list(templates),
         key=f"{key}_template",
         format_func=template_name,
         help=t("editor_help_template"),
     )
-    use.button(
+    st.button(
         t("editor_use_template"),
         key=f"{key}_use_template_r{state.revision}",
         icon=":material/auto_awesome:",
         help=t("editor_help_use_template"),
         on_click=_use_template,
         args=(key, state.revision, output, vocab_size),
-        width="stretch",
     )
 
 
-def _settings(t: Translator, key: str, row_id: int, layer: dict, places: list) -> None:
-    """The layer's own settings, edited in place; each change is one undoable step."""
+def _settings(t: Translator, key: str, row_id: int, layer: dict) -> None:
+    """The layer's own settings, edited in place; each change is one undoable step. Drawn in the row's line of
+    fields, which wraps where the column is narrow."""
     kind = layer.get("kind", "")
     fields = FIELDS.get(kind, ())
     if not fields:
-        places[0].caption(t("editor_no_settings"))
+        st.caption(t("editor_no_settings"))
         return
-    for place, name in zip(places, fields, strict=False):
+    place = st
+    for name in fields:
         widget = _widget_key(key, row_id, name)
-        common = {"key": widget, "on_change": _edit, "args": (key, row_id, name), "help": t(f"editor_help_{name}")}
+        common = {"key": widget, "on_change": _edit, "args": (key, row_id, name), "help": t(f"editor_help_{name}"),
+                  "width": SETTING_WIDTH}  # fmt: skip
         if name in INTEGER_FIELDS:
             low, high = INTEGER_BOUNDS[kind][name]
             place.number_input(t(f"editor_{name}"), min_value=low, max_value=high, step=1, **common)
         elif name in BOOLEAN_FIELDS:
-            place.checkbox(t(f"editor_{name}"), **common)
+            place.checkbox(t(f"editor_{name}"), **{**common, "width": "content"})
         elif name == "stride":  # pooling's stride may be empty: the window's own size
             optional = kind != "conv2d"
             place.selectbox(
@@ -303,7 +309,7 @@ def _row_buttons(
         ("duplicate", ":material/content_copy:", _duplicate, (key, revision, row_id), False),
         ("remove", ":material/delete:", _remove, (key, revision, row_id), False),
     ]
-    with st.container(horizontal=True, gap="small"):
+    with st.container(horizontal=True, gap="small", width="content"):
         for name, icon, callback, args, disabled in buttons:
             st.button(  # its name is for screen readers: shown are the icon and, on hover, the tooltip (ROW_STYLE)
                 t(f"editor_{name}"),
@@ -330,16 +336,12 @@ def _row(
     """One bordered row: number and title, output shape and parameters, settings, buttons; the reason if it fails."""
     row_id = state.ids[row.index]
     layer = state.layers[row.index]
-    with st.container(border=True, key=f"{key}_row_{row_id}"):
-        info, first, second, buttons = st.columns([3, 2, 2, 5], vertical_alignment="center")
-        info.markdown(f"**{row.index + 1}. {row.title}**")
-        info.caption(
-            t("editor_row_caption", shape=_shape_text(row.output_shape, t), params=_params_text(row.params, t))
-        )
-        fields = FIELDS.get(str(layer.get("kind", "")), ())
-        places = [first, second] if len(fields) <= 2 else st.columns(len(fields))  # many settings: a line below
-        _settings(t, key, row_id, layer, places)
-        with buttons:
+    with st.container(border=True, key=f"{key}_row_{row_id}", gap="small"):
+        st.markdown(f"**{row.index + 1}. {row.title}**")
+        st.caption(t("editor_row_caption", shape=_shape_text(row.output_shape, t), params=_params_text(row.params, t)))
+        # one line of fields, then the buttons, wrapping where the column is narrow (the stage takes the other half)
+        with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
+            _settings(t, key, row_id, layer)
             _row_buttons(t, key, state.revision, row_id, row.index, len(state.layers), vocab_size)
         if reason is not None:
             st.error(t("editor_layer_invalid", reason=reason), icon=":material/error:")

@@ -72,11 +72,17 @@ def open_largest(page: Page, url: str, case: PageCase, folder: Path) -> None:
     play_button, _ = play_controls(case.page_key)
     expect(play_button(page)).to_be_visible(timeout=60_000)
     if case.largest is not None and case.path != "playground_2d":
-        setup = folder / f"largest-{case.page_key}.json"
-        setup.write_text(json.dumps(case.largest.model_dump()))
-        page.locator(f".st-key-{case.page_key}_config_file input[type='file']").set_input_files(setup)
-        last = len(case.largest.model.layers) - 1
-        rows = page.locator(f"[class*='st-key-{case.page_key}_stack_'][class*='_row_{last}']")
-        expect(rows.first).to_be_attached(timeout=60_000)
+        load_setup(page, case.page_key, case.largest, folder)
     wait_until_idle(page, timeout=60_000)
     expect(page.get_by_test_id(case.picture).first).to_be_visible(timeout=30_000)
+
+
+def load_setup(page: Page, page_key: str, config: RunConfig, folder: Path) -> None:
+    """Load ``config`` on the open free-stack page as a user does: a setup file (written to ``folder``) given to the
+    page's uploader; returns once the layer list shows its last layer."""
+    setup = folder / f"setup-{page_key}.json"
+    setup.write_text(json.dumps(config.model_dump()))
+    page.locator(f".st-key-{page_key}_config_file input[type='file']").set_input_files(setup)
+    last = len(config.model.layers) - 1
+    rows = page.locator(f"[class*='st-key-{page_key}_stack_'][class*='_row_{last}']")
+    expect(rows.first).to_be_attached(timeout=60_000)

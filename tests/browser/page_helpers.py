@@ -126,6 +126,12 @@ def wait_until_still(locator: Locator, timeout: float = 10.0) -> None:
 PLAYGROUND_2D_PATH = "/playground_2d"
 #: How long a page may take to appear: the first page of a fresh server imports torch.
 LOAD_TIMEOUT_MS = 60_000
+#: The drop-downs shown whose value does not fit their box (its text field, which scrolls it out of sight); a
+#: collapsed sidebar's (a phone's) are not shown.
+CUT_SELECTS_JS = """() => [...document.querySelectorAll('[data-testid="stSelectbox"] input[role="combobox"]')]
+  .filter((field) => field.getClientRects().length && !field.closest('[data-testid="stSidebar"][data-collapsed="true"]')
+    && field.scrollWidth > field.clientWidth + 1)
+  .map((field) => field.value)"""
 
 
 def open_2d_page(page: Page, url: str, query: str = "") -> None:

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .largest import PHONE, PRESENTER, PageCase, open_largest, page_cases
-from .page_helpers import play_controls, wait_until_idle
+from playground.config import RunConfig
+from playground.presets import load_preset
+
+from .largest import PHONE, PRESENTER, PageCase, load_setup, open_largest, page_cases
+from .page_helpers import CUT_SELECTS_JS, play_controls, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -183,5 +186,41 @@ def test_every_page_passes_the_accessibility_check(server, browser, path, viewpo
             if violation not in failing:
                 print(f"{path or 'home'}: {violation['impact']} {violation['id']}: {violation['help']}")
         assert not failing, "\n".join(f"{v['impact']} {v['id']}: {v['help']} at {v['nodes']}" for v in failing)
+    finally:
+        context.close()
+
+
+#: A convolutions page's setup with every drop-down a layer row has, each at its longest value.
+EVERY_DROP_DOWN = [
+    {"kind": "conv2d", "filters": 8, "kernel_size": 3, "stride": 1, "padding": "valid", "activation": "softmax"},
+    {"kind": "maxpool2d", "pool_size": 2},  # stride: "= window"
+    {"kind": "activation", "function": "sigmoid"},
+    {"kind": "flatten"},
+]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("path", ["tabular", "convolutions", "sequences"])
+def test_the_layer_editors_drop_downs_show_their_whole_value(server, browser, path, language, tmp_path):
+    """The settings column is half the width beside the stage: every drop-down there (the new layer's kind, the
+    template, each row's activation, stride and padding) shows its whole value, at both sizes (the rows' fields
+    were 24 px wide and showed "re" for relu when the rows kept one line)."""
+    case = next(case for case in CASES if case.path == path)
+    context = browser.new_context(viewport=PRESENTER, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/{path}?lang={language}")
+        expect(run_button(page, case)).to_be_visible(timeout=60_000)
+        if path == "convolutions":
+            raw = load_preset("digits-cnn").model_dump()
+            raw["model"]["layers"] = [*EVERY_DROP_DOWN, raw["model"]["layers"][-1]]
+            load_setup(page, case.page_key, RunConfig.from_dict(raw), tmp_path)
+        wait_until_idle(page)
+        rows = page.locator(f"[class*='st-key-{case.page_key}_stack_'][class*='_row_']")
+        expect(rows.last).to_be_visible()
+        for viewport in (PRESENTER, PHONE):
+            page.set_viewport_size(viewport)
+            page.wait_for_timeout(300)  # a layout pass
+            assert page.evaluate(CUT_SELECTS_JS) == [], f"cut at {viewport['width']} px wide"
     finally:
         context.close()

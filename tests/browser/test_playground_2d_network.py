@@ -25,6 +25,7 @@ from playwright.sync_api import Locator, Page, expect
 from playground.config import ConfigError, RunConfig
 
 from .page_helpers import (
+    CUT_SELECTS_JS,
     LOAD_TIMEOUT_MS,
     assert_same_live_view,
     choose,
@@ -700,11 +701,6 @@ def test_a_click_on_a_dataset_picture_chooses_that_dataset(server, context):
     expect(strip.locator("button").nth(1)).to_have_attribute("aria-pressed", "true", timeout=20_000)
     assert strip.locator("button").nth(1).get_attribute("tabindex") == "-1"
     no_exception(page)
-
-
-#: The drop-downs whose shown value does not fit their box (its text field, which scrolls it out of sight).
-CUT_SELECTS_JS = """() => [...document.querySelectorAll('[data-testid="stSelectbox"] input[role="combobox"]')]
-  .filter((field) => field.scrollWidth > field.clientWidth + 1).map((field) => field.value)"""
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
