@@ -272,30 +272,29 @@ def _settings(t: Translator, key: str, row_id: int, layer: dict) -> None:
     if not fields:
         st.caption(t("editor_no_settings"))
         return
-    place = st
     for name in fields:
         widget = _widget_key(key, row_id, name)
         common = {"key": widget, "on_change": _edit, "args": (key, row_id, name), "help": t(f"editor_help_{name}"),
                   "width": SETTING_WIDTH}  # fmt: skip
         if name in INTEGER_FIELDS:
             low, high = INTEGER_BOUNDS[kind][name]
-            place.number_input(t(f"editor_{name}"), min_value=low, max_value=high, step=1, **common)
+            st.number_input(t(f"editor_{name}"), min_value=low, max_value=high, step=1, **common)
         elif name in BOOLEAN_FIELDS:
-            place.checkbox(t(f"editor_{name}"), **{**common, "width": "content"})
+            st.checkbox(t(f"editor_{name}"), **{**common, "width": "content"})
         elif name == "stride":  # pooling's stride may be empty: the window's own size
             optional = kind != "conv2d"
-            place.selectbox(
+            st.selectbox(
                 t("editor_stride"),
                 (None, *range(1, 9)) if optional else tuple(range(1, 5)),  # as the layer kinds allow
                 format_func=lambda value: t("editor_stride_auto") if value is None else str(value),
                 **common,
             )
         elif name == "padding":
-            place.selectbox(t("editor_padding"), ("valid", "same"), **common)
+            st.selectbox(t("editor_padding"), ("valid", "same"), **common)
         elif name == "rate":
-            place.number_input(t("editor_rate"), min_value=0.0, max_value=0.99, step=0.05, format="%.2f", **common)
+            st.number_input(t("editor_rate"), min_value=0.0, max_value=0.99, step=0.05, format="%.2f", **common)
         else:
-            place.selectbox(t(f"editor_{name}"), ACTIVATIONS, **common)
+            st.selectbox(t(f"editor_{name}"), ACTIVATIONS, **common)
 
 
 def _row_buttons(
