@@ -34,10 +34,12 @@ from playground.presets import load_preset
 from .largest import PRESENTER, open_largest, page_cases
 from .page_helpers import (
     INSTANT_PAUSE_ROUTE,
+    assert_same_live_view,
     carries_press,
     fetch_frame,
     frame_urls,
     live,
+    mark_live_view,
     open_2d_page,
     play_controls,
     wait_until_idle,
@@ -606,8 +608,9 @@ def test_the_live_view_shows_the_pause_before_a_long_page_reruns(server, browser
     context = browser.new_context(viewport=PRESENTER, locale="en-US")
     try:
         page = context.new_page()
-        open_largest(page, server.url, case, tmp_path)
+        open_largest(page, server.url, case, tmp_path)  # a setup file loaded: the page said so, once
         view = live(page)
+        mark_live_view(page)
         play_button, play_label = play_controls(case.page_key)
         for _ in range(2):
             play_button(page).click()
@@ -620,5 +623,6 @@ def test_the_live_view_shows_the_pause_before_a_long_page_reruns(server, browser
             expect(play_label(page)).to_have_text("Play")  # drawn by that rerun
             order = page.evaluate("window.__pgOrder")
             assert "paused" in order[: order.index("rows stale")], f"the page reran before Pause showed: {order}"
+        assert_same_live_view(page)  # the setup's notice gone, the stage kept its place: its view was not rebuilt
     finally:
         context.close()
