@@ -308,7 +308,7 @@ def _row_buttons(
         ("duplicate", ":material/content_copy:", _duplicate, (key, revision, row_id), False),
         ("remove", ":material/delete:", _remove, (key, revision, row_id), False),
     ]
-    with st.container(horizontal=True, gap="small", width="content"):
+    with st.container(horizontal=True, gap="xsmall", width="content"):  # six 44 px buttons fit a phone's row
         for name, icon, callback, args, disabled in buttons:
             st.button(  # its name is for screen readers: shown are the icon and, on hover, the tooltip (ROW_STYLE)
                 t(f"editor_{name}"),
