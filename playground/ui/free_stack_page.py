@@ -47,9 +47,6 @@ def render_free_stack_page(t: Translator, page: FreeStackPage[Any]) -> None:
     settings_column, stage_column = st.columns(2, gap="medium")
     edited = None
     with settings_column:
-        # here, not above the columns: a notice shown once there moved the stage down one place in the page's tree,
-        # and the browser built the live view anew on the next run (its history fetched again, its scroll lost)
-        page.loader.show_notice(t)
         data = page.data_panel(t, base)
         training = page.training_panel(t, base)
         if data is None:

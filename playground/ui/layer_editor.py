@@ -270,7 +270,7 @@ def _settings(t: Translator, key: str, row_id: int, layer: dict) -> None:
     kind = layer.get("kind", "")
     fields = FIELDS.get(kind, ())
     if not fields:
-        st.caption(t("editor_no_settings"))
+        st.caption(t("editor_no_settings"), width="content")  # the row's buttons beside it
         return
     for name in fields:
         widget = _widget_key(key, row_id, name)

@@ -158,7 +158,9 @@ class PageLoader:
 
     # Drawing -----------------------------------------------------------------------------------------------
     def show_notice(self, t: Translator) -> None:
-        """The result of the last load, once."""
+        """The result of the last load, once, beside the uploaders the user just used (``panel``). Not above the
+        page's columns: a notice shown once there moved the stage down one place in the page's tree, and the browser
+        built the live view anew on the next run (its history fetched again, its scroll lost)."""
         notice = st.session_state.pop(self.notice_key, None)
         if notice:
             tone, key, detail = notice
@@ -167,6 +169,7 @@ class PageLoader:
 
     def panel(self, t: Translator) -> None:
         with st.expander(t("tab_load"), icon=":material/upload:"):
+            self.show_notice(t)
             st.file_uploader(
                 t("tab_load_config"), type=["json"], key=f"{self.page}_config_file",
                 max_upload_size=limits().max_upload_mb,

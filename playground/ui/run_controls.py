@@ -59,7 +59,7 @@ KEPT_GENERATIONS = 3
 #: How long Play or Pause waits for the worker's answer, so the redrawn label is the true one.
 ANSWER_TIMEOUT_S = 5.0
 #: The longest the page's rerun after a run stopped waits for the live view to show it
-#: (``SessionRun.wait_until_shown``): a view shows it within 0.1-0.3 s, a hidden tab's asks for no frames.
+#: (``SessionRun.wait_until_stop_shown``): a view shows it within 0.1-0.3 s.
 SHOWN_TIMEOUT_S = 1.0
 
 
@@ -178,8 +178,7 @@ def _buttons(t: Translator, page: str, run: SessionRun, config: RunConfig, disab
     was_running = st.session_state.get(_shown_playing_key(page), False)
     st.session_state[_shown_playing_key(page)] = running
     if was_running and not running and in_fragment_rerun():
-        run.wait_until_shown(lambda status: status != "running", timeout=SHOWN_TIMEOUT_S)
-        st.rerun(scope="app")
+        _rerun_page(run)
     play, step, reset = st.container(key=run_bar_key(page)).columns(3)
     action = PAUSE if running else PLAY
     generation = st.session_state.get(_generation_key(page), 0)
@@ -257,4 +256,12 @@ def _follow_run(page: str, run: SessionRun) -> None:
     if st.session_state.get(_queue_key(page)) or run.handle.playing != st.session_state.get(
         _shown_playing_key(page), False
     ):
-        st.rerun(scope="app")
+        _rerun_page(run)
+
+
+def _rerun_page(run: SessionRun) -> None:
+    """Rerun the whole page; once the run stopped, only when its live view shows that (at most ``SHOWN_TIMEOUT_S``
+    later): the frame that says "paused" or "finished" would otherwise wait behind the rerun of a long page."""
+    if not run.handle.playing:
+        run.wait_until_stop_shown(timeout=SHOWN_TIMEOUT_S)
+    st.rerun(scope="app")

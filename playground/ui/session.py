@@ -9,8 +9,10 @@ is paused after a while: the live view's frames come from ``SessionRun.frame``, 
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,6 +25,9 @@ from playground.ui.frames import register_frame_source, unregister_frame_source,
 from playground.ui.pictures import PictureMemo, Pictures
 
 _LOGGER = logging.getLogger(__name__)
+#: A live view that asked for no frame for this long is not watching (a training view asks at least every half
+#: second, the longest a poll waits): nothing waits for it to show a frame (see ``SessionRun.wait_until_stop_shown``).
+WATCHING_S = 1.0
 
 
 @dataclass
@@ -40,17 +45,19 @@ class SessionRun:
     #: What the page paints live under the training view (None: nothing), from this run's probes
     pictures: Pictures | None = None
     _picture_memo: PictureMemo = field(default_factory=PictureMemo)
-    #: The status of the last frame sent, and of the last one the live view showed (see ``wait_until_shown``)
+    #: The status of the last frame sent, of the last one the live view showed, and when it last asked for one
+    #: (see ``wait_until_stop_shown``)
     _sent_status: str | None = None
     _shown_status: str | None = None
+    _asked_at: float = -math.inf
     _shown: threading.Condition = field(default_factory=threading.Condition)
 
     def frame(self, since: int, since_compare: int, since_step: int = -1) -> dict:
         """The live view's frame: this run's (with its per-batch line and pictures), with run B's beside it when
         comparing. Asking for it is what tells the workers someone watches (``touch``); it also tells that the
-        view painted the frame before, since it asks again only once it has (see ``wait_until_shown``)."""
+        view painted the frame before, since it asks again only once it has (see ``wait_until_stop_shown``)."""
         with self._shown:
-            self._shown_status = self._sent_status
+            self._shown_status, self._asked_at = self._sent_status, time.monotonic()
             self._shown.notify_all()
         self.touch()
         pictures = self.pictures
@@ -68,13 +75,16 @@ class SessionRun:
             self._sent_status = frame["status"]
         return frame
 
-    def wait_until_shown(self, shown: Callable[[str | None], bool], timeout: float) -> bool:
-        """Wait until the live view has painted a frame whose status passes ``shown``, or ``timeout`` seconds; True
-        when it has. The buttons wait for the paused frame to be on screen before the page's full rerun: on a long
-        page that run's messages keep the server's event loop and the browser busy for a second, and the frame
-        that says "paused" would wait behind them."""
+    def wait_until_stop_shown(self, timeout: float) -> bool:
+        """Wait until the live view has painted a frame that shows the run stopped (any status but "running"), or
+        ``timeout`` seconds; at once when no view watches (none asked for a frame within ``WATCHING_S``). True when
+        it has. The page's full rerun after the run stopped waits for this: on a long page that run's messages keep
+        the server's event loop and the browser busy for a second, and the frame that says "paused" would wait
+        behind them."""
         with self._shown:
-            return self._shown.wait_for(lambda: shown(self._shown_status), timeout)
+            if time.monotonic() - self._asked_at > WATCHING_S:
+                return False
+            return self._shown.wait_for(lambda: self._shown_status != "running", timeout)
 
     def version(self) -> str:
         """Differs after every new snapshot of either run: the live view waits for one (``frames.FrameChanges``)."""

@@ -193,6 +193,8 @@ def test_every_page_passes_the_accessibility_check(server, browser, path, viewpo
         context.close()
 
 
+#: Resolves once the browser has laid the page out again (two animation frames: styles and layout come before each).
+LAID_OUT_JS = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 #: A convolutions page's setup with every drop-down a layer row has, each at its longest value.
 EVERY_DROP_DOWN = [
     {"kind": "conv2d", "filters": 8, "kernel_size": 3, "stride": 1, "padding": "valid", "activation": "softmax"},
@@ -223,7 +225,7 @@ def test_the_layer_editors_drop_downs_show_their_whole_value(server, browser, pa
         expect(rows.last).to_be_visible()
         for viewport in (PRESENTER, PHONE):
             page.set_viewport_size(viewport)
-            page.wait_for_timeout(300)  # a layout pass
+            page.evaluate(LAID_OUT_JS)
             assert page.evaluate(CUT_SELECTS_JS) == [], f"cut at {viewport['width']} px wide"
     finally:
         context.close()

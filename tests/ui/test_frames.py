@@ -376,15 +376,18 @@ def test_the_live_views_pause_pauses_only_what_plays_and_never_undoes_a_later_pl
         run.stop()
 
 
-def test_a_frame_counts_as_shown_once_the_view_asks_for_the_next_one():
-    """The buttons' rerun after Pause waits for this: the view asks again only after painting its last frame."""
+def test_a_frame_counts_as_shown_once_the_view_asks_for_the_next_one(monkeypatch):
+    """The page's rerun after Pause waits for this: the view asks again only after painting its last frame."""
     from playground.presets import load_preset
     from playground.train.worker import WorkerHandle
+    from playground.ui import session
     from playground.ui.session import SessionRun
 
     run = SessionRun(token="shown", handle=WorkerHandle(load_preset("circle")))
-    stopped = lambda status: status not in (None, "running")  # noqa: E731
     try:
+        started = time.monotonic()
+        assert not run.wait_until_stop_shown(timeout=10)  # no view asked yet: nothing to wait for
+        assert time.monotonic() - started < 1
         run.play()
         run.handle.wait_until(lambda s, _: s.status == "running", timeout=90)
         assert run.frame(-1, -1)["status"] == "running"
@@ -392,11 +395,20 @@ def test_a_frame_counts_as_shown_once_the_view_asks_for_the_next_one():
         run.handle.wait_until(lambda s, _: s.status == "paused", timeout=30)
         assert run.frame(-1, -1)["status"] == "paused"  # sent: the one before it (running) is what shows
         started = time.monotonic()
-        assert not run.wait_until_shown(stopped, timeout=0.2)
+        assert not run.wait_until_stop_shown(timeout=0.2)
         assert time.monotonic() - started >= 0.2
         asker = threading.Timer(0.1, run.frame, args=(-1, -1))  # the view painted it and asks again
         asker.start()
-        assert run.wait_until_shown(stopped, timeout=10)
+        assert run.wait_until_stop_shown(timeout=10)
         asker.join()
+        run.play()
+        run.handle.wait_until(lambda s, _: s.status == "running", timeout=30)
+        run.frame(-1, -1)
+        run.frame(-1, -1)  # "running" shows
+        monkeypatch.setattr(session, "WATCHING_S", 0.05)
+        time.sleep(0.1)  # the view stopped asking (the tab was hidden, the page left)
+        started = time.monotonic()
+        assert not run.wait_until_stop_shown(timeout=10)
+        assert time.monotonic() - started < 1
     finally:
         run.stop()

@@ -85,8 +85,8 @@ def show_race(shown: bool) -> None:
         handle.set_probes(RACE_PROBES if shown else ())
         if shown and name in hidden:
             handle.play()
-        elif not shown and handle.wants_to_run:  # also one whose Play the worker has not answered yet
-            handle.pause()
+        elif not shown and (handle.playing or (handle.wants_to_run and handle.snapshot()[0].status == "paused")):
+            handle.pause()  # also one whose Play the worker has not answered yet (a finished one stays as it is)
             hidden = [*hidden, name]
     if shown:
         state.pop(K_RACE_HIDDEN, None)
