@@ -79,10 +79,20 @@ def open_largest(page: Page, url: str, case: PageCase, folder: Path) -> None:
 
 def load_setup(page: Page, page_key: str, config: RunConfig, folder: Path) -> None:
     """Load ``config`` on the open free-stack page as a user does: a setup file (written to ``folder``) given to the
-    page's uploader; returns once the layer list shows its last layer."""
+    page's uploader; returns once the layer list shows the setup's layers, and none of the rows it had before (a
+    loaded stack's rows get new ids, so rows of the old stack cannot pass for the new one)."""
+    before = page.evaluate(ROW_KEYS_JS, page_key)
     setup = folder / f"setup-{page_key}.json"
     setup.write_text(json.dumps(config.model_dump()))
     page.locator(f".st-key-{page_key}_config_file input[type='file']").set_input_files(setup)
-    last = len(config.model.layers) - 1
-    rows = page.locator(f"[class*='st-key-{page_key}_stack_'][class*='_row_{last}']")
-    expect(rows.first).to_be_attached(timeout=60_000)
+    page.wait_for_function(
+        f"([key, before, count]) => {{ const rows = ({ROW_KEYS_JS})(key);"
+        " return rows.length === count && rows.every((row) => !before.includes(row)); }",
+        arg=[page_key, before, len(config.model.layers)],
+        timeout=60_000,
+    )
+
+
+#: The keys of a free-stack page's layer rows (``{page}_stack_row_{id}``), in the page's order.
+ROW_KEYS_JS = """(key) => [...document.querySelectorAll(`[class*='st-key-${key}_stack_'][class*='_row_']`)]
+  .map((row) => [...row.classList].find((name) => name.startsWith("st-key-")))"""
