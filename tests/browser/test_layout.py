@@ -223,6 +223,7 @@ def test_the_layer_editors_drop_downs_show_their_whole_value(server, browser, pa
         wait_until_idle(page)
         rows = page.locator(f"[class*='st-key-{case.page_key}_stack_'][class*='_row_']")
         expect(rows.last).to_be_visible()
+        expect(rows.last.locator('[data-testid="stSelectbox"]')).to_be_visible()  # the output layer's activation
         for viewport in (PRESENTER, PHONE):
             page.set_viewport_size(viewport)
             page.evaluate(LAID_OUT_JS)
